@@ -1,0 +1,82 @@
+package hash
+
+import (
+	"errors"
+	"testing"
+)
+
+func testLeaves(n int) []Digest {
+	leaves := make([]Digest, n)
+	for i := range leaves {
+		leaves[i] = HashU32s([]uint32{uint32(i)})
+	}
+	return leaves
+}
+
+func TestMerkleProofs(t *testing.T) {
+	for _, n := range []int{1, 2, 8, 1 << 12} { // 1<<12 exercises the parallel level path
+		tree, err := NewMerkleTree(testLeaves(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range []int{0, n / 2, n - 1} {
+			proof := tree.Proof(i)
+			if !VerifyProof(tree.Root(), tree.Leaf(i), uint64(i), proof) {
+				t.Fatalf("n=%d: proof of leaf %d does not verify", n, i)
+			}
+			// Each tampering on its own must be rejected.
+			for lvl := range proof {
+				bad := append([]Digest(nil), proof...)
+				bad[lvl][lvl%DigestElements].SetUint64(bad[lvl][lvl%DigestElements].Uint64() + 1)
+				if VerifyProof(tree.Root(), tree.Leaf(i), uint64(i), bad) {
+					t.Fatalf("n=%d leaf %d: tampered sibling at level %d verifies", n, i, lvl)
+				}
+				if VerifyProof(tree.Root(), tree.Leaf(i), uint64(i^(1<<lvl)), proof) {
+					t.Fatalf("n=%d leaf %d: proof verifies at index with bit %d flipped", n, i, lvl)
+				}
+			}
+			if VerifyProof(tree.Root(), tree.Leaf(i), uint64(i)+uint64(n), proof) {
+				t.Fatalf("n=%d: out-of-range index verifies", n)
+			}
+			other := HashBytes([]byte("not a leaf"))
+			if VerifyProof(tree.Root(), other, uint64(i), proof) {
+				t.Fatalf("n=%d: wrong leaf verifies", n)
+			}
+		}
+	}
+}
+
+func TestMerkleLeafCount(t *testing.T) {
+	for _, n := range []int{0, 3, 6, 1000} {
+		if _, err := NewMerkleTree(testLeaves(n)); !errors.Is(err, ErrLeafCount) {
+			t.Errorf("n=%d: err = %v, want ErrLeafCount", n, err)
+		}
+	}
+}
+
+func TestEmptyRootsMatchFullTree(t *testing.T) {
+	empty := HashU32s(make([]uint32, 1024))
+	leaves := make([]Digest, 16)
+	for i := range leaves {
+		leaves[i] = empty
+	}
+	tree, err := NewMerkleTree(leaves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := EmptyRoots(empty, 4)
+	if roots[4] != tree.Root() || roots[0] != empty {
+		t.Fatalf("EmptyRoots(4) = %v, full tree root %v", roots[4], tree.Root())
+	}
+}
+
+// BenchmarkMerkleTree reports ns per leaf for building a tree of 2^16 leaves.
+func BenchmarkMerkleTree(b *testing.B) {
+	leaves := testLeaves(1 << 16)
+	for b.Loop() {
+		if _, err := NewMerkleTree(leaves); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(leaves)), "ns/leaf")
+}
