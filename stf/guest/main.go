@@ -1,0 +1,69 @@
+// Command guest is the zkexex STF program the zkVM proves, built for
+// linux/riscv64 (see stf.BuildGuest): it reads an stf.Input from fd 0, runs
+// stf.Execute and writes the claim's ABI encoding to fd 3. The I/O ABI and the
+// exit codes are documented in package stf/guestio.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+
+	"github.com/zkexex/zkexex/stf"
+	"github.com/zkexex/zkexex/stf/guestio"
+)
+
+func main() {
+	// Collection only costs cycles in a run this short; memory is plentiful.
+	debug.SetGCPercent(-1)
+	os.Exit(run())
+}
+
+func run() int {
+	input, err := guestio.ReadAll(guestio.InputFD)
+	if err != nil {
+		return fail(guestio.ExitIO, err)
+	}
+	in, err := stf.DecodeInput(input)
+	if err != nil {
+		return fail(exitCode(err), err)
+	}
+	claim, err := stf.Execute(context.Background(), in)
+	if err != nil {
+		return fail(exitCode(err), err)
+	}
+	if err := guestio.WriteAll(guestio.JournalFD, claim.ABI()); err != nil {
+		return fail(guestio.ExitIO, err)
+	}
+	return guestio.ExitOK
+}
+
+func fail(code int, err error) int {
+	// Best effort: stderr is informational and may be closed.
+	_ = guestio.WriteAll(guestio.StderrFD, fmt.Appendf(nil, "stf guest: %s: %v\n", guestio.ExitName(code), err))
+	return code
+}
+
+// exitCode maps an STF error class to its exit code.
+func exitCode(err error) int {
+	classes := []struct {
+		err  error
+		code int
+	}{
+		{stf.ErrMalformedInput, guestio.ExitMalformedInput},
+		{stf.ErrUnsupportedConfig, guestio.ExitUnsupportedConfig},
+		{stf.ErrInvalidWitness, guestio.ExitInvalidWitness},
+		{stf.ErrMissingTrieNode, guestio.ExitMissingTrieNode},
+		{stf.ErrRootMismatch, guestio.ExitRootMismatch},
+		{stf.ErrInvalidBlock, guestio.ExitInvalidBlock},
+		{stf.ErrInternal, guestio.ExitInternal},
+	}
+	for _, c := range classes {
+		if errors.Is(err, c.err) {
+			return c.code
+		}
+	}
+	return guestio.ExitUnclassified
+}
