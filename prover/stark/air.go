@@ -1,0 +1,330 @@
+package stark
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/zkexex/zkexex/prover/hash"
+)
+
+// MaxConstraintDegree is the largest degree a constraint may have, counting the first/last-row
+// selectors as degree 1 (the transition selector x - ω^-1 needs no extra quotient chunk).
+const MaxConstraintDegree = 3
+
+// minLogHeight is the smallest table (2^2 rows), so that first, last and transition rows differ.
+const minLogHeight = 2
+
+// Selector says on which rows a constraint must hold.
+type Selector uint8
+
+const (
+	EveryRow   Selector = iota // every row
+	FirstRow                   // row 0 only
+	LastRow                    // row n-1 only
+	Transition                 // rows 0..n-2 (relates row i to row i+1)
+)
+
+func (s Selector) String() string {
+	return [...]string{"every row", "first row", "last row", "transition"}[s]
+}
+
+// BusID names a LogUp bus. Different buses never cancel each other: the id is part of every
+// fingerprint.
+type BusID uint32
+
+type constraint struct {
+	name string
+	sel  Selector
+	expr Expr
+}
+
+type interaction struct {
+	bus    BusID
+	send   bool
+	mult   Expr
+	values []Expr
+}
+
+// Table declares one AIR table: named main columns, optional preprocessed (fixed) columns,
+// constraints and bus interactions. Build it with NewTable and its methods, then hand it to NewAIR.
+type Table struct {
+	name         string
+	cols         []string
+	preCols      []string
+	pre          *Matrix
+	constraints  []constraint
+	interactions []interaction
+	err          error
+}
+
+// NewTable starts a table declaration.
+func NewTable(name string) *Table { return &Table{name: name} }
+
+// Name is the table's name.
+func (t *Table) Name() string { return t.name }
+
+// Width is the number of main columns.
+func (t *Table) Width() int { return len(t.cols) }
+
+// ColumnNames lists the main columns in order.
+func (t *Table) ColumnNames() []string { return append([]string(nil), t.cols...) }
+
+// Column declares a main column.
+func (t *Table) Column(name string) Column {
+	t.cols = append(t.cols, name)
+	return Column{idx: len(t.cols) - 1}
+}
+
+// Columns declares n main columns named prefix[0..n).
+func (t *Table) Columns(prefix string, n int) []Column {
+	out := make([]Column, n)
+	for i := range out {
+		out[i] = t.Column(fmt.Sprintf("%s[%d]", prefix, i))
+	}
+	return out
+}
+
+// Preprocessed declares a preprocessed column; its values come from SetPreprocessed.
+func (t *Table) Preprocessed(name string) Column {
+	t.preCols = append(t.preCols, name)
+	return Column{idx: len(t.preCols) - 1, pre: true}
+}
+
+// SetPreprocessed fixes the preprocessed columns' values (and therefore the table's height).
+// They are committed once, in the verifying key.
+func (t *Table) SetPreprocessed(m *Matrix) { t.pre = m }
+
+func (t *Table) assert(name string, sel Selector, e Expr) {
+	d := e.Degree()
+	if sel == FirstRow || sel == LastRow {
+		d++
+	}
+	if d > MaxConstraintDegree && t.err == nil {
+		t.err = fmt.Errorf("stark: table %s: constraint %q has degree %d (max %d with its selector)", t.name, name, d, MaxConstraintDegree)
+	}
+	t.constraints = append(t.constraints, constraint{name: name, sel: sel, expr: e})
+}
+
+// AssertZero requires e = 0 on every row.
+func (t *Table) AssertZero(name string, e Expr) { t.assert(name, EveryRow, e) }
+
+// AssertFirst requires e = 0 on the first row.
+func (t *Table) AssertFirst(name string, e Expr) { t.assert(name, FirstRow, e) }
+
+// AssertLast requires e = 0 on the last row.
+func (t *Table) AssertLast(name string, e Expr) { t.assert(name, LastRow, e) }
+
+// AssertTransition requires e = 0 on every row but the last; e may read Next().
+func (t *Table) AssertTransition(name string, e Expr) { t.assert(name, Transition, e) }
+
+// AssertBool requires e ∈ {0, 1} on every row.
+func (t *Table) AssertBool(name string, e Expr) { t.AssertZero(name, e.Mul(e.Sub(Const(1)))) }
+
+func (t *Table) interact(bus BusID, send bool, mult Expr, values []Expr) {
+	for _, v := range values {
+		if v.Degree() > MaxConstraintDegree-1 && t.err == nil {
+			t.err = fmt.Errorf("stark: table %s: bus %d value of degree %d (max %d)", t.name, bus, v.Degree(), MaxConstraintDegree-1)
+		}
+	}
+	if mult.Degree() > MaxConstraintDegree && t.err == nil {
+		t.err = fmt.Errorf("stark: table %s: bus %d multiplicity of degree %d", t.name, bus, mult.Degree())
+	}
+	t.interactions = append(t.interactions, interaction{bus: bus, send: send, mult: mult, values: values})
+}
+
+// Send puts the tuple values on bus with multiplicity mult (rows where mult = 0 send nothing).
+func (t *Table) Send(bus BusID, mult Expr, values ...Expr) { t.interact(bus, true, mult, values) }
+
+// Receive takes the tuple values off bus with multiplicity mult. A proof is only valid when, on
+// every bus, the multiset of sent tuples equals the multiset of received ones.
+func (t *Table) Receive(bus BusID, mult Expr, values ...Expr) { t.interact(bus, false, mult, values) }
+
+// AIR is a set of tables proven together, sharing public values and buses.
+type AIR struct {
+	name      string
+	numPublic int
+	tables    []*Table
+	progs     []*program
+	degrees   []int // per table, max constraint degree (LogUp included)
+}
+
+// ErrAIR marks a malformed AIR declaration.
+var ErrAIR = errors.New("stark: malformed AIR")
+
+// NewAIR validates the tables and compiles their constraints.
+func NewAIR(name string, numPublic int, tables ...*Table) (*AIR, error) {
+	a := &AIR{name: name, numPublic: numPublic, tables: tables}
+	if len(tables) == 0 {
+		return nil, fmt.Errorf("%w: no tables", ErrAIR)
+	}
+	for _, t := range tables {
+		if t.err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrAIR, t.err)
+		}
+		if len(t.cols) == 0 {
+			return nil, fmt.Errorf("%w: table %s has no main columns", ErrAIR, t.name)
+		}
+		if len(t.preCols) > 0 {
+			if t.pre == nil || t.pre.Width() != len(t.preCols) {
+				return nil, fmt.Errorf("%w: table %s: preprocessed values missing or of the wrong width", ErrAIR, t.name)
+			}
+			if err := t.pre.check(); err != nil {
+				return nil, fmt.Errorf("%w: table %s: %w", ErrAIR, t.name, err)
+			}
+			if log2Exact(t.pre.Height) < minLogHeight {
+				return nil, fmt.Errorf("%w: table %s: preprocessed height %d too small", ErrAIR, t.name, t.pre.Height)
+			}
+		}
+		var roots []Expr
+		deg := 1
+		for _, c := range t.constraints {
+			roots = append(roots, c.expr)
+			d := c.expr.Degree()
+			if c.sel == FirstRow || c.sel == LastRow {
+				d++
+			}
+			deg = max(deg, d)
+		}
+		for _, in := range t.interactions {
+			roots = append(roots, in.mult)
+			roots = append(roots, in.values...)
+			dv := 0
+			for _, v := range in.values {
+				dv = max(dv, v.Degree())
+			}
+			deg = max(deg, 1+dv, in.mult.Degree(), 2)
+		}
+		p, err := compileProgram(len(t.cols), len(t.preCols), numPublic, roots)
+		if err != nil {
+			return nil, fmt.Errorf("%w: table %s: %w", ErrAIR, t.name, err)
+		}
+		a.progs = append(a.progs, p)
+		a.degrees = append(a.degrees, deg)
+	}
+	return a, nil
+}
+
+// Tables lists the AIR's tables.
+func (a *AIR) Tables() []*Table { return a.tables }
+
+// NumPublic is the number of public values a proof of this AIR takes.
+func (a *AIR) NumPublic() int { return a.numPublic }
+
+// quotientLog returns log2 of the quotient chunks table i needs (degree d needs d-1 chunks).
+func (a *AIR) quotientLog(i int) int {
+	d := a.degrees[i] - 1
+	l := 0
+	for 1<<uint(l) < d {
+		l++
+	}
+	return l
+}
+
+func (a *AIR) numPermCols(i int) int {
+	k := len(a.tables[i].interactions)
+	if k == 0 {
+		return 0
+	}
+	return 4 * (k + 1)
+}
+
+// VerifyingKey is what a verifier needs: the AIR's structure and the commitment to its
+// preprocessed columns. Its Digest is bound into every proof's transcript.
+type VerifyingKey struct {
+	air          *AIR
+	logBlowup    int
+	preRoot      hash.Digest
+	preLogHeight []int // per table, -1 when it has no preprocessed columns
+	digest       hash.Digest
+}
+
+// ProvingKey adds the prover's copy of the preprocessed columns and their LDE.
+type ProvingKey struct {
+	vk      *VerifyingKey
+	params  Params
+	preLDE  []*Matrix // per table, nil when none
+	preTree *mmcsTree
+}
+
+// Setup commits the preprocessed columns for params and returns the keys.
+func Setup(air *AIR, params Params) (*ProvingKey, error) {
+	if err := params.Validate(); err != nil {
+		return nil, err
+	}
+	for i := range air.tables {
+		if 1<<uint(params.LogBlowup) < 1<<uint(air.quotientLog(i)) {
+			return nil, fmt.Errorf("%w: log blowup %d too small for table %s of degree %d", ErrParams, params.LogBlowup, air.tables[i].name, air.degrees[i])
+		}
+	}
+	vk := &VerifyingKey{air: air, logBlowup: params.LogBlowup}
+	pk := &ProvingKey{vk: vk, params: params, preLDE: make([]*Matrix, len(air.tables))}
+	doms := newDomains()
+	var preMats []*Matrix
+	for i, t := range air.tables {
+		vk.preLogHeight = append(vk.preLogHeight, -1)
+		if t.pre == nil || len(t.preCols) == 0 {
+			continue
+		}
+		lh := log2Exact(t.pre.Height)
+		if err := checkLogHeight(lh, params.LogBlowup); err != nil {
+			return nil, err
+		}
+		vk.preLogHeight[i] = lh
+		pk.preLDE[i] = doms.lde(t.pre, params.LogBlowup)
+		preMats = append(preMats, pk.preLDE[i])
+	}
+	tree, err := commitMatrices(preMats)
+	if err != nil {
+		return nil, err
+	}
+	pk.preTree = tree
+	vk.preRoot = tree.root()
+	vk.digest = vk.computeDigest()
+	return pk, nil
+}
+
+// VerifyingKey returns the verifier's half.
+func (pk *ProvingKey) VerifyingKey() *VerifyingKey { return pk.vk }
+
+// Params is the parameter set proofs from this key are made with.
+func (pk *ProvingKey) Params() Params { return pk.params }
+
+// Digest identifies the AIR (shapes, constraints, buses, preprocessed commitment, blowup).
+func (vk *VerifyingKey) Digest() hash.Digest { return vk.digest }
+
+// AIR returns the statement the key is for.
+func (vk *VerifyingKey) AIR() *AIR { return vk.air }
+
+func (vk *VerifyingKey) computeDigest() hash.Digest {
+	b := []byte("zkexex/stark/vk/v1\x00")
+	b = appendString(b, vk.air.name)
+	b = appendU32(b, uint32(vk.air.numPublic), uint32(len(vk.air.tables)), uint32(vk.logBlowup))
+	for i, t := range vk.air.tables {
+		b = appendString(b, t.name)
+		b = appendU32(b, uint32(len(t.cols)), uint32(len(t.preCols)), uint32(int32(vk.preLogHeight[i])), uint32(vk.air.degrees[i]))
+		for _, c := range t.cols {
+			b = appendString(b, c)
+		}
+		b = appendU32(b, uint32(len(t.constraints)))
+		for _, c := range t.constraints {
+			b = appendU32(b, uint32(c.sel))
+		}
+		b = appendU32(b, uint32(len(t.interactions)))
+		for _, in := range t.interactions {
+			s := uint32(0)
+			if in.send {
+				s = 1
+			}
+			b = appendU32(b, uint32(in.bus), s, uint32(len(in.values)))
+		}
+		b = vk.air.progs[i].encode(b)
+	}
+	r := vk.preRoot.Bytes()
+	b = append(b, r[:]...)
+	return hash.HashBytes(b)
+}
+
+func appendString(b []byte, s string) []byte {
+	b = appendU32(b, uint32(len(s)))
+	return append(b, s...)
+}

@@ -1,0 +1,161 @@
+package stark
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/zkexex/zkexex/prover/hash"
+)
+
+// ErrMerkle is returned when an opening does not authenticate against its commitment.
+var ErrMerkle = errors.New("stark: Merkle opening does not match commitment")
+
+// mmcsTree commits to several matrices of power-of-two heights at once (a "mixed matrix
+// commitment"). The leaves are the rows of the tallest matrices, hashed together with the width-24
+// sponge; going up, nodes are compressed with width-16 Poseidon2, and when a level has as many
+// nodes as some shorter matrices have rows, those rows are hashed and compressed into the node.
+// One path therefore authenticates one row of every matrix.
+type mmcsTree struct {
+	mats      []*Matrix
+	logH      []int
+	maxLogH   int
+	levels    [][]hash.Digest // levels[0] = leaves, last = root
+	byHeight  map[int][]int   // log height -> matrix indices (in commitment order)
+	emptyRoot bool
+}
+
+func rowHash(mats []*Matrix, idx []int, row int, buf []F) hash.Digest {
+	buf = buf[:0]
+	for _, i := range idx {
+		buf = mats[i].Row(row, buf)
+	}
+	return hash.HashElements(buf)
+}
+
+// commitMatrices builds the tree. A commitment to no matrices has the zero root.
+func commitMatrices(mats []*Matrix) (*mmcsTree, error) {
+	t := &mmcsTree{mats: mats, byHeight: map[int][]int{}}
+	if len(mats) == 0 {
+		t.emptyRoot = true
+		return t, nil
+	}
+	for i, m := range mats {
+		if err := m.check(); err != nil {
+			return nil, err
+		}
+		lh := log2Exact(m.Height)
+		t.logH = append(t.logH, lh)
+		t.byHeight[lh] = append(t.byHeight[lh], i)
+		t.maxLogH = max(t.maxLogH, lh)
+	}
+	L := t.maxLogH
+	leaves := make([]hash.Digest, 1<<uint(L))
+	top := t.byHeight[L]
+	parallelFor(len(leaves), 64, func(lo, hi int) {
+		var buf []F
+		for r := lo; r < hi; r++ {
+			leaves[r] = rowHash(mats, top, r, buf)
+		}
+	})
+	t.levels = append(t.levels, leaves)
+	for lvl := 1; lvl <= L; lvl++ {
+		prev := t.levels[lvl-1]
+		cur := make([]hash.Digest, len(prev)/2)
+		inj := t.byHeight[L-lvl]
+		parallelFor(len(cur), 64, func(lo, hi int) {
+			var buf []F
+			for j := lo; j < hi; j++ {
+				cur[j] = hash.Compress(prev[2*j], prev[2*j+1])
+				if len(inj) > 0 {
+					cur[j] = hash.Compress(cur[j], rowHash(mats, inj, j, buf))
+				}
+			}
+		})
+		t.levels = append(t.levels, cur)
+	}
+	return t, nil
+}
+
+func (t *mmcsTree) root() hash.Digest {
+	if t.emptyRoot {
+		return hash.Digest{}
+	}
+	return t.levels[len(t.levels)-1][0]
+}
+
+// batchOpening is one row of every matrix of a commitment plus the authentication path.
+type batchOpening struct {
+	Rows [][]F        // per matrix, in commitment order
+	Path []hash.Digest // siblings, leaf level first
+}
+
+// open opens the rows at index idx of a domain of size 2^globalLogH >= the tallest matrix.
+func (t *mmcsTree) open(idx uint64, globalLogH int) batchOpening {
+	var o batchOpening
+	if t.emptyRoot {
+		return o
+	}
+	leaf := idx >> uint(globalLogH-t.maxLogH)
+	for i, m := range t.mats {
+		r := int(leaf >> uint(t.maxLogH-t.logH[i]))
+		o.Rows = append(o.Rows, m.Row(r, nil))
+	}
+	for lvl := 0; lvl < t.maxLogH; lvl++ {
+		o.Path = append(o.Path, t.levels[lvl][(leaf>>uint(lvl))^1])
+	}
+	return o
+}
+
+// matrixShape is what a verifier knows about a committed matrix before seeing the proof.
+type matrixShape struct {
+	LogHeight int
+	Width     int
+}
+
+// verifyBatch checks an opening of the matrices `shapes` at index idx of the 2^globalLogH domain.
+func verifyBatch(root hash.Digest, shapes []matrixShape, idx uint64, globalLogH int, o *batchOpening) error {
+	if len(shapes) == 0 {
+		if len(o.Rows) != 0 || len(o.Path) != 0 || root != (hash.Digest{}) {
+			return fmt.Errorf("%w: opening of an empty commitment", ErrMerkle)
+		}
+		return nil
+	}
+	if len(o.Rows) != len(shapes) {
+		return fmt.Errorf("%w: %d rows for %d matrices", ErrMerkle, len(o.Rows), len(shapes))
+	}
+	maxLogH := 0
+	byHeight := map[int][]int{}
+	for i, s := range shapes {
+		if len(o.Rows[i]) != s.Width {
+			return fmt.Errorf("%w: row of width %d for matrix of width %d", ErrMerkle, len(o.Rows[i]), s.Width)
+		}
+		maxLogH = max(maxLogH, s.LogHeight)
+		byHeight[s.LogHeight] = append(byHeight[s.LogHeight], i)
+	}
+	if len(o.Path) != maxLogH || globalLogH < maxLogH {
+		return fmt.Errorf("%w: path of length %d, want %d", ErrMerkle, len(o.Path), maxLogH)
+	}
+	hashRows := func(idx []int) hash.Digest {
+		var buf []F
+		for _, i := range idx {
+			buf = append(buf, o.Rows[i]...)
+		}
+		return hash.HashElements(buf)
+	}
+	leaf := idx >> uint(globalLogH-maxLogH)
+	node := hashRows(byHeight[maxLogH])
+	for lvl := 0; lvl < maxLogH; lvl++ {
+		if (leaf>>uint(lvl))&1 == 0 {
+			node = hash.Compress(node, o.Path[lvl])
+		} else {
+			node = hash.Compress(o.Path[lvl], node)
+		}
+		if inj := byHeight[maxLogH-lvl-1]; len(inj) > 0 {
+			node = hash.Compress(node, hashRows(inj))
+		}
+	}
+	if node != root {
+		return ErrMerkle
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package stark
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Params is the FRI parameter set a proof was made with. It travels inside every proof, is bound
+// into the transcript, and the verifier recomputes its soundness before trusting the proof.
+type Params struct {
+	LogBlowup       int // rate ρ = 2^-LogBlowup; must cover the constraint degree (2^LogBlowup >= maxDegree-1)
+	NumQueries      int // FRI query repetitions
+	PoWBits         int // grinding before the query phase
+	LogFinalPolyLen int // FRI stops when the folded polynomial has fewer than 2^LogFinalPolyLen coefficients
+}
+
+// DefaultParams is the production set: rate 1/2, 100 queries and 16 bits of grinding give 116
+// conjectured FRI bits; at the reference shape (DefaultShape) the extension-field terms cap the
+// total at about 100 bits. TestSoundnessFigures pins the figures.
+func DefaultParams() Params {
+	return Params{LogBlowup: 1, NumQueries: 100, PoWBits: 16, LogFinalPolyLen: 3}
+}
+
+// TestParams is a fast, insecure set for tests about protocol logic (not about soundness).
+func TestParams() Params {
+	return Params{LogBlowup: 1, NumQueries: 8, PoWBits: 2, LogFinalPolyLen: 1}
+}
+
+// ErrParams marks a parameter set that is malformed or too weak.
+var ErrParams = errors.New("stark: unacceptable parameters")
+
+// Parameter limits: they bound the work a malicious proof can make the verifier do.
+const (
+	maxLogBlowup       = 4
+	maxQueries         = 1024
+	maxPoWBits         = 30
+	maxLogFinalPolyLen = 8
+)
+
+// Validate checks structural sanity (not security; see Soundness).
+func (p Params) Validate() error {
+	switch {
+	case p.LogBlowup < 1 || p.LogBlowup > maxLogBlowup:
+		return fmt.Errorf("%w: log blowup %d not in [1,%d]", ErrParams, p.LogBlowup, maxLogBlowup)
+	case p.NumQueries < 1 || p.NumQueries > maxQueries:
+		return fmt.Errorf("%w: %d queries not in [1,%d]", ErrParams, p.NumQueries, maxQueries)
+	case p.PoWBits < 0 || p.PoWBits > maxPoWBits:
+		return fmt.Errorf("%w: %d PoW bits not in [0,%d]", ErrParams, p.PoWBits, maxPoWBits)
+	case p.LogFinalPolyLen < 0 || p.LogFinalPolyLen > maxLogFinalPolyLen:
+		return fmt.Errorf("%w: log final poly len %d not in [0,%d]", ErrParams, p.LogFinalPolyLen, maxLogFinalPolyLen)
+	}
+	return nil
+}
+
+// Shape is what the soundness of a proof depends on besides Params: the size of the statement.
+type Shape struct {
+	MaxLogHeight    int // log2 of the tallest table
+	MaxDegree       int // largest constraint degree (selectors included)
+	NumConstraints  int // constraints batched by the composition challenge (LogUp ones included)
+	NumOpenings     int // (polynomial, point) pairs batched into the DEEP quotient
+	LogLookupTerms  int // ceil(log2) of the number of LogUp fractions (rows × interactions, all tables)
+	MaxTupleWidth   int // widest tuple sent on a bus
+	HasInteractions bool
+}
+
+// DefaultShape is the reference statement size for the default parameter set: a 2^20-row segment
+// (DESIGN.md's default po2), degree-3 constraints, and up to 2^21 LogUp fractions of width <= 4.
+func DefaultShape() Shape {
+	return Shape{MaxLogHeight: 20, MaxDegree: 3, NumConstraints: 512, NumOpenings: 1024,
+		LogLookupTerms: 21, MaxTupleWidth: 4, HasInteractions: true}
+}
+
+// Soundness itemises the conjectured security of a parameter set for a statement shape.
+//
+// FRI follows the ethSTARK conjecture (Conjecture 1 in ethSTARK documentation v1.2: each query
+// against a rate-ρ code catches a far word with probability 1-ρ, so q queries plus g grinding bits
+// give q·log2(1/ρ) + g bits). The remaining terms are Schwartz-Zippel bounds over E, |E| = p^4 ≈
+// 2^123.9, each a union over the bad events of one random challenge; they cap the total.
+type Soundness struct {
+	FieldBits       float64 // log2 |E|
+	FRIQueryBits    float64 // LogBlowup · NumQueries
+	PoWBits         float64
+	FRIBits         float64 // FRIQueryBits + PoWBits
+	FoldBits        float64 // per-round folding challenge: |E| against the largest FRI domain
+	CompositionBits float64 // constraint-batching challenge α: NumConstraints / |E|
+	OODBits         float64 // out-of-domain point ζ: degree of the composition / |E|
+	DEEPBatchBits   float64 // batching of opened polynomials: NumOpenings / |E|
+	LogUpBits       float64 // bus challenges (β, γ): fractions × (tuple width + 1) / |E|
+	Total           float64 // the minimum of all of the above
+}
+
+func (s Soundness) String() string {
+	return fmt.Sprintf("total %.1f bits (FRI %.1f = %.0f query + %.0f PoW; fold %.1f; composition %.1f; OOD %.1f; DEEP batch %.1f; LogUp %.1f; |E| = 2^%.1f)",
+		s.Total, s.FRIBits, s.FRIQueryBits, s.PoWBits, s.FoldBits, s.CompositionBits, s.OODBits, s.DEEPBatchBits, s.LogUpBits, s.FieldBits)
+}
+
+// Soundness computes the conjectured bits of p for statements of shape sh.
+func (p Params) Soundness(sh Shape) Soundness {
+	fieldBits := 4 * math.Log2(modulus)
+	lg := func(x float64) float64 { return math.Log2(math.Max(x, 1)) }
+	s := Soundness{FieldBits: fieldBits}
+	s.FRIQueryBits = float64(p.LogBlowup * p.NumQueries)
+	s.PoWBits = float64(p.PoWBits)
+	s.FRIBits = s.FRIQueryBits + s.PoWBits
+	s.FoldBits = fieldBits - float64(sh.MaxLogHeight+p.LogBlowup)
+	s.CompositionBits = fieldBits - lg(float64(sh.NumConstraints))
+	s.OODBits = fieldBits - lg(float64(max(sh.MaxDegree, 1)))-float64(sh.MaxLogHeight)
+	s.DEEPBatchBits = fieldBits - lg(float64(sh.NumOpenings))
+	s.LogUpBits = fieldBits
+	if sh.HasInteractions {
+		s.LogUpBits = fieldBits - float64(sh.LogLookupTerms) - lg(float64(sh.MaxTupleWidth+1))
+	}
+	s.Total = math.Min(s.FRIBits, math.Min(s.FoldBits, math.Min(s.CompositionBits,
+		math.Min(s.OODBits, math.Min(s.DEEPBatchBits, s.LogUpBits)))))
+	return s
+}

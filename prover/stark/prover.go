@@ -1,0 +1,770 @@
+package stark
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/consensys/gnark-crypto/field/koalabear"
+	"github.com/consensys/gnark-crypto/field/koalabear/extensions"
+	"github.com/consensys/gnark-crypto/field/koalabear/fft"
+)
+
+// Errors a caller (typically a chip author) branches on.
+var (
+	ErrTrace          = errors.New("stark: malformed trace")
+	ErrConstraint     = errors.New("stark: trace violates a constraint")
+	ErrUnbalancedBus  = errors.New("stark: bus does not balance")
+	ErrPublicValues   = errors.New("stark: wrong number of public values")
+	errDegenerateDraw = errors.New("stark: degenerate challenge (probability ~2^-120)")
+)
+
+// Stats is the prover's time split, for benchmarks and logs.
+type Stats struct {
+	LDE      time.Duration // interpolation and coset extension of traces, LogUp columns and quotient chunks
+	Hash     time.Duration // Merkle commitments (input rounds and FRI layers)
+	Quotient time.Duration // constraint evaluation on the quotient domain and its interpolation
+	LogUp    time.Duration // running-sum columns
+	Open     time.Duration // out-of-domain evaluations
+	FRI      time.Duration // DEEP reduced openings and folding (hashing excluded)
+	PoW      time.Duration
+	Total    time.Duration
+}
+
+type proveConfig struct {
+	// skipChecks lets tests make proofs of false statements, to show that the verifier rejects
+	// them. Production callers always get the checks.
+	skipChecks bool
+}
+
+// Prove proves that traces (one per table, natural row order, power-of-two heights) satisfy the
+// AIR of pk with the given public values.
+func Prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F) (*Proof, error) {
+	p, _, err := prove(ctx, pk, traces, public, proveConfig{})
+	return p, err
+}
+
+// ProveWithStats is Prove that also reports where the time went.
+func ProveWithStats(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F) (*Proof, Stats, error) {
+	return prove(ctx, pk, traces, public, proveConfig{})
+}
+
+type prover struct {
+	pk      *ProvingKey
+	air     *AIR
+	params  Params
+	traces  []*Matrix
+	public  []F
+	logH    []int
+	doms    *domains
+	stats   *Stats
+	mainLDE []*Matrix
+	perm    []*Matrix // natural order over H_n, nil without interactions
+	permLDE []*Matrix
+	sums    []E
+	quotLDE []*Matrix
+	quotCof [][][]F // per table, per column, natural coefficients of each chunk coordinate
+	beta    E
+	gamma   E
+	trees   [numInputRounds]*mmcsTree
+}
+
+func newProofTranscript(vk *VerifyingKey, params Params, logH []int, public []F) *Transcript {
+	t := NewTranscript("zkexex/stark/proof")
+	t.ObserveLabel("vk")
+	t.ObserveDigest(vk.digest)
+	t.ObserveLabel("params")
+	t.ObserveUint(uint64(params.LogBlowup))
+	t.ObserveUint(uint64(params.NumQueries))
+	t.ObserveUint(uint64(params.PoWBits))
+	t.ObserveUint(uint64(params.LogFinalPolyLen))
+	t.ObserveLabel("heights")
+	t.ObserveUint(uint64(len(logH)))
+	for _, h := range logH {
+		t.ObserveUint(uint64(h))
+	}
+	t.ObserveLabel("public")
+	t.ObserveUint(uint64(len(public)))
+	t.ObserveBase(public...)
+	return t
+}
+
+func timed(d *time.Duration, f func()) {
+	s := time.Now()
+	f()
+	*d += time.Since(s)
+}
+
+func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cfg proveConfig) (*Proof, Stats, error) {
+	var st Stats
+	start := time.Now()
+	air := pk.vk.air
+	pr := &prover{pk: pk, air: air, params: pk.params, traces: traces, public: public, doms: newDomains(), stats: &st}
+	if err := pr.checkShapes(); err != nil {
+		return nil, st, err
+	}
+	if !cfg.skipChecks {
+		for i := range air.tables {
+			if err := checkTableConstraints(air, i, traces[i], public); err != nil {
+				return nil, st, err
+			}
+		}
+	}
+	b := pr.params.LogBlowup
+	t := newProofTranscript(pk.vk, pr.params, pr.logH, public)
+	proof := &Proof{Params: pr.params, LogHeights: pr.logH}
+
+	// Round 1: main traces.
+	timed(&st.LDE, func() {
+		for i := range traces {
+			pr.mainLDE = append(pr.mainLDE, pr.doms.lde(traces[i], b))
+		}
+	})
+	if err := pr.commit(roundMain, pr.mainLDE); err != nil {
+		return nil, st, err
+	}
+	proof.MainRoot = pr.trees[roundMain].root()
+	t.ObserveLabel("main")
+	t.ObserveDigest(proof.MainRoot)
+	if err := ctx.Err(); err != nil {
+		return nil, st, err
+	}
+
+	// Round 2: LogUp running sums.
+	t.ObserveLabel("logup")
+	pr.beta, pr.gamma = t.SampleExt(), t.SampleExt()
+	var err error
+	timed(&st.LogUp, func() { err = pr.buildPerm() })
+	if err != nil {
+		return nil, st, err
+	}
+	if !cfg.skipChecks {
+		if err := pr.checkBuses(); err != nil {
+			return nil, st, err
+		}
+	}
+	proof.LogUpSums = pr.sums
+	t.ObserveExt(pr.sums...)
+	var permMats []*Matrix
+	timed(&st.LDE, func() {
+		pr.permLDE = make([]*Matrix, len(traces))
+		for i, m := range pr.perm {
+			if m != nil {
+				pr.permLDE[i] = pr.doms.lde(m, b)
+				permMats = append(permMats, pr.permLDE[i])
+			}
+		}
+	})
+	if err := pr.commit(roundPerm, permMats); err != nil {
+		return nil, st, err
+	}
+	proof.PermRoot = pr.trees[roundPerm].root()
+	t.ObserveDigest(proof.PermRoot)
+	if err := ctx.Err(); err != nil {
+		return nil, st, err
+	}
+
+	// Round 3: quotient.
+	t.ObserveLabel("quotient")
+	alpha := t.SampleExt()
+	pr.quotLDE = make([]*Matrix, len(traces))
+	pr.quotCof = make([][][]F, len(traces))
+	for i := range traces {
+		if err := pr.quotient(i, alpha); err != nil {
+			return nil, st, err
+		}
+	}
+	if err := pr.commit(roundQuot, pr.quotLDE); err != nil {
+		return nil, st, err
+	}
+	proof.QuotRoot = pr.trees[roundQuot].root()
+	t.ObserveDigest(proof.QuotRoot)
+	if err := ctx.Err(); err != nil {
+		return nil, st, err
+	}
+
+	// Out-of-domain point and openings.
+	t.ObserveLabel("zeta")
+	zeta := sampleOOD(t)
+	timed(&st.Open, func() { proof.Openings = pr.open(zeta) })
+	t.ObserveLabel("openings")
+	observeOpenings(t, proof.Openings)
+	pr.trees[roundPre] = pk.preTree
+
+	if err := pr.fri(ctx, t, proof, zeta, cfg); err != nil {
+		return nil, st, err
+	}
+	st.Total = time.Since(start)
+	return proof, st, nil
+}
+
+// sampleOOD draws ζ outside F. Every trace subgroup and LDE coset lies in F, so such a ζ is
+// outside all of them (and ζ·ω too), which keeps every DEEP denominator and Z_H(ζ) nonzero.
+func sampleOOD(t *Transcript) E {
+	for {
+		z := t.SampleExt()
+		if !extIsBase(&z) {
+			return z
+		}
+	}
+}
+
+func observeOpenings(t *Transcript, ops []TableOpening) {
+	for _, o := range ops {
+		for p := 0; p < 2; p++ {
+			t.ObserveExt(o.Pre[p]...)
+			t.ObserveExt(o.Main[p]...)
+			t.ObserveExt(o.Perm[p]...)
+			t.ObserveExt(o.Quot[p]...)
+		}
+	}
+}
+
+func (pr *prover) commit(round int, mats []*Matrix) error {
+	var err error
+	timed(&pr.stats.Hash, func() { pr.trees[round], err = commitMatrices(mats) })
+	return err
+}
+
+func (pr *prover) checkShapes() error {
+	air := pr.air
+	if len(pr.traces) != len(air.tables) {
+		return fmt.Errorf("%w: %d traces for %d tables", ErrTrace, len(pr.traces), len(air.tables))
+	}
+	if len(pr.public) != air.numPublic {
+		return fmt.Errorf("%w: got %d, AIR declares %d", ErrPublicValues, len(pr.public), air.numPublic)
+	}
+	for i, m := range pr.traces {
+		t := air.tables[i]
+		if m == nil || m.Width() != len(t.cols) {
+			return fmt.Errorf("%w: table %s needs %d columns", ErrTrace, t.name, len(t.cols))
+		}
+		if err := m.check(); err != nil {
+			return fmt.Errorf("%w: table %s: %w", ErrTrace, t.name, err)
+		}
+		lh := log2Exact(m.Height)
+		if lh < max(minLogHeight, pr.params.LogFinalPolyLen) {
+			return fmt.Errorf("%w: table %s has %d rows, need at least %d", ErrTrace, t.name, m.Height, 1<<uint(max(minLogHeight, pr.params.LogFinalPolyLen)))
+		}
+		if err := checkLogHeight(lh, pr.params.LogBlowup); err != nil {
+			return err
+		}
+		if pl := pr.pk.vk.preLogHeight[i]; pl >= 0 && pl != lh {
+			return fmt.Errorf("%w: table %s must have %d rows (its preprocessed height)", ErrTrace, t.name, 1<<uint(pl))
+		}
+		pr.logH = append(pr.logH, lh)
+	}
+	return nil
+}
+
+// rowSources fills the program's input slots for natural-order rows [lo,hi) of a trace.
+type rowSources struct {
+	prog   *program
+	consts [][]F // broadcast vectors of public values then constants
+	bufs   [][]F
+	slots  [][]F
+	tmp    []F
+}
+
+func newRowSources(p *program, public []F, chunk int) *rowSources {
+	rs := &rowSources{prog: p, slots: make([][]F, p.nSlots), tmp: make([]F, (p.nSlots-p.nSrc)*chunk)}
+	for i := 0; i < p.numPub+len(p.consts); i++ {
+		v := make([]F, chunk)
+		c := koalabear.Element{}
+		if i < p.numPub {
+			c = public[i]
+		} else {
+			c = p.consts[i-p.numPub]
+		}
+		for j := range v {
+			v[j] = c
+		}
+		rs.consts = append(rs.consts, v)
+	}
+	rs.bufs = make([][]F, p.width+p.preWidth)
+	for i := range rs.bufs {
+		if (i < p.width && p.usesNext[i]) || (i >= p.width && p.usesPreNext[i-p.width]) {
+			rs.bufs[i] = make([]F, chunk)
+		}
+	}
+	return rs
+}
+
+// load sets the input slots for positions [lo,hi); next(j) maps a position to its next row.
+func (rs *rowSources) load(main, pre *Matrix, lo, hi int, next func(int) int) {
+	p := rs.prog
+	n := hi - lo
+	for c := 0; c < p.width; c++ {
+		rs.slots[p.mainSlot(c, false)] = main.Cols[c][lo:hi]
+		if p.usesNext[c] {
+			b := rs.bufs[c][:n]
+			col := main.Cols[c]
+			for j := range b {
+				b[j] = col[next(lo+j)]
+			}
+			rs.slots[p.mainSlot(c, true)] = b
+		}
+	}
+	for c := 0; c < p.preWidth; c++ {
+		rs.slots[p.preSlot(c, false)] = pre.Cols[c][lo:hi]
+		if p.usesPreNext[c] {
+			b := rs.bufs[p.width+c][:n]
+			col := pre.Cols[c]
+			for j := range b {
+				b[j] = col[next(lo+j)]
+			}
+			rs.slots[p.preSlot(c, true)] = b
+		}
+	}
+	for i, v := range rs.consts {
+		rs.slots[p.pubSlot(i)] = v[:n]
+	}
+	p.evalVec(rs.slots, rs.tmp, n)
+}
+
+const evalChunk = 256
+
+// checkTableConstraints evaluates a table's constraints on its trace and names the first failure.
+func checkTableConstraints(air *AIR, i int, trace *Matrix, public []F) error {
+	t := air.tables[i]
+	p := air.progs[i]
+	n := trace.Height
+	rs := newRowSources(p, public, evalChunk)
+	next := func(j int) int { return (j + 1) & (n - 1) }
+	for lo := 0; lo < n; lo += evalChunk {
+		hi := min(n, lo+evalChunk)
+		rs.load(trace, t.pre, lo, hi, next)
+		for k, c := range t.constraints {
+			out := rs.slots[p.outputs[k]]
+			for j := lo; j < hi; j++ {
+				applies := c.sel == EveryRow || (c.sel == FirstRow && j == 0) || (c.sel == LastRow && j == n-1) || (c.sel == Transition && j < n-1)
+				if applies && !out[j-lo].IsZero() {
+					return fmt.Errorf("%w: table %s, constraint %q (%s) fails at row %d", ErrConstraint, t.name, c.name, c.sel, j)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// interactionLayout returns, for table i, the program output index of each interaction's
+// multiplicity (values follow it).
+func interactionOutputs(t *Table) []int {
+	out := make([]int, len(t.interactions))
+	k := len(t.constraints)
+	for j, in := range t.interactions {
+		out[j] = k
+		k += 1 + len(in.values)
+	}
+	return out
+}
+
+// fingerprint compresses (bus, values) with γ: bus + Σ_v γ^(v+1)·value_v.
+func fingerprintPowers(gamma E, maxWidth int) []E { return extPowers(gamma, maxWidth+1) }
+
+// buildPerm computes the LogUp columns: for each interaction k a column h_k = ±m_k / (β - fp_k)
+// and a running sum S with S[0] = Σ_k h_k[0], S[i+1] = S[i] + Σ_k h_k[i+1]. S[n-1] is the table's
+// contribution to the global sum, which must be zero over all tables.
+func (pr *prover) buildPerm() error {
+	air := pr.air
+	pr.perm = make([]*Matrix, len(air.tables))
+	pr.sums = make([]E, len(air.tables))
+	for i, t := range air.tables {
+		K := len(t.interactions)
+		if K == 0 {
+			continue
+		}
+		n := pr.traces[i].Height
+		p := air.progs[i]
+		outs := interactionOutputs(t)
+		maxW := 0
+		for _, in := range t.interactions {
+			maxW = max(maxW, len(in.values))
+		}
+		gp := fingerprintPowers(pr.gamma, maxW)
+		den := make([]E, n*K)
+		num := make([]F, n*K)
+		parallelFor(n, evalChunk, func(lo, hi int) {
+			rs := newRowSources(p, pr.public, evalChunk)
+			next := func(j int) int { return (j + 1) & (n - 1) }
+			for clo := lo; clo < hi; clo += evalChunk {
+				chi := min(hi, clo+evalChunk)
+				rs.load(pr.traces[i], t.pre, clo, chi, next)
+				for k, in := range t.interactions {
+					m := rs.slots[p.outputs[outs[k]]]
+					for j := clo; j < chi; j++ {
+						d := pr.denominator(in, gp, func(v int) F { return rs.slots[p.outputs[outs[k]+1+v]][j-clo] })
+						den[j*K+k] = d
+						num[j*K+k] = m[j-clo]
+						if !in.send {
+							num[j*K+k].Neg(&num[j*K+k])
+						}
+					}
+				}
+			}
+		})
+		for j := range den {
+			if den[j].IsZero() {
+				return errDegenerateDraw
+			}
+		}
+		inv := batchInvertExt(den)
+		m := NewMatrix(4*(K+1), n)
+		var s E
+		for r := 0; r < n; r++ {
+			for k := 0; k < K; k++ {
+				var h E
+				h.MulByElement(&inv[r*K+k], &num[r*K+k])
+				c := extCoeffs(&h)
+				for j := 0; j < 4; j++ {
+					m.Cols[4*k+j][r] = c[j]
+				}
+				s.Add(&s, &h)
+			}
+			c := extCoeffs(&s)
+			for j := 0; j < 4; j++ {
+				m.Cols[4*K+j][r] = c[j]
+			}
+		}
+		pr.perm[i] = m
+		pr.sums[i] = s
+	}
+	return nil
+}
+
+func (pr *prover) denominator(in interaction, gp []E, val func(v int) F) E {
+	var fp E
+	fp.B0.A0.SetUint64(uint64(in.bus))
+	for v := range in.values {
+		x := val(v)
+		var t E
+		t.MulByElement(&gp[v+1], &x)
+		fp.Add(&fp, &t)
+	}
+	var d E
+	d.Sub(&pr.beta, &fp)
+	return d
+}
+
+func batchInvertExt(a []E) []E {
+	out := make([]E, len(a))
+	parallelFor(len(a), 1<<12, func(lo, hi int) {
+		copy(out[lo:hi], extensions.BatchInvertE4(a[lo:hi]))
+	})
+	return out
+}
+
+func batchInvertBase(a []F) []F {
+	out := make([]F, len(a))
+	parallelFor(len(a), 1<<12, func(lo, hi int) {
+		copy(out[lo:hi], koalabear.BatchInvert(a[lo:hi]))
+	})
+	return out
+}
+
+// checkBuses reports which buses do not balance, evaluating each bus's sum separately.
+func (pr *prover) checkBuses() error {
+	var total E
+	for _, s := range pr.sums {
+		total.Add(&total, &s)
+	}
+	if total.IsZero() {
+		return nil
+	}
+	// Find the culprit(s) for a useful message: recompute per bus.
+	per := map[BusID]*E{}
+	for i, t := range pr.air.tables {
+		if pr.perm[i] == nil {
+			continue
+		}
+		K := len(t.interactions)
+		n := pr.traces[i].Height
+		for k, in := range t.interactions {
+			acc := per[in.bus]
+			if acc == nil {
+				acc = new(E)
+				per[in.bus] = acc
+			}
+			for r := 0; r < n; r++ {
+				c := [4]F{pr.perm[i].Cols[4*k][r], pr.perm[i].Cols[4*k+1][r], pr.perm[i].Cols[4*k+2][r], pr.perm[i].Cols[4*k+3][r]}
+				h := extFromCoeffs(c[0], c[1], c[2], c[3])
+				acc.Add(acc, &h)
+			}
+			_ = K
+		}
+	}
+	var bad []BusID
+	for b, s := range per {
+		if !s.IsZero() {
+			bad = append(bad, b)
+		}
+	}
+	return fmt.Errorf("%w: buses %v", ErrUnbalancedBus, bad)
+}
+
+// domainInfo caches the per-point data of a quotient domain g·H_M (bit-reversed).
+type quotDomain struct {
+	x, zhInv, invXm1, invXmw, xmw []F
+	nextPos                       []int32
+}
+
+func newQuotDomain(logN, logQ int) *quotDomain {
+	logM := logN + logQ
+	M := 1 << uint(logM)
+	n := uint64(1) << uint(logN)
+	q := 1 << uint(logQ)
+	d := &quotDomain{x: cosetPoints(logM)}
+	wInv := rootOfUnity(logN)
+	wInv.Inverse(&wInv)
+	var one F
+	one.SetOne()
+	// Z_H(x) = x^n - 1 takes q values on the coset: x^n = g^n·ω_M^(n·k) depends on k mod q.
+	zhVals := make([]F, q)
+	gn := baseExp(cosetShift(), n)
+	wq := rootOfUnity(logQ)
+	for r := 0; r < q; r++ {
+		v := baseExp(wq, uint64(r))
+		v.Mul(&v, &gn)
+		v.Sub(&v, &one)
+		zhVals[r] = v
+	}
+	zhInvVals := koalabear.BatchInvert(zhVals)
+	d.zhInv = make([]F, M)
+	xm1 := make([]F, M)
+	d.xmw = make([]F, M)
+	d.nextPos = make([]int32, M)
+	for p := 0; p < M; p++ {
+		k := reverseBits(uint64(p), logM)
+		d.zhInv[p] = zhInvVals[k&uint64(q-1)]
+		xm1[p].Sub(&d.x[p], &one)
+		d.xmw[p].Sub(&d.x[p], &wInv)
+		d.nextPos[p] = int32(reverseBits((k+uint64(q))&uint64(M-1), logM))
+	}
+	d.invXm1 = batchInvertBase(xm1)
+	d.invXmw = batchInvertBase(d.xmw)
+	return d
+}
+
+// quotient evaluates table i's constraints on the quotient domain, divides by the vanishing
+// polynomial, splits the quotient into chunks of degree < n and extends them onto the LDE coset.
+func (pr *prover) quotient(i int, alpha E) error {
+	air := pr.air
+	t := air.tables[i]
+	p := air.progs[i]
+	logN := pr.logH[i]
+	n := 1 << uint(logN)
+	logQ := air.quotientLog(i)
+	q := 1 << uint(logQ)
+	logM := logN + logQ
+	M := 1 << uint(logM)
+	N := n << uint(pr.params.LogBlowup)
+	K := len(t.interactions)
+	nc := len(t.constraints)
+	numC := nc
+	if K > 0 {
+		numC += K + 3
+	}
+	apow := extPowers(alpha, numC)
+	outs := interactionOutputs(t)
+	maxW := 0
+	for _, in := range t.interactions {
+		maxW = max(maxW, len(in.values))
+	}
+	gp := fingerprintPowers(pr.gamma, maxW)
+	main := pr.mainLDE[i]
+	pre := pr.pk.preLDE[i]
+	perm := pr.permLDE[i]
+	total := pr.sums[i]
+	var qv []E
+	timed(&pr.stats.Quotient, func() {
+		dom := newQuotDomain(logN, logQ)
+		qv = make([]E, M)
+		next := func(j int) int { return int(dom.nextPos[j]) }
+		parallelFor(M, evalChunk, func(lo, hi int) {
+			rs := newRowSources(p, pr.public, evalChunk)
+			var g [4]extensions.Vector // every row, first, last, transition
+			for s := range g {
+				g[s] = make(extensions.Vector, evalChunk)
+			}
+			for clo := lo; clo < hi; clo += evalChunk {
+				chi := min(hi, clo+evalChunk)
+				cn := chi - clo
+				rs.load(main, pre, clo, chi, next)
+				for s := range g {
+					for j := 0; j < cn; j++ {
+						g[s][j].SetZero()
+					}
+				}
+				for k, c := range t.constraints {
+					g[c.sel][:cn].MulAccByElement(rs.slots[p.outputs[outs0(k)]], &apow[k])
+				}
+				if K > 0 {
+					for j := 0; j < cn; j++ {
+						pos := clo + j
+						npos := next(pos)
+						var sumH, sumHn E
+						for k, in := range t.interactions {
+							h := permValue(perm, 4*k, pos)
+							hn := permValue(perm, 4*k, npos)
+							sumH.Add(&sumH, &h)
+							sumHn.Add(&sumHn, &hn)
+							d := pr.denominator(in, gp, func(v int) F { return rs.slots[p.outputs[outs[k]+1+v]][j] })
+							var c E
+							c.Mul(&h, &d)
+							m := rs.slots[p.outputs[outs[k]]][j]
+							if in.send {
+								c.B0.A0.Sub(&c.B0.A0, &m)
+							} else {
+								c.B0.A0.Add(&c.B0.A0, &m)
+							}
+							c.Mul(&c, &apow[nc+k])
+							g[EveryRow][j].Add(&g[EveryRow][j], &c)
+						}
+						s := permValue(perm, 4*K, pos)
+						sn := permValue(perm, 4*K, npos)
+						var c E
+						c.Sub(&s, &sumH)
+						c.Mul(&c, &apow[nc+K])
+						g[FirstRow][j].Add(&g[FirstRow][j], &c)
+						c.Sub(&sn, &s)
+						c.Sub(&c, &sumHn)
+						c.Mul(&c, &apow[nc+K+1])
+						g[Transition][j].Add(&g[Transition][j], &c)
+						c.Sub(&s, &total)
+						c.Mul(&c, &apow[nc+K+2])
+						g[LastRow][j].Add(&g[LastRow][j], &c)
+					}
+				}
+				for j := 0; j < cn; j++ {
+					pos := clo + j
+					var acc, tmp E
+					acc.MulByElement(&g[EveryRow][j], &dom.zhInv[pos])
+					tmp.MulByElement(&g[FirstRow][j], &dom.invXm1[pos])
+					acc.Add(&acc, &tmp)
+					tmp.MulByElement(&g[LastRow][j], &dom.invXmw[pos])
+					acc.Add(&acc, &tmp)
+					var f F
+					f.Mul(&dom.xmw[pos], &dom.zhInv[pos])
+					tmp.MulByElement(&g[Transition][j], &f)
+					acc.Add(&acc, &tmp)
+					qv[pos] = acc
+				}
+			}
+		})
+	})
+	// Interpolate each coordinate of Q over g·H_M (bit-reversed in, natural coefficients out),
+	// split into q chunks of n coefficients and extend each onto g·H_N.
+	coords := make([][]F, 4)
+	for j := range coords {
+		coords[j] = make([]F, M)
+	}
+	for pos := range qv {
+		c := extCoeffs(&qv[pos])
+		for j := 0; j < 4; j++ {
+			coords[j][pos] = c[j]
+		}
+	}
+	out := NewMatrix(4*q, N)
+	cof := make([][]F, 4*q)
+	timed(&pr.stats.Quotient, func() {
+		domM := pr.doms.get(logM)
+		parallelEach(4, func(j int) {
+			domM.FFTInverse(coords[j], fft.DIT, fft.OnCoset(), fft.WithNbTasks(1))
+		})
+	})
+	timed(&pr.stats.LDE, func() {
+		pr.doms.get(log2Exact(N))
+		parallelEach(4*q, func(col int) {
+			r, j := col/4, col%4
+			cof[col] = coords[j][r*n : (r+1)*n]
+			pr.doms.extendCoeffs(cof[col], out.Cols[col])
+		})
+	})
+	pr.quotLDE[i] = out
+	pr.quotCof[i] = cof
+	return nil
+}
+
+func outs0(k int) int { return k }
+
+func permValue(m *Matrix, col, pos int) E {
+	return extFromCoeffs(m.Cols[col][pos], m.Cols[col+1][pos], m.Cols[col+2][pos], m.Cols[col+3][pos])
+}
+
+// baryWeights returns w_i = (z^n - 1)/n · ω^i/(z - ω^i), so that f(z) = Σ w_i·f(ω^i) for f of
+// degree < n given by its values over H_n.
+func baryWeights(logN int, z E) extensions.Vector {
+	n := 1 << uint(logN)
+	pts := make([]F, n)
+	fft.BuildExpTable(rootOfUnity(logN), pts)
+	diff := make([]E, n)
+	for i := range pts {
+		var x E
+		x.B0.A0 = pts[i]
+		diff[i].Sub(&z, &x)
+	}
+	inv := batchInvertExt(diff)
+	var one E
+	one.SetOne()
+	zn := extExp(z, uint64(n))
+	zn.Sub(&zn, &one)
+	var nInv F
+	nInv.SetUint64(uint64(n))
+	nInv.Inverse(&nInv)
+	zn.MulByElement(&zn, &nInv)
+	w := make(extensions.Vector, n)
+	for i := range w {
+		w[i].MulByElement(&inv[i], &pts[i])
+		w[i].Mul(&w[i], &zn)
+	}
+	return w
+}
+
+// open evaluates every committed polynomial at ζ and ζ·ω.
+func (pr *prover) open(zeta E) []TableOpening {
+	ops := make([]TableOpening, len(pr.traces))
+	type wkey struct{ logN, pt int }
+	weights := map[wkey]extensions.Vector{}
+	powers := map[wkey]extensions.Vector{}
+	points := func(logN int) [2]E {
+		var zw E
+		zw.MulByElement(&zeta, ptr(rootOfUnity(logN)))
+		return [2]E{zeta, zw}
+	}
+	for _, lh := range pr.logH {
+		for pt, z := range points(lh) {
+			k := wkey{lh, pt}
+			if _, ok := weights[k]; !ok {
+				weights[k] = baryWeights(lh, z)
+				powers[k] = extPowers(z, 1<<uint(lh))
+			}
+		}
+	}
+	evalCols := func(cols [][]F, w extensions.Vector) []E {
+		out := make([]E, len(cols))
+		parallelEach(len(cols), func(c int) { out[c] = w.InnerProductByElement(cols[c]) })
+		return out
+	}
+	for i, tr := range pr.traces {
+		lh := pr.logH[i]
+		for pt := 0; pt < 2; pt++ {
+			w := weights[wkey{lh, pt}]
+			if pre := pr.air.tables[i].pre; pre != nil && len(pr.air.tables[i].preCols) > 0 {
+				ops[i].Pre[pt] = evalCols(pre.Cols, w)
+			} else {
+				ops[i].Pre[pt] = []E{}
+			}
+			ops[i].Main[pt] = evalCols(tr.Cols, w)
+			if pr.perm[i] != nil {
+				ops[i].Perm[pt] = evalCols(pr.perm[i].Cols, w)
+			} else {
+				ops[i].Perm[pt] = []E{}
+			}
+			ops[i].Quot[pt] = evalCols(pr.quotCof[i], powers[wkey{lh, pt}])
+		}
+	}
+	return ops
+}
+
+func ptr[T any](v T) *T { return &v }
