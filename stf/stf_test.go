@@ -1,0 +1,85 @@
+package stf
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/core/types"
+)
+
+// TestGeneratedChain: every block of a chain across Shanghai, Cancun, Prague,
+// Osaka and BPO1 with varied traffic executes statelessly to the claim geth's
+// import produced, both from the chain and from block + witness alone.
+func TestGeneratedChain(t *testing.T) {
+	c := newTestChain(t, testBlocks)
+	var (
+		txTypes  = map[uint8]int{}
+		reverted int
+		logs     int
+		created  int
+		mpRoots  = map[string]bool{}
+	)
+	for i, b := range c.blocks {
+		in := c.input(t, i)
+		enc, err := in.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := DecodeInput(enc)
+		if err != nil {
+			t.Fatalf("block %d: decode: %v", b.NumberU64(), err)
+		}
+		got, err := Execute(context.Background(), dec)
+		if err != nil {
+			t.Fatalf("block %d (time %d): %v", b.NumberU64(), b.Time(), err)
+		}
+		want := c.expectedClaim(t, i)
+		if got != want {
+			t.Fatalf("block %d: claim\n got %+v\nwant %+v", b.NumberU64(), got, want)
+		}
+		// The file path (no node state) must give the same input.
+		fromFiles, err := NewInput(context.Background(), c.cfg, b, in.Witness)
+		if err != nil {
+			t.Fatalf("block %d: NewInput: %v", b.NumberU64(), err)
+		}
+		enc2, err := fromFiles.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(enc2) != string(enc) {
+			t.Errorf("block %d: NewInput and InputFromChain differ (%d vs %d bytes, %d vs %d extra nodes)",
+				b.NumberU64(), len(enc2), len(enc), len(fromFiles.ExtraNodes), len(in.ExtraNodes))
+		}
+		st, _ := c.bc.StateAt(b.Root(), b.Number(), b.Time())
+		mpRoots[st.GetStorageRoot(c.cfg.MessagePasser).Hex()] = true
+		for _, tx := range b.Transactions() {
+			txTypes[tx.Type()]++
+		}
+		for _, r := range c.receipts[i] {
+			if r.Status == types.ReceiptStatusFailed {
+				reverted++
+			}
+			logs += len(r.Logs)
+			if r.ContractAddress != ([20]byte{}) {
+				created++
+			}
+		}
+	}
+	// The traffic must really be there, or the test proves little.
+	for _, typ := range []uint8{types.LegacyTxType, types.DynamicFeeTxType, types.BlobTxType, types.SetCodeTxType} {
+		if txTypes[typ] == 0 {
+			t.Errorf("no transactions of type %d in the chain", typ)
+		}
+	}
+	if reverted == 0 || logs == 0 || created == 0 {
+		t.Errorf("traffic missing: reverted %d, logs %d, creations %d", reverted, logs, created)
+	}
+	if len(mpRoots) != len(c.blocks) {
+		t.Errorf("message passer storage root took %d values over %d blocks", len(mpRoots), len(c.blocks))
+	}
+	forks := map[string]bool{}
+	for _, b := range c.blocks {
+		forks[c.cfg.Chain.LatestFork(b.Time()).String()] = true
+	}
+	t.Logf("forks covered: %v; tx types %v; reverted %d, logs %d, creations %d", forks, txTypes, reverted, logs, created)
+}
