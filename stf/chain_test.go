@@ -307,4 +307,3 @@ func (c *testChain) expectedClaim(t testing.TB, i int) Claim {
 		OutputRoot:    OutputRoot(imported.Root, st.GetStorageRoot(c.cfg.MessagePasser), imported.Hash()),
 	}
 }
-
