@@ -117,17 +117,17 @@ func (c Column) Index() int { return c.idx }
 // shared. Slots [0, nSrc) are inputs (columns, public values, constants); the rest are temporaries.
 type program struct {
 	width, preWidth, numPub int
-	consts              []F
-	nSrc                int
-	ops                 []instr
-	nSlots              int
-	usesNext            []bool // per main column
-	usesPreNext         []bool
-	outputs             []int // slot of each compiled root
+	consts                  []F
+	nSrc                    int
+	ops                     []instr
+	nSlots                  int
+	usesNext                []bool // per main column
+	usesPreNext             []bool
+	outputs                 []int // slot of each compiled root
 }
 
 type instr struct {
-	op      exprKind
+	op        exprKind
 	dst, a, b int
 }
 

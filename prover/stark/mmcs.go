@@ -85,7 +85,7 @@ func (t *mmcsTree) root() hash.Digest {
 
 // batchOpening is one row of every matrix of a commitment plus the authentication path.
 type batchOpening struct {
-	Rows [][]F        // per matrix, in commitment order
+	Rows [][]F         // per matrix, in commitment order
 	Path []hash.Digest // siblings, leaf level first
 }
 

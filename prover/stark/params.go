@@ -105,7 +105,7 @@ func (p Params) Soundness(sh Shape) Soundness {
 	s.FRIBits = s.FRIQueryBits + s.PoWBits
 	s.FoldBits = fieldBits - float64(sh.MaxLogHeight+p.LogBlowup)
 	s.CompositionBits = fieldBits - lg(float64(sh.NumConstraints))
-	s.OODBits = fieldBits - lg(float64(max(sh.MaxDegree, 1)))-float64(sh.MaxLogHeight)
+	s.OODBits = fieldBits - lg(float64(max(sh.MaxDegree, 1))) - float64(sh.MaxLogHeight)
 	s.DEEPBatchBits = fieldBits - lg(float64(sh.NumOpenings))
 	s.LogUpBits = fieldBits
 	if sh.HasInteractions {

@@ -9,14 +9,14 @@ const ProofVersion = 1
 // are supplied to Verify separately (they are part of the statement, not of the proof).
 type Proof struct {
 	Params     Params
-	LogHeights []int         // per table
-	MainRoot   hash.Digest   // main traces of all tables
-	PermRoot   hash.Digest   // LogUp columns (zero when no table has interactions)
-	QuotRoot   hash.Digest   // quotient chunks
-	LogUpSums  []E           // per table, the final value of its running sum (zero without interactions)
+	LogHeights []int          // per table
+	MainRoot   hash.Digest    // main traces of all tables
+	PermRoot   hash.Digest    // LogUp columns (zero when no table has interactions)
+	QuotRoot   hash.Digest    // quotient chunks
+	LogUpSums  []E            // per table, the final value of its running sum (zero without interactions)
 	Openings   []TableOpening // per table
-	FRIRoots   []hash.Digest // one per folding round
-	FinalPoly  []E           // coefficients, 2^LogFinalPolyLen of them
+	FRIRoots   []hash.Digest  // one per folding round
+	FinalPoly  []E            // coefficients, 2^LogFinalPolyLen of them
 	PoWNonce   uint32
 	Queries    []QueryProof
 }

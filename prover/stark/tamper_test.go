@@ -1,0 +1,263 @@
+package stark
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func cloneProof(t testing.TB, p *Proof) *Proof {
+	t.Helper()
+	b, err := p.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := DecodeProof(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func bump(x *F) {
+	var one F
+	one.SetOne()
+	x.Add(x, &one)
+}
+
+func bumpExt(x *E) { bump(&x.B1.A1) }
+
+// mutation names one tampering and applies it to a fresh copy of a valid proof.
+type mutation struct {
+	name string
+	f    func(p *Proof)
+}
+
+// proofMutations enumerates single-value tamperings of every part of p.
+func proofMutations(p *Proof, short bool) []mutation {
+	var ms []mutation
+	add := func(name string, f func(p *Proof)) { ms = append(ms, mutation{name, f}) }
+	add("main root", func(p *Proof) { bump(&p.MainRoot[0]) })
+	add("perm root", func(p *Proof) { bump(&p.PermRoot[3]) })
+	add("quotient root", func(p *Proof) { bump(&p.QuotRoot[7]) })
+	for r := range p.FRIRoots {
+		add(fmt.Sprintf("FRI root %d", r), func(p *Proof) { bump(&p.FRIRoots[r][1]) })
+	}
+	for i := range p.LogUpSums {
+		add(fmt.Sprintf("LogUp sum %d", i), func(p *Proof) { bumpExt(&p.LogUpSums[i]) })
+	}
+	for i := range p.Openings {
+		for pt := 0; pt < 2; pt++ {
+			groups := []struct {
+				name string
+				get  func(o *TableOpening) []E
+			}{
+				{"pre", func(o *TableOpening) []E { return o.Pre[pt] }},
+				{"main", func(o *TableOpening) []E { return o.Main[pt] }},
+				{"perm", func(o *TableOpening) []E { return o.Perm[pt] }},
+				{"quot", func(o *TableOpening) []E { return o.Quot[pt] }},
+			}
+			for _, g := range groups {
+				for c := range g.get(&p.Openings[i]) {
+					add(fmt.Sprintf("opened %s[%d] of table %d at point %d", g.name, c, i, pt), func(p *Proof) { bumpExt(&g.get(&p.Openings[i])[c]) })
+				}
+			}
+		}
+	}
+	for c := range p.FinalPoly {
+		add(fmt.Sprintf("final poly coefficient %d", c), func(p *Proof) { bumpExt(&p.FinalPoly[c]) })
+	}
+	add("PoW nonce", func(p *Proof) { p.PoWNonce++ })
+	add("params: queries", func(p *Proof) { p.Params.NumQueries--; p.Queries = p.Queries[1:] })
+	add("params: PoW bits", func(p *Proof) { p.Params.PoWBits++ })
+	add("params: final length", func(p *Proof) { p.Params.LogFinalPolyLen++ })
+	add("log height", func(p *Proof) { p.LogHeights[0]++ })
+	queries := len(p.Queries)
+	if short {
+		queries = min(queries, 2)
+	}
+	for q := 0; q < queries; q++ {
+		for r := range p.Queries[q].Inputs {
+			o := &p.Queries[q].Inputs[r]
+			for m := range o.Rows {
+				for c := range o.Rows[m] {
+					add(fmt.Sprintf("query %d round %d matrix %d opened cell %d", q, r, m, c), func(p *Proof) { bump(&p.Queries[q].Inputs[r].Rows[m][c]) })
+				}
+			}
+			for l := range o.Path {
+				add(fmt.Sprintf("query %d round %d path node %d", q, r, l), func(p *Proof) { bump(&p.Queries[q].Inputs[r].Path[l][2]) })
+			}
+		}
+		for s := range p.Queries[q].Steps {
+			o := &p.Queries[q].Steps[s]
+			for c := range o.Rows[0] {
+				add(fmt.Sprintf("query %d FRI step %d cell %d", q, s, c), func(p *Proof) { bump(&p.Queries[q].Steps[s].Rows[0][c]) })
+			}
+			for l := range o.Path {
+				add(fmt.Sprintf("query %d FRI step %d path node %d", q, s, l), func(p *Proof) { bump(&p.Queries[q].Steps[s].Path[l][5]) })
+			}
+		}
+	}
+	return ms
+}
+
+// TestTamperedProofsRejected changes exactly one value of a valid proof at a time: every
+// commitment, opened value, Merkle path node, FRI final coefficient, the PoW nonce, parameters.
+func TestTamperedProofsRejected(t *testing.T) {
+	params := TestParams()
+	params.PoWBits = 8
+	for _, s := range testStatements(t) {
+		t.Run(s.name, func(t *testing.T) {
+			pk, proof := mustProve(t, s, params)
+			vk := pk.VerifyingKey()
+			if err := Verify(vk, proof, s.public, testVerifierConfig()); err != nil {
+				t.Fatal(err)
+			}
+			ms := proofMutations(proof, testing.Short())
+			for _, m := range ms {
+				p := cloneProof(t, proof)
+				m.f(p)
+				err := Verify(vk, p, s.public, testVerifierConfig())
+				if !errors.Is(err, ErrInvalidProof) {
+					t.Errorf("%s: tampered proof accepted (err %v)", m.name, err)
+				}
+				if m.name == "PoW nonce" && !errors.Is(err, ErrPoW) {
+					t.Errorf("PoW nonce: got %v, want ErrPoW", err)
+				}
+			}
+			t.Logf("%d single-value tamperings rejected", len(ms))
+		})
+	}
+}
+
+// TestTamperedTraceCellRejected proves, with the prover's own checks off, traces that differ from a
+// valid one in exactly one cell; each statement is then false and the verifier must reject.
+func TestTamperedTraceCellRejected(t *testing.T) {
+	for _, s := range testStatements(t) {
+		t.Run(s.name, func(t *testing.T) {
+			pk, err := Setup(s.air, TestParams())
+			if err != nil {
+				t.Fatal(err)
+			}
+			vk := pk.VerifyingKey()
+			count := 0
+			for ti, tr := range s.traces {
+				n := tr.Height
+				rows := []int{0, 1, n / 2, n - 2, n - 1}
+				if !testing.Short() {
+					rows = rows[:0]
+					for r := 0; r < n; r++ {
+						rows = append(rows, r)
+					}
+				}
+				for c := 0; c < tr.Width(); c++ {
+					for _, r := range rows {
+						traces := make([]*Matrix, len(s.traces))
+						copy(traces, s.traces)
+						m := NewMatrix(tr.Width(), n)
+						for cc := range m.Cols {
+							copy(m.Cols[cc], tr.Cols[cc])
+						}
+						bump(&m.Cols[c][r])
+						traces[ti] = m
+						proof, _, err := prove(context.Background(), pk, traces, s.public, proveConfig{skipChecks: true})
+						if err != nil {
+							t.Fatalf("prover failed on tampered trace: %v", err)
+						}
+						if err := Verify(vk, proof, s.public, testVerifierConfig()); !errors.Is(err, ErrInvalidProof) {
+							t.Errorf("table %d column %s row %d: tampered trace accepted (%v)", ti, s.air.tables[ti].cols[c], r, err)
+						}
+						count++
+					}
+				}
+			}
+			t.Logf("%d tampered cells rejected", count)
+		})
+	}
+}
+
+func TestWrongStatementRejected(t *testing.T) {
+	sts := testStatements(t)
+	fib := sts[0]
+	pk, proof := mustProve(t, fib, TestParams())
+	cfg := testVerifierConfig()
+
+	t.Run("public values", func(t *testing.T) {
+		for i := range fib.public {
+			pub := append([]F(nil), fib.public...)
+			bump(&pub[i])
+			if err := Verify(pk.VerifyingKey(), proof, pub, cfg); !errors.Is(err, ErrInvalidProof) {
+				t.Errorf("public value %d changed: %v", i, err)
+			}
+		}
+		if err := Verify(pk.VerifyingKey(), proof, fib.public[:2], cfg); !errors.Is(err, ErrPublicValues) {
+			t.Errorf("short public values: %v", err)
+		}
+	})
+	t.Run("other AIR", func(t *testing.T) {
+		for _, other := range sts[1:] {
+			opk, err := Setup(other.air, TestParams())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Verify(opk.VerifyingKey(), proof, fib.public, cfg); !errors.Is(err, ErrInvalidProof) {
+				t.Errorf("%s: %v", other.name, err)
+			}
+		}
+		// Same shape, one constraint different: only the key digest tells them apart.
+		tb := NewTable("fib")
+		a, b := tb.Column("a"), tb.Column("b")
+		tb.AssertFirst("a0", a.Cur().Sub(Pub(0)))
+		tb.AssertFirst("b0", b.Cur().Sub(Pub(1)))
+		tb.AssertTransition("a'", a.Next().Sub(b.Cur()))
+		tb.AssertTransition("b'", b.Next().Sub(a.Cur().Add(b.Cur()).Add(a.Cur())))
+		tb.AssertLast("out", b.Cur().Sub(Pub(2)))
+		air, err := NewAIR("fib", 3, tb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opk, err := Setup(air, TestParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opk.VerifyingKey().Digest() == pk.VerifyingKey().Digest() {
+			t.Fatal("different AIRs share a key digest")
+		}
+		if err := Verify(opk.VerifyingKey(), proof, fib.public, cfg); !errors.Is(err, ErrInvalidProof) {
+			t.Errorf("modified AIR: %v", err)
+		}
+	})
+	t.Run("weak parameters", func(t *testing.T) {
+		if err := Verify(pk.VerifyingKey(), proof, fib.public, DefaultVerifierConfig()); !errors.Is(err, ErrParams) {
+			t.Errorf("test parameters accepted by a 100-bit verifier: %v", err)
+		}
+	})
+}
+
+func TestUnbalancedBusRejected(t *testing.T) {
+	s := testStatements(t)[1]
+	pk, err := Setup(s.air, TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	traces := []*Matrix{s.traces[0], NewMatrix(1, 256)}
+	copy(traces[1].Cols[0], s.traces[1].Cols[0])
+	bump(&traces[1].Cols[0][7]) // the byte table claims one lookup of 7 too many
+	if _, err := Prove(context.Background(), pk, traces, nil); !errors.Is(err, ErrUnbalancedBus) {
+		t.Fatalf("prover: got %v, want ErrUnbalancedBus", err)
+	}
+	proof, _, err := prove(context.Background(), pk, traces, nil, proveConfig{skipChecks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(pk.VerifyingKey(), proof, nil, testVerifierConfig()); !errors.Is(err, ErrUnbalancedBus) {
+		t.Fatalf("verifier: got %v, want ErrUnbalancedBus", err)
+	}
+	// A forged zero total on one table is caught by the running-sum constraints instead.
+	proof.LogUpSums[1].Sub(&proof.LogUpSums[1], &proof.LogUpSums[1])
+	proof.LogUpSums[1].Sub(&proof.LogUpSums[1], &proof.LogUpSums[0])
+	if err := Verify(pk.VerifyingKey(), proof, nil, testVerifierConfig()); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("forged sums: %v", err)
+	}
+}
