@@ -1,0 +1,184 @@
+package stark
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/consensys/gnark-crypto/field/koalabear/fft"
+	"github.com/zkexex/zkexex/prover/hash"
+)
+
+// benchAIR is a synthetic table of `width` columns: the first half evolve by a degree-2
+// transition x'_c = x_c·x_{c+1} + x_{c+2}, the second half are degree-3 functions of the first
+// (y_c = x_c²·x_{c+1}). It has `width` constraints, degree 3, so it needs two quotient chunks,
+// like the RISC-V chips.
+func benchAIR(tb testing.TB, width int) *AIR {
+	t := NewTable("bench")
+	h := width / 2
+	x := t.Columns("x", h)
+	y := t.Columns("y", width-h)
+	for c := 0; c < h; c++ {
+		t.AssertTransition(fmt.Sprintf("x%d", c), x[c].Next().Sub(x[c].Cur().Mul(x[(c+1)%h].Cur()).Add(x[(c+2)%h].Cur())))
+	}
+	for c := range y {
+		xc, xn := x[c%h].Cur(), x[(c+1)%h].Cur()
+		t.AssertZero(fmt.Sprintf("y%d", c), y[c].Cur().Sub(xc.Mul(xc).Mul(xn)))
+	}
+	air, err := NewAIR("bench", 0, t)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return air
+}
+
+func benchTrace(width, logN int) *Matrix {
+	n := 1 << uint(logN)
+	h := width / 2
+	m := NewMatrix(width, n)
+	rng := rand.New(rand.NewPCG(uint64(width), uint64(logN)))
+	for c := 0; c < h; c++ {
+		m.Cols[c][0].SetUint64(rng.Uint64N(modulus))
+	}
+	for r := 0; r < n; r++ {
+		if r > 0 {
+			for c := 0; c < h; c++ {
+				var v F
+				v.Mul(&m.Cols[c][r-1], &m.Cols[(c+1)%h][r-1])
+				m.Cols[c][r].Add(&v, &m.Cols[(c+2)%h][r-1])
+			}
+		}
+		for c := h; c < width; c++ {
+			k := c - h
+			var v F
+			v.Square(&m.Cols[k%h][r])
+			m.Cols[c][r].Mul(&v, &m.Cols[(k+1)%h][r])
+		}
+	}
+	return m
+}
+
+// proverBytesPerRow estimates peak prover memory per trace row: 12 bytes per cell (trace and its
+// blowup-2 LDE) plus about 720 bytes of Merkle trees, quotient, DEEP and FRI buffers.
+func proverBytesPerRow(width int) int { return 12*width + 720 }
+
+const benchMemoryBudget = 6 << 30
+
+// nativeBaselines measures, in this run, the two primitives the issue quotes reference figures
+// for: a single-core KoalaBear coset FFT of 2^20 and one width-16 Poseidon2 permutation.
+func nativeBaselines() (fftMs, p16Ns float64) {
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	dom := fft.NewDomain(1<<20, fft.WithShift(cosetShift()))
+	v := make([]F, 1<<20)
+	for i := range v {
+		v[i].SetUint64(uint64(i))
+	}
+	const reps = 3
+	s := time.Now()
+	for i := 0; i < reps; i++ {
+		dom.FFT(v, fft.DIF, fft.OnCoset(), fft.WithNbTasks(1))
+	}
+	fftMs = float64(time.Since(s).Microseconds()) / 1000 / reps
+	var st [16]F
+	const perms = 20000
+	s = time.Now()
+	for i := 0; i < perms; i++ {
+		hash.Permute16(&st)
+	}
+	p16Ns = float64(time.Since(s).Nanoseconds()) / perms
+	return
+}
+
+// BenchmarkProve reports prove and verify time, proof size and ns per trace cell for 2^16..2^22
+// rows × 64..256 columns with the default (100-bit) parameters, the prover's split between LDE,
+// hashing, quotient and FRI, and 1 vs 2 cores. Sizes whose memory would exceed ~6 GiB are skipped.
+func BenchmarkProve(b *testing.B) {
+	fftMs, p16Ns := nativeBaselines()
+	for _, logN := range []int{16, 18, 20, 22} {
+		for _, width := range []int{64, 256} {
+			for _, procs := range []int{1, 2} {
+				name := fmt.Sprintf("rows=2^%d/cols=%d/procs=%d", logN, width, procs)
+				b.Run(name, func(b *testing.B) {
+					if need := (1 << uint(logN)) * proverBytesPerRow(width); need > benchMemoryBudget {
+						b.Skipf("needs about %.1f GiB, over the %d GiB budget of this shared machine", float64(need)/(1<<30), benchMemoryBudget>>30)
+					}
+					if testing.Short() && logN > 16 {
+						b.Skip("large sizes skipped in -short mode")
+					}
+					prev := runtime.GOMAXPROCS(procs)
+					defer runtime.GOMAXPROCS(prev)
+					air := benchAIR(b, width)
+					pk, err := Setup(air, DefaultParams())
+					if err != nil {
+						b.Fatal(err)
+					}
+					trace := benchTrace(width, logN)
+					var st Stats
+					var proof *Proof
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						var s Stats
+						proof, s, err = ProveWithStats(context.Background(), pk, []*Matrix{trace}, nil)
+						if err != nil {
+							b.Fatal(err)
+						}
+						st.add(s)
+					}
+					b.StopTimer()
+					vs := time.Now()
+					if err := Verify(pk.VerifyingKey(), proof, nil, DefaultVerifierConfig()); err != nil {
+						b.Fatal(err)
+					}
+					verify := time.Since(vs)
+					cells := float64(int(1)<<uint(logN)) * float64(width)
+					per := func(d time.Duration) float64 { return float64(d.Milliseconds()) / float64(b.N) }
+					b.ReportMetric(float64(st.Total.Nanoseconds())/float64(b.N)/cells, "ns/cell")
+					b.ReportMetric(per(st.Total), "prove_ms")
+					b.ReportMetric(float64(verify.Microseconds())/1000, "verify_ms")
+					b.ReportMetric(float64(proof.Size())/1024, "proof_KiB")
+					b.ReportMetric(per(st.LDE), "lde_ms")
+					b.ReportMetric(per(st.Hash), "hash_ms")
+					b.ReportMetric(per(st.Quotient+st.LogUp), "quotient_ms")
+					b.ReportMetric(per(st.FRI+st.Open), "fri_ms")
+					b.ReportMetric(per(st.PoW), "pow_ms")
+					b.ReportMetric(fftMs, "native_fft2^20_ms")
+					b.ReportMetric(p16Ns, "native_p16_ns")
+				})
+			}
+		}
+	}
+}
+
+func (s *Stats) add(o Stats) {
+	s.LDE += o.LDE
+	s.Hash += o.Hash
+	s.Quotient += o.Quotient
+	s.LogUp += o.LogUp
+	s.Open += o.Open
+	s.FRI += o.FRI
+	s.PoW += o.PoW
+	s.Total += o.Total
+}
+
+// BenchmarkCommitPhase isolates the commit phase (LDE + Merkle commitment of the trace), the
+// figure the issue's ~45 ns/cell prototype measured.
+func BenchmarkCommitPhase(b *testing.B) {
+	for _, logN := range []int{16, 18} {
+		b.Run(fmt.Sprintf("rows=2^%d/cols=64", logN), func(b *testing.B) {
+			trace := benchTrace(64, logN)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				d := newDomains()
+				lde := d.lde(trace, 1)
+				if _, err := commitMatrices([]*Matrix{lde}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(int(64)<<uint(logN)), "ns/cell")
+		})
+	}
+}
