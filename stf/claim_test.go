@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
@@ -117,3 +118,17 @@ func TestChainConfigByName(t *testing.T) {
 }
 
 func writeFile(p string, b []byte) error { return os.WriteFile(p, b, 0o644) }
+
+func TestGuestExitCode(t *testing.T) {
+	seen := map[int]bool{}
+	for _, err := range []error{nil, ErrMalformedInput, ErrUnsupportedConfig, ErrInvalidWitness, ErrMissingTrieNode, ErrRootMismatch, ErrInvalidBlock, ErrInternal, errors.New("other")} {
+		code := GuestExitCode(fmt.Errorf("wrapped: %w", err))
+		if err == nil {
+			code = GuestExitCode(nil)
+		}
+		if seen[code] {
+			t.Fatalf("%v: exit code %d reused", err, code)
+		}
+		seen[code] = true
+	}
+}

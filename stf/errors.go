@@ -1,6 +1,10 @@
 package stf
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/zkexex/zkexex/stf/guestio"
+)
 
 // The failure classes of the STF. Every error Execute, DecodeInput and
 // DecodeConfig return wraps exactly one of them (errors.Is), so callers (the
@@ -28,3 +32,29 @@ var (
 	// an input geth itself does not guard against; it is never a valid claim.
 	ErrInternal = errors.New("stf: internal error")
 )
+
+// GuestExitCode is the exit status the guest reports for the result of
+// Execute (nil: guestio.ExitOK), per the table in package guestio.
+func GuestExitCode(err error) int {
+	if err == nil {
+		return guestio.ExitOK
+	}
+	classes := []struct {
+		err  error
+		code int
+	}{
+		{ErrMalformedInput, guestio.ExitMalformedInput},
+		{ErrUnsupportedConfig, guestio.ExitUnsupportedConfig},
+		{ErrInvalidWitness, guestio.ExitInvalidWitness},
+		{ErrMissingTrieNode, guestio.ExitMissingTrieNode},
+		{ErrRootMismatch, guestio.ExitRootMismatch},
+		{ErrInvalidBlock, guestio.ExitInvalidBlock},
+		{ErrInternal, guestio.ExitInternal},
+	}
+	for _, c := range classes {
+		if errors.Is(err, c.err) {
+			return c.code
+		}
+	}
+	return guestio.ExitUnclassified
+}

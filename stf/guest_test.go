@@ -103,30 +103,6 @@ func runGuest(t testing.TB, qemu, elfPath string, input []byte) ([]byte, int, ti
 	return out, code, elapsed
 }
 
-// nativeExitCode is the exit code the guest ABI assigns to a native result.
-func nativeExitCode(err error) int {
-	for _, c := range []struct {
-		err  error
-		code int
-	}{
-		{ErrMalformedInput, guestio.ExitMalformedInput},
-		{ErrUnsupportedConfig, guestio.ExitUnsupportedConfig},
-		{ErrInvalidWitness, guestio.ExitInvalidWitness},
-		{ErrMissingTrieNode, guestio.ExitMissingTrieNode},
-		{ErrRootMismatch, guestio.ExitRootMismatch},
-		{ErrInvalidBlock, guestio.ExitInvalidBlock},
-		{ErrInternal, guestio.ExitInternal},
-	} {
-		if errors.Is(err, c.err) {
-			return c.code
-		}
-	}
-	if err == nil {
-		return guestio.ExitOK
-	}
-	return guestio.ExitUnclassified
-}
-
 // TestGuestMatchesNative: the riscv64 guest under qemu writes the same
 // journal bytes as native Execute (and exits with the code of the native
 // error class when there is no claim), for generated blocks of every fork,
@@ -178,7 +154,7 @@ func TestGuestMatchesNative(t *testing.T) {
 			}
 			native := time.Since(start)
 			journal, code, elapsed := runGuest(t, qemu, elfPath, tc.input)
-			if want := nativeExitCode(err); code != want {
+			if want := GuestExitCode(err); code != want {
 				t.Fatalf("guest exit %d (%s), native %d (%v)", code, guestio.ExitName(code), want, err)
 			}
 			var want []byte

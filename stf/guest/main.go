@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -28,11 +27,11 @@ func run() int {
 	}
 	in, err := stf.DecodeInput(input)
 	if err != nil {
-		return fail(exitCode(err), err)
+		return fail(stf.GuestExitCode(err), err)
 	}
 	claim, err := stf.Execute(context.Background(), in)
 	if err != nil {
-		return fail(exitCode(err), err)
+		return fail(stf.GuestExitCode(err), err)
 	}
 	if err := guestio.WriteAll(guestio.JournalFD, claim.ABI()); err != nil {
 		return fail(guestio.ExitIO, err)
@@ -44,26 +43,4 @@ func fail(code int, err error) int {
 	// Best effort: stderr is informational and may be closed.
 	_ = guestio.WriteAll(guestio.StderrFD, fmt.Appendf(nil, "stf guest: %s: %v\n", guestio.ExitName(code), err))
 	return code
-}
-
-// exitCode maps an STF error class to its exit code.
-func exitCode(err error) int {
-	classes := []struct {
-		err  error
-		code int
-	}{
-		{stf.ErrMalformedInput, guestio.ExitMalformedInput},
-		{stf.ErrUnsupportedConfig, guestio.ExitUnsupportedConfig},
-		{stf.ErrInvalidWitness, guestio.ExitInvalidWitness},
-		{stf.ErrMissingTrieNode, guestio.ExitMissingTrieNode},
-		{stf.ErrRootMismatch, guestio.ExitRootMismatch},
-		{stf.ErrInvalidBlock, guestio.ExitInvalidBlock},
-		{stf.ErrInternal, guestio.ExitInternal},
-	}
-	for _, c := range classes {
-		if errors.Is(err, c.err) {
-			return c.code
-		}
-	}
-	return guestio.ExitUnclassified
 }
