@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/consensys/gnark-crypto/field/koalabear"
 	"github.com/consensys/gnark-crypto/field/koalabear/extensions"
 	"github.com/consensys/gnark-crypto/field/koalabear/fft"
 )
@@ -252,5 +251,3 @@ func foldPair(e0, e1, beta *E, inv2y, half *F) E {
 	r.Add(&s, &d)
 	return r
 }
-
-var _ = koalabear.Element{}

@@ -9,6 +9,13 @@ import (
 	"github.com/consensys/gnark-crypto/field/koalabear"
 	"github.com/consensys/gnark-crypto/field/koalabear/extensions"
 	"github.com/consensys/gnark-crypto/field/koalabear/fft"
+	"github.com/ethereum/go-ethereum/log"
+	"github.com/ethereum/go-ethereum/metrics"
+)
+
+var (
+	proveTimer      = metrics.NewRegisteredTimer("zkexex/stark/prove", nil)
+	proveCellsMeter = metrics.NewRegisteredCounter("zkexex/stark/cells", nil)
 )
 
 // Errors a caller (typically a chip author) branches on.
@@ -196,6 +203,12 @@ func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cf
 		return nil, st, err
 	}
 	st.Total = time.Since(start)
+	proveTimer.Update(st.Total)
+	for _, tr := range traces {
+		proveCellsMeter.Inc(int64(tr.Height * tr.Width()))
+	}
+	log.Debug("STARK proof", "air", air.name, "tables", len(traces), "logHeights", pr.logH,
+		"total", st.Total, "lde", st.LDE, "hash", st.Hash, "quotient", st.Quotient, "fri", st.FRI, "pow", st.PoW)
 	return proof, st, nil
 }
 
@@ -348,7 +361,7 @@ func checkTableConstraints(air *AIR, i int, trace *Matrix, public []F) error {
 	return nil
 }
 
-// interactionLayout returns, for table i, the program output index of each interaction's
+// interactionOutputs returns, for a table, the program output index of each interaction's
 // multiplicity (values follow it).
 func interactionOutputs(t *Table) []int {
 	out := make([]int, len(t.interactions))
@@ -478,7 +491,6 @@ func (pr *prover) checkBuses() error {
 		if pr.perm[i] == nil {
 			continue
 		}
-		K := len(t.interactions)
 		n := pr.traces[i].Height
 		for k, in := range t.interactions {
 			acc := per[in.bus]
@@ -491,7 +503,6 @@ func (pr *prover) checkBuses() error {
 				h := extFromCoeffs(c[0], c[1], c[2], c[3])
 				acc.Add(acc, &h)
 			}
-			_ = K
 		}
 	}
 	var bad []BusID
@@ -503,7 +514,7 @@ func (pr *prover) checkBuses() error {
 	return fmt.Errorf("%w: buses %v", ErrUnbalancedBus, bad)
 }
 
-// domainInfo caches the per-point data of a quotient domain g·H_M (bit-reversed).
+// quotDomain caches the per-point data of a quotient domain g·H_M (bit-reversed).
 type quotDomain struct {
 	x, zhInv, invXm1, invXmw, xmw []F
 	nextPos                       []int32
@@ -597,7 +608,7 @@ func (pr *prover) quotient(i int, alpha E) error {
 					}
 				}
 				for k, c := range t.constraints {
-					g[c.sel][:cn].MulAccByElement(rs.slots[p.outputs[outs0(k)]], &apow[k])
+					g[c.sel][:cn].MulAccByElement(rs.slots[p.outputs[k]], &apow[k])
 				}
 				if K > 0 {
 					for j := 0; j < cn; j++ {
@@ -685,8 +696,6 @@ func (pr *prover) quotient(i int, alpha E) error {
 	pr.quotCof[i] = cof
 	return nil
 }
-
-func outs0(k int) int { return k }
 
 func permValue(m *Matrix, col, pos int) E {
 	return extFromCoeffs(m.Cols[col][pos], m.Cols[col+1][pos], m.Cols[col+2][pos], m.Cols[col+3][pos])

@@ -48,6 +48,25 @@ func TestProveVerify(t *testing.T) {
 	}
 }
 
+// TestDefaultParameters proves with the production parameter set and verifies under the default
+// 100-bit policy.
+func TestDefaultParameters(t *testing.T) {
+	for _, s := range testStatements(t) {
+		t.Run(s.name, func(t *testing.T) {
+			pk, proof := mustProve(t, s, DefaultParams())
+			vk := pk.VerifyingKey()
+			sound := proof.Params.Soundness(vk.ShapeOf(proof.LogHeights))
+			if sound.Total < 100 {
+				t.Fatalf("%s", sound)
+			}
+			if err := Verify(vk, proof, s.public, DefaultVerifierConfig()); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d bytes, %s", proof.Size(), sound)
+		})
+	}
+}
+
 func TestProverRejectsBadWitness(t *testing.T) {
 	s := testStatements(t)[0]
 	pk, err := Setup(s.air, TestParams())
