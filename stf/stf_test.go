@@ -2,8 +2,10 @@ package stf
 
 import (
 	"context"
+	"math/big"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 )
 
@@ -50,8 +52,16 @@ func TestGeneratedChain(t *testing.T) {
 			t.Errorf("block %d: NewInput and InputFromChain differ (%d vs %d bytes, %d vs %d extra nodes)",
 				b.NumberU64(), len(enc2), len(enc), len(fromFiles.ExtraNodes), len(in.ExtraNodes))
 		}
-		st, _ := c.bc.StateAt(b.Root(), b.Number(), b.Time())
+		st, err := c.bc.StateAt(b.Root(), b.Number(), b.Time())
+		if err != nil {
+			t.Fatal(err)
+		}
 		mpRoots[st.GetStorageRoot(c.cfg.MessagePasser).Hex()] = true
+		// The zero-value call to a fresh address leaves it absent: the
+		// witness must carry its exclusion proof (what the Hoodi witness lacks).
+		if fresh := common.BigToAddress(big.NewInt(int64(0xf00000 + i))); st.Exist(fresh) {
+			t.Fatalf("block %d: %v exists", b.NumberU64(), fresh)
+		}
 		for _, tx := range b.Transactions() {
 			txTypes[tx.Type()]++
 		}

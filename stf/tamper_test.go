@@ -219,6 +219,12 @@ func TestTamperEveryNode(t *testing.T) {
 			in.Witness.State = slices.Delete(in.Witness.State, i, i+1)
 			check("dropped node", in)
 		}
+		for i := range honestIn.ExtraNodes {
+			in := cloneInput(honestIn)
+			in.ExtraNodes[i] = slices.Clone(in.ExtraNodes[i])
+			in.ExtraNodes[i][0] ^= 0x01
+			check("flipped extra node", in)
+		}
 		if failed == 0 {
 			t.Fatalf("block %d: no tampering of %d nodes was detected", idx+1, len(honestIn.Witness.State))
 		}
