@@ -1,0 +1,153 @@
+package vm
+
+import (
+	"bytes"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// Program is a loaded static RV64 executable: its loadable segments, entry point and the
+// symbol table kept for error messages and FP attribution.
+type Program struct {
+	Entry    uint64
+	Segments []LoadSegment
+	symbols  []symbol // sorted by address
+}
+
+// LoadSegment is one PT_LOAD segment: Data is placed at Vaddr, followed by MemSize-len(Data)
+// zero bytes.
+type LoadSegment struct {
+	Vaddr   uint64
+	MemSize uint64
+	Data    []byte
+	Exec    bool
+}
+
+type symbol struct {
+	addr, size uint64
+	name       string
+}
+
+// LoadELF parses a static little-endian RV64 ELF executable.
+func LoadELF(data []byte) (prog *Program, err error) {
+	defer func() {
+		// debug/elf is robust, but a loader fed untrusted bytes must never take the process down.
+		if r := recover(); r != nil {
+			prog, err = nil, fmt.Errorf("%w: parser panic: %v", ErrBadELF, r)
+		}
+	}()
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadELF, err)
+	}
+	if f.Class != elf.ELFCLASS64 || f.Data != elf.ELFDATA2LSB || f.Machine != elf.EM_RISCV {
+		return nil, fmt.Errorf("%w: class %v, data %v, machine %v", ErrNotRISCV, f.Class, f.Data, f.Machine)
+	}
+	if f.Type != elf.ET_EXEC {
+		return nil, fmt.Errorf("%w: type %v (want a static ET_EXEC)", ErrDynamicELF, f.Type)
+	}
+	if f.Entry >= 1<<AddrBits || f.Entry&3 != 0 {
+		return nil, fmt.Errorf("%w: entry point %#x", ErrBadELF, f.Entry)
+	}
+	p := &Program{Entry: f.Entry}
+	var total uint64
+	for _, ph := range f.Progs {
+		switch ph.Type {
+		case elf.PT_INTERP, elf.PT_DYNAMIC:
+			return nil, fmt.Errorf("%w: has %v", ErrDynamicELF, ph.Type)
+		case elf.PT_LOAD:
+		default:
+			continue
+		}
+		if ph.Memsz == 0 {
+			continue
+		}
+		if ph.Filesz > ph.Memsz || ph.Vaddr+ph.Memsz < ph.Vaddr || ph.Vaddr+ph.Memsz > 1<<AddrBits ||
+			ph.Vaddr < nullGuard {
+			return nil, fmt.Errorf("%w: PT_LOAD at %#x (filesz %d, memsz %d) outside the address space", ErrBadELF, ph.Vaddr, ph.Filesz, ph.Memsz)
+		}
+		total += ph.Memsz
+		if total > maxImageBytes {
+			return nil, fmt.Errorf("%w: loadable segments exceed %d bytes", ErrBadELF, maxImageBytes)
+		}
+		buf := make([]byte, ph.Filesz)
+		if n, err := ph.ReadAt(buf, 0); err != nil || uint64(n) != ph.Filesz {
+			return nil, fmt.Errorf("%w: PT_LOAD at %#x truncated: %v", ErrBadELF, ph.Vaddr, err)
+		}
+		p.Segments = append(p.Segments, LoadSegment{Vaddr: ph.Vaddr, MemSize: ph.Memsz, Data: buf, Exec: ph.Flags&elf.PF_X != 0})
+	}
+	if len(p.Segments) == 0 {
+		return nil, fmt.Errorf("%w: no loadable segments", ErrBadELF)
+	}
+	for i, a := range p.Segments {
+		for _, b := range p.Segments[i+1:] {
+			if a.Vaddr < b.Vaddr+b.MemSize && b.Vaddr < a.Vaddr+a.MemSize {
+				return nil, fmt.Errorf("%w: overlapping PT_LOAD segments at %#x and %#x", ErrBadELF, a.Vaddr, b.Vaddr)
+			}
+		}
+	}
+	if syms, err := f.Symbols(); err == nil {
+		for _, s := range syms {
+			if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 {
+				p.symbols = append(p.symbols, symbol{addr: s.Value, size: s.Size, name: s.Name})
+			}
+		}
+		sort.Slice(p.symbols, func(i, j int) bool { return p.symbols[i].addr < p.symbols[j].addr })
+	}
+	return p, nil
+}
+
+// Symbol names the function containing pc, or "" when the symbol table does not cover it.
+func (p *Program) Symbol(pc uint64) string {
+	i := sort.Search(len(p.symbols), func(i int) bool { return p.symbols[i].addr > pc }) - 1
+	if i < 0 {
+		return ""
+	}
+	s := p.symbols[i]
+	if s.size != 0 && pc >= s.addr+s.size {
+		return ""
+	}
+	return s.name
+}
+
+// Typed errors; callers branch on them with errors.Is.
+var (
+	ErrBadELF          = errors.New("vm: malformed ELF")
+	ErrNotRISCV        = errors.New("vm: not a little-endian RV64 ELF")
+	ErrDynamicELF      = errors.New("vm: not a static executable")
+	ErrIllegalInstr    = errors.New("vm: illegal instruction")
+	ErrCompressedInstr = errors.New("vm: compressed instruction (C extension is not supported; rebuild the guest with -gcflags=all=-d=compressinstructions=0 -asmflags=all=-d=compressinstructions=0)")
+	ErrUnknownSyscall  = errors.New("vm: unknown syscall")
+	ErrCycleLimit      = errors.New("vm: cycle limit reached")
+	ErrOutOfMemory     = errors.New("vm: guest out of memory")
+	ErrMemoryFault     = errors.New("vm: memory fault")
+	ErrMisalignedPC    = errors.New("vm: misaligned instruction address")
+	ErrBadSegment      = errors.New("vm: malformed segment record")
+	ErrReplayMismatch  = errors.New("vm: segment replay mismatch")
+)
+
+// Fault is the error that stops a run at a guest instruction; it unwraps to one of the
+// sentinel errors above.
+type Fault struct {
+	Err    error
+	PC     uint64
+	Raw    uint32
+	Symbol string
+	Detail string
+}
+
+func (f *Fault) Error() string {
+	sym := f.Symbol
+	if sym == "" {
+		sym = "?"
+	}
+	s := fmt.Sprintf("%v at pc %#x (%s), instruction %#08x", f.Err, f.PC, sym, f.Raw)
+	if f.Detail != "" {
+		s += ": " + f.Detail
+	}
+	return s
+}
+
+func (f *Fault) Unwrap() error { return f.Err }

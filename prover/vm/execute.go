@@ -1,0 +1,381 @@
+package vm
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/zkexex/zkexex/prover/hash"
+)
+
+// Po2 bounds: a segment runs at most 2^po2 cycles.
+const (
+	MinPo2     = 16
+	MaxPo2     = 22
+	DefaultPo2 = 20
+)
+
+// DefaultEnv is the environment a guest starts with: no garbage collection and no memory
+// profiling, so the single-threaded runtime never needs its background workers.
+var DefaultEnv = []string{"GOGC=off", "GODEBUG=memprofilerate=0"}
+
+// Config parameterises one run.
+type Config struct {
+	Po2       int    // segment size, MinPo2..MaxPo2 (0: DefaultPo2)
+	MaxCycles uint64 // stop with ErrCycleLimit past this many cycles (0: unlimited)
+	MaxMemory uint64 // bytes of guest memory that may be resident (0: 16 GiB)
+	Args      []string
+	Env       []string // nil: DefaultEnv
+	Stdin     []byte
+	// OnSegment receives each segment record as soon as it is complete; records are not
+	// retained, so memory stays bounded however many segments a run has.
+	OnSegment func(*Segment) error
+	// Merkle computes memory roots (and the image ID) even without OnSegment.
+	Merkle bool
+	// Output, when set, sees every write to fds 1-3 as it happens.
+	Output func(fd int, b []byte)
+	// Progress is called about every 2^24 instructions with the cycles so far.
+	Progress func(cycles uint64)
+	// ProfileFP attributes FP arithmetic to functions (Result.FPByFunc).
+	ProfileFP bool
+}
+
+// Result is what a completed run produced.
+type Result struct {
+	ExitCode         int
+	Stdout           []byte
+	Stderr           []byte
+	Journal          []byte
+	Cycles           uint64 // instructions + paging cycles
+	Instructions     uint64
+	PagingCycles     uint64
+	CyclesBeforeMain uint64 // instructions retired before main.main first ran (0: never reached)
+	Segments         int
+	FPOps            uint64
+	FPByFunc         map[string]uint64
+	ImageID          hash.Digest // zero unless Merkle or OnSegment
+	FinalRoot        hash.Digest
+	Final            State
+	Duration         time.Duration
+}
+
+// MHz is the executor's speed in this run (cycles per microsecond).
+func (r *Result) MHz() float64 {
+	if r.Duration <= 0 {
+		return 0
+	}
+	return float64(r.Cycles) / r.Duration.Seconds() / 1e6
+}
+
+// State is a machine state at a segment boundary.
+type State struct {
+	PC     uint64
+	X      [32]uint64
+	F      [32]uint64
+	FCSR   uint32
+	Kernel Kernel
+	Root   hash.Digest
+}
+
+func (m *Machine) state(root hash.Digest) State {
+	s := State{PC: m.pc, F: m.f, FCSR: uint32(m.frm)<<5 | m.fflags, Kernel: m.k, Root: root}
+	copy(s.X[:], m.x[:32])
+	return s
+}
+
+func (m *Machine) setState(s *State) {
+	m.pc = s.PC
+	copy(m.x[:32], s.X[:])
+	m.x[0] = 0
+	m.f = s.F
+	m.frm, m.fflags = uint8(s.FCSR>>5&7), s.FCSR&31
+	m.k = s.Kernel
+}
+
+// poke writes initial-image bytes directly (no paging: the image is the start state).
+func (m *Machine) poke(a uint64, b []byte) error {
+	for len(b) > 0 {
+		p, err := m.mem.alloc(a >> pageShift)
+		if err != nil {
+			return err
+		}
+		n := copy(p.data[a&0xfff:], b)
+		a += uint64(n)
+		b = b[n:]
+	}
+	return nil
+}
+
+// newMachine builds the initial process image: ELF segments, and a stack with argv, envp
+// and auxv laid out as Linux does for a static executable.
+func newMachine(prog *Program, cfg *Config) (*Machine, error) {
+	m := &Machine{prog: prog, seg: 1}
+	m.invalidateCaches()
+	maxMem := cfg.MaxMemory
+	if maxMem == 0 {
+		maxMem = 16 << 30
+	}
+	m.mem.maxPages = int(maxMem / PageSize)
+	for _, s := range prog.Segments {
+		if err := m.poke(s.Vaddr, s.Data); err != nil {
+			return nil, err
+		}
+		// allocate the zero tail too so that it is part of the image's resident pages
+		for a := (s.Vaddr + uint64(len(s.Data)) + PageSize - 1) &^ (PageSize - 1); a < s.Vaddr+s.MemSize; a += PageSize {
+			if _, err := m.mem.alloc(a >> pageShift); err != nil {
+				return nil, err
+			}
+		}
+	}
+	args := cfg.Args
+	if len(args) == 0 {
+		args = []string{"guest"}
+	}
+	env := cfg.Env
+	if env == nil {
+		env = DefaultEnv
+	}
+	// strings and AT_RANDOM bytes at the top, the pointer block below
+	sp := uint64(StackTop)
+	push := func(b []byte) (uint64, error) {
+		sp -= uint64(len(b))
+		return sp, m.poke(sp, b)
+	}
+	var argp, envp []uint64
+	for _, s := range args {
+		a, err := push(append([]byte(s), 0))
+		if err != nil {
+			return nil, err
+		}
+		argp = append(argp, a)
+	}
+	for _, s := range env {
+		a, err := push(append([]byte(s), 0))
+		if err != nil {
+			return nil, err
+		}
+		envp = append(envp, a)
+	}
+	// AT_RANDOM: fixed bytes, so the runtime's seeds (map order, heap base) are deterministic
+	rnd, err := push([]byte("zkexex-AT_RANDOM"))
+	if err != nil {
+		return nil, err
+	}
+	const hwcap = 1<<('I'-'A') | 1<<('M'-'A') | 1<<('A'-'A') | 1<<('F'-'A') | 1<<('D'-'A')
+	auxv := []uint64{6, PageSize, 16, hwcap, 25, rnd, 23, 0, 0, 0}
+	words := []uint64{uint64(len(args))}
+	words = append(append(words, argp...), 0)
+	words = append(append(words, envp...), 0)
+	words = append(words, auxv...)
+	sp = (sp - uint64(8*len(words))) &^ 15
+	buf := make([]byte, 8*len(words))
+	for i, w := range words {
+		binary.LittleEndian.PutUint64(buf[8*i:], w)
+	}
+	if err := m.poke(sp, buf); err != nil {
+		return nil, err
+	}
+	m.x[2] = sp
+	m.pc = prog.Entry
+	m.k.MmapNext = mmapBase
+	m.k.NextTID = 2
+	m.threads = []Thread{{TID: 1}}
+	m.stdin = cfg.Stdin
+	m.stdinTotal = uint64(len(cfg.Stdin))
+	return m, nil
+}
+
+// Execute runs prog to completion under cfg.
+func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
+	po2 := cfg.Po2
+	if po2 == 0 {
+		po2 = DefaultPo2
+	}
+	if po2 < MinPo2 || po2 > MaxPo2 {
+		return nil, fmt.Errorf("vm: po2 %d outside [%d, %d]", po2, MinPo2, MaxPo2)
+	}
+	m, err := newMachine(prog, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	m.segLimit = 1 << po2
+	m.maxCycles = cfg.MaxCycles
+	m.forwardWrite = cfg.Output
+	m.record = cfg.OnSegment != nil
+	if cfg.ProfileFP {
+		m.fpByPC = make(map[uint64]uint64)
+	}
+	var tree *pageTree
+	res := &Result{}
+	if cfg.Merkle || cfg.OnSegment != nil {
+		tree = newPageTree()
+		var pns []uint64
+		m.mem.forEach(func(pn uint64, _ *page) { pns = append(pns, pn) })
+		tree.update(hashPages(pns, func(pn uint64) *[PageSize]byte { return &m.mem.lookup(pn).data }))
+		res.ImageID = ImageID(tree.root(), prog.Entry)
+	}
+	for _, s := range prog.symbols {
+		if s.name == "main.main" {
+			m.markPC = s.addr
+		}
+	}
+	start := time.Now()
+	var root hash.Digest
+	if tree != nil {
+		root = tree.root()
+	}
+	startState := m.state(root)
+	nextProgress := uint64(1 << 24)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		m.setStop(nextProgress)
+		err := m.run()
+		halted := false
+		if err != nil {
+			if _, ok := err.(haltSignal); !ok {
+				return nil, err
+			}
+			halted = true
+		}
+		if m.k.Instret >= nextProgress {
+			nextProgress += 1 << 24
+			if cfg.Progress != nil {
+				cfg.Progress(m.cycles())
+			}
+		}
+		if !halted && m.maxCycles != 0 && m.cycles()+maxInstrCycles > m.maxCycles && !m.segmentFull() {
+			return nil, m.fault(ErrCycleLimit, m.pc, fmt.Sprintf("%d cycles", m.cycles()))
+		}
+		if halted || m.segmentFull() {
+			if err := m.endSegment(po2, tree, &startState, res, &cfg, halted); err != nil {
+				return nil, err
+			}
+			if m.maxCycles != 0 && !halted && m.cycles()+maxInstrCycles > m.maxCycles {
+				return nil, m.fault(ErrCycleLimit, m.pc, fmt.Sprintf("%d cycles", m.cycles()))
+			}
+		}
+		if halted {
+			break
+		}
+	}
+	res.Duration = time.Since(start)
+	if m.k.OOMSignal && m.exitCode != 0 {
+		return nil, fmt.Errorf("%w: an mmap failed and the guest exited with status %d: %s", ErrOutOfMemory, m.exitCode, tail(m.out[FdStderr]))
+	}
+	res.ExitCode = m.exitCode
+	res.Stdout, res.Stderr, res.Journal = m.out[FdStdout], m.out[FdStderr], m.out[FdJournal]
+	res.Instructions, res.PagingCycles, res.Cycles = m.k.Instret, m.k.Paging, m.cycles()
+	res.FPOps = m.fpOps
+	res.CyclesBeforeMain = m.markInstret
+	if m.fpByPC != nil {
+		res.FPByFunc = make(map[string]uint64)
+		for pc, n := range m.fpByPC {
+			name := prog.Symbol(pc)
+			if name == "" {
+				name = fmt.Sprintf("%#x", pc)
+			}
+			res.FPByFunc[name] += n
+		}
+	}
+	if tree != nil {
+		res.FinalRoot = tree.root()
+	}
+	res.Final = m.state(res.FinalRoot)
+	return res, nil
+}
+
+func tail(b []byte) string {
+	if len(b) > 512 {
+		b = b[len(b)-512:]
+	}
+	return string(b)
+}
+
+// segmentFull reports whether the next instruction might not fit in the segment.
+func (m *Machine) segmentFull() bool {
+	used := m.k.Instret - m.segStartIn + m.k.Paging - m.segStartPg
+	return used+maxInstrCycles > m.segLimit
+}
+
+// setStop sets the fast-path exit: before an instruction that might overflow the segment,
+// at the cycle limit, or at the next progress report.
+func (m *Machine) setStop(progress uint64) {
+	used := m.k.Paging - m.segStartPg
+	var stop uint64
+	if budget := m.segLimit - maxInstrCycles; budget >= used {
+		stop = m.segStartIn + budget - used + 1
+	} else {
+		stop = m.k.Instret
+	}
+	if m.maxCycles != 0 {
+		if lim := m.maxCycles - min(m.maxCycles, m.k.Paging+maxInstrCycles) + 1; lim < stop {
+			stop = lim
+		}
+	}
+	m.stop = min(stop, progress)
+	if m.stop < m.k.Instret {
+		m.stop = m.k.Instret
+	}
+}
+
+// endSegment closes the current segment: builds its record when asked, pages the written
+// pages out into the tree, and starts the next segment.
+func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, res *Result, cfg *Config, halted bool) error {
+	var seg *Segment
+	if cfg.OnSegment != nil {
+		seg = &Segment{
+			Version:      SegmentVersion,
+			Index:        uint32(res.Segments),
+			Po2:          uint8(po2),
+			ImageID:      res.ImageID,
+			Start:        *start,
+			Input:        m.stdin[start.Kernel.InputPos:m.k.InputPos],
+			InputTotal:   m.stdinTotal,
+			Output:       m.segOut,
+			Instructions: m.k.Instret - m.segStartIn,
+			PagingCycles: m.k.Paging - m.segStartPg,
+			Halted:       halted,
+			ExitCode:     uint8(m.exitCode),
+		}
+		pns := slices.Clone(m.touched)
+		slices.Sort(pns)
+		for _, pn := range pns {
+			p := m.mem.lookup(pn)
+			pr := PageRecord{Page: pn, Proof: tree.proof(pn)}
+			if p.outSeg == m.seg && p.orig != nil {
+				pr.Data = *p.orig
+			} else {
+				pr.Data = p.data
+			}
+			seg.Pages = append(seg.Pages, pr)
+		}
+		seg.Dirty = slices.Sorted(slices.Values(m.dirtied))
+	}
+	var root hash.Digest
+	if tree != nil {
+		tree.update(hashPages(m.dirtied, func(pn uint64) *[PageSize]byte { return &m.mem.lookup(pn).data }))
+		root = tree.root()
+	}
+	for _, pn := range m.dirtied {
+		m.mem.lookup(pn).orig = nil
+	}
+	end := m.state(root)
+	if seg != nil {
+		seg.End = end
+		if err := cfg.OnSegment(seg); err != nil {
+			return fmt.Errorf("vm: segment %d: %w", seg.Index, err)
+		}
+	}
+	res.Segments++
+	*start = end
+	m.seg++
+	m.touched, m.dirtied, m.segOut = m.touched[:0], m.dirtied[:0], nil
+	m.segStartIn, m.segStartPg = m.k.Instret, m.k.Paging
+	m.invalidateCaches()
+	return nil
+}
+
