@@ -24,12 +24,14 @@ type mmcsTree struct {
 	emptyRoot bool
 }
 
-func rowHash(mats []*Matrix, idx []int, row int, buf []F) hash.Digest {
-	buf = buf[:0]
+// rowHash hashes the concatenated rows of the matrices idx, reusing *buf as scratch.
+func rowHash(mats []*Matrix, idx []int, row int, buf *[]F) hash.Digest {
+	b := (*buf)[:0]
 	for _, i := range idx {
-		buf = mats[i].Row(row, buf)
+		b = mats[i].Row(row, b)
 	}
-	return hash.HashElements(buf)
+	*buf = b
+	return hash.HashElements(b)
 }
 
 // commitMatrices builds the tree. A commitment to no matrices has the zero root.
@@ -54,7 +56,7 @@ func commitMatrices(mats []*Matrix) (*mmcsTree, error) {
 	parallelFor(len(leaves), 64, func(lo, hi int) {
 		var buf []F
 		for r := lo; r < hi; r++ {
-			leaves[r] = rowHash(mats, top, r, buf)
+			leaves[r] = rowHash(mats, top, r, &buf)
 		}
 	})
 	t.levels = append(t.levels, leaves)
@@ -67,7 +69,7 @@ func commitMatrices(mats []*Matrix) (*mmcsTree, error) {
 			for j := lo; j < hi; j++ {
 				cur[j] = hash.Compress(prev[2*j], prev[2*j+1])
 				if len(inj) > 0 {
-					cur[j] = hash.Compress(cur[j], rowHash(mats, inj, j, buf))
+					cur[j] = hash.Compress(cur[j], rowHash(mats, inj, j, &buf))
 				}
 			}
 		})

@@ -3,6 +3,7 @@ package stark
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/hash"
@@ -150,5 +151,108 @@ func TestGrindAndCheck(t *testing.T) {
 	}
 	if err := NewTranscript("x").CheckPoW(4, modulus); !errors.Is(err, ErrPoW) {
 		t.Fatal("non-canonical nonce accepted")
+	}
+}
+
+func replayOf(t *testing.T, vk *VerifyingKey, p *Proof, public []F) challenges {
+	t.Helper()
+	v := &verifier{vk: vk, air: vk.air, proof: p, public: public}
+	if err := v.checkShape(testVerifierConfig()); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := v.replay()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// TestProofTranscriptBindsEverything: changing any value of a proof (or statement) that the
+// transcript observes changes every challenge drawn after it was observed, and none before.
+func TestProofTranscriptBindsEverything(t *testing.T) {
+	for _, s := range testStatements(t) {
+		t.Run(s.name, func(t *testing.T) {
+			pk, proof := mustProve(t, s, TestParams())
+			vk := pk.VerifyingKey()
+			base := replayOf(t, vk, proof, s.public)
+			flat := func(c challenges) []E {
+				return append([]E{c.beta, c.gamma, c.alpha, c.zeta, c.falpha}, c.betas...)
+			}
+			baseFlat := flat(base)
+			queryStage := len(baseFlat)
+			type change struct {
+				name  string
+				first int // first challenge (index into flat, or queryStage) drawn after the value
+				f     func(p *Proof, pub []F)
+			}
+			var cs []change
+			for i := range s.public {
+				cs = append(cs, change{fmt.Sprintf("public %d", i), 0, func(_ *Proof, pub []F) { bump(&pub[i]) }})
+			}
+			cs = append(cs,
+				change{"PoW bits", 0, func(p *Proof, _ []F) { p.Params.PoWBits++ }},
+				change{"main root", 0, func(p *Proof, _ []F) { bump(&p.MainRoot[4]) }},
+				change{"perm root", 2, func(p *Proof, _ []F) { bump(&p.PermRoot[4]) }},
+				change{"quotient root", 3, func(p *Proof, _ []F) { bump(&p.QuotRoot[4]) }},
+				change{"PoW nonce", queryStage, func(p *Proof, _ []F) { p.PoWNonce++ }},
+			)
+			for i := range proof.LogUpSums {
+				if vk.air.numPermCols(i) == 0 {
+					continue // must be zero; the shape check, not the transcript, handles it
+				}
+				cs = append(cs, change{fmt.Sprintf("LogUp sum %d", i), 2, func(p *Proof, _ []F) { bumpExt(&p.LogUpSums[i]) }})
+			}
+			for i := range proof.Openings {
+				for pt := 0; pt < 2; pt++ {
+					for c := range openedColumns(&proof.Openings[i], pt) {
+						cs = append(cs, change{fmt.Sprintf("opening %d/%d/%d", i, pt, c), 4, func(p *Proof, _ []F) {
+							o := &p.Openings[i]
+							groups := [][]E{o.Pre[pt], o.Main[pt], o.Perm[pt], o.Quot[pt]}
+							k := c
+							for _, g := range groups {
+								if k < len(g) {
+									bumpExt(&g[k])
+									return
+								}
+								k -= len(g)
+							}
+						}})
+					}
+				}
+			}
+			for r := range proof.FRIRoots {
+				cs = append(cs, change{fmt.Sprintf("FRI root %d", r), 5 + r, func(p *Proof, _ []F) { bump(&p.FRIRoots[r][0]) }})
+			}
+			for c := range proof.FinalPoly {
+				cs = append(cs, change{fmt.Sprintf("final coefficient %d", c), queryStage, func(p *Proof, _ []F) { bumpExt(&p.FinalPoly[c]) }})
+			}
+			for _, c := range cs {
+				p := cloneProof(t, proof)
+				pub := append([]F(nil), s.public...)
+				c.f(p, pub)
+				got := replayOf(t, vk, p, pub)
+				gf := flat(got)
+				for i := range gf {
+					same := gf[i].Equal(&baseFlat[i])
+					if i < c.first && !same {
+						t.Fatalf("%s changed challenge %d drawn before it", c.name, i)
+					}
+					if i >= c.first && same {
+						t.Fatalf("%s left challenge %d unchanged", c.name, i)
+					}
+				}
+				if got.tail.Equal(&base.tail) {
+					t.Fatalf("%s left the final transcript state unchanged", c.name)
+				}
+				sameIdx := true
+				for i := range got.indices {
+					sameIdx = sameIdx && got.indices[i] == base.indices[i]
+				}
+				if sameIdx {
+					t.Fatalf("%s left every query index unchanged", c.name)
+				}
+			}
+			t.Logf("%d observed values each change every later challenge", len(cs))
+		})
 	}
 }

@@ -133,24 +133,63 @@ func (v *verifier) checkShape(cfg VerifierConfig) error {
 	return nil
 }
 
-func (v *verifier) run() error {
+// challenges are every verifier challenge of a proof, in transcript order.
+type challenges struct {
+	beta, gamma, alpha, zeta, falpha E
+	betas                            []E
+	powErr                           error
+	indices                          []uint64
+	tail                             E // one more draw after the last query index: a fingerprint of the final state
+}
+
+// replay runs the Fiat-Shamir transcript over the proof, exactly as the prover did, and returns
+// every challenge. It checks nothing but the grinding (whose failure it records).
+func (v *verifier) replay() (challenges, error) {
 	p := v.proof
-	air := v.air
+	var ch challenges
 	t := newProofTranscript(v.vk, p.Params, p.LogHeights, v.public)
 	t.ObserveLabel("main")
 	t.ObserveDigest(p.MainRoot)
 	t.ObserveLabel("logup")
-	beta, gamma := t.SampleExt(), t.SampleExt()
+	ch.beta, ch.gamma = t.SampleExt(), t.SampleExt()
 	t.ObserveExt(p.LogUpSums...)
 	t.ObserveDigest(p.PermRoot)
 	t.ObserveLabel("quotient")
-	alpha := t.SampleExt()
+	ch.alpha = t.SampleExt()
 	t.ObserveDigest(p.QuotRoot)
 	t.ObserveLabel("zeta")
-	zeta := sampleOOD(t)
+	ch.zeta = sampleOOD(t)
 	t.ObserveLabel("openings")
 	observeOpenings(t, p.Openings)
+	t.ObserveLabel("fri")
+	ch.falpha = t.SampleExt()
+	ch.betas = make([]E, len(p.FRIRoots))
+	for r, root := range p.FRIRoots {
+		t.ObserveDigest(root)
+		ch.betas[r] = t.SampleExt()
+	}
+	t.ObserveLabel("final")
+	t.ObserveExt(p.FinalPoly...)
+	ch.powErr = t.CheckPoW(p.Params.PoWBits, p.PoWNonce)
+	for range p.Queries {
+		idx, err := t.SampleBits(v.L)
+		if err != nil {
+			return ch, fmt.Errorf("%w: %w", ErrInvalidProof, err)
+		}
+		ch.indices = append(ch.indices, idx)
+	}
+	ch.tail = t.SampleExt()
+	return ch, nil
+}
 
+func (v *verifier) run() error {
+	p := v.proof
+	air := v.air
+	ch, err := v.replay()
+	if err != nil {
+		return err
+	}
+	zeta := ch.zeta
 	var total E
 	for _, s := range p.LogUpSums {
 		total.Add(&total, &s)
@@ -159,23 +198,14 @@ func (v *verifier) run() error {
 		return fmt.Errorf("%w: %w", ErrInvalidProof, ErrUnbalancedBus)
 	}
 	for i := range air.tables {
-		if err := v.checkConstraintsAt(i, zeta, alpha, beta, gamma); err != nil {
+		if err := v.checkConstraintsAt(i, zeta, ch.alpha, ch.beta, ch.gamma); err != nil {
 			return err
 		}
 	}
-
-	t.ObserveLabel("fri")
-	falpha := t.SampleExt()
-	betas := make([]E, len(p.FRIRoots))
-	for r, root := range p.FRIRoots {
-		t.ObserveDigest(root)
-		betas[r] = t.SampleExt()
+	if ch.powErr != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidProof, ch.powErr)
 	}
-	t.ObserveLabel("final")
-	t.ObserveExt(p.FinalPoly...)
-	if err := t.CheckPoW(p.Params.PoWBits, p.PoWNonce); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
-	}
+	falpha, betas := ch.falpha, ch.betas
 	roots := [numInputRounds]hash.Digest{v.vk.preRoot, p.MainRoot, p.PermRoot, p.QuotRoot}
 	shapes := v.inputShapes()
 	type bucketClaim struct {
@@ -197,10 +227,7 @@ func (v *verifier) run() error {
 	half.Inverse(&half)
 	for qi := range p.Queries {
 		q := &p.Queries[qi]
-		idx, err := t.SampleBits(v.L)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrInvalidProof, err)
-		}
+		idx := ch.indices[qi]
 		for r := 0; r < numInputRounds; r++ {
 			if err := verifyBatch(roots[r], shapes[r].shapes, idx, v.L, &q.Inputs[r]); err != nil {
 				return fmt.Errorf("%w: query %d, input round %d: %w", ErrInvalidProof, qi, r, err)
