@@ -45,7 +45,7 @@ func (e *encoder) exts(xs []E) {
 		e.ext(x)
 	}
 }
-func (e *encoder) opening(o *batchOpening) {
+func (e *encoder) opening(o *BatchOpening) {
 	e.u32(uint32(len(o.Rows)))
 	for _, r := range o.Rows {
 		e.u32(uint32(len(r)))
@@ -197,8 +197,8 @@ func (d *decoder) digest() hash.Digest {
 	return dg
 }
 
-func (d *decoder) opening() batchOpening {
-	var o batchOpening
+func (d *decoder) opening() BatchOpening {
+	var o BatchOpening
 	rows := d.count(4, "rows")
 	for i := 0; i < rows && d.err == nil; i++ {
 		w := d.count(4, "row width")

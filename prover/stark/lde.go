@@ -75,7 +75,7 @@ func cosetPoints(logN int) []F {
 	return pts
 }
 
-// evalExtPoly evaluates natural-order coefficients over E at a base point by Horner's rule.
+// evalExtPolyAtBase evaluates natural-order coefficients over E at a base point by Horner's rule.
 func evalExtPolyAtBase(coeffs []E, x F) E {
 	var acc E
 	for i := len(coeffs) - 1; i >= 0; i-- {

@@ -85,15 +85,15 @@ func (t *mmcsTree) root() hash.Digest {
 	return t.levels[len(t.levels)-1][0]
 }
 
-// batchOpening is one row of every matrix of a commitment plus the authentication path.
-type batchOpening struct {
+// BatchOpening is one row of every matrix of a commitment plus the row's authentication path.
+type BatchOpening struct {
 	Rows [][]F         // per matrix, in commitment order
 	Path []hash.Digest // siblings, leaf level first
 }
 
 // open opens the rows at index idx of a domain of size 2^globalLogH >= the tallest matrix.
-func (t *mmcsTree) open(idx uint64, globalLogH int) batchOpening {
-	var o batchOpening
+func (t *mmcsTree) open(idx uint64, globalLogH int) BatchOpening {
+	var o BatchOpening
 	if t.emptyRoot {
 		return o
 	}
@@ -115,7 +115,7 @@ type matrixShape struct {
 }
 
 // verifyBatch checks an opening of the matrices `shapes` at index idx of the 2^globalLogH domain.
-func verifyBatch(root hash.Digest, shapes []matrixShape, idx uint64, globalLogH int, o *batchOpening) error {
+func verifyBatch(root hash.Digest, shapes []matrixShape, idx uint64, globalLogH int, o *BatchOpening) error {
 	if len(shapes) == 0 {
 		if len(o.Rows) != 0 || len(o.Path) != 0 || root != (hash.Digest{}) {
 			return fmt.Errorf("%w: opening of an empty commitment", ErrMerkle)

@@ -30,8 +30,8 @@ type TableOpening struct {
 // QueryProof answers one FRI query: the rows of every committed matrix at the query position and
 // the pair of folded values of every FRI round, each with its Merkle path.
 type QueryProof struct {
-	Inputs [numInputRounds]batchOpening // preprocessed, main, LogUp, quotient
-	Steps  []batchOpening
+	Inputs [numInputRounds]BatchOpening // preprocessed, main, LogUp, quotient
+	Steps  []BatchOpening
 }
 
 const (
