@@ -180,7 +180,6 @@ func (m *Manager) deliver(ctx context.Context, st *extState, ch chan<- *Notifica
 				continue
 			}
 		}
-		m.reportLag(st, next-cursor)
 		n, ok, err := m.load(cursor)
 		if err != nil {
 			return err
@@ -215,20 +214,16 @@ func (m *Manager) send(ctx context.Context, st *extState, ch chan<- *Notificatio
 	}
 }
 
-func (m *Manager) reportLag(st *extState, lag uint64) {
+// reportLag exports how many WAL entries the extension has not been handed yet and warns
+// (at most every 10s) past Config.LagWarn. Caller holds st.mu.
+func (m *Manager) reportLag(st *extState, next uint64) {
+	lag := next - min(next, st.cursor)
 	st.lag.Update(int64(lag))
-	if lag < m.cfg.LagWarn {
+	if lag < m.cfg.LagWarn || time.Since(st.lagWarned) < 10*time.Second {
 		return
 	}
-	st.mu.Lock()
-	warn := time.Since(st.lagWarned) > 10*time.Second
-	if warn {
-		st.lagWarned = time.Now()
-	}
-	st.mu.Unlock()
-	if warn {
-		log.Warn("Execution extension is lagging", "name", st.ext.Name, "entries", lag)
-	}
+	st.lagWarned = time.Now()
+	log.Warn("Execution extension is lagging; the node is not slowed, the WAL grows", "name", st.ext.Name, "entries", lag)
 }
 
 // finished records an extension's FinishedHeight and prunes what it allows.

@@ -569,6 +569,7 @@ func (m *Manager) prune() {
 		st.mu.Lock()
 		minAck = min(minAck, st.rec.AckSeq)
 		minCursor = min(minCursor, st.cursor)
+		m.reportLag(st, m.wal.next)
 		st.mu.Unlock()
 	}
 	var final uint64

@@ -1,6 +1,12 @@
 package exex_test
 
-import "github.com/ethereum/go-ethereum/common"
+import (
+	"encoding/binary"
+	"hash/crc32"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+)
 
 func equalHashes(a, b []common.Hash) bool {
 	if len(a) != len(b) {
@@ -12,4 +18,13 @@ func equalHashes(a, b []common.Hash) bool {
 		}
 	}
 	return true
+}
+
+// reChecksum returns data (padded to a header) with version 1 and a correct CRC-32C.
+func reChecksum(t testing.TB, data []byte) []byte {
+	out := make([]byte, max(len(data), 5))
+	copy(out, data)
+	out[0] = 1
+	binary.BigEndian.PutUint32(out[1:5], crc32.Checksum(out[5:], crc32.MakeTable(crc32.Castagnoli)))
+	return out
 }

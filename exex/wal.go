@@ -61,7 +61,7 @@ type wal struct {
 // decodable entry in order; a corrupt entry is an error unless skipCorrupt, in which case it is
 // logged and skipped.
 func openWAL(dir string, fs vfs.FS, config *params.ChainConfig, skipCorrupt bool, replay func(seq uint64, n *Notification)) (*wal, error) {
-	opts := &pebble.Options{}
+	opts := &pebble.Options{Logger: pebbleLogger{}}
 	if fs != nil {
 		opts.FS = fs
 	}
@@ -183,14 +183,14 @@ func (w *wal) extRecord(name string) (extRecord, bool, error) {
 	return rec, ok, err
 }
 
-// setExtRecord records an extension's progress. It is not synced: losing the latest record in
-// a crash only means redelivery, which at-least-once delivery allows.
+// setExtRecord durably records an extension's progress (losing it would only mean
+// redelivery, but a resumed backfill should not redo hours of re-execution).
 func (w *wal) setExtRecord(name string, rec extRecord) error {
 	enc, err := rlp.EncodeToBytes(&rec)
 	if err != nil {
 		return err
 	}
-	return w.db.Set(append(keyExtPrefix[:1:1], name...), enc, pebble.NoSync)
+	return w.db.Set(append(keyExtPrefix[:1:1], name...), enc, pebble.Sync)
 }
 
 func (w *wal) getRLP(key []byte, v any) (bool, error) {
@@ -225,3 +225,16 @@ func (w *wal) pruneThrough(seq uint64) error {
 }
 
 func (w *wal) close() error { return w.db.Close() }
+
+// pebbleLogger routes pebble's chatter to geth's log at debug level.
+type pebbleLogger struct{}
+
+func (pebbleLogger) Infof(format string, args ...any) {
+	log.Debug("exex WAL: " + fmt.Sprintf(format, args...))
+}
+func (pebbleLogger) Errorf(format string, args ...any) {
+	log.Warn("exex WAL: " + fmt.Sprintf(format, args...))
+}
+func (pebbleLogger) Fatalf(format string, args ...any) {
+	log.Crit("exex WAL: " + fmt.Sprintf(format, args...))
+}

@@ -25,17 +25,21 @@ type Collector struct {
 	NoFinish bool
 	// Gate, if set, is received from before each notification is handled (a slow consumer).
 	Gate chan struct{}
+	// AllowReplay accepts notifications replayed after a crash, whose Old blocks the model
+	// may already have replaced; without it every Old block must be on the model.
+	AllowReplay bool
 
 	mu      sync.Mutex
 	all     []*exex.Notification
 	base    uint64        // number of model[0]
 	model   []common.Hash // canonical hashes the notifications imply, from base
 	changed chan struct{}
+	seen    map[common.Hash]bool
 }
 
 // NewCollector starts a model whose known chain is the block start.
 func NewCollector(start exex.BlockID) *Collector {
-	return &Collector{base: start.Number, model: []common.Hash{start.Hash}, changed: make(chan struct{})}
+	return &Collector{base: start.Number, model: []common.Hash{start.Hash}, changed: make(chan struct{}), seen: make(map[common.Hash]bool)}
 }
 
 // Extension wraps the collector as an extension named name.
@@ -85,7 +89,7 @@ func (c *Collector) Apply(n *exex.Notification) error {
 	if n.Old != nil {
 		// Old blocks must be on the model (or already reverted by an earlier delivery).
 		for _, b := range n.Old.Blocks {
-			if h, ok := c.at(b.Block.NumberU64()); ok && h != b.Block.Hash() {
+			if h, ok := c.at(b.Block.NumberU64()); ok && h != b.Block.Hash() && !c.AllowReplay {
 				return fmt.Errorf("collector: %s reverts block %d [%x], model has [%x]", n.Kind, b.Block.NumberU64(), b.Block.Hash(), h)
 			}
 		}
@@ -99,6 +103,11 @@ func (c *Collector) Apply(n *exex.Notification) error {
 		}
 		for _, b := range n.New.Blocks {
 			c.model = append(c.model, b.Block.Hash())
+		}
+	}
+	if n.New != nil {
+		for _, b := range n.New.Blocks {
+			c.seen[b.Block.Hash()] = true
 		}
 	}
 	c.all = append(c.all, n)
@@ -145,6 +154,13 @@ func (c *Collector) Model(from uint64) []common.Hash {
 		return nil
 	}
 	return append([]common.Hash(nil), c.model[from-c.base:]...)
+}
+
+// Seen reports whether a Committed or Reorged notification delivered the block.
+func (c *Collector) Seen(hash common.Hash) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.seen[hash]
 }
 
 // Notifications returns everything applied so far.
