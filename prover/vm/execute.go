@@ -76,14 +76,23 @@ type State struct {
 	F      [32]uint64
 	FCSR   uint32
 	Kernel Kernel
-	Root   hash.Digest
+	// Threads are all guest threads (the running one's entry holds a stale copy of the
+	// registers above); Current indexes the running one.
+	Threads []Thread
+	Current uint32
+	Root    hash.Digest
 }
 
 func (m *Machine) state(root hash.Digest) State {
 	s := State{PC: m.pc, F: m.f, FCSR: uint32(m.frm)<<5 | m.fflags, Kernel: m.k, Root: root}
 	copy(s.X[:], m.x[:32])
+	s.Threads = slices.Clone(m.threads)
+	m.saveThreadTo(&s.Threads[m.curThread])
+	s.Current = uint32(m.curThread)
 	return s
 }
+
+func (m *Machine) saveThreadTo(t *Thread) { m.saveThread(t) }
 
 func (m *Machine) setState(s *State) {
 	m.pc = s.PC
@@ -92,6 +101,8 @@ func (m *Machine) setState(s *State) {
 	m.f = s.F
 	m.frm, m.fflags = uint8(s.FCSR>>5&7), s.FCSR&31
 	m.k = s.Kernel
+	m.threads = slices.Clone(s.Threads)
+	m.curThread = int(s.Current)
 }
 
 // poke writes initial-image bytes directly (no paging: the image is the start state).
@@ -378,4 +389,3 @@ func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, res *Result,
 	m.invalidateCaches()
 	return nil
 }
-

@@ -720,4 +720,3 @@ func fcvtToInt(a float64, k uint32, rm int) (uint64, uint32) {
 	}
 	return v, flags
 }
-

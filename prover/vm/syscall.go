@@ -8,6 +8,10 @@ import (
 // Linux riscv64 syscall numbers (asm-generic) the Go runtime and our guests use.
 const (
 	sysGetcwd       = 17
+	sysEventfd2     = 19
+	sysEpollCreate1 = 20
+	sysEpollCtl     = 21
+	sysEpollPwait   = 22
 	sysFcntl        = 25
 	sysIoctl        = 29
 	sysOpenat       = 56
@@ -69,6 +73,13 @@ const (
 	FdStdout  = 1
 	FdStderr  = 2
 	FdJournal = 3
+)
+
+// Descriptors of the emulated netpoller (an epoll instance and an eventfd).
+const (
+	fdEpoll      = 4
+	fdEventfd    = 5
+	epollWaitKey = ^uint64(0) // futex key of threads blocked in epoll_pwait
 )
 
 // Deterministic clock: the monotonic clock reads one nanosecond per instruction retired plus the time the
@@ -156,6 +167,11 @@ func (m *Machine) doSyscall(num, a0, a1, a2, a3 uint64) (uint64, error) {
 		m.k.InputPos += n
 		return n, nil
 	case sysWrite:
+		if a0 == fdEventfd {
+			// netpollBreak: wake a thread blocked in epoll_pwait
+			m.futexWake(epollWaitKey, ^uint64(0))
+			return 8, nil
+		}
 		if a0 < FdStdout || a0 > FdJournal {
 			return neg(eBADF), nil
 		}
@@ -176,8 +192,27 @@ func (m *Machine) doSyscall(num, a0, a1, a2, a3 uint64) (uint64, error) {
 		return neg(eNOENT), nil
 	case sysReadlinkat, sysNewfstatat, sysGetcwd:
 		return neg(eNOENT), nil
+	case sysEpollCreate1:
+		return fdEpoll, nil
+	case sysEventfd2:
+		return fdEventfd, nil
+	case sysEpollCtl:
+		return 0, nil
+	case sysEpollPwait:
+		// No descriptor ever becomes ready; the runtime's timer sleeps and netpollBreak
+		// wake-ups are all this needs: a timed wait, or one woken by a write to the eventfd.
+		timeout := int64(int32(a3))
+		if timeout == 0 {
+			return 0, nil
+		}
+		t := m.cur()
+		t.State, t.FutexAddr, t.Deadline = threadFutex, epollWaitKey, 0
+		if timeout > 0 {
+			t.Deadline = m.now() + uint64(timeout)*1e6
+		}
+		return 0, errBlocked
 	case sysClose, sysFcntl:
-		if a0 <= FdJournal {
+		if a0 <= fdEventfd {
 			return 0, nil
 		}
 		return neg(eBADF), nil

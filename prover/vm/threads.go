@@ -113,7 +113,7 @@ func (m *Machine) schedule(ecallPC uint64) error {
 		for i := range m.threads {
 			t := &m.threads[i]
 			if (t.State == threadFutex || t.State == threadSleep) && t.Deadline != 0 && t.Deadline <= now {
-				if t.State == threadFutex {
+				if t.State == threadFutex && t.FutexAddr != epollWaitKey {
 					t.X[10] = neg(eTIMEDOUT)
 				} else {
 					t.X[10] = 0
