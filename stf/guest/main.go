@@ -1,7 +1,15 @@
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
 // Command guest is the zkexex STF program the zkVM proves, built for
 // linux/riscv64 (see stf.BuildGuest): it reads an stf.Input from fd 0, runs
 // stf.Execute and writes the claim's ABI encoding to fd 3. The I/O ABI and the
 // exit codes are documented in package stf/guestio.
+//
+// The go:debug settings above stop the runtime from sizing GOMAXPROCS by cgroup
+// limits and from re-checking them while it runs: the zkVM has one hart, and
+// a periodic file read would be one more thing to emulate. (The runtime still
+// probes the cgroup files once at start-up; failing those reads is harmless.)
 package main
 
 import (
