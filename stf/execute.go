@@ -78,6 +78,9 @@ func run(ctx context.Context, in *Input) (*execution, error) {
 	if in == nil || in.Config == nil || in.Config.Chain == nil || in.Block == nil || in.Witness == nil {
 		return nil, fmt.Errorf("%w: input needs a config, a block and a witness", ErrMalformedInput)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	configHash, err := in.Config.Hash()
 	if err != nil {
 		return nil, err
@@ -170,7 +173,10 @@ func checkSupported(cc *params.ChainConfig, header *types.Header) error {
 	if cc.EnableUBTAtGenesis || cc.UBTTime != nil && cc.IsUBT(header.Number, header.Time) {
 		return fmt.Errorf("%w: binary trie (UBT)", ErrUnsupportedConfig)
 	}
-	if header.Number == nil || header.Difficulty == nil || header.Difficulty.Sign() != 0 {
+	if header.Number == nil || !header.Number.IsUint64() {
+		return fmt.Errorf("%w: block number out of range", ErrInvalidBlock)
+	}
+	if header.Difficulty == nil || header.Difficulty.Sign() != 0 {
 		return fmt.Errorf("%w: pre-merge block (difficulty %v)", ErrUnsupportedConfig, header.Difficulty)
 	}
 	if !cc.IsShanghai(header.Number, header.Time) {

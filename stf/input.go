@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/core"
-
 	"github.com/ethereum/go-ethereum/core/stateless"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -25,7 +24,9 @@ const InputVersion = 1
 // touch and so are not in the witness, plus those the block rewrote).
 //
 // Encoding (version 1): RLP [version, canonical chain-config encoding (bytes),
-// block (RLP), ExtWitness, [extra node, ...]].
+// block (RLP), ExtWitness, [extra node, ...]]. The ExtWitness is geth's
+// (headers oldest first ending at the parent, codes, state nodes, keys); its
+// keys (preimages) are carried but not used by the STF.
 type Input struct {
 	Config     *Config
 	Block      *types.Block
