@@ -3,9 +3,11 @@ package stf
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/stateless"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -183,4 +185,45 @@ func ReadBlockAndWitness(blockRLP, witnessRLP []byte) (*types.Block, *stateless.
 		return nil, nil, fmt.Errorf("%w: witness: %v", ErrMalformedInput, err)
 	}
 	return block, witness, nil
+}
+
+// ReadAccountProof parses the account proof of an eth_getProof response (the
+// JSON-RPC response or just its result object): the trie nodes from the state
+// root to the account, which InputWithProof takes as the message-passer proof.
+func ReadAccountProof(data []byte) ([][]byte, error) {
+	type proof struct {
+		AccountProof []hexutil.Bytes `json:"accountProof"`
+	}
+	var resp struct {
+		Result *proof `json:"result"`
+		proof
+	}
+	if err := json.Unmarshal(data, &resp); err != nil {
+		return nil, fmt.Errorf("account proof: %w", err)
+	}
+	nodes := resp.AccountProof
+	if resp.Result != nil {
+		nodes = resp.Result.AccountProof
+	}
+	if len(nodes) == 0 {
+		return nil, errors.New("account proof: no accountProof nodes")
+	}
+	out := make([][]byte, len(nodes))
+	for i, n := range nodes {
+		out[i] = n
+	}
+	return out, nil
+}
+
+// InputWithProof builds the input for a block from its witness and a
+// post-state account proof of the message passer obtained elsewhere (for
+// example eth_getProof at the block from the node that produced the witness).
+// Only the proof nodes the witness lacks are kept; Execute checks the proof
+// against the computed post-state root.
+func InputWithProof(cfg *Config, block *types.Block, witness *stateless.ExtWitness, accountProof [][]byte) *Input {
+	proof := memorydb.New()
+	for _, n := range accountProof {
+		proof.Put(crypto.Keccak256(n), n)
+	}
+	return &Input{Config: cfg, Block: block, Witness: witness, ExtraNodes: proofNodesNotIn(proof, witness)}
 }

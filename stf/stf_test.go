@@ -2,11 +2,17 @@ package stf
 
 import (
 	"context"
+	"encoding/json"
 	"math/big"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethdb/memorydb"
+	"github.com/ethereum/go-ethereum/trie"
 )
 
 // TestGeneratedChain: every block of a chain across Shanghai, Cancun, Prague,
@@ -92,4 +98,50 @@ func TestGeneratedChain(t *testing.T) {
 		forks[c.cfg.Chain.LatestFork(b.Time()).String()] = true
 	}
 	t.Logf("forks covered: %v; tx types %v; reverted %d, logs %d, creations %d", forks, txTypes, reverted, logs, created)
+}
+
+// TestInputWithProof: an eth_getProof account proof of the message passer
+// (as a node would serve it) completes a block + witness into an input.
+func TestInputWithProof(t *testing.T) {
+	c := newTestChain(t, 4)
+	for i, b := range c.blocks {
+		tr, err := trie.NewStateTrie(trie.StateTrieID(b.Root()), c.bc.TrieDB())
+		if err != nil {
+			t.Fatal(err)
+		}
+		proofDB := memorydb.New()
+		if err := tr.Prove(crypto.Keccak256(c.cfg.MessagePasser.Bytes()), proofDB); err != nil {
+			t.Fatal(err)
+		}
+		var nodes []hexutil.Bytes
+		it := proofDB.NewIterator(nil, nil)
+		for it.Next() {
+			nodes = append(nodes, slices.Clone(it.Value()))
+		}
+		it.Release()
+		for _, shape := range []any{
+			map[string]any{"accountProof": nodes},
+			map[string]any{"jsonrpc": "2.0", "id": 1, "result": map[string]any{"accountProof": nodes}},
+		} {
+			data, err := json.Marshal(shape)
+			if err != nil {
+				t.Fatal(err)
+			}
+			proof, err := ReadAccountProof(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			witness := c.input(t, i).Witness
+			got, err := Execute(context.Background(), InputWithProof(c.cfg, b, witness, proof))
+			if err != nil {
+				t.Fatalf("block %d: %v", b.NumberU64(), err)
+			}
+			if want := c.expectedClaim(t, i); got != want {
+				t.Fatalf("block %d: claim %+v, want %+v", b.NumberU64(), got, want)
+			}
+		}
+	}
+	if _, err := ReadAccountProof([]byte(`{"balance":"0x0"}`)); err == nil {
+		t.Fatal("proof without nodes accepted")
+	}
 }

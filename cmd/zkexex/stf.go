@@ -27,6 +27,7 @@ var stfCommand = &cli.Command{
 				&cli.StringFlag{Name: "witness", Usage: "RLP-encoded ExtWitness file", Required: true},
 				&cli.StringFlag{Name: "chain", Usage: "hoodi, mainnet, sepolia or a chain-config JSON file", Value: "mainnet"},
 				&cli.StringFlag{Name: "message-passer", Usage: "address of the L2ToL1MessagePasser for the output root", Value: stf.DefaultMessagePasser.Hex()},
+				&cli.StringFlag{Name: "account-proof", Usage: "eth_getProof JSON of the message passer at the block (when the witness does not cover its path)"},
 				&cli.StringFlag{Name: "out", Usage: "output file", Required: true},
 			},
 			Action: stfInput,
@@ -73,8 +74,21 @@ func stfInput(ctx *cli.Context) error {
 			return fmt.Errorf("--message-passer: %w", err)
 		}
 	}
-	in, err := stf.NewInput(ctx.Context, cfg, block, witness)
-	if err != nil {
+	var in *stf.Input
+	if p := ctx.String("account-proof"); p != "" {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		nodes, err := stf.ReadAccountProof(data)
+		if err != nil {
+			return err
+		}
+		in = stf.InputWithProof(cfg, block, witness, nodes)
+		if _, err := stf.Execute(ctx.Context, in); err != nil {
+			stfLog().Warn("The STF rejects this input", "block", block.NumberU64(), "err", err)
+		}
+	} else if in, err = stf.NewInput(ctx.Context, cfg, block, witness); err != nil {
 		// The input is still written: it is the honest packaging of what we
 		// were given, and "stf run" on it reports the same typed error.
 		stfLog().Warn("The STF rejects this block and witness; writing the input without the message-passer proof", "block", block.NumberU64(), "err", err)
