@@ -1,16 +1,120 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"os"
+	"time"
 
+	"github.com/ethereum/go-ethereum/log"
+	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
+	"github.com/zkexex/zkexex/prover/vm"
 )
 
-// vmCommand is owned by the issue that builds it; until then it says so.
+// vmCommand runs any static RV64 Linux ELF on the zkVM executor.
 var vmCommand = &cli.Command{
 	Name:  "vm",
-	Usage: "not built yet",
-	Action: func(*cli.Context) error {
-		return errors.New("zkexex vm: not built yet")
+	Usage: "zkVM executor tools",
+	Subcommands: []*cli.Command{
+		{
+			Name:  "run",
+			Usage: "run a static RV64 Linux ELF on the executor; prints its output, exit code, cycles, FP arithmetic and MHz",
+			Flags: []cli.Flag{
+				&cli.StringFlag{Name: "elf", Usage: "static riscv64 ELF", Required: true},
+				&cli.StringFlag{Name: "stdin", Usage: "file whose bytes the guest reads on fd 0"},
+				&cli.Uint64Flag{Name: "max-cycles", Usage: "stop after this many cycles (0: no limit)"},
+				&cli.IntFlag{Name: "po2", Usage: "segment size as a power of two (16..22)", Value: vm.DefaultPo2},
+				&cli.StringFlag{Name: "segments", Usage: "write segment records into this directory"},
+				&cli.BoolFlag{Name: "fp-profile", Usage: "list the functions that executed FP arithmetic"},
+			},
+			Action: vmRun,
+		},
 	},
+}
+
+// progressReporter shows cycles and speed: a rewritten line on a terminal, log lines
+// (at most every 10 s) otherwise.
+func progressReporter(logger log.Logger) func(uint64) {
+	start := time.Now()
+	tty := isatty.IsTerminal(os.Stderr.Fd())
+	var last time.Time
+	return func(cycles uint64) {
+		el := time.Since(start)
+		mhz := float64(cycles) / el.Seconds() / 1e6
+		if tty {
+			fmt.Fprintf(os.Stderr, "\r%d Mcycles, %.1f MHz, %s   ", cycles/1e6, mhz, el.Round(time.Second))
+			return
+		}
+		if time.Since(last) >= 10*time.Second {
+			last = time.Now()
+			logger.Info("Executing", "cycles", cycles, "MHz", fmt.Sprintf("%.1f", mhz), "elapsed", el.Round(time.Second))
+		}
+	}
+}
+
+func endProgress() {
+	if isatty.IsTerminal(os.Stderr.Fd()) {
+		fmt.Fprint(os.Stderr, "\r\033[K")
+	}
+}
+
+func vmRun(ctx *cli.Context) error {
+	c := ctx.Context
+	if c == nil {
+		c = context.Background()
+	}
+	data, err := os.ReadFile(ctx.String("elf"))
+	if err != nil {
+		return err
+	}
+	prog, err := vm.LoadELF(data)
+	if err != nil {
+		return err
+	}
+	var stdin []byte
+	if f := ctx.String("stdin"); f != "" {
+		if stdin, err = os.ReadFile(f); err != nil {
+			return err
+		}
+	}
+	logger := log.NewLogger(log.NewTerminalHandler(os.Stderr, isatty.IsTerminal(os.Stderr.Fd())))
+	cfg := vm.Config{
+		Po2:       ctx.Int("po2"),
+		MaxCycles: ctx.Uint64("max-cycles"),
+		Stdin:     stdin,
+		ProfileFP: ctx.Bool("fp-profile"),
+		Progress:  progressReporter(logger),
+		Output: func(fd int, b []byte) {
+			switch fd {
+			case vm.FdStdout:
+				os.Stdout.Write(b)
+			case vm.FdStderr:
+				os.Stderr.Write(b)
+			}
+		},
+	}
+	if dir := ctx.String("segments"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		cfg.OnSegment = vm.WriteSegmentsTo(dir)
+	}
+	res, err := vm.Execute(c, prog, cfg)
+	endProgress()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "exit code:       %d\n", res.ExitCode)
+	fmt.Fprintf(os.Stderr, "cycles:          %d (%d instructions, %d paging; %d before main.main)\n", res.Cycles, res.Instructions, res.PagingCycles, res.CyclesBeforeMain)
+	fmt.Fprintf(os.Stderr, "segments:        %d (po2 %d)\n", res.Segments, cfg.Po2)
+	fmt.Fprintf(os.Stderr, "FP arithmetic:   %d\n", res.FPOps)
+	for name, n := range res.FPByFunc {
+		fmt.Fprintf(os.Stderr, "  %8d  %s\n", n, name)
+	}
+	fmt.Fprintf(os.Stderr, "speed:           %.1f MHz (%s)\n", res.MHz(), res.Duration.Round(time.Millisecond))
+	if res.ExitCode != 0 {
+		return cli.Exit("", res.ExitCode)
+	}
+	return nil
 }

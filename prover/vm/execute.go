@@ -34,6 +34,8 @@ type Config struct {
 	OnSegment func(*Segment) error
 	// Merkle computes memory roots (and the image ID) even without OnSegment.
 	Merkle bool
+	// ImageID computes only the image ID (hashing the initial image, not later pages).
+	ImageID bool
 	// Output, when set, sees every write to fds 1-3 as it happens.
 	Output func(fd int, b []byte)
 	// Progress is called about every 2^24 instructions with the cycles so far.
@@ -220,12 +222,15 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 	}
 	var tree *pageTree
 	res := &Result{}
-	if cfg.Merkle || cfg.OnSegment != nil {
+	if cfg.Merkle || cfg.OnSegment != nil || cfg.ImageID {
 		tree = newPageTree()
 		var pns []uint64
 		m.mem.forEach(func(pn uint64, _ *page) { pns = append(pns, pn) })
 		tree.update(hashPages(pns, func(pn uint64) *[PageSize]byte { return &m.mem.lookup(pn).data }))
 		res.ImageID = ImageID(tree.root(), prog.Entry)
+		if !cfg.Merkle && cfg.OnSegment == nil {
+			tree = nil
+		}
 	}
 	for _, s := range prog.symbols {
 		if s.name == "main.main" {
