@@ -261,3 +261,27 @@ func TestUnbalancedBusRejected(t *testing.T) {
 		t.Fatalf("forged sums: %v", err)
 	}
 }
+
+// TestPreprocessedCommitmentBound: the preprocessed commitment lives in the verifying key; a key
+// with other preprocessed values, or with the commitment alone changed, rejects the proof.
+func TestPreprocessedCommitmentBound(t *testing.T) {
+	s := testStatements(t)[1]
+	pk, proof := mustProve(t, s, TestParams())
+	cfg := testVerifierConfig()
+	// Same AIR, byte table holding 1..256 instead of 0..255.
+	air := rangeAIR(t)
+	air.tables[1].pre.SetUint(0, 0, 256)
+	opk, err := Setup(air, TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(opk.VerifyingKey(), proof, nil, cfg); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("other preprocessed values: %v", err)
+	}
+	// The commitment changed but the digest kept: the openings no longer authenticate.
+	vk := *pk.VerifyingKey()
+	bump(&vk.preRoot[0])
+	if err := Verify(&vk, proof, nil, cfg); !errors.Is(err, ErrMerkle) {
+		t.Fatalf("tampered preprocessed root: %v", err)
+	}
+}
