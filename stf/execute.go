@@ -126,6 +126,11 @@ func run(ctx context.Context, in *Input) (*execution, error) {
 	if dberr := statedb.Error(); dberr != nil {
 		return nil, classifyStateErr(dberr)
 	}
+	if chain.missing != nil {
+		// geth's BLOCKHASH turns an unknown ancestor into a zero hash; here it
+		// is a witness that lacks a header execution needed.
+		return nil, fmt.Errorf("%w: execution needed ancestor header #%d, which the witness lacks", ErrInvalidWitness, *chain.missing)
+	}
 	if err := core.NewBlockValidator(cc, nil).ValidateState(block, statedb, res, true); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidBlock, err)
 	}
@@ -262,11 +267,12 @@ func messagePasserStorageRoot(memdb ethdb.Database, postRoot common.Hash, addr c
 // witnessChain serves the witness's verified header chain to geth's state
 // processor (BLOCKHASH, EIP-2935, header verification); it knows no other headers.
 type witnessChain struct {
-	config *params.ChainConfig
-	engine consensus.Engine
-	parent *types.Header
-	byHash map[common.Hash]*types.Header
-	byNum  map[uint64]*types.Header
+	config  *params.ChainConfig
+	engine  consensus.Engine
+	parent  *types.Header
+	byHash  map[common.Hash]*types.Header
+	byNum   map[uint64]*types.Header
+	missing *uint64 // first header asked for that the witness lacks
 }
 
 // newWitnessChain checks that the witness headers, oldest first as
@@ -321,6 +327,9 @@ func (c *witnessChain) GetHeaderByNumber(n uint64) *types.Header    { return c.b
 func (c *witnessChain) GetHeader(hash common.Hash, number uint64) *types.Header {
 	if h := c.byHash[hash]; h != nil && h.Number.Uint64() == number {
 		return h
+	}
+	if c.missing == nil {
+		c.missing = &number
 	}
 	return nil
 }

@@ -93,6 +93,14 @@ func TestTamper(t *testing.T) {
 		}, ErrInvalidWitness},
 		{"headers out of order", func(t *testing.T, in *Input) { slices.Reverse(in.Witness.Headers) }, ErrInvalidWitness},
 		{"tampered ancestor header", func(t *testing.T, in *Input) { in.Witness.Headers[0].Extra = []byte("x") }, ErrInvalidWitness},
+		{"ancestor headers for BLOCKHASH dropped", func(t *testing.T, in *Input) {
+			// Block 10 reads BLOCKHASH(1), which comes from header 2's parent
+			// hash; geth's witness reaches back to header 1.
+			if in.Witness.Headers[0].Number.Uint64() != 1 {
+				t.Fatalf("oldest witness header is #%v", in.Witness.Headers[0].Number)
+			}
+			in.Witness.Headers = in.Witness.Headers[2:]
+		}, ErrInvalidWitness},
 		{"no headers", func(t *testing.T, in *Input) { in.Witness.Headers = nil }, ErrInvalidWitness},
 		{"header state root", func(t *testing.T, in *Input) {
 			withHeader(in, func(h *types.Header) { h.Root[0] ^= 1 })
