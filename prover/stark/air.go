@@ -157,6 +157,9 @@ func NewAIR(name string, numPublic int, tables ...*Table) (*AIR, error) {
 	if len(tables) == 0 {
 		return nil, fmt.Errorf("%w: no tables", ErrAIR)
 	}
+	if numPublic < 0 {
+		return nil, fmt.Errorf("%w: negative number of public values", ErrAIR)
+	}
 	for _, t := range tables {
 		if t.err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrAIR, t.err)

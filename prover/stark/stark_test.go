@@ -80,3 +80,65 @@ func TestProverRejectsBadWitness(t *testing.T) {
 		t.Fatalf("got %v, want ErrConstraint", err)
 	}
 }
+
+func TestMalformedAIRRejected(t *testing.T) {
+	cases := map[string]func() (*AIR, error){
+		"no tables": func() (*AIR, error) { return NewAIR("x", 0) },
+		"degree 4": func() (*AIR, error) {
+			tb := NewTable("t")
+			a := tb.Column("a")
+			tb.AssertZero("quartic", a.Cur().Mul(a.Cur()).Mul(a.Cur()).Mul(a.Cur()))
+			return NewAIR("x", 0, tb)
+		},
+		"degree 3 on the first row": func() (*AIR, error) {
+			tb := NewTable("t")
+			a := tb.Column("a")
+			tb.AssertFirst("cubic", a.Cur().Mul(a.Cur()).Mul(a.Cur()))
+			return NewAIR("x", 0, tb)
+		},
+		"public value out of range": func() (*AIR, error) {
+			tb := NewTable("t")
+			a := tb.Column("a")
+			tb.AssertZero("p", a.Cur().Sub(Pub(1)))
+			return NewAIR("x", 1, tb)
+		},
+		"bus value of degree 3": func() (*AIR, error) {
+			tb := NewTable("t")
+			a := tb.Column("a")
+			tb.Send(1, Const(1), a.Cur().Mul(a.Cur()).Mul(a.Cur()))
+			return NewAIR("x", 0, tb)
+		},
+		"preprocessed values missing": func() (*AIR, error) {
+			tb := NewTable("t")
+			tb.Column("a")
+			tb.Preprocessed("p")
+			return NewAIR("x", 0, tb)
+		},
+		"no columns": func() (*AIR, error) { return NewAIR("x", 0, NewTable("t")) },
+	}
+	for name, f := range cases {
+		if _, err := f(); !errors.Is(err, ErrAIR) {
+			t.Errorf("%s: got %v, want ErrAIR", name, err)
+		}
+	}
+}
+
+func TestTraceShapeRejected(t *testing.T) {
+	s := testStatements(t)[2]
+	pk, err := Setup(s.air, TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string][]*Matrix{
+		"missing table":          s.traces[:2],
+		"wrong width":            {NewMatrix(4, 64), s.traces[1], s.traces[2]},
+		"not a power of two":     {NewMatrix(5, 48), s.traces[1], s.traces[2]},
+		"preprocessed height":    {s.traces[0], s.traces[1], NewMatrix(1, 128)},
+		"below the minimum size": {NewMatrix(5, 2), s.traces[1], s.traces[2]},
+	}
+	for name, tr := range cases {
+		if _, err := Prove(context.Background(), pk, tr, nil); !errors.Is(err, ErrTrace) {
+			t.Errorf("%s: got %v, want ErrTrace", name, err)
+		}
+	}
+}
