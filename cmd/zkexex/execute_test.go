@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zkexex/zkexex/prover/vm"
+	"github.com/zkexex/zkexex/stf"
+)
+
+// guestELF builds the STF guest once per test binary.
+var guestELF = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "zkexex-execute-test-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "guest.elf")
+	if err := stf.BuildGuest(context.Background(), path); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+})
+
+var hoodiDir = filepath.Join("..", "..", "..", "shared", "testdata", "hoodi-1192c3")
+
+// stfInputs returns the encoded inputs the end-to-end tests run: the committed generated
+// Prague block and the real Hoodi block (packaged as 'zkexex stf input' does).
+func stfInputs(t testing.TB) map[string][]byte {
+	t.Helper()
+	inputs := map[string][]byte{}
+	gen, err := os.ReadFile(filepath.Join("..", "..", "stf", "testdata", "generated-10", "input.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs["generated-10"] = gen
+	blockRLP, err := os.ReadFile(filepath.Join(hoodiDir, "block.rlp"))
+	if errors.Is(err, os.ErrNotExist) {
+		t.Logf("Hoodi data not found in %s; running the generated block only", hoodiDir)
+		return inputs
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	witnessRLP, err := os.ReadFile(filepath.Join(hoodiDir, "witness.rlp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, witness, err := stf.ReadBlockAndWitness(blockRLP, witnessRLP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := stf.ChainConfigByName("hoodi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := stf.NewConfig(chain)
+	in, err := stf.NewInput(context.Background(), cfg, block, witness)
+	if err != nil {
+		in = &stf.Input{Config: cfg, Block: block, Witness: witness}
+	}
+	enc, err := in.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs["hoodi-1192c3"] = enc
+	return inputs
+}
+
+// TestExecuteMatchesNative runs the STF guest on the executor and requires the claim (or,
+// for a block the STF rejects, the failure class) that the native STF gives.
+func TestExecuteMatchesNative(t *testing.T) {
+	elf, err := guestELF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, input := range stfInputs(t) {
+		t.Run(name, func(t *testing.T) {
+			in, err := stf.DecodeInput(input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, nativeErr := stf.Execute(context.Background(), in)
+			run, err := runGuest(context.Background(), elf, input, vm.Config{ProfileFP: true})
+			if run == nil {
+				t.Fatalf("executor: %v", err)
+			}
+			r := run.Result
+			t.Logf("exit %d, cycles %d (%d instructions, %d paging, %d before main.main), %d segments (po2 %d), FP ops %d, %.1f MHz",
+				r.ExitCode, r.Cycles, r.Instructions, r.PagingCycles, r.CyclesBeforeMain, r.Segments, vm.DefaultPo2, r.FPOps, r.MHz())
+			if nativeErr != nil {
+				if code := stf.GuestExitCode(nativeErr); r.ExitCode != code {
+					t.Fatalf("guest exit %d, native STF error %v (exit %d)", r.ExitCode, nativeErr, code)
+				}
+				if err == nil {
+					t.Fatal("runGuest reported no error for a failing guest")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run.Claim != want {
+				t.Fatalf("claim differs\nguest:  %+v\nnative: %+v", run.Claim, want)
+			}
+		})
+	}
+}
+
+// BenchmarkExecuteSTF reports the executor's MHz on the STF guest and the slowdown against
+// the native STF on the same input, measured in the same run.
+func BenchmarkExecuteSTF(b *testing.B) {
+	elf, err := guestELF()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, input := range stfInputs(b) {
+		b.Run(name, func(b *testing.B) {
+			in, err := stf.DecodeInput(input)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var native, emu time.Duration
+			var cycles uint64
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				stf.Execute(context.Background(), in)
+				native += time.Since(t0)
+				t0 = time.Now()
+				run, err := runGuest(context.Background(), elf, input, vm.Config{})
+				if run == nil {
+					b.Fatal(err)
+				}
+				emu += time.Since(t0)
+				cycles = run.Result.Cycles
+			}
+			b.ReportMetric(float64(cycles), "cycles")
+			b.ReportMetric(float64(cycles)*float64(b.N)/emu.Seconds()/1e6, "MHz")
+			b.ReportMetric(float64(native.Nanoseconds())/float64(b.N)/1e6, "native-ms")
+			b.ReportMetric(emu.Seconds()/native.Seconds(), "slowdown")
+		})
+	}
+}
