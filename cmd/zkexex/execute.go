@@ -105,7 +105,7 @@ func executeAction(ctx *cli.Context) error {
 		r := run.Result
 		logger.Info("Executed the STF guest", "exit", r.ExitCode, "cycles", r.Cycles, "instructions", r.Instructions,
 			"paging", r.PagingCycles, "beforeMain", r.CyclesBeforeMain, "segments", r.Segments, "po2", cfg.Po2,
-			"fpOps", r.FPOps, "MHz", fmt.Sprintf("%.1f", r.MHz()), "elapsed", r.Duration.Round(time.Millisecond), "imageID", r.ImageID)
+			"fpOps", r.FPOps, "fpOpsBeforeMain", r.FPOpsBeforeMain, "MHz", fmt.Sprintf("%.1f", r.MHz()), "elapsed", r.Duration.Round(time.Millisecond), "imageID", r.ImageID)
 	}
 	if err != nil {
 		return err

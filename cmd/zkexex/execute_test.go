@@ -146,3 +146,61 @@ func BenchmarkExecuteSTF(b *testing.B) {
 		})
 	}
 }
+
+// TestExecuteCLI drives 'zkexex execute' and 'zkexex vm run' as a user would: the segment
+// records it writes decode, chain from the image to the halt, and replay alone.
+func TestExecuteCLI(t *testing.T) {
+	elf, err := guestELF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	elfPath := filepath.Join(dir, "guest.elf")
+	if err := os.WriteFile(elfPath, elf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	input := filepath.Join("..", "..", "stf", "testdata", "generated-10", "input.bin")
+	if err := newApp().Run([]string{"zkexex", "vm", "run", "--elf", elfPath, "--stdin", input, "--fp-profile"}); err != nil {
+		t.Fatalf("vm run: %v", err)
+	}
+	if err := newApp().Run([]string{"zkexex", "vm", "run", "--elf", elfPath, "--stdin", input, "--max-cycles", "1000000"}); !errors.Is(err, vm.ErrCycleLimit) {
+		t.Fatalf("vm run with a cycle limit: %v", err)
+	}
+	if testing.Short() {
+		t.Skip("segment records of the STF guest take ~20 s to hash; skipped in -short")
+	}
+	segDir := filepath.Join(dir, "segments")
+	if err := newApp().Run([]string{"zkexex", "execute", "--elf", elfPath, "--input", input, "--po2", "22", "--segments", segDir}); err != nil {
+		t.Fatalf("execute: %v", err)
+	}
+	files, err := filepath.Glob(filepath.Join(segDir, "*.zkseg"))
+	if err != nil || len(files) < 2 {
+		t.Fatalf("%d segment files: %v", len(files), err)
+	}
+	var prev *vm.Segment
+	for i, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := vm.DecodeSegment(b)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if s.Index != uint32(i) || s.Halted != (i == len(files)-1) {
+			t.Fatalf("%s: index %d halted %v", f, s.Index, s.Halted)
+		}
+		if i == 0 && vm.ImageID(s.Start.Root, s.Start.PC) != s.ImageID {
+			t.Fatal("first segment does not start at the image")
+		}
+		if prev != nil && (prev.End.Root != s.Start.Root || prev.End.PC != s.Start.PC) {
+			t.Fatalf("segment %d does not continue segment %d", i, i-1)
+		}
+		if i == 0 || i == len(files)-1 {
+			if err := vm.ReplaySegment(context.Background(), s); err != nil {
+				t.Fatalf("replay %s: %v", f, err)
+			}
+		}
+		prev = s
+	}
+}

@@ -108,7 +108,7 @@ func vmRun(ctx *cli.Context) error {
 	fmt.Fprintf(os.Stderr, "exit code:       %d\n", res.ExitCode)
 	fmt.Fprintf(os.Stderr, "cycles:          %d (%d instructions, %d paging; %d before main.main)\n", res.Cycles, res.Instructions, res.PagingCycles, res.CyclesBeforeMain)
 	fmt.Fprintf(os.Stderr, "segments:        %d (po2 %d)\n", res.Segments, cfg.Po2)
-	fmt.Fprintf(os.Stderr, "FP arithmetic:   %d\n", res.FPOps)
+	fmt.Fprintf(os.Stderr, "FP arithmetic:   %d (%d before main.main)\n", res.FPOps, res.FPOpsBeforeMain)
 	for name, n := range res.FPByFunc {
 		fmt.Fprintf(os.Stderr, "  %8d  %s\n", n, name)
 	}

@@ -7,7 +7,16 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ethereum/go-ethereum/metrics"
 	"github.com/zkexex/zkexex/prover/hash"
+)
+
+// Executor metrics (geth's registry, served with --metrics).
+var (
+	cyclesCounter   = metrics.NewRegisteredCounter("zkexex/vm/cycles", nil)
+	segmentsCounter = metrics.NewRegisteredCounter("zkexex/vm/segments", nil)
+	runsCounter     = metrics.NewRegisteredCounter("zkexex/vm/runs", nil)
+	speedGauge      = metrics.NewRegisteredGaugeFloat64("zkexex/vm/mhz", nil)
 )
 
 // Po2 bounds: a segment runs at most 2^po2 cycles.
@@ -54,6 +63,7 @@ type Result struct {
 	Instructions     uint64
 	PagingCycles     uint64
 	CyclesBeforeMain uint64 // instructions retired before main.main first ran (0: never reached)
+	FPOpsBeforeMain  uint64 // FP arithmetic executed before main.main (runtime and package init)
 	Segments         int
 	FPOps            uint64
 	FPByFunc         map[string]uint64
@@ -286,7 +296,7 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 	res.Stdout, res.Stderr, res.Journal = m.out[FdStdout], m.out[FdStderr], m.out[FdJournal]
 	res.Instructions, res.PagingCycles, res.Cycles = m.k.Instret, m.k.Paging, m.cycles()
 	res.FPOps = m.fpOps
-	res.CyclesBeforeMain = m.markInstret
+	res.CyclesBeforeMain, res.FPOpsBeforeMain = m.markInstret, m.markFP
 	if m.fpByPC != nil {
 		res.FPByFunc = make(map[string]uint64)
 		for pc, n := range m.fpByPC {
@@ -301,6 +311,10 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 		res.FinalRoot = tree.root()
 	}
 	res.Final = m.state(res.FinalRoot)
+	runsCounter.Inc(1)
+	cyclesCounter.Inc(int64(res.Cycles))
+	segmentsCounter.Inc(int64(res.Segments))
+	speedGauge.Update(res.MHz())
 	return res, nil
 }
 

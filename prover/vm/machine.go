@@ -67,6 +67,7 @@ type Machine struct {
 
 	markPC      uint64 // main.main: its first execution records markInstret
 	markInstret uint64
+	markFP      uint64
 	markOrig    inst
 }
 
@@ -557,7 +558,7 @@ func (m *Machine) run() error {
 			continue
 		case opMark:
 			// first entry to main.main: note the instruction count, restore, re-execute
-			m.markInstret = n - 1
+			m.markInstret, m.markFP = n-1, m.fpOps
 			*in = m.markOrig
 			n--
 			continue
