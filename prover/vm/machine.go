@@ -32,10 +32,9 @@ type Machine struct {
 	prog *Program
 	mem  memory
 
-	// one-entry page caches: a page is cached for reads once paged in this segment, for
-	// writes once marked for page-out in this segment
-	rpn, wpn     uint64
-	rdata, wdata *[PageSize]byte
+	// direct-mapped page caches (TLBs): a page is cached for reads once paged in this
+	// segment, for writes once marked for page-out in this segment
+	rtlb, wtlb [tlbSize]tlbEntry
 
 	seg        uint32 // segment epoch, starts at 1
 	segLimit   uint64 // cycles per segment (2^po2)
@@ -71,6 +70,13 @@ type Machine struct {
 	markOrig    inst
 }
 
+const tlbSize = 64
+
+type tlbEntry struct {
+	pn   uint64
+	data *[PageSize]byte
+}
+
 func (m *Machine) cycles() uint64 { return m.k.Instret + m.k.Paging }
 
 func (m *Machine) fault(err error, pc uint64, detail string) error {
@@ -92,8 +98,10 @@ func (m *Machine) countFP() {
 }
 
 func (m *Machine) invalidateCaches() {
-	m.rpn, m.wpn = ^uint64(0), ^uint64(0)
-	m.rdata, m.wdata = nil, nil
+	for i := range m.rtlb {
+		m.rtlb[i] = tlbEntry{pn: ^uint64(0)}
+		m.wtlb[i] = tlbEntry{pn: ^uint64(0)}
+	}
 }
 
 // chargePaging adds paging cycles to the current segment.
@@ -153,7 +161,7 @@ func (m *Machine) loadSlow(a uint64, size uint64) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		m.rpn, m.rdata = a>>pageShift, &p.data
+		m.rtlb[a>>pageShift&(tlbSize-1)] = tlbEntry{a >> pageShift, &p.data}
 		var b [8]byte
 		copy(b[:], p.data[a&0xfff:a&0xfff+size])
 		return binary.LittleEndian.Uint64(b[:]), nil
@@ -179,8 +187,8 @@ func (m *Machine) storeSlow(a uint64, size uint64, v uint64) error {
 		if err != nil {
 			return err
 		}
-		m.wpn, m.wdata = a>>pageShift, &p.data
-		m.rpn, m.rdata = a>>pageShift, &p.data
+		m.wtlb[a>>pageShift&(tlbSize-1)] = tlbEntry{a >> pageShift, &p.data}
+		m.rtlb[a>>pageShift&(tlbSize-1)] = tlbEntry{a >> pageShift, &p.data}
 		var b [8]byte
 		binary.LittleEndian.PutUint64(b[:], v)
 		copy(p.data[a&0xfff:], b[:size])
@@ -198,17 +206,17 @@ func (m *Machine) storeSlow(a uint64, size uint64, v uint64) error {
 }
 
 func (m *Machine) load(a, size uint64) (uint64, error) {
-	if a>>pageShift == m.rpn && a&0xfff <= PageSize-8 {
-		return binary.LittleEndian.Uint64(m.rdata[a&0xfff:]) & (^uint64(0) >> (64 - 8*size)), nil
+	if e := &m.rtlb[a>>pageShift&(tlbSize-1)]; e.pn == a>>pageShift && a&0xfff <= PageSize-8 {
+		return binary.LittleEndian.Uint64(e.data[a&0xfff:]) & (^uint64(0) >> (64 - 8*size)), nil
 	}
 	return m.loadSlow(a, size)
 }
 
 func (m *Machine) store(a, size, v uint64) error {
-	if a>>pageShift == m.wpn && a&0xfff <= PageSize-size {
+	if e := &m.wtlb[a>>pageShift&(tlbSize-1)]; e.pn == a>>pageShift && a&0xfff <= PageSize-size {
 		var b [8]byte
 		binary.LittleEndian.PutUint64(b[:], v)
-		copy(m.wdata[a&0xfff:], b[:size])
+		copy(e.data[a&0xfff:], b[:size])
 		return nil
 	}
 	return m.storeSlow(a, size, v)
@@ -232,9 +240,9 @@ func (m *Machine) codePage(pn uint64) (*[PageSize / 4]inst, error) {
 			c[i] = inst{op: opMark}
 		}
 		p.code = c
-		if m.wpn == pn {
+		if e := &m.wtlb[pn&(tlbSize-1)]; e.pn == pn {
 			// writes to this page must go through the slow path that drops the decoding
-			m.wpn, m.wdata = ^uint64(0), nil
+			*e = tlbEntry{pn: ^uint64(0)}
 		}
 	}
 	return p.code, nil
@@ -315,8 +323,8 @@ func (m *Machine) run() error {
 		case opLB, opLH, opLW, opLD, opLBU, opLHU, opLWU:
 			a := x[in.rs1] + uint64(in.imm)
 			var v uint64
-			if a>>pageShift == m.rpn && a&0xfff <= PageSize-8 {
-				v = binary.LittleEndian.Uint64(m.rdata[a&0xfff:])
+			if e := &m.rtlb[a>>pageShift&(tlbSize-1)]; e.pn == a>>pageShift && a&0xfff <= PageSize-8 {
+				v = binary.LittleEndian.Uint64(e.data[a&0xfff:])
 			} else {
 				var err error
 				m.pc, m.k.Instret = pc, n
@@ -341,8 +349,8 @@ func (m *Machine) run() error {
 			x[in.rd] = v
 		case opSD:
 			a := x[in.rs1] + uint64(in.imm)
-			if a>>pageShift == m.wpn && a&0xfff <= PageSize-8 {
-				binary.LittleEndian.PutUint64(m.wdata[a&0xfff:], x[in.rs2])
+			if e := &m.wtlb[a>>pageShift&(tlbSize-1)]; e.pn == a>>pageShift && a&0xfff <= PageSize-8 {
+				binary.LittleEndian.PutUint64(e.data[a&0xfff:], x[in.rs2])
 			} else {
 				m.pc, m.k.Instret = pc, n
 				if err := m.storeSlow(a, 8, x[in.rs2]); err != nil {
@@ -353,8 +361,8 @@ func (m *Machine) run() error {
 		case opSB, opSH, opSW:
 			a := x[in.rs1] + uint64(in.imm)
 			size := storeSize[in.op]
-			if a>>pageShift == m.wpn && a&0xfff <= PageSize-size {
-				d := m.wdata[a&0xfff:]
+			if e := &m.wtlb[a>>pageShift&(tlbSize-1)]; e.pn == a>>pageShift && a&0xfff <= PageSize-size {
+				d := e.data[a&0xfff:]
 				v := x[in.rs2]
 				switch size {
 				case 1:
