@@ -136,7 +136,9 @@ func (t *Table) interact(bus BusID, send bool, mult Expr, values []Expr) {
 func (t *Table) Send(bus BusID, mult Expr, values ...Expr) { t.interact(bus, true, mult, values) }
 
 // Receive takes the tuple values off bus with multiplicity mult. A proof is only valid when, on
-// every bus, the multiset of sent tuples equals the multiset of received ones.
+// every bus, the multiset of sent tuples equals the multiset of received ones. Multiplicities are
+// field elements, so this means equality modulo p: AIRs must keep the number of sends of any one
+// tuple below p (about 2^31), which holds whenever rows × interactions < p.
 func (t *Table) Receive(bus BusID, mult Expr, values ...Expr) { t.interact(bus, false, mult, values) }
 
 // AIR is a set of tables proven together, sharing public values and buses.

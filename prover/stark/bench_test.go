@@ -101,7 +101,7 @@ func nativeBaselines() (fftMs, p16Ns float64) {
 // hashing, quotient and FRI, and 1 vs 2 cores. Sizes whose memory would exceed ~6 GiB are skipped.
 func BenchmarkProve(b *testing.B) {
 	fftMs, p16Ns := nativeBaselines()
-	for _, logN := range []int{16, 18, 20, 22} {
+	for _, logN := range []int{16, 18, 20, 21, 22} {
 		for _, width := range []int{64, 256} {
 			for _, procs := range []int{1, 2} {
 				name := fmt.Sprintf("rows=2^%d/cols=%d/procs=%d", logN, width, procs)
