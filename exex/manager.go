@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/stateless"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -34,7 +33,8 @@ type Config struct {
 	// ViewDepth is how many recent canonical blocks the manager keeps in memory to describe
 	// reverted blocks that the node may already have deleted (default 256).
 	ViewDepth int
-	// PollInterval is how often the head is checked without an event (default 1s).
+	// PollInterval is how often the head is compared with the manager's own without an
+	// event (default 1s): a rewind that emits nothing is still noticed.
 	PollInterval time.Duration
 	// LagWarn is the WAL backlog, in entries, at which an extension's lag is logged as a
 	// warning (default 4×BufferSize).
@@ -92,7 +92,10 @@ func (c *Config) withDefaults() Config {
 }
 
 // Manager follows a BlockChain, writes every head change to the WAL as notifications and
-// delivers them to the installed extensions.
+// delivers them to the installed extensions. geth announces only the new head (ChainEvent,
+// ChainHeadEvent, or nothing for some rewinds), so the manager keeps its own last head and
+// recent canonical blocks and walks parent hashes back to the common ancestor: a rewind becomes
+// Reverted, a switch Reorged, growth Committed, each with whole block ranges.
 type Manager struct {
 	bc  *core.BlockChain
 	cfg Config
@@ -647,5 +650,3 @@ func WitnessBlock(ctx context.Context, bc *core.BlockChain, block *types.Block) 
 	}
 	return res.Witness(), nil
 }
-
-var _ = common.Hash{}

@@ -20,16 +20,25 @@ func TestDevnetReorgs(t *testing.T) {
 		g := d.Eth.BlockChain().Genesis()
 		return exex.BlockID{Number: 0, Hash: g.Hash()}
 	}
+	// The collector's model starts at genesis, known once the node is up.
 	var col *exextest.Collector
-	ext := exex.Extension{Name: "collector", Run: func(ctx context.Context, ec *exex.Context) error { return col.Run(ctx, ec) }}
+	ready := make(chan struct{})
+	ext := exex.Extension{Name: "collector", Run: func(ctx context.Context, ec *exex.Context) error {
+		select {
+		case <-ready:
+			return col.Run(ctx, ec)
+		case <-ctx.Done():
+			return nil
+		}
+	}}
 	d, err := Start(Config{DataDir: t.TempDir(), Extensions: []exex.Extension{ext}, Exex: exex.Config{PollInterval: 20 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	// The collector only runs once notifications flow, after the first Commit below.
 	col = exextest.NewCollector(genesisCol(d))
 	col.Validate = d.Config
+	close(ready)
 
 	rng := rand.New(rand.NewSource(1))
 	ctx := context.Background()
