@@ -146,10 +146,8 @@ func roundTo(x *big.Float, f ffmt, rm int) (float64, uint32) {
 		}
 		return sign * r, flagNX | flagUF
 	}
-	r := new(big.Float).SetMode(bigModes[rm]).SetPrec(uint(p)).Set(ax)
-	if neg {
-		r.Neg(r)
-	}
+	// round the signed value: directed modes depend on the sign
+	r := new(big.Float).SetMode(bigModes[rm]).SetPrec(uint(p)).Set(x)
 	var flags uint32
 	inexact := r.Acc() != big.Exact
 	if inexact {
@@ -169,7 +167,7 @@ func roundTo(x *big.Float, f ffmt, rm int) (float64, uint32) {
 	if inexact && e < f.emin+1 {
 		// Tininess is detected after rounding (RISC-V follows IEEE 754-2008's option):
 		// round to full precision with an unbounded exponent and compare with 2^emin.
-		r2 := new(big.Float).SetMode(bigModes[rm]).SetPrec(uint(f.prec)).Set(ax)
+		r2 := new(big.Float).SetMode(bigModes[rm]).SetPrec(uint(f.prec)).Set(x)
 		if r2.MantExp(nil)-1 < f.emin {
 			flags |= flagUF
 		}
@@ -276,8 +274,8 @@ func fpArith(op int, a, b, c float64, sa, sb, sc bool, f ffmt, rm int) (float64,
 		}
 		sum := new(big.Float).SetPrec(wide).Add(bf(a), bf(b))
 		if sum.Sign() == 0 {
-			if a == 0 && b == 0 && math.Signbit(a) && math.Signbit(b) {
-				return math.Copysign(0, -1), flags
+			if a == 0 && b == 0 && math.Signbit(a) == math.Signbit(b) {
+				return a, flags // zeros of one sign keep it in every rounding mode
 			}
 			if rm == rmRDN {
 				return math.Copysign(0, -1), flags
