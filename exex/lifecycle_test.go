@@ -334,9 +334,9 @@ func TestCorruptWAL(t *testing.T) {
 // Reopened on the crashed files, the extension sees every canonical block at least once and
 // ends on the canonical head.
 func TestCrashSafety(t *testing.T) {
-	rounds := 12
+	rounds := 40
 	if testing.Short() {
-		rounds = 6
+		rounds = 10
 	}
 	rng := rand.New(rand.NewSource(11))
 	chain := exextest.NewChain(t, exextest.Options{Seed: 11, TxsPerBlock: 2})
