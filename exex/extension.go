@@ -35,22 +35,28 @@ type Extension struct {
 // Context is an extension's handle on the manager.
 type Context struct {
 	notifications <-chan *Notification
-	st            *extState
-	m             *Manager
+	config        *params.ChainConfig
+	finished      func(BlockID)
+}
+
+// NewContext builds a Context for driving an extension without a Manager (test harnesses,
+// replay tools): finished receives its FinishedHeight reports.
+func NewContext(notifications <-chan *Notification, config *params.ChainConfig, finished func(BlockID)) *Context {
+	return &Context{notifications: notifications, config: config, finished: finished}
 }
 
 // Notifications is the extension's bounded channel of notifications, in order.
 func (c *Context) Notifications() <-chan *Notification { return c.notifications }
 
 // ChainConfig is the node's chain configuration.
-func (c *Context) ChainConfig() *params.ChainConfig { return c.m.bc.Config() }
+func (c *Context) ChainConfig() *params.ChainConfig { return c.config }
 
 // FinishedHeight reports that the extension has durably processed every notification up to
 // and including the one that made (number, hash) the head. It may go down after a reorg; the
 // hash, not the number, identifies the block. Notifications before it are not redelivered
 // after a restart, and WAL entries every extension has finished can be pruned.
 func (c *Context) FinishedHeight(number uint64, hash common.Hash) {
-	c.m.finished(c.st, BlockID{number, hash})
+	c.finished(BlockID{number, hash})
 }
 
 type delivered struct {
@@ -149,7 +155,7 @@ func (m *Manager) runOnce(st *extState) error {
 			m.fail(fmt.Errorf("exex: delivery to %q: %w", st.ext.Name, err))
 		}
 	}()
-	err := st.ext.Run(ctx, &Context{notifications: ch, st: st, m: m})
+	err := st.ext.Run(ctx, NewContext(ch, m.bc.Config(), func(id BlockID) { m.finished(st, id) }))
 	cancel()
 	wg.Wait()
 	return err

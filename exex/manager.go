@@ -193,6 +193,19 @@ func (m *Manager) Head() BlockID {
 	return m.head
 }
 
+// Finished returns the last FinishedHeight the named extension reported (or the block it was
+// registered at), as recorded in the WAL.
+func (m *Manager) Finished(name string) (BlockID, bool) {
+	for _, st := range m.exts {
+		if st.ext.Name == name {
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			return st.rec.Finished, true
+		}
+	}
+	return BlockID{}, false
+}
+
 // Start begins following the chain and running the extensions.
 func (m *Manager) Start() error {
 	m.mu.Lock()
