@@ -219,3 +219,32 @@ func TestExecuteCLI(t *testing.T) {
 		prev = s
 	}
 }
+
+// TestExecutePo2 checks on the STF guest that the segment size changes the segment count
+// and nothing the guest computes.
+func TestExecutePo2(t *testing.T) {
+	elf, err := guestELF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, input := range stfInputs(t) {
+		var ref *vm.Result
+		for _, po2 := range []int{20, 18, 16} {
+			run, err := runGuest(context.Background(), elf, input, vm.Config{Po2: po2})
+			if run == nil {
+				t.Fatalf("%s po2 %d: %v", name, po2, err)
+			}
+			r := run.Result
+			t.Logf("%s po2 %d: %d segments, %d cycles (%d paging)", name, po2, r.Segments, r.Cycles, r.PagingCycles)
+			if ref == nil {
+				ref = r
+				continue
+			}
+			if r.ExitCode != ref.ExitCode || string(r.Journal) != string(ref.Journal) || r.Instructions != ref.Instructions ||
+				r.Final.PC != ref.Final.PC || r.Final.X != ref.Final.X || r.Segments <= ref.Segments {
+				t.Fatalf("%s po2 %d differs from po2 20: exit %d/%d, %d/%d instructions, %d/%d segments", name, po2,
+					r.ExitCode, ref.ExitCode, r.Instructions, ref.Instructions, r.Segments, ref.Segments)
+			}
+		}
+	}
+}

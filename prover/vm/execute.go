@@ -368,6 +368,7 @@ func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, res *Result,
 			Output:       m.segOut,
 			Instructions: m.k.Instret - m.segStartIn,
 			PagingCycles: m.k.Paging - m.segStartPg,
+			FPOps:        m.fpOps - m.segStartFP,
 			Halted:       halted,
 			ExitCode:     uint8(m.exitCode),
 		}
@@ -404,7 +405,7 @@ func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, res *Result,
 	*start = end
 	m.seg++
 	m.touched, m.dirtied, m.segOut = m.touched[:0], m.dirtied[:0], nil
-	m.segStartIn, m.segStartPg = m.k.Instret, m.k.Paging
+	m.segStartIn, m.segStartPg, m.segStartFP = m.k.Instret, m.k.Paging, m.fpOps
 	m.invalidateCaches()
 	return nil
 }

@@ -40,6 +40,7 @@ type Machine struct {
 	segLimit   uint64 // cycles per segment (2^po2)
 	segStartIn uint64 // Instret at segment start
 	segStartPg uint64 // Paging at segment start
+	segStartFP uint64 // fpOps at segment start
 	stop       uint64 // Instret value at which the loop must leave the fast path
 	maxCycles  uint64
 

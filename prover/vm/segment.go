@@ -39,8 +39,11 @@ type Segment struct {
 	Output       []Output     // writes to fds 1-3 in order
 	Instructions uint64
 	PagingCycles uint64
-	Halted       bool
-	ExitCode     uint8
+	// FPOps counts the F/D arithmetic the segment executed, so that a prover that cannot
+	// prove FP yet refuses the segment up front.
+	FPOps    uint64
+	Halted   bool
+	ExitCode uint8
 }
 
 // Cycles is the segment's cycle count (at most 2^Po2).
@@ -101,6 +104,8 @@ func ReplaySegment(ctx context.Context, seg *Segment) error {
 	case m.k.Instret-seg.Start.Kernel.Instret != seg.Instructions || m.k.Paging-seg.Start.Kernel.Paging != seg.PagingCycles:
 		return fmt.Errorf("%w: %d instructions and %d paging cycles, record says %d and %d", ErrReplayMismatch,
 			m.k.Instret-seg.Start.Kernel.Instret, m.k.Paging-seg.Start.Kernel.Paging, seg.Instructions, seg.PagingCycles)
+	case m.fpOps != seg.FPOps:
+		return fmt.Errorf("%w: %d FP operations, record says %d", ErrReplayMismatch, m.fpOps, seg.FPOps)
 	case !reflect.DeepEqual(normOutput(m.segOut), normOutput(seg.Output)):
 		return fmt.Errorf("%w: output differs", ErrReplayMismatch)
 	case !statesEqual(&end, &seg.End):
@@ -144,7 +149,7 @@ func (s *Segment) check() error {
 // image ID, start state, end state, pages (u32 count; each u64 page number, 4096 bytes,
 // PageBits digests), dirty (u32 count; u64 each), input (u32 length, bytes), u64 input
 // total, outputs (u32 count; each u8 fd, u32 length, bytes), u64 instructions, u64 paging
-// cycles, u8 halted, u8 exit code. A state is u64 pc, 32 u64 x, 32 u64 f, u32 fcsr, the
+// cycles, u64 FP operations, u8 halted, u8 exit code. A state is u64 pc, 32 u64 x, 32 u64 f, u32 fcsr, the
 // kernel (u64 mmapNext, sleepNS, nextTID, resAddr, u8 resValid, u64 inputPos, instret,
 // paging, u8 oomSignal), threads (u32 count; each u64 tid, pc, 32 x, 32 f, u32 fcsr,
 // u8 state, u64 futexAddr, deadline), u32 current, root. Digests are 32 canonical bytes.
@@ -242,6 +247,7 @@ func (s *Segment) MarshalBinary() ([]byte, error) {
 	}
 	e.u64(s.Instructions)
 	e.u64(s.PagingCycles)
+	e.u64(s.FPOps)
 	e.bool(s.Halted)
 	e.u8(s.ExitCode)
 	return e.b, nil
@@ -413,6 +419,7 @@ func DecodeSegment(b []byte) (*Segment, error) {
 	}
 	s.Instructions = d.u64()
 	s.PagingCycles = d.u64()
+	s.FPOps = d.u64()
 	s.Halted = d.bool()
 	s.ExitCode = d.u8()
 	if d.err != nil {

@@ -106,6 +106,13 @@ func TestSegmentsPo2(t *testing.T) {
 				t.Errorf("po2 %d: segment %d does not start where %d ended", po2, i, i-1)
 			}
 		}
+		var fp uint64
+		for _, s := range segs {
+			fp += s.FPOps
+		}
+		if fp != res.FPOps || fp == 0 {
+			t.Errorf("po2 %d: segments count %d FP operations, the run %d", po2, fp, res.FPOps)
+		}
 		if last := segs[len(segs)-1]; last.End.Root != res.FinalRoot {
 			t.Errorf("po2 %d: last segment's end root is not the final root", po2)
 		}
