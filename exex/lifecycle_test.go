@@ -56,7 +56,7 @@ func TestSlowExtensionDoesNotBlockImport(t *testing.T) {
 	gate := make(chan struct{})
 	col := exextest.NewCollector(exextest.ID(chain.Head()))
 	col.Gate = gate
-	m, err := exex.New(chain.BC, exex.Config{Dir: t.TempDir(), Registry: reg, BufferSize: 2, PollInterval: 20 * time.Millisecond}, col.Extension("blocked"))
+	m, err := exex.New(chain.BC, exex.Config{Dir: t.TempDir(), Registry: reg, BufferSize: 2, MaxBlocksPerNotification: 1, PollInterval: 20 * time.Millisecond}, col.Extension("blocked"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,6 @@ import (
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/zkexex/zkexex/exex"
-	"github.com/zkexex/zkexex/exex/exextest"
 )
 
 // Config describes a devnet L2 node.
@@ -79,7 +78,7 @@ func Start(cfg Config) (*Devnet, error) {
 		d.Keys = append(d.Keys, key)
 		genesis.Alloc[crypto.PubkeyToAddress(key.PublicKey)] = types.Account{Balance: new(big.Int).Mul(big.NewInt(1e9), big.NewInt(params.Ether))}
 	}
-	genesis.Alloc[exextest.StoreLogAddress] = types.Account{Code: exextest.StoreLogRuntime}
+	genesis.Alloc[StoreLogAddress] = types.Account{Code: StoreLogRuntime}
 
 	nodeCfg := node.Config{
 		Name:    "zkexex-devnet",
@@ -160,7 +159,7 @@ func (d *Devnet) SendTraffic(rng *rand.Rand, n int) error {
 			nonce = pool.PoolNonce(addr)
 		}
 		next[addr] = nonce + 1
-		txs = append(txs, exextest.RandomTx(rng, exextest.StoreLogAddress).Sign(signer, key, nonce, head.BaseFee))
+		txs = append(txs, RandomTx(rng, StoreLogAddress).Sign(signer, key, nonce, head.BaseFee))
 	}
 	for i, err := range pool.Add(txs, true) {
 		if err != nil {

@@ -1,4 +1,4 @@
-package devnet
+package devnet_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/zkexex/zkexex/exex"
+	"github.com/zkexex/zkexex/exex/devnet"
 	"github.com/zkexex/zkexex/exex/exextest"
 )
 
@@ -16,7 +17,7 @@ import (
 // injected reorgs; a collecting extension validates every witness and must end on the
 // node's canonical chain, having seen both Committed and Reorged notifications.
 func TestDevnetReorgs(t *testing.T) {
-	genesisCol := func(d *Devnet) exex.BlockID {
+	genesisCol := func(d *devnet.Devnet) exex.BlockID {
 		g := d.Eth.BlockChain().Genesis()
 		return exex.BlockID{Number: 0, Hash: g.Hash()}
 	}
@@ -31,7 +32,7 @@ func TestDevnetReorgs(t *testing.T) {
 			return nil
 		}
 	}}
-	d, err := Start(Config{DataDir: t.TempDir(), Extensions: []exex.Extension{ext}, Exex: exex.Config{PollInterval: 20 * time.Millisecond}})
+	d, err := devnet.Start(devnet.Config{DataDir: t.TempDir(), Extensions: []exex.Extension{ext}, Exex: exex.Config{PollInterval: 20 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestDevnetExtensionFailureClosesNode(t *testing.T) {
 			return nil
 		}
 	}}
-	d, err := Start(Config{DataDir: t.TempDir(), Extensions: []exex.Extension{ext}, Exex: exex.Config{PollInterval: 20 * time.Millisecond}})
+	d, err := devnet.Start(devnet.Config{DataDir: t.TempDir(), Extensions: []exex.Extension{ext}, Exex: exex.Config{PollInterval: 20 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}

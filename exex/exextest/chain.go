@@ -17,6 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethdb"
 	"github.com/ethereum/go-ethereum/params"
+	"github.com/zkexex/zkexex/exex/devnet"
 )
 
 // Options shape a test chain.
@@ -42,7 +43,7 @@ type Chain struct {
 }
 
 // NewChain builds a post-merge chain (Prague/Osaka rules) with funded senders and the
-// StoreLog contract at StoreLogAddress, and starts a BlockChain on its genesis.
+// StoreLog contract at devnet.StoreLogAddress, and starts a BlockChain on its genesis.
 func NewChain(t testing.TB, opts Options) *Chain {
 	t.Helper()
 	if opts.TxsPerBlock == 0 {
@@ -59,7 +60,7 @@ func NewChain(t testing.TB, opts Options) *Chain {
 		c.Keys = append(c.Keys, key)
 		alloc[crypto.PubkeyToAddress(key.PublicKey)] = types.Account{Balance: new(big.Int).Mul(big.NewInt(1e9), big.NewInt(params.Ether))}
 	}
-	alloc[StoreLogAddress] = types.Account{Code: StoreLogRuntime, Storage: map[common.Hash]common.Hash{{31: 1}: {31: 7}}}
+	alloc[devnet.StoreLogAddress] = types.Account{Code: devnet.StoreLogRuntime, Storage: map[common.Hash]common.Hash{{31: 1}: {31: 7}}}
 	c.Genesis = &core.Genesis{Config: c.Config, Alloc: alloc, GasLimit: 60_000_000, BaseFee: big.NewInt(params.InitialBaseFee), Difficulty: common.Big0}
 	c.Engine = beacon.New(ethash.NewFaker())
 
@@ -90,7 +91,7 @@ func (c *Chain) Generate(parent *types.Block, n int) []*types.Block {
 		g.SetCoinbase(coinbase)
 		for j := 0; j < c.opts.TxsPerBlock; j++ {
 			key := c.Keys[c.rng.Intn(len(c.Keys))]
-			req := RandomTx(c.rng, StoreLogAddress)
+			req := devnet.RandomTx(c.rng, devnet.StoreLogAddress)
 			if req.Gas > g.Gas() {
 				break
 			}

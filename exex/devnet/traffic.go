@@ -1,4 +1,4 @@
-package exextest
+package devnet
 
 import (
 	"crypto/ecdsa"
