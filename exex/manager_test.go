@@ -115,7 +115,7 @@ func expectOp(t *testing.T, col *exextest.Collector, from int, kind exex.Kind, d
 // notification against what the test did; the collector validates every witness statelessly.
 func TestGroundTruth(t *testing.T) {
 	chain := exextest.NewChain(t, exextest.Options{Seed: 1})
-	_, col := startManager(t, chain, exex.Config{})
+	m, col := startManager(t, chain, exex.Config{})
 
 	op := func(kind exex.Kind, do func() (dropped, added []*types.Block)) {
 		t.Helper()
@@ -143,4 +143,6 @@ func TestGroundTruth(t *testing.T) {
 	if got, want := col.Model(0), chain.Canonical(0); !equalHashes(got, want) {
 		t.Fatalf("model has %d blocks, canonical chain %d, or they differ", len(got), len(want))
 	}
+	head := exextest.ID(chain.Head())
+	waitFor(t, "FinishedHeight of the head", func() bool { f, _ := m.Finished("collector"); return f == head })
 }
