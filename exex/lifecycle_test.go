@@ -115,12 +115,22 @@ func TestRestartReplay(t *testing.T) {
 	from := len(col.Notifications())
 	dropped, added := chain.Reorg(3, 5)
 	m = run()
-	defer m.Stop()
 	col.WaitTip(t, exextest.ID(chain.Head()), waitTimeout)
 	expectOp(t, col, from, exex.Reorged, dropped, added)
 	if dropped[len(dropped)-1].Hash() != stale.Hash {
 		t.Fatal("test setup: the reorg did not drop the extension's head")
 	}
+	if err := m.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// A rewind while stopped (as geth does after an unclean shutdown): the node deletes the
+	// blocks, so the revert is described from the WAL's view.
+	from = len(col.Notifications())
+	removed := chain.SetHead(chain.Head().NumberU64() - 3)
+	m = run()
+	defer m.Stop()
+	col.WaitTip(t, exextest.ID(chain.Head()), waitTimeout)
+	expectOp(t, col, from, exex.Reverted, removed, nil)
 	if !equalHashes(col.Model(0), chain.Canonical(0)) {
 		t.Fatal("model differs from the canonical chain")
 	}
