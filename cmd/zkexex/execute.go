@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,7 +52,15 @@ func runGuest(ctx context.Context, elfBytes, input []byte, cfg vm.Config) (*Gues
 	}
 	run := &GuestRun{Result: res}
 	if res.ExitCode != guestio.ExitOK {
-		return run, fmt.Errorf("guest exited with status %d (%s): %s", res.ExitCode, guestio.ExitName(res.ExitCode), strings.TrimSpace(string(res.Stderr)))
+		msg := fmt.Sprintf("guest exited with status %d (%s): %s", res.ExitCode, guestio.ExitName(res.ExitCode), strings.TrimSpace(string(res.Stderr)))
+		// the same failure class as the native STF, so callers can branch with errors.Is
+		for _, class := range []error{stf.ErrMalformedInput, stf.ErrUnsupportedConfig, stf.ErrInvalidWitness,
+			stf.ErrMissingTrieNode, stf.ErrRootMismatch, stf.ErrInvalidBlock, stf.ErrInternal} {
+			if stf.GuestExitCode(class) == res.ExitCode {
+				return run, fmt.Errorf("%w (%s)", class, msg)
+			}
+		}
+		return run, errors.New(msg)
 	}
 	if run.Claim, err = stf.DecodeClaim(res.Journal); err != nil {
 		return run, fmt.Errorf("guest journal: %w", err)

@@ -98,8 +98,12 @@ func TestExecuteMatchesNative(t *testing.T) {
 				if code := stf.GuestExitCode(nativeErr); r.ExitCode != code {
 					t.Fatalf("guest exit %d, native STF error %v (exit %d)", r.ExitCode, nativeErr, code)
 				}
-				if err == nil {
-					t.Fatal("runGuest reported no error for a failing guest")
+				classes := []error{stf.ErrMalformedInput, stf.ErrUnsupportedConfig, stf.ErrInvalidWitness,
+					stf.ErrMissingTrieNode, stf.ErrRootMismatch, stf.ErrInvalidBlock, stf.ErrInternal}
+				for _, c := range classes {
+					if errors.Is(nativeErr, c) != errors.Is(err, c) {
+						t.Fatalf("runGuest error %v and native error %v differ in class %v", err, nativeErr, c)
+					}
 				}
 				return
 			}

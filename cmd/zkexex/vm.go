@@ -40,6 +40,10 @@ func progressReporter(logger log.Logger) func(uint64) {
 	tty := isatty.IsTerminal(os.Stderr.Fd())
 	var last time.Time
 	return func(cycles uint64) {
+		if cycles == 0 {
+			start = time.Now()
+			return
+		}
 		el := time.Since(start)
 		mhz := float64(cycles) / el.Seconds() / 1e6
 		if tty {

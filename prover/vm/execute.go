@@ -47,7 +47,8 @@ type Config struct {
 	ImageID bool
 	// Output, when set, sees every write to fds 1-3 as it happens.
 	Output func(fd int, b []byte)
-	// Progress is called about every 2^24 instructions with the cycles so far.
+	// Progress is called with 0 when execution starts, then about every 2^24 instructions
+	// with the cycles so far.
 	Progress func(cycles uint64)
 	// ProfileFP attributes FP arithmetic to functions (Result.FPByFunc).
 	ProfileFP bool
@@ -254,6 +255,9 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 	}
 	startState := m.state(root)
 	nextProgress := uint64(1 << 24)
+	if cfg.Progress != nil {
+		cfg.Progress(0) // execution starts now (image hashing is done)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
