@@ -392,7 +392,14 @@ func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, res *Result,
 	}
 	var root hash.Digest
 	if tree != nil {
-		tree.update(hashPages(m.dirtied, func(pn uint64) *[PageSize]byte { return &m.mem.lookup(pn).data }))
+		// a written page whose contents ended as they started keeps its leaf
+		changed := make([]uint64, 0, len(m.dirtied))
+		for _, pn := range m.dirtied {
+			if p := m.mem.lookup(pn); p.orig == nil || *p.orig != p.data {
+				changed = append(changed, pn)
+			}
+		}
+		tree.update(hashPages(changed, func(pn uint64) *[PageSize]byte { return &m.mem.lookup(pn).data }))
 		root = tree.root()
 	}
 	for _, pn := range m.dirtied {
