@@ -1,9 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/log"
@@ -113,8 +117,15 @@ func vmRun(ctx *cli.Context) error {
 	fmt.Fprintf(os.Stderr, "cycles:          %d (%d instructions, %d paging; %d before main.main)\n", res.Cycles, res.Instructions, res.PagingCycles, res.CyclesBeforeMain)
 	fmt.Fprintf(os.Stderr, "segments:        %d (po2 %d)\n", res.Segments, cfg.Po2)
 	fmt.Fprintf(os.Stderr, "FP arithmetic:   %d (%d before main.main)\n", res.FPOps, res.FPOpsBeforeMain)
-	for name, n := range res.FPByFunc {
-		fmt.Fprintf(os.Stderr, "  %8d  %s\n", n, name)
+	names := slices.Collect(maps.Keys(res.FPByFunc))
+	slices.SortFunc(names, func(a, b string) int {
+		if c := cmp.Compare(res.FPByFunc[b], res.FPByFunc[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	for _, name := range names {
+		fmt.Fprintf(os.Stderr, "  %8d  %s\n", res.FPByFunc[name], name)
 	}
 	fmt.Fprintf(os.Stderr, "speed:           %.1f MHz (%s)\n", res.MHz(), res.Duration.Round(time.Millisecond))
 	if res.ExitCode != 0 {
