@@ -632,7 +632,7 @@ func (m *Manager) updateWALMetricsLocked() {
 			if meta.corrupt {
 				continue
 			}
-			lo = min(lo, meta.tip.Number)
+			lo = min(lo, meta.minNum)
 			hi = max(hi, meta.maxNum)
 		}
 		if lo > hi {

@@ -42,7 +42,8 @@ type extRecord struct {
 // entryMeta is what the manager keeps in memory for each WAL entry.
 type entryMeta struct {
 	tip     BlockID
-	maxNum  uint64
+	minNum  uint64 // lowest block number the entry carries
+	maxNum  uint64 // highest
 	size    int64
 	corrupt bool
 }
@@ -115,10 +116,11 @@ func (w *wal) scan(skipCorrupt bool, replay func(uint64, *Notification)) error {
 }
 
 func metaOf(n *Notification, size int) entryMeta {
-	m := entryMeta{tip: n.Tip(), size: int64(size)}
+	m := entryMeta{tip: n.Tip(), size: int64(size), minNum: ^uint64(0)}
 	for _, c := range []*Chain{n.Old, n.New} {
-		if c != nil && c.Tip().Block.NumberU64() > m.maxNum {
-			m.maxNum = c.Tip().Block.NumberU64()
+		if c != nil {
+			m.minNum = min(m.minNum, c.First().Block.NumberU64())
+			m.maxNum = max(m.maxNum, c.Tip().Block.NumberU64())
 		}
 	}
 	return m
