@@ -221,3 +221,19 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestGCEnabled runs guests with the garbage collector on (its background workers run as
+// cooperatively scheduled guest threads) and requires the output of the GC-off run.
+func TestGCEnabled(t *testing.T) {
+	for _, name := range []string{"goroutines", "sorting", "jsonenc"} {
+		p := loadFile(t, corpusELF(t, name))
+		off := execute(t, p, Config{})
+		on := execute(t, p, Config{Env: []string{"GOGC=5"}})
+		if !bytes.Equal(on.Stdout, off.Stdout) || on.ExitCode != off.ExitCode {
+			t.Errorf("%s: GC on gives %q, off %q", name, on.Stdout, off.Stdout)
+		}
+		if on.Instructions == off.Instructions {
+			t.Errorf("%s: GOGC=5 changed nothing; was the environment passed?", name)
+		}
+	}
+}
