@@ -374,6 +374,9 @@ func (m *Manager) sync(ctx context.Context) error {
 		for _, id := range newIDs[start:end] {
 			b, err := m.witnessBlock(ctx, id)
 			if err != nil {
+				if m.chainMoved(target, id) {
+					return &transientError{err}
+				}
 				return err
 			}
 			newChain.Blocks = append(newChain.Blocks, b)
@@ -387,6 +390,17 @@ func (m *Manager) sync(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// chainMoved reports whether the node's chain changed under a sync aimed at target: id left the
+// canonical chain, or the head is no longer target. Re-executing id can then fail because a reorg
+// or SetHead deleted what it needed; that is expected, and the next sync starts from the new head.
+// A failure on a block that is still canonical under an unchanged head is a real error.
+func (m *Manager) chainMoved(target, id BlockID) bool {
+	if m.bc.GetCanonicalHash(id.Number) != id.Hash {
+		return true
+	}
+	return m.bc.CurrentBlock().Hash() != target.Hash
 }
 
 // walkBack finds the common ancestor of old (the manager's head) and target (the node's) and
