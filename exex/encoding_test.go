@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/core/types"
@@ -49,7 +50,7 @@ func TestEntryRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if dec.Kind != n.Kind || !equalIDs(chainIDs(dec.Old), chainIDs(n.Old)) || !equalIDs(chainIDs(dec.New), chainIDs(n.New)) {
+			if dec.Kind != n.Kind || !slices.Equal(chainIDs(dec.Old), chainIDs(n.Old)) || !slices.Equal(chainIDs(dec.New), chainIDs(n.New)) {
 				t.Fatalf("decoded %v, want %v", dec, n)
 			}
 			for _, c := range []*exex.Chain{dec.Old, dec.New} {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand"
 	randv2 "math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,7 +83,7 @@ func TestSlowExtensionDoesNotBlockImport(t *testing.T) {
 	}
 	close(gate)
 	col.WaitTip(t, head, waitTimeout)
-	if !equalHashes(col.Model(0), chain.Canonical(0)) {
+	if !slices.Equal(col.Model(0), chain.Canonical(0)) {
 		t.Fatal("model differs from the canonical chain")
 	}
 }
@@ -131,7 +132,7 @@ func TestRestartReplay(t *testing.T) {
 	defer m.Stop()
 	col.WaitTip(t, exextest.ID(chain.Head()), waitTimeout)
 	expectOp(t, col, from, exex.Reverted, removed, nil)
-	if !equalHashes(col.Model(0), chain.Canonical(0)) {
+	if !slices.Equal(col.Model(0), chain.Canonical(0)) {
 		t.Fatal("model differs from the canonical chain")
 	}
 }
@@ -219,7 +220,7 @@ func TestExtensionRestart(t *testing.T) {
 	if seen < 2 {
 		t.Fatalf("unfinished notification delivered %d times, want a redelivery", seen)
 	}
-	if !equalHashes(col.Model(0), chain.Canonical(0)) {
+	if !slices.Equal(col.Model(0), chain.Canonical(0)) {
 		t.Fatal("model differs from the canonical chain")
 	}
 }
@@ -410,7 +411,7 @@ func TestCrashSafety(t *testing.T) {
 	defer m.Stop()
 	chain.Extend(1)
 	col.WaitTip(t, exextest.ID(chain.Head()), waitTimeout)
-	if !equalHashes(col.Model(0), chain.Canonical(0)) {
+	if !slices.Equal(col.Model(0), chain.Canonical(0)) {
 		t.Fatal("model differs from the canonical chain")
 	}
 	for i, h := range chain.Canonical(first + 1) {
@@ -466,7 +467,7 @@ func TestBackfill(t *testing.T) {
 	col.WaitTip(t, exextest.ID(chain.Head()), waitTimeout)
 	chain.Extend(2)
 	col.WaitTip(t, exextest.ID(chain.Head()), waitTimeout)
-	if !equalHashes(col.Model(5), chain.Canonical(5)) {
+	if !slices.Equal(col.Model(5), chain.Canonical(5)) {
 		t.Fatal("model differs from the canonical chain")
 	}
 	for i, n := range col.Notifications() {

@@ -60,18 +60,6 @@ func chainIDs(c *exex.Chain) []exex.BlockID {
 	return out
 }
 
-func equalIDs(a, b []exex.BlockID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // expectOp checks the notifications from index from against one chain operation: geth may
 // move its head block by block while inserting, so an operation can yield several
 // notifications, but the first has the operation's kind, the rest are Committed, their Old
@@ -105,7 +93,7 @@ func expectOp(t *testing.T, col *exextest.Collector, from int, kind exex.Kind, d
 		}
 	}
 	slices.SortFunc(old, func(a, b exex.BlockID) int { return cmp.Compare(a.Number, b.Number) })
-	if !equalIDs(old, ids(dropped)) || !equalIDs(new, ids(added)) {
+	if !slices.Equal(old, ids(dropped)) || !slices.Equal(new, ids(added)) {
 		t.Fatalf("%v: dropped %v added %v, want dropped %v added %v", kind, old, new, ids(dropped), ids(added))
 	}
 }
@@ -140,7 +128,7 @@ func TestGroundTruth(t *testing.T) {
 		})
 		op(exex.Committed, extend(int(back)+1))
 	}
-	if got, want := col.Model(0), chain.Canonical(0); !equalHashes(got, want) {
+	if got, want := col.Model(0), chain.Canonical(0); !slices.Equal(got, want) {
 		t.Fatalf("model has %d blocks, canonical chain %d, or they differ", len(got), len(want))
 	}
 	head := exextest.ID(chain.Head())

@@ -2,6 +2,7 @@ package exex_test
 
 import (
 	"math/rand"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -31,7 +32,7 @@ func TestModelRandomOps(t *testing.T) {
 			t.Fatalf("op %d: node head %s, reference %d [%x]", op, head, len(ref)-1, ref[len(ref)-1])
 		}
 		fast.WaitTip(t, head, waitTimeout)
-		if !equalHashes(fast.Model(0), ref) {
+		if !slices.Equal(fast.Model(0), ref) {
 			t.Fatalf("op %d: notifications applied in order differ from the reference chain", op)
 		}
 	}

@@ -4,21 +4,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"testing"
-
-	"github.com/ethereum/go-ethereum/common"
 )
-
-func equalHashes(a, b []common.Hash) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
 
 // reChecksum returns data (padded to a header) with version 1 and a correct CRC-32C.
 func reChecksum(t testing.TB, data []byte) []byte {

@@ -1,6 +1,7 @@
 package exextest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -27,7 +28,7 @@ func TestDriverCollector(t *testing.T) {
 	removed := chain.SetHead(1)
 	d.Send(t, &exex.Notification{Kind: exex.Reverted, Old: chain.Blocks(false, removed...)}, time.Minute)
 	d.ExpectFinished(t, ID(chain.Head()), time.Minute)
-	if !equal(col.Model(0), chain.Canonical(0)) {
+	if !slices.Equal(col.Model(0), chain.Canonical(0)) {
 		t.Fatal("model differs from the canonical chain")
 	}
 
@@ -36,16 +37,4 @@ func TestDriverCollector(t *testing.T) {
 	if err := bad.Apply(&exex.Notification{Kind: exex.Committed, New: chain.Blocks(false, dropped[1])}); err == nil {
 		t.Fatal("collector accepted a block that does not extend its head")
 	}
-}
-
-func equal[T comparable](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
