@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -112,11 +110,7 @@ func genFPProgram(r *rand.Rand, n int) string {
 
 func TestRandomFPQEMU(t *testing.T) {
 	needQEMU(t)
-	as, err1 := exec.LookPath("riscv64-linux-gnu-as")
-	ld, err2 := exec.LookPath("riscv64-linux-gnu-ld")
-	if err1 != nil || err2 != nil {
-		t.Skip("riscv64-linux-gnu-as/ld not installed (Debian binutils-riscv64-linux-gnu): random FP test skipped")
-	}
+	as, ld := crossTools(t)
 	programs, length := 400, 250
 	if testing.Short() {
 		programs, length = 40, 150
@@ -125,15 +119,7 @@ func TestRandomFPQEMU(t *testing.T) {
 	for i := 0; i < programs; i++ {
 		r := rand.New(rand.NewPCG(uint64(i), 0xf10a7))
 		base := filepath.Join(dir, fmt.Sprintf("fp%d", i))
-		if err := os.WriteFile(base+".s", []byte(genFPProgram(r, length)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := exec.Command(as, "-march=rv64imafd", "-o", base+".o", base+".s").CombinedOutput(); err != nil {
-			t.Fatalf("as: %v\n%s", err, out)
-		}
-		if out, err := exec.Command(ld, "-static", "-nostdlib", "--no-relax", "-o", base, base+".o").CombinedOutput(); err != nil {
-			t.Fatalf("ld: %v\n%s", err, out)
-		}
+		assemble(t, as, ld, "rv64imafd", base, genFPProgram(r, length))
 		want, code := runQEMU(t, base, nil)
 		res := execute(t, loadFile(t, base), Config{})
 		if len(want) != 352 || code != 0 {

@@ -106,13 +106,34 @@ func genProgram(r *rand.Rand, n int) string {
 	return b.String()
 }
 
-func TestRandomInstructionsQEMU(t *testing.T) {
-	needQEMU(t)
+// crossTools returns the riscv64 cross assembler and linker, skipping the test when they are absent.
+func crossTools(t *testing.T) (as, ld string) {
+	t.Helper()
 	as, err1 := exec.LookPath("riscv64-linux-gnu-as")
 	ld, err2 := exec.LookPath("riscv64-linux-gnu-ld")
 	if err1 != nil || err2 != nil {
-		t.Skip("riscv64-linux-gnu-as/ld not installed (Debian binutils-riscv64-linux-gnu): random instruction test skipped")
+		t.Skip("riscv64-linux-gnu-as/ld not installed (Debian binutils-riscv64-linux-gnu): random program test skipped")
 	}
+	return as, ld
+}
+
+// assemble writes src to base.s and builds the static executable base from it.
+func assemble(t *testing.T, as, ld, march, base, src string) {
+	t.Helper()
+	if err := os.WriteFile(base+".s", []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(as, "-march="+march, "-o", base+".o", base+".s").CombinedOutput(); err != nil {
+		t.Fatalf("as: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(ld, "-static", "-nostdlib", "--no-relax", "-o", base, base+".o").CombinedOutput(); err != nil {
+		t.Fatalf("ld: %v\n%s", err, out)
+	}
+}
+
+func TestRandomInstructionsQEMU(t *testing.T) {
+	needQEMU(t)
+	as, ld := crossTools(t)
 	programs, length := 200, 400
 	if testing.Short() {
 		programs, length = 25, 300
@@ -120,17 +141,8 @@ func TestRandomInstructionsQEMU(t *testing.T) {
 	dir := t.TempDir()
 	for i := 0; i < programs; i++ {
 		r := rand.New(rand.NewPCG(uint64(i), 0x5eed))
-		src := genProgram(r, length)
 		base := filepath.Join(dir, fmt.Sprintf("p%d", i))
-		if err := os.WriteFile(base+".s", []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := exec.Command(as, "-march=rv64ima", "-o", base+".o", base+".s").CombinedOutput(); err != nil {
-			t.Fatalf("as: %v\n%s", err, out)
-		}
-		if out, err := exec.Command(ld, "-static", "-nostdlib", "--no-relax", "-o", base, base+".o").CombinedOutput(); err != nil {
-			t.Fatalf("ld: %v\n%s", err, out)
-		}
+		assemble(t, as, ld, "rv64ima", base, genProgram(r, length))
 		want, code := runQEMU(t, base, nil)
 		res := execute(t, loadFile(t, base), Config{})
 		if len(want) != 256 || code != 0 {
