@@ -94,6 +94,17 @@ func (t *Table) Preprocessed(name string) Column {
 // They are committed once, in the verifying key.
 func (t *Table) SetPreprocessed(m *Matrix) { t.pre = m }
 
+// numCompositionTerms is how many terms the table adds to the random linear combination the
+// quotient divides: its constraints, then one LogUp term per interaction and three for the running
+// sum (first row, transition, last row). Prover, verifier and soundness calculator all count this.
+func (t *Table) numCompositionTerms() int {
+	n := len(t.constraints)
+	if k := len(t.interactions); k > 0 {
+		n += k + 3
+	}
+	return n
+}
+
 func (t *Table) assert(name string, sel Selector, e Expr) {
 	d := e.Degree()
 	if sel == FirstRow || sel == LastRow {

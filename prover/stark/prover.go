@@ -572,11 +572,7 @@ func (pr *prover) quotient(i int, alpha E) error {
 	N := n << uint(pr.params.LogBlowup)
 	K := len(t.interactions)
 	nc := len(t.constraints)
-	numC := nc
-	if K > 0 {
-		numC += K + 3
-	}
-	apow := extPowers(alpha, numC)
+	apow := extPowers(alpha, t.numCompositionTerms())
 	outs := interactionOutputs(t)
 	maxW := 0
 	for _, in := range t.interactions {

@@ -34,10 +34,9 @@ func (vk *VerifyingKey) ShapeOf(logH []int) Shape {
 	for i, t := range air.tables {
 		sh.MaxLogHeight = max(sh.MaxLogHeight, logH[i])
 		sh.MaxDegree = max(sh.MaxDegree, air.degrees[i])
-		sh.NumConstraints += len(t.constraints)
+		sh.NumConstraints += t.numCompositionTerms()
 		K := len(t.interactions)
 		if K > 0 {
-			sh.NumConstraints += K + 3
 			sh.HasInteractions = true
 			lookups += float64(K) * math.Ldexp(1, logH[i])
 		}
@@ -370,11 +369,7 @@ func (v *verifier) checkConstraintsAt(i int, zeta, alpha, beta, gamma E) error {
 	p.evalExt(slots)
 	K := len(t.interactions)
 	nc := len(t.constraints)
-	numC := nc
-	if K > 0 {
-		numC += K + 3
-	}
-	apow := extPowers(alpha, numC)
+	apow := extPowers(alpha, t.numCompositionTerms())
 	var g [4]E
 	for k, c := range t.constraints {
 		var tmp E
