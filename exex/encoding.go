@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math/big"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/consensus/misc/eip4844"
 	"github.com/ethereum/go-ethereum/core/stateless"
@@ -13,19 +14,21 @@ import (
 	"github.com/ethereum/go-ethereum/rlp"
 )
 
-// WAL entry format, version 1:
+// WAL entry format, version 2 (version 1 entries still decode):
 //
-//	byte 0      version (1)
+//	byte 0      version (2; 1 for entries written before account proofs existed)
 //	bytes 1..4  CRC-32C (Castagnoli) of the payload, big endian
 //	bytes 5..   payload: RLP(entryV1)
 //
 // entryV1 = [kind, old blocks, new blocks]; a block = [block RLP (header, txs, uncles,
 // withdrawals), receipts in geth's storage encoding, witness as RLP(stateless.ExtWitness) or
-// empty]. Receipts' derived fields (tx hash, gas used, log positions, ...) are recomputed from
+// empty, and in version 2 optionally the account-proof nodes (Block.AccountProofs) as a list
+// of byte strings, omitted when there are none]. Receipts' derived fields (tx hash, gas used, log positions, ...) are recomputed from
 // the block on decode, as geth does for its own database. Witness encoding is geth's ExtWitness,
 // which sorts codes and nodes, so the same notification always encodes to the same bytes.
 const (
 	entryVersion1  = 1
+	entryVersion2  = 2
 	entryHeaderLen = 5
 )
 
@@ -37,10 +40,12 @@ type entryV1 struct {
 	New  []blockV1
 }
 
+// blockV1 is a block of both versions: version 1 never has AccountProofs.
 type blockV1 struct {
-	Block    *types.Block
-	Receipts []*types.ReceiptForStorage
-	Witness  []byte
+	Block         *types.Block
+	Receipts      []*types.ReceiptForStorage
+	Witness       []byte
+	AccountProofs [][]byte `rlp:"optional"`
 }
 
 // EncodeEntry serialises a notification as a versioned, checksummed WAL entry.
@@ -65,7 +70,7 @@ func EncodeEntry(n *Notification) ([]byte, error) {
 		return nil, fmt.Errorf("exex: encode WAL entry: %w", err)
 	}
 	out := make([]byte, entryHeaderLen+len(payload))
-	out[0] = entryVersion1
+	out[0] = entryVersion2
 	binary.BigEndian.PutUint32(out[1:5], crc32.Checksum(payload, crcTable))
 	copy(out[entryHeaderLen:], payload)
 	return out, nil
@@ -86,6 +91,7 @@ func encodeBlocks(c *Chain) ([]blockV1, error) {
 			}
 			out[i].Witness = w
 		}
+		out[i].AccountProofs = b.AccountProofs
 	}
 	return out, nil
 }
@@ -97,7 +103,8 @@ func DecodeEntry(data []byte, config *params.ChainConfig) (*Notification, error)
 	if len(data) < entryHeaderLen {
 		return nil, fmt.Errorf("%w: %d bytes, shorter than the header", ErrCorruptEntry, len(data))
 	}
-	if data[0] != entryVersion1 {
+	version := data[0]
+	if version != entryVersion1 && version != entryVersion2 {
 		return nil, fmt.Errorf("%w: %d", ErrUnknownVersion, data[0])
 	}
 	payload := data[entryHeaderLen:]
@@ -110,6 +117,11 @@ func DecodeEntry(data []byte, config *params.ChainConfig) (*Notification, error)
 	}
 	n := &Notification{Kind: Kind(e.Kind)}
 	var err error
+	for _, b := range append(slices.Clone(e.Old), e.New...) {
+		if version == entryVersion1 && len(b.AccountProofs) > 0 {
+			return nil, fmt.Errorf("%w: version 1 entry with account proofs", ErrCorruptEntry)
+		}
+	}
 	if len(e.Old) > 0 {
 		if n.Old, err = decodeBlocks(e.Old, config); err != nil {
 			return nil, err
@@ -136,7 +148,7 @@ func decodeBlocks(in []blockV1, config *params.ChainConfig) (*Chain, error) {
 		if len(eb.Receipts) != len(txs) {
 			return nil, fmt.Errorf("%w: block %d has %d receipts for %d txs", ErrCorruptEntry, eb.Block.NumberU64(), len(eb.Receipts), len(txs))
 		}
-		b := &Block{Block: eb.Block, Receipts: make(types.Receipts, len(eb.Receipts))}
+		b := &Block{Block: eb.Block, Receipts: make(types.Receipts, len(eb.Receipts)), AccountProofs: eb.AccountProofs}
 		for j, r := range eb.Receipts {
 			if r == nil {
 				return nil, fmt.Errorf("%w: nil receipt", ErrCorruptEntry)

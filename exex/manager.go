@@ -9,11 +9,15 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/stateless"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethdb/memorydb"
 	"github.com/ethereum/go-ethereum/log"
 	"github.com/ethereum/go-ethereum/metrics"
+	"github.com/ethereum/go-ethereum/trie"
 )
 
 // Config tunes a Manager. Zero values take the defaults noted on each field.
@@ -47,6 +51,9 @@ type Config struct {
 	RestartBackoff time.Duration
 	// Registry receives the metrics (default geth's metrics.DefaultRegistry).
 	Registry metrics.Registry
+	// ProveAccounts lists accounts whose post-state proof nodes are attached to every
+	// witnessed block (Block.AccountProofs) and stored in the WAL with it.
+	ProveAccounts []common.Address
 	// OnFatal is called once with the error that stopped the manager (an extension failed,
 	// a block could not be witnessed, the WAL could not be written).
 	OnFatal func(error)
@@ -502,8 +509,37 @@ func (m *Manager) witnessBlock(ctx context.Context, id BlockID) (*Block, error) 
 		return nil, err
 	}
 	b.Witness = w
+	if b.AccountProofs, err = ProveAccounts(m.bc, b.Block.Root(), m.cfg.ProveAccounts); err != nil {
+		return nil, err
+	}
 	m.met.witnessed.Inc(1)
 	return b, nil
+}
+
+// ProveAccounts returns the trie nodes proving addrs (present or absent) in the state with
+// the given root, which the node must still hold; sorted by hash, without duplicates. Nil
+// when addrs is empty.
+func ProveAccounts(bc *core.BlockChain, root common.Hash, addrs []common.Address) ([][]byte, error) {
+	if len(addrs) == 0 {
+		return nil, nil
+	}
+	tr, err := trie.NewStateTrie(trie.StateTrieID(root), bc.TrieDB())
+	if err != nil {
+		return nil, fmt.Errorf("%w: post-state %x for account proofs: %v", ErrMissingState, root, err)
+	}
+	proof := memorydb.New()
+	for _, a := range addrs {
+		if err := tr.Prove(crypto.Keccak256(a.Bytes()), proof); err != nil {
+			return nil, fmt.Errorf("%w: prove account %v in state %x: %v", ErrMissingState, a, root, err)
+		}
+	}
+	var out [][]byte
+	it := proof.NewIterator(nil, nil)
+	defer it.Release()
+	for it.Next() {
+		out = append(out, slices.Clone(it.Value()))
+	}
+	return out, nil
 }
 
 // commit makes n durable, then visible to the extensions.

@@ -43,10 +43,17 @@ func (id BlockID) String() string { return fmt.Sprintf("#%d [%x]", id.Number, id
 
 // Block is one block as an extension sees it. Witness is set on every block of a New chain
 // (the pre-state needed to re-execute it statelessly); blocks of an Old chain may lack it.
+//
+// AccountProofs, set when the manager is configured with Config.ProveAccounts, holds the
+// post-state trie nodes proving those accounts (from the block's state root down to each
+// account, or to where its absence shows), read from the node's state when the block was
+// witnessed; sorted and deduplicated. Consumers that must prove an account in the
+// post-state (the STF's message passer) then need nothing from the node later.
 type Block struct {
-	Block    *types.Block
-	Receipts types.Receipts
-	Witness  *stateless.Witness
+	Block         *types.Block
+	Receipts      types.Receipts
+	Witness       *stateless.Witness
+	AccountProofs [][]byte
 }
 
 // ID returns the block's number and hash.
