@@ -2,25 +2,38 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/big"
 	"math/rand"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/log"
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
+	"github.com/zkexex/zkexex/contracts"
+	"github.com/zkexex/zkexex/contracts/bindings"
+	"github.com/zkexex/zkexex/derivation"
 	"github.com/zkexex/zkexex/exex"
 	"github.com/zkexex/zkexex/exex/devnet"
+	"github.com/zkexex/zkexex/prover/vm"
+	"github.com/zkexex/zkexex/stf"
 )
 
-// devnetCommand runs an embedded geth dev chain with the execution-extension manager and a
-// logging extension, a transaction generator and optional injected reorgs.
+// devnetCommand runs the whole system in one process: the L2 dev chain with the execution
+// extension and the derivation pipeline, a second dev chain as L1 with the output oracle and
+// the dev verifier, and the proposer; traffic and optional injected reorgs.
 var devnetCommand = &cli.Command{
 	Name:  "devnet",
-	Usage: "run an in-process geth dev chain with the execution extension, traffic and reorgs",
+	Usage: "run an in-process L2 dev chain with the execution extension, derivation and proposals to an in-process L1",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "datadir", Usage: "data directory (default: a fresh temporary directory, removed on exit)"},
 		&cli.DurationFlag{Name: "block-time", Usage: "time between blocks (0: as fast as possible)", Value: time.Second},
@@ -28,84 +41,323 @@ var devnetCommand = &cli.Command{
 		&cli.Uint64Flag{Name: "reorg-every", Usage: "inject a reorg of random depth 1..3 every K blocks (0: never)"},
 		&cli.Int64Flag{Name: "seed", Usage: "seed for traffic and reorg depths", Value: 1},
 		&cli.IntFlag{Name: "txs", Usage: "transactions submitted per block", Value: 8},
-		&cli.IntFlag{Name: "http.port", Usage: "serve JSON-RPC on 127.0.0.1 at this port (0: no RPC)"},
+		&cli.Uint64Flag{Name: "interval", Usage: "the oracle's submission interval (L2 blocks per output)", Value: 5},
+		&cli.StringFlag{Name: "prover", Usage: "dev prover: native (run the STF natively) or executor (run the STF guest in the zkVM executor)", Value: "native"},
+		&cli.IntFlag{Name: "http.port", Usage: "serve JSON-RPC (eth, net, web3, zkexex) on 127.0.0.1 at this port (0: no RPC)"},
 		&cli.IntFlag{Name: "verbosity", Usage: "log level: 0 crit .. 5 trace", Value: 3},
 	},
 	Action: runDevnet,
 }
 
+// devnetOptions are the devnet's knobs (the command's flags).
+type devnetOptions struct {
+	DataDir    string
+	BlockTime  time.Duration
+	Blocks     uint64
+	ReorgEvery uint64
+	Seed       int64
+	Txs        int
+	Interval   uint64
+	Prover     string
+	HTTPPort   int
+}
+
+// devnetSummary is what a devnet run did.
+type devnetSummary struct {
+	Head      uint64
+	Reorgs    int
+	Counts    map[exex.Kind]int
+	Proposals []proposalRecord
+	Oracle    common.Address
+	Binding   *bindings.L2OutputOracle
+	L1, L2    *devnet.Devnet
+	STF       *stf.Config
+}
+
+type proposalRecord struct {
+	Proposal derivation.Proposal
+	Proposed derivation.Proposed
+}
+
 func runDevnet(c *cli.Context) error {
 	level := log.FromLegacyLevel(c.Int("verbosity"))
 	log.SetDefault(log.NewLogger(log.NewTerminalHandlerWithLevel(os.Stderr, level, isatty.IsTerminal(os.Stderr.Fd()))))
-
-	datadir := c.String("datadir")
-	if datadir == "" {
+	opts := devnetOptions{
+		DataDir: c.String("datadir"), BlockTime: c.Duration("block-time"), Blocks: c.Uint64("blocks"),
+		ReorgEvery: c.Uint64("reorg-every"), Seed: c.Int64("seed"), Txs: c.Int("txs"), Interval: c.Uint64("interval"),
+		Prover: c.String("prover"), HTTPPort: c.Int("http.port"),
+	}
+	if opts.DataDir == "" {
 		dir, err := os.MkdirTemp("", "zkexex-devnet-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(dir)
-		datadir = dir
+		opts.DataDir = dir
 	}
 	ctx, cancel := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer cancel()
+	_, err := runSystem(ctx, opts, nil)
+	return err
+}
 
+// oracleProposer posts proposals through the oracle binding: it reads the oracle first (a
+// proposal it already holds succeeds without a transaction), sends, waits for inclusion and
+// surfaces a revert with its decoded reason.
+type oracleProposer struct {
+	client *ethclient.Client
+	oracle *bindings.L2OutputOracle
+	auth   *bind.TransactOpts
+	record func(proposalRecord)
+}
+
+func (o *oracleProposer) Propose(ctx context.Context, p *derivation.Proposal) (*derivation.Proposed, error) {
+	call := &bind.CallOpts{Context: ctx}
+	next, err := o.oracle.NextBlockNumber(call)
+	if err != nil {
+		return nil, fmt.Errorf("oracle nextBlockNumber: %w", err)
+	}
+	if next.Uint64() > p.L2BlockNumber {
+		idx, err := o.oracle.GetL2OutputIndexAfter(call, new(big.Int).SetUint64(p.L2BlockNumber))
+		if err != nil {
+			return nil, err
+		}
+		out, err := o.oracle.GetL2Output(call, idx)
+		if err != nil {
+			return nil, err
+		}
+		if out.L2BlockNumber.Uint64() == p.L2BlockNumber && common.Hash(out.OutputRoot) == p.OutputRoot {
+			log.Info("Output already on L1", "l2Block", p.L2BlockNumber, "index", idx)
+			return &derivation.Proposed{OutputIndex: idx.Uint64()}, nil
+		}
+		return nil, fmt.Errorf("oracle already holds another root for block %d", p.L2BlockNumber)
+	}
+	head, err := o.client.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	auth := *o.auth
+	auth.Context = ctx
+	// Commit to the parent of the L1 head: blockhash() of the head itself is zero while the
+	// transaction is estimated on top of it.
+	l1Num := new(big.Int).Sub(head.Number, common.Big1)
+	tx, err := o.oracle.ProposeL2Output(&auth, p.OutputRoot, new(big.Int).SetUint64(p.L2BlockNumber), head.ParentHash, l1Num, p.Proof)
+	if err != nil {
+		return nil, fmt.Errorf("proposeL2Output: %w", contracts.AsRevert(err))
+	}
+	rcpt, err := bind.WaitMined(ctx, o.client, tx)
+	if err != nil {
+		return nil, err
+	}
+	if rcpt.Status != types.ReceiptStatusSuccessful {
+		return nil, fmt.Errorf("proposeL2Output reverted in L1 block %d (tx %s)", rcpt.BlockNumber, tx.Hash())
+	}
+	idx, err := o.oracle.LatestOutputIndex(&bind.CallOpts{Context: ctx, BlockNumber: rcpt.BlockNumber})
+	if err != nil {
+		return nil, err
+	}
+	res := &derivation.Proposed{OutputIndex: idx.Uint64(), L1BlockNumber: rcpt.BlockNumber.Uint64(), L1TxHash: tx.Hash()}
+	if o.record != nil {
+		o.record(proposalRecord{Proposal: *p, Proposed: *res})
+	}
+	return res, nil
+}
+
+// runSystem runs the devnet until opts.Blocks (or ctx ends) and returns what happened; check,
+// when set, runs before shutdown with everything still up.
+func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummary) error) (*devnetSummary, error) {
+	if opts.Interval == 0 {
+		opts.Interval = 5
+	}
+	sum := &devnetSummary{}
+	// L1: a plain dev chain with its own chain ID, sealing whenever a transaction arrives.
+	l1, err := devnet.Start(devnet.Config{DataDir: filepath.Join(opts.DataDir, "l1"), ChainID: 900, NoExex: true})
+	if err != nil {
+		return nil, fmt.Errorf("devnet: L1: %w", err)
+	}
+	defer l1.Close()
+	sum.L1 = l1
+	l1ctx, l1cancel := context.WithCancel(ctx)
+	defer l1cancel()
+	go l1.AutoSeal(l1ctx)
+	client := ethclient.NewClient(l1.Stack.Attach())
+	defer client.Close()
+
+	// The L2 genesis and its output root anchor the oracle; the pipeline is built once the L2
+	// chain exists and before its node starts.
+	key := devnet.AccountKey(0)
+	auth, err := bind.NewKeyedTransactorWithChainID(key, big.NewInt(900))
+	if err != nil {
+		return nil, err
+	}
+	prover, err := devProver(ctx, opts.Prover, opts.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	var pipeline *derivation.Pipeline
 	logger := devnet.NewLogger()
-	d, err := devnet.Start(devnet.Config{
-		DataDir:  datadir,
-		HTTPPort: c.Int("http.port"),
+	l2, err := devnet.Start(devnet.Config{
+		DataDir:  filepath.Join(opts.DataDir, "l2"),
+		HTTPPort: opts.HTTPPort,
 		// The driver below notices the failure through Manager.Done and closes the node.
-		Exex:       exex.Config{OnFatal: func(error) {}},
+		Exex:       exex.Config{OnFatal: func(error) {}, ProveAccounts: []common.Address{devnet.MessagePasserAddress}},
 		Extensions: []exex.Extension{logger.Extension()},
+		Prepare: func(d *devnet.Devnet) ([]exex.Extension, error) {
+			bc := d.Eth.BlockChain()
+			cfg := stf.NewConfig(d.Config)
+			cfgHash, err := cfg.Hash()
+			if err != nil {
+				return nil, err
+			}
+			anchor, err := derivation.AnchorFromChain(bc, cfg, 0)
+			if err != nil {
+				return nil, err
+			}
+			dep, err := contracts.DeployDevOracle(ctx, auth, client, contracts.OracleConfig{
+				SubmissionInterval: opts.Interval, L2BlockTime: 1,
+				StartingBlockNumber: 0, StartingTimestamp: bc.Genesis().Time(), StartingOutputRoot: anchor.OutputRoot,
+				Proposer: auth.From, Challenger: auth.From, FinalizationPeriodSeconds: 3600,
+				ImageID: prover.ImageID, ConfigHash: cfgHash,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("devnet: deploy the oracle on L1: %w", err)
+			}
+			sum.Oracle, sum.Binding, sum.STF = dep.Oracle, dep.Binding, cfg
+			log.Info("Deployed the L2 output oracle on L1 (dev verifier: proofs are NOT checked)", "oracle", dep.Oracle, "verifier", dep.Verifier,
+				"interval", opts.Interval, "startingOutputRoot", anchor.OutputRoot, "imageID", prover.ImageID)
+			prop := &oracleProposer{client: client, oracle: dep.Binding, auth: auth, record: func(r proposalRecord) { sum.Proposals = append(sum.Proposals, r) }}
+			pipeline, err = derivation.New(derivation.Config{
+				Dir: filepath.Join(opts.DataDir, "derivation"), STF: cfg, Anchor: anchor, SubmissionInterval: opts.Interval,
+				Prover: prover, Proposer: prop, ProposeDepth: 4, Canonical: bc.GetCanonicalHash,
+			})
+			if err != nil {
+				return nil, err
+			}
+			d.Stack.RegisterAPIs(pipeline.APIs())
+			return []exex.Extension{pipeline.Extension()}, nil
+		},
 	})
 	if err != nil {
-		return err
+		if pipeline != nil {
+			pipeline.Close()
+		}
+		return nil, err
 	}
-	defer d.Close()
-	log.Info("Devnet started", "datadir", datadir, "chainID", d.Config.ChainID, "accounts", len(d.Keys))
+	defer func() {
+		l2.Close()
+		pipeline.Close()
+	}()
+	sum.L2 = l2
+	log.Info("Devnet started", "datadir", opts.DataDir, "chainID", l2.Config.ChainID, "accounts", len(l2.Keys), "prover", opts.Prover)
 
 	var (
-		rng        = rand.New(rand.NewSource(c.Int64("seed")))
-		blocks     = c.Uint64("blocks")
-		reorgEvery = c.Uint64("reorg-every")
-		blockTime  = c.Duration("block-time")
-		start      = time.Now()
-		reorgs     int
+		rng   = rand.New(rand.NewSource(opts.Seed))
+		start = time.Now()
 	)
-	for blocks == 0 || d.Head().Number.Uint64() < blocks {
-		if err := d.SendTraffic(rng, c.Int("txs")); err != nil {
-			return err
+	for opts.Blocks == 0 || l2.Head().Number.Uint64() < opts.Blocks {
+		if err := l2.SendTraffic(rng, opts.Txs); err != nil {
+			return nil, err
 		}
-		before := d.Head().Number.Uint64()
-		head := d.Commit()
+		before := l2.Head().Number.Uint64()
+		head := l2.Commit()
 		if head.Number.Uint64() == before {
 			log.Warn("Devnet block not sealed; retrying", "head", before)
-		} else if reorgEvery > 0 && head.Number.Uint64()%reorgEvery == 0 && head.Number.Uint64() > 3 {
-			if _, _, err := d.Reorg(ctx, rng, 1+rng.Intn(3)); err != nil {
-				return err
+		} else if opts.ReorgEvery > 0 && head.Number.Uint64()%opts.ReorgEvery == 0 && head.Number.Uint64() > 3 {
+			if _, _, err := l2.Reorg(ctx, rng, 1+rng.Intn(3)); err != nil {
+				return nil, err
 			}
-			reorgs++
+			sum.Reorgs++
 		}
 		select {
 		case <-ctx.Done():
 			log.Info("Devnet interrupted")
-			return nil
-		case <-d.Manager.Done():
-			return d.Manager.Err()
-		case <-time.After(blockTime):
+			return sum, nil
+		case <-l2.Manager.Done():
+			return nil, l2.Manager.Err()
+		case <-time.After(opts.BlockTime):
 		}
 	}
-	// Let the extension catch up with the final head before shutting down.
-	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+	// Let the extensions catch up and the pipeline prove and propose what is deep enough.
+	wctx, wcancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer wcancel()
-	if err := d.WaitManager(wctx); err != nil {
-		return fmt.Errorf("devnet: waiting for the extension manager: %w", err)
+	if err := l2.WaitManager(wctx); err != nil {
+		return nil, fmt.Errorf("devnet: waiting for the extension manager: %w", err)
 	}
-	head := d.Head()
+	head := l2.Head()
 	if err := logger.WaitTip(wctx, exex.BlockID{Number: head.Number.Uint64(), Hash: head.Hash()}); err != nil {
-		return fmt.Errorf("devnet: waiting for the logger extension: %w", err)
+		return nil, fmt.Errorf("devnet: waiting for the logger extension: %w", err)
 	}
-	counts := logger.Counts()
-	log.Info("Devnet done", "head", head.Number, "reorgs", reorgs, "committed", counts[exex.Committed], "reorged", counts[exex.Reorged], "reverted", counts[exex.Reverted], "elapsed", time.Since(start).Round(time.Millisecond))
-	return d.Manager.Err()
+	want := uint64(0)
+	if n := head.Number.Uint64(); n >= 4 {
+		want = (n - 4) / opts.Interval * opts.Interval
+	}
+	for pipeline.Proposed() < want {
+		select {
+		case <-wctx.Done():
+			return nil, fmt.Errorf("devnet: waiting for proposals through L2 block %d (at %d): %w", want, pipeline.Proposed(), wctx.Err())
+		case <-l2.Manager.Done():
+			return nil, l2.Manager.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	sum.Head, sum.Counts = head.Number.Uint64(), logger.Counts()
+	ph, _ := pipeline.ProvenHead()
+	var proven uint64
+	if ph != nil {
+		proven = ph.Number
+	}
+	log.Info("Devnet done", "head", sum.Head, "reorgs", sum.Reorgs, "committed", sum.Counts[exex.Committed], "reorged", sum.Counts[exex.Reorged],
+		"reverted", sum.Counts[exex.Reverted], "provenHead", proven, "proposals", len(sum.Proposals), "proposedThrough", pipeline.Proposed(),
+		"oracle", sum.Oracle, "elapsed", time.Since(start).Round(time.Millisecond))
+	if check != nil {
+		if err := check(sum); err != nil {
+			return sum, err
+		}
+	}
+	return sum, l2.Manager.Err()
+}
+
+// devProver returns the dev prover: the STF natively, or the STF guest in the zkVM executor
+// (built into dir), whose image ID then names the receipts.
+func devProver(ctx context.Context, kind, dir string) (*derivation.DevProver, error) {
+	switch kind {
+	case "", "native":
+		log.Warn("Dev prover runs the STF natively: image ID is zero (no guest built)")
+		return &derivation.DevProver{}, nil
+	case "executor":
+		elfPath := filepath.Join(dir, "stf-guest.elf")
+		log.Info("Building the STF guest", "out", elfPath)
+		if err := stf.BuildGuest(ctx, elfPath); err != nil {
+			return nil, err
+		}
+		elf, err := os.ReadFile(elfPath)
+		if err != nil {
+			return nil, err
+		}
+		prog, err := vm.LoadELF(elf)
+		if err != nil {
+			return nil, err
+		}
+		res, err := vm.Execute(ctx, prog, vm.Config{ImageID: true, MaxCycles: 1})
+		if res == nil {
+			return nil, fmt.Errorf("devnet: image ID of the STF guest: %w", err)
+		}
+		p := &derivation.DevProver{ImageID: common.Hash(res.ImageID.Bytes())}
+		p.Execute = func(ctx context.Context, in *stf.Input) (stf.Claim, error) {
+			enc, err := in.Encode()
+			if err != nil {
+				return stf.Claim{}, err
+			}
+			run, err := runGuest(ctx, elf, enc, vm.Config{ImageID: true})
+			if err != nil {
+				return stf.Claim{}, err
+			}
+			if common.Hash(run.Result.ImageID.Bytes()) != p.ImageID {
+				return stf.Claim{}, errors.New("devnet: guest image ID changed")
+			}
+			return run.Claim, nil
+		}
+		return p, nil
+	}
+	return nil, fmt.Errorf("devnet: unknown prover %q (native, executor)", kind)
 }

@@ -40,7 +40,19 @@ type Config struct {
 	Exex exex.Config
 	// Extensions are installed into the node.
 	Extensions []exex.Extension
+	// ChainID overrides the dev chain's ID (default 1337); an L1 next to an L2 needs another.
+	ChainID uint64
+	// NoExex starts a plain dev node without the extension manager (an L1 for the devnet).
+	NoExex bool
+	// Prepare, when set, runs once the chain exists and before the node starts (the genesis
+	// is readable, RPC APIs can be registered); the extensions it returns are installed too.
+	Prepare func(d *Devnet) ([]exex.Extension, error)
 }
+
+// MessagePasserAddress is the OP L2ToL1MessagePasser predeploy address, the account whose
+// storage root goes into output roots. The devnet places StoreLogRuntime there with some
+// storage, and traffic writes to it now and then, so that root is not the empty trie's.
+var MessagePasserAddress = common.HexToAddress("0x4200000000000000000000000000000000000016")
 
 // Devnet is a running dev chain. Blocks are produced only by Commit, so the caller decides
 // the pace, the traffic and when to reorg.
@@ -78,7 +90,11 @@ func Start(cfg Config) (*Devnet, error) {
 		d.Keys = append(d.Keys, key)
 		genesis.Alloc[crypto.PubkeyToAddress(key.PublicKey)] = types.Account{Balance: new(big.Int).Mul(big.NewInt(1e9), big.NewInt(params.Ether))}
 	}
+	if cfg.ChainID != 0 {
+		genesis.Config.ChainID = new(big.Int).SetUint64(cfg.ChainID)
+	}
 	genesis.Alloc[StoreLogAddress] = types.Account{Code: StoreLogRuntime}
+	genesis.Alloc[MessagePasserAddress] = types.Account{Code: StoreLogRuntime, Storage: map[common.Hash]common.Hash{{31: 1}: {31: 0x42}, {31: 2}: {31: 7}}}
 
 	nodeCfg := node.Config{
 		Name:    "zkexex-devnet",
@@ -106,10 +122,21 @@ func Start(cfg Config) (*Devnet, error) {
 		return nil, fmt.Errorf("devnet: eth: %w", err)
 	}
 	d.Stack, d.Eth = stack, backend
-	d.Manager, err = exex.Install(stack, backend, cfg.Exex, cfg.Extensions...)
-	if err != nil {
-		stack.Close()
-		return nil, err
+	exts := cfg.Extensions
+	if cfg.Prepare != nil {
+		more, err := cfg.Prepare(d)
+		if err != nil {
+			stack.Close()
+			return nil, err
+		}
+		exts = append(append([]exex.Extension{}, exts...), more...)
+	}
+	if !cfg.NoExex {
+		d.Manager, err = exex.Install(stack, backend, cfg.Exex, exts...)
+		if err != nil {
+			stack.Close()
+			return nil, err
+		}
 	}
 	if err := stack.Start(); err != nil {
 		stack.Close()
@@ -159,7 +186,11 @@ func (d *Devnet) SendTraffic(rng *rand.Rand, n int) error {
 			nonce = pool.PoolNonce(addr)
 		}
 		next[addr] = nonce + 1
-		txs = append(txs, RandomTx(rng, StoreLogAddress).Sign(signer, key, nonce, head.BaseFee))
+		target := StoreLogAddress
+		if rng.Intn(6) == 0 {
+			target = MessagePasserAddress
+		}
+		txs = append(txs, RandomTx(rng, target).Sign(signer, key, nonce, head.BaseFee))
 	}
 	for i, err := range pool.Add(txs, true) {
 		if err != nil {
@@ -219,6 +250,26 @@ func (d *Devnet) Reorg(ctx context.Context, rng *rand.Rand, depth int) (dropped,
 	}
 	log.Info("Devnet reorg injected", "depth", depth, "from", dropped[0].Number, "oldHead", head.Hash(), "newHead", tip.Hash(), "newNumber", tip.NumberU64())
 	return dropped, added, nil
+}
+
+// AutoSeal commits a block whenever the pool receives transactions, until ctx ends: an L1
+// that includes proposals without a block clock. Run it in its own goroutine.
+func (d *Devnet) AutoSeal(ctx context.Context) {
+	ch := make(chan core.NewTxsEvent, 16)
+	sub := d.Eth.TxPool().SubscribeTransactions(ch, false)
+	defer sub.Unsubscribe()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.Err():
+			return
+		case <-ch:
+			// Let a burst of transactions land in one block.
+			time.Sleep(5 * time.Millisecond)
+			d.Beacon.Commit()
+		}
+	}
 }
 
 // WaitManager waits until the extension manager has written notifications up to the head.
