@@ -30,6 +30,7 @@ type Client interface {
 	bind.ContractBackend
 	bind.DeployBackend
 	NonceAt(ctx context.Context, account common.Address, blockNumber *big.Int) (uint64, error)
+	TransactionByHash(ctx context.Context, hash common.Hash) (tx *types.Transaction, isPending bool, err error)
 	ChainID(ctx context.Context) (*big.Int, error)
 }
 
@@ -318,6 +319,9 @@ func (p *Proposer) try(ctx context.Context, out Output) (*Result, error) {
 			// Sent before (maybe by a previous run) and not mined yet: wait for it rather than send
 			// a second one.
 			log.Info("Waiting for a proposal sent earlier", "l2Block", out.L2BlockNumber, "nonce", pend.Nonce, "txs", len(pend.TxHashes))
+			if err := p.rebroadcast(ctx, pend); err != nil {
+				return nil, err
+			}
 			return p.wait(ctx, out, pend)
 		case !mined:
 			// Another proposal (e.g. a root that a reorg replaced) holds the nonce: replace it at the
@@ -497,6 +501,9 @@ func (p *Proposer) sign(ctx context.Context, pend *Pending, data []byte) error {
 		return permanent(fmt.Errorf("proposer: sign: %w", err))
 	}
 	pend.TxHashes = append(pend.TxHashes, tx.Hash())
+	if pend.RawTx, err = tx.MarshalBinary(); err != nil {
+		return permanent(fmt.Errorf("proposer: encode tx: %w", err))
+	}
 	if err := p.store.PutPending(pend); err != nil {
 		return err
 	}
@@ -508,6 +515,29 @@ func (p *Proposer) sign(ctx context.Context, pend *Pending, data []byte) error {
 	}
 	log.Debug("Sent proposal", "l2Block", pend.L2BlockNumber, "tx", tx.Hash(), "nonce", pend.Nonce,
 		"tip", pend.GasTipCap, "feeCap", pend.GasFeeCap, "gas", pend.GasLimit)
+	return nil
+}
+
+// rebroadcast sends pend's latest transaction again when the node knows none of pend's
+// transactions: the send failed, or the node dropped it (e.g. it restarted).
+func (p *Proposer) rebroadcast(ctx context.Context, pend *Pending) error {
+	for _, h := range pend.TxHashes {
+		_, _, err := p.client.TransactionByHash(ctx, h)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, ethereum.NotFound) {
+			return fmt.Errorf("proposer: look up %s: %w", h, err)
+		}
+	}
+	tx := new(types.Transaction)
+	if err := tx.UnmarshalBinary(pend.RawTx); err != nil {
+		return fmt.Errorf("%w: pending transaction: %w", ErrCorruptRecord, err)
+	}
+	log.Info("Re-broadcasting a proposal the node does not know", "l2Block", pend.L2BlockNumber, "tx", tx.Hash(), "nonce", tx.Nonce())
+	if err := p.client.SendTransaction(ctx, tx); err != nil && !strings.Contains(err.Error(), "already known") {
+		return fmt.Errorf("proposer: re-broadcast %s (nonce %d): %w", tx.Hash(), tx.Nonce(), err)
+	}
 	return nil
 }
 
@@ -627,8 +657,12 @@ func (p *Proposer) included(ctx context.Context, out Output, pend *Pending, r *t
 			continue
 		}
 		if ev.L2BlockNumber.Uint64() != out.L2BlockNumber || ev.OutputRoot != out.OutputRoot {
-			return nil, permanent(fmt.Errorf("proposer: tx %s proposed block %d root %s, not block %d root %s",
-				r.TxHash, ev.L2BlockNumber, common.Hash(ev.OutputRoot), out.L2BlockNumber, out.OutputRoot))
+			// An earlier transaction at this nonce, for a root since replaced, landed first.
+			if err := p.store.DeletePending(); err != nil {
+				return nil, err
+			}
+			return nil, permanent(fmt.Errorf("%w: tx %s landed block %d root %s before its replacement for root %s",
+				ErrConflict, r.TxHash, ev.L2BlockNumber, common.Hash(ev.OutputRoot), out.OutputRoot))
 		}
 		res.OutputIndex, found = ev.L2OutputIndex.Uint64(), true
 	}

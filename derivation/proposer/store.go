@@ -43,6 +43,7 @@ type Pending struct {
 	GasTipCap     *big.Int
 	GasFeeCap     *big.Int
 	GasLimit      uint64
+	RawTx         []byte // the latest signed transaction, to re-broadcast if the node lost it
 }
 
 // Relayed is a proposal the oracle holds.
