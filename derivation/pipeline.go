@@ -25,6 +25,10 @@ var (
 	// ErrNoInput: a block whose STF input cannot be built from its notification (no witness,
 	// no account proof of the message passer) or was pruned.
 	ErrNoInput = errors.New("derivation: no STF input")
+	// ErrProposalRejected marks a proposer error that retrying cannot fix (the oracle holds
+	// another root, the key is not the proposer, ...): the pipeline stops proposing, keeps
+	// proving, and ProposeErr returns it.
+	ErrProposalRejected = errors.New("derivation: proposal rejected permanently")
 	// ErrNotCanonical: a proposal whose L2 block left the canonical chain before it was sent.
 	ErrNotCanonical = errors.New("derivation: proposal no longer canonical")
 )
@@ -49,6 +53,8 @@ type Proposed struct {
 // Proposer posts proposals to L1, one at a time, in increasing L2 block order. It must be
 // idempotent: a proposal the oracle already holds (same block and root) succeeds without a
 // second transaction, so a pipeline restarted after sending but before recording is safe.
+// An error wrapping ErrProposalRejected stops proposing; any other is retried after
+// Config.RetryBackoff.
 type Proposer interface {
 	Propose(ctx context.Context, p *Proposal) (*Proposed, error)
 }
@@ -144,6 +150,7 @@ type Pipeline struct {
 	proposed   uint64 // highest span end the proposer accepted
 	viewHead   uint64
 	closed     bool
+	propErr    error
 
 	// Owned by Run's goroutine.
 	view     []common.Hash // view[i] is the hash of block Anchor.Number+1+i
@@ -378,6 +385,13 @@ func (p *Pipeline) Proposed() uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.proposed
+}
+
+// ProposeErr is the error that stopped proposing, nil while proposals go on.
+func (p *Pipeline) ProposeErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.propErr
 }
 
 // Run consumes notifications: each is made durable in the store before FinishedHeight is
@@ -632,7 +646,7 @@ func (p *Pipeline) schedule(ctx context.Context, wg *sync.WaitGroup, proved chan
 			}()
 		}
 	}
-	if p.cfg.Proposer != nil && p.prop == nil && p.propWait.IsZero() {
+	if p.cfg.Proposer != nil && p.prop == nil && p.propWait.IsZero() && p.ProposeErr() == nil {
 		next := p.proposed + p.cfg.SubmissionInterval
 		if next <= p.provenHead && next+p.cfg.ProposeDepth <= p.head() {
 			prop, err := p.proposal(next)
@@ -771,6 +785,13 @@ func (p *Pipeline) onPosted(r proposeResult) error {
 			return nil
 		}
 		p.met.proposeFailure.Inc(1)
+		if errors.Is(r.err, ErrProposalRejected) {
+			log.Error("Proposal rejected permanently; no more proposals (proving goes on)", "l2Block", r.prop.L2BlockNumber, "err", r.err)
+			p.mu.Lock()
+			p.propErr = r.err
+			p.mu.Unlock()
+			return nil
+		}
 		log.Warn("Proposal failed; retrying", "l2Block", r.prop.L2BlockNumber, "err", r.err, "backoff", p.cfg.RetryBackoff)
 		p.propWait = time.Now().Add(p.cfg.RetryBackoff)
 		return nil

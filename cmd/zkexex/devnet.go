@@ -9,12 +9,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/log"
 	"github.com/mattn/go-isatty"
@@ -22,6 +23,7 @@ import (
 	"github.com/zkexex/zkexex/contracts"
 	"github.com/zkexex/zkexex/contracts/bindings"
 	"github.com/zkexex/zkexex/derivation"
+	"github.com/zkexex/zkexex/derivation/proposer"
 	"github.com/zkexex/zkexex/exex"
 	"github.com/zkexex/zkexex/exex/devnet"
 	"github.com/zkexex/zkexex/prover/vm"
@@ -101,66 +103,33 @@ func runDevnet(c *cli.Context) error {
 	return err
 }
 
-// oracleProposer posts proposals through the oracle binding: it reads the oracle first (a
-// proposal it already holds succeeds without a transaction), sends, waits for inclusion and
-// surfaces a revert with its decoded reason.
-type oracleProposer struct {
-	client *ethclient.Client
-	oracle *bindings.L2OutputOracle
-	auth   *bind.TransactOpts
-	record func(proposalRecord)
+// proposerAdapter puts derivation's proposals through the L1 proposer (derivation/proposer),
+// records what landed and turns its permanent failures into derivation.ErrProposalRejected.
+type proposerAdapter struct {
+	p      *proposer.Proposer
+	mu     sync.Mutex
+	record []proposalRecord
 }
 
-func (o *oracleProposer) Propose(ctx context.Context, p *derivation.Proposal) (*derivation.Proposed, error) {
-	call := &bind.CallOpts{Context: ctx}
-	next, err := o.oracle.NextBlockNumber(call)
-	if err != nil {
-		return nil, fmt.Errorf("oracle nextBlockNumber: %w", err)
+func (a *proposerAdapter) Propose(ctx context.Context, p *derivation.Proposal) (*derivation.Proposed, error) {
+	res, err := a.p.Propose(ctx, proposer.Output{L2BlockNumber: p.L2BlockNumber, OutputRoot: p.OutputRoot, PrevOutputRoot: p.PrevOutputRoot, Proof: p.Proof})
+	if errors.Is(err, proposer.ErrPermanent) {
+		return nil, fmt.Errorf("%w: %w", derivation.ErrProposalRejected, err)
 	}
-	if next.Uint64() > p.L2BlockNumber {
-		idx, err := o.oracle.GetL2OutputIndexAfter(call, new(big.Int).SetUint64(p.L2BlockNumber))
-		if err != nil {
-			return nil, err
-		}
-		out, err := o.oracle.GetL2Output(call, idx)
-		if err != nil {
-			return nil, err
-		}
-		if out.L2BlockNumber.Uint64() == p.L2BlockNumber && common.Hash(out.OutputRoot) == p.OutputRoot {
-			log.Info("Output already on L1", "l2Block", p.L2BlockNumber, "index", idx)
-			return &derivation.Proposed{OutputIndex: idx.Uint64()}, nil
-		}
-		return nil, fmt.Errorf("oracle already holds another root for block %d", p.L2BlockNumber)
-	}
-	head, err := o.client.HeaderByNumber(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	auth := *o.auth
-	auth.Context = ctx
-	// Commit to the parent of the L1 head: blockhash() of the head itself is zero while the
-	// transaction is estimated on top of it.
-	l1Num := new(big.Int).Sub(head.Number, common.Big1)
-	tx, err := o.oracle.ProposeL2Output(&auth, p.OutputRoot, new(big.Int).SetUint64(p.L2BlockNumber), head.ParentHash, l1Num, p.Proof)
-	if err != nil {
-		return nil, fmt.Errorf("proposeL2Output: %w", contracts.AsRevert(err))
-	}
-	rcpt, err := bind.WaitMined(ctx, o.client, tx)
-	if err != nil {
-		return nil, err
-	}
-	if rcpt.Status != types.ReceiptStatusSuccessful {
-		return nil, fmt.Errorf("proposeL2Output reverted in L1 block %d (tx %s)", rcpt.BlockNumber, tx.Hash())
-	}
-	idx, err := o.oracle.LatestOutputIndex(&bind.CallOpts{Context: ctx, BlockNumber: rcpt.BlockNumber})
-	if err != nil {
-		return nil, err
-	}
-	res := &derivation.Proposed{OutputIndex: idx.Uint64(), L1BlockNumber: rcpt.BlockNumber.Uint64(), L1TxHash: tx.Hash()}
-	if o.record != nil {
-		o.record(proposalRecord{Proposal: *p, Proposed: *res})
-	}
-	return res, nil
+	out := &derivation.Proposed{OutputIndex: res.OutputIndex, L1BlockNumber: res.L1BlockNumber, L1TxHash: res.TxHash}
+	a.mu.Lock()
+	a.record = append(a.record, proposalRecord{Proposal: *p, Proposed: *out})
+	a.mu.Unlock()
+	return out, nil
+}
+
+func (a *proposerAdapter) records() []proposalRecord {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]proposalRecord(nil), a.record...)
 }
 
 // runSystem runs the devnet until opts.Blocks (or ctx ends) and returns what happened; check,
@@ -194,7 +163,12 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 	if err != nil {
 		return nil, err
 	}
-	var pipeline *derivation.Pipeline
+	var (
+		pipeline        *derivation.Pipeline
+		prop            *proposerAdapter
+		closeProposerDB = func() {}
+	)
+	defer func() { closeProposerDB() }()
 	logger := devnet.NewLogger()
 	l2, err := devnet.Start(devnet.Config{
 		DataDir:  filepath.Join(opts.DataDir, "l2"),
@@ -225,7 +199,20 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 			sum.Oracle, sum.Binding, sum.STF = dep.Oracle, dep.Binding, cfg
 			log.Info("Deployed the L2 output oracle on L1 (dev verifier: proofs are NOT checked)", "oracle", dep.Oracle, "verifier", dep.Verifier,
 				"interval", opts.Interval, "startingOutputRoot", anchor.OutputRoot, "imageID", prover.ImageID)
-			prop := &oracleProposer{client: client, oracle: dep.Binding, auth: auth, record: func(r proposalRecord) { sum.Proposals = append(sum.Proposals, r) }}
+			pdb, err := pebble.Open(filepath.Join(opts.DataDir, "proposer"), &pebble.Options{Logger: pebbleQuiet{}})
+			if err != nil {
+				return nil, err
+			}
+			closeProposerDB = func() { pdb.Close() }
+			pstore, err := proposer.NewPebbleStore(pdb, []byte("proposer/"))
+			if err != nil {
+				return nil, err
+			}
+			l1p, err := proposer.New(ctx, proposer.Config{Oracle: dep.Oracle, Key: key, PollInterval: 50 * time.Millisecond, BackoffMin: 100 * time.Millisecond}, client, pstore)
+			if err != nil {
+				return nil, err
+			}
+			prop = &proposerAdapter{p: l1p}
 			pipeline, err = derivation.New(derivation.Config{
 				Dir: filepath.Join(opts.DataDir, "derivation"), STF: cfg, Anchor: anchor, SubmissionInterval: opts.Interval,
 				Prover: prover, Proposer: prop, ProposeDepth: 4, Canonical: bc.GetCanonicalHash,
@@ -292,6 +279,9 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 		want = (n - 4) / opts.Interval * opts.Interval
 	}
 	for pipeline.Proposed() < want {
+		if err := pipeline.ProposeErr(); err != nil {
+			return nil, err
+		}
 		select {
 		case <-wctx.Done():
 			return nil, fmt.Errorf("devnet: waiting for proposals through L2 block %d (at %d): %w", want, pipeline.Proposed(), wctx.Err())
@@ -300,7 +290,7 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	sum.Head, sum.Counts = head.Number.Uint64(), logger.Counts()
+	sum.Head, sum.Counts, sum.Proposals = head.Number.Uint64(), logger.Counts(), prop.records()
 	ph, _ := pipeline.ProvenHead()
 	var proven uint64
 	if ph != nil {
@@ -360,4 +350,15 @@ func devProver(ctx context.Context, kind, dir string) (*derivation.DevProver, er
 		return p, nil
 	}
 	return nil, fmt.Errorf("devnet: unknown prover %q (native, executor)", kind)
+}
+
+// pebbleQuiet drops pebble's informational chatter from the devnet's log.
+type pebbleQuiet struct{}
+
+func (pebbleQuiet) Infof(string, ...any) {}
+func (pebbleQuiet) Errorf(format string, args ...any) {
+	log.Error("Proposer store: " + fmt.Sprintf(format, args...))
+}
+func (pebbleQuiet) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...)) // pebble's contract: Fatalf must not return
 }
