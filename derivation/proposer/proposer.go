@@ -45,6 +45,7 @@ type Config struct {
 	MaxFeeCap        *big.Int      // never bid more per gas than this (nil: no cap)
 	GasMarginPercent uint64        // gas limit above the estimate [20]
 	MaxAttempts      int           // tries per proposal before giving up on transient failures [8]
+	Confirmations    uint64        // L1 blocks on top of the including one before a proposal counts [0]
 	BackoffMin       time.Duration // first retry delay, doubling up to BackoffMax [500ms]
 	BackoffMax       time.Duration // [30s]
 	Registry         metrics.Registry
@@ -603,9 +604,17 @@ func (p *Proposer) wait(ctx context.Context, out Output, pend *Pending) (*Result
 			return nil, err
 		}
 		if r != nil {
-			return p.included(ctx, out, pend, r)
-		}
-		if time.Since(lastSend) >= p.cfg.ResubmitAfter {
+			ok, err := p.confirmed(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				return p.included(ctx, out, pend, r)
+			}
+			// Not deep enough yet, or its block was reorged out (the transaction is back in the pool
+			// or will be re-broadcast at the next resubmission): keep polling.
+			lastSend = time.Now()
+		} else if time.Since(lastSend) >= p.cfg.ResubmitAfter {
 			mined, err := p.nonceMined(ctx, pend.Nonce)
 			if err != nil {
 				return nil, err
@@ -635,6 +644,29 @@ func (p *Proposer) wait(ctx context.Context, out Output, pend *Pending) (*Result
 		case <-tick.C:
 		}
 	}
+}
+
+// confirmed reports whether r's block is still canonical with Config.Confirmations blocks on top.
+func (p *Proposer) confirmed(ctx context.Context, r *types.Receipt) (bool, error) {
+	if p.cfg.Confirmations == 0 {
+		return true, nil
+	}
+	head, err := p.client.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("proposer: head: %w", err)
+	}
+	if head.Number.Uint64() < r.BlockNumber.Uint64()+p.cfg.Confirmations {
+		return false, nil
+	}
+	h, err := p.client.HeaderByNumber(ctx, r.BlockNumber)
+	if err != nil {
+		return false, fmt.Errorf("proposer: header %d: %w", r.BlockNumber, err)
+	}
+	if h.Hash() != r.BlockHash {
+		log.Warn("Proposal's L1 block was reorged out", "tx", r.TxHash, "l1Block", r.BlockNumber, "was", r.BlockHash, "now", h.Hash())
+		return false, nil
+	}
+	return true, nil
 }
 
 // included handles the receipt of one of our transactions.

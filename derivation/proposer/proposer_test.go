@@ -622,3 +622,68 @@ type quietPebble struct{}
 func (quietPebble) Infof(string, ...any)           {}
 func (quietPebble) Errorf(string, ...any)          {}
 func (quietPebble) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
+
+// TestL1Reorg: with confirmations, a proposal whose L1 block is reorged out before it is deep
+// enough is followed to its new block.
+func TestL1Reorg(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := ctxT(t)
+	p, err := New(ctx, Config{Oracle: e.oracleAddr, Key: e.key, PollInterval: 10 * time.Millisecond, ResubmitAfter: 200 * time.Millisecond,
+		Confirmations: 2, Registry: metrics.NewRegistry()}, e.client, e.store())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		res *Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := p.Propose(ctx, e.output(1))
+		done <- result{res, err}
+	}()
+	for e.pendingNonce() < 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	parent, err := e.client.HeaderByNumber(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sim.Commit() // the proposal lands in block parent+1 ...
+	first, err := e.client.HeaderByNumber(ctx, nil)
+	if err != nil || len(mustBlock(t, e, first.Hash()).Transactions()) != 1 {
+		t.Fatalf("first inclusion: %v", err)
+	}
+	time.Sleep(50 * time.Millisecond) // let the proposer see the receipt
+	if err := e.sim.Fork(parent.Hash()); err != nil { // ... which is reorged out
+		t.Fatal(err)
+	}
+	e.autoCommit(20 * time.Millisecond)
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.res.L1BlockHash == first.Hash() {
+		t.Fatalf("reported the reorged-out block %s", first.Hash())
+	}
+	canon, err := e.client.HeaderByNumber(ctx, u(r.res.L1BlockNumber))
+	if err != nil || canon.Hash() != r.res.L1BlockHash {
+		t.Fatalf("reported block %d %s is not canonical (%v)", r.res.L1BlockNumber, r.res.L1BlockHash, err)
+	}
+	head, _ := e.client.HeaderByNumber(ctx, nil)
+	if head.Number.Uint64() < r.res.L1BlockNumber+2 {
+		t.Fatalf("returned at head %d for a proposal in block %d with 2 confirmations", head.Number, r.res.L1BlockNumber)
+	}
+	if got := e.held(0).OutputRoot; got != e.output(1).OutputRoot || e.nonce() != 1 {
+		t.Fatalf("oracle holds %x, nonce %d", got, e.nonce())
+	}
+	t.Logf("first in block %d %s, finally in block %d %s", first.Number, first.Hash(), r.res.L1BlockNumber, r.res.L1BlockHash)
+}
+
+func mustBlock(t *testing.T, e *env, h common.Hash) *types.Block {
+	b, err := e.client.BlockByHash(context.Background(), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
