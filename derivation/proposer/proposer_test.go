@@ -654,7 +654,7 @@ func TestL1Reorg(t *testing.T) {
 	if err != nil || len(mustBlock(t, e, first.Hash()).Transactions()) != 1 {
 		t.Fatalf("first inclusion: %v", err)
 	}
-	time.Sleep(50 * time.Millisecond) // let the proposer see the receipt
+	time.Sleep(50 * time.Millisecond)                 // let the proposer see the receipt
 	if err := e.sim.Fork(parent.Hash()); err != nil { // ... which is reorged out
 		t.Fatal(err)
 	}
