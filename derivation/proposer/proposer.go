@@ -265,6 +265,19 @@ func (p *Proposer) Propose(ctx context.Context, out Output) (*Result, error) {
 	backoff := p.cfg.BackoffMin
 	for attempt := 1; ; attempt++ {
 		res, err := p.try(ctx, out)
+		if wait, ok := earlyBy(err); ok {
+			// Not a failure: the L2 block's time is still ahead of L1's. Wait for L1 to get there
+			// (bounded by BackoffMax, as L1 time need not track the wall clock) without using up
+			// an attempt.
+			attempt--
+			delay := min(max(wait, p.cfg.BackoffMin), p.cfg.BackoffMax)
+			p.m.retries.Inc(1)
+			log.Info("L2 block is ahead of L1 time, waiting", "l2Block", out.L2BlockNumber, "ahead", wait, "in", delay)
+			if err := p.sleepFn(ctx, delay); err != nil {
+				return nil, fmt.Errorf("proposer: L2 block %d: %w", out.L2BlockNumber, err)
+			}
+			continue
+		}
 		if err == nil {
 			return res, nil
 		}
@@ -287,6 +300,25 @@ func (p *Proposer) Propose(ctx context.Context, out Output) (*Result, error) {
 		}
 		backoff = min(2*backoff, p.cfg.BackoffMax)
 	}
+}
+
+// earlyBy reports how far the L2 block's timestamp is ahead of L1's when err is the oracle's
+// L2TimestampInFuture(l2Timestamp, l1Timestamp) revert.
+func earlyBy(err error) (time.Duration, bool) {
+	var re *contracts.RevertError
+	if err == nil || !errors.As(err, &re) || re.Name != "L2TimestampInFuture" || len(re.Args) != 2 {
+		return 0, false
+	}
+	l2, ok1 := re.Args[0].(*big.Int)
+	l1, ok2 := re.Args[1].(*big.Int)
+	if !ok1 || !ok2 || l2.Cmp(l1) < 0 {
+		return 0, false
+	}
+	d := new(big.Int).Sub(l2, l1)
+	if !d.IsInt64() || d.Int64() > 86400 {
+		return 24 * time.Hour, true
+	}
+	return time.Duration(d.Int64()+1) * time.Second, true
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

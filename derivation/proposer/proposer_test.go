@@ -503,7 +503,7 @@ func TestMinedRevert(t *testing.T) {
 // TestRetryFutureTimestamp: the L2 block's time is ahead of L1, a transient revert; the proposer
 // backs off and succeeds once L1 time passes it.
 func TestRetryFutureTimestamp(t *testing.T) {
-	e := newEnv(t, func(c *contracts.OracleConfig, head *types.Header) { c.StartingTimestamp = head.Time + 1 - 1 })
+	e := newEnv(t, func(c *contracts.OracleConfig, head *types.Header) { c.StartingTimestamp = head.Time })
 	ctx := ctxT(t)
 	reg := metrics.NewRegistry()
 	p := e.proposer(nil, reg)
@@ -519,6 +519,24 @@ func TestRetryFutureTimestamp(t *testing.T) {
 		t.Fatal("no retry: the first try should have been in the future")
 	}
 	t.Logf("proposed after %d retries in L1 block %d", retries, res.L1BlockNumber)
+
+	// Waiting for L1 time does not use up attempts: with MaxAttempts 1 the second output (10 s of
+	// L2 time later) still goes through.
+	q, err := New(ctx, Config{Oracle: e.oracleAddr, Key: e.key, PollInterval: 10 * time.Millisecond, MaxAttempts: 1,
+		BackoffMin: 20 * time.Millisecond, BackoffMax: 100 * time.Millisecond, Registry: metrics.NewRegistry()}, e.client, e.store())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2ts, err := e.oracle.ComputeL2Timestamp(nil, u(e.output(2).L2BlockNumber))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head, _ := e.client.HeaderByNumber(ctx, nil); head.Time >= l2ts.Uint64() {
+		t.Fatalf("L1 already at %d, past the second output's L2 time %d: the test proves nothing", head.Time, l2ts)
+	}
+	if _, err := q.Propose(ctx, e.output(2)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // flaky fails the first n calls of SendTransaction and EstimateGas with a connection error.
