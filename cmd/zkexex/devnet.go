@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -187,18 +188,34 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 			if err != nil {
 				return nil, err
 			}
-			dep, err := contracts.DeployDevOracle(ctx, auth, client, contracts.OracleConfig{
-				SubmissionInterval: opts.Interval, L2BlockTime: 1,
-				StartingBlockNumber: 0, StartingTimestamp: bc.Genesis().Time(), StartingOutputRoot: anchor.OutputRoot,
-				Proposer: auth.From, Challenger: auth.From, FinalizationPeriodSeconds: 3600,
-				ImageID: prover.ImageID, ConfigHash: cfgHash,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("devnet: deploy the oracle on L1: %w", err)
+			// A datadir that already holds a devnet reuses its oracle (the L1 chain persists).
+			depFile := filepath.Join(opts.DataDir, "oracle.txt")
+			var oracleAddr common.Address
+			if raw, err := os.ReadFile(depFile); err == nil {
+				oracleAddr = common.HexToAddress(strings.TrimSpace(string(raw)))
+				log.Info("Reusing the L2 output oracle of this datadir", "oracle", oracleAddr)
+			} else {
+				dep, err := contracts.DeployDevOracle(ctx, auth, client, contracts.OracleConfig{
+					SubmissionInterval: opts.Interval, L2BlockTime: 1,
+					StartingBlockNumber: 0, StartingTimestamp: bc.Genesis().Time(), StartingOutputRoot: anchor.OutputRoot,
+					Proposer: auth.From, Challenger: auth.From, FinalizationPeriodSeconds: 3600,
+					ImageID: prover.ImageID, ConfigHash: cfgHash,
+				})
+				if err != nil {
+					return nil, fmt.Errorf("devnet: deploy the oracle on L1: %w", err)
+				}
+				if err := os.WriteFile(depFile, []byte(dep.Oracle.Hex()+"\n"), 0o644); err != nil {
+					return nil, err
+				}
+				oracleAddr = dep.Oracle
+				log.Info("Deployed the L2 output oracle on L1 (dev verifier: proofs are NOT checked)", "oracle", dep.Oracle, "verifier", dep.Verifier,
+					"interval", opts.Interval, "startingOutputRoot", anchor.OutputRoot, "imageID", prover.ImageID)
 			}
-			sum.Oracle, sum.Binding, sum.STF = dep.Oracle, dep.Binding, cfg
-			log.Info("Deployed the L2 output oracle on L1 (dev verifier: proofs are NOT checked)", "oracle", dep.Oracle, "verifier", dep.Verifier,
-				"interval", opts.Interval, "startingOutputRoot", anchor.OutputRoot, "imageID", prover.ImageID)
+			binding, err := bindings.NewL2OutputOracle(oracleAddr, client)
+			if err != nil {
+				return nil, err
+			}
+			sum.Oracle, sum.Binding, sum.STF = oracleAddr, binding, cfg
 			pdb, err := pebble.Open(filepath.Join(opts.DataDir, "proposer"), &pebble.Options{Logger: pebbleQuiet{}})
 			if err != nil {
 				return nil, err
@@ -208,7 +225,7 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 			if err != nil {
 				return nil, err
 			}
-			l1p, err := proposer.New(ctx, proposer.Config{Oracle: dep.Oracle, Key: key, PollInterval: 50 * time.Millisecond, BackoffMin: 100 * time.Millisecond}, client, pstore)
+			l1p, err := proposer.New(ctx, proposer.Config{Oracle: oracleAddr, Key: key, PollInterval: 50 * time.Millisecond, BackoffMin: 100 * time.Millisecond}, client, pstore)
 			if err != nil {
 				return nil, err
 			}
@@ -328,8 +345,10 @@ func devProver(ctx context.Context, kind, dir string) (*derivation.DevProver, er
 		if err != nil {
 			return nil, err
 		}
-		res, err := vm.Execute(ctx, prog, vm.Config{ImageID: true, MaxCycles: 1})
-		if res == nil {
+		// The image ID covers only the initial image: a run on empty input (the guest rejects
+		// it after its runtime starts) is the cheapest way to get it from the executor.
+		res, err := vm.Execute(ctx, prog, vm.Config{ImageID: true})
+		if err != nil {
 			return nil, fmt.Errorf("devnet: image ID of the STF guest: %w", err)
 		}
 		p := &derivation.DevProver{ImageID: common.Hash(res.ImageID.Bytes())}
