@@ -77,6 +77,10 @@ type harness struct {
 	interval uint64
 	depth    uint64
 
+	// prover and proposer override the dev prover and the recorder when set.
+	prover   derivation.Prover
+	proposer derivation.Proposer
+
 	m      *exex.Manager
 	p      *derivation.Pipeline
 	events chan derivation.Event
@@ -102,9 +106,17 @@ func newHarness(t *testing.T, seed int64, interval, depth uint64) *harness {
 }
 
 func (h *harness) start() {
+	var prover derivation.Prover = &derivation.DevProver{}
+	if h.prover != nil {
+		prover = h.prover
+	}
+	var proposer derivation.Proposer = h.rec
+	if h.proposer != nil {
+		proposer = h.proposer
+	}
 	p, err := derivation.New(derivation.Config{
 		Dir: h.dir, STF: h.stfCfg, Anchor: h.anchor, SubmissionInterval: h.interval,
-		Prover: &derivation.DevProver{}, Proposer: h.rec, ProposeDepth: h.depth,
+		Prover: prover, Proposer: proposer, ProposeDepth: h.depth,
 		Canonical:    h.chain.BC.GetCanonicalHash,
 		RetryBackoff: 50 * time.Millisecond, Registry: metrics.NewRegistry(),
 	})
@@ -145,7 +157,7 @@ func (h *harness) settle() {
 	head := h.chain.Head()
 	wantProven := head.NumberU64() / h.interval * h.interval
 	wantProposed := uint64(0)
-	if head.NumberU64() >= h.depth {
+	if head.NumberU64() >= h.depth && h.depth < 1<<30 {
 		wantProposed = (head.NumberU64() - h.depth) / h.interval * h.interval
 	}
 	wantProposed = min(wantProposed, wantProven)
