@@ -365,14 +365,22 @@ func (p *Proposer) try(ctx context.Context, out Output) (*Result, error) {
 		default:
 			// The nonce is used, yet the oracle does not hold this output: if one of our transactions
 			// was mined and failed, that is the answer.
-			if r, err := p.findReceipt(ctx, pend); err != nil {
+			r, err := p.findReceipt(ctx, pend)
+			if err != nil {
 				return nil, err
-			} else if r != nil && r.Status != types.ReceiptStatusSuccessful &&
-				pend.L2BlockNumber == out.L2BlockNumber && pend.OutputRoot == out.OutputRoot {
+			}
+			same := pend.L2BlockNumber == out.L2BlockNumber && pend.OutputRoot == out.OutputRoot
+			if r != nil && r.Status != types.ReceiptStatusSuccessful && same {
 				if err := p.store.DeletePending(); err != nil {
 					return nil, err
 				}
 				return nil, p.failed(ctx, out, r)
+			}
+			if r != nil && r.Status == types.ReceiptStatusSuccessful && !same {
+				// An earlier proposal landed while we were down and was never recorded: record it.
+				if err := p.recordLanded(r); err != nil {
+					return nil, err
+				}
 			}
 			if err := p.store.DeletePending(); err != nil {
 				return nil, err
@@ -676,6 +684,25 @@ func (p *Proposer) wait(ctx context.Context, out Output, pend *Pending) (*Result
 		case <-tick.C:
 		}
 	}
+}
+
+// recordLanded records the outputs that a successful receipt of ours proposed.
+func (p *Proposer) recordLanded(r *types.Receipt) error {
+	for _, l := range r.Logs {
+		if l.Address != p.cfg.Oracle {
+			continue
+		}
+		ev, err := p.oracle.ParseOutputProposed(*l)
+		if err != nil {
+			continue
+		}
+		if err := p.store.PutRelayed(&Relayed{L2BlockNumber: ev.L2BlockNumber.Uint64(), OutputRoot: ev.OutputRoot, OutputIndex: ev.L2OutputIndex.Uint64(),
+			L1BlockNumber: r.BlockNumber.Uint64(), L1BlockHash: r.BlockHash, TxHash: r.TxHash}); err != nil {
+			return err
+		}
+		log.Info("Recorded an earlier proposal found on L1", "index", ev.L2OutputIndex, "l2Block", ev.L2BlockNumber, "l1Block", r.BlockNumber)
+	}
+	return nil
 }
 
 // confirmed reports whether r's block is still canonical with Config.Confirmations blocks on top.

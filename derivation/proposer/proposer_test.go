@@ -348,6 +348,32 @@ func TestRestartAfterInclusion(t *testing.T) {
 	if rec, err := e.store().Relayed(out.L2BlockNumber); err != nil || rec.TxHash != res.TxHash {
 		t.Fatalf("record %+v, %v", rec, err)
 	}
+
+	// The same crash, but after the restart the pipeline has moved on to the next output: the
+	// earlier one is recorded from its receipt, and the next is sent once.
+	cctx, cancel = context.WithCancel(ctx)
+	go func() {
+		for e.pendingNonce() < 2 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	if _, err := e.proposer(nil, metrics.NewRegistry()).Propose(cctx, e.output(2)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+	e.sim.Commit()
+	e.restart()
+	e.autoCommit(20 * time.Millisecond)
+	if _, err := e.proposer(nil, metrics.NewRegistry()).Propose(ctx, e.output(3)); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := e.store().Relayed(e.output(2).L2BlockNumber)
+	if err != nil || rec.OutputIndex != 1 || rec.L1BlockNumber == 0 || rec.OutputRoot != e.output(2).OutputRoot {
+		t.Fatalf("earlier output's record %+v, %v", rec, err)
+	}
+	if n := e.nonce(); n != 3 {
+		t.Fatalf("nonce %d, want 3", n)
+	}
 }
 
 // TestReplaceStaleProposal: an unmined proposal whose root a reorg replaced is overwritten at the
@@ -603,12 +629,16 @@ func TestResubmit(t *testing.T) {
 		done <- err
 	}()
 	// No blocks until the proposer has replaced its transaction twice.
-	for reg.Get("zkexex/proposer/resubmits").(*metrics.Counter).Snapshot().Count() < 2 {
+	var pend *Pending
+	for pend == nil || len(pend.TxHashes) < 3 {
 		time.Sleep(10 * time.Millisecond)
+		var err error
+		if pend, err = e.store().Pending(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	pend, err := e.store().Pending()
-	if err != nil || pend == nil || len(pend.TxHashes) < 3 {
-		t.Fatalf("pending %+v, %v", pend, err)
+	if c := reg.Get("zkexex/proposer/resubmits").(*metrics.Counter).Snapshot().Count(); c < 2 {
+		t.Fatalf("resubmits %d", c)
 	}
 	e.autoCommit(20 * time.Millisecond)
 	if err := <-done; err != nil {
