@@ -9,6 +9,9 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/zkexex/zkexex/derivation"
+	"github.com/zkexex/zkexex/exex/devnet"
 	"github.com/zkexex/zkexex/stf"
 )
 
@@ -50,11 +53,28 @@ func TestDevnetSystem(t *testing.T) {
 			if common.Hash(out.OutputRoot) != claim.OutputRoot {
 				return fmt.Errorf("output %d for block %d: oracle root %x, STF claim %x", i, num, out.OutputRoot, claim.OutputRoot)
 			}
+			sdb, err := bc.StateAt(blk.Root(), blk.Number(), blk.Time())
+			if err != nil {
+				return err
+			}
+			if sdb.GetStorageRoot(devnet.MessagePasserAddress) == types.EmptyRootHash {
+				return fmt.Errorf("block %d: the message passer's storage is empty; the output root would not cover it", num)
+			}
 			if p := sum.Proposals[i].Proposal; p.L2BlockHash != blk.Hash() {
 				return fmt.Errorf("output %d was proposed for block %x, canonical is %x", i, p.L2BlockHash, blk.Hash())
 			}
 		}
-		t.Logf("%d outputs on L1, %d reorgs, head %d", latest.Uint64()+1, sum.Reorgs, sum.Head)
+		// The node serves the pipeline's namespace.
+		rpcClient := sum.L2.Stack.Attach()
+		defer rpcClient.Close()
+		var head derivation.ProvenBlock
+		if err := rpcClient.CallContext(ctx, &head, "zkexex_provenHead"); err != nil {
+			return err
+		}
+		if head.Number < sum.Proposals[len(sum.Proposals)-1].Proposal.L2BlockNumber || head.Hash != bc.GetCanonicalHash(head.Number) {
+			return fmt.Errorf("zkexex_provenHead = #%d [%x]", head.Number, head.Hash)
+		}
+		t.Logf("%d outputs on L1, %d reorgs, head %d, proven head %d", latest.Uint64()+1, sum.Reorgs, sum.Head, head.Number)
 		return nil
 	})
 	if err != nil {
