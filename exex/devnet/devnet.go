@@ -34,7 +34,8 @@ type Config struct {
 	DataDir string
 	// Accounts is the number of prefunded dev accounts (default 8).
 	Accounts int
-	// HTTPPort, when non-zero, serves JSON-RPC (eth, net, web3) on 127.0.0.1 only.
+	// HTTPPort, when non-zero, serves JSON-RPC over HTTP and WebSocket (eth, net, web3 and
+	// zkexex when registered) on 127.0.0.1 only.
 	HTTPPort int
 	// Exex configures the extension manager; its Dir defaults to DataDir/zkexex-wal.
 	Exex exex.Config
@@ -102,9 +103,11 @@ func Start(cfg Config) (*Devnet, error) {
 		P2P:     p2p.Config{NoDiscovery: true, MaxPeers: 0, ListenAddr: ""},
 	}
 	if cfg.HTTPPort != 0 {
-		nodeCfg.HTTPHost = "127.0.0.1"
-		nodeCfg.HTTPPort = cfg.HTTPPort
-		nodeCfg.HTTPModules = []string{"eth", "net", "web3"}
+		// WebSocket on the same port carries subscriptions (zkexex_subscribe).
+		nodeCfg.HTTPHost, nodeCfg.WSHost = "127.0.0.1", "127.0.0.1"
+		nodeCfg.HTTPPort, nodeCfg.WSPort = cfg.HTTPPort, cfg.HTTPPort
+		nodeCfg.HTTPModules = []string{"eth", "net", "web3", "zkexex"}
+		nodeCfg.WSModules = nodeCfg.HTTPModules
 	}
 	stack, err := node.New(&nodeCfg)
 	if err != nil {
