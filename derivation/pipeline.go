@@ -29,6 +29,10 @@ var (
 	// another root, the key is not the proposer, ...): the pipeline stops proposing, keeps
 	// proving, and ProposeErr returns it.
 	ErrProposalRejected = errors.New("derivation: proposal rejected permanently")
+	// ErrProposedOutputReorged: a reorg dropped a block whose output the oracle already holds
+	// (deeper than ProposeDepth). The oracle will not take the next output on top of it, so
+	// proposing stops (ProposeErr) until the challenger deletes the output; proving goes on.
+	ErrProposedOutputReorged = errors.New("derivation: a proposed output was reorged out of L2")
 	// ErrNotCanonical: a proposal whose L2 block left the canonical chain before it was sent.
 	ErrNotCanonical = errors.New("derivation: proposal no longer canonical")
 )
@@ -578,13 +582,18 @@ func (p *Pipeline) truncate(batch *pebble.Batch, from uint64) ([]Event, error) {
 		if err := batch.DeleteRange(numKey('s', s), numKey('s', p.provenHead+1), nil); err != nil {
 			return nil, err
 		}
-		if p.proposed >= s {
-			log.Error("A proposed output was reorged out of L2; the oracle holds a non-canonical root until the challenger deletes it",
-				"proposedThrough", p.proposed, "reorgFrom", from)
-		}
 		p.met.retracted.Inc(int64(p.provenHead - s + 1))
 		log.Info("Retracted proven blocks", "from", s, "to", p.provenHead, "reorgFrom", from)
 		p.setProvenHead(s - 1)
+	}
+	if p.proposed >= from {
+		err := fmt.Errorf("%w: the oracle holds L2 block %d's output, blocks from %d were replaced; the challenger must delete it", ErrProposedOutputReorged, p.proposed, from)
+		log.Error("Proposing stopped", "err", err)
+		p.mu.Lock()
+		if p.propErr == nil {
+			p.propErr = err
+		}
+		p.mu.Unlock()
 	}
 	if err := batch.DeleteRange(numKey('b', from), numKey('b', p.head()+1), nil); err != nil {
 		return nil, err

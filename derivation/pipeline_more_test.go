@@ -150,3 +150,25 @@ func TestPipelineProposerFailures(t *testing.T) {
 		t.Fatalf("proposed through %d, want 3", h.p.Proposed())
 	}
 }
+
+// TestPipelineProposedOutputReorged: a reorg below an output the oracle holds stops proposing
+// with ErrProposedOutputReorged (the oracle would reject the next output on top of it), while
+// the index follows the new chain.
+func TestPipelineProposedOutputReorged(t *testing.T) {
+	h := newHarness(t, 23, 3, 0)
+	h.chain.Extend(7)
+	h.settle()
+	if h.p.Proposed() != 6 {
+		t.Fatalf("proposed through %d, want 6", h.p.Proposed())
+	}
+	h.chain.Reorg(3, 5) // replaces 5..7: block 6's output is on L1
+	h.depth = 1 << 30
+	h.settle()
+	h.checkIndex()
+	if err := h.p.ProposeErr(); !errors.Is(err, derivation.ErrProposedOutputReorged) {
+		t.Fatalf("ProposeErr = %v", err)
+	}
+	if h.rec.count() != 2 {
+		t.Fatalf("%d outputs, want 2 (blocks 3 and 6, nothing after the reorg)", h.rec.count())
+	}
+}
