@@ -144,3 +144,49 @@ func TestDevnetRestart(t *testing.T) {
 		t.Fatalf("sent outputs for %v, want blocks 4, 8, 12, 16", sent)
 	}
 }
+
+// TestDevnetExecutorProver runs the dev prover in the zkVM executor: the STF guest is built,
+// its image ID goes into the oracle and the receipts, and the posted roots equal the native STF's.
+func TestDevnetExecutorProver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the STF guest and runs blocks in the executor (about a minute)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	opts := devnetOptions{DataDir: t.TempDir(), Blocks: 6, Seed: 3, Txs: 2, Interval: 2, Prover: "executor"}
+	_, err := runSystem(ctx, opts, func(sum *devnetSummary) error {
+		call := &bind.CallOpts{Context: ctx}
+		imageID, err := sum.Binding.ImageId(call)
+		if err != nil {
+			return err
+		}
+		if imageID == ([32]byte{}) {
+			return fmt.Errorf("oracle deployed with a zero image ID in executor mode")
+		}
+		if len(sum.Proposals) == 0 {
+			return fmt.Errorf("no proposals")
+		}
+		bc := sum.L2.Eth.BlockChain()
+		for _, r := range sum.Proposals {
+			p := r.Proposal
+			if p.Receipt.Claim.ImageID != common.Hash(imageID) {
+				return fmt.Errorf("receipt names image %x, oracle %x", p.Receipt.Claim.ImageID, imageID)
+			}
+			in, err := stf.InputFromChain(ctx, bc, sum.STF, bc.GetBlockByNumber(p.L2BlockNumber))
+			if err != nil {
+				return err
+			}
+			claim, err := stf.Execute(ctx, in)
+			if err != nil {
+				return err
+			}
+			if claim.OutputRoot != p.OutputRoot {
+				return fmt.Errorf("block %d: executor root %x, native %x", p.L2BlockNumber, p.OutputRoot, claim.OutputRoot)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
