@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/trie"
 	"github.com/zkexex/zkexex/exex"
@@ -134,7 +135,22 @@ func FuzzDecodeEntry(f *testing.F) {
 		f.Add(enc)
 		f.Add(enc[:len(enc)/2])
 	}
+	// A version 2 entry carrying account proofs.
+	if n := ns[0]; n.New != nil {
+		b := n.New.Blocks[0]
+		proof, err := exex.ProveAccounts(chain.BC, b.Block.Root(), []common.Address{{0x42}})
+		if err != nil {
+			f.Fatal(err)
+		}
+		withProofs := &exex.Notification{Kind: n.Kind, New: &exex.Chain{Blocks: []*exex.Block{{Block: b.Block, Receipts: b.Receipts, Witness: b.Witness, AccountProofs: proof}}}}
+		enc, err := exex.EncodeEntry(withProofs)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(enc)
+	}
 	f.Add([]byte{1, 0, 0, 0, 0})
+	f.Add([]byte{2, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Checksums would hide most mutations from the decoder, so fuzz the payload both as
 		// given and with a fixed-up checksum.
