@@ -813,8 +813,8 @@ func (p *Pipeline) onPosted(r proposeResult) error {
 	p.mu.Unlock()
 	p.met.proposals.Inc(1)
 	if r.res != nil {
-		log.Info(fmt.Sprintf("Proposed output %d for L2 block %d, root %s, in L1 block %d", r.res.OutputIndex, r.prop.L2BlockNumber, r.prop.OutputRoot.Hex(), r.res.L1BlockNumber),
-			"l2Hash", r.prop.L2BlockHash, "tx", r.res.L1TxHash)
+		// The proposer logs the landing at Info ("output N for L2 block B, ..."); this adds the L2 hash.
+		log.Debug("Proposal recorded", "output", r.res.OutputIndex, "l2Block", r.prop.L2BlockNumber, "l2Hash", r.prop.L2BlockHash, "tx", r.res.L1TxHash)
 	}
 	return nil
 }
