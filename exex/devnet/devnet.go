@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/beacon/engine"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core"
+	"github.com/ethereum/go-ethereum/core/rawdb"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/eth"
@@ -117,6 +118,14 @@ func Start(cfg Config) (*Devnet, error) {
 	ethCfg.Genesis = genesis
 	ethCfg.NetworkId = genesis.Config.ChainID.Uint64()
 	ethCfg.SyncMode = ethconfig.FullSync
+	// Commit the state of every block to disk (hash scheme, archive mode), as `geth --dev
+	// --gcmode archive --state.scheme hash` does. The path scheme keeps the last 128 blocks'
+	// state in memory and journals it only on a clean shutdown, so a killed devnet came back
+	// at genesis: the L2 chain and the exex WAL disagreed about every block, and the L1 lost
+	// the oracle. With this and the sync in Commit, a kill loses at most the block being
+	// sealed. A datadir written with the path scheme must be removed (geth refuses to switch).
+	ethCfg.StateScheme = rawdb.HashScheme
+	ethCfg.NoPruning = true
 	ethCfg.TxPool.NoLocals = true
 	ethCfg.Miner.GasCeil = genesis.GasLimit
 	backend, err := eth.New(stack, &ethCfg)
@@ -167,9 +176,16 @@ func (d *Devnet) Close() error {
 // Head returns the canonical head.
 func (d *Devnet) Head() *types.Header { return d.Eth.BlockChain().CurrentBlock() }
 
-// Commit seals one block with what the pool holds and returns the new head.
+// Commit seals one block with what the pool holds and returns the new head, synced to disk.
 func (d *Devnet) Commit() *types.Header {
 	d.Beacon.Commit()
+	// geth writes its key-value store without syncing (it accepts losing the last blocks on a
+	// crash); a devnet killed between blocks should come back where it stopped, and an L1
+	// that forgets included proposals would contradict what the proposer recorded. One fsync
+	// per block is cheap at devnet rates.
+	if err := d.Eth.ChainDb().SyncKeyValue(); err != nil {
+		log.Error("Devnet: syncing the chain database failed", "err", err)
+	}
 	return d.Head()
 }
 
@@ -270,7 +286,7 @@ func (d *Devnet) AutoSeal(ctx context.Context) {
 		case <-ch:
 			// Let a burst of transactions land in one block.
 			time.Sleep(5 * time.Millisecond)
-			d.Beacon.Commit()
+			d.Commit()
 		}
 	}
 }
