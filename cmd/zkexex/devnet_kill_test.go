@@ -192,6 +192,13 @@ func killRestart(ctx context.Context, t *testing.T, bin string, interval uint64,
 		t.Fatalf("second run: %v\n%s", err, logTail(text2, 60))
 	}
 	for _, line := range strings.Split(text2, "\n") {
+		// geth rebuilds its state snapshot at the head after an unclean stop; an injected reorg
+		// that forks below that head leaves the new blocks without snapshot layers, and the
+		// clean stop then cannot journal it (the next start rebuilds it again). Only that
+		// acceleration structure is affected: state is read from the trie.
+		if strings.Contains(line, "Failed to journal state snapshot") {
+			continue
+		}
 		if strings.HasPrefix(line, "ERROR") || strings.HasPrefix(line, "CRIT") {
 			t.Errorf("second run logged an error: %s", line)
 		}
