@@ -69,8 +69,9 @@ func (t *pageTree) update(leaves map[uint64]hash.Digest) {
 	}
 }
 
-// addProof records a leaf and its authentication path (for the partial trees of replay).
-func (t *pageTree) addProof(pn uint64, leaf hash.Digest, proof []hash.Digest) {
+// addProof records a leaf and its authentication path (for the partial trees of replay) and
+// returns the root the path folds to, so the caller checks the proof without folding it twice.
+func (t *pageTree) addProof(pn uint64, leaf hash.Digest, proof []hash.Digest) hash.Digest {
 	node := leaf
 	t.nodes[nodeKey(0, pn)] = leaf
 	for l, sib := range proof {
@@ -83,6 +84,7 @@ func (t *pageTree) addProof(pn uint64, leaf hash.Digest, proof []hash.Digest) {
 		}
 		t.nodes[nodeKey(l+1, idx>>1)] = node
 	}
+	return node
 }
 
 func pageLeaf(data *[PageSize]byte) hash.Digest {

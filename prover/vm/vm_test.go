@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/zkexex/zkexex/prover/hash"
 	"os"
 	"testing"
 )
@@ -143,6 +144,16 @@ func TestSegmentsPo2(t *testing.T) {
 	bad.Pages[0].Data[100] ^= 1
 	if err := ReplaySegment(context.Background(), &bad); !errors.Is(err, ErrReplayMismatch) {
 		t.Errorf("tampered page: %v", err)
+	}
+	// Every level of a page's authentication path is checked against the start root.
+	for _, lvl := range []int{0, PageBits / 2, PageBits - 1} {
+		bad = *s
+		bad.Pages = append([]PageRecord(nil), s.Pages...)
+		bad.Pages[0].Proof = append([]hash.Digest(nil), s.Pages[0].Proof...)
+		bad.Pages[0].Proof[lvl][0].SetUint64(bad.Pages[0].Proof[lvl][0].Uint64() + 1)
+		if err := ReplaySegment(context.Background(), &bad); !errors.Is(err, ErrReplayMismatch) {
+			t.Errorf("tampered proof node at level %d: %v", lvl, err)
+		}
 	}
 	bad = *s
 	bad.End.X[5]++
