@@ -8,6 +8,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/zkexex/zkexex/exex"
 	"github.com/zkexex/zkexex/stf"
 )
 
@@ -121,7 +122,7 @@ func decodeView(b []byte) (*viewRecord, error) {
 type store struct{ db *pebble.DB }
 
 func openStore(dir string) (*store, error) {
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
+	db, err := pebble.Open(dir, &pebble.Options{Logger: exex.PebbleLogger{Store: "derivation store"}})
 	if err != nil {
 		return nil, fmt.Errorf("derivation: open store %s: %w", dir, err)
 	}
@@ -176,12 +177,4 @@ func (s *store) scan(prefix byte, f func(n uint64, v []byte) error) error {
 		}
 	}
 	return it.Error()
-}
-
-type quietLogger struct{}
-
-func (quietLogger) Infof(string, ...any)  {}
-func (quietLogger) Errorf(string, ...any) {}
-func (quietLogger) Fatalf(format string, args ...any) {
-	panic(fmt.Sprintf(format, args...)) // pebble's contract: Fatalf must not return
 }

@@ -62,7 +62,7 @@ type wal struct {
 // decodable entry in order; a corrupt entry is an error unless skipCorrupt, in which case it is
 // logged and skipped.
 func openWAL(dir string, fs vfs.FS, config *params.ChainConfig, skipCorrupt bool, replay func(seq uint64, n *Notification)) (*wal, error) {
-	opts := &pebble.Options{Logger: pebbleLogger{}}
+	opts := &pebble.Options{Logger: PebbleLogger{Store: "exex WAL"}}
 	if fs != nil {
 		opts.FS = fs
 	}
@@ -227,16 +227,3 @@ func (w *wal) pruneThrough(seq uint64) error {
 }
 
 func (w *wal) close() error { return w.db.Close() }
-
-// pebbleLogger routes pebble's chatter to geth's log at debug level.
-type pebbleLogger struct{}
-
-func (pebbleLogger) Infof(format string, args ...any) {
-	log.Debug("exex WAL: " + fmt.Sprintf(format, args...))
-}
-func (pebbleLogger) Errorf(format string, args ...any) {
-	log.Warn("exex WAL: " + fmt.Sprintf(format, args...))
-}
-func (pebbleLogger) Fatalf(format string, args ...any) {
-	log.Crit("exex WAL: " + fmt.Sprintf(format, args...))
-}

@@ -216,7 +216,7 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 				return nil, err
 			}
 			sum.Oracle, sum.Binding, sum.STF = oracleAddr, binding, cfg
-			pdb, err := pebble.Open(filepath.Join(opts.DataDir, "proposer"), &pebble.Options{Logger: pebbleQuiet{}})
+			pdb, err := pebble.Open(filepath.Join(opts.DataDir, "proposer"), &pebble.Options{Logger: exex.PebbleLogger{Store: "proposer store"}})
 			if err != nil {
 				return nil, err
 			}
@@ -369,15 +369,4 @@ func devProver(ctx context.Context, kind, dir string) (*derivation.DevProver, er
 		return p, nil
 	}
 	return nil, fmt.Errorf("devnet: unknown prover %q (native, executor)", kind)
-}
-
-// pebbleQuiet drops pebble's informational chatter from the devnet's log.
-type pebbleQuiet struct{}
-
-func (pebbleQuiet) Infof(string, ...any) {}
-func (pebbleQuiet) Errorf(format string, args ...any) {
-	log.Error("Proposer store: " + fmt.Sprintf(format, args...))
-}
-func (pebbleQuiet) Fatalf(format string, args ...any) {
-	panic(fmt.Sprintf(format, args...)) // pebble's contract: Fatalf must not return
 }
