@@ -686,16 +686,23 @@ func (p *Proposer) wait(ctx context.Context, out Output, pend *Pending) (*Result
 	}
 }
 
-// recordLanded records the outputs that a successful receipt of ours proposed.
-func (p *Proposer) recordLanded(r *types.Receipt) error {
+// proposedEvents returns the oracle's OutputProposed events among r's logs.
+func (p *Proposer) proposedEvents(r *types.Receipt) []*bindings.L2OutputOracleOutputProposed {
+	var evs []*bindings.L2OutputOracleOutputProposed
 	for _, l := range r.Logs {
 		if l.Address != p.cfg.Oracle {
 			continue
 		}
-		ev, err := p.oracle.ParseOutputProposed(*l)
-		if err != nil {
-			continue
+		if ev, err := p.oracle.ParseOutputProposed(*l); err == nil {
+			evs = append(evs, ev)
 		}
+	}
+	return evs
+}
+
+// recordLanded records the outputs that a successful receipt of ours proposed.
+func (p *Proposer) recordLanded(r *types.Receipt) error {
+	for _, ev := range p.proposedEvents(r) {
 		if err := p.store.PutRelayed(&Relayed{L2BlockNumber: ev.L2BlockNumber.Uint64(), OutputRoot: ev.OutputRoot, OutputIndex: ev.L2OutputIndex.Uint64(),
 			L1BlockNumber: r.BlockNumber.Uint64(), L1BlockHash: r.BlockHash, TxHash: r.TxHash}); err != nil {
 			return err
@@ -739,14 +746,7 @@ func (p *Proposer) included(ctx context.Context, out Output, pend *Pending, r *t
 	res := &Result{L2BlockNumber: out.L2BlockNumber, OutputRoot: out.OutputRoot, L1BlockNumber: r.BlockNumber.Uint64(),
 		L1BlockHash: r.BlockHash, TxHash: r.TxHash, GasUsed: r.GasUsed}
 	found := false
-	for _, l := range r.Logs {
-		if l.Address != p.cfg.Oracle {
-			continue
-		}
-		ev, err := p.oracle.ParseOutputProposed(*l)
-		if err != nil {
-			continue
-		}
+	for _, ev := range p.proposedEvents(r) {
 		if ev.L2BlockNumber.Uint64() != out.L2BlockNumber || ev.OutputRoot != out.OutputRoot {
 			// An earlier transaction at this nonce, for a root since replaced, landed first.
 			if err := p.store.DeletePending(); err != nil {
