@@ -34,7 +34,7 @@ func (vk *VerifyingKey) ShapeOf(logH []int) Shape {
 	for i, t := range air.tables {
 		sh.MaxLogHeight = max(sh.MaxLogHeight, logH[i])
 		sh.MaxDegree = max(sh.MaxDegree, air.degrees[i])
-		sh.NumConstraints += t.numCompositionTerms()
+		sh.NumConstraints += air.numCompositionTerms(i)
 		K := len(t.interactions)
 		if K > 0 {
 			sh.HasInteractions = true
@@ -366,61 +366,22 @@ func (v *verifier) checkConstraintsAt(i int, zeta, alpha, beta, gamma E) error {
 	for j, c := range p.consts {
 		slots[p.constSlot(j)] = lift(c)
 	}
+	for k := 0; k < p.numPerm; k++ {
+		slots[p.permSlot(k, false)] = extFromComponents(o.Perm[0][4*k : 4*k+4])
+		slots[p.permSlot(k, true)] = extFromComponents(o.Perm[1][4*k : 4*k+4])
+	}
+	if p.numChal > 0 {
+		copy(slots[p.chalSlot(0):], append([]E{beta}, extPowers(gamma, p.numChal)[1:]...))
+	}
+	slots[p.sumSlot()] = v.proof.LogUpSums[i]
 	p.evalExt(slots)
-	K := len(t.interactions)
-	nc := len(t.constraints)
-	apow := extPowers(alpha, t.numCompositionTerms())
+	defs := air.defs[i]
+	apow := extPowers(alpha, len(defs))
 	var g [4]E
-	for k, c := range t.constraints {
+	for k, c := range defs {
 		var tmp E
 		tmp.Mul(&slots[p.outputs[k]], &apow[k])
 		g[c.sel].Add(&g[c.sel], &tmp)
-	}
-	if K > 0 {
-		outs := interactionOutputs(t)
-		maxW := 0
-		for _, in := range t.interactions {
-			maxW = max(maxW, len(in.values))
-		}
-		gp := fingerprintPowers(gamma, maxW)
-		var sumH, sumHn E
-		for k, in := range t.interactions {
-			h := extFromComponents(o.Perm[0][4*k : 4*k+4])
-			hn := extFromComponents(o.Perm[1][4*k : 4*k+4])
-			sumH.Add(&sumH, &h)
-			sumHn.Add(&sumHn, &hn)
-			var fp E
-			fp.B0.A0.SetUint64(uint64(in.bus))
-			for vv := range in.values {
-				var tmp E
-				tmp.Mul(&gp[vv+1], &slots[p.outputs[outs[k]+1+vv]])
-				fp.Add(&fp, &tmp)
-			}
-			var d, c E
-			d.Sub(&beta, &fp)
-			c.Mul(&h, &d)
-			m := slots[p.outputs[outs[k]]]
-			if in.send {
-				c.Sub(&c, &m)
-			} else {
-				c.Add(&c, &m)
-			}
-			c.Mul(&c, &apow[nc+k])
-			g[EveryRow].Add(&g[EveryRow], &c)
-		}
-		s := extFromComponents(o.Perm[0][4*K : 4*K+4])
-		sn := extFromComponents(o.Perm[1][4*K : 4*K+4])
-		var c E
-		c.Sub(&s, &sumH)
-		c.Mul(&c, &apow[nc+K])
-		g[FirstRow].Add(&g[FirstRow], &c)
-		c.Sub(&sn, &s)
-		c.Sub(&c, &sumHn)
-		c.Mul(&c, &apow[nc+K+1])
-		g[Transition].Add(&g[Transition], &c)
-		c.Sub(&s, &v.proof.LogUpSums[i])
-		c.Mul(&c, &apow[nc+K+2])
-		g[LastRow].Add(&g[LastRow], &c)
 	}
 	var one E
 	one.SetOne()
