@@ -231,6 +231,36 @@ type AIR struct {
 	degrees   []int          // per table, max constraint degree (LogUp included)
 }
 
+// ErrBusOverflow marks a statement in which the total multiplicity sent (or received) on a bus
+// could reach p, where LogUp's equality modulo p no longer implies equality of multisets.
+var ErrBusOverflow = errors.New("stark: bus multiplicity could reach p")
+
+// checkBusBounds sums, per bus and direction, rows × declared bound over every interaction, for
+// tables of 2^logH[i] rows, and rejects a total that could reach p. If every send and receive
+// total stays below p, a tuple's sends and receives, equal modulo p, are equal integers.
+func (a *AIR) checkBusBounds(logH []int) error {
+	type key struct {
+		bus  BusID
+		send bool
+	}
+	total := map[key]uint64{}
+	for i, t := range a.tables {
+		for _, in := range t.interactions {
+			k := key{in.bus, in.send}
+			// bound < 2^31 and rows <= 2^24, so one term fits easily; saturate the sum at p.
+			total[k] = min(total[k]+in.bound<<uint(logH[i]), modulus)
+			if total[k] >= modulus {
+				dir := "receives"
+				if in.send {
+					dir = "sends"
+				}
+				return fmt.Errorf("%w: bus %d %s up to %d times (table %s, 2^%d rows × bound %d)", ErrBusOverflow, in.bus, dir, total[k], t.name, logH[i], in.bound)
+			}
+		}
+	}
+	return nil
+}
+
 // ErrAIR marks a malformed AIR declaration.
 var ErrAIR = errors.New("stark: malformed AIR")
 

@@ -13,18 +13,24 @@ type Params struct {
 	NumQueries      int // FRI query repetitions
 	PoWBits         int // grinding before the query phase
 	LogFinalPolyLen int // FRI stops when the folded polynomial has fewer than 2^LogFinalPolyLen coefficients
+	LogUpPoWBits    int // grinding before the LogUp challenges (β, γ) are drawn
+}
+
+// FRI is the FRI parameter set within p.
+func (p Params) FRI() FRIParams {
+	return FRIParams{LogBlowup: p.LogBlowup, NumQueries: p.NumQueries, PoWBits: p.PoWBits, LogFinalPolyLen: p.LogFinalPolyLen}
 }
 
 // DefaultParams is the production set: rate 1/2, 100 queries and 16 bits of grinding give 116
 // conjectured FRI bits; at the reference shape (DefaultShape) the extension-field terms cap the
 // total at about 100 bits. TestSoundnessFigures pins the figures.
 func DefaultParams() Params {
-	return Params{LogBlowup: 1, NumQueries: 100, PoWBits: 16, LogFinalPolyLen: 3}
+	return Params{LogBlowup: 1, NumQueries: 100, PoWBits: 16, LogFinalPolyLen: 3, LogUpPoWBits: 12}
 }
 
 // TestParams is a fast, insecure set for tests about protocol logic (not about soundness).
 func TestParams() Params {
-	return Params{LogBlowup: 1, NumQueries: 8, PoWBits: 2, LogFinalPolyLen: 1}
+	return Params{LogBlowup: 1, NumQueries: 8, PoWBits: 2, LogFinalPolyLen: 1, LogUpPoWBits: 2}
 }
 
 // ErrParams marks a parameter set that is malformed or too weak.
@@ -49,6 +55,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: %d PoW bits not in [0,%d]", ErrParams, p.PoWBits, maxPoWBits)
 	case p.LogFinalPolyLen < 0 || p.LogFinalPolyLen > maxLogFinalPolyLen:
 		return fmt.Errorf("%w: log final poly len %d not in [0,%d]", ErrParams, p.LogFinalPolyLen, maxLogFinalPolyLen)
+	case p.LogUpPoWBits < 0 || p.LogUpPoWBits > maxPoWBits:
+		return fmt.Errorf("%w: %d LogUp PoW bits not in [0,%d]", ErrParams, p.LogUpPoWBits, maxPoWBits)
 	}
 	return nil
 }

@@ -89,6 +89,7 @@ func newProofTranscript(vk *VerifyingKey, params Params, logH []int, public []F)
 	t.ObserveUint(uint64(params.NumQueries))
 	t.ObserveUint(uint64(params.PoWBits))
 	t.ObserveUint(uint64(params.LogFinalPolyLen))
+	t.ObserveUint(uint64(params.LogUpPoWBits))
 	t.ObserveLabel("heights")
 	t.ObserveUint(uint64(len(logH)))
 	for _, h := range logH {
@@ -141,10 +142,15 @@ func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cf
 		return nil, st, err
 	}
 
-	// Round 2: LogUp running sums.
+	// Round 2: LogUp running sums. Grinding first makes every try at a bad (β, γ) cost 2^bits
+	// hashes: the LogUp term of the soundness calculator gains those bits.
 	t.ObserveLabel("logup")
-	pr.beta, pr.gamma = t.SampleExt(), t.SampleExt()
 	var err error
+	timed(&st.PoW, func() { proof.LogUpPoWNonce, err = t.Grind(ctx, pr.params.LogUpPoWBits) })
+	if err != nil {
+		return nil, st, err
+	}
+	pr.beta, pr.gamma = t.SampleExt(), t.SampleExt()
 	timed(&st.LogUp, func() { err = pr.buildPerm() })
 	if err != nil {
 		return nil, st, err
@@ -205,8 +211,27 @@ func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cf
 	observeOpenings(t, proof.Openings)
 	pr.trees[roundPre] = pk.preTree
 
-	if err := pr.fri(ctx, t, proof, zeta, cfg); err != nil {
+	// DEEP quotients of every opening, one per LDE height, then FRI on them.
+	t.ObserveLabel("deep")
+	deepAlpha := t.SampleExt()
+	bs := buckets(pr.logH, b)
+	inputs := make([][]E, len(bs))
+	timed(&st.FRI, func() {
+		for j, bk := range bs {
+			inputs[j] = pr.reduce(bk, proof.Openings, deepAlpha, zeta)
+		}
+	})
+	fp, indices, err := friProve(ctx, pr.params.FRI(), t, inputs, pr.doms, &st, cfg.skipChecks)
+	if err != nil {
 		return nil, st, err
+	}
+	proof.FRI = fp
+	for _, idx := range indices {
+		var qp QueryProof
+		for r := 0; r < numInputRounds; r++ {
+			qp.Inputs[r] = pr.trees[r].open(idx, bs[0].logLDE)
+		}
+		proof.Queries = append(proof.Queries, qp)
 	}
 	st.Total = time.Since(start)
 	proveTimer.Update(st.Total)
@@ -274,7 +299,7 @@ func (pr *prover) checkShapes() error {
 		}
 		pr.logH = append(pr.logH, lh)
 	}
-	return nil
+	return air.checkBusBounds(pr.logH)
 }
 
 // rowSources fills a program's source slots for chunks of rows of a table's matrices.

@@ -1,0 +1,117 @@
+package stark
+
+import (
+	"slices"
+
+	"github.com/consensys/gnark-crypto/field/koalabear/extensions"
+)
+
+// The DEEP step turns the STARK's claims "polynomial f_c takes value v_c at ζ (and ζω)" into
+// codewords that are low-degree exactly when the claims hold; FRI (fri.go) then tests them.
+
+// bucket groups the tables whose LDEs have the same height: their openings are reduced into one
+// DEEP quotient ro_h, which FRI rolls in when the folded codeword reaches 2^h.
+type bucket struct {
+	logLDE int
+	tables []int
+}
+
+func buckets(logH []int, logBlowup int) []bucket {
+	var bs []bucket
+	for i, lh := range logH {
+		h := lh + logBlowup
+		j := slices.IndexFunc(bs, func(b bucket) bool { return b.logLDE == h })
+		if j < 0 {
+			bs = append(bs, bucket{logLDE: h})
+			j = len(bs) - 1
+		}
+		bs[j].tables = append(bs[j].tables, i)
+	}
+	slices.SortFunc(bs, func(a, b bucket) int { return b.logLDE - a.logLDE })
+	return bs
+}
+
+// openedColumns lists, for one table, the opened values in the fixed order pre, main, perm, quot.
+func openedColumns(o *TableOpening, pt int) []E {
+	var out []E
+	out = append(out, o.Pre[pt]...)
+	out = append(out, o.Main[pt]...)
+	out = append(out, o.Perm[pt]...)
+	return append(out, o.Quot[pt]...)
+}
+
+// reducedAt combines the claimed openings of a bucket: A(z) = Σ_c α^c·f_c(z).
+func reducedClaims(ops []TableOpening, b bucket, apow []E) (a0, a1 E, k int) {
+	for _, ti := range b.tables {
+		v0, v1 := openedColumns(&ops[ti], 0), openedColumns(&ops[ti], 1)
+		for c := range v0 {
+			var t E
+			t.Mul(&v0[c], &apow[k])
+			a0.Add(&a0, &t)
+			t.Mul(&v1[c], &apow[k])
+			a1.Add(&a1, &t)
+			k++
+		}
+	}
+	return a0, a1, k
+}
+
+func numBucketColumns(ops []TableOpening, b bucket) int {
+	k := 0
+	for _, ti := range b.tables {
+		o := &ops[ti]
+		k += len(o.Pre[0]) + len(o.Main[0]) + len(o.Perm[0]) + len(o.Quot[0])
+	}
+	return k
+}
+
+// reduce computes ro(x) = (A(x) - A(ζ))/(x - ζ) + α^K·(A(x) - A(ζω))/(x - ζω) over a bucket's
+// LDE domain (bit-reversed), where A = Σ_c α^c f_c runs over all its committed columns.
+func (pr *prover) reduce(bk bucket, ops []TableOpening, alpha E, zeta E) []E {
+	N := 1 << uint(bk.logLDE)
+	logN := bk.logLDE - pr.params.LogBlowup
+	K := numBucketColumns(ops, bk)
+	apow := extPowers(alpha, K+1)
+	var cols [][]F
+	for _, ti := range bk.tables {
+		if m := pr.pk.preLDE[ti]; m != nil {
+			cols = append(cols, m.Cols...)
+		}
+		cols = append(cols, pr.mainLDE[ti].Cols...)
+		if m := pr.permLDE[ti]; m != nil {
+			cols = append(cols, m.Cols...)
+		}
+		cols = append(cols, pr.quotLDE[ti].Cols...)
+	}
+	a0, a1, _ := reducedClaims(ops, bk, apow)
+	var zw E
+	zw.MulByElement(&zeta, ptr(rootOfUnity(logN)))
+	x := cosetPoints(bk.logLDE)
+	ro := make([]E, N)
+	parallelFor(N, 1<<10, func(lo, hi int) {
+		acc := extensions.Vector(make([]E, hi-lo))
+		for c, col := range cols {
+			acc.MulAccByElement(col[lo:hi], &apow[c])
+		}
+		d0 := make([]E, hi-lo)
+		d1 := make([]E, hi-lo)
+		for j := range d0 {
+			var xe E
+			xe.B0.A0 = x[lo+j]
+			d0[j].Sub(&xe, &zeta)
+			d1[j].Sub(&xe, &zw)
+		}
+		i0 := extensions.BatchInvertE4(d0)
+		i1 := extensions.BatchInvertE4(d1)
+		for j := range acc {
+			var u, v E
+			u.Sub(&acc[j], &a0)
+			u.Mul(&u, &i0[j])
+			v.Sub(&acc[j], &a1)
+			v.Mul(&v, &i1[j])
+			v.Mul(&v, &apow[K])
+			ro[lo+j].Add(&u, &v)
+		}
+	})
+	return ro
+}
