@@ -89,3 +89,54 @@ func TestOneDefinitionOfLogUp(t *testing.T) {
 	}
 	t.Logf("altered term: %v", err)
 }
+
+// rangeAIRWithBound is rangeAIR whose two byte lookups declare multiplicities up to bound.
+func rangeAIRWithBound(t *testing.T, bound uint64) *AIR {
+	tb := NewTable("values")
+	v, lo, hi := tb.Column("v"), tb.Column("lo"), tb.Column("hi")
+	tb.AssertZero("limbs", v.Cur().Sub(lo.Cur()).Sub(hi.Cur().Mul(Const(256))))
+	tb.SendMany(busByte, Const(1), bound, lo.Cur())
+	tb.SendMany(busByte, Const(1), bound, hi.Cur())
+	air, err := NewAIR("range", 0, tb, byteTable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return air
+}
+
+// TestBusMultiplicityBound: a statement whose sends on one bus could total p or more (2 lookups ×
+// 2^7 rows × 2^23 = 2^31 > p) is refused by the prover and by the verifier; one just under passes.
+func TestBusMultiplicityBound(t *testing.T) {
+	s := testStatements(t)[1]
+	over := rangeAIRWithBound(t, 1<<23)
+	pk, err := Setup(over, TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Prove(context.Background(), pk, s.traces, nil); !errors.Is(err, ErrBusOverflow) {
+		t.Fatalf("prover: got %v, want ErrBusOverflow", err)
+	}
+	_, proof := mustProve(t, s, TestParams())
+	if err := Verify(pk.VerifyingKey(), proof, nil, testVerifierConfig()); !errors.Is(err, ErrBusOverflow) || !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("verifier: got %v, want ErrBusOverflow", err)
+	}
+	// Sends and receives are bounded separately: 2^30 sends and 2^28 receives are both below p.
+	under := rangeAIRWithBound(t, 1<<22)
+	_, proof = mustProve(t, statement{"range", under, s.traces, nil}, TestParams())
+	upk, _ := Setup(under, TestParams())
+	if err := Verify(upk.VerifyingKey(), proof, nil, testVerifierConfig()); err != nil {
+		t.Fatalf("bound under p rejected: %v", err)
+	}
+	// At RISC-V scale: 2^22 rows × bound 2^9 = 2^31 on one interaction.
+	if err := over.checkBusBounds([]int{22, 8}); !errors.Is(err, ErrBusOverflow) {
+		t.Fatalf("2^22 rows: %v", err)
+	}
+	if _, err := NewAIR("bad", 0, func() *Table {
+		tb := NewTable("t")
+		c := tb.Column("c")
+		tb.SendMany(busByte, c.Cur(), modulus, c.Cur())
+		return tb
+	}()); !errors.Is(err, ErrAIR) {
+		t.Fatalf("bound p accepted: %v", err)
+	}
+}
