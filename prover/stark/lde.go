@@ -2,6 +2,7 @@ package stark
 
 import (
 	"fmt"
+	"math/bits"
 	"sync"
 
 	"github.com/consensys/gnark-crypto/field/koalabear"
@@ -28,36 +29,39 @@ func (d *domains) get(logN int) *fft.Domain {
 	return dom
 }
 
-// interpolate turns natural-order evaluations over H_n into natural-order coefficients, in place.
-func (d *domains) interpolate(vals []F) {
-	logN := log2Exact(len(vals))
-	utils.BitReverse(vals)
-	d.get(logN).FFTInverse(vals, fft.DIT, fft.WithNbTasks(1))
-}
-
 // extendCoeffs evaluates a polynomial given by natural-order coefficients (len <= N) over the
-// coset g·H_N, writing bit-reversed evaluations into out (len N).
+// coset g·H_N, writing bit-reversed evaluations into out (len N). coeffs may be a prefix of out.
 func (d *domains) extendCoeffs(coeffs []F, out []F) {
-	copy(out, coeffs)
-	for i := len(coeffs); i < len(out); i++ {
-		out[i].SetZero()
+	if len(coeffs) > 0 && &coeffs[0] != &out[0] {
+		copy(out, coeffs)
 	}
+	clear(out[len(coeffs):])
 	d.get(log2Exact(len(out))).FFT(out, fft.DIF, fft.OnCoset(), fft.WithNbTasks(1))
 }
 
 // lde computes the low-degree extension of every column of m (natural-order evaluations over H_n)
-// onto g·H_{n·2^logBlowup}, bit-reversed. Columns run in parallel.
+// onto g·H_{n·2^logBlowup}, bit-reversed. Columns run in parallel; each is gathered into
+// bit-reversed order in its output column (the inverse DIT FFT's input order, so no separate
+// bit-reversal pass), interpolated there, zero-padded and extended in place.
 func (d *domains) lde(m *Matrix, logBlowup int) *Matrix {
 	n := m.Height
+	logN := log2Exact(n)
 	N := n << uint(logBlowup)
 	out := NewMatrix(m.Width(), N)
-	d.get(log2Exact(n))
-	d.get(log2Exact(N))
+	small, big := d.get(logN), d.get(log2Exact(N))
 	parallelEach(m.Width(), func(c int) {
-		tmp := out.Cols[c][:n]
-		copy(tmp, m.Cols[c])
-		d.interpolate(tmp)
-		d.extendCoeffs(tmp, out.Cols[c])
+		col, src := out.Cols[c], m.Cols[c]
+		shift := 64 - uint(logN)
+		if logN == 0 {
+			col[0] = src[0]
+		} else {
+			for i := range src {
+				col[i] = src[bits.Reverse64(uint64(i))>>shift]
+			}
+		}
+		small.FFTInverse(col[:n], fft.DIT, fft.WithNbTasks(1))
+		clear(col[n:])
+		big.FFT(col, fft.DIF, fft.OnCoset(), fft.WithNbTasks(1))
 	})
 	return out
 }
