@@ -282,7 +282,7 @@ func friVerify(params FRIParams, logHeights []int, t *Transcript, proof *FRIProo
 		if err := checkCount("FRI input values", len(logHeights), len(evals)); err != nil {
 			return err
 		}
-		if err := friCheckQuery(params, logHeights, ch.betas, proof, q, idx, evals); err != nil {
+		if err := friCheckQuery(logHeights, ch.betas, proof, q, idx, evals); err != nil {
 			return err
 		}
 	}
@@ -292,7 +292,7 @@ func friVerify(params FRIParams, logHeights []int, t *Transcript, proof *FRIProo
 // friCheckQuery follows one query through every round: the opened pair authenticates against the
 // round's root, the value at the query's side equals the previous fold (plus any input rolled in),
 // and the last fold equals the final polynomial at the query's point.
-func friCheckQuery(params FRIParams, logHeights []int, betas []E, proof *FRIProof, q int, idx uint64, evals []E) error {
+func friCheckQuery(logHeights []int, betas []E, proof *FRIProof, q int, idx uint64, evals []E) error {
 	L := logHeights[0]
 	eval, cur, next := evals[0], idx, 1
 	var half F

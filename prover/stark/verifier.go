@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-
-	"github.com/zkexex/zkexex/prover/hash"
 )
 
 // ErrInvalidProof is wrapped by every verification failure.
@@ -195,75 +193,6 @@ func (v *verifier) replay() (challenges, *Transcript) {
 	t.ObserveLabel("deep")
 	ch.deepAlpha = t.SampleExt()
 	return ch, t
-}
-
-// deepClaim is what the verifier precomputes per bucket: the batching powers, the batched claimed
-// values at ζ and ζω, and ζω itself.
-type deepClaim struct {
-	apow   []E
-	a0, a1 E
-	zw     E
-	K      int
-}
-
-func (v *verifier) deepClaims(zeta, deepAlpha E) []deepClaim {
-	claims := make([]deepClaim, len(v.bs))
-	for j, bk := range v.bs {
-		K := numBucketColumns(v.proof.Openings, bk)
-		c := deepClaim{apow: extPowers(deepAlpha, K+1), K: K}
-		c.a0, c.a1, _ = reducedClaims(v.proof.Openings, bk, c.apow)
-		c.zw.MulByElement(&zeta, ptr(rootOfUnity(bk.logLDE-v.b)))
-		claims[j] = c
-	}
-	return claims
-}
-
-// deepAt authenticates query q's opened rows at idx against the four input commitments and
-// returns each bucket's DEEP quotient there: (A(x) - A(ζ))/(x - ζ) + α^K·(A(x) - A(ζω))/(x - ζω)
-// with A the batched opened row and x the query's point in the bucket's LDE domain.
-func (v *verifier) deepAt(q int, idx uint64, shapes [numInputRounds]roundShapes, zeta E, claims []deepClaim) ([]E, error) {
-	qp := &v.proof.Queries[q]
-	roots := [numInputRounds]hash.Digest{v.vk.preRoot, v.proof.MainRoot, v.proof.PermRoot, v.proof.QuotRoot}
-	L := v.bs[0].logLDE
-	for r := 0; r < numInputRounds; r++ {
-		if err := verifyBatch(roots[r], shapes[r].shapes, idx, L, &qp.Inputs[r]); err != nil {
-			return nil, fmt.Errorf("%w: query %d, input round %d: %w", ErrInvalidProof, q, r, err)
-		}
-	}
-	out := make([]E, len(v.bs))
-	for j, bk := range v.bs {
-		c := &claims[j]
-		row := idx >> uint(L-bk.logLDE)
-		x := baseExp(rootOfUnity(bk.logLDE), reverseBits(row, bk.logLDE))
-		x.Mul(&x, ptr(cosetShift()))
-		var acc E
-		k := 0
-		for _, ti := range bk.tables {
-			for r := 0; r < numInputRounds; r++ {
-				if pos := shapes[r].pos[ti]; pos >= 0 {
-					for _, f := range qp.Inputs[r].Rows[pos] {
-						var tmp E
-						tmp.MulByElement(&c.apow[k], &f)
-						acc.Add(&acc, &tmp)
-						k++
-					}
-				}
-			}
-		}
-		xe := lift(x)
-		var d0, d1, u, w E
-		d0.Sub(&xe, &zeta)
-		d1.Sub(&xe, &c.zw)
-		d0.Inverse(&d0)
-		d1.Inverse(&d1)
-		u.Sub(&acc, &c.a0)
-		u.Mul(&u, &d0)
-		w.Sub(&acc, &c.a1)
-		w.Mul(&w, &d1)
-		w.Mul(&w, &c.apow[c.K])
-		out[j].Add(&u, &w)
-	}
-	return out, nil
 }
 
 type roundShapes struct {
