@@ -157,6 +157,9 @@ func BenchmarkProve(b *testing.B) {
 					// CPU time over wall time: how many cores the prover actually got. On a shared
 					// machine this, not the wall-clock ratio, shows whether 2 procs can help.
 					b.ReportMetric(float64(cpu)/float64(st.Total), "cores_used")
+					// CPU time per cell: on a machine shared with other work, the figure that
+					// compares across runs (wall time depends on what else is running).
+					b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/cells, "cpu_ns/cell")
 					b.ReportMetric(fftMs, "native_fft2^20_ms")
 					b.ReportMetric(p16Ns, "native_p16_ns")
 				})
