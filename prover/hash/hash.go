@@ -8,7 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
+	"unsafe"
 
 	"github.com/consensys/gnark-crypto/field/koalabear"
 	"github.com/consensys/gnark-crypto/field/koalabear/poseidon2"
@@ -56,13 +56,6 @@ var (
 // Digest is the output of the sponge and of compression.
 type Digest [DigestElements]Element
 
-// permutations are immutable once built; building one derives round keys with keccak, so it is done
-// once per process.
-var permutations = sync.OnceValues(func() (*poseidon2.Permutation, *poseidon2.Permutation) {
-	return poseidon2.NewPermutation(16, FullRounds, PartialRounds16),
-		poseidon2.NewPermutation(24, FullRounds, PartialRounds24)
-})
-
 // Parameters returns the width-16 and width-24 Poseidon2 parameter sets in use, for tests and
 // for the soundness report.
 func Parameters() (p16, p24 *poseidon2.Parameters) {
@@ -72,15 +65,14 @@ func Parameters() (p16, p24 *poseidon2.Parameters) {
 
 // Permute16 applies the width-16 permutation in place.
 func Permute16(s *[16]Element) {
-	p16, _ := permutations()
-	// The only error is a width mismatch, which the array type rules out.
-	_ = p16.Permutation(s[:])
+	c16, _ := constants()
+	permuteScalar((*[16]uint32)(unsafe.Pointer(s))[:], c16)
 }
 
 // Permute24 applies the width-24 permutation in place.
 func Permute24(s *[24]Element) {
-	_, p24 := permutations()
-	_ = p24.Permutation(s[:])
+	_, c24 := constants()
+	permuteScalar((*[24]uint32)(unsafe.Pointer(s))[:], c24)
 }
 
 // Bytes returns the canonical encoding: each element as 4 little-endian bytes of its canonical value.

@@ -1,0 +1,344 @@
+//go:build ignore
+
+// asm_gen writes poseidon2_amd64.s, the AVX-512 Poseidon2 kernels: 16 independent states at once,
+// structure of arrays (state element i of all 16 states lives in one ZMM register, one 32-bit
+// Montgomery-form word per lane). Run it with `go generate` in prover/hash.
+//
+// Arithmetic keeps every state word canonical (< p) between steps, exactly like the scalar path,
+// so the kernels are bit-identical to it:
+//   - a + b: s = a+b (< 2p < 2^32), then min(s, s-p) as unsigned.
+//   - a - b: d = a-b, then min(d, d+p) as unsigned.
+//   - Montgomery a*b/2^32: the even/odd-lane VPMULUDQ technique, high halves of a*b and q*p
+//     subtracted (their low halves agree by the choice of q = lo(a*b)*p^-1), then +p if negative.
+//   - x * 2^-n (the internal diagonal): with x = hi*2^n + lo and 2^-24 = -127 mod p,
+//     x*2^-n = hi - lo*(2^(31-n) - 2^(24-n)), which needs only shifts.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+)
+
+type diagEntry struct {
+	neg   bool
+	mul   int
+	shift int
+}
+
+// Keep in step with diag16 / diag24 in poseidon2.go; TestKernelMatchesScalar catches any drift.
+var (
+	diag16 = []diagEntry{
+		{true, 2, 0}, {false, 1, 0}, {false, 2, 0}, {false, 0, 1}, {false, 3, 0}, {false, 4, 0},
+		{true, 0, 1}, {true, 3, 0}, {true, 4, 0}, {false, 0, 8}, {false, 0, 3}, {false, 0, 24},
+		{true, 0, 8}, {true, 0, 3}, {true, 0, 4}, {true, 0, 24},
+	}
+	diag24 = []diagEntry{
+		{true, 2, 0}, {false, 1, 0}, {false, 2, 0}, {false, 0, 1}, {false, 3, 0}, {false, 4, 0},
+		{true, 0, 1}, {true, 3, 0}, {true, 4, 0}, {false, 0, 8}, {false, 0, 2}, {false, 0, 3},
+		{false, 0, 4}, {false, 0, 5}, {false, 0, 6}, {false, 0, 24},
+		{true, 0, 8}, {true, 0, 3}, {true, 0, 4}, {true, 0, 5}, {true, 0, 6}, {true, 0, 7},
+		{true, 0, 9}, {true, 0, 24},
+	}
+)
+
+const (
+	modulus = 0x7f000001
+	montMu  = 0x81000001
+	montR2  = 0x17f7efe4
+)
+
+type gen struct {
+	buf     bytes.Buffer
+	width   int
+	partial int
+	diag    []diagEntry
+	p, mu   string
+	tmp     []string // scratch registers
+	label   int
+	name    string
+}
+
+func z(i int) string { return fmt.Sprintf("Z%d", i) }
+
+func (g *gen) op(format string, args ...any) {
+	fmt.Fprintf(&g.buf, "\t"+format+"\n", args...)
+}
+
+func newGen(name string, width, partial int, diag []diagEntry) *gen {
+	g := &gen{width: width, partial: partial, diag: diag, name: name}
+	g.p, g.mu = z(width), z(width+1)
+	for i := width + 2; i < 32; i++ {
+		g.tmp = append(g.tmp, z(i))
+	}
+	return g
+}
+
+// reduceAdd finishes dst = a+b computed unreduced in dst.
+func (g *gen) add(a, b, dst string) {
+	tt := g.tmp[len(g.tmp)-1]
+	g.op("VPADDD %s, %s, %s", b, a, dst)
+	g.op("VPSUBD %s, %s, %s", g.p, dst, tt)
+	g.op("VPMINUD %s, %s, %s", tt, dst, dst)
+}
+
+// sub sets dst = a-b.
+func (g *gen) sub(a, b, dst string) {
+	tt := g.tmp[len(g.tmp)-1]
+	g.op("VPSUBD %s, %s, %s", b, a, dst)
+	g.op("VPADDD %s, %s, %s", g.p, dst, tt)
+	g.op("VPMINUD %s, %s, %s", tt, dst, dst)
+}
+
+// montTail finishes a Montgomery product from e (even-lane products) and o (odd-lane products):
+// dst = (hi(e)-hi(qe*p) | hi(o)-hi(qo*p)), plus p if plusP is false and the result is negative,
+// or plus p unconditionally if plusP (the result is then in (0, 2p), fine as a factor).
+func (g *gen) montTail(e, o, q1, q2, dst string, plusP bool) {
+	g.op("VPMULUDQ %s, %s, %s", g.mu, e, q1)
+	g.op("VPMULUDQ %s, %s, %s", g.mu, o, q2)
+	g.op("VPMULUDQ %s, %s, %s", g.p, q1, q1)
+	g.op("VPMULUDQ %s, %s, %s", g.p, q2, q2)
+	g.op("VPSUBD %s, %s, %s", q1, e, e)
+	g.op("VPSUBD %s, %s, %s", q2, o, o)
+	g.op("VPSRLQ $32, %s, %s", e, dst)
+	g.op("VMOVDQA32 %s, K1, %s", o, dst)
+	if plusP {
+		g.op("VPADDD %s, %s, %s", g.p, dst, dst)
+		return
+	}
+	g.op("VPADDD %s, %s, %s", g.p, dst, e)
+	g.op("VPMINUD %s, %s, %s", e, dst, dst)
+}
+
+// cube sets x = x^3 using five scratch registers t.
+func (g *gen) cube(x string, t []string) {
+	xo, e, o, q1, q2 := t[0], t[1], t[2], t[3], t[4]
+	g.op("VPSRLQ $32, %s, %s", x, xo)
+	g.op("VPMULUDQ %s, %s, %s", x, x, e)
+	g.op("VPMULUDQ %s, %s, %s", xo, xo, o)
+	g.montTail(e, o, q1, q2, e, true) // e = x^2 + p, in (0, 2p)
+	g.op("VPSRLQ $32, %s, %s", e, o)
+	g.op("VPMULUDQ %s, %s, %s", x, e, e)
+	g.op("VPMULUDQ %s, %s, %s", xo, o, o)
+	g.montTail(e, o, q1, q2, x, false)
+}
+
+// montConst sets x = mont(x, c) for a constant c in register c (both halves of each lane = c).
+func (g *gen) montConst(x, c string, t []string) {
+	xo, e, o, q1, q2 := t[0], t[1], t[2], t[3], t[4]
+	g.op("VPSRLQ $32, %s, %s", x, xo)
+	g.op("VPMULUDQ %s, %s, %s", c, x, e)
+	g.op("VPMULUDQ %s, %s, %s", c, xo, o)
+	g.montTail(e, o, q1, q2, x, false)
+}
+
+// external multiplies the state by circ(2M4, M4, ...).
+func (g *gen) external() {
+	t := g.tmp
+	ab, cd, abcd, t1, t2 := t[0], t[1], t[2], t[3], t[4]
+	for k := 0; k < g.width; k += 4 {
+		a, b, c, d := z(k), z(k+1), z(k+2), z(k+3)
+		g.add(a, b, ab)
+		g.add(c, d, cd)
+		g.add(ab, cd, abcd)
+		g.add(abcd, b, t1) // a+2b+c+d
+		g.add(abcd, d, t2) // a+b+c+2d
+		g.add(a, a, d)
+		g.add(d, t2, d)  // 3a+b+c+2d
+		g.add(ab, t1, a) // 2a+3b+c+d
+		g.add(c, c, b)
+		g.add(b, t1, b)  // a+2b+3c+d
+		g.add(cd, t2, c) // a+b+2c+3d
+	}
+	col := t[:4]
+	for j := 0; j < 4; j++ {
+		g.add(z(j), z(4+j), col[j])
+		for k := 8; k < g.width; k += 4 {
+			g.add(col[j], z(k+j), col[j])
+		}
+	}
+	for i := 0; i < g.width; i++ {
+		g.add(z(i), col[i&3], z(i))
+	}
+}
+
+// fullRounds emits a loop of 4 full rounds reading keys at BX and advancing it.
+func (g *gen) fullRounds() {
+	g.label++
+	l := fmt.Sprintf("full%d", g.label)
+	g.op("MOVQ $%d, CX", 4)
+	fmt.Fprintf(&g.buf, "%s:\n", l)
+	for i := 0; i < g.width; i++ {
+		x := z(i)
+		tt := g.tmp[len(g.tmp)-1]
+		g.op("VPADDD.BCST %d(BX), %s, %s", 4*i, x, x)
+		g.op("VPSUBD %s, %s, %s", g.p, x, tt)
+		g.op("VPMINUD %s, %s, %s", tt, x, x)
+		g.cube(x, g.tmp[:5])
+	}
+	g.external()
+	g.op("ADDQ $%d, BX", 4*g.width)
+	g.op("DECQ CX")
+	g.op("JNZ %s", l)
+}
+
+// partialRounds emits the loop of partial rounds.
+func (g *gen) partialRounds() {
+	g.label++
+	l := fmt.Sprintf("partial%d", g.label)
+	g.op("MOVQ $%d, CX", g.partial)
+	fmt.Fprintf(&g.buf, "%s:\n", l)
+	x0 := z(0)
+	tt := g.tmp[len(g.tmp)-1]
+	g.op("VPADDD.BCST (BX), %s, %s", x0, x0)
+	g.op("VPSUBD %s, %s, %s", g.p, x0, tt)
+	g.op("VPMINUD %s, %s, %s", tt, x0, x0)
+	g.cube(x0, g.tmp[:5])
+	// sum of the state into s
+	s := g.tmp[0]
+	g.add(z(0), z(1), s)
+	for i := 2; i < g.width; i++ {
+		g.add(s, z(i), s)
+	}
+	u, v, w := g.tmp[1], g.tmp[2], g.tmp[3]
+	for i, e := range g.diag {
+		x := z(i)
+		if e.mul != 0 {
+			// x*mul as repeated doubling/adding
+			switch e.mul {
+			case 1:
+			case 2:
+				g.add(x, x, x)
+			case 3:
+				g.add(x, x, u)
+				g.add(u, x, x)
+			case 4:
+				g.add(x, x, x)
+				g.add(x, x, x)
+			}
+			if e.neg {
+				g.sub(s, x, x)
+			} else {
+				g.add(s, x, x)
+			}
+			continue
+		}
+		n := e.shift
+		g.op("VPSRLD $%d, %s, %s", n, x, u) // hi
+		g.op("VPSLLD $%d, %s, %s", 32-n, x, v)
+		g.op("VPSRLD $1, %s, %s", v, w)    // lo << (31-n)
+		g.op("VPSRLD $8, %s, %s", v, v)    // lo << (24-n)
+		g.op("VPSUBD %s, %s, %s", v, w, w) // t = lo*127*2^(24-n) < p; x*2^-n = hi - t
+		if e.neg {
+			// s - (hi - t) = (s + t) - hi
+			g.add(s, w, x)
+			g.sub(x, u, x)
+		} else {
+			g.sub(s, w, x)
+			g.add(x, u, x)
+		}
+	}
+	g.op("ADDQ $4, BX")
+	g.op("DECQ CX")
+	g.op("JNZ %s", l)
+}
+
+// permutation emits the whole permutation on the state registers; keys at BX (clobbered).
+func (g *gen) permutation() {
+	g.external()
+	g.fullRounds()
+	g.partialRounds()
+	g.fullRounds()
+}
+
+func (g *gen) prologue(keysArg string) {
+	g.op("MOVQ %s, BX", keysArg)
+	g.op("MOVL $%#x, AX", modulus)
+	g.op("VPBROADCASTD AX, %s", g.p)
+	g.op("MOVL $%#x, AX", montMu)
+	g.op("VPBROADCASTD AX, %s", g.mu)
+	g.op("MOVW $0xaaaa, AX")
+	g.op("KMOVW AX, K1")
+}
+
+func (g *gen) loadState() {
+	for i := 0; i < g.width; i++ {
+		g.op("VMOVDQU32 %d(DI), %s", 64*i, z(i))
+	}
+}
+
+func (g *gen) storeState() {
+	for i := 0; i < g.width; i++ {
+		g.op("VMOVDQU32 %s, %d(DI)", z(i), 64*i)
+	}
+}
+
+func main() {
+	out := &bytes.Buffer{}
+	fmt.Fprintln(out, "// Code generated by asm_gen.go. DO NOT EDIT.")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "//go:build amd64 && !purego")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "#include \"textflag.h\"")
+
+	for _, w := range []struct {
+		width, partial int
+		diag           []diagEntry
+	}{{16, 20, diag16}, {24, 23, diag24}} {
+		g := newGen("", w.width, w.partial, w.diag)
+		fmt.Fprintf(&g.buf, "\n// func permute%dAVX512(s *[%d][16]uint32, keys *uint32)\n", w.width, w.width)
+		fmt.Fprintf(&g.buf, "TEXT ·permute%dAVX512(SB), NOSPLIT, $0-16\n", w.width)
+		g.op("MOVQ s+0(FP), DI")
+		g.prologue("keys+8(FP)")
+		g.loadState()
+		g.permutation()
+		g.storeState()
+		g.op("VZEROUPPER")
+		g.op("RET")
+		out.Write(g.buf.Bytes())
+	}
+
+	// The sponge: overwrite the rate (state words 0..15) with each block, optionally converting
+	// raw values < 2^32 to Montgomery form, and permute.
+	g := newGen("", 24, 23, diag24)
+	g.label = 100
+	fmt.Fprintf(&g.buf, "\n// func absorb24AVX512(s *[24][16]uint32, blocks *[16][16]uint32, n int, keys *uint32, toMont int)\n")
+	fmt.Fprintf(&g.buf, "TEXT ·absorb24AVX512(SB), NOSPLIT, $0-40\n")
+	g.op("MOVQ s+0(FP), DI")
+	g.op("MOVQ blocks+8(FP), SI")
+	g.op("MOVQ n+16(FP), DX")
+	g.op("MOVQ toMont+32(FP), R8")
+	g.prologue("keys+24(FP)")
+	g.op("MOVQ BX, R9")
+	g.loadState()
+	g.op("TESTQ DX, DX")
+	g.op("JZ done")
+	fmt.Fprintf(&g.buf, "block:\n")
+	for i := 0; i < 16; i++ {
+		g.op("VMOVDQU32 %d(SI), %s", 64*i, z(i))
+	}
+	g.op("TESTQ R8, R8")
+	g.op("JZ permute")
+	r2 := g.tmp[5]
+	g.op("MOVL $%#x, AX", montR2)
+	g.op("VPBROADCASTD AX, %s", r2)
+	for i := 0; i < 16; i++ {
+		g.montConst(z(i), r2, g.tmp[:5])
+	}
+	fmt.Fprintf(&g.buf, "permute:\n")
+	g.op("MOVQ R9, BX")
+	g.permutation()
+	g.op("ADDQ $1024, SI")
+	g.op("DECQ DX")
+	g.op("JNZ block")
+	fmt.Fprintf(&g.buf, "done:\n")
+	g.storeState()
+	g.op("VZEROUPPER")
+	g.op("RET")
+	out.Write(g.buf.Bytes())
+
+	if err := os.WriteFile("poseidon2_amd64.s", out.Bytes(), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

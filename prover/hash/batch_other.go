@@ -1,0 +1,13 @@
+//go:build !amd64 || purego
+
+package hash
+
+const haveAVX512 = false
+
+func permute16AVX512(*[16][16]uint32, *uint32) { panic("hash: no AVX-512 kernel in this build") }
+
+func permute24AVX512(*[24][16]uint32, *uint32) { panic("hash: no AVX-512 kernel in this build") }
+
+func absorb24AVX512(*[24][16]uint32, *[16][16]uint32, int, *uint32, int) {
+	panic("hash: no AVX-512 kernel in this build")
+}
