@@ -74,17 +74,19 @@ func newGen(name string, width, partial int, diag []diagEntry) *gen {
 	return g
 }
 
-// reduceAdd finishes dst = a+b computed unreduced in dst.
-func (g *gen) add(a, b, dst string) {
-	tt := g.tmp[len(g.tmp)-1]
+// add sets dst = a+b; it clobbers the scratch register tt.
+func (g *gen) add(a, b, dst string) { g.addT(a, b, dst, g.tmp[len(g.tmp)-1]) }
+
+func (g *gen) addT(a, b, dst, tt string) {
 	g.op("VPADDD %s, %s, %s", b, a, dst)
 	g.op("VPSUBD %s, %s, %s", g.p, dst, tt)
 	g.op("VPMINUD %s, %s, %s", tt, dst, dst)
 }
 
-// sub sets dst = a-b.
-func (g *gen) sub(a, b, dst string) {
-	tt := g.tmp[len(g.tmp)-1]
+// sub sets dst = a-b; it clobbers the scratch register tt.
+func (g *gen) sub(a, b, dst string) { g.subT(a, b, dst, g.tmp[len(g.tmp)-1]) }
+
+func (g *gen) subT(a, b, dst, tt string) {
 	g.op("VPSUBD %s, %s, %s", b, a, dst)
 	g.op("VPADDD %s, %s, %s", g.p, dst, tt)
 	g.op("VPMINUD %s, %s, %s", tt, dst, dst)
@@ -182,25 +184,58 @@ func (g *gen) fullRounds() {
 	g.op("JNZ %s", l)
 }
 
-// partialRounds emits the loop of partial rounds.
+// partialRounds emits the loop of partial rounds. The sum of state words 1.. does not depend on
+// word 0, so it is computed first and overlaps with word 0's S-box; only the last addition waits.
 func (g *gen) partialRounds() {
 	g.label++
 	l := fmt.Sprintf("partial%d", g.label)
 	g.op("MOVQ $%d, CX", g.partial)
 	fmt.Fprintf(&g.buf, "%s:\n", l)
+	cubeTmp, s := g.tmp[:5], g.tmp[5]
 	x0 := z(0)
-	tt := g.tmp[len(g.tmp)-1]
+	// s = s_1 + ... + s_{w-1}: a tree where registers allow, else two interleaved chains.
+	if len(g.tmp) >= 14 {
+		acc := g.tmp[6:13]
+		tt := g.tmp[13]
+		var level []string
+		for i := 1; i+1 < g.width; i += 2 {
+			r := acc[len(level)]
+			g.addT(z(i), z(i+1), r, tt)
+			level = append(level, r)
+		}
+		level = append(level, z(g.width-1)) // odd count
+		for len(level) > 1 {
+			var next []string
+			for i := 0; i+1 < len(level); i += 2 {
+				g.addT(level[i], level[i+1], level[i], tt)
+				next = append(next, level[i])
+			}
+			if len(level)%2 == 1 {
+				next = append(next, level[len(level)-1])
+			}
+			level = next
+		}
+		g.op("VMOVDQA32 %s, %s", level[0], s)
+	} else {
+		a, b, tt := cubeTmp[0], cubeTmp[1], cubeTmp[2]
+		g.addT(z(1), z(2), a, tt)
+		g.addT(z(3), z(4), b, tt)
+		for i := 5; i < g.width; i += 2 {
+			g.addT(a, z(i), a, tt)
+			if i+1 < g.width {
+				g.addT(b, z(i+1), b, tt)
+			}
+		}
+		g.addT(a, b, s, tt)
+	}
+	tt := cubeTmp[4]
 	g.op("VPADDD.BCST (BX), %s, %s", x0, x0)
 	g.op("VPSUBD %s, %s, %s", g.p, x0, tt)
 	g.op("VPMINUD %s, %s, %s", tt, x0, x0)
-	g.cube(x0, g.tmp[:5])
-	// sum of the state into s
-	s := g.tmp[0]
-	g.add(z(0), z(1), s)
-	for i := 2; i < g.width; i++ {
-		g.add(s, z(i), s)
-	}
-	u, v, w := g.tmp[1], g.tmp[2], g.tmp[3]
+	g.cube(x0, cubeTmp)
+	g.addT(s, x0, s, tt)
+	u, v, w := g.tmp[0], g.tmp[1], g.tmp[2]
+	tt = g.tmp[3]
 	for i, e := range g.diag {
 		x := z(i)
 		if e.mul != 0 {
@@ -208,18 +243,18 @@ func (g *gen) partialRounds() {
 			switch e.mul {
 			case 1:
 			case 2:
-				g.add(x, x, x)
+				g.addT(x, x, x, tt)
 			case 3:
-				g.add(x, x, u)
-				g.add(u, x, x)
+				g.addT(x, x, u, tt)
+				g.addT(u, x, x, tt)
 			case 4:
-				g.add(x, x, x)
-				g.add(x, x, x)
+				g.addT(x, x, x, tt)
+				g.addT(x, x, x, tt)
 			}
 			if e.neg {
-				g.sub(s, x, x)
+				g.subT(s, x, x, tt)
 			} else {
-				g.add(s, x, x)
+				g.addT(s, x, x, tt)
 			}
 			continue
 		}
@@ -231,11 +266,11 @@ func (g *gen) partialRounds() {
 		g.op("VPSUBD %s, %s, %s", v, w, w) // t = lo*127*2^(24-n) < p; x*2^-n = hi - t
 		if e.neg {
 			// s - (hi - t) = (s + t) - hi
-			g.add(s, w, x)
-			g.sub(x, u, x)
+			g.addT(s, w, x, tt)
+			g.subT(x, u, x, tt)
 		} else {
-			g.sub(s, w, x)
-			g.add(x, u, x)
+			g.subT(s, w, x, tt)
+			g.addT(x, u, x, tt)
 		}
 	}
 	g.op("ADDQ $4, BX")

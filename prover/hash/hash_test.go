@@ -204,12 +204,3 @@ func BenchmarkHashPage(b *testing.B) {
 		}
 	})
 }
-
-func BenchmarkPermute16Gnark(b *testing.B) {
-	var s [16]Element
-	counting(s[:])
-	p := poseidon2.NewPermutation(16, FullRounds, PartialRounds16)
-	for b.Loop() {
-		_ = p.Permutation(s[:])
-	}
-}
