@@ -3,6 +3,7 @@ package hash
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/consensys/gnark-crypto/field/koalabear/poseidon2"
 )
@@ -125,4 +126,59 @@ func BenchmarkPoseidon2(b *testing.B) {
 		}
 		perPerm(b, 16)
 	})
+}
+
+// BenchmarkPoseidon2Ratio alternates our 16-lane kernel and gnark-crypto's 16-lane (6, 21) kernel
+// in short slices of the same loop, so that both see the same load on a shared machine, and
+// reports each one's ns/perm and their ratio (issue 9's goal: ratio ≤ 1.5).
+func BenchmarkPoseidon2Ratio(b *testing.B) {
+	if !haveAVX512 {
+		b.Skip("no AVX-512 kernels in this build or on this CPU")
+	}
+	r := rand.New(rand.NewPCG(2, 2))
+	b.Run("width16", func(b *testing.B) {
+		const colSize = 64 // 8 chained permutations per lane per gnark call
+		p := poseidon2.NewPermutation(16, 6, 21)
+		m := make([]Element, 16*colSize)
+		randomElements(r, m)
+		res := make([][8]Element, 16)
+		var s soa16
+		var ours, theirs time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			for range colSize / 8 {
+				permuteSoA16(&s)
+			}
+			t1 := time.Now()
+			p.Compressx16Columns(m, colSize, res)
+			ours += t1.Sub(t0)
+			theirs += time.Since(t1)
+		}
+		reportRatio(b, ours, theirs, 16*colSize/8)
+	})
+	b.Run("width24", func(b *testing.B) {
+		p := poseidon2.NewPermutation(24, 6, 21)
+		var m [24][16]Element
+		for i := range m {
+			randomElements(r, m[i][:])
+		}
+		var s soa24
+		var ours, theirs time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			permuteSoA24(&s)
+			t1 := time.Now()
+			p.Permutation16x24(&m)
+			ours += t1.Sub(t0)
+			theirs += time.Since(t1)
+		}
+		reportRatio(b, ours, theirs, 16)
+	})
+}
+
+func reportRatio(b *testing.B, ours, theirs time.Duration, perms int) {
+	n := float64(b.N) * float64(perms)
+	b.ReportMetric(float64(ours.Nanoseconds())/n, "ours-ns/perm")
+	b.ReportMetric(float64(theirs.Nanoseconds())/n, "gnark621-ns/perm")
+	b.ReportMetric(float64(ours)/float64(theirs), "ratio")
 }
