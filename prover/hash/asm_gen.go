@@ -8,8 +8,9 @@
 // so the kernels are bit-identical to it:
 //   - a + b: s = a+b (< 2p < 2^32), then min(s, s-p) as unsigned.
 //   - a - b: d = a-b, then min(d, d+p) as unsigned.
-//   - Montgomery a*b/2^32: the even/odd-lane VPMULUDQ technique, high halves of a*b and q*p
-//     subtracted (their low halves agree by the choice of q = lo(a*b)*p^-1), then +p if negative.
+//   - Montgomery a*b/2^32: the even/odd-lane VPMULUDQ technique (32x32->64-bit products of the even
+//     lanes, and of the odd lanes shifted down), REDC by adding m*p with m = lo(a*b)*(-p^-1), whose
+//     high half is the product in [0, 2p), then min(t, t-p).
 //   - x * 2^-n (the internal diagonal): with x = hi*2^n + lo and 2^-24 = -127 mod p,
 //     x*2^-n = hi - lo*(2^(31-n) - 2^(24-n)), which needs only shifts.
 package main
@@ -43,9 +44,9 @@ var (
 )
 
 const (
-	modulus = 0x7f000001
-	montMu  = 0x81000001
-	montR2  = 0x17f7efe4
+	modulus    = 0x7f000001
+	montNegInv = 0x7effffff // -p^-1 mod 2^32
+	montR2     = 0x17f7efe4
 )
 
 type gen struct {
@@ -92,37 +93,41 @@ func (g *gen) subT(a, b, dst, tt string) {
 	g.op("VPMINUD %s, %s, %s", tt, dst, dst)
 }
 
-// montTail finishes a Montgomery product from e (even-lane products) and o (odd-lane products):
-// dst = (hi(e)-hi(qe*p) | hi(o)-hi(qo*p)), plus p if plusP is false and the result is negative,
-// or plus p unconditionally if plusP (the result is then in (0, 2p), fine as a factor).
-func (g *gen) montTail(e, o, q1, q2, dst string, plusP bool) {
+// redc replaces the 64-bit products in e (even lanes) and o (odd lanes) by a*b + m*p with
+// m = lo(a*b)*(-p^-1) mod 2^32, whose low halves are zero and whose high halves are the Montgomery
+// products a*b/2^32 mod p, in [0, 2p) when a*b < 2^32*p (REDC without the final subtraction).
+func (g *gen) redc(e, o, q1, q2 string) {
 	g.op("VPMULUDQ %s, %s, %s", g.mu, e, q1)
 	g.op("VPMULUDQ %s, %s, %s", g.mu, o, q2)
 	g.op("VPMULUDQ %s, %s, %s", g.p, q1, q1)
 	g.op("VPMULUDQ %s, %s, %s", g.p, q2, q2)
-	g.op("VPSUBD %s, %s, %s", q1, e, e)
-	g.op("VPSUBD %s, %s, %s", q2, o, o)
+	g.op("VPADDQ %s, %s, %s", q1, e, e)
+	g.op("VPADDQ %s, %s, %s", q2, o, o)
+}
+
+// pack gathers the high halves of e and o into dst (even lanes from e, odd from o) and reduces
+// them from [0, 2p) to [0, p), using e as scratch.
+func (g *gen) pack(e, o, dst string) {
 	g.op("VPSRLQ $32, %s, %s", e, dst)
 	g.op("VMOVDQA32 %s, K1, %s", o, dst)
-	if plusP {
-		g.op("VPADDD %s, %s, %s", g.p, dst, dst)
-		return
-	}
-	g.op("VPADDD %s, %s, %s", g.p, dst, e)
+	g.op("VPSUBD %s, %s, %s", g.p, dst, e)
 	g.op("VPMINUD %s, %s, %s", e, dst, dst)
 }
 
-// cube sets x = x^3 using five scratch registers t.
+// cube sets x = x^3 using five scratch registers t. x^2 stays unpacked and unreduced (< 2p) between
+// the two products: x^2 * x < 2p^2 < 2^32*p, so the second product is still in range.
 func (g *gen) cube(x string, t []string) {
 	xo, e, o, q1, q2 := t[0], t[1], t[2], t[3], t[4]
 	g.op("VPSRLQ $32, %s, %s", x, xo)
 	g.op("VPMULUDQ %s, %s, %s", x, x, e)
 	g.op("VPMULUDQ %s, %s, %s", xo, xo, o)
-	g.montTail(e, o, q1, q2, e, true) // e = x^2 + p, in (0, 2p)
-	g.op("VPSRLQ $32, %s, %s", e, o)
+	g.redc(e, o, q1, q2)
+	g.op("VPSRLQ $32, %s, %s", e, e)
+	g.op("VPSRLQ $32, %s, %s", o, o)
 	g.op("VPMULUDQ %s, %s, %s", x, e, e)
 	g.op("VPMULUDQ %s, %s, %s", xo, o, o)
-	g.montTail(e, o, q1, q2, x, false)
+	g.redc(e, o, q1, q2)
+	g.pack(e, o, x)
 }
 
 // montConst sets x = mont(x, c) for a constant c in register c (both halves of each lane = c).
@@ -131,7 +136,8 @@ func (g *gen) montConst(x, c string, t []string) {
 	g.op("VPSRLQ $32, %s, %s", x, xo)
 	g.op("VPMULUDQ %s, %s, %s", c, x, e)
 	g.op("VPMULUDQ %s, %s, %s", c, xo, o)
-	g.montTail(e, o, q1, q2, x, false)
+	g.redc(e, o, q1, q2)
+	g.pack(e, o, x)
 }
 
 // external multiplies the state by circ(2M4, M4, ...).
@@ -290,7 +296,7 @@ func (g *gen) prologue(keysArg string) {
 	g.op("MOVQ %s, BX", keysArg)
 	g.op("MOVL $%#x, AX", modulus)
 	g.op("VPBROADCASTD AX, %s", g.p)
-	g.op("MOVL $%#x, AX", montMu)
+	g.op("MOVL $%#x, AX", montNegInv)
 	g.op("VPBROADCASTD AX, %s", g.mu)
 	g.op("MOVW $0xaaaa, AX")
 	g.op("KMOVW AX, K1")

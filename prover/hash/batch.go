@@ -126,13 +126,13 @@ func Permute16Batch(states [][16]Element) {
 		}
 		for l := range g {
 			for i := range g[l] {
-				s[i][l] = g[l][i][0]
+				s[i][l&(lanes-1)] = g[l][i][0]
 			}
 		}
 		permuteSoA16(&s)
 		for l := range g {
 			for i := range g[l] {
-				g[l][i][0] = s[i][l]
+				g[l][i][0] = s[i][l&(lanes-1)]
 			}
 		}
 	}
@@ -151,13 +151,13 @@ func Permute24Batch(states [][24]Element) {
 		}
 		for l := range g {
 			for i := range g[l] {
-				s[i][l] = g[l][i][0]
+				s[i][l&(lanes-1)] = g[l][i][0]
 			}
 		}
 		permuteSoA24(&s)
 		for l := range g {
 			for i := range g[l] {
-				g[l][i][0] = s[i][l]
+				g[l][i][0] = s[i][l&(lanes-1)]
 			}
 		}
 	}
@@ -169,7 +169,7 @@ func CompressBatch(out, left, right []Digest) {
 	if len(left) != len(out) || len(right) != len(out) {
 		panic(fmt.Sprintf("hash: CompressBatch of %d and %d digests into %d", len(left), len(right), len(out)))
 	}
-	compressBatch(out, func(i int) (*Digest, *Digest) { return &left[i], &right[i] })
+	compressBatch(out, left, right, 1)
 }
 
 // CompressPairs sets out[i] = Compress(in[2i], in[2i+1]): one level of a Merkle tree. It panics
@@ -178,31 +178,32 @@ func CompressPairs(out, in []Digest) {
 	if len(in) != 2*len(out) {
 		panic(fmt.Sprintf("hash: CompressPairs of %d digests into %d", len(in), len(out)))
 	}
-	compressBatch(out, func(i int) (*Digest, *Digest) { return &in[2*i], &in[2*i+1] })
+	compressBatch(out, in, in[min(1, len(in)):], 2)
 }
 
-func compressBatch(out []Digest, pair func(i int) (*Digest, *Digest)) {
+// compressBatch sets out[i] = Compress(left[i*stride], right[i*stride]).
+func compressBatch(out, left, right []Digest, stride int) {
 	var s soa16
 	for lo := 0; lo < len(out); lo += lanes {
 		n := min(lanes, len(out)-lo)
 		if n < scalarBelow {
 			for i := lo; i < lo+n; i++ {
-				l, r := pair(i)
-				out[i] = Compress(*l, *r)
+				out[i] = Compress(left[i*stride], right[i*stride])
 			}
 			continue
 		}
 		for l := range n {
-			a, b := pair(lo + l)
+			a, b := &left[(lo+l)*stride], &right[(lo+l)*stride]
 			for k := range DigestElements {
-				s[k][l] = a[k][0]
-				s[DigestElements+k][l] = b[k][0]
+				s[k][l&(lanes-1)] = a[k][0]
+				s[DigestElements+k][l&(lanes-1)] = b[k][0]
 			}
 		}
 		permuteSoA16(&s)
 		for l := range n {
+			d := &out[lo+l]
 			for k := range DigestElements {
-				out[lo+l][k][0] = s[k][l]
+				d[k][0] = s[k][l&(lanes-1)]
 			}
 		}
 	}
