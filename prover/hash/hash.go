@@ -1,5 +1,6 @@
 // Package hash owns zkexex's algebraic hash: Poseidon2 over KoalaBear with the round counts fixed
-// by DESIGN.md (width 16: 8 full + 20 partial; width 24: 8 full + 23 partial), the digest type, the
+// by DESIGN.md (width 16: 8 full + 20 partial; width 24: 8 full + 23 partial), scalar and batched
+// (16 states per AVX-512 kernel call, portable Go elsewhere, bit-identical), the digest type, the
 // sponge and 2-to-1 compression built on it, and binary Merkle trees. Executor and prover share it.
 package hash
 
