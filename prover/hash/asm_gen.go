@@ -58,6 +58,7 @@ type gen struct {
 	tmp     []string // scratch registers
 	label   int
 	name    string
+	avx2    bool // 8 lanes in YMM registers, state in memory
 }
 
 func z(i int) string { return fmt.Sprintf("Z%d", i) }
@@ -109,7 +110,11 @@ func (g *gen) redc(e, o, q1, q2 string) {
 // them from [0, 2p) to [0, p), using e as scratch.
 func (g *gen) pack(e, o, dst string) {
 	g.op("VPSRLQ $32, %s, %s", e, dst)
-	g.op("VMOVDQA32 %s, K1, %s", o, dst)
+	if g.avx2 {
+		g.op("VPBLENDD $0xaa, %s, %s, %s", o, dst, dst)
+	} else {
+		g.op("VMOVDQA32 %s, K1, %s", o, dst)
+	}
 	g.op("VPSUBD %s, %s, %s", g.p, dst, e)
 	g.op("VPMINUD %s, %s, %s", e, dst, dst)
 }
@@ -314,6 +319,233 @@ func (g *gen) storeState() {
 	}
 }
 
+// The AVX2 kernels carry 8 lanes per YMM register. With 16 registers the state cannot stay in
+// registers, so it stays in the caller's structure-of-arrays block: word i of lanes 8h..8h+7 is at
+// 64*i + 32*h, and each kernel runs its permutation once per half (DI points at the half).
+
+func y(i int) string { return fmt.Sprintf("Y%d", i) }
+
+func mem(i int) string { return fmt.Sprintf("%d(DI)", 64*i) }
+
+func newGen2(width, partial int, diag []diagEntry) *gen {
+	return &gen{width: width, partial: partial, diag: diag, p: "Y15", mu: "Y14", avx2: true}
+}
+
+func (g *gen) external2() {
+	ab, cd, abcd, t1, t2, tt := y(4), y(5), y(6), y(7), y(8), y(9)
+	for k := 0; k < g.width; k += 4 {
+		a, b, c, d := y(0), y(1), y(2), y(3)
+		for j := 0; j < 4; j++ {
+			g.op("VMOVDQU %s, %s", mem(k+j), y(j))
+		}
+		g.addT(a, b, ab, tt)
+		g.addT(c, d, cd, tt)
+		g.addT(ab, cd, abcd, tt)
+		g.addT(abcd, b, t1, tt)
+		g.addT(abcd, d, t2, tt)
+		g.addT(a, a, d, tt)
+		g.addT(d, t2, d, tt)
+		g.addT(ab, t1, a, tt)
+		g.addT(c, c, b, tt)
+		g.addT(b, t1, b, tt)
+		g.addT(cd, t2, c, tt)
+		for j := 0; j < 4; j++ {
+			g.op("VMOVDQU %s, %s", y(j), mem(k+j))
+		}
+	}
+	for j := 0; j < 4; j++ {
+		g.op("VMOVDQU %s, %s", mem(j), y(j))
+		for k := 4; k < g.width; k += 4 {
+			g.addT(y(j), mem(k+j), y(j), tt)
+		}
+	}
+	for i := 0; i < g.width; i++ {
+		x := y(4 + i%4)
+		g.addT(y(i&3), mem(i), x, y(8+i%4))
+		g.op("VMOVDQU %s, %s", x, mem(i))
+	}
+}
+
+func (g *gen) addKey2(x, tt, key string) {
+	g.op("VPBROADCASTD %s, %s", key, tt)
+	g.addT(x, tt, x, tt)
+}
+
+func (g *gen) fullRounds2() {
+	g.label++
+	l := fmt.Sprintf("full%d", g.label)
+	g.op("MOVQ $%d, CX", 4)
+	fmt.Fprintf(&g.buf, "%s:\n", l)
+	for i := 0; i < g.width; i++ {
+		// Two register sets alternate so that neighbouring words overlap without renaming stalls.
+		r := 6 * (i % 2)
+		x := y(r)
+		g.op("VMOVDQU %s, %s", mem(i), x)
+		g.addKey2(x, y(r+1), fmt.Sprintf("%d(BX)", 4*i))
+		g.cube(x, []string{y(r + 1), y(r + 2), y(r + 3), y(r + 4), y(r + 5)})
+		g.op("VMOVDQU %s, %s", x, mem(i))
+	}
+	g.external2()
+	g.op("ADDQ $%d, BX", 4*g.width)
+	g.op("DECQ CX")
+	g.op("JNZ %s", l)
+}
+
+func (g *gen) partialRounds2() {
+	g.label++
+	l := fmt.Sprintf("partial%d", g.label)
+	g.op("MOVQ $%d, CX", g.partial)
+	fmt.Fprintf(&g.buf, "%s:\n", l)
+	s := y(13)
+	a, b, tt := y(10), y(11), y(12)
+	g.op("VMOVDQU %s, %s", mem(1), a)
+	g.op("VMOVDQU %s, %s", mem(2), b)
+	for i := 3; i < g.width; i += 2 {
+		g.addT(a, mem(i), a, tt)
+		if i+1 < g.width {
+			g.addT(b, mem(i+1), b, tt)
+		}
+	}
+	g.addT(a, b, s, tt)
+	x0 := y(0)
+	g.op("VMOVDQU %s, %s", mem(0), x0)
+	g.addKey2(x0, y(1), "(BX)")
+	g.cube(x0, []string{y(1), y(2), y(3), y(4), y(5)})
+	g.addT(s, x0, s, y(1))
+	for i, e := range g.diag {
+		r := 6 * (i % 2)
+		x, u, v, w, tt := y(r), y(r+1), y(r+2), y(r+3), y(r+4)
+		if i == 0 {
+			x, u, v, w, tt = x0, y(1), y(2), y(3), y(4)
+		} else {
+			g.op("VMOVDQU %s, %s", mem(i), x)
+		}
+		if e.mul != 0 {
+			switch e.mul {
+			case 1:
+			case 2:
+				g.addT(x, x, x, tt)
+			case 3:
+				g.addT(x, x, u, tt)
+				g.addT(u, x, x, tt)
+			case 4:
+				g.addT(x, x, x, tt)
+				g.addT(x, x, x, tt)
+			}
+			if e.neg {
+				g.subT(s, x, x, tt)
+			} else {
+				g.addT(s, x, x, tt)
+			}
+		} else {
+			n := e.shift
+			g.op("VPSRLD $%d, %s, %s", n, x, u)
+			g.op("VPSLLD $%d, %s, %s", 32-n, x, v)
+			g.op("VPSRLD $1, %s, %s", v, w)
+			g.op("VPSRLD $8, %s, %s", v, v)
+			g.op("VPSUBD %s, %s, %s", v, w, w)
+			if e.neg {
+				g.addT(s, w, x, tt)
+				g.subT(x, u, x, tt)
+			} else {
+				g.subT(s, w, x, tt)
+				g.addT(x, u, x, tt)
+			}
+		}
+		g.op("VMOVDQU %s, %s", x, mem(i))
+	}
+	g.op("ADDQ $4, BX")
+	g.op("DECQ CX")
+	g.op("JNZ %s", l)
+}
+
+func (g *gen) permutation2() {
+	g.external2()
+	g.fullRounds2()
+	g.partialRounds2()
+	g.fullRounds2()
+}
+
+func (g *gen) prologue2() {
+	g.op("MOVL $%#x, AX", modulus)
+	g.op("MOVQ AX, X15")
+	g.op("VPBROADCASTD X15, %s", g.p)
+	g.op("MOVL $%#x, AX", montNegInv)
+	g.op("MOVQ AX, X14")
+	g.op("VPBROADCASTD X14, %s", g.mu)
+}
+
+func emitAVX2(out *bytes.Buffer) {
+	for _, w := range []struct {
+		width, partial int
+		diag           []diagEntry
+	}{{16, 20, diag16}, {24, 23, diag24}} {
+		g := newGen2(w.width, w.partial, w.diag)
+		fmt.Fprintf(&g.buf, "\n// func permute%dAVX2(s *[%d][16]uint32, keys *uint32)\n", w.width, w.width)
+		fmt.Fprintf(&g.buf, "TEXT ·permute%dAVX2(SB), NOSPLIT, $0-16\n", w.width)
+		g.op("MOVQ s+0(FP), DI")
+		g.prologue2()
+		g.op("MOVQ $2, DX")
+		fmt.Fprintf(&g.buf, "half:\n")
+		g.op("MOVQ keys+8(FP), BX")
+		g.permutation2()
+		g.op("ADDQ $32, DI")
+		g.op("DECQ DX")
+		g.op("JNZ half")
+		g.op("VZEROUPPER")
+		g.op("RET")
+		out.Write(g.buf.Bytes())
+	}
+
+	g := newGen2(24, 23, diag24)
+	g.label = 100
+	fmt.Fprintf(&g.buf, "\n// func absorb24AVX2(s *[24][16]uint32, blocks *[16][16]uint32, n int, keys *uint32, toMont int)\n")
+	fmt.Fprintf(&g.buf, "TEXT ·absorb24AVX2(SB), NOSPLIT, $0-40\n")
+	g.op("MOVQ s+0(FP), DI")
+	g.op("MOVQ toMont+32(FP), R8")
+	g.prologue2()
+	g.op("MOVQ $2, R10")
+	g.op("XORQ R11, R11") // byte offset of the half
+	fmt.Fprintf(&g.buf, "half:\n")
+	g.op("MOVQ blocks+8(FP), SI")
+	g.op("ADDQ R11, SI")
+	g.op("MOVQ n+16(FP), DX")
+	g.op("TESTQ DX, DX")
+	g.op("JZ next")
+	fmt.Fprintf(&g.buf, "block:\n")
+	g.op("TESTQ R8, R8")
+	g.op("JNZ convert")
+	for i := 0; i < 16; i++ {
+		g.op("VMOVDQU %d(SI), Y0", 64*i)
+		g.op("VMOVDQU Y0, %s", mem(i))
+	}
+	g.op("JMP permute")
+	fmt.Fprintf(&g.buf, "convert:\n")
+	g.op("MOVL $%#x, AX", montR2)
+	g.op("MOVQ AX, X13")
+	g.op("VPBROADCASTD X13, Y13")
+	for i := 0; i < 16; i++ {
+		r := 6 * (i % 2)
+		g.op("VMOVDQU %d(SI), %s", 64*i, y(r))
+		g.montConst(y(r), "Y13", []string{y(r + 1), y(r + 2), y(r + 3), y(r + 4), y(r + 5)})
+		g.op("VMOVDQU %s, %s", y(r), mem(i))
+	}
+	fmt.Fprintf(&g.buf, "permute:\n")
+	g.op("MOVQ keys+24(FP), BX")
+	g.permutation2()
+	g.op("ADDQ $1024, SI")
+	g.op("DECQ DX")
+	g.op("JNZ block")
+	fmt.Fprintf(&g.buf, "next:\n")
+	g.op("ADDQ $32, DI")
+	g.op("ADDQ $32, R11")
+	g.op("DECQ R10")
+	g.op("JNZ half")
+	g.op("VZEROUPPER")
+	g.op("RET")
+	out.Write(g.buf.Bytes())
+}
+
 func main() {
 	out := &bytes.Buffer{}
 	fmt.Fprintln(out, "// Code generated by asm_gen.go. DO NOT EDIT.")
@@ -377,6 +609,8 @@ func main() {
 	g.op("VZEROUPPER")
 	g.op("RET")
 	out.Write(g.buf.Bytes())
+
+	emitAVX2(out)
 
 	if err := os.WriteFile("poseidon2_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)

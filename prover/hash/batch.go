@@ -19,9 +19,20 @@ const lanes = 16
 // for 1 lane as for 16, and a scalar permutation costs about as much as 3 lanes' worth of one.
 const scalarBelow = 3
 
-// useKernels selects the assembly kernels; a test clears it to run the portable path on the same
-// inputs. It is only ever true where the CPU has AVX-512.
-var useKernels = haveAVX512
+// kernelSet names an implementation of the 16-lane permutations.
+type kernelSet int
+
+const (
+	portable kernelSet = iota // Go, one lane at a time
+	avx2                      // two passes of 8 lanes, state in memory
+	avx512                    // 16 lanes, state in registers
+)
+
+func (k kernelSet) String() string { return [...]string{"portable", "avx2", "avx512"}[k] }
+
+// kernel selects the implementation in use: the best this build and CPU can run. Tests set it to
+// each available one in turn (availableKernels) to check them against each other.
+var kernel = bestKernel
 
 // Structure-of-arrays blocks: [word][lane].
 type (
@@ -36,8 +47,12 @@ var _ = [1]uint32(Element{}) // the kernels rely on Element being one Montgomery
 
 func permuteSoA16(s *soa16) {
 	c16, _ := constants()
-	if useKernels {
+	switch kernel {
+	case avx512:
 		permute16AVX512((*[16][16]uint32)(s), &c16.keys[0])
+		return
+	case avx2:
+		permute16AVX2((*[16][16]uint32)(s), &c16.keys[0])
 		return
 	}
 	var st [16]uint32
@@ -54,8 +69,12 @@ func permuteSoA16(s *soa16) {
 
 func permuteSoA24(s *soa24) {
 	_, c24 := constants()
-	if useKernels {
+	switch kernel {
+	case avx512:
 		permute24AVX512((*[24][16]uint32)(s), &c24.keys[0])
+		return
+	case avx2:
+		permute24AVX2((*[24][16]uint32)(s), &c24.keys[0])
 		return
 	}
 	var st [24]uint32
@@ -77,12 +96,16 @@ func absorbSoA24(s *soa24, blocks []soa16, toMont bool) {
 		return
 	}
 	_, c24 := constants()
-	if useKernels {
-		mont := 0
-		if toMont {
-			mont = 1
-		}
+	mont := 0
+	if toMont {
+		mont = 1
+	}
+	switch kernel {
+	case avx512:
 		absorb24AVX512((*[24][16]uint32)(s), (*[16][16]uint32)(&blocks[0]), len(blocks), &c24.keys[0], mont)
+		return
+	case avx2:
+		absorb24AVX2((*[24][16]uint32)(s), (*[16][16]uint32)(&blocks[0]), len(blocks), &c24.keys[0], mont)
 		return
 	}
 	var st [24]uint32

@@ -1,7 +1,6 @@
 package hash
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -25,18 +24,25 @@ func randomElements(r *rand.Rand, e []Element) {
 	}
 }
 
-// forEachPath runs f with the assembly kernels (where this CPU has them) and with the portable path.
+// availableKernels lists the kernel sets this build and CPU can run, best first.
+func availableKernels() []kernelSet {
+	var ks []kernelSet
+	for k := bestKernel; k >= portable; k-- {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// forEachPath runs f with every kernel set this build and CPU can run, the portable one included.
 func forEachPath(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	saved := useKernels
-	defer func() { useKernels = saved }()
-	for _, k := range []bool{true, false} {
-		if k && !haveAVX512 {
-			t.Log("no AVX-512 kernels in this build or on this CPU; only the portable path is tested")
-			continue
-		}
-		useKernels = k
-		t.Run(fmt.Sprintf("kernels=%v", k), f)
+	defer func(saved kernelSet) { kernel = saved }(kernel)
+	if bestKernel == portable {
+		t.Log("no assembly kernels in this build or on this CPU; only the portable path is tested")
+	}
+	for _, k := range availableKernels() {
+		kernel = k
+		t.Run(k.String(), f)
 	}
 }
 

@@ -27,32 +27,25 @@ func BenchmarkPoseidon2(b *testing.B) {
 		randomElements(r, s16[i][:])
 		randomElements(r, s24[i][:])
 	}
-	paths := []struct {
-		name    string
-		kernels bool
-	}{{"kernel", true}, {"portable", false}}
-	for _, p := range paths {
-		if p.kernels && !haveAVX512 {
-			continue
-		}
-		b.Run("ours16/batch/"+p.name, func(b *testing.B) {
-			defer func(k bool) { useKernels = k }(useKernels)
-			useKernels = p.kernels
+	for _, k := range availableKernels() {
+		b.Run("ours16/batch/"+k.String(), func(b *testing.B) {
+			defer func(saved kernelSet) { kernel = saved }(kernel)
+			kernel = k
 			for b.Loop() {
 				Permute16Batch(s16)
 			}
 			perPerm(b, batch)
 		})
-		b.Run("ours24/batch/"+p.name, func(b *testing.B) {
-			defer func(k bool) { useKernels = k }(useKernels)
-			useKernels = p.kernels
+		b.Run("ours24/batch/"+k.String(), func(b *testing.B) {
+			defer func(saved kernelSet) { kernel = saved }(kernel)
+			kernel = k
 			for b.Loop() {
 				Permute24Batch(s24)
 			}
 			perPerm(b, batch)
 		})
 	}
-	if haveAVX512 {
+	if bestKernel != portable {
 		b.Run("ours16/soa-kernel", func(b *testing.B) {
 			var s soa16
 			for b.Loop() {
@@ -132,7 +125,7 @@ func BenchmarkPoseidon2(b *testing.B) {
 // in short slices of the same loop, so that both see the same load on a shared machine, and
 // reports each one's ns/perm and their ratio (issue 9's goal: ratio ≤ 1.5).
 func BenchmarkPoseidon2Ratio(b *testing.B) {
-	if !haveAVX512 {
+	if bestKernel != avx512 {
 		b.Skip("no AVX-512 kernels in this build or on this CPU")
 	}
 	r := rand.New(rand.NewPCG(2, 2))
