@@ -187,6 +187,19 @@ func BenchmarkHashPage(b *testing.B) {
 		for b.Loop() {
 			HashU32s(page)
 		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/page")
+	})
+	b.Run("poseidon2-batch16", func(b *testing.B) {
+		pages := make([][]uint32, 16)
+		for i := range pages {
+			pages[i] = page
+		}
+		out := make([]Digest, len(pages))
+		b.SetBytes(4096 * int64(len(pages)))
+		for b.Loop() {
+			HashU32sBatch(out, pages)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(pages)), "ns/page")
 	})
 	b.Run("sha256", func(b *testing.B) {
 		b.SetBytes(4096)

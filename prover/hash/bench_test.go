@@ -1,0 +1,182 @@
+package hash
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/consensys/gnark-crypto/field/koalabear/poseidon2"
+)
+
+// perPerm reports the benchmark's time per permutation when each iteration runs perms of them.
+func perPerm(b *testing.B, perms int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(perms), "ns/perm")
+}
+
+// BenchmarkPoseidon2 puts side by side, in one run: our batched permutations (through the public
+// API, with transposition, and the bare 16-lane kernel), our scalar permutation, gnark-crypto's
+// generic permutation for our round counts, and gnark-crypto's AVX-512 paths for its own (6, 21)
+// parameters (single state, and 16 lanes through Compressx16Columns). The figure to compare is
+// ns/perm; issue 9's goal is ours ≤ 1.5x gnark's fast path.
+func BenchmarkPoseidon2(b *testing.B) {
+	const batch = 256
+	r := rand.New(rand.NewPCG(1, 1))
+	s16 := make([][16]Element, batch)
+	s24 := make([][24]Element, batch)
+	for i := range batch {
+		randomElements(r, s16[i][:])
+		randomElements(r, s24[i][:])
+	}
+	for _, k := range availableKernels() {
+		b.Run("ours16/batch/"+k.String(), func(b *testing.B) {
+			defer func(saved kernelSet) { kernel = saved }(kernel)
+			kernel = k
+			for b.Loop() {
+				Permute16Batch(s16)
+			}
+			perPerm(b, batch)
+		})
+		b.Run("ours24/batch/"+k.String(), func(b *testing.B) {
+			defer func(saved kernelSet) { kernel = saved }(kernel)
+			kernel = k
+			for b.Loop() {
+				Permute24Batch(s24)
+			}
+			perPerm(b, batch)
+		})
+	}
+	if bestKernel != portable {
+		b.Run("ours16/soa-kernel", func(b *testing.B) {
+			var s soa16
+			for b.Loop() {
+				permuteSoA16(&s)
+			}
+			perPerm(b, lanes)
+		})
+		b.Run("ours24/soa-kernel", func(b *testing.B) {
+			var s soa24
+			for b.Loop() {
+				permuteSoA24(&s)
+			}
+			perPerm(b, lanes)
+		})
+	}
+	b.Run("ours16/scalar", func(b *testing.B) {
+		for b.Loop() {
+			Permute16(&s16[0])
+		}
+		perPerm(b, 1)
+	})
+	b.Run("ours24/scalar", func(b *testing.B) {
+		for b.Loop() {
+			Permute24(&s24[0])
+		}
+		perPerm(b, 1)
+	})
+	b.Run("gnark16-8-20/generic", func(b *testing.B) {
+		p := poseidon2.NewPermutation(16, FullRounds, PartialRounds16)
+		for b.Loop() {
+			_ = p.Permutation(s16[0][:])
+		}
+		perPerm(b, 1)
+	})
+	b.Run("gnark16-6-21/single", func(b *testing.B) {
+		p := poseidon2.NewPermutation(16, 6, 21)
+		for b.Loop() {
+			_ = p.Permutation(s16[0][:])
+		}
+		perPerm(b, 1)
+	})
+	b.Run("gnark24-6-21/single", func(b *testing.B) {
+		p := poseidon2.NewPermutation(24, 6, 21)
+		for b.Loop() {
+			_ = p.Permutation(s24[0][:])
+		}
+		perPerm(b, 1)
+	})
+	// Compressx16Columns runs 16 lanes of colSize/8 chained width-16 permutations each: gnark's
+	// 16-lane AVX-512 entry point for width 16.
+	b.Run("gnark16-6-21/x16", func(b *testing.B) {
+		const colSize = 512
+		p := poseidon2.NewPermutation(16, 6, 21)
+		m := make([]Element, 16*colSize)
+		randomElements(r, m)
+		res := make([][8]Element, 16)
+		for b.Loop() {
+			p.Compressx16Columns(m, colSize, res)
+		}
+		perPerm(b, 16*colSize/8)
+	})
+	// Permutation16x24 is its 16-lane entry point for width 24.
+	b.Run("gnark24-6-21/x16", func(b *testing.B) {
+		p := poseidon2.NewPermutation(24, 6, 21)
+		var m [24][16]Element
+		for i := range m {
+			randomElements(r, m[i][:])
+		}
+		for b.Loop() {
+			p.Permutation16x24(&m)
+		}
+		perPerm(b, 16)
+	})
+}
+
+// BenchmarkPoseidon2Ratio alternates our 16-lane kernel and gnark-crypto's 16-lane (6, 21) kernel
+// in short slices of the same loop, so that both see the same load on a shared machine, and
+// reports each one's ns/perm and their ratio (issue 9's goal: ratio ≤ 1.5).
+func BenchmarkPoseidon2Ratio(b *testing.B) {
+	if bestKernel != avx512 {
+		b.Skip("no AVX-512 kernels in this build or on this CPU")
+	}
+	r := rand.New(rand.NewPCG(2, 2))
+	b.Run("width16", func(b *testing.B) {
+		const colSize = 64 // 8 chained permutations per lane per gnark call
+		p := poseidon2.NewPermutation(16, 6, 21)
+		m := make([]Element, 16*colSize)
+		randomElements(r, m)
+		res := make([][8]Element, 16)
+		var s soa16
+		var ours, theirs time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			for range colSize / 8 {
+				permuteSoA16(&s)
+			}
+			t1 := time.Now()
+			p.Compressx16Columns(m, colSize, res)
+			ours += t1.Sub(t0)
+			theirs += time.Since(t1)
+		}
+		reportRatio(b, ours, theirs, 16*colSize/8)
+	})
+	b.Run("width24", func(b *testing.B) {
+		p := poseidon2.NewPermutation(24, 6, 21)
+		var m [24][16]Element
+		for i := range m {
+			randomElements(r, m[i][:])
+		}
+		var s soa24
+		var ours, theirs time.Duration
+		const reps = 8
+		for b.Loop() {
+			t0 := time.Now()
+			for range reps {
+				permuteSoA24(&s)
+			}
+			t1 := time.Now()
+			for range reps {
+				p.Permutation16x24(&m)
+			}
+			ours += t1.Sub(t0)
+			theirs += time.Since(t1)
+		}
+		reportRatio(b, ours, theirs, 16*reps)
+	})
+}
+
+func reportRatio(b *testing.B, ours, theirs time.Duration, perms int) {
+	n := float64(b.N) * float64(perms)
+	b.ReportMetric(float64(ours.Nanoseconds())/n, "ours-ns/perm")
+	b.ReportMetric(float64(theirs.Nanoseconds())/n, "gnark621-ns/perm")
+	b.ReportMetric(float64(ours)/float64(theirs), "ratio")
+}
