@@ -154,6 +154,31 @@ func TestGrindAndCheck(t *testing.T) {
 	}
 }
 
+// TestGrindMatchesScalarSearch: with every number of pending inputs (the batched search when the
+// nonce leaves room in the rate, the scalar one when it fills it), Grind returns the first nonce
+// that the one-at-a-time check accepts.
+func TestGrindMatchesScalarSearch(t *testing.T) {
+	for pending := 0; pending < transcriptRate; pending++ {
+		tr := NewTranscript("pow")
+		for i := 0; i < pending; i++ {
+			var x F
+			x.SetUint64(uint64(1000 + i))
+			tr.ObserveBase(x)
+		}
+		want := uint32(0)
+		for !tr.powOK(7, want) {
+			want++
+		}
+		got, err := tr.Clone().Grind(context.Background(), 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Fatalf("%d pending inputs: Grind found %d, scalar search %d", pending, got, want)
+		}
+	}
+}
+
 // replayed is every challenge of a proof: the STARK's, FRI's, and one more draw after the last
 // query index (a fingerprint of the final transcript state).
 type replayed struct {
