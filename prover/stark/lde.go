@@ -2,7 +2,6 @@ package stark
 
 import (
 	"fmt"
-	"math/bits"
 	"sync"
 
 	"github.com/consensys/gnark-crypto/field/koalabear"
@@ -10,13 +9,18 @@ import (
 	"github.com/consensys/gnark-crypto/utils"
 )
 
-// domains caches gnark-crypto FFT domains (twiddles and coset tables) by log size for one proof.
+// domains caches gnark-crypto FFT domains (twiddles and coset tables) and LDE coset points by
+// log size. They depend on nothing but the size, so one cache serves every proof of the process:
+// building a 2^20 domain's tables costs about as much as several of its FFTs.
 type domains struct {
-	mu sync.Mutex
-	m  map[int]*fft.Domain
+	mu  sync.Mutex
+	m   map[int]*fft.Domain
+	pts map[int][]F
 }
 
-func newDomains() *domains { return &domains{m: map[int]*fft.Domain{}} }
+var sharedDomains = &domains{m: map[int]*fft.Domain{}, pts: map[int][]F{}}
+
+func newDomains() *domains { return sharedDomains }
 
 func (d *domains) get(logN int) *fft.Domain {
 	d.mu.Lock()
@@ -40,34 +44,41 @@ func (d *domains) extendCoeffs(coeffs []F, out []F) {
 }
 
 // lde computes the low-degree extension of every column of m (natural-order evaluations over H_n)
-// onto g·H_{n·2^logBlowup}, bit-reversed. Columns run in parallel; each is gathered into
-// bit-reversed order in its output column (the inverse DIT FFT's input order, so no separate
-// bit-reversal pass), interpolated there, zero-padded and extended in place.
+// onto g·H_{n·2^logBlowup}, bit-reversed. Columns run in parallel; each is interpolated in the
+// first n cells of its (zero) output column and extended in place, with no other buffer.
 func (d *domains) lde(m *Matrix, logBlowup int) *Matrix {
 	n := m.Height
-	logN := log2Exact(n)
 	N := n << uint(logBlowup)
-	out := NewMatrix(m.Width(), N)
-	small, big := d.get(logN), d.get(log2Exact(N))
+	out := NewMatrix(m.Width(), N) // zero: the coefficients' padding
+	small, big := d.get(log2Exact(n)), d.get(log2Exact(N))
 	parallelEach(m.Width(), func(c int) {
-		col, src := out.Cols[c], m.Cols[c]
-		shift := 64 - uint(logN)
-		if logN == 0 {
-			col[0] = src[0]
-		} else {
-			for i := range src {
-				col[i] = src[bits.Reverse64(uint64(i))>>shift]
-			}
-		}
+		col := out.Cols[c]
+		copy(col, m.Cols[c])
+		utils.BitReverse(col[:n])
 		small.FFTInverse(col[:n], fft.DIT, fft.WithNbTasks(1))
-		clear(col[n:])
 		big.FFT(col, fft.DIF, fft.OnCoset(), fft.WithNbTasks(1))
 	})
 	return out
 }
 
-// cosetPoints returns the points x_i = g·ω_N^{bitrev(i)} of the LDE domain in storage order.
+// cosetPoints returns the points x_i = g·ω_N^{bitrev(i)} of the LDE domain in storage order. The
+// slice is shared: callers must not modify it.
 func cosetPoints(logN int) []F {
+	d := sharedDomains
+	d.mu.Lock()
+	pts, ok := d.pts[logN]
+	d.mu.Unlock()
+	if ok {
+		return pts
+	}
+	pts = buildCosetPoints(logN)
+	d.mu.Lock()
+	d.pts[logN] = pts
+	d.mu.Unlock()
+	return pts
+}
+
+func buildCosetPoints(logN int) []F {
 	N := 1 << uint(logN)
 	pts := make([]F, N)
 	w := rootOfUnity(logN)
