@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/consensys/gnark-crypto/field/koalabear"
@@ -36,7 +37,8 @@ type Stats struct {
 	LogUp    time.Duration // running-sum columns
 	Open     time.Duration // out-of-domain evaluations
 	FRI      time.Duration // DEEP reduced openings and folding (hashing excluded)
-	PoW      time.Duration
+	PoW      time.Duration // grinding before the LogUp challenges and before FRI's queries
+	Check    time.Duration // the prover's own check that the traces satisfy the constraints
 	Total    time.Duration
 }
 
@@ -116,10 +118,16 @@ func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cf
 		return nil, st, err
 	}
 	if !cfg.skipChecks {
-		for i := range air.tables {
-			if err := checkTableConstraints(air, i, traces[i], public); err != nil {
-				return nil, st, err
+		var err error
+		timed(&st.Check, func() {
+			for i := range air.tables {
+				if err = checkTableConstraints(air, i, traces[i], public); err != nil {
+					return
+				}
 			}
+		})
+		if err != nil {
+			return nil, st, err
 		}
 	}
 	b := pr.params.LogBlowup
@@ -403,28 +411,39 @@ func (rs *rowSources) load(main, pre, perm *Matrix, lo, hi int, next func(int) i
 
 const evalChunk = 256
 
-// checkTableConstraints evaluates a table's declared constraints on its trace and names the first
-// failure. (Its LogUp constraints hold by construction of the LogUp columns.)
+// checkTableConstraints evaluates a table's declared constraints on its trace, in parallel, and
+// names the failure on the lowest row. (Its LogUp constraints hold by construction of the LogUp
+// columns.)
 func checkTableConstraints(air *AIR, i int, trace *Matrix, public []F) error {
 	t := air.tables[i]
 	p := air.tracePrgs[i]
 	n := trace.Height
-	rs := newRowSources(p, public, nil, E{}, evalChunk)
 	next := func(j int) int { return (j + 1) & (n - 1) }
-	for lo := 0; lo < n; lo += evalChunk {
-		hi := min(n, lo+evalChunk)
-		s := rs.load(trace, t.pre, nil, lo, hi, next)
-		for k, c := range t.constraints {
-			out := s.fs[p.outputs[k]]
-			for j := lo; j < hi; j++ {
-				applies := c.sel == EveryRow || (c.sel == FirstRow && j == 0) || (c.sel == LastRow && j == n-1) || (c.sel == Transition && j < n-1)
-				if applies && !out[j-lo].IsZero() {
-					return fmt.Errorf("%w: table %s, constraint %q (%s) fails at row %d", ErrConstraint, t.name, c.name, c.sel, j)
+	var mu sync.Mutex
+	firstRow, firstErr := n, error(nil)
+	parallelFor(n, 4*evalChunk, func(lo, hi int) {
+		rs := newRowSources(p, public, nil, E{}, evalChunk)
+		for clo := lo; clo < hi; clo += evalChunk {
+			chi := min(hi, clo+evalChunk)
+			s := rs.load(trace, t.pre, nil, clo, chi, next)
+			for k, c := range t.constraints {
+				out := s.fs[p.outputs[k]]
+				for j := clo; j < chi; j++ {
+					applies := c.sel == EveryRow || (c.sel == FirstRow && j == 0) || (c.sel == LastRow && j == n-1) || (c.sel == Transition && j < n-1)
+					if applies && !out[j-clo].IsZero() {
+						mu.Lock()
+						if j < firstRow {
+							firstRow = j
+							firstErr = fmt.Errorf("%w: table %s, constraint %q (%s) fails at row %d", ErrConstraint, t.name, c.name, c.sel, j)
+						}
+						mu.Unlock()
+						return
+					}
 				}
 			}
 		}
-	}
-	return nil
+	})
+	return firstErr
 }
 
 // logUpChallenges returns the challenge sources of table i's programs: β, γ, γ², ...
