@@ -99,8 +99,11 @@ func nativeBaselines() (fftMs, p16Ns float64) {
 }
 
 // BenchmarkProve reports prove and verify time, proof size and ns per trace cell for 2^16..2^22
-// rows × 64..256 columns with the default (100-bit) parameters, the prover's split between LDE,
-// hashing, quotient and FRI, and 1 vs 2 cores. Sizes whose memory would exceed ~16 GiB are skipped.
+// rows × 64..256 columns with the default (100-bit) parameters, on 1 and 2 cores. Beside the
+// total it reports the prover's split (LDE, hashing, quotient, FRI with openings, PoW, trace
+// check), CPU ns per cell and cores used (on a shared machine wall time depends on the other
+// load; CPU time much less), and the hash-only floor (hashFloor: the proof's commitments alone),
+// all measured in the same run. Sizes whose memory would exceed ~16 GiB are skipped.
 func BenchmarkProve(b *testing.B) {
 	fftMs, p16Ns := nativeBaselines()
 	for _, logN := range []int{16, 18, 20, 21, 22} {
