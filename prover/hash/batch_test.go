@@ -1,6 +1,7 @@
 package hash
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"testing"
 
@@ -216,6 +217,58 @@ func TestHashU32sBatchMatchesScalar(t *testing.T) {
 		for i := range in {
 			if want := HashU32s(in[i]); got[i] != want {
 				t.Fatalf("input %d (%d words): batch %v, scalar %v", i, len(in[i]), got[i], want)
+			}
+		}
+	})
+}
+
+// FuzzBatchMatchesScalar derives a batch of states from the fuzzer's bytes and checks every kernel
+// set against the scalar permutations and sponge.
+func FuzzBatchMatchesScalar(f *testing.F) {
+	f.Add([]byte{0}, uint8(16))
+	f.Add(bytes.Repeat([]byte{0xff}, 300), uint8(17))
+	f.Fuzz(func(t *testing.T, seed []byte, count uint8) {
+		n := int(count) % 40
+		var k0, k1 uint64
+		for i, b := range seed {
+			if i%2 == 0 {
+				k0 = k0*131 + uint64(b)
+			} else {
+				k1 = k1*137 + uint64(b)
+			}
+		}
+		r := rand.New(rand.NewPCG(k0, k1))
+		s16 := make([][16]Element, n)
+		s24 := make([][24]Element, n)
+		rows := make([][]Element, n)
+		width := int(k0 % 50)
+		for i := range n {
+			randomElements(r, s16[i][:])
+			randomElements(r, s24[i][:])
+			rows[i] = make([]Element, width)
+			randomElements(r, rows[i])
+		}
+		w16 := append([][16]Element(nil), s16...)
+		w24 := append([][24]Element(nil), s24...)
+		wantRows := make([]Digest, n)
+		for i := range n {
+			Permute16(&w16[i])
+			Permute24(&w24[i])
+			wantRows[i] = HashElements(rows[i])
+		}
+		defer func(saved kernelSet) { kernel = saved }(kernel)
+		for _, k := range availableKernels() {
+			kernel = k
+			g16 := append([][16]Element(nil), s16...)
+			g24 := append([][24]Element(nil), s24...)
+			Permute16Batch(g16)
+			Permute24Batch(g24)
+			gotRows := make([]Digest, n)
+			HashElementsBatch(gotRows, rows)
+			for i := range n {
+				if g16[i] != w16[i] || g24[i] != w24[i] || gotRows[i] != wantRows[i] {
+					t.Fatalf("%s: state %d of %d differs from the scalar path", k, i, n)
+				}
 			}
 		}
 	})

@@ -180,3 +180,57 @@ func reportRatio(b *testing.B, ours, theirs time.Duration, perms int) {
 	b.ReportMetric(float64(theirs.Nanoseconds())/n, "gnark621-ns/perm")
 	b.ReportMetric(float64(ours)/float64(theirs), "ratio")
 }
+
+// BenchmarkScalarRatio alternates our scalar permutations and gnark-crypto's generic ones for the
+// same round counts, reporting each one's ns/perm and their ratio.
+func BenchmarkScalarRatio(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 3))
+	const reps = 16
+	b.Run("width16", func(b *testing.B) {
+		p := poseidon2.NewPermutation(16, FullRounds, PartialRounds16)
+		var s, g [16]Element
+		randomElements(r, s[:])
+		g = s
+		var ours, theirs time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			for range reps {
+				Permute16(&s)
+			}
+			t1 := time.Now()
+			for range reps {
+				_ = p.Permutation(g[:])
+			}
+			ours += t1.Sub(t0)
+			theirs += time.Since(t1)
+		}
+		reportScalarRatio(b, ours, theirs, reps)
+	})
+	b.Run("width24", func(b *testing.B) {
+		p := poseidon2.NewPermutation(24, FullRounds, PartialRounds24)
+		var s, g [24]Element
+		randomElements(r, s[:])
+		g = s
+		var ours, theirs time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			for range reps {
+				Permute24(&s)
+			}
+			t1 := time.Now()
+			for range reps {
+				_ = p.Permutation(g[:])
+			}
+			ours += t1.Sub(t0)
+			theirs += time.Since(t1)
+		}
+		reportScalarRatio(b, ours, theirs, reps)
+	})
+}
+
+func reportScalarRatio(b *testing.B, ours, theirs time.Duration, perms int) {
+	n := float64(b.N) * float64(perms)
+	b.ReportMetric(float64(ours.Nanoseconds())/n, "ours-ns/perm")
+	b.ReportMetric(float64(theirs.Nanoseconds())/n, "gnark-generic-ns/perm")
+	b.ReportMetric(float64(ours)/float64(theirs), "ratio")
+}
