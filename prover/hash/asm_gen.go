@@ -319,6 +319,76 @@ func (g *gen) storeState() {
 	}
 }
 
+// transpose16 transposes the 16x16 matrix of words held in Z0..Z15 (register r = row r) in place,
+// through Z16..Z31: dword then qword interleaves within 128-bit lanes, then two rounds of 128-bit
+// lane shuffles (a 4x4 transpose of lanes).
+func (g *gen) transpose16() {
+	a := func(i int) string { return z(16 + i) }
+	for k := 0; k < 8; k++ {
+		g.op("VPUNPCKLDQ %s, %s, %s", z(2*k+1), z(2*k), a(2*k))
+		g.op("VPUNPCKHDQ %s, %s, %s", z(2*k+1), z(2*k), a(2*k+1))
+	}
+	// b[4k+e], lane l = rows 4k..4k+3 at column 4l+e
+	for k := 0; k < 4; k++ {
+		g.op("VPUNPCKLQDQ %s, %s, %s", a(4*k+2), a(4*k), z(4*k))
+		g.op("VPUNPCKHQDQ %s, %s, %s", a(4*k+2), a(4*k), z(4*k+1))
+		g.op("VPUNPCKLQDQ %s, %s, %s", a(4*k+3), a(4*k+1), z(4*k+2))
+		g.op("VPUNPCKHQDQ %s, %s, %s", a(4*k+3), a(4*k+1), z(4*k+3))
+	}
+	// column 4l+e gathers lane l of b[e], b[4+e], b[8+e], b[12+e]
+	for e := 0; e < 4; e++ {
+		b0, b1, b2, b3 := z(e), z(4+e), z(8+e), z(12+e)
+		t0, t1, t2, t3 := a(4*e), a(4*e+1), a(4*e+2), a(4*e+3)
+		g.op("VSHUFI32X4 $0x44, %s, %s, %s", b1, b0, t0)
+		g.op("VSHUFI32X4 $0xee, %s, %s, %s", b1, b0, t1)
+		g.op("VSHUFI32X4 $0x44, %s, %s, %s", b3, b2, t2)
+		g.op("VSHUFI32X4 $0xee, %s, %s, %s", b3, b2, t3)
+	}
+	for e := 0; e < 4; e++ {
+		t0, t1, t2, t3 := a(4*e), a(4*e+1), a(4*e+2), a(4*e+3)
+		g.op("VSHUFI32X4 $0x88, %s, %s, %s", t2, t0, z(e))
+		g.op("VSHUFI32X4 $0xdd, %s, %s, %s", t2, t0, z(4+e))
+		g.op("VSHUFI32X4 $0x88, %s, %s, %s", t3, t1, z(8+e))
+		g.op("VSHUFI32X4 $0xdd, %s, %s, %s", t3, t1, z(12+e))
+	}
+}
+
+// emitRows16 writes the width-16 kernels that take states as rows (one state per 64 bytes, the
+// layout of []Digest pairs and [][16]Element) and transpose in registers.
+func emitRows16(out *bytes.Buffer) {
+	g := newGen("", 16, 20, diag16)
+	fmt.Fprintf(&g.buf, "\n// func permute16RowsAVX512(s *[16][16]uint32, keys *uint32)\n")
+	fmt.Fprintf(&g.buf, "TEXT ·permute16RowsAVX512(SB), NOSPLIT, $0-16\n")
+	g.op("MOVQ s+0(FP), DI")
+	g.loadState()
+	g.transpose16()
+	g.prologue("keys+8(FP)")
+	g.permutation()
+	g.transpose16()
+	g.storeState()
+	g.op("VZEROUPPER")
+	g.op("RET")
+	out.Write(g.buf.Bytes())
+
+	g = newGen("", 16, 20, diag16)
+	g.label = 200
+	fmt.Fprintf(&g.buf, "\n// func compress16RowsAVX512(out *[16][8]uint32, in *[16][16]uint32, keys *uint32)\n")
+	fmt.Fprintf(&g.buf, "TEXT ·compress16RowsAVX512(SB), NOSPLIT, $0-24\n")
+	g.op("MOVQ in+8(FP), DI")
+	g.loadState()
+	g.transpose16()
+	g.prologue("keys+16(FP)")
+	g.permutation()
+	g.transpose16()
+	g.op("MOVQ out+0(FP), DI")
+	for i := 0; i < 16; i++ {
+		g.op("VMOVDQU Y%d, %d(DI)", i, 32*i)
+	}
+	g.op("VZEROUPPER")
+	g.op("RET")
+	out.Write(g.buf.Bytes())
+}
+
 // The AVX2 kernels carry 8 lanes per YMM register. With 16 registers the state cannot stay in
 // registers, so it stays in the caller's structure-of-arrays block: word i of lanes 8h..8h+7 is at
 // 64*i + 32*h, and each kernel runs its permutation once per half (DI points at the half).
@@ -610,6 +680,7 @@ func main() {
 	g.op("RET")
 	out.Write(g.buf.Bytes())
 
+	emitRows16(out)
 	emitAVX2(out)
 
 	if err := os.WriteFile("poseidon2_amd64.s", out.Bytes(), 0o644); err != nil {
