@@ -12,7 +12,8 @@
 //     lanes, and of the odd lanes shifted down), REDC by adding m*p with m = lo(a*b)*(-p^-1), whose
 //     high half is the product in [0, 2p), then min(t, t-p).
 //   - x * 2^-n (the internal diagonal): with x = hi*2^n + lo and 2^-24 = -127 mod p,
-//     x*2^-n = hi - lo*(2^(31-n) - 2^(24-n)), which needs only shifts.
+//     x*2^-n = hi - lo*127*2^(24-n), where lo*127*2^(24-n) < p: a shift, a mask and a 32-bit
+//     multiply (VPMULLD) on AVX-512, shifts only on AVX2 (lo*127*2^(24-n) = lo<<(31-n) - lo<<(24-n)).
 package main
 
 import (
@@ -245,7 +246,7 @@ func (g *gen) partialRounds() {
 	g.op("VPMINUD %s, %s, %s", tt, x0, x0)
 	g.cube(x0, cubeTmp)
 	g.addT(s, x0, s, tt)
-	u, v, w := g.tmp[0], g.tmp[1], g.tmp[2]
+	u, w := g.tmp[0], g.tmp[2]
 	tt = g.tmp[3]
 	for i, e := range g.diag {
 		x := z(i)
@@ -270,11 +271,9 @@ func (g *gen) partialRounds() {
 			continue
 		}
 		n := e.shift
-		g.op("VPSRLD $%d, %s, %s", n, x, u) // hi
-		g.op("VPSLLD $%d, %s, %s", 32-n, x, v)
-		g.op("VPSRLD $1, %s, %s", v, w)    // lo << (31-n)
-		g.op("VPSRLD $8, %s, %s", v, v)    // lo << (24-n)
-		g.op("VPSUBD %s, %s, %s", v, w, w) // t = lo*127*2^(24-n) < p; x*2^-n = hi - t
+		g.op("VPSRLD $%d, %s, %s", n, x, u)                       // hi
+		g.op("VPANDD.BCST shiftK<>+%d(SB), %s, %s", 8*n, x, w)    // lo
+		g.op("VPMULLD.BCST shiftK<>+%d(SB), %s, %s", 8*n+4, w, w) // t = lo*127*2^(24-n) < p; x*2^-n = hi - t
 		if e.neg {
 			// s - (hi - t) = (s + t) - hi
 			g.addT(s, w, x, tt)
@@ -623,6 +622,13 @@ func main() {
 	fmt.Fprintln(out, "//go:build amd64 && !purego")
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "#include \"textflag.h\"")
+	// shiftK: for each n, the mask 2^n-1 and the multiplier 127*2^(24-n) of x*2^-n = hi - lo*127*2^(24-n).
+	fmt.Fprintln(out)
+	for n := 1; n <= 24; n++ {
+		fmt.Fprintf(out, "DATA shiftK<>+%d(SB)/4, $%#x\n", 8*n, uint32(1)<<n-1)
+		fmt.Fprintf(out, "DATA shiftK<>+%d(SB)/4, $%#x\n", 8*n+4, uint32(127)<<(24-n))
+	}
+	fmt.Fprintln(out, "GLOBL shiftK<>(SB), RODATA|NOPTR, $200")
 
 	for _, w := range []struct {
 		width, partial int
