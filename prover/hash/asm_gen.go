@@ -288,13 +288,8 @@ func (g *gen) partialRounds() {
 	g.op("JNZ %s", l)
 }
 
-// permutation emits the whole permutation on the state registers; keys at BX (clobbered).
-func (g *gen) permutation() {
-	g.external()
-	g.fullRounds()
-	g.partialRounds()
-	g.fullRounds()
-}
+// permutation calls the shared permutation body for this width (see emitBodies).
+func (g *gen) permutation() { g.op("CALL perm%dZ<>(SB)", g.width) }
 
 func (g *gen) prologue(keysArg string) {
 	g.op("MOVQ %s, BX", keysArg)
@@ -528,11 +523,41 @@ func (g *gen) partialRounds2() {
 	g.op("JNZ %s", l)
 }
 
-func (g *gen) permutation2() {
-	g.external2()
-	g.fullRounds2()
-	g.partialRounds2()
-	g.fullRounds2()
+func (g *gen) permutation2() { g.op("CALL perm%dY<>(SB)", g.width) }
+
+// emitBodies writes each permutation once, as a register-convention subroutine that the exported
+// kernels CALL: the state in Z0.. (AVX-512) or at DI (AVX2), round keys at BX, the constants
+// (p, -p^-1, the odd-lane mask K1) already loaded; it clobbers BX, CX and the scratch registers.
+func emitBodies(out *bytes.Buffer) {
+	for _, w := range []struct {
+		width, partial int
+		diag           []diagEntry
+	}{{16, 20, diag16}, {24, 23, diag24}} {
+		// The four full rounds before and after the partial ones share one subroutine.
+		g := newGen("", w.width, w.partial, w.diag)
+		fmt.Fprintf(&g.buf, "\nTEXT full%dZ<>(SB), NOSPLIT|NOFRAME, $0-0\n", w.width)
+		g.fullRounds()
+		g.op("RET")
+		fmt.Fprintf(&g.buf, "\nTEXT perm%dZ<>(SB), NOSPLIT|NOFRAME, $0-0\n", w.width)
+		g.external()
+		g.op("CALL full%dZ<>(SB)", w.width)
+		g.partialRounds()
+		g.op("CALL full%dZ<>(SB)", w.width)
+		g.op("RET")
+		out.Write(g.buf.Bytes())
+
+		g = newGen2(w.width, w.partial, w.diag)
+		fmt.Fprintf(&g.buf, "\nTEXT full%dY<>(SB), NOSPLIT|NOFRAME, $0-0\n", w.width)
+		g.fullRounds2()
+		g.op("RET")
+		fmt.Fprintf(&g.buf, "\nTEXT perm%dY<>(SB), NOSPLIT|NOFRAME, $0-0\n", w.width)
+		g.external2()
+		g.op("CALL full%dY<>(SB)", w.width)
+		g.partialRounds2()
+		g.op("CALL full%dY<>(SB)", w.width)
+		g.op("RET")
+		out.Write(g.buf.Bytes())
+	}
 }
 
 func (g *gen) prologue2() {
@@ -629,6 +654,7 @@ func main() {
 		fmt.Fprintf(out, "DATA shiftK<>+%d(SB)/4, $%#x\n", 8*n+4, uint32(127)<<(24-n))
 	}
 	fmt.Fprintln(out, "GLOBL shiftK<>(SB), RODATA|NOPTR, $200")
+	emitBodies(out)
 
 	for _, w := range []struct {
 		width, partial int
