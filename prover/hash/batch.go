@@ -355,7 +355,12 @@ func HashColumns(out []Digest, cols [][]Element) {
 			*dst = soa16{}
 			base := b * SpongeRate
 			for j := range min(SpongeRate, n-base) {
-				copy(dst[j][:k], words(cols[base+j][lo:lo+k]))
+				if k == lanes {
+					// one 64-byte move rather than a memmove call
+					dst[j] = *(*[lanes]uint32)(unsafe.Pointer(&cols[base+j][lo]))
+				} else {
+					copy(dst[j][:k], words(cols[base+j][lo:lo+k]))
+				}
 			}
 		})
 	}

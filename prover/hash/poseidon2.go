@@ -140,7 +140,9 @@ func externalLayer(s []uint32) {
 	}
 }
 
-// internalLayer multiplies s by (all-ones + diag).
+// internalLayer multiplies s by (all-ones + diag). Its input words may be anywhere below 2p and so
+// are its outputs: the partial rounds only reduce word 0 before the S-box, and the last one is
+// followed by reduceAll. (montMul accepts a factor below 2p since 2p*p < 2^32*p.)
 func internalLayer(s, diag []uint32) {
 	var sum uint64
 	for _, v := range s {
@@ -148,8 +150,16 @@ func internalLayer(s, diag []uint32) {
 	}
 	total := uint32(sum % Modulus)
 	for i := range s {
-		s[i] = addMod(total, montMul(s[i], diag[i]))
+		s[i] = total + montMul(s[i], diag[i])
 	}
+}
+
+// reduce maps [0, 2p) onto [0, p).
+func reduce(x uint32) uint32 {
+	if x >= Modulus {
+		x -= Modulus
+	}
+	return x
 }
 
 // permuteScalar applies the permutation to one state of c.width Montgomery-form words.
@@ -167,9 +177,12 @@ func permuteScalar(s []uint32, c *roundConstants) {
 		externalLayer(s)
 	}
 	for r := 0; r < c.partial; r++ {
-		x := addMod(s[0], keys[r])
+		x := addMod(reduce(s[0]), keys[r])
 		s[0] = montMul(montMul(x, x), x)
 		internalLayer(s, c.diag)
+	}
+	for i := range s {
+		s[i] = reduce(s[i])
 	}
 	keys = keys[c.partial:]
 	for r := 0; r < FullRounds/2; r++ {
