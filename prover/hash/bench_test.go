@@ -9,9 +9,20 @@ import (
 	"github.com/consensys/gnark-crypto/field/koalabear/poseidon2"
 )
 
-// perPerm reports the benchmark's time per permutation when each iteration runs perms of them.
-func perPerm(b *testing.B, perms int) {
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(perms), "ns/perm")
+// timedLoop runs f once per benchmark iteration and reports the median iteration's time per
+// permutation (f runs perms of them): on a shared machine the median ignores the iterations that a
+// preemption landed in, where the mean would not.
+func timedLoop(b *testing.B, perms int, f func()) { timedLoopUnit(b, perms, "ns/perm", f) }
+
+// timedLoopUnit is timedLoop for f doing n things of another kind (unit names the metric).
+func timedLoopUnit(b *testing.B, n int, unit string, f func()) {
+	var d []time.Duration
+	for b.Loop() {
+		t := time.Now()
+		f()
+		d = append(d, time.Since(t))
+	}
+	b.ReportMetric(float64(median(d).Nanoseconds())/float64(n), unit)
 }
 
 // BenchmarkPoseidon2 puts side by side, in one run: our batched permutations (through the public
@@ -32,68 +43,59 @@ func BenchmarkPoseidon2(b *testing.B) {
 		b.Run("ours16/batch/"+k.String(), func(b *testing.B) {
 			defer func(saved kernelSet) { kernel = saved }(kernel)
 			kernel = k
-			for b.Loop() {
+			timedLoop(b, batch, func() {
 				Permute16Batch(s16)
-			}
-			perPerm(b, batch)
+			})
 		})
 		b.Run("ours24/batch/"+k.String(), func(b *testing.B) {
 			defer func(saved kernelSet) { kernel = saved }(kernel)
 			kernel = k
-			for b.Loop() {
+			timedLoop(b, batch, func() {
 				Permute24Batch(s24)
-			}
-			perPerm(b, batch)
+			})
 		})
 	}
 	if bestKernel != portable {
 		b.Run("ours16/soa-kernel", func(b *testing.B) {
 			var s soa16
-			for b.Loop() {
+			timedLoop(b, lanes, func() {
 				permuteSoA16(&s)
-			}
-			perPerm(b, lanes)
+			})
 		})
 		b.Run("ours24/soa-kernel", func(b *testing.B) {
 			var s soa24
-			for b.Loop() {
+			timedLoop(b, lanes, func() {
 				permuteSoA24(&s)
-			}
-			perPerm(b, lanes)
+			})
 		})
 	}
 	b.Run("ours16/scalar", func(b *testing.B) {
-		for b.Loop() {
+		timedLoop(b, 1, func() {
 			Permute16(&s16[0])
-		}
-		perPerm(b, 1)
+		})
 	})
 	b.Run("ours24/scalar", func(b *testing.B) {
-		for b.Loop() {
+		timedLoop(b, 1, func() {
 			Permute24(&s24[0])
-		}
-		perPerm(b, 1)
+		})
 	})
 	b.Run("gnark16-8-20/generic", func(b *testing.B) {
 		p := poseidon2.NewPermutation(16, FullRounds, PartialRounds16)
-		for b.Loop() {
+		timedLoop(b, 1, func() {
 			_ = p.Permutation(s16[0][:])
-		}
-		perPerm(b, 1)
+		})
 	})
 	b.Run("gnark16-6-21/single", func(b *testing.B) {
 		p := poseidon2.NewPermutation(16, 6, 21)
-		for b.Loop() {
+		timedLoop(b, 1, func() {
 			_ = p.Permutation(s16[0][:])
-		}
-		perPerm(b, 1)
+		})
 	})
 	b.Run("gnark24-6-21/single", func(b *testing.B) {
 		p := poseidon2.NewPermutation(24, 6, 21)
-		for b.Loop() {
+		timedLoop(b, 1, func() {
 			_ = p.Permutation(s24[0][:])
-		}
-		perPerm(b, 1)
+		})
 	})
 	// Compressx16Columns runs 16 lanes of colSize/8 chained width-16 permutations each: gnark's
 	// 16-lane AVX-512 entry point for width 16.
@@ -103,10 +105,9 @@ func BenchmarkPoseidon2(b *testing.B) {
 		m := make([]Element, 16*colSize)
 		randomElements(r, m)
 		res := make([][8]Element, 16)
-		for b.Loop() {
+		timedLoop(b, 16*colSize/8, func() {
 			p.Compressx16Columns(m, colSize, res)
-		}
-		perPerm(b, 16*colSize/8)
+		})
 	})
 	// Permutation16x24 is its 16-lane entry point for width 24.
 	b.Run("gnark24-6-21/x16", func(b *testing.B) {
@@ -115,10 +116,9 @@ func BenchmarkPoseidon2(b *testing.B) {
 		for i := range m {
 			randomElements(r, m[i][:])
 		}
-		for b.Loop() {
+		timedLoop(b, 16, func() {
 			p.Permutation16x24(&m)
-		}
-		perPerm(b, 16)
+		})
 	})
 }
 
