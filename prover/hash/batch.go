@@ -384,12 +384,23 @@ func HashU32sBatch(out []Digest, in [][]uint32) {
 		}
 		g := in[lo : lo+k]
 		n := 2 * len(g[0])
+		const wordsPerBlock = SpongeRate / 2
 		spongeGroup(out[lo:lo+k], domainU32s, n, true, scratch, func(dst *soa16, b int) {
-			*dst = soa16{}
-			base := b * SpongeRate / 2 // words per block: 8
+			base := b * wordsPerBlock
+			if k < lanes || len(g[0])-base < wordsPerBlock {
+				*dst = soa16{} // zero padding: unused lanes, short last block
+			}
 			for l, ws := range g {
-				for j := range min(SpongeRate/2, len(ws)-base) {
-					w := ws[base+j]
+				l &= lanes - 1
+				if len(ws)-base >= wordsPerBlock {
+					src := (*[wordsPerBlock]uint32)(ws[base:])
+					for j, w := range src {
+						dst[2*j][l] = w & 0xffff
+						dst[2*j+1][l] = w >> 16
+					}
+					continue
+				}
+				for j, w := range ws[base:] {
 					dst[2*j][l] = w & 0xffff
 					dst[2*j+1][l] = w >> 16
 				}
