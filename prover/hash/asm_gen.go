@@ -12,7 +12,8 @@
 //     lanes, and of the odd lanes shifted down), REDC by adding m*p with m = lo(a*b)*(-p^-1), whose
 //     high half is the product in [0, 2p), then min(t, t-p).
 //   - x * 2^-n (the internal diagonal): with x = hi*2^n + lo and 2^-24 = -127 mod p,
-//     x*2^-n = hi - lo*(2^(31-n) - 2^(24-n)), which needs only shifts.
+//     x*2^-n = hi - lo*127*2^(24-n), where lo*127*2^(24-n) < p: a shift, a mask and a 32-bit
+//     multiply (VPMULLD) on AVX-512, shifts only on AVX2 (lo*127*2^(24-n) = lo<<(31-n) - lo<<(24-n)).
 package main
 
 import (
@@ -245,7 +246,7 @@ func (g *gen) partialRounds() {
 	g.op("VPMINUD %s, %s, %s", tt, x0, x0)
 	g.cube(x0, cubeTmp)
 	g.addT(s, x0, s, tt)
-	u, v, w := g.tmp[0], g.tmp[1], g.tmp[2]
+	u, w := g.tmp[0], g.tmp[2]
 	tt = g.tmp[3]
 	for i, e := range g.diag {
 		x := z(i)
@@ -270,11 +271,9 @@ func (g *gen) partialRounds() {
 			continue
 		}
 		n := e.shift
-		g.op("VPSRLD $%d, %s, %s", n, x, u) // hi
-		g.op("VPSLLD $%d, %s, %s", 32-n, x, v)
-		g.op("VPSRLD $1, %s, %s", v, w)    // lo << (31-n)
-		g.op("VPSRLD $8, %s, %s", v, v)    // lo << (24-n)
-		g.op("VPSUBD %s, %s, %s", v, w, w) // t = lo*127*2^(24-n) < p; x*2^-n = hi - t
+		g.op("VPSRLD $%d, %s, %s", n, x, u)                       // hi
+		g.op("VPANDD.BCST shiftK<>+%d(SB), %s, %s", 8*n, x, w)    // lo
+		g.op("VPMULLD.BCST shiftK<>+%d(SB), %s, %s", 8*n+4, w, w) // t = lo*127*2^(24-n) < p; x*2^-n = hi - t
 		if e.neg {
 			// s - (hi - t) = (s + t) - hi
 			g.addT(s, w, x, tt)
@@ -289,13 +288,8 @@ func (g *gen) partialRounds() {
 	g.op("JNZ %s", l)
 }
 
-// permutation emits the whole permutation on the state registers; keys at BX (clobbered).
-func (g *gen) permutation() {
-	g.external()
-	g.fullRounds()
-	g.partialRounds()
-	g.fullRounds()
-}
+// permutation calls the shared permutation body for this width (see emitBodies).
+func (g *gen) permutation() { g.op("CALL perm%dZ<>(SB)", g.width) }
 
 func (g *gen) prologue(keysArg string) {
 	g.op("MOVQ %s, BX", keysArg)
@@ -317,6 +311,76 @@ func (g *gen) storeState() {
 	for i := 0; i < g.width; i++ {
 		g.op("VMOVDQU32 %s, %d(DI)", z(i), 64*i)
 	}
+}
+
+// transpose16 transposes the 16x16 matrix of words held in Z0..Z15 (register r = row r) in place,
+// through Z16..Z31: dword then qword interleaves within 128-bit lanes, then two rounds of 128-bit
+// lane shuffles (a 4x4 transpose of lanes).
+func (g *gen) transpose16() {
+	a := func(i int) string { return z(16 + i) }
+	for k := 0; k < 8; k++ {
+		g.op("VPUNPCKLDQ %s, %s, %s", z(2*k+1), z(2*k), a(2*k))
+		g.op("VPUNPCKHDQ %s, %s, %s", z(2*k+1), z(2*k), a(2*k+1))
+	}
+	// b[4k+e], lane l = rows 4k..4k+3 at column 4l+e
+	for k := 0; k < 4; k++ {
+		g.op("VPUNPCKLQDQ %s, %s, %s", a(4*k+2), a(4*k), z(4*k))
+		g.op("VPUNPCKHQDQ %s, %s, %s", a(4*k+2), a(4*k), z(4*k+1))
+		g.op("VPUNPCKLQDQ %s, %s, %s", a(4*k+3), a(4*k+1), z(4*k+2))
+		g.op("VPUNPCKHQDQ %s, %s, %s", a(4*k+3), a(4*k+1), z(4*k+3))
+	}
+	// column 4l+e gathers lane l of b[e], b[4+e], b[8+e], b[12+e]
+	for e := 0; e < 4; e++ {
+		b0, b1, b2, b3 := z(e), z(4+e), z(8+e), z(12+e)
+		t0, t1, t2, t3 := a(4*e), a(4*e+1), a(4*e+2), a(4*e+3)
+		g.op("VSHUFI32X4 $0x44, %s, %s, %s", b1, b0, t0)
+		g.op("VSHUFI32X4 $0xee, %s, %s, %s", b1, b0, t1)
+		g.op("VSHUFI32X4 $0x44, %s, %s, %s", b3, b2, t2)
+		g.op("VSHUFI32X4 $0xee, %s, %s, %s", b3, b2, t3)
+	}
+	for e := 0; e < 4; e++ {
+		t0, t1, t2, t3 := a(4*e), a(4*e+1), a(4*e+2), a(4*e+3)
+		g.op("VSHUFI32X4 $0x88, %s, %s, %s", t2, t0, z(e))
+		g.op("VSHUFI32X4 $0xdd, %s, %s, %s", t2, t0, z(4+e))
+		g.op("VSHUFI32X4 $0x88, %s, %s, %s", t3, t1, z(8+e))
+		g.op("VSHUFI32X4 $0xdd, %s, %s, %s", t3, t1, z(12+e))
+	}
+}
+
+// emitRows16 writes the width-16 kernels that take states as rows (one state per 64 bytes, the
+// layout of []Digest pairs and [][16]Element) and transpose in registers.
+func emitRows16(out *bytes.Buffer) {
+	g := newGen("", 16, 20, diag16)
+	fmt.Fprintf(&g.buf, "\n// func permute16RowsAVX512(s *[16][16]uint32, keys *uint32)\n")
+	fmt.Fprintf(&g.buf, "TEXT ·permute16RowsAVX512(SB), NOSPLIT, $0-16\n")
+	g.op("MOVQ s+0(FP), DI")
+	g.loadState()
+	g.transpose16()
+	g.prologue("keys+8(FP)")
+	g.permutation()
+	g.transpose16()
+	g.storeState()
+	g.op("VZEROUPPER")
+	g.op("RET")
+	out.Write(g.buf.Bytes())
+
+	g = newGen("", 16, 20, diag16)
+	g.label = 200
+	fmt.Fprintf(&g.buf, "\n// func compress16RowsAVX512(out *[16][8]uint32, in *[16][16]uint32, keys *uint32)\n")
+	fmt.Fprintf(&g.buf, "TEXT ·compress16RowsAVX512(SB), NOSPLIT, $0-24\n")
+	g.op("MOVQ in+8(FP), DI")
+	g.loadState()
+	g.transpose16()
+	g.prologue("keys+16(FP)")
+	g.permutation()
+	g.transpose16()
+	g.op("MOVQ out+0(FP), DI")
+	for i := 0; i < 16; i++ {
+		g.op("VMOVDQU Y%d, %d(DI)", i, 32*i)
+	}
+	g.op("VZEROUPPER")
+	g.op("RET")
+	out.Write(g.buf.Bytes())
 }
 
 // The AVX2 kernels carry 8 lanes per YMM register. With 16 registers the state cannot stay in
@@ -459,11 +523,41 @@ func (g *gen) partialRounds2() {
 	g.op("JNZ %s", l)
 }
 
-func (g *gen) permutation2() {
-	g.external2()
-	g.fullRounds2()
-	g.partialRounds2()
-	g.fullRounds2()
+func (g *gen) permutation2() { g.op("CALL perm%dY<>(SB)", g.width) }
+
+// emitBodies writes each permutation once, as a register-convention subroutine that the exported
+// kernels CALL: the state in Z0.. (AVX-512) or at DI (AVX2), round keys at BX, the constants
+// (p, -p^-1, the odd-lane mask K1) already loaded; it clobbers BX, CX and the scratch registers.
+func emitBodies(out *bytes.Buffer) {
+	for _, w := range []struct {
+		width, partial int
+		diag           []diagEntry
+	}{{16, 20, diag16}, {24, 23, diag24}} {
+		// The four full rounds before and after the partial ones share one subroutine.
+		g := newGen("", w.width, w.partial, w.diag)
+		fmt.Fprintf(&g.buf, "\nTEXT full%dZ<>(SB), NOSPLIT|NOFRAME, $0-0\n", w.width)
+		g.fullRounds()
+		g.op("RET")
+		fmt.Fprintf(&g.buf, "\nTEXT perm%dZ<>(SB), NOSPLIT|NOFRAME, $0-0\n", w.width)
+		g.external()
+		g.op("CALL full%dZ<>(SB)", w.width)
+		g.partialRounds()
+		g.op("CALL full%dZ<>(SB)", w.width)
+		g.op("RET")
+		out.Write(g.buf.Bytes())
+
+		g = newGen2(w.width, w.partial, w.diag)
+		fmt.Fprintf(&g.buf, "\nTEXT full%dY<>(SB), NOSPLIT|NOFRAME, $0-0\n", w.width)
+		g.fullRounds2()
+		g.op("RET")
+		fmt.Fprintf(&g.buf, "\nTEXT perm%dY<>(SB), NOSPLIT|NOFRAME, $0-0\n", w.width)
+		g.external2()
+		g.op("CALL full%dY<>(SB)", w.width)
+		g.partialRounds2()
+		g.op("CALL full%dY<>(SB)", w.width)
+		g.op("RET")
+		out.Write(g.buf.Bytes())
+	}
 }
 
 func (g *gen) prologue2() {
@@ -553,6 +647,14 @@ func main() {
 	fmt.Fprintln(out, "//go:build amd64 && !purego")
 	fmt.Fprintln(out)
 	fmt.Fprintln(out, "#include \"textflag.h\"")
+	// shiftK: for each n, the mask 2^n-1 and the multiplier 127*2^(24-n) of x*2^-n = hi - lo*127*2^(24-n).
+	fmt.Fprintln(out)
+	for n := 1; n <= 24; n++ {
+		fmt.Fprintf(out, "DATA shiftK<>+%d(SB)/4, $%#x\n", 8*n, uint32(1)<<n-1)
+		fmt.Fprintf(out, "DATA shiftK<>+%d(SB)/4, $%#x\n", 8*n+4, uint32(127)<<(24-n))
+	}
+	fmt.Fprintln(out, "GLOBL shiftK<>(SB), RODATA|NOPTR, $200")
+	emitBodies(out)
 
 	for _, w := range []struct {
 		width, partial int
@@ -610,6 +712,7 @@ func main() {
 	g.op("RET")
 	out.Write(g.buf.Bytes())
 
+	emitRows16(out)
 	emitAVX2(out)
 
 	if err := os.WriteFile("poseidon2_amd64.s", out.Bytes(), 0o644); err != nil {

@@ -138,9 +138,14 @@ func words(e []Element) []uint32 {
 
 // Permute16Batch applies Permute16 to every state.
 func Permute16Batch(states [][16]Element) {
+	c16, _ := constants()
 	var s soa16
 	for lo := 0; lo < len(states); lo += lanes {
 		g := states[lo:min(lo+lanes, len(states))]
+		if kernel == avx512 && len(g) == lanes {
+			permute16RowsAVX512((*[lanes][16]uint32)(unsafe.Pointer(&g[0])), &c16.keys[0])
+			continue
+		}
 		if len(g) < scalarBelow {
 			for i := range g {
 				Permute16(&g[i])
@@ -204,15 +209,31 @@ func CompressPairs(out, in []Digest) {
 	compressBatch(out, in, in[min(1, len(in)):], 2)
 }
 
-// compressBatch sets out[i] = Compress(left[i*stride], right[i*stride]).
+// compressBatch sets out[i] = Compress(left[i*stride], right[i*stride]); stride 2 means right is
+// left[1:], so the pairs are contiguous rows.
 func compressBatch(out, left, right []Digest, stride int) {
+	c16, _ := constants()
 	var s soa16
+	var rows [lanes][16]uint32
 	for lo := 0; lo < len(out); lo += lanes {
 		n := min(lanes, len(out)-lo)
 		if n < scalarBelow {
 			for i := lo; i < lo+n; i++ {
 				out[i] = Compress(left[i*stride], right[i*stride])
 			}
+			continue
+		}
+		if kernel == avx512 && n == lanes {
+			src := &rows
+			if stride == 2 {
+				src = (*[lanes][16]uint32)(unsafe.Pointer(&left[2*lo]))
+			} else {
+				for l := range rows {
+					*(*Digest)(unsafe.Pointer(&rows[l][0])) = left[lo+l]
+					*(*Digest)(unsafe.Pointer(&rows[l][DigestElements])) = right[lo+l]
+				}
+			}
+			compress16RowsAVX512((*[lanes][8]uint32)(unsafe.Pointer(&out[lo])), src, &c16.keys[0])
 			continue
 		}
 		for l := range n {
@@ -334,7 +355,12 @@ func HashColumns(out []Digest, cols [][]Element) {
 			*dst = soa16{}
 			base := b * SpongeRate
 			for j := range min(SpongeRate, n-base) {
-				copy(dst[j][:k], words(cols[base+j][lo:lo+k]))
+				if k == lanes {
+					// one 64-byte move rather than a memmove call
+					dst[j] = *(*[lanes]uint32)(unsafe.Pointer(&cols[base+j][lo]))
+				} else {
+					copy(dst[j][:k], words(cols[base+j][lo:lo+k]))
+				}
 			}
 		})
 	}
@@ -358,12 +384,23 @@ func HashU32sBatch(out []Digest, in [][]uint32) {
 		}
 		g := in[lo : lo+k]
 		n := 2 * len(g[0])
+		const wordsPerBlock = SpongeRate / 2
 		spongeGroup(out[lo:lo+k], domainU32s, n, true, scratch, func(dst *soa16, b int) {
-			*dst = soa16{}
-			base := b * SpongeRate / 2 // words per block: 8
+			base := b * wordsPerBlock
+			if k < lanes || len(g[0])-base < wordsPerBlock {
+				*dst = soa16{} // zero padding: unused lanes, short last block
+			}
 			for l, ws := range g {
-				for j := range min(SpongeRate/2, len(ws)-base) {
-					w := ws[base+j]
+				l &= lanes - 1
+				if len(ws)-base >= wordsPerBlock {
+					src := (*[wordsPerBlock]uint32)(ws[base:])
+					for j, w := range src {
+						dst[2*j][l] = w & 0xffff
+						dst[2*j+1][l] = w >> 16
+					}
+					continue
+				}
+				for j, w := range ws[base:] {
 					dst[2*j][l] = w & 0xffff
 					dst[2*j+1][l] = w >> 16
 				}

@@ -33,3 +33,11 @@ func permute24AVX2(s *[24][16]uint32, keys *uint32)
 
 //go:noescape
 func absorb24AVX2(s *[24][16]uint32, blocks *[16][16]uint32, n int, keys *uint32, toMont int)
+
+// The row kernels take 16 width-16 states as rows (64 bytes each) and transpose in registers.
+
+//go:noescape
+func permute16RowsAVX512(s *[16][16]uint32, keys *uint32)
+
+//go:noescape
+func compress16RowsAVX512(out *[16][8]uint32, in *[16][16]uint32, keys *uint32)

@@ -1,6 +1,7 @@
 package hash
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"testing"
 
@@ -216,6 +217,112 @@ func TestHashU32sBatchMatchesScalar(t *testing.T) {
 		for i := range in {
 			if want := HashU32s(in[i]); got[i] != want {
 				t.Fatalf("input %d (%d words): batch %v, scalar %v", i, len(in[i]), got[i], want)
+			}
+		}
+	})
+}
+
+// FuzzBatchMatchesScalar derives a batch of states from the fuzzer's bytes and checks every kernel
+// set against the scalar permutations and sponge.
+func FuzzBatchMatchesScalar(f *testing.F) {
+	f.Add([]byte{0}, uint8(16))
+	f.Add(bytes.Repeat([]byte{0xff}, 300), uint8(17))
+	f.Fuzz(func(t *testing.T, seed []byte, count uint8) {
+		n := int(count) % 40
+		var k0, k1 uint64
+		for i, b := range seed {
+			if i%2 == 0 {
+				k0 = k0*131 + uint64(b)
+			} else {
+				k1 = k1*137 + uint64(b)
+			}
+		}
+		r := rand.New(rand.NewPCG(k0, k1))
+		s16 := make([][16]Element, n)
+		s24 := make([][24]Element, n)
+		rows := make([][]Element, n)
+		width := int(k0 % 50)
+		for i := range n {
+			randomElements(r, s16[i][:])
+			randomElements(r, s24[i][:])
+			rows[i] = make([]Element, width)
+			randomElements(r, rows[i])
+		}
+		w16 := append([][16]Element(nil), s16...)
+		w24 := append([][24]Element(nil), s24...)
+		wantRows := make([]Digest, n)
+		for i := range n {
+			Permute16(&w16[i])
+			Permute24(&w24[i])
+			wantRows[i] = HashElements(rows[i])
+		}
+		defer func(saved kernelSet) { kernel = saved }(kernel)
+		for _, k := range availableKernels() {
+			kernel = k
+			g16 := append([][16]Element(nil), s16...)
+			g24 := append([][24]Element(nil), s24...)
+			Permute16Batch(g16)
+			Permute24Batch(g24)
+			gotRows := make([]Digest, n)
+			HashElementsBatch(gotRows, rows)
+			for i := range n {
+				if g16[i] != w16[i] || g24[i] != w24[i] || gotRows[i] != wantRows[i] {
+					t.Fatalf("%s: state %d of %d differs from the scalar path", k, i, n)
+				}
+			}
+		}
+	})
+}
+
+// TestBatchKnownAnswers pins the batched paths to the same known answers as TestKnownAnswers,
+// through each kernel set, with full groups of 16 and a partial group.
+func TestBatchKnownAnswers(t *testing.T) {
+	const (
+		perm16 = "0x87f1b07ebf3c8642b2cb2f5231d5e41256d104429c2bfc09f6198a0a762e5820"
+		perm24 = "0x2f05e95af0f58d55a99c505ec2808a5e50f50c0015b55a39dbc2e23e2a40c230"
+		u32s   = "0x3c64a87d1b7def5e9577361bce749f52df3ce93bcee25b15e71af7091987d96a"
+		empty  = "0xc61ca05fe4ca8f6b13c7df378f33eb2e6ae03e77c9d91517e9f70955285f1343"
+	)
+	forEachPath(t, func(t *testing.T) {
+		for _, n := range []int{16, 21} {
+			s16 := make([][16]Element, n)
+			s24 := make([][24]Element, n)
+			pairs := make([]Digest, 2*n)
+			words := make([][]uint32, n)
+			elems := make([][]Element, n)
+			for i := range n {
+				counting(s16[i][:])
+				counting(s24[i][:])
+				counting(pairs[2*i][:])
+				for k := range pairs[2*i+1] {
+					pairs[2*i+1][k].SetUint64(uint64(8 + k))
+				}
+				words[i] = []uint32{0xdeadbeef, 1}
+			}
+			Permute16Batch(s16)
+			Permute24Batch(s24)
+			nodes := make([]Digest, n)
+			CompressPairs(nodes, pairs)
+			hu := make([]Digest, n)
+			HashU32sBatch(hu, words)
+			he := make([]Digest, n)
+			HashElementsBatch(he, elems)
+			for i := range n {
+				for _, c := range []struct {
+					name string
+					got  Digest
+					want string
+				}{
+					{"Permute16Batch", digestOf(s16[i][:]), perm16},
+					{"Permute24Batch", digestOf(s24[i][:]), perm24},
+					{"CompressPairs", nodes[i], perm16},
+					{"HashU32sBatch", hu[i], u32s},
+					{"HashElementsBatch(nil)", he[i], empty},
+				} {
+					if got := c.got.String(); got != c.want {
+						t.Fatalf("n=%d: %s[%d] = %s, want %s", n, c.name, i, got, c.want)
+					}
+				}
 			}
 		}
 	})

@@ -91,6 +91,9 @@ var constants = sync.OnceValues(func() (*roundConstants, *roundConstants) {
 	return newRoundConstants(16, PartialRounds16, diag16[:]), newRoundConstants(24, PartialRounds24, diag24[:])
 })
 
+// The conditional corrections below compile to CMOV (checked with -gcflags=-S), not branches,
+// which matters because whether a correction is needed is a coin flip.
+
 func addMod(a, b uint32) uint32 {
 	s := a + b
 	if s >= Modulus {
@@ -110,8 +113,6 @@ func montMul(a, b uint32) uint32 {
 	}
 	return hi
 }
-
-func cube(x uint32) uint32 { return montMul(montMul(x, x), x) }
 
 // externalLayer multiplies s by circ(2M4, M4, ...): M4 on each chunk of four, then every element
 // gets the sum of its column position over all chunks. The sums stay below 49p < 2^64 unreduced.
@@ -139,7 +140,9 @@ func externalLayer(s []uint32) {
 	}
 }
 
-// internalLayer multiplies s by (all-ones + diag).
+// internalLayer multiplies s by (all-ones + diag). Its input words may be anywhere below 2p and so
+// are its outputs: the partial rounds only reduce word 0 before the S-box, and the last one is
+// followed by reduceAll. (montMul accepts a factor below 2p since 2p*p < 2^32*p.)
 func internalLayer(s, diag []uint32) {
 	var sum uint64
 	for _, v := range s {
@@ -147,8 +150,16 @@ func internalLayer(s, diag []uint32) {
 	}
 	total := uint32(sum % Modulus)
 	for i := range s {
-		s[i] = addMod(total, montMul(s[i], diag[i]))
+		s[i] = total + montMul(s[i], diag[i])
 	}
+}
+
+// reduce maps [0, 2p) onto [0, p).
+func reduce(x uint32) uint32 {
+	if x >= Modulus {
+		x -= Modulus
+	}
+	return x
 }
 
 // permuteScalar applies the permutation to one state of c.width Montgomery-form words.
@@ -158,19 +169,27 @@ func permuteScalar(s []uint32, c *roundConstants) {
 	externalLayer(s)
 	for r := 0; r < FullRounds/2; r++ {
 		for i := range w {
-			s[i] = cube(addMod(s[i], keys[i]))
+			// x^3 written out rather than through a helper, which the inliner would refuse.
+			x := addMod(s[i], keys[i])
+			s[i] = montMul(montMul(x, x), x)
 		}
 		keys = keys[w:]
 		externalLayer(s)
 	}
 	for r := 0; r < c.partial; r++ {
-		s[0] = cube(addMod(s[0], keys[r]))
+		x := addMod(reduce(s[0]), keys[r])
+		s[0] = montMul(montMul(x, x), x)
 		internalLayer(s, c.diag)
+	}
+	for i := range s {
+		s[i] = reduce(s[i])
 	}
 	keys = keys[c.partial:]
 	for r := 0; r < FullRounds/2; r++ {
 		for i := range w {
-			s[i] = cube(addMod(s[i], keys[i]))
+			// x^3 written out rather than through a helper, which the inliner would refuse.
+			x := addMod(s[i], keys[i])
+			s[i] = montMul(montMul(x, x), x)
 		}
 		keys = keys[w:]
 		externalLayer(s)
