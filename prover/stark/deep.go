@@ -90,32 +90,56 @@ func (pr *prover) reduce(bk bucket, ops []TableOpening, alpha E, zeta E) []E {
 	zw.MulByElement(&zeta, ptr(rootOfUnity(logN)))
 	x := cosetPoints(bk.logLDE)
 	ro := make([]E, N)
-	parallelFor(N, 1<<10, func(lo, hi int) {
-		acc := extensions.Vector(make([]E, hi-lo))
-		for c, col := range cols {
-			acc.MulAccByElement(col[lo:hi], &apow[c])
-		}
-		d0 := make([]E, hi-lo)
-		d1 := make([]E, hi-lo)
-		for j := range d0 {
-			var xe E
-			xe.B0.A0 = x[lo+j]
-			d0[j].Sub(&xe, &zeta)
-			d1[j].Sub(&xe, &zw)
-		}
-		i0 := extensions.BatchInvertE4(d0)
-		i1 := extensions.BatchInvertE4(d1)
-		for j := range acc {
-			var u, v E
-			u.Sub(&acc[j], &a0)
-			u.Mul(&u, &i0[j])
-			v.Sub(&acc[j], &a1)
-			v.Mul(&v, &i1[j])
-			v.Mul(&v, &apow[K])
-			ro[lo+j].Add(&u, &v)
+	// Blocks small enough that the accumulator and denominators stay in cache while every
+	// column streams through once.
+	const block = 512
+	parallelFor(N, 4*block, func(lo, hi int) {
+		acc := make(extensions.Vector, block)
+		d0, d1, i0, i1, scratch := make([]E, block), make([]E, block), make([]E, block), make([]E, block), make([]E, block)
+		for blo := lo; blo < hi; blo += block {
+			n := min(block, hi-blo)
+			a := acc[:n]
+			for j := range a {
+				a[j].SetZero()
+			}
+			for c, col := range cols {
+				a.MulAccByElement(col[blo:blo+n], &apow[c])
+			}
+			for j := 0; j < n; j++ {
+				xe := lift(x[blo+j])
+				d0[j].Sub(&xe, &zeta)
+				d1[j].Sub(&xe, &zw)
+			}
+			invertInto(i0[:n], d0[:n], scratch)
+			invertInto(i1[:n], d1[:n], scratch)
+			for j := 0; j < n; j++ {
+				var u, v E
+				u.Sub(&a[j], &a0)
+				u.Mul(&u, &i0[j])
+				v.Sub(&a[j], &a1)
+				v.Mul(&v, &i1[j])
+				v.Mul(&v, &apow[K])
+				ro[blo+j].Add(&u, &v)
+			}
 		}
 	})
 	return ro
+}
+
+// invertInto sets dst[j] = 1/src[j] for nonzero src by Montgomery's trick (one inversion),
+// using scratch (len >= len(src)) for the prefix products.
+func invertInto(dst, src, scratch []E) {
+	var acc E
+	acc.SetOne()
+	for j := range src {
+		scratch[j] = acc
+		acc.Mul(&acc, &src[j])
+	}
+	acc.Inverse(&acc)
+	for j := len(src) - 1; j >= 0; j-- {
+		dst[j].Mul(&acc, &scratch[j])
+		acc.Mul(&acc, &src[j])
+	}
 }
 
 // deepClaim is what the verifier precomputes per bucket: the batching powers, the batched claimed
