@@ -312,18 +312,19 @@ func (pr *prover) checkShapes() error {
 
 // rowSources fills a program's source slots for chunks of rows of a table's matrices.
 type rowSources struct {
-	prog  *program
-	s     *vecSlots
-	bcF   [][]F // broadcast public values then constants
-	bcE   [][]E // broadcast challenges then the LogUp total
-	nextF [][]F // per main then preprocessed column read on the next row
-	permE [][]E // LogUp columns, current rows then next rows
+	prog    *program
+	s       *vecSlots
+	bcF     [][]F // broadcast public values then constants
+	bcE     [][]E // broadcast challenges then the LogUp total
+	nextF   [][]F // per main then preprocessed column read on the next row
+	permE   [][]E // LogUp columns, current rows then next rows
+	nextIdx []int32
 }
 
 // newRowSources prepares chunks of up to chunk rows. chal and sum may be empty when the program
 // reads no challenge or total.
 func newRowSources(p *program, public []F, chal []E, sum E, chunk int) *rowSources {
-	rs := &rowSources{prog: p, s: newVecSlots(p, chunk)}
+	rs := &rowSources{prog: p, s: newVecSlots(p, chunk), nextIdx: make([]int32, chunk)}
 	for i := 0; i < p.numPub+len(p.consts); i++ {
 		c := F{}
 		if i < p.numPub {
@@ -369,10 +370,15 @@ func (rs *rowSources) load(main, pre, perm *Matrix, lo, hi int, next func(int) i
 	p := rs.prog
 	s := rs.s
 	n := hi - lo
+	// The next-row positions are computed once per chunk, not once per column.
+	nx := rs.nextIdx[:n]
+	for j := range nx {
+		nx[j] = int32(next(lo + j))
+	}
 	gather := func(dst, col []F) []F {
 		dst = dst[:n]
-		for j := range dst {
-			dst[j] = col[next(lo+j)]
+		for j, r := range nx {
+			dst[j] = col[r]
 		}
 		return dst
 	}
@@ -397,7 +403,7 @@ func (rs *rowSources) load(main, pre, perm *Matrix, lo, hi int, next func(int) i
 		for j := range cur {
 			r := lo + j
 			cur[j] = extFromCoeffs(c0[r], c1[r], c2[r], c3[r])
-			r = next(r)
+			r = int(nx[j])
 			nxt[j] = extFromCoeffs(c0[r], c1[r], c2[r], c3[r])
 		}
 		s.es[p.permSlot(k, false)], s.es[p.permSlot(k, true)] = cur, nxt
