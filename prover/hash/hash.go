@@ -1,5 +1,6 @@
 // Package hash owns zkexex's algebraic hash: Poseidon2 over KoalaBear with the round counts fixed
-// by DESIGN.md (width 16: 8 full + 20 partial; width 24: 8 full + 23 partial), the digest type, the
+// by DESIGN.md (width 16: 8 full + 20 partial; width 24: 8 full + 23 partial), scalar and batched
+// (16 states per AVX-512 kernel call, portable Go elsewhere, bit-identical), the digest type, the
 // sponge and 2-to-1 compression built on it, and binary Merkle trees. Executor and prover share it.
 package hash
 
@@ -8,7 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
+	"unsafe"
 
 	"github.com/consensys/gnark-crypto/field/koalabear"
 	"github.com/consensys/gnark-crypto/field/koalabear/poseidon2"
@@ -56,13 +57,6 @@ var (
 // Digest is the output of the sponge and of compression.
 type Digest [DigestElements]Element
 
-// permutations are immutable once built; building one derives round keys with keccak, so it is done
-// once per process.
-var permutations = sync.OnceValues(func() (*poseidon2.Permutation, *poseidon2.Permutation) {
-	return poseidon2.NewPermutation(16, FullRounds, PartialRounds16),
-		poseidon2.NewPermutation(24, FullRounds, PartialRounds24)
-})
-
 // Parameters returns the width-16 and width-24 Poseidon2 parameter sets in use, for tests and
 // for the soundness report.
 func Parameters() (p16, p24 *poseidon2.Parameters) {
@@ -72,15 +66,14 @@ func Parameters() (p16, p24 *poseidon2.Parameters) {
 
 // Permute16 applies the width-16 permutation in place.
 func Permute16(s *[16]Element) {
-	p16, _ := permutations()
-	// The only error is a width mismatch, which the array type rules out.
-	_ = p16.Permutation(s[:])
+	c16, _ := constants()
+	permuteScalar((*[16]uint32)(unsafe.Pointer(s))[:], c16)
 }
 
 // Permute24 applies the width-24 permutation in place.
 func Permute24(s *[24]Element) {
-	_, p24 := permutations()
-	_ = p24.Permutation(s[:])
+	_, c24 := constants()
+	permuteScalar((*[24]uint32)(unsafe.Pointer(s))[:], c24)
 }
 
 // Bytes returns the canonical encoding: each element as 4 little-endian bytes of its canonical value.

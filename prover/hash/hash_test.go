@@ -184,9 +184,16 @@ func BenchmarkHashPage(b *testing.B) {
 	}
 	b.Run("poseidon2", func(b *testing.B) {
 		b.SetBytes(4096)
-		for b.Loop() {
-			HashU32s(page)
+		timedLoopUnit(b, 1, "ns/page", func() { HashU32s(page) })
+	})
+	b.Run("poseidon2-batch16", func(b *testing.B) {
+		pages := make([][]uint32, 16)
+		for i := range pages {
+			pages[i] = page
 		}
+		out := make([]Digest, len(pages))
+		b.SetBytes(4096 * int64(len(pages)))
+		timedLoopUnit(b, len(pages), "ns/page", func() { HashU32sBatch(out, pages) })
 	})
 	b.Run("sha256", func(b *testing.B) {
 		b.SetBytes(4096)

@@ -11,7 +11,7 @@ import (
 var ErrLeafCount = errors.New("hash: Merkle leaf count must be a non-zero power of two")
 
 // parallelThreshold is the level width below which hashing a level on one goroutine is faster than
-// fanning out (a compression is ~0.4 µs, a goroutine start ~1 µs).
+// fanning out (a batched compression is well under 0.1 µs, a goroutine start ~1 µs).
 const parallelThreshold = 1 << 11
 
 // MerkleTree is a binary Merkle tree over digests, nodes joined with Compress. It keeps every level
@@ -36,25 +36,23 @@ func NewMerkleTree(leaves []Digest) (*MerkleTree, error) {
 	return t, nil
 }
 
-// compressLevel sets next[i] = Compress(cur[2i], cur[2i+1]), in parallel for wide levels.
+// compressLevel sets next[i] = Compress(cur[2i], cur[2i+1]), batched, in parallel for wide levels.
 func compressLevel(cur, next []Digest) {
 	workers := runtime.GOMAXPROCS(0)
 	if len(next) < parallelThreshold || workers == 1 {
-		for i := range next {
-			next[i] = Compress(cur[2*i], cur[2*i+1])
-		}
+		CompressPairs(next, cur)
 		return
 	}
+	// Chunks are a multiple of the kernel width so that only the last one can be partial.
 	chunk := (len(next) + workers - 1) / workers
+	chunk = (chunk + lanes - 1) / lanes * lanes
 	var wg sync.WaitGroup
 	for lo := 0; lo < len(next); lo += chunk {
 		hi := min(lo+chunk, len(next))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				next[i] = Compress(cur[2*i], cur[2*i+1])
-			}
+			CompressPairs(next[lo:hi], cur[2*lo:2*hi])
 		}()
 	}
 	wg.Wait()

@@ -42,6 +42,7 @@ type interaction struct {
 	bus    BusID
 	send   bool
 	mult   Expr
+	bound  uint64 // declared maximum of mult on any row
 	values []Expr
 }
 
@@ -94,17 +95,6 @@ func (t *Table) Preprocessed(name string) Column {
 // They are committed once, in the verifying key.
 func (t *Table) SetPreprocessed(m *Matrix) { t.pre = m }
 
-// numCompositionTerms is how many terms the table adds to the random linear combination the
-// quotient divides: its constraints, then one LogUp term per interaction and three for the running
-// sum (first row, transition, last row). Prover, verifier and soundness calculator all count this.
-func (t *Table) numCompositionTerms() int {
-	n := len(t.constraints)
-	if k := len(t.interactions); k > 0 {
-		n += k + 3
-	}
-	return n
-}
-
 func (t *Table) assert(name string, sel Selector, e Expr) {
 	d := e.Degree()
 	if sel == FirstRow || sel == LastRow {
@@ -131,7 +121,7 @@ func (t *Table) AssertTransition(name string, e Expr) { t.assert(name, Transitio
 // AssertBool requires e ∈ {0, 1} on every row.
 func (t *Table) AssertBool(name string, e Expr) { t.AssertZero(name, e.Mul(e.Sub(Const(1)))) }
 
-func (t *Table) interact(bus BusID, send bool, mult Expr, values []Expr) {
+func (t *Table) interact(bus BusID, send bool, mult Expr, bound uint64, values []Expr) {
 	for _, v := range values {
 		if v.Degree() > MaxConstraintDegree-1 && t.err == nil {
 			t.err = fmt.Errorf("stark: table %s: bus %d value of degree %d (max %d)", t.name, bus, v.Degree(), MaxConstraintDegree-1)
@@ -140,25 +130,135 @@ func (t *Table) interact(bus BusID, send bool, mult Expr, values []Expr) {
 	if mult.Degree() > MaxConstraintDegree && t.err == nil {
 		t.err = fmt.Errorf("stark: table %s: bus %d multiplicity of degree %d", t.name, bus, mult.Degree())
 	}
-	t.interactions = append(t.interactions, interaction{bus: bus, send: send, mult: mult, values: values})
+	if (bound == 0 || bound >= modulus) && t.err == nil {
+		t.err = fmt.Errorf("stark: table %s: bus %d multiplicity bound %d not in [1, p)", t.name, bus, bound)
+	}
+	t.interactions = append(t.interactions, interaction{bus: bus, send: send, mult: mult, bound: bound, values: values})
 }
 
-// Send puts the tuple values on bus with multiplicity mult (rows where mult = 0 send nothing).
-func (t *Table) Send(bus BusID, mult Expr, values ...Expr) { t.interact(bus, true, mult, values) }
+// Send puts the tuple values on bus with multiplicity mult, which the table's constraints must
+// keep in {0, 1} (rows where mult = 0 send nothing). Use SendMany for larger multiplicities.
+func (t *Table) Send(bus BusID, mult Expr, values ...Expr) { t.interact(bus, true, mult, 1, values) }
 
-// Receive takes the tuple values off bus with multiplicity mult. A proof is only valid when, on
-// every bus, the multiset of sent tuples equals the multiset of received ones. Multiplicities are
-// field elements, so this means equality modulo p: AIRs must keep the number of sends of any one
-// tuple below p (about 2^31), which holds whenever rows × interactions < p.
-func (t *Table) Receive(bus BusID, mult Expr, values ...Expr) { t.interact(bus, false, mult, values) }
+// Receive takes the tuple values off bus with multiplicity mult, which the table's constraints
+// must keep in {0, 1}. Use ReceiveMany for larger multiplicities (a lookup table's counts).
+//
+// A proof is only valid when, on every bus, the multiset of sent tuples equals the multiset of
+// received ones. Multiplicities are field elements, so the argument shows equality modulo p; it
+// means equality of the integer multisets only while each side's total stays below p. The verifier
+// therefore sums rows × bound over each bus's sends, and separately over its receives, and rejects
+// a statement whose total could reach p.
+func (t *Table) Receive(bus BusID, mult Expr, values ...Expr) {
+	t.interact(bus, false, mult, 1, values)
+}
+
+// SendMany is Send with multiplicities in [0, bound] on every row (the table must enforce it).
+func (t *Table) SendMany(bus BusID, mult Expr, bound uint64, values ...Expr) {
+	t.interact(bus, true, mult, bound, values)
+}
+
+// ReceiveMany is Receive with multiplicities in [0, bound] on every row (the table must enforce
+// it, e.g. by range-checking its count column, or by the senders' own bounds when bound counts all
+// sends that could reach one row).
+func (t *Table) ReceiveMany(bus BusID, mult Expr, bound uint64, values ...Expr) {
+	t.interact(bus, false, mult, bound, values)
+}
+
+// lookup is what the LogUp witness needs for one interaction: the signed multiplicity (positive
+// for sends) and the denominator β - fingerprint. The same expressions appear in the table's
+// LogUp constraints, so the witness and the constraints cannot disagree on a fingerprint.
+type lookup struct {
+	mult Expr // in F
+	den  Expr // in E
+}
+
+// definitions returns every constraint of table t in composition order: the declared ones, then
+// for each interaction k the LogUp term h_k·(β - fp_k) - m_k = 0 (m_k negated for receives), then
+// the running sum S: S = Σ_k h_k on the first row, S' = S + Σ_k h_k' on transitions, S = total on
+// the last row. fp = bus + Σ_v γ^(v+1)·value_v. This is the one definition the prover's quotient,
+// the verifier's out-of-domain check and the soundness calculator all use.
+func (t *Table) definitions() ([]constraint, []lookup) {
+	defs := append([]constraint(nil), t.constraints...)
+	K := len(t.interactions)
+	if K == 0 {
+		return defs, nil
+	}
+	beta := challenge(0)
+	lookups := make([]lookup, K)
+	var sumH, sumHn Expr
+	for k, in := range t.interactions {
+		fp := Const(uint64(in.bus))
+		for v, val := range in.values {
+			fp = fp.Add(challenge(v + 1).Mul(val))
+		}
+		m := in.mult
+		if !in.send {
+			m = m.Neg()
+		}
+		lookups[k] = lookup{mult: m, den: beta.Sub(fp)}
+		h := permCol(k)
+		defs = append(defs, constraint{name: fmt.Sprintf("LogUp term of interaction %d (bus %d)", k, in.bus), sel: EveryRow,
+			expr: h.Cur().Mul(lookups[k].den).Sub(m)})
+		sumH, sumHn = sumH.Add(h.Cur()), sumHn.Add(h.Next())
+	}
+	s := permCol(K)
+	defs = append(defs,
+		constraint{name: "LogUp running sum (first row)", sel: FirstRow, expr: s.Cur().Sub(sumH)},
+		constraint{name: "LogUp running sum (transition)", sel: Transition, expr: s.Next().Sub(s.Cur()).Sub(sumHn)},
+		constraint{name: "LogUp running sum (last row)", sel: LastRow, expr: s.Cur().Sub(logUpSum())},
+	)
+	return defs, lookups
+}
+
+// maxTupleWidth is the widest tuple the table sends or receives.
+func (t *Table) maxTupleWidth() int {
+	w := 0
+	for _, in := range t.interactions {
+		w = max(w, len(in.values))
+	}
+	return w
+}
 
 // AIR is a set of tables proven together, sharing public values and buses.
 type AIR struct {
 	name      string
 	numPublic int
 	tables    []*Table
-	progs     []*program
-	degrees   []int // per table, max constraint degree (LogUp included)
+	defs      [][]constraint // per table, every constraint, LogUp terms included (see definitions)
+	progs     []*program     // per table, defs compiled: the quotient and the verifier run it
+	lookups   [][]lookup     // per table, the LogUp witness expressions
+	tracePrgs []*program     // per table, declared constraints then each lookup's (mult, den)
+	degrees   []int          // per table, max constraint degree (LogUp included)
+}
+
+// ErrBusOverflow marks a statement in which the total multiplicity sent (or received) on a bus
+// could reach p, where LogUp's equality modulo p no longer implies equality of multisets.
+var ErrBusOverflow = errors.New("stark: bus multiplicity could reach p")
+
+// checkBusBounds sums, per bus and direction, rows × declared bound over every interaction, for
+// tables of 2^logH[i] rows, and rejects a total that could reach p. If every send and receive
+// total stays below p, a tuple's sends and receives, equal modulo p, are equal integers.
+func (a *AIR) checkBusBounds(logH []int) error {
+	type key struct {
+		bus  BusID
+		send bool
+	}
+	total := map[key]uint64{}
+	for i, t := range a.tables {
+		for _, in := range t.interactions {
+			k := key{in.bus, in.send}
+			// bound < 2^31 and rows <= 2^24, so one term fits easily; saturate the sum at p.
+			total[k] = min(total[k]+in.bound<<uint(logH[i]), modulus)
+			if total[k] >= modulus {
+				dir := "receives"
+				if in.send {
+					dir = "sends"
+				}
+				return fmt.Errorf("%w: bus %d %s up to %d times (table %s, 2^%d rows × bound %d)", ErrBusOverflow, in.bus, dir, total[k], t.name, logH[i], in.bound)
+			}
+		}
+	}
+	return nil
 }
 
 // ErrAIR marks a malformed AIR declaration.
@@ -191,34 +291,55 @@ func NewAIR(name string, numPublic int, tables ...*Table) (*AIR, error) {
 				return nil, fmt.Errorf("%w: table %s: preprocessed height %d too small", ErrAIR, t.name, t.pre.Height)
 			}
 		}
-		var roots []Expr
-		deg := 1
-		for _, c := range t.constraints {
-			roots = append(roots, c.expr)
-			d := c.expr.Degree()
-			if c.sel == FirstRow || c.sel == LastRow {
-				d++
-			}
-			deg = max(deg, d)
+		a.defs = append(a.defs, nil)
+		a.progs = append(a.progs, nil)
+		a.lookups = append(a.lookups, nil)
+		a.tracePrgs = append(a.tracePrgs, nil)
+		a.degrees = append(a.degrees, 0)
+		defs, lookups := t.definitions()
+		if err := a.compile(len(a.defs)-1, defs, lookups); err != nil {
+			return nil, err
 		}
-		for _, in := range t.interactions {
-			roots = append(roots, in.mult)
-			roots = append(roots, in.values...)
-			dv := 0
-			for _, v := range in.values {
-				dv = max(dv, v.Degree())
-			}
-			deg = max(deg, 1+dv, in.mult.Degree(), 2)
-		}
-		p, err := compileProgram(len(t.cols), len(t.preCols), numPublic, roots)
-		if err != nil {
-			return nil, fmt.Errorf("%w: table %s: %w", ErrAIR, t.name, err)
-		}
-		a.progs = append(a.progs, p)
-		a.degrees = append(a.degrees, deg)
 	}
 	return a, nil
 }
+
+// compile installs table i's definitions and compiles them (tests call it to alter a definition).
+func (a *AIR) compile(i int, defs []constraint, lookups []lookup) error {
+	t := a.tables[i]
+	nPerm, nChal := 0, 0
+	if K := len(t.interactions); K > 0 {
+		nPerm, nChal = K+1, t.maxTupleWidth()+1
+	}
+	var roots []Expr
+	deg := 1
+	for _, c := range defs {
+		roots = append(roots, c.expr)
+		d := c.expr.Degree()
+		if c.sel == FirstRow || c.sel == LastRow {
+			d++
+		}
+		deg = max(deg, d)
+	}
+	p, err := compileProgram(len(t.cols), len(t.preCols), a.numPublic, nPerm, nChal, roots)
+	if err != nil {
+		return fmt.Errorf("%w: table %s: %w", ErrAIR, t.name, err)
+	}
+	roots = roots[:len(t.constraints)]
+	for _, l := range lookups {
+		roots = append(roots, l.mult, l.den)
+	}
+	tp, err := compileProgram(len(t.cols), len(t.preCols), a.numPublic, 0, nChal, roots)
+	if err != nil {
+		return fmt.Errorf("%w: table %s: %w", ErrAIR, t.name, err)
+	}
+	a.defs[i], a.progs[i], a.lookups[i], a.tracePrgs[i], a.degrees[i] = defs, p, lookups, tp, deg
+	return nil
+}
+
+// numCompositionTerms is how many terms table i adds to the random linear combination the
+// quotient divides: its constraints, LogUp ones included.
+func (a *AIR) numCompositionTerms(i int) int { return len(a.defs[i]) }
 
 // Tables lists the AIR's tables.
 func (a *AIR) Tables() []*Table { return a.tables }
@@ -312,7 +433,7 @@ func (vk *VerifyingKey) Digest() hash.Digest { return vk.digest }
 func (vk *VerifyingKey) AIR() *AIR { return vk.air }
 
 func (vk *VerifyingKey) computeDigest() hash.Digest {
-	b := []byte("zkexex/stark/vk/v1\x00")
+	b := []byte("zkexex/stark/vk/v2\x00")
 	b = appendString(b, vk.air.name)
 	b = appendU32(b, uint32(vk.air.numPublic), uint32(len(vk.air.tables)), uint32(vk.logBlowup))
 	for i, t := range vk.air.tables {
@@ -321,8 +442,8 @@ func (vk *VerifyingKey) computeDigest() hash.Digest {
 		for _, c := range t.cols {
 			b = appendString(b, c)
 		}
-		b = appendU32(b, uint32(len(t.constraints)))
-		for _, c := range t.constraints {
+		b = appendU32(b, uint32(len(vk.air.defs[i])))
+		for _, c := range vk.air.defs[i] {
 			b = appendU32(b, uint32(c.sel))
 		}
 		b = appendU32(b, uint32(len(t.interactions)))
@@ -331,7 +452,7 @@ func (vk *VerifyingKey) computeDigest() hash.Digest {
 			if in.send {
 				s = 1
 			}
-			b = appendU32(b, uint32(in.bus), s, uint32(len(in.values)))
+			b = appendU32(b, uint32(in.bus), s, uint32(len(in.values)), uint32(in.bound))
 		}
 		b = vk.air.progs[i].encode(b)
 	}

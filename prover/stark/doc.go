@@ -12,4 +12,43 @@
 //   - FRI folds a codeword as evaluations over the subgroup (the coset shift only enters the DEEP
 //     quotients); reduced openings of shorter tables are rolled in when the folded codeword
 //     reaches their height (the multi-height scheme of Plonky3's two-adic PCS, our own code).
+//
+// # Structure
+//
+// One definition of every constraint: a table's declared constraints and its LogUp terms (one per
+// interaction, plus the running sum's first-row, transition and last-row constraints) are
+// expressions compiled into one program per table (Table.definitions, expr.go). The prover's
+// quotient evaluates it over the LDE coset, the verifier evaluates the same program at the
+// out-of-domain point, and the LogUp witness reads its multiplicities and denominators from the
+// same expressions.
+//
+// FRI is a unit of its own (fri.go): FRIParams, FRIProof with its own encoding, friProve, and
+// friVerify (shape check, transcript replay, one check per query), which the STARK verifier calls
+// with a callback that authenticates its commitments and returns the DEEP quotients (deep.go) at
+// each query. The recursion verifier re-implements exactly friVerify.
+//
+// # LogUp at RISC-V scale
+//
+// The bus challenges β, γ are drawn from E (|E| ≈ 2^124). With N fractions of tuples up to w
+// wide, a cheating prover's chance per try is at most 2·N·w/|E|, which at N = 2^26 and w = 8 is
+// only 2^-94. We grind before drawing them (Params.LogUpPoWBits, 12 by default, as SP1 does; the
+// nonce is in the proof and bound into the transcript) rather than draw them from a degree-8
+// extension: grinding costs the prover about 2^12 permutations once per proof and the verifier
+// (and the recursion AIR) one, while a larger extension would double the cost of every extension
+// operation on both sides. Multiplicities are field elements, so the verifier also refuses a
+// statement in which any bus's total sends, or total receives (Σ rows × the interaction's
+// declared multiplicity bound), could reach p (ErrBusOverflow).
+//
+// Conjectured security of DefaultParams at the reference shapes (ReferenceShapes: 512 degree-3
+// constraints, 1024 opened columns, tuples up to 8 wide), pinned by TestReferenceTable:
+//
+//	rows    fractions   LogUp bits  (no grinding)  total
+//	2^20    2^21        111.0        99.0        102.4
+//	2^20    2^24        108.0        96.0        102.4
+//	2^20    2^26        106.0        94.0        102.4
+//	2^22    2^21        111.0        99.0        100.4
+//	2^22    2^24        108.0        96.0        100.4
+//	2^22    2^26        106.0        94.0        100.4
+//
+// The total is limited by the out-of-domain term (degree·n/|E|), not by LogUp or FRI (116 bits).
 package stark

@@ -8,14 +8,17 @@ import (
 	"github.com/zkexex/zkexex/prover/hash"
 )
 
-// Proof encoding (version 1), all integers little-endian u32, field elements as their canonical
+// Proof encoding (version 2), all integers little-endian u32, field elements as their canonical
 // u32, extension elements as their four coordinates (extFromCoeffs order), digests as 32 bytes:
 //
-//	magic "ZKXS" | version | params (log blowup, queries, PoW bits, log final len)
-//	| T | T log heights | main root | perm root | quot root | T LogUp sums
+//	magic "ZKXS" | version | params (log blowup, queries, PoW bits, log final len, LogUp PoW bits)
+//	| T | T log heights | main root | LogUp PoW nonce | perm root | quot root | T LogUp sums
 //	| T × 2 points × (pre, main, perm, quot): count, values
-//	| R | R FRI roots | final count, coefficients | PoW nonce
-//	| Q | Q × (4 input openings, S, S step openings)
+//	| FRI proof | Q | Q × 4 input openings
+//
+// A FRI proof (also encoded alone by FRIProof.MarshalBinary) is:
+//
+//	R | R roots | final count, coefficients | PoW nonce | Q | Q × (S, S step openings)
 //
 // An opening is: row count, each row (count, elements), path length, digests.
 // Encoding is deterministic; decoding rejects non-canonical elements, trailing bytes and lengths
@@ -68,11 +71,13 @@ func (p *Proof) MarshalBinary() ([]byte, error) {
 	e.u32(uint32(p.Params.NumQueries))
 	e.u32(uint32(p.Params.PoWBits))
 	e.u32(uint32(p.Params.LogFinalPolyLen))
+	e.u32(uint32(p.Params.LogUpPoWBits))
 	e.u32(uint32(len(p.LogHeights)))
 	for _, h := range p.LogHeights {
 		e.u32(uint32(h))
 	}
 	e.digest(p.MainRoot)
+	e.u32(p.LogUpPoWNonce)
 	e.digest(p.PermRoot)
 	e.digest(p.QuotRoot)
 	e.exts(p.LogUpSums)
@@ -86,8 +91,19 @@ func (p *Proof) MarshalBinary() ([]byte, error) {
 			e.exts(o.Quot[pt])
 		}
 	}
-	e.u32(uint32(len(p.FRIRoots)))
-	for _, d := range p.FRIRoots {
+	e.fri(&p.FRI)
+	e.u32(uint32(len(p.Queries)))
+	for i := range p.Queries {
+		for r := range p.Queries[i].Inputs {
+			e.opening(&p.Queries[i].Inputs[r])
+		}
+	}
+	return e.b, nil
+}
+
+func (e *encoder) fri(p *FRIProof) {
+	e.u32(uint32(len(p.Roots)))
+	for _, d := range p.Roots {
 		e.digest(d)
 	}
 	e.exts(p.FinalPoly)
@@ -95,14 +111,17 @@ func (p *Proof) MarshalBinary() ([]byte, error) {
 	e.u32(uint32(len(p.Queries)))
 	for i := range p.Queries {
 		q := &p.Queries[i]
-		for r := range q.Inputs {
-			e.opening(&q.Inputs[r])
-		}
 		e.u32(uint32(len(q.Steps)))
 		for s := range q.Steps {
 			e.opening(&q.Steps[s])
 		}
 	}
+}
+
+// MarshalBinary encodes a FRI proof on its own.
+func (p *FRIProof) MarshalBinary() ([]byte, error) {
+	e := &encoder{}
+	e.fri(p)
 	return e.b, nil
 }
 
@@ -231,11 +250,14 @@ func (p *Proof) UnmarshalBinary(b []byte) error {
 	q.Params.NumQueries = d.small(maxQueries, "queries")
 	q.Params.PoWBits = d.small(maxPoWBits, "PoW bits")
 	q.Params.LogFinalPolyLen = d.small(maxLogFinalPolyLen, "log final length")
+	q.Params.LogUpPoWBits = d.small(maxPoWBits, "LogUp PoW bits")
 	nt := d.count(4, "tables")
 	for i := 0; i < nt && d.err == nil; i++ {
 		q.LogHeights = append(q.LogHeights, d.small(maxTwoAdicity, "log height"))
 	}
-	q.MainRoot, q.PermRoot, q.QuotRoot = d.digest(), d.digest(), d.digest()
+	q.MainRoot = d.digest()
+	q.LogUpPoWNonce = d.u32()
+	q.PermRoot, q.QuotRoot = d.digest(), d.digest()
 	q.LogUpSums = d.exts()
 	no := d.count(32, "openings")
 	for i := 0; i < no && d.err == nil; i++ {
@@ -245,24 +267,49 @@ func (p *Proof) UnmarshalBinary(b []byte) error {
 		}
 		q.Openings = append(q.Openings, o)
 	}
-	nr := d.count(32, "FRI roots")
-	for i := 0; i < nr && d.err == nil; i++ {
-		q.FRIRoots = append(q.FRIRoots, d.digest())
-	}
-	q.FinalPoly = d.exts()
-	q.PoWNonce = d.u32()
-	nq := d.count(4*numInputRounds+4, "queries")
+	q.FRI = d.fri()
+	nq := d.count(4*numInputRounds, "queries")
 	for i := 0; i < nq && d.err == nil; i++ {
 		var qp QueryProof
 		for r := range qp.Inputs {
 			qp.Inputs[r] = d.opening()
 		}
-		ns := d.count(8, "steps")
-		for s := 0; s < ns && d.err == nil; s++ {
-			qp.Steps = append(qp.Steps, d.opening())
-		}
 		q.Queries = append(q.Queries, qp)
 	}
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("%d trailing bytes", len(d.b))
+	}
+	if d.err != nil {
+		return d.err
+	}
+	*p = q
+	return nil
+}
+
+func (d *decoder) fri() FRIProof {
+	var p FRIProof
+	nr := d.count(32, "FRI roots")
+	for i := 0; i < nr && d.err == nil; i++ {
+		p.Roots = append(p.Roots, d.digest())
+	}
+	p.FinalPoly = d.exts()
+	p.PoWNonce = d.u32()
+	nq := d.count(4, "FRI queries")
+	for i := 0; i < nq && d.err == nil; i++ {
+		var fq FRIQuery
+		ns := d.count(8, "FRI steps")
+		for s := 0; s < ns && d.err == nil; s++ {
+			fq.Steps = append(fq.Steps, d.opening())
+		}
+		p.Queries = append(p.Queries, fq)
+	}
+	return p
+}
+
+// UnmarshalBinary decodes a FRI proof encoded alone. It never panics.
+func (p *FRIProof) UnmarshalBinary(b []byte) error {
+	d := &decoder{b: b}
+	q := d.fri()
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("%d trailing bytes", len(d.b))
 	}

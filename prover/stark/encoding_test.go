@@ -60,7 +60,7 @@ func FuzzDecodeProof(f *testing.F) {
 	valid, _ := proof.MarshalBinary()
 	f.Add(valid)
 	f.Add(valid[:len(valid)/3])
-	f.Add([]byte("ZKXS\x01\x00\x00\x00"))
+	f.Add([]byte("ZKXS\x02\x00\x00\x00"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := DecodeProof(b)

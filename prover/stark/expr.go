@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/consensys/gnark-crypto/field/koalabear"
+	"github.com/consensys/gnark-crypto/field/koalabear/extensions"
 )
 
 type exprKind uint8
@@ -16,6 +17,10 @@ const (
 	exAdd
 	exSub
 	exMul
+	// The kinds below are E-valued and only the AIR itself emits them, for its LogUp terms.
+	exChal // verifier challenge: idx 0 is β, idx k >= 1 is γ^k
+	exPerm // LogUp column idx (each one is four committed base columns holding a value in E)
+	exSum  // the table's claimed LogUp total
 )
 
 type exprNode struct {
@@ -25,6 +30,7 @@ type exprNode struct {
 	next bool // column read on the next row
 	c    F
 	deg  int
+	ext  bool // the value lies in E (it depends on a challenge or a LogUp column)
 }
 
 // Expr is a polynomial expression over the current and next row of a table's main and
@@ -58,8 +64,12 @@ func bin(k exprKind, a, b Expr) Expr {
 	if k == exMul {
 		d = an.deg + bn.deg
 	}
-	return Expr{&exprNode{kind: k, a: an, b: bn, deg: d}}
+	return Expr{&exprNode{kind: k, a: an, b: bn, deg: d, ext: an.ext || bn.ext}}
 }
+
+func challenge(i int) Expr { return Expr{&exprNode{kind: exChal, idx: i, ext: true}} }
+func logUpSum() Expr       { return Expr{&exprNode{kind: exSum, ext: true}} }
+func permCol(i int) Column { return Column{idx: i, perm: true} }
 
 // Add returns e + o.
 func (e Expr) Add(o Expr) Expr { return bin(exAdd, e, o) }
@@ -90,8 +100,9 @@ func Sum(es ...Expr) Expr {
 
 // Column names one column of a table.
 type Column struct {
-	idx int
-	pre bool
+	idx  int
+	pre  bool
+	perm bool // a LogUp column, E-valued (internal)
 }
 
 // Cur is the column's value on the current row.
@@ -99,6 +110,9 @@ func (c Column) Cur() Expr {
 	k := exMain
 	if c.pre {
 		k = exPre
+	}
+	if c.perm {
+		return Expr{&exprNode{kind: exPerm, idx: c.idx, deg: 1, ext: true}}
 	}
 	return Expr{&exprNode{kind: k, idx: c.idx, deg: 1}}
 }
@@ -114,13 +128,23 @@ func (c Column) Next() Expr {
 func (c Column) Index() int { return c.idx }
 
 // program is a table's expressions compiled into straight-line code with common subexpressions
-// shared. Slots [0, nSrc) are inputs (columns, public values, constants); the rest are temporaries.
+// shared. Slots [0, nSrc) are inputs; the rest are temporaries. A slot holds values in F or in E
+// (ext); an instruction's operands may mix the two, and its result is in E when either is.
+//
+// Source layout: main columns (current row, then next), preprocessed columns (current, next),
+// public values, constants (all in F), then LogUp columns (current, next), challenges and the
+// LogUp total (all in E).
 type program struct {
 	width, preWidth, numPub int
+	numPerm, numChal        int
+	hasSum                  bool
 	consts                  []F
 	nSrc                    int
 	ops                     []instr
 	nSlots                  int
+	ext                     []bool // per slot
+	tmpOff                  []int  // per slot >= nSrc: index among the temporaries of its type
+	nTmpF, nTmpE            int
 	usesNext                []bool // per main column
 	usesPreNext             []bool
 	outputs                 []int // slot of each compiled root
@@ -134,12 +158,8 @@ type instr struct {
 type progKey struct {
 	kind exprKind
 	a, b int
-	idx  int
-	next bool
-	c    uint32
 }
 
-// slot layout of sources
 func (p *program) mainSlot(i int, next bool) int {
 	if next {
 		return p.width + i
@@ -153,15 +173,26 @@ func (p *program) preSlot(i int, next bool) int {
 	return 2*p.width + i
 }
 func (p *program) pubSlot(i int) int   { return 2*p.width + 2*p.preWidth + i }
-func (p *program) constSlot(i int) int { return 2*p.width + 2*p.preWidth + p.numPub + i }
+func (p *program) constSlot(i int) int { return p.pubSlot(p.numPub) + i }
+func (p *program) permSlot(i int, next bool) int {
+	s := p.constSlot(len(p.consts)) + i
+	if next {
+		s += p.numPerm
+	}
+	return s
+}
+func (p *program) chalSlot(i int) int { return p.permSlot(0, false) + 2*p.numPerm + i }
+func (p *program) sumSlot() int       { return p.chalSlot(p.numChal) }
 
-// compileProgram compiles roots; consts must be collected first, so compilation runs in two passes.
-func compileProgram(width, preWidth, numPub int, roots []Expr) (*program, error) {
-	p := &program{width: width, preWidth: preWidth, numPub: numPub,
+// compileProgram compiles roots against a table of the given shape. numPerm and numChal bound the
+// LogUp columns and challenges the roots may read; constants are collected in a first pass so that
+// the source layout is known before code is emitted.
+func compileProgram(width, preWidth, numPub, numPerm, numChal int, roots []Expr) (*program, error) {
+	p := &program{width: width, preWidth: preWidth, numPub: numPub, numPerm: numPerm, numChal: numChal,
 		usesNext: make([]bool, width), usesPreNext: make([]bool, preWidth)}
 	constIdx := map[uint32]int{}
-	var collect func(n *exprNode) error
 	seen := map[*exprNode]bool{}
+	var collect func(n *exprNode) error
 	collect = func(n *exprNode) error {
 		if seen[n] {
 			return nil
@@ -192,6 +223,16 @@ func compileProgram(width, preWidth, numPub int, roots []Expr) (*program, error)
 			if n.idx < 0 || n.idx >= numPub {
 				return fmt.Errorf("stark: public value %d out of range (%d declared)", n.idx, numPub)
 			}
+		case exPerm:
+			if n.idx < 0 || n.idx >= numPerm {
+				return fmt.Errorf("stark: LogUp column %d out of range (%d)", n.idx, numPerm)
+			}
+		case exChal:
+			if n.idx < 0 || n.idx >= numChal {
+				return fmt.Errorf("stark: challenge %d out of range (%d)", n.idx, numChal)
+			}
+		case exSum:
+			p.hasSum = true
 		case exAdd, exSub, exMul:
 			if err := collect(n.a); err != nil {
 				return err
@@ -207,8 +248,13 @@ func compileProgram(width, preWidth, numPub int, roots []Expr) (*program, error)
 			return nil, err
 		}
 	}
-	p.nSrc = p.constSlot(len(p.consts))
+	p.nSrc = p.sumSlot() + 1
 	p.nSlots = p.nSrc
+	p.ext = make([]bool, p.nSrc)
+	for i := p.permSlot(0, false); i < p.nSrc; i++ {
+		p.ext[i] = true
+	}
+	p.tmpOff = make([]int, p.nSrc)
 	memo := map[progKey]int{}
 	var emit func(n *exprNode) int
 	emit = func(n *exprNode) int {
@@ -221,6 +267,12 @@ func compileProgram(width, preWidth, numPub int, roots []Expr) (*program, error)
 			return p.preSlot(n.idx, n.next)
 		case exPub:
 			return p.pubSlot(n.idx)
+		case exPerm:
+			return p.permSlot(n.idx, n.next)
+		case exChal:
+			return p.chalSlot(n.idx)
+		case exSum:
+			return p.sumSlot()
 		}
 		a, b := emit(n.a), emit(n.b)
 		k := progKey{kind: n.kind, a: a, b: b}
@@ -229,6 +281,15 @@ func compileProgram(width, preWidth, numPub int, roots []Expr) (*program, error)
 		}
 		s := p.nSlots
 		p.nSlots++
+		ext := p.ext[a] || p.ext[b]
+		p.ext = append(p.ext, ext)
+		if ext {
+			p.tmpOff = append(p.tmpOff, p.nTmpE)
+			p.nTmpE++
+		} else {
+			p.tmpOff = append(p.tmpOff, p.nTmpF)
+			p.nTmpF++
+		}
 		p.ops = append(p.ops, instr{op: n.kind, dst: s, a: a, b: b})
 		memo[k] = s
 		return s
@@ -239,23 +300,82 @@ func compileProgram(width, preWidth, numPub int, roots []Expr) (*program, error)
 	return p, nil
 }
 
-// evalVec runs the program over a chunk of rows. slots[0:nSrc] must already hold the inputs (all
-// of length n); temporaries are allocated from scratch (len >= (nSlots-nSrc)·n).
-func (p *program) evalVec(slots [][]F, scratch []F, n int) {
+// vecSlots holds a program's slots for a chunk of rows: fs for slots in F, es for slots in E.
+type vecSlots struct {
+	fs   [][]F
+	es   [][]E
+	tmpF []F
+	tmpE []E
+}
+
+func newVecSlots(p *program, chunk int) *vecSlots {
+	return &vecSlots{fs: make([][]F, p.nSlots), es: make([][]E, p.nSlots),
+		tmpF: make([]F, p.nTmpF*chunk), tmpE: make([]E, p.nTmpE*chunk)}
+}
+
+// evalVec runs the program over a chunk of n rows whose source slots are already set.
+func (p *program) evalVec(s *vecSlots, n int) {
 	for i := p.nSrc; i < p.nSlots; i++ {
-		off := (i - p.nSrc) * n
-		slots[i] = scratch[off : off+n]
+		off := p.tmpOff[i] * n
+		if p.ext[i] {
+			s.es[i] = s.tmpE[off : off+n]
+		} else {
+			s.fs[i] = s.tmpF[off : off+n]
+		}
 	}
 	for _, in := range p.ops {
-		d := koalabear.Vector(slots[in.dst])
-		a, b := koalabear.Vector(slots[in.a]), koalabear.Vector(slots[in.b])
-		switch in.op {
-		case exAdd:
-			d.Add(a, b)
-		case exSub:
-			d.Sub(a, b)
-		case exMul:
-			d.Mul(a, b)
+		ea, eb := p.ext[in.a], p.ext[in.b]
+		switch {
+		case !ea && !eb:
+			d, a, b := koalabear.Vector(s.fs[in.dst]), koalabear.Vector(s.fs[in.a]), koalabear.Vector(s.fs[in.b])
+			switch in.op {
+			case exAdd:
+				d.Add(a, b)
+			case exSub:
+				d.Sub(a, b)
+			case exMul:
+				d.Mul(a, b)
+			}
+		case ea && eb:
+			d, a, b := extensions.Vector(s.es[in.dst]), extensions.Vector(s.es[in.a]), extensions.Vector(s.es[in.b])
+			switch in.op {
+			case exAdd:
+				d.Add(a, b)
+			case exSub:
+				d.Sub(a, b)
+			case exMul:
+				d.Mul(a, b)
+			}
+		case ea:
+			mixedOp(in.op, s.es[in.dst], s.es[in.a], s.fs[in.b], false)
+		default:
+			mixedOp(in.op, s.es[in.dst], s.es[in.b], s.fs[in.a], true)
+		}
+	}
+}
+
+// mixedOp computes d = e op f, or d = f op e when swapped, for e in E and f in F.
+func mixedOp(op exprKind, d, e []E, f []F, swapped bool) {
+	d, e = d[:len(f)], e[:len(f)]
+	switch op {
+	case exAdd:
+		for j := range f {
+			d[j] = e[j]
+			d[j].B0.A0.Add(&d[j].B0.A0, &f[j])
+		}
+	case exSub:
+		for j := range f {
+			if swapped {
+				d[j].Neg(&e[j])
+				d[j].B0.A0.Add(&d[j].B0.A0, &f[j])
+			} else {
+				d[j] = e[j]
+				d[j].B0.A0.Sub(&d[j].B0.A0, &f[j])
+			}
+		}
+	case exMul:
+		for j := range f {
+			d[j].MulByElement(&e[j], &f[j])
 		}
 	}
 }
@@ -275,9 +395,9 @@ func (p *program) evalExt(slots []E) {
 	}
 }
 
-// digestInto appends a canonical encoding of the program to b, for the verifying-key digest.
+// encode appends a canonical encoding of the program to b, for the verifying-key digest.
 func (p *program) encode(b []byte) []byte {
-	b = appendU32(b, uint32(p.width), uint32(p.preWidth), uint32(p.numPub), uint32(len(p.consts)))
+	b = appendU32(b, uint32(p.width), uint32(p.preWidth), uint32(p.numPub), uint32(p.numPerm), uint32(p.numChal), uint32(len(p.consts)))
 	for _, c := range p.consts {
 		b = appendU32(b, uint32(c.Uint64()))
 	}

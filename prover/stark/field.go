@@ -73,12 +73,6 @@ func extFromComponents(c []E) E {
 	return acc
 }
 
-func extMulBase(a *E, b *F) E {
-	var r E
-	r.MulByElement(a, b)
-	return r
-}
-
 func extExp(x E, k uint64) E {
 	var r E
 	r.SetOne()

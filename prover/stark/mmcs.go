@@ -24,14 +24,24 @@ type mmcsTree struct {
 	emptyRoot bool
 }
 
-// rowHash hashes the concatenated rows of the matrices idx, reusing *buf as scratch.
-func rowHash(mats []*Matrix, idx []int, row int, buf *[]F) hash.Digest {
-	b := (*buf)[:0]
+// columnsOf lists the columns of the matrices idx, in commitment order: the rows of a tree level
+// are hashed column-wise in batches (hash.HashColumns) without being copied out.
+func columnsOf(mats []*Matrix, idx []int) [][]F {
+	var cols [][]F
 	for _, i := range idx {
-		b = mats[i].Row(row, b)
+		cols = append(cols, mats[i].Cols...)
+	}
+	return cols
+}
+
+// sliceColumns returns cols[c][lo:hi] for every column, reusing *buf.
+func sliceColumns(cols [][]F, lo, hi int, buf *[][]F) [][]F {
+	b := (*buf)[:0]
+	for _, c := range cols {
+		b = append(b, c[lo:hi])
 	}
 	*buf = b
-	return hash.HashElements(b)
+	return b
 }
 
 // commitMatrices builds the tree. A commitment to no matrices has the zero root.
@@ -52,25 +62,24 @@ func commitMatrices(mats []*Matrix) (*mmcsTree, error) {
 	}
 	L := t.maxLogH
 	leaves := make([]hash.Digest, 1<<uint(L))
-	top := t.byHeight[L]
+	topCols := columnsOf(mats, t.byHeight[L])
 	parallelFor(len(leaves), 64, func(lo, hi int) {
-		var buf []F
-		for r := lo; r < hi; r++ {
-			leaves[r] = rowHash(mats, top, r, &buf)
-		}
+		var buf [][]F
+		hash.HashColumns(leaves[lo:hi], sliceColumns(topCols, lo, hi, &buf))
 	})
 	t.levels = append(t.levels, leaves)
 	for lvl := 1; lvl <= L; lvl++ {
 		prev := t.levels[lvl-1]
 		cur := make([]hash.Digest, len(prev)/2)
-		inj := t.byHeight[L-lvl]
+		injCols := columnsOf(mats, t.byHeight[L-lvl])
+		inject := len(t.byHeight[L-lvl]) > 0
 		parallelFor(len(cur), 64, func(lo, hi int) {
-			var buf []F
-			for j := lo; j < hi; j++ {
-				cur[j] = hash.Compress(prev[2*j], prev[2*j+1])
-				if len(inj) > 0 {
-					cur[j] = hash.Compress(cur[j], rowHash(mats, inj, j, &buf))
-				}
+			hash.CompressPairs(cur[lo:hi], prev[2*lo:2*hi])
+			if inject {
+				var buf [][]F
+				rows := make([]hash.Digest, hi-lo)
+				hash.HashColumns(rows, sliceColumns(injCols, lo, hi, &buf))
+				hash.CompressBatch(cur[lo:hi], cur[lo:hi], rows)
 			}
 		})
 		t.levels = append(t.levels, cur)

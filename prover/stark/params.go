@@ -13,18 +13,26 @@ type Params struct {
 	NumQueries      int // FRI query repetitions
 	PoWBits         int // grinding before the query phase
 	LogFinalPolyLen int // FRI stops when the folded polynomial has fewer than 2^LogFinalPolyLen coefficients
+	LogUpPoWBits    int // grinding before the LogUp challenges (β, γ) are drawn
+}
+
+// FRI is the FRI parameter set within p.
+func (p Params) FRI() FRIParams {
+	return FRIParams{LogBlowup: p.LogBlowup, NumQueries: p.NumQueries, PoWBits: p.PoWBits, LogFinalPolyLen: p.LogFinalPolyLen}
 }
 
 // DefaultParams is the production set: rate 1/2, 100 queries and 16 bits of grinding give 116
-// conjectured FRI bits; at the reference shape (DefaultShape) the extension-field terms cap the
-// total at about 100 bits. TestSoundnessFigures pins the figures.
+// conjectured FRI bits; 12 bits of grinding before the LogUp challenges (as SP1 does) keep the
+// LogUp term above 100 bits up to 2^26 fractions. At the reference shapes (ReferenceShapes, the
+// table in the package documentation) the extension-field terms cap the total at 100 to 103 bits.
+// TestSoundnessFigures pins the figures.
 func DefaultParams() Params {
-	return Params{LogBlowup: 1, NumQueries: 100, PoWBits: 16, LogFinalPolyLen: 3}
+	return Params{LogBlowup: 1, NumQueries: 100, PoWBits: 16, LogFinalPolyLen: 3, LogUpPoWBits: 12}
 }
 
 // TestParams is a fast, insecure set for tests about protocol logic (not about soundness).
 func TestParams() Params {
-	return Params{LogBlowup: 1, NumQueries: 8, PoWBits: 2, LogFinalPolyLen: 1}
+	return Params{LogBlowup: 1, NumQueries: 8, PoWBits: 2, LogFinalPolyLen: 1, LogUpPoWBits: 2}
 }
 
 // ErrParams marks a parameter set that is malformed or too weak.
@@ -49,6 +57,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("%w: %d PoW bits not in [0,%d]", ErrParams, p.PoWBits, maxPoWBits)
 	case p.LogFinalPolyLen < 0 || p.LogFinalPolyLen > maxLogFinalPolyLen:
 		return fmt.Errorf("%w: log final poly len %d not in [0,%d]", ErrParams, p.LogFinalPolyLen, maxLogFinalPolyLen)
+	case p.LogUpPoWBits < 0 || p.LogUpPoWBits > maxPoWBits:
+		return fmt.Errorf("%w: %d LogUp PoW bits not in [0,%d]", ErrParams, p.LogUpPoWBits, maxPoWBits)
 	}
 	return nil
 }
@@ -59,16 +69,31 @@ type Shape struct {
 	MaxDegree       int // largest constraint degree (selectors included)
 	NumConstraints  int // constraints batched by the composition challenge (LogUp ones included)
 	NumOpenings     int // (polynomial, point) pairs batched into the DEEP quotient
-	LogLookupTerms  int // ceil(log2) of the number of LogUp fractions (rows × interactions, all tables)
-	MaxTupleWidth   int // widest tuple sent on a bus
+	LogLookupTerms  int // ceil(log2) of the number of LogUp fractions (Σ rows × interactions over tables)
+	MaxTupleWidth   int // widest tuple sent or received on a bus
 	HasInteractions bool
 }
 
 // DefaultShape is the reference statement size for the default parameter set: a 2^20-row segment
-// (DESIGN.md's default po2), degree-3 constraints, and up to 2^21 LogUp fractions of width <= 4.
-func DefaultShape() Shape {
-	return Shape{MaxLogHeight: 20, MaxDegree: 3, NumConstraints: 512, NumOpenings: 1024,
-		LogLookupTerms: 21, MaxTupleWidth: 4, HasInteractions: true}
+// (DESIGN.md's default po2), degree-3 constraints, and up to 2^21 LogUp fractions of width <= 8.
+func DefaultShape() Shape { return referenceShape(20, 21) }
+
+// ReferenceShapes are the statement sizes the default parameters are held to (each >= 100 bits):
+// segments of 2^20 and 2^22 rows, each with 2^21, 2^24 and 2^26 LogUp fractions (interactions ×
+// rows) of tuples up to 8 wide, 512 degree-3 constraints and 1024 opened columns.
+func ReferenceShapes() []Shape {
+	var out []Shape
+	for _, rows := range []int{20, 22} {
+		for _, lookups := range []int{21, 24, 26} {
+			out = append(out, referenceShape(rows, lookups))
+		}
+	}
+	return out
+}
+
+func referenceShape(logRows, logLookups int) Shape {
+	return Shape{MaxLogHeight: logRows, MaxDegree: 3, NumConstraints: 512, NumOpenings: 1024,
+		LogLookupTerms: logLookups, MaxTupleWidth: 8, HasInteractions: true}
 }
 
 // Soundness itemises the conjectured security of a parameter set for a statement shape.
@@ -86,12 +111,12 @@ type Soundness struct {
 	CompositionBits float64 // constraint-batching challenge α: NumConstraints / |E|
 	OODBits         float64 // out-of-domain point ζ: degree of the composition / |E|
 	DEEPBatchBits   float64 // batching of opened polynomials: NumOpenings / |E|
-	LogUpBits       float64 // bus challenges (β, γ): fractions × (tuple width + 1) / |E|
+	LogUpBits       float64 // bus challenges (β, γ): 2·fractions·tuple width / |E|, plus LogUp grinding
 	Total           float64 // the minimum of all of the above
 }
 
 func (s Soundness) String() string {
-	return fmt.Sprintf("total %.1f bits (FRI %.1f = %.0f query + %.0f PoW; fold %.1f; composition %.1f; OOD %.1f; DEEP batch %.1f; LogUp %.1f; |E| = 2^%.1f)",
+	return fmt.Sprintf("total %.1f bits (FRI %.1f = %.0f query + %.0f PoW; fold %.1f; composition %.1f; OOD %.1f; DEEP batch %.1f; LogUp %.1f with grinding; |E| = 2^%.1f)",
 		s.Total, s.FRIBits, s.FRIQueryBits, s.PoWBits, s.FoldBits, s.CompositionBits, s.OODBits, s.DEEPBatchBits, s.LogUpBits, s.FieldBits)
 }
 
@@ -109,7 +134,11 @@ func (p Params) Soundness(sh Shape) Soundness {
 	s.DEEPBatchBits = fieldBits - lg(float64(sh.NumOpenings))
 	s.LogUpBits = fieldBits
 	if sh.HasInteractions {
-		s.LogUpBits = fieldBits - float64(sh.LogLookupTerms) - lg(float64(sh.MaxTupleWidth+1))
+		// With N fractions whose denominators β - fp_i(γ) have total degree w = max(width, 1) in
+		// (β, γ), unequal multisets leave Σ ±m_i/D_i a nonzero rational function whose cleared
+		// numerator has degree < N·w: Schwartz-Zippel gives N·w/|E|, and a zero denominator has the
+		// same bound, hence 2·N·w/|E|. Each try at (β, γ) costs 2^LogUpPoWBits hashes.
+		s.LogUpBits = fieldBits + float64(p.LogUpPoWBits) - float64(sh.LogLookupTerms) - 1 - lg(float64(max(sh.MaxTupleWidth, 1)))
 	}
 	s.Total = math.Min(s.FRIBits, math.Min(s.FoldBits, math.Min(s.CompositionBits,
 		math.Min(s.OODBits, math.Min(s.DEEPBatchBits, s.LogUpBits)))))

@@ -1,7 +1,10 @@
 package stark
 
 import (
+	"fmt"
 	"math"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -16,14 +19,20 @@ func TestSoundnessFigures(t *testing.T) {
 		{
 			name: "default at the reference shape", params: DefaultParams(), shape: DefaultShape(),
 			want: Soundness{FieldBits: 123.95, FRIQueryBits: 100, PoWBits: 16, FRIBits: 116, FoldBits: 102.95,
-				CompositionBits: 114.95, OODBits: 102.37, DEEPBatchBits: 113.95, LogUpBits: 100.63, Total: 100.63},
+				CompositionBits: 114.95, OODBits: 102.37, DEEPBatchBits: 113.95, LogUpBits: 110.95, Total: 102.37},
 		},
 		{
-			// 2^22 rows: the extension field, not FRI, limits security (the LogUp term drops below 100).
-			name: "default at 2^22 rows", params: DefaultParams(),
-			shape: Shape{MaxLogHeight: 22, MaxDegree: 3, NumConstraints: 512, NumOpenings: 1024, LogLookupTerms: 25, MaxTupleWidth: 4, HasInteractions: true},
+			// 2^22 rows and 2^26 fractions: the out-of-domain term limits; LogUp keeps 6 bits spare.
+			name: "default at 2^22 rows, 2^26 fractions", params: DefaultParams(), shape: referenceShape(22, 26),
 			want: Soundness{FieldBits: 123.95, FRIQueryBits: 100, PoWBits: 16, FRIBits: 116, FoldBits: 100.95,
-				CompositionBits: 114.95, OODBits: 100.37, DEEPBatchBits: 113.95, LogUpBits: 96.63, Total: 96.63},
+				CompositionBits: 114.95, OODBits: 100.37, DEEPBatchBits: 113.95, LogUpBits: 105.95, Total: 100.37},
+		},
+		{
+			// The same without grinding before β, γ: LogUp alone falls below 100 bits.
+			name: "no LogUp grinding at 2^26 fractions", params: Params{LogBlowup: 1, NumQueries: 100, PoWBits: 16, LogFinalPolyLen: 3},
+			shape: referenceShape(22, 26),
+			want: Soundness{FieldBits: 123.95, FRIQueryBits: 100, PoWBits: 16, FRIBits: 116, FoldBits: 100.95,
+				CompositionBits: 114.95, OODBits: 100.37, DEEPBatchBits: 113.95, LogUpBits: 93.95, Total: 93.95},
 		},
 		{
 			name: "rate 1/4, no lookups", params: Params{LogBlowup: 2, NumQueries: 40, PoWBits: 20, LogFinalPolyLen: 0},
@@ -34,7 +43,7 @@ func TestSoundnessFigures(t *testing.T) {
 		{
 			name: "test parameters", params: TestParams(), shape: DefaultShape(),
 			want: Soundness{FieldBits: 123.95, FRIQueryBits: 8, PoWBits: 2, FRIBits: 10, FoldBits: 102.95,
-				CompositionBits: 114.95, OODBits: 102.37, DEEPBatchBits: 113.95, LogUpBits: 100.63, Total: 10},
+				CompositionBits: 114.95, OODBits: 102.37, DEEPBatchBits: 113.95, LogUpBits: 100.95, Total: 10},
 		},
 	}
 	for _, c := range cases {
@@ -53,6 +62,29 @@ func TestSoundnessFigures(t *testing.T) {
 	t.Logf("default: %s", DefaultParams().Soundness(DefaultShape()))
 }
 
+// TestReferenceTable: the table of reference shapes in the package documentation is what the
+// calculator computes, and every row reaches 100 bits.
+func TestReferenceTable(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range ReferenceShapes() {
+		s := DefaultParams().Soundness(sh)
+		if s.Total < 100 {
+			t.Errorf("2^%d rows, 2^%d fractions: %s", sh.MaxLogHeight, sh.LogLookupTerms, s)
+		}
+		line := referenceRow(sh, s)
+		if !strings.Contains(string(doc), line) {
+			t.Errorf("doc.go lacks the row %q", line)
+		}
+	}
+}
+
+func referenceRow(sh Shape, s Soundness) string {
+	return fmt.Sprintf("//	2^%d    2^%d        %5.1f       %5.1f        %5.1f", sh.MaxLogHeight, sh.LogLookupTerms, s.LogUpBits, s.LogUpBits-float64(DefaultParams().LogUpPoWBits), s.Total)
+}
+
 func TestParamsValidate(t *testing.T) {
 	bad := []Params{
 		{LogBlowup: 0, NumQueries: 10, PoWBits: 0, LogFinalPolyLen: 0},
@@ -62,6 +94,7 @@ func TestParamsValidate(t *testing.T) {
 		{LogBlowup: 1, NumQueries: 10, PoWBits: 31},
 		{LogBlowup: 1, NumQueries: 10, LogFinalPolyLen: 9},
 		{LogBlowup: 1, NumQueries: 10, PoWBits: -1},
+		{LogBlowup: 1, NumQueries: 10, LogUpPoWBits: 31},
 	}
 	for _, p := range bad {
 		if err := p.Validate(); err == nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/consensys/gnark-crypto/field/koalabear"
@@ -35,7 +37,8 @@ type Stats struct {
 	LogUp    time.Duration // running-sum columns
 	Open     time.Duration // out-of-domain evaluations
 	FRI      time.Duration // DEEP reduced openings and folding (hashing excluded)
-	PoW      time.Duration
+	PoW      time.Duration // grinding before the LogUp challenges and before FRI's queries
+	Check    time.Duration // the prover's own check that the traces satisfy the constraints
 	Total    time.Duration
 }
 
@@ -43,6 +46,8 @@ type proveConfig struct {
 	// skipChecks lets tests make proofs of false statements, to show that the verifier rejects
 	// them. Production callers always get the checks.
 	skipChecks bool
+	// forgeLogUp lets tests replace the LogUp columns and totals before they are committed.
+	forgeLogUp func(perm []*Matrix, sums []E)
 }
 
 // Prove proves that traces (one per table, natural row order, power-of-two heights) satisfy the
@@ -86,6 +91,7 @@ func newProofTranscript(vk *VerifyingKey, params Params, logH []int, public []F)
 	t.ObserveUint(uint64(params.NumQueries))
 	t.ObserveUint(uint64(params.PoWBits))
 	t.ObserveUint(uint64(params.LogFinalPolyLen))
+	t.ObserveUint(uint64(params.LogUpPoWBits))
 	t.ObserveLabel("heights")
 	t.ObserveUint(uint64(len(logH)))
 	for _, h := range logH {
@@ -112,10 +118,16 @@ func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cf
 		return nil, st, err
 	}
 	if !cfg.skipChecks {
-		for i := range air.tables {
-			if err := checkTableConstraints(air, i, traces[i], public); err != nil {
-				return nil, st, err
+		var err error
+		timed(&st.Check, func() {
+			for i := range air.tables {
+				if err = checkTableConstraints(air, i, traces[i], public); err != nil {
+					return
+				}
 			}
+		})
+		if err != nil {
+			return nil, st, err
 		}
 	}
 	b := pr.params.LogBlowup
@@ -138,13 +150,21 @@ func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cf
 		return nil, st, err
 	}
 
-	// Round 2: LogUp running sums.
+	// Round 2: LogUp running sums. Grinding first makes every try at a bad (β, γ) cost 2^bits
+	// hashes: the LogUp term of the soundness calculator gains those bits.
 	t.ObserveLabel("logup")
-	pr.beta, pr.gamma = t.SampleExt(), t.SampleExt()
 	var err error
+	timed(&st.PoW, func() { proof.LogUpPoWNonce, err = t.Grind(ctx, pr.params.LogUpPoWBits) })
+	if err != nil {
+		return nil, st, err
+	}
+	pr.beta, pr.gamma = t.SampleExt(), t.SampleExt()
 	timed(&st.LogUp, func() { err = pr.buildPerm() })
 	if err != nil {
 		return nil, st, err
+	}
+	if cfg.forgeLogUp != nil {
+		cfg.forgeLogUp(pr.perm, pr.sums)
 	}
 	if !cfg.skipChecks {
 		if err := pr.checkBuses(); err != nil {
@@ -199,8 +219,27 @@ func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cf
 	observeOpenings(t, proof.Openings)
 	pr.trees[roundPre] = pk.preTree
 
-	if err := pr.fri(ctx, t, proof, zeta, cfg); err != nil {
+	// DEEP quotients of every opening, one per LDE height, then FRI on them.
+	t.ObserveLabel("deep")
+	deepAlpha := t.SampleExt()
+	bs := buckets(pr.logH, b)
+	inputs := make([][]E, len(bs))
+	timed(&st.FRI, func() {
+		for j, bk := range bs {
+			inputs[j] = pr.reduce(bk, proof.Openings, deepAlpha, zeta)
+		}
+	})
+	fp, indices, err := friProve(ctx, pr.params.FRI(), t, inputs, pr.doms, &st, cfg.skipChecks)
+	if err != nil {
 		return nil, st, err
+	}
+	proof.FRI = fp
+	for _, idx := range indices {
+		var qp QueryProof
+		for r := 0; r < numInputRounds; r++ {
+			qp.Inputs[r] = pr.trees[r].open(idx, bs[0].logLDE)
+		}
+		proof.Queries = append(proof.Queries, qp)
 	}
 	st.Total = time.Since(start)
 	proveTimer.Update(st.Total)
@@ -268,117 +307,160 @@ func (pr *prover) checkShapes() error {
 		}
 		pr.logH = append(pr.logH, lh)
 	}
-	return nil
+	return air.checkBusBounds(pr.logH)
 }
 
-// rowSources fills the program's input slots for natural-order rows [lo,hi) of a trace.
+// rowSources fills a program's source slots for chunks of rows of a table's matrices.
 type rowSources struct {
-	prog   *program
-	consts [][]F // broadcast vectors of public values then constants
-	bufs   [][]F
-	slots  [][]F
-	tmp    []F
+	prog    *program
+	s       *vecSlots
+	bcF     [][]F // broadcast public values then constants
+	bcE     [][]E // broadcast challenges then the LogUp total
+	nextF   [][]F // per main then preprocessed column read on the next row
+	permE   [][]E // LogUp columns, current rows then next rows
+	nextIdx []int32
 }
 
-func newRowSources(p *program, public []F, chunk int) *rowSources {
-	rs := &rowSources{prog: p, slots: make([][]F, p.nSlots), tmp: make([]F, (p.nSlots-p.nSrc)*chunk)}
+// newRowSources prepares chunks of up to chunk rows. chal and sum may be empty when the program
+// reads no challenge or total.
+func newRowSources(p *program, public []F, chal []E, sum E, chunk int) *rowSources {
+	rs := &rowSources{prog: p, s: newVecSlots(p, chunk), nextIdx: make([]int32, chunk)}
 	for i := 0; i < p.numPub+len(p.consts); i++ {
-		v := make([]F, chunk)
-		c := koalabear.Element{}
+		c := F{}
 		if i < p.numPub {
 			c = public[i]
 		} else {
 			c = p.consts[i-p.numPub]
 		}
-		for j := range v {
-			v[j] = c
-		}
-		rs.consts = append(rs.consts, v)
+		rs.bcF = append(rs.bcF, broadcast(c, chunk))
 	}
-	rs.bufs = make([][]F, p.width+p.preWidth)
-	for i := range rs.bufs {
-		if (i < p.width && p.usesNext[i]) || (i >= p.width && p.usesPreNext[i-p.width]) {
-			rs.bufs[i] = make([]F, chunk)
+	for i := 0; i < p.numChal; i++ {
+		var c E
+		if i < len(chal) {
+			c = chal[i]
 		}
+		rs.bcE = append(rs.bcE, broadcast(c, chunk))
+	}
+	rs.bcE = append(rs.bcE, broadcast(sum, chunk))
+	rs.nextF = make([][]F, p.width+p.preWidth)
+	for i := range rs.nextF {
+		if (i < p.width && p.usesNext[i]) || (i >= p.width && p.usesPreNext[i-p.width]) {
+			rs.nextF[i] = make([]F, chunk)
+		}
+	}
+	rs.permE = make([][]E, 2*p.numPerm)
+	for i := range rs.permE {
+		rs.permE[i] = make([]E, chunk)
 	}
 	return rs
 }
 
-// load sets the input slots for positions [lo,hi); next(j) maps a position to its next row.
-func (rs *rowSources) load(main, pre *Matrix, lo, hi int, next func(int) int) {
+func broadcast[T any](c T, n int) []T {
+	v := make([]T, n)
+	for j := range v {
+		v[j] = c
+	}
+	return v
+}
+
+// load sets the source slots for positions [lo,hi) of main, pre and perm (the LogUp columns, four
+// base columns per value in E; nil when the program reads none), runs the program and returns its
+// slots. next(j) maps a position to the position of the next row.
+func (rs *rowSources) load(main, pre, perm *Matrix, lo, hi int, next func(int) int) *vecSlots {
 	p := rs.prog
+	s := rs.s
 	n := hi - lo
+	// The next-row positions are computed once per chunk, not once per column.
+	nx := rs.nextIdx[:n]
+	for j := range nx {
+		nx[j] = int32(next(lo + j))
+	}
+	gather := func(dst, col []F) []F {
+		dst = dst[:n]
+		for j, r := range nx {
+			dst[j] = col[r]
+		}
+		return dst
+	}
 	for c := 0; c < p.width; c++ {
-		rs.slots[p.mainSlot(c, false)] = main.Cols[c][lo:hi]
+		s.fs[p.mainSlot(c, false)] = main.Cols[c][lo:hi]
 		if p.usesNext[c] {
-			b := rs.bufs[c][:n]
-			col := main.Cols[c]
-			for j := range b {
-				b[j] = col[next(lo+j)]
-			}
-			rs.slots[p.mainSlot(c, true)] = b
+			s.fs[p.mainSlot(c, true)] = gather(rs.nextF[c], main.Cols[c])
 		}
 	}
 	for c := 0; c < p.preWidth; c++ {
-		rs.slots[p.preSlot(c, false)] = pre.Cols[c][lo:hi]
+		s.fs[p.preSlot(c, false)] = pre.Cols[c][lo:hi]
 		if p.usesPreNext[c] {
-			b := rs.bufs[p.width+c][:n]
-			col := pre.Cols[c]
-			for j := range b {
-				b[j] = col[next(lo+j)]
-			}
-			rs.slots[p.preSlot(c, true)] = b
+			s.fs[p.preSlot(c, true)] = gather(rs.nextF[p.width+c], pre.Cols[c])
 		}
 	}
-	for i, v := range rs.consts {
-		rs.slots[p.pubSlot(i)] = v[:n]
+	for i, v := range rs.bcF {
+		s.fs[p.pubSlot(i)] = v[:n]
 	}
-	p.evalVec(rs.slots, rs.tmp, n)
+	for k := 0; k < p.numPerm; k++ {
+		cur, nxt := rs.permE[k][:n], rs.permE[p.numPerm+k][:n]
+		c0, c1, c2, c3 := perm.Cols[4*k], perm.Cols[4*k+1], perm.Cols[4*k+2], perm.Cols[4*k+3]
+		for j := range cur {
+			r := lo + j
+			cur[j] = extFromCoeffs(c0[r], c1[r], c2[r], c3[r])
+			r = int(nx[j])
+			nxt[j] = extFromCoeffs(c0[r], c1[r], c2[r], c3[r])
+		}
+		s.es[p.permSlot(k, false)], s.es[p.permSlot(k, true)] = cur, nxt
+	}
+	for i, v := range rs.bcE {
+		s.es[p.chalSlot(i)] = v[:n]
+	}
+	p.evalVec(s, n)
+	return s
 }
 
 const evalChunk = 256
 
-// checkTableConstraints evaluates a table's constraints on its trace and names the first failure.
+// checkTableConstraints evaluates a table's declared constraints on its trace, in parallel, and
+// names the failure on the lowest row. (Its LogUp constraints hold by construction of the LogUp
+// columns.)
 func checkTableConstraints(air *AIR, i int, trace *Matrix, public []F) error {
 	t := air.tables[i]
-	p := air.progs[i]
+	p := air.tracePrgs[i]
 	n := trace.Height
-	rs := newRowSources(p, public, evalChunk)
 	next := func(j int) int { return (j + 1) & (n - 1) }
-	for lo := 0; lo < n; lo += evalChunk {
-		hi := min(n, lo+evalChunk)
-		rs.load(trace, t.pre, lo, hi, next)
-		for k, c := range t.constraints {
-			out := rs.slots[p.outputs[k]]
-			for j := lo; j < hi; j++ {
-				applies := c.sel == EveryRow || (c.sel == FirstRow && j == 0) || (c.sel == LastRow && j == n-1) || (c.sel == Transition && j < n-1)
-				if applies && !out[j-lo].IsZero() {
-					return fmt.Errorf("%w: table %s, constraint %q (%s) fails at row %d", ErrConstraint, t.name, c.name, c.sel, j)
+	var mu sync.Mutex
+	firstRow, firstErr := n, error(nil)
+	parallelFor(n, 4*evalChunk, func(lo, hi int) {
+		rs := newRowSources(p, public, nil, E{}, evalChunk)
+		for clo := lo; clo < hi; clo += evalChunk {
+			chi := min(hi, clo+evalChunk)
+			s := rs.load(trace, t.pre, nil, clo, chi, next)
+			for k, c := range t.constraints {
+				out := s.fs[p.outputs[k]]
+				for j := clo; j < chi; j++ {
+					applies := c.sel == EveryRow || (c.sel == FirstRow && j == 0) || (c.sel == LastRow && j == n-1) || (c.sel == Transition && j < n-1)
+					if applies && !out[j-clo].IsZero() {
+						mu.Lock()
+						if j < firstRow {
+							firstRow = j
+							firstErr = fmt.Errorf("%w: table %s, constraint %q (%s) fails at row %d", ErrConstraint, t.name, c.name, c.sel, j)
+						}
+						mu.Unlock()
+						return
+					}
 				}
 			}
 		}
-	}
-	return nil
+	})
+	return firstErr
 }
 
-// interactionOutputs returns, for a table, the program output index of each interaction's
-// multiplicity (values follow it).
-func interactionOutputs(t *Table) []int {
-	out := make([]int, len(t.interactions))
-	k := len(t.constraints)
-	for j, in := range t.interactions {
-		out[j] = k
-		k += 1 + len(in.values)
-	}
-	return out
+// logUpChallenges returns the challenge sources of table i's programs: β, γ, γ², ...
+func (pr *prover) logUpChallenges(i int) []E {
+	return append([]E{pr.beta}, extPowers(pr.gamma, pr.air.tables[i].maxTupleWidth()+1)[1:]...)
 }
 
-// fingerprint compresses (bus, values) with γ: bus + Σ_v γ^(v+1)·value_v.
-func fingerprintPowers(gamma E, maxWidth int) []E { return extPowers(gamma, maxWidth+1) }
-
-// buildPerm computes the LogUp columns: for each interaction k a column h_k = ±m_k / (β - fp_k)
-// and a running sum S with S[0] = Σ_k h_k[0], S[i+1] = S[i] + Σ_k h_k[i+1]. S[n-1] is the table's
-// contribution to the global sum, which must be zero over all tables.
+// buildPerm computes the LogUp columns: for each interaction k a column h_k = m_k / (β - fp_k)
+// (m_k negated for receives) and a running sum S with S[0] = Σ_k h_k[0], S[i+1] = S[i] +
+// Σ_k h_k[i+1]. S[n-1] is the table's contribution to the global sum, which must be zero over all
+// tables. m_k and β - fp_k come from the table's definitions (lookups).
 func (pr *prover) buildPerm() error {
 	air := pr.air
 	pr.perm = make([]*Matrix, len(air.tables))
@@ -389,30 +471,22 @@ func (pr *prover) buildPerm() error {
 			continue
 		}
 		n := pr.traces[i].Height
-		p := air.progs[i]
-		outs := interactionOutputs(t)
-		maxW := 0
-		for _, in := range t.interactions {
-			maxW = max(maxW, len(in.values))
-		}
-		gp := fingerprintPowers(pr.gamma, maxW)
+		p := air.tracePrgs[i]
+		nc := len(t.constraints)
+		chal := pr.logUpChallenges(i)
 		den := make([]E, n*K)
 		num := make([]F, n*K)
 		parallelFor(n, evalChunk, func(lo, hi int) {
-			rs := newRowSources(p, pr.public, evalChunk)
+			rs := newRowSources(p, pr.public, chal, E{}, evalChunk)
 			next := func(j int) int { return (j + 1) & (n - 1) }
 			for clo := lo; clo < hi; clo += evalChunk {
 				chi := min(hi, clo+evalChunk)
-				rs.load(pr.traces[i], t.pre, clo, chi, next)
-				for k, in := range t.interactions {
-					m := rs.slots[p.outputs[outs[k]]]
+				s := rs.load(pr.traces[i], t.pre, nil, clo, chi, next)
+				for k := 0; k < K; k++ {
+					m, d := s.fs[p.outputs[nc+2*k]], s.es[p.outputs[nc+2*k+1]]
 					for j := clo; j < chi; j++ {
-						d := pr.denominator(in, gp, func(v int) F { return rs.slots[p.outputs[outs[k]+1+v]][j-clo] })
-						den[j*K+k] = d
+						den[j*K+k] = d[j-clo]
 						num[j*K+k] = m[j-clo]
-						if !in.send {
-							num[j*K+k].Neg(&num[j*K+k])
-						}
 					}
 				}
 			}
@@ -444,20 +518,6 @@ func (pr *prover) buildPerm() error {
 		pr.sums[i] = s
 	}
 	return nil
-}
-
-func (pr *prover) denominator(in interaction, gp []E, val func(v int) F) E {
-	var fp E
-	fp.B0.A0.SetUint64(uint64(in.bus))
-	for v := range in.values {
-		x := val(v)
-		var t E
-		t.MulByElement(&gp[v+1], &x)
-		fp.Add(&fp, &t)
-	}
-	var d E
-	d.Sub(&pr.beta, &fp)
-	return d
 }
 
 func batchInvertExt(a []E) []E {
@@ -499,8 +559,7 @@ func (pr *prover) checkBuses() error {
 				per[in.bus] = acc
 			}
 			for r := 0; r < n; r++ {
-				c := [4]F{pr.perm[i].Cols[4*k][r], pr.perm[i].Cols[4*k+1][r], pr.perm[i].Cols[4*k+2][r], pr.perm[i].Cols[4*k+3][r]}
-				h := extFromCoeffs(c[0], c[1], c[2], c[3])
+				h := permValue(pr.perm[i], 4*k, r)
 				acc.Add(acc, &h)
 			}
 		}
@@ -511,6 +570,7 @@ func (pr *prover) checkBuses() error {
 			bad = append(bad, b)
 		}
 	}
+	slices.Sort(bad)
 	return fmt.Errorf("%w: buses %v", ErrUnbalancedBus, bad)
 }
 
@@ -561,7 +621,6 @@ func newQuotDomain(logN, logQ int) *quotDomain {
 // polynomial, splits the quotient into chunks of degree < n and extends them onto the LDE coset.
 func (pr *prover) quotient(i int, alpha E) error {
 	air := pr.air
-	t := air.tables[i]
 	p := air.progs[i]
 	logN := pr.logH[i]
 	n := 1 << uint(logN)
@@ -570,78 +629,41 @@ func (pr *prover) quotient(i int, alpha E) error {
 	logM := logN + logQ
 	M := 1 << uint(logM)
 	N := n << uint(pr.params.LogBlowup)
-	K := len(t.interactions)
-	nc := len(t.constraints)
-	apow := extPowers(alpha, t.numCompositionTerms())
-	outs := interactionOutputs(t)
-	maxW := 0
-	for _, in := range t.interactions {
-		maxW = max(maxW, len(in.values))
-	}
-	gp := fingerprintPowers(pr.gamma, maxW)
+	defs := air.defs[i]
+	apow := extPowers(alpha, len(defs))
+	chal := pr.logUpChallenges(i)
 	main := pr.mainLDE[i]
 	pre := pr.pk.preLDE[i]
 	perm := pr.permLDE[i]
-	total := pr.sums[i]
 	var qv []E
 	timed(&pr.stats.Quotient, func() {
 		dom := newQuotDomain(logN, logQ)
 		qv = make([]E, M)
 		next := func(j int) int { return int(dom.nextPos[j]) }
 		parallelFor(M, evalChunk, func(lo, hi int) {
-			rs := newRowSources(p, pr.public, evalChunk)
+			rs := newRowSources(p, pr.public, chal, pr.sums[i], evalChunk)
 			var g [4]extensions.Vector // every row, first, last, transition
 			for s := range g {
 				g[s] = make(extensions.Vector, evalChunk)
 			}
+			tmp := make(extensions.Vector, evalChunk)
 			for clo := lo; clo < hi; clo += evalChunk {
 				chi := min(hi, clo+evalChunk)
 				cn := chi - clo
-				rs.load(main, pre, clo, chi, next)
-				for s := range g {
+				s := rs.load(main, pre, perm, clo, chi, next)
+				for sel := range g {
 					for j := 0; j < cn; j++ {
-						g[s][j].SetZero()
+						g[sel][j].SetZero()
 					}
 				}
-				for k, c := range t.constraints {
-					g[c.sel][:cn].MulAccByElement(rs.slots[p.outputs[k]], &apow[k])
-				}
-				if K > 0 {
-					for j := 0; j < cn; j++ {
-						pos := clo + j
-						npos := next(pos)
-						var sumH, sumHn E
-						for k, in := range t.interactions {
-							h := permValue(perm, 4*k, pos)
-							hn := permValue(perm, 4*k, npos)
-							sumH.Add(&sumH, &h)
-							sumHn.Add(&sumHn, &hn)
-							d := pr.denominator(in, gp, func(v int) F { return rs.slots[p.outputs[outs[k]+1+v]][j] })
-							var c E
-							c.Mul(&h, &d)
-							m := rs.slots[p.outputs[outs[k]]][j]
-							if in.send {
-								c.B0.A0.Sub(&c.B0.A0, &m)
-							} else {
-								c.B0.A0.Add(&c.B0.A0, &m)
-							}
-							c.Mul(&c, &apow[nc+k])
-							g[EveryRow][j].Add(&g[EveryRow][j], &c)
-						}
-						s := permValue(perm, 4*K, pos)
-						sn := permValue(perm, 4*K, npos)
-						var c E
-						c.Sub(&s, &sumH)
-						c.Mul(&c, &apow[nc+K])
-						g[FirstRow][j].Add(&g[FirstRow][j], &c)
-						c.Sub(&sn, &s)
-						c.Sub(&c, &sumHn)
-						c.Mul(&c, &apow[nc+K+1])
-						g[Transition][j].Add(&g[Transition][j], &c)
-						c.Sub(&s, &total)
-						c.Mul(&c, &apow[nc+K+2])
-						g[LastRow][j].Add(&g[LastRow][j], &c)
+				for k, c := range defs {
+					o := p.outputs[k]
+					if !p.ext[o] {
+						g[c.sel][:cn].MulAccByElement(s.fs[o], &apow[k])
+						continue
 					}
+					tmp[:cn].ScalarMul(s.es[o], &apow[k])
+					g[c.sel][:cn].Add(g[c.sel][:cn], tmp[:cn])
 				}
 				for j := 0; j < cn; j++ {
 					pos := clo + j

@@ -3,6 +3,7 @@ package stark
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -78,6 +79,21 @@ func TestProverRejectsBadWitness(t *testing.T) {
 	bad.Cols[0][5].SetUint64(12345)
 	if _, err := Prove(context.Background(), pk, []*Matrix{&bad}, s.public); !errors.Is(err, ErrConstraint) {
 		t.Fatalf("got %v, want ErrConstraint", err)
+	}
+}
+
+// TestConstraintCheckNamesLowestRow: the prover's parallel trace check reports the failure on the
+// lowest row, whichever worker finds which failure first.
+func TestConstraintCheckNamesLowestRow(t *testing.T) {
+	air := fibAIR(t)
+	tr, pub := fibTrace(12, 1, 1)
+	for _, r := range []int{3000, 1500, 2600} {
+		tr.Cols[0][r].SetUint64(7)
+	}
+	// a[1500] changed: the transition a' = b fails first at row 1499.
+	err := checkTableConstraints(air, 0, tr, pub)
+	if !errors.Is(err, ErrConstraint) || !strings.Contains(err.Error(), "at row 1499") {
+		t.Fatalf("got %v, want the failure at row 1499", err)
 	}
 }
 

@@ -41,8 +41,8 @@ func proofMutations(p *Proof, short bool) []mutation {
 	add("main root", func(p *Proof) { bump(&p.MainRoot[0]) })
 	add("perm root", func(p *Proof) { bump(&p.PermRoot[3]) })
 	add("quotient root", func(p *Proof) { bump(&p.QuotRoot[7]) })
-	for r := range p.FRIRoots {
-		add(fmt.Sprintf("FRI root %d", r), func(p *Proof) { bump(&p.FRIRoots[r][1]) })
+	for r := range p.FRI.Roots {
+		add(fmt.Sprintf("FRI root %d", r), func(p *Proof) { bump(&p.FRI.Roots[r][1]) })
 	}
 	for i := range p.LogUpSums {
 		add(fmt.Sprintf("LogUp sum %d", i), func(p *Proof) { bumpExt(&p.LogUpSums[i]) })
@@ -65,12 +65,18 @@ func proofMutations(p *Proof, short bool) []mutation {
 			}
 		}
 	}
-	for c := range p.FinalPoly {
-		add(fmt.Sprintf("final poly coefficient %d", c), func(p *Proof) { bumpExt(&p.FinalPoly[c]) })
+	for c := range p.FRI.FinalPoly {
+		add(fmt.Sprintf("final poly coefficient %d", c), func(p *Proof) { bumpExt(&p.FRI.FinalPoly[c]) })
 	}
-	add("PoW nonce", func(p *Proof) { p.PoWNonce++ })
-	add("params: queries", func(p *Proof) { p.Params.NumQueries--; p.Queries = p.Queries[1:] })
+	add("PoW nonce", func(p *Proof) { p.FRI.PoWNonce++ })
+	add("LogUp PoW nonce", func(p *Proof) { p.LogUpPoWNonce++ })
+	add("params: queries", func(p *Proof) {
+		p.Params.NumQueries--
+		p.Queries = p.Queries[1:]
+		p.FRI.Queries = p.FRI.Queries[1:]
+	})
 	add("params: PoW bits", func(p *Proof) { p.Params.PoWBits++ })
+	add("params: LogUp PoW bits", func(p *Proof) { p.Params.LogUpPoWBits++ })
 	add("params: final length", func(p *Proof) { p.Params.LogFinalPolyLen++ })
 	add("log height", func(p *Proof) { p.LogHeights[0]++ })
 	queries := len(p.Queries)
@@ -89,13 +95,13 @@ func proofMutations(p *Proof, short bool) []mutation {
 				add(fmt.Sprintf("query %d round %d path node %d", q, r, l), func(p *Proof) { bump(&p.Queries[q].Inputs[r].Path[l][2]) })
 			}
 		}
-		for s := range p.Queries[q].Steps {
-			o := &p.Queries[q].Steps[s]
+		for s := range p.FRI.Queries[q].Steps {
+			o := &p.FRI.Queries[q].Steps[s]
 			for c := range o.Rows[0] {
-				add(fmt.Sprintf("query %d FRI step %d cell %d", q, s, c), func(p *Proof) { bump(&p.Queries[q].Steps[s].Rows[0][c]) })
+				add(fmt.Sprintf("query %d FRI step %d cell %d", q, s, c), func(p *Proof) { bump(&p.FRI.Queries[q].Steps[s].Rows[0][c]) })
 			}
 			for l := range o.Path {
-				add(fmt.Sprintf("query %d FRI step %d path node %d", q, s, l), func(p *Proof) { bump(&p.Queries[q].Steps[s].Path[l][5]) })
+				add(fmt.Sprintf("query %d FRI step %d path node %d", q, s, l), func(p *Proof) { bump(&p.FRI.Queries[q].Steps[s].Path[l][5]) })
 			}
 		}
 	}
@@ -106,7 +112,10 @@ func proofMutations(p *Proof, short bool) []mutation {
 // commitment, opened value, Merkle path node, FRI final coefficient, the PoW nonce, parameters.
 func TestTamperedProofsRejected(t *testing.T) {
 	params := TestParams()
-	params.PoWBits = 8
+	// Enough bits that the tampered nonce (the found one plus 1) fails the check rather than
+	// passing it by chance, which would leave a different check to reject.
+	params.PoWBits = 10
+	params.LogUpPoWBits = 10
 	for _, s := range testStatements(t) {
 		t.Run(s.name, func(t *testing.T) {
 			pk, proof := mustProve(t, s, params)
@@ -122,7 +131,7 @@ func TestTamperedProofsRejected(t *testing.T) {
 				if !errors.Is(err, ErrInvalidProof) {
 					t.Errorf("%s: tampered proof accepted (err %v)", m.name, err)
 				}
-				if m.name == "PoW nonce" && !errors.Is(err, ErrPoW) {
+				if (m.name == "PoW nonce" || m.name == "LogUp PoW nonce") && !errors.Is(err, ErrPoW) {
 					t.Errorf("PoW nonce: got %v, want ErrPoW", err)
 				}
 			}

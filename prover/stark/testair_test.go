@@ -59,7 +59,7 @@ func byteTable() *Table {
 		pre.SetUint(i, 0, uint64(i))
 	}
 	tb.SetPreprocessed(pre)
-	tb.Receive(busByte, mult.Cur(), val.Cur())
+	tb.ReceiveMany(busByte, mult.Cur(), 1<<20, val.Cur())
 	return tb
 }
 

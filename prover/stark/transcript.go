@@ -143,16 +143,21 @@ func (t *Transcript) powOK(bits int, nonce uint32) bool {
 	return v.Uint64()&(uint64(1)<<uint(bits)-1) == 0
 }
 
+// grindBatch is how many nonces one worker tries per batched permutation call.
+const grindBatch = 64
+
 // Grind finds the smallest nonce (below p) that gives `bits` zero bits, then observes it so that
 // the prover's transcript moves exactly as the verifier's CheckPoW will. The search runs on
-// GOMAXPROCS goroutines in deterministic batches, so the nonce does not depend on scheduling.
+// GOMAXPROCS goroutines over deterministic blocks, so the nonce does not depend on scheduling;
+// each worker tries a contiguous run of nonces through the batched permutation.
 func (t *Transcript) Grind(ctx context.Context, bits int) (uint32, error) {
 	if bits < 0 || bits > 30 {
 		return 0, fmt.Errorf("stark: proof-of-work of %d bits not supported", bits)
 	}
 	workers := runtime.GOMAXPROCS(0)
-	const batch = 1 << 12
-	for base := uint64(0); base < modulus; base += batch {
+	const block = 1 << 12
+	per := (block + workers - 1) / workers
+	for base := uint64(0); base < modulus; base += block {
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
@@ -160,15 +165,12 @@ func (t *Transcript) Grind(ctx context.Context, bits int) (uint32, error) {
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {
 			found[w] = ^uint64(0)
+			lo := base + uint64(w*per)
+			hi := min(lo+uint64(per), base+block, modulus)
 			wg.Add(1)
 			go func(w int) {
 				defer wg.Done()
-				for n := base + uint64(w); n < base+batch && n < modulus; n += uint64(workers) {
-					if t.powOK(bits, uint32(n)) {
-						found[w] = n
-						return
-					}
-				}
+				found[w] = t.searchPoW(bits, lo, hi)
 			}(w)
 		}
 		wg.Wait()
@@ -184,6 +186,39 @@ func (t *Transcript) Grind(ctx context.Context, bits int) (uint32, error) {
 		}
 	}
 	return 0, fmt.Errorf("stark: no proof-of-work nonce found for %d bits", bits)
+}
+
+// searchPoW returns the smallest nonce in [lo, hi) that passes powOK, or ^0. When the nonce does
+// not fill the rate (the usual case), observing it and sampling is one permutation of the state
+// with the pending input and the nonce written over its rate, and the sample is output word
+// rate-1: those permutations run batched. Otherwise it falls back to powOK.
+func (t *Transcript) searchPoW(bits int, lo, hi uint64) uint64 {
+	if t.nIn+1 >= transcriptRate {
+		for n := lo; n < hi; n++ {
+			if t.powOK(bits, uint32(n)) {
+				return n
+			}
+		}
+		return ^uint64(0)
+	}
+	pre := t.state
+	copy(pre[:t.nIn], t.in[:t.nIn])
+	mask := uint64(1)<<uint(bits) - 1
+	states := make([][transcriptWidth]F, grindBatch)
+	for start := lo; start < hi; start += grindBatch {
+		k := int(min(uint64(grindBatch), hi-start))
+		for i := 0; i < k; i++ {
+			states[i] = pre
+			states[i][t.nIn].SetUint64(start + uint64(i))
+		}
+		hash.Permute24Batch(states[:k])
+		for i := 0; i < k; i++ {
+			if states[i][transcriptRate-1].Uint64()&mask == 0 {
+				return start + uint64(i)
+			}
+		}
+	}
+	return ^uint64(0)
 }
 
 // CheckPoW observes nonce and checks that the next sample has `bits` zero low bits.

@@ -154,17 +154,54 @@ func TestGrindAndCheck(t *testing.T) {
 	}
 }
 
-func replayOf(t *testing.T, vk *VerifyingKey, p *Proof, public []F) challenges {
+// TestGrindMatchesScalarSearch: with every number of pending inputs (the batched search when the
+// nonce leaves room in the rate, the scalar one when it fills it), Grind returns the first nonce
+// that the one-at-a-time check accepts.
+func TestGrindMatchesScalarSearch(t *testing.T) {
+	for pending := 0; pending < transcriptRate; pending++ {
+		tr := NewTranscript("pow")
+		for i := 0; i < pending; i++ {
+			var x F
+			x.SetUint64(uint64(1000 + i))
+			tr.ObserveBase(x)
+		}
+		want := uint32(0)
+		for !tr.powOK(7, want) {
+			want++
+		}
+		got, err := tr.Clone().Grind(context.Background(), 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Fatalf("%d pending inputs: Grind found %d, scalar search %d", pending, got, want)
+		}
+	}
+}
+
+// replayed is every challenge of a proof: the STARK's, FRI's, and one more draw after the last
+// query index (a fingerprint of the final transcript state).
+type replayed struct {
+	challenges
+	fri  friChallenges
+	tail E
+}
+
+func replayOf(t *testing.T, vk *VerifyingKey, p *Proof, public []F) replayed {
 	t.Helper()
 	v := &verifier{vk: vk, air: vk.air, proof: p, public: public}
 	if err := v.checkShape(testVerifierConfig()); err != nil {
 		t.Fatal(err)
 	}
-	ch, err := v.replay()
+	ch, tr := v.replay()
+	if err := friCheckShape(p.Params.FRI(), v.friHeights(), &p.FRI); err != nil {
+		t.Fatal(err)
+	}
+	fch, err := friReplay(p.Params.FRI(), v.friHeights()[0], tr, &p.FRI)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ch
+	return replayed{ch, fch, tr.SampleExt()}
 }
 
 // TestProofTranscriptBindsEverything: changing any value of a proof (or statement) that the
@@ -175,8 +212,8 @@ func TestProofTranscriptBindsEverything(t *testing.T) {
 			pk, proof := mustProve(t, s, TestParams())
 			vk := pk.VerifyingKey()
 			base := replayOf(t, vk, proof, s.public)
-			flat := func(c challenges) []E {
-				return append([]E{c.beta, c.gamma, c.alpha, c.zeta, c.falpha}, c.betas...)
+			flat := func(c replayed) []E {
+				return append([]E{c.beta, c.gamma, c.alpha, c.zeta, c.deepAlpha}, c.fri.betas...)
 			}
 			baseFlat := flat(base)
 			queryStage := len(baseFlat)
@@ -194,7 +231,9 @@ func TestProofTranscriptBindsEverything(t *testing.T) {
 				change{"main root", 0, func(p *Proof, _ []F) { bump(&p.MainRoot[4]) }},
 				change{"perm root", 2, func(p *Proof, _ []F) { bump(&p.PermRoot[4]) }},
 				change{"quotient root", 3, func(p *Proof, _ []F) { bump(&p.QuotRoot[4]) }},
-				change{"PoW nonce", queryStage, func(p *Proof, _ []F) { p.PoWNonce++ }},
+				change{"PoW nonce", queryStage, func(p *Proof, _ []F) { p.FRI.PoWNonce++ }},
+				change{"LogUp PoW nonce", 0, func(p *Proof, _ []F) { p.LogUpPoWNonce++ }},
+				change{"LogUp PoW bits", 0, func(p *Proof, _ []F) { p.Params.LogUpPoWBits++ }},
 			)
 			for i := range proof.LogUpSums {
 				if vk.air.numPermCols(i) == 0 {
@@ -220,11 +259,11 @@ func TestProofTranscriptBindsEverything(t *testing.T) {
 					}
 				}
 			}
-			for r := range proof.FRIRoots {
-				cs = append(cs, change{fmt.Sprintf("FRI root %d", r), 5 + r, func(p *Proof, _ []F) { bump(&p.FRIRoots[r][0]) }})
+			for r := range proof.FRI.Roots {
+				cs = append(cs, change{fmt.Sprintf("FRI root %d", r), 5 + r, func(p *Proof, _ []F) { bump(&p.FRI.Roots[r][0]) }})
 			}
-			for c := range proof.FinalPoly {
-				cs = append(cs, change{fmt.Sprintf("final coefficient %d", c), queryStage, func(p *Proof, _ []F) { bumpExt(&p.FinalPoly[c]) }})
+			for c := range proof.FRI.FinalPoly {
+				cs = append(cs, change{fmt.Sprintf("final coefficient %d", c), queryStage, func(p *Proof, _ []F) { bumpExt(&p.FRI.FinalPoly[c]) }})
 			}
 			for _, c := range cs {
 				p := cloneProof(t, proof)
@@ -245,8 +284,8 @@ func TestProofTranscriptBindsEverything(t *testing.T) {
 					t.Fatalf("%s left the final transcript state unchanged", c.name)
 				}
 				sameIdx := true
-				for i := range got.indices {
-					sameIdx = sameIdx && got.indices[i] == base.indices[i]
+				for i := range got.fri.indices {
+					sameIdx = sameIdx && got.fri.indices[i] == base.fri.indices[i]
 				}
 				if sameIdx {
 					t.Fatalf("%s left every query index unchanged", c.name)

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-
-	"github.com/zkexex/zkexex/prover/hash"
 )
 
 // ErrInvalidProof is wrapped by every verification failure.
@@ -34,7 +32,7 @@ func (vk *VerifyingKey) ShapeOf(logH []int) Shape {
 	for i, t := range air.tables {
 		sh.MaxLogHeight = max(sh.MaxLogHeight, logH[i])
 		sh.MaxDegree = max(sh.MaxDegree, air.degrees[i])
-		sh.NumConstraints += t.numCompositionTerms()
+		sh.NumConstraints += air.numCompositionTerms(i)
 		K := len(t.interactions)
 		if K > 0 {
 			sh.HasInteractions = true
@@ -57,11 +55,12 @@ type verifier struct {
 	proof  *Proof
 	public []F
 	b      int
-	L      int
-	bs     []bucket
+	bs     []bucket // tables grouped by LDE height, tallest first: FRI's inputs
 }
 
-// Verify checks proof against the statement (vk, public) under cfg.
+// Verify checks proof against the statement (vk, public) under cfg. It runs in four steps: the
+// proof's shape and parameters; the transcript replay; the constraints at the out-of-domain point
+// (one definition per table, LogUp included); and FRI on the DEEP quotients of the openings.
 func Verify(vk *VerifyingKey, proof *Proof, public []F, cfg VerifierConfig) error {
 	if vk == nil || proof == nil {
 		return invalid("nil key or proof")
@@ -70,7 +69,27 @@ func Verify(vk *VerifyingKey, proof *Proof, public []F, cfg VerifierConfig) erro
 	if err := v.checkShape(cfg); err != nil {
 		return err
 	}
-	return v.run()
+	ch, t := v.replay()
+	if ch.logUpPoWErr != nil {
+		return fmt.Errorf("%w: LogUp grinding: %w", ErrInvalidProof, ch.logUpPoWErr)
+	}
+	var total E
+	for _, s := range proof.LogUpSums {
+		total.Add(&total, &s)
+	}
+	if !total.IsZero() {
+		return fmt.Errorf("%w: %w", ErrInvalidProof, ErrUnbalancedBus)
+	}
+	for i := range v.air.tables {
+		if err := v.checkConstraintsAt(i, ch.zeta, ch.alpha, ch.beta, ch.gamma); err != nil {
+			return err
+		}
+	}
+	claims := v.deepClaims(ch.zeta, ch.deepAlpha)
+	shapes := v.inputShapes()
+	return friVerify(proof.Params.FRI(), v.friHeights(), t, &proof.FRI, func(q int, idx uint64) ([]E, error) {
+		return v.deepAt(q, idx, shapes, ch.zeta, claims)
+	})
 }
 
 func (v *verifier) checkShape(cfg VerifierConfig) error {
@@ -87,8 +106,13 @@ func (v *verifier) checkShape(cfg VerifierConfig) error {
 		return fmt.Errorf("%w: %w: got %d, want %d", ErrInvalidProof, ErrPublicValues, len(v.public), air.numPublic)
 	}
 	T := len(air.tables)
-	if len(p.LogHeights) != T || len(p.LogUpSums) != T || len(p.Openings) != T {
-		return invalid("proof covers a different number of tables")
+	for _, c := range []struct {
+		what string
+		got  int
+	}{{"table heights", len(p.LogHeights)}, {"LogUp sums", len(p.LogUpSums)}, {"table openings", len(p.Openings)}} {
+		if err := checkCount(c.what, T, c.got); err != nil {
+			return err
+		}
 	}
 	for i, lh := range p.LogHeights {
 		if lh < max(minLogHeight, p.Params.LogFinalPolyLen) || lh+v.b > maxSampleBits {
@@ -98,17 +122,28 @@ func (v *verifier) checkShape(cfg VerifierConfig) error {
 			return invalid("table %d height 2^%d differs from its preprocessed height 2^%d", i, lh, pl)
 		}
 	}
+	if err := air.checkBusBounds(p.LogHeights); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
+	}
 	sound := p.Params.Soundness(v.vk.ShapeOf(p.LogHeights))
 	if sound.Total < cfg.MinSecurityBits {
 		return fmt.Errorf("%w: %w: %.1f conjectured bits, need %.1f (%s)", ErrInvalidProof, ErrParams, sound.Total, cfg.MinSecurityBits, sound)
 	}
 	for i, t := range air.tables {
 		o := &p.Openings[i]
-		q := 4 * (1 << uint(air.quotientLog(i)))
 		for pt := 0; pt < 2; pt++ {
-			if len(o.Pre[pt]) != len(t.preCols) || len(o.Main[pt]) != len(t.cols) ||
-				len(o.Perm[pt]) != air.numPermCols(i) || len(o.Quot[pt]) != q {
-				return invalid("table %s: opened values of the wrong shape", t.name)
+			for _, c := range []struct {
+				what      string
+				want, got int
+			}{
+				{"preprocessed", len(t.preCols), len(o.Pre[pt])},
+				{"main", len(t.cols), len(o.Main[pt])},
+				{"LogUp", air.numPermCols(i), len(o.Perm[pt])},
+				{"quotient", 4 << uint(air.quotientLog(i)), len(o.Quot[pt])},
+			} {
+				if err := checkCount(fmt.Sprintf("table %s: %s values opened at point %d", t.name, c.what, pt), c.want, c.got); err != nil {
+					return err
+				}
 			}
 		}
 		if len(t.interactions) == 0 && !p.LogUpSums[i].IsZero() {
@@ -116,40 +151,35 @@ func (v *verifier) checkShape(cfg VerifierConfig) error {
 		}
 	}
 	v.bs = buckets(p.LogHeights, v.b)
-	v.L = v.bs[0].logLDE
-	lf := v.b + p.Params.LogFinalPolyLen
-	if len(p.FRIRoots) != v.L-lf || len(p.FinalPoly) != 1<<uint(p.Params.LogFinalPolyLen) {
-		return invalid("FRI layer count or final polynomial length is wrong")
-	}
-	if len(p.Queries) != p.Params.NumQueries {
-		return invalid("%d queries, parameters say %d", len(p.Queries), p.Params.NumQueries)
-	}
-	for _, q := range p.Queries {
-		if len(q.Steps) != len(p.FRIRoots) {
-			return invalid("query with %d FRI steps, want %d", len(q.Steps), len(p.FRIRoots))
-		}
-	}
-	return nil
+	return checkCount("query openings", p.Params.NumQueries, len(p.Queries))
 }
 
-// challenges are every verifier challenge of a proof, in transcript order.
+// friHeights are the log heights of FRI's inputs: one DEEP quotient per bucket.
+func (v *verifier) friHeights() []int {
+	hs := make([]int, len(v.bs))
+	for j, bk := range v.bs {
+		hs[j] = bk.logLDE
+	}
+	return hs
+}
+
+// challenges are the STARK's verifier challenges, in transcript order (FRI's follow: friReplay).
 type challenges struct {
-	beta, gamma, alpha, zeta, falpha E
-	betas                            []E
-	powErr                           error
-	indices                          []uint64
-	tail                             E // one more draw after the last query index: a fingerprint of the final state
+	logUpPoWErr                         error
+	beta, gamma, alpha, zeta, deepAlpha E
 }
 
-// replay runs the Fiat-Shamir transcript over the proof, exactly as the prover did, and returns
-// every challenge. It checks nothing but the grinding (whose failure it records).
-func (v *verifier) replay() (challenges, error) {
+// replay runs the Fiat-Shamir transcript over the proof up to FRI, exactly as the prover did, and
+// returns the challenges and the transcript in the state FRI continues from. It checks nothing
+// but the LogUp grinding (whose failure it records).
+func (v *verifier) replay() (challenges, *Transcript) {
 	p := v.proof
 	var ch challenges
 	t := newProofTranscript(v.vk, p.Params, p.LogHeights, v.public)
 	t.ObserveLabel("main")
 	t.ObserveDigest(p.MainRoot)
 	t.ObserveLabel("logup")
+	ch.logUpPoWErr = t.CheckPoW(p.Params.LogUpPoWBits, p.LogUpPoWNonce)
 	ch.beta, ch.gamma = t.SampleExt(), t.SampleExt()
 	t.ObserveExt(p.LogUpSums...)
 	t.ObserveDigest(p.PermRoot)
@@ -160,153 +190,9 @@ func (v *verifier) replay() (challenges, error) {
 	ch.zeta = sampleOOD(t)
 	t.ObserveLabel("openings")
 	observeOpenings(t, p.Openings)
-	t.ObserveLabel("fri")
-	ch.falpha = t.SampleExt()
-	ch.betas = make([]E, len(p.FRIRoots))
-	for r, root := range p.FRIRoots {
-		t.ObserveDigest(root)
-		ch.betas[r] = t.SampleExt()
-	}
-	t.ObserveLabel("final")
-	t.ObserveExt(p.FinalPoly...)
-	ch.powErr = t.CheckPoW(p.Params.PoWBits, p.PoWNonce)
-	for range p.Queries {
-		idx, err := t.SampleBits(v.L)
-		if err != nil {
-			return ch, fmt.Errorf("%w: %w", ErrInvalidProof, err)
-		}
-		ch.indices = append(ch.indices, idx)
-	}
-	ch.tail = t.SampleExt()
-	return ch, nil
-}
-
-func (v *verifier) run() error {
-	p := v.proof
-	air := v.air
-	ch, err := v.replay()
-	if err != nil {
-		return err
-	}
-	zeta := ch.zeta
-	var total E
-	for _, s := range p.LogUpSums {
-		total.Add(&total, &s)
-	}
-	if !total.IsZero() {
-		return fmt.Errorf("%w: %w", ErrInvalidProof, ErrUnbalancedBus)
-	}
-	for i := range air.tables {
-		if err := v.checkConstraintsAt(i, zeta, ch.alpha, ch.beta, ch.gamma); err != nil {
-			return err
-		}
-	}
-	if ch.powErr != nil {
-		return fmt.Errorf("%w: %w", ErrInvalidProof, ch.powErr)
-	}
-	falpha, betas := ch.falpha, ch.betas
-	roots := [numInputRounds]hash.Digest{v.vk.preRoot, p.MainRoot, p.PermRoot, p.QuotRoot}
-	shapes := v.inputShapes()
-	type bucketClaim struct {
-		apow   []E
-		a0, a1 E
-		zw     E
-		K      int
-	}
-	claims := make([]bucketClaim, len(v.bs))
-	for j, bk := range v.bs {
-		K := numBucketColumns(p.Openings, bk)
-		c := bucketClaim{apow: extPowers(falpha, K+1), K: K}
-		c.a0, c.a1, _ = reducedClaims(p.Openings, bk, c.apow)
-		c.zw.MulByElement(&zeta, ptr(rootOfUnity(bk.logLDE-v.b)))
-		claims[j] = c
-	}
-	var half F
-	half.SetUint64(2)
-	half.Inverse(&half)
-	for qi := range p.Queries {
-		q := &p.Queries[qi]
-		idx := ch.indices[qi]
-		for r := 0; r < numInputRounds; r++ {
-			if err := verifyBatch(roots[r], shapes[r].shapes, idx, v.L, &q.Inputs[r]); err != nil {
-				return fmt.Errorf("%w: query %d, input round %d: %w", ErrInvalidProof, qi, r, err)
-			}
-		}
-		// Reduced openings of every bucket at this query.
-		ro := map[int]E{}
-		for j, bk := range v.bs {
-			row := idx >> uint(v.L-bk.logLDE)
-			x := cosetShift()
-			w := baseExp(rootOfUnity(bk.logLDE), reverseBits(row, bk.logLDE))
-			x.Mul(&x, &w)
-			var acc E
-			k := 0
-			for _, ti := range bk.tables {
-				for r := 0; r < numInputRounds; r++ {
-					pos := shapes[r].pos[ti]
-					if pos < 0 {
-						continue
-					}
-					for _, f := range q.Inputs[r].Rows[pos] {
-						var tmp E
-						tmp.MulByElement(&claims[j].apow[k], &f)
-						acc.Add(&acc, &tmp)
-						k++
-					}
-				}
-			}
-			var xe, d0, d1, u, w2 E
-			xe.B0.A0 = x
-			d0.Sub(&xe, &zeta)
-			d1.Sub(&xe, &claims[j].zw)
-			d0.Inverse(&d0)
-			d1.Inverse(&d1)
-			u.Sub(&acc, &claims[j].a0)
-			u.Mul(&u, &d0)
-			w2.Sub(&acc, &claims[j].a1)
-			w2.Mul(&w2, &d1)
-			w2.Mul(&w2, &claims[j].apow[claims[j].K])
-			u.Add(&u, &w2)
-			ro[bk.logLDE] = u
-		}
-		eval := ro[v.L]
-		cur := idx
-		for r := range p.FRIRoots {
-			l := v.L - r
-			st := &q.Steps[r]
-			if err := verifyBatch(p.FRIRoots[r], []matrixShape{{LogHeight: l - 1, Width: 8}}, cur>>1, l-1, st); err != nil {
-				return fmt.Errorf("%w: query %d, FRI round %d: %w", ErrInvalidProof, qi, r, err)
-			}
-			row := st.Rows[0]
-			e0 := extFromCoeffs(row[0], row[1], row[2], row[3])
-			e1 := extFromCoeffs(row[4], row[5], row[6], row[7])
-			own := e0
-			if cur&1 == 1 {
-				own = e1
-			}
-			if !own.Equal(&eval) {
-				return invalid("query %d: FRI round %d value does not match the fold", qi, r)
-			}
-			y := baseExp(rootOfUnity(l), reverseBits(cur&^1, l))
-			y.Double(&y)
-			y.Inverse(&y)
-			eval = foldPair(&e0, &e1, &betas[r], &y, &half)
-			cur >>= 1
-			if rv, ok := ro[l-1]; ok {
-				var b2 E
-				b2.Square(&betas[r])
-				b2.Mul(&b2, &rv)
-				eval.Add(&eval, &b2)
-			}
-		}
-		lf := v.L - len(p.FRIRoots)
-		y := baseExp(rootOfUnity(lf), reverseBits(cur, lf))
-		fv := evalExtPolyAtBase(p.FinalPoly, y)
-		if !fv.Equal(&eval) {
-			return invalid("query %d: final polynomial does not match", qi)
-		}
-	}
-	return nil
+	t.ObserveLabel("deep")
+	ch.deepAlpha = t.SampleExt()
+	return ch, t
 }
 
 type roundShapes struct {
@@ -366,61 +252,22 @@ func (v *verifier) checkConstraintsAt(i int, zeta, alpha, beta, gamma E) error {
 	for j, c := range p.consts {
 		slots[p.constSlot(j)] = lift(c)
 	}
+	for k := 0; k < p.numPerm; k++ {
+		slots[p.permSlot(k, false)] = extFromComponents(o.Perm[0][4*k : 4*k+4])
+		slots[p.permSlot(k, true)] = extFromComponents(o.Perm[1][4*k : 4*k+4])
+	}
+	if p.numChal > 0 {
+		copy(slots[p.chalSlot(0):], append([]E{beta}, extPowers(gamma, p.numChal)[1:]...))
+	}
+	slots[p.sumSlot()] = v.proof.LogUpSums[i]
 	p.evalExt(slots)
-	K := len(t.interactions)
-	nc := len(t.constraints)
-	apow := extPowers(alpha, t.numCompositionTerms())
+	defs := air.defs[i]
+	apow := extPowers(alpha, len(defs))
 	var g [4]E
-	for k, c := range t.constraints {
+	for k, c := range defs {
 		var tmp E
 		tmp.Mul(&slots[p.outputs[k]], &apow[k])
 		g[c.sel].Add(&g[c.sel], &tmp)
-	}
-	if K > 0 {
-		outs := interactionOutputs(t)
-		maxW := 0
-		for _, in := range t.interactions {
-			maxW = max(maxW, len(in.values))
-		}
-		gp := fingerprintPowers(gamma, maxW)
-		var sumH, sumHn E
-		for k, in := range t.interactions {
-			h := extFromComponents(o.Perm[0][4*k : 4*k+4])
-			hn := extFromComponents(o.Perm[1][4*k : 4*k+4])
-			sumH.Add(&sumH, &h)
-			sumHn.Add(&sumHn, &hn)
-			var fp E
-			fp.B0.A0.SetUint64(uint64(in.bus))
-			for vv := range in.values {
-				var tmp E
-				tmp.Mul(&gp[vv+1], &slots[p.outputs[outs[k]+1+vv]])
-				fp.Add(&fp, &tmp)
-			}
-			var d, c E
-			d.Sub(&beta, &fp)
-			c.Mul(&h, &d)
-			m := slots[p.outputs[outs[k]]]
-			if in.send {
-				c.Sub(&c, &m)
-			} else {
-				c.Add(&c, &m)
-			}
-			c.Mul(&c, &apow[nc+k])
-			g[EveryRow].Add(&g[EveryRow], &c)
-		}
-		s := extFromComponents(o.Perm[0][4*K : 4*K+4])
-		sn := extFromComponents(o.Perm[1][4*K : 4*K+4])
-		var c E
-		c.Sub(&s, &sumH)
-		c.Mul(&c, &apow[nc+K])
-		g[FirstRow].Add(&g[FirstRow], &c)
-		c.Sub(&sn, &s)
-		c.Sub(&c, &sumHn)
-		c.Mul(&c, &apow[nc+K+1])
-		g[Transition].Add(&g[Transition], &c)
-		c.Sub(&s, &v.proof.LogUpSums[i])
-		c.Mul(&c, &apow[nc+K+2])
-		g[LastRow].Add(&g[LastRow], &c)
 	}
 	var one E
 	one.SetOne()

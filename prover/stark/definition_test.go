@@ -1,0 +1,142 @@
+package stark
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+)
+
+// forgeExtraByte makes the byte table of the range statement claim one lookup of 7 too many and
+// returns a LogUp forgery that hides it: table 1's total is set to cancel table 0's, and only its
+// last running-sum row is changed to match. Every LogUp constraint but the running-sum transition
+// still holds.
+func forgeExtraByte(s statement) ([]*Matrix, func(perm []*Matrix, sums []E)) {
+	traces := []*Matrix{s.traces[0], NewMatrix(1, 256)}
+	copy(traces[1].Cols[0], s.traces[1].Cols[0])
+	bump(&traces[1].Cols[0][7])
+	forge := func(perm []*Matrix, sums []E) {
+		sums[1].Neg(&sums[0])
+		m := perm[1]
+		c := extCoeffs(&sums[1])
+		K := len(m.Cols)/4 - 1
+		for j := 0; j < 4; j++ {
+			m.Cols[4*K+j][m.Height-1] = c[j]
+		}
+	}
+	return traces, forge
+}
+
+// TestOneDefinitionOfLogUp alters the AIR's LogUp definitions and shows that the prover and the
+// verifier both follow them: with the running-sum transition removed from the definition, a
+// forged bus verifies; with a term's sign flipped, an honest proof no longer does.
+func TestOneDefinitionOfLogUp(t *testing.T) {
+	s := testStatements(t)[1]
+	traces, forge := forgeExtraByte(s)
+	cfg := proveConfig{skipChecks: true, forgeLogUp: forge}
+	prove1 := func(air *AIR) (*ProvingKey, *Proof) {
+		pk, err := Setup(air, TestParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		proof, _, err := prove(context.Background(), pk, traces, nil, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pk, proof
+	}
+
+	// The full definition rejects the forgery.
+	pk, proof := prove1(rangeAIR(t))
+	if err := Verify(pk.VerifyingKey(), proof, nil, testVerifierConfig()); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("forged running sum accepted by the full definition: %v", err)
+	}
+
+	// Drop the transition constraint from the byte table's definition: the forgery now verifies,
+	// so the verifier's check is exactly the definition.
+	air := rangeAIR(t)
+	defs := slices.DeleteFunc(slices.Clone(air.defs[1]), func(c constraint) bool { return c.name == "LogUp running sum (transition)" })
+	if len(defs) != len(air.defs[1])-1 {
+		t.Fatal("no running-sum transition in the definition")
+	}
+	if err := air.compile(1, defs, air.lookups[1]); err != nil {
+		t.Fatal(err)
+	}
+	pk, proof = prove1(air)
+	if err := Verify(pk.VerifyingKey(), proof, nil, testVerifierConfig()); err != nil {
+		t.Fatalf("with the transition removed from the definition, the forgery should verify: %v", err)
+	}
+
+	// Flip the sign of the multiplicity in interaction 0's term: the honest LogUp witness no longer
+	// satisfies the definition, so the prover's quotient is not a polynomial and the proof fails.
+	air = rangeAIR(t)
+	defs = slices.Clone(air.defs[0])
+	k := len(air.tables[0].constraints)
+	defs[k].expr = permCol(0).Cur().Mul(air.lookups[0][0].den).Add(air.lookups[0][0].mult)
+	if err := air.compile(0, defs, air.lookups[0]); err != nil {
+		t.Fatal(err)
+	}
+	pk, err := Setup(air, TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	honest, err := Prove(context.Background(), pk, s.traces, nil)
+	if err == nil {
+		err = Verify(pk.VerifyingKey(), honest, nil, testVerifierConfig())
+	}
+	if err == nil {
+		t.Fatal("an altered LogUp term still accepts the honest witness")
+	}
+	t.Logf("altered term: %v", err)
+}
+
+// rangeAIRWithBound is rangeAIR whose two byte lookups declare multiplicities up to bound.
+func rangeAIRWithBound(t *testing.T, bound uint64) *AIR {
+	tb := NewTable("values")
+	v, lo, hi := tb.Column("v"), tb.Column("lo"), tb.Column("hi")
+	tb.AssertZero("limbs", v.Cur().Sub(lo.Cur()).Sub(hi.Cur().Mul(Const(256))))
+	tb.SendMany(busByte, Const(1), bound, lo.Cur())
+	tb.SendMany(busByte, Const(1), bound, hi.Cur())
+	air, err := NewAIR("range", 0, tb, byteTable())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return air
+}
+
+// TestBusMultiplicityBound: a statement whose sends on one bus could total p or more (2 lookups ×
+// 2^7 rows × 2^23 = 2^31 > p) is refused by the prover and by the verifier; one just under passes.
+func TestBusMultiplicityBound(t *testing.T) {
+	s := testStatements(t)[1]
+	over := rangeAIRWithBound(t, 1<<23)
+	pk, err := Setup(over, TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Prove(context.Background(), pk, s.traces, nil); !errors.Is(err, ErrBusOverflow) {
+		t.Fatalf("prover: got %v, want ErrBusOverflow", err)
+	}
+	_, proof := mustProve(t, s, TestParams())
+	if err := Verify(pk.VerifyingKey(), proof, nil, testVerifierConfig()); !errors.Is(err, ErrBusOverflow) || !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("verifier: got %v, want ErrBusOverflow", err)
+	}
+	// Sends and receives are bounded separately: 2^30 sends and 2^28 receives are both below p.
+	under := rangeAIRWithBound(t, 1<<22)
+	_, proof = mustProve(t, statement{"range", under, s.traces, nil}, TestParams())
+	upk, _ := Setup(under, TestParams())
+	if err := Verify(upk.VerifyingKey(), proof, nil, testVerifierConfig()); err != nil {
+		t.Fatalf("bound under p rejected: %v", err)
+	}
+	// At RISC-V scale: 2^22 rows × bound 2^9 = 2^31 on one interaction.
+	if err := over.checkBusBounds([]int{22, 8}); !errors.Is(err, ErrBusOverflow) {
+		t.Fatalf("2^22 rows: %v", err)
+	}
+	if _, err := NewAIR("bad", 0, func() *Table {
+		tb := NewTable("t")
+		c := tb.Column("c")
+		tb.SendMany(busByte, c.Cur(), modulus, c.Cur())
+		return tb
+	}()); !errors.Is(err, ErrAIR) {
+		t.Fatalf("bound p accepted: %v", err)
+	}
+}
