@@ -196,6 +196,49 @@ func (g *gen) fullRounds() {
 	g.op("JNZ %s", l)
 }
 
+// diagonal sets x = s + d*x for one entry d of the internal diagonal, with scratch u, v, w, tt.
+// Small multiples are repeated additions; x*2^-n = hi - t with t = lo*127*2^(24-n) < p (see the file
+// comment) takes a mask and VPMULLD on AVX-512, shifts on AVX2.
+func (g *gen) diagonal(e diagEntry, x, s, u, v, w, tt string) {
+	if e.mul != 0 {
+		switch e.mul {
+		case 2:
+			g.addT(x, x, x, tt)
+		case 3:
+			g.addT(x, x, u, tt)
+			g.addT(u, x, x, tt)
+		case 4:
+			g.addT(x, x, x, tt)
+			g.addT(x, x, x, tt)
+		}
+		if e.neg {
+			g.subT(s, x, x, tt)
+		} else {
+			g.addT(s, x, x, tt)
+		}
+		return
+	}
+	n := e.shift
+	g.op("VPSRLD $%d, %s, %s", n, x, u) // hi
+	if g.avx2 {
+		g.op("VPSLLD $%d, %s, %s", 32-n, x, v)
+		g.op("VPSRLD $1, %s, %s", v, w)    // lo << (31-n)
+		g.op("VPSRLD $8, %s, %s", v, v)    // lo << (24-n)
+		g.op("VPSUBD %s, %s, %s", v, w, w) // t
+	} else {
+		g.op("VPANDD.BCST shiftK<>+%d(SB), %s, %s", 8*n, x, w)    // lo
+		g.op("VPMULLD.BCST shiftK<>+%d(SB), %s, %s", 8*n+4, w, w) // t
+	}
+	if e.neg {
+		// s - (hi - t) = (s + t) - hi
+		g.addT(s, w, x, tt)
+		g.subT(x, u, x, tt)
+	} else {
+		g.subT(s, w, x, tt)
+		g.addT(x, u, x, tt)
+	}
+}
+
 // partialRounds emits the loop of partial rounds. The sum of state words 1.. does not depend on
 // word 0, so it is computed first and overlaps with word 0's S-box; only the last addition waits.
 func (g *gen) partialRounds() {
@@ -246,42 +289,8 @@ func (g *gen) partialRounds() {
 	g.op("VPMINUD %s, %s, %s", tt, x0, x0)
 	g.cube(x0, cubeTmp)
 	g.addT(s, x0, s, tt)
-	u, w := g.tmp[0], g.tmp[2]
-	tt = g.tmp[3]
 	for i, e := range g.diag {
-		x := z(i)
-		if e.mul != 0 {
-			// x*mul as repeated doubling/adding
-			switch e.mul {
-			case 1:
-			case 2:
-				g.addT(x, x, x, tt)
-			case 3:
-				g.addT(x, x, u, tt)
-				g.addT(u, x, x, tt)
-			case 4:
-				g.addT(x, x, x, tt)
-				g.addT(x, x, x, tt)
-			}
-			if e.neg {
-				g.subT(s, x, x, tt)
-			} else {
-				g.addT(s, x, x, tt)
-			}
-			continue
-		}
-		n := e.shift
-		g.op("VPSRLD $%d, %s, %s", n, x, u)                       // hi
-		g.op("VPANDD.BCST shiftK<>+%d(SB), %s, %s", 8*n, x, w)    // lo
-		g.op("VPMULLD.BCST shiftK<>+%d(SB), %s, %s", 8*n+4, w, w) // t = lo*127*2^(24-n) < p; x*2^-n = hi - t
-		if e.neg {
-			// s - (hi - t) = (s + t) - hi
-			g.addT(s, w, x, tt)
-			g.subT(x, u, x, tt)
-		} else {
-			g.subT(s, w, x, tt)
-			g.addT(x, u, x, tt)
-		}
+		g.diagonal(e, z(i), s, g.tmp[0], g.tmp[1], g.tmp[2], g.tmp[3])
 	}
 	g.op("ADDQ $4, BX")
 	g.op("DECQ CX")
@@ -484,38 +493,7 @@ func (g *gen) partialRounds2() {
 		} else {
 			g.op("VMOVDQU %s, %s", mem(i), x)
 		}
-		if e.mul != 0 {
-			switch e.mul {
-			case 1:
-			case 2:
-				g.addT(x, x, x, tt)
-			case 3:
-				g.addT(x, x, u, tt)
-				g.addT(u, x, x, tt)
-			case 4:
-				g.addT(x, x, x, tt)
-				g.addT(x, x, x, tt)
-			}
-			if e.neg {
-				g.subT(s, x, x, tt)
-			} else {
-				g.addT(s, x, x, tt)
-			}
-		} else {
-			n := e.shift
-			g.op("VPSRLD $%d, %s, %s", n, x, u)
-			g.op("VPSLLD $%d, %s, %s", 32-n, x, v)
-			g.op("VPSRLD $1, %s, %s", v, w)
-			g.op("VPSRLD $8, %s, %s", v, v)
-			g.op("VPSUBD %s, %s, %s", v, w, w)
-			if e.neg {
-				g.addT(s, w, x, tt)
-				g.subT(x, u, x, tt)
-			} else {
-				g.subT(s, w, x, tt)
-				g.addT(x, u, x, tt)
-			}
-		}
+		g.diagonal(e, x, s, u, v, w, tt)
 		g.op("VMOVDQU %s, %s", x, mem(i))
 	}
 	g.op("ADDQ $4, BX")

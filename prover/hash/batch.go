@@ -55,16 +55,7 @@ func permuteSoA16(s *soa16) {
 		permute16AVX2((*[16][16]uint32)(s), &c16.keys[0])
 		return
 	}
-	var st [16]uint32
-	for l := range lanes {
-		for i := range st {
-			st[i] = s[i][l]
-		}
-		permuteScalar(st[:], c16)
-		for i := range st {
-			s[i][l] = st[i]
-		}
-	}
+	permuteLanes(s[:], c16)
 }
 
 func permuteSoA24(s *soa24) {
@@ -77,13 +68,18 @@ func permuteSoA24(s *soa24) {
 		permute24AVX2((*[24][16]uint32)(s), &c24.keys[0])
 		return
 	}
+	permuteLanes(s[:], c24)
+}
+
+// permuteLanes is the portable path: each lane of a structure-of-arrays state in turn.
+func permuteLanes(s [][lanes]uint32, c *roundConstants) {
 	var st [24]uint32
 	for l := range lanes {
-		for i := range st {
+		for i := range s {
 			st[i] = s[i][l]
 		}
-		permuteScalar(st[:], c24)
-		for i := range st {
+		permuteScalar(st[:len(s)], c)
+		for i := range s {
 			s[i][l] = st[i]
 		}
 	}
