@@ -110,14 +110,18 @@ func (g *gen) redc(e, o, q1, q2 string) {
 // pack gathers the high halves of e and o into dst (even lanes from e, odd from o) and reduces
 // them from [0, 2p) to [0, p), using e as scratch.
 func (g *gen) pack(e, o, dst string) {
-	g.op("VPSRLQ $32, %s, %s", e, dst)
 	if g.avx2 {
+		g.op("VPSRLQ $32, %s, %s", e, dst)
 		g.op("VPBLENDD $0xaa, %s, %s, %s", o, dst, dst)
-	} else {
-		g.op("VMOVDQA32 %s, K1, %s", o, dst)
+		g.op("VPSUBD %s, %s, %s", g.p, dst, e)
+		g.op("VPMINUD %s, %s, %s", e, dst, dst)
+		return
 	}
-	g.op("VPSUBD %s, %s, %s", g.p, dst, e)
-	g.op("VPMINUD %s, %s, %s", e, dst, dst)
+	// o's odd lanes already hold the odd results; under the even-lane mask K1, VMOVSHDUP moves
+	// e's high halves down into o's even lanes.
+	g.op("VMOVSHDUP %s, K1, %s", e, o)
+	g.op("VPSUBD %s, %s, %s", g.p, o, e)
+	g.op("VPMINUD %s, %s, %s", e, o, dst)
 }
 
 // cube sets x = x^3 using five scratch registers t. x^2 stays unpacked and unreduced (< 2p) between
@@ -306,7 +310,7 @@ func (g *gen) prologue(keysArg string) {
 	g.op("VPBROADCASTD AX, %s", g.p)
 	g.op("MOVL $%#x, AX", montNegInv)
 	g.op("VPBROADCASTD AX, %s", g.mu)
-	g.op("MOVW $0xaaaa, AX")
+	g.op("MOVW $0x5555, AX") // even lanes
 	g.op("KMOVW AX, K1")
 }
 
@@ -505,7 +509,7 @@ func (g *gen) permutation2() { g.op("CALL perm%dY<>(SB)", g.width) }
 
 // emitBodies writes each permutation once, as a register-convention subroutine that the exported
 // kernels CALL: the state in Z0.. (AVX-512) or at DI (AVX2), round keys at BX, the constants
-// (p, -p^-1, the odd-lane mask K1) already loaded; it clobbers BX, CX and the scratch registers.
+// (p, -p^-1, the even-lane mask K1) already loaded; it clobbers BX, CX and the scratch registers.
 func emitBodies(out *bytes.Buffer) {
 	for _, w := range []struct {
 		width, partial int
