@@ -1,11 +1,12 @@
 //go:build ignore
 
-// asm_gen writes poseidon2_amd64.s, the AVX-512 Poseidon2 kernels: 16 independent states at once,
-// structure of arrays (state element i of all 16 states lives in one ZMM register, one 32-bit
-// Montgomery-form word per lane). Run it with `go generate` in prover/hash.
+// asm_gen writes poseidon2_amd64.s, the Poseidon2 kernels for 16 independent states at once in
+// structure-of-arrays form (word i of all 16 states side by side, one 32-bit Montgomery-form word
+// per lane): AVX-512 with the state in ZMM registers, AVX2 in two passes of 8 lanes with the state
+// in memory. Run it with `go generate` in prover/hash.
 //
-// Arithmetic keeps every state word canonical (< p) between steps, exactly like the scalar path,
-// so the kernels are bit-identical to it:
+// The kernels keep every state word canonical (< p) between steps, so they return exactly the
+// words the scalar path returns:
 //   - a + b: s = a+b (< 2p < 2^32), then min(s, s-p) as unsigned.
 //   - a - b: d = a-b, then min(d, d+p) as unsigned.
 //   - Montgomery a*b/2^32: the even/odd-lane VPMULUDQ technique (32x32->64-bit products of the even
