@@ -397,6 +397,56 @@ func emitRows16(out *bytes.Buffer) {
 	out.Write(g.buf.Bytes())
 }
 
+// emitRows24 writes the width-24 row kernel: 16 states of 24 words (96 bytes each) are transposed
+// as a 16x16 block (words 0..15) and a 16x8 block (words 16..23, the upper halves zero) through a
+// caller-provided structure-of-arrays scratch block, permuted, and transposed back.
+func emitRows24(out *bytes.Buffer) {
+	g := newGen("", 24, 23, diag24)
+	g.label = 300
+	fmt.Fprintf(&g.buf, "\n// func permute24RowsAVX512(s *[16][24]uint32, scratch *[24][16]uint32, keys *uint32)\n")
+	fmt.Fprintf(&g.buf, "TEXT ·permute24RowsAVX512(SB), NOSPLIT, $0-24\n")
+	g.op("MOVQ s+0(FP), SI")
+	g.op("MOVQ scratch+8(FP), DI")
+	for r := 0; r < 16; r++ {
+		g.op("VMOVDQU32 %d(SI), %s", 96*r, z(r))
+	}
+	g.transpose16()
+	for c := 0; c < 16; c++ {
+		g.op("VMOVDQU32 %s, %d(DI)", z(c), 64*c)
+	}
+	for r := 0; r < 16; r++ {
+		g.op("VMOVDQU %d(SI), Y%d", 96*r+64, r) // zeroes the upper half
+	}
+	g.transpose16()
+	for c := 0; c < 8; c++ {
+		g.op("VMOVDQU32 %s, %d(DI)", z(c), 64*(16+c))
+	}
+	g.loadState()
+	g.prologue("keys+16(FP)")
+	g.permutation()
+	g.storeState()
+	for c := 0; c < 16; c++ {
+		g.op("VMOVDQU32 %d(DI), %s", 64*c, z(c))
+	}
+	g.transpose16()
+	for r := 0; r < 16; r++ {
+		g.op("VMOVDQU32 %s, %d(SI)", z(r), 96*r)
+	}
+	for c := 0; c < 8; c++ {
+		g.op("VMOVDQU32 %d(DI), %s", 64*(16+c), z(c))
+	}
+	for c := 8; c < 16; c++ {
+		g.op("VPXORD %s, %s, %s", z(c), z(c), z(c))
+	}
+	g.transpose16()
+	for r := 0; r < 16; r++ {
+		g.op("VMOVDQU Y%d, %d(SI)", r, 96*r+64)
+	}
+	g.op("VZEROUPPER")
+	g.op("RET")
+	out.Write(g.buf.Bytes())
+}
+
 // The AVX2 kernels carry 8 lanes per YMM register. With 16 registers the state cannot stay in
 // registers, so it stays in the caller's structure-of-arrays block: word i of lanes 8h..8h+7 is at
 // 64*i + 32*h, and each kernel runs its permutation once per half (DI points at the half).
@@ -696,6 +746,7 @@ func main() {
 	out.Write(g.buf.Bytes())
 
 	emitRows16(out)
+	emitRows24(out)
 	emitAVX2(out)
 
 	if err := os.WriteFile("poseidon2_amd64.s", out.Bytes(), 0o644); err != nil {

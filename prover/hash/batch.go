@@ -172,9 +172,14 @@ func Permute16Batch(states [][16]Element) {
 
 // Permute24Batch applies Permute24 to every state.
 func Permute24Batch(states [][24]Element) {
+	_, c24 := constants()
 	var s soa24
 	for lo := 0; lo < len(states); lo += lanes {
 		g := states[lo:min(lo+lanes, len(states))]
+		if kernel == avx512 && len(g) == lanes {
+			permute24RowsAVX512((*[lanes][24]uint32)(unsafe.Pointer(&g[0])), (*[24][16]uint32)(&s), &c24.keys[0])
+			continue
+		}
 		if len(g) < scalarBelow() {
 			for i := range g {
 				Permute24(&g[i])
