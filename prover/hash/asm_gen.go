@@ -1,11 +1,12 @@
 //go:build ignore
 
-// asm_gen writes poseidon2_amd64.s, the AVX-512 Poseidon2 kernels: 16 independent states at once,
-// structure of arrays (state element i of all 16 states lives in one ZMM register, one 32-bit
-// Montgomery-form word per lane). Run it with `go generate` in prover/hash.
+// asm_gen writes poseidon2_amd64.s, the Poseidon2 kernels for 16 independent states at once in
+// structure-of-arrays form (word i of all 16 states side by side, one 32-bit Montgomery-form word
+// per lane): AVX-512 with the state in ZMM registers, AVX2 in two passes of 8 lanes with the state
+// in memory. Run it with `go generate` in prover/hash.
 //
-// Arithmetic keeps every state word canonical (< p) between steps, exactly like the scalar path,
-// so the kernels are bit-identical to it:
+// The kernels keep every state word canonical (< p) between steps, so they return exactly the
+// words the scalar path returns:
 //   - a + b: s = a+b (< 2p < 2^32), then min(s, s-p) as unsigned.
 //   - a - b: d = a-b, then min(d, d+p) as unsigned.
 //   - Montgomery a*b/2^32: the even/odd-lane VPMULUDQ technique (32x32->64-bit products of the even
@@ -110,14 +111,18 @@ func (g *gen) redc(e, o, q1, q2 string) {
 // pack gathers the high halves of e and o into dst (even lanes from e, odd from o) and reduces
 // them from [0, 2p) to [0, p), using e as scratch.
 func (g *gen) pack(e, o, dst string) {
-	g.op("VPSRLQ $32, %s, %s", e, dst)
 	if g.avx2 {
+		g.op("VPSRLQ $32, %s, %s", e, dst)
 		g.op("VPBLENDD $0xaa, %s, %s, %s", o, dst, dst)
-	} else {
-		g.op("VMOVDQA32 %s, K1, %s", o, dst)
+		g.op("VPSUBD %s, %s, %s", g.p, dst, e)
+		g.op("VPMINUD %s, %s, %s", e, dst, dst)
+		return
 	}
-	g.op("VPSUBD %s, %s, %s", g.p, dst, e)
-	g.op("VPMINUD %s, %s, %s", e, dst, dst)
+	// o's odd lanes already hold the odd results; under the even-lane mask K1, VMOVSHDUP moves
+	// e's high halves down into o's even lanes.
+	g.op("VMOVSHDUP %s, K1, %s", e, o)
+	g.op("VPSUBD %s, %s, %s", g.p, o, e)
+	g.op("VPMINUD %s, %s, %s", e, o, dst)
 }
 
 // cube sets x = x^3 using five scratch registers t. x^2 stays unpacked and unreduced (< 2p) between
@@ -196,6 +201,49 @@ func (g *gen) fullRounds() {
 	g.op("JNZ %s", l)
 }
 
+// diagonal sets x = s + d*x for one entry d of the internal diagonal, with scratch u, v, w, tt.
+// Small multiples are repeated additions; x*2^-n = hi - t with t = lo*127*2^(24-n) < p (see the file
+// comment) takes a mask and VPMULLD on AVX-512, shifts on AVX2.
+func (g *gen) diagonal(e diagEntry, x, s, u, v, w, tt string) {
+	if e.mul != 0 {
+		switch e.mul {
+		case 2:
+			g.addT(x, x, x, tt)
+		case 3:
+			g.addT(x, x, u, tt)
+			g.addT(u, x, x, tt)
+		case 4:
+			g.addT(x, x, x, tt)
+			g.addT(x, x, x, tt)
+		}
+		if e.neg {
+			g.subT(s, x, x, tt)
+		} else {
+			g.addT(s, x, x, tt)
+		}
+		return
+	}
+	n := e.shift
+	g.op("VPSRLD $%d, %s, %s", n, x, u) // hi
+	if g.avx2 {
+		g.op("VPSLLD $%d, %s, %s", 32-n, x, v)
+		g.op("VPSRLD $1, %s, %s", v, w)    // lo << (31-n)
+		g.op("VPSRLD $8, %s, %s", v, v)    // lo << (24-n)
+		g.op("VPSUBD %s, %s, %s", v, w, w) // t
+	} else {
+		g.op("VPANDD.BCST shiftK<>+%d(SB), %s, %s", 8*n, x, w)    // lo
+		g.op("VPMULLD.BCST shiftK<>+%d(SB), %s, %s", 8*n+4, w, w) // t
+	}
+	if e.neg {
+		// s - (hi - t) = (s + t) - hi
+		g.addT(s, w, x, tt)
+		g.subT(x, u, x, tt)
+	} else {
+		g.subT(s, w, x, tt)
+		g.addT(x, u, x, tt)
+	}
+}
+
 // partialRounds emits the loop of partial rounds. The sum of state words 1.. does not depend on
 // word 0, so it is computed first and overlaps with word 0's S-box; only the last addition waits.
 func (g *gen) partialRounds() {
@@ -246,42 +294,8 @@ func (g *gen) partialRounds() {
 	g.op("VPMINUD %s, %s, %s", tt, x0, x0)
 	g.cube(x0, cubeTmp)
 	g.addT(s, x0, s, tt)
-	u, w := g.tmp[0], g.tmp[2]
-	tt = g.tmp[3]
 	for i, e := range g.diag {
-		x := z(i)
-		if e.mul != 0 {
-			// x*mul as repeated doubling/adding
-			switch e.mul {
-			case 1:
-			case 2:
-				g.addT(x, x, x, tt)
-			case 3:
-				g.addT(x, x, u, tt)
-				g.addT(u, x, x, tt)
-			case 4:
-				g.addT(x, x, x, tt)
-				g.addT(x, x, x, tt)
-			}
-			if e.neg {
-				g.subT(s, x, x, tt)
-			} else {
-				g.addT(s, x, x, tt)
-			}
-			continue
-		}
-		n := e.shift
-		g.op("VPSRLD $%d, %s, %s", n, x, u)                       // hi
-		g.op("VPANDD.BCST shiftK<>+%d(SB), %s, %s", 8*n, x, w)    // lo
-		g.op("VPMULLD.BCST shiftK<>+%d(SB), %s, %s", 8*n+4, w, w) // t = lo*127*2^(24-n) < p; x*2^-n = hi - t
-		if e.neg {
-			// s - (hi - t) = (s + t) - hi
-			g.addT(s, w, x, tt)
-			g.subT(x, u, x, tt)
-		} else {
-			g.subT(s, w, x, tt)
-			g.addT(x, u, x, tt)
-		}
+		g.diagonal(e, z(i), s, g.tmp[0], g.tmp[1], g.tmp[2], g.tmp[3])
 	}
 	g.op("ADDQ $4, BX")
 	g.op("DECQ CX")
@@ -297,7 +311,7 @@ func (g *gen) prologue(keysArg string) {
 	g.op("VPBROADCASTD AX, %s", g.p)
 	g.op("MOVL $%#x, AX", montNegInv)
 	g.op("VPBROADCASTD AX, %s", g.mu)
-	g.op("MOVW $0xaaaa, AX")
+	g.op("MOVW $0x5555, AX") // even lanes
 	g.op("KMOVW AX, K1")
 }
 
@@ -377,6 +391,56 @@ func emitRows16(out *bytes.Buffer) {
 	g.op("MOVQ out+0(FP), DI")
 	for i := 0; i < 16; i++ {
 		g.op("VMOVDQU Y%d, %d(DI)", i, 32*i)
+	}
+	g.op("VZEROUPPER")
+	g.op("RET")
+	out.Write(g.buf.Bytes())
+}
+
+// emitRows24 writes the width-24 row kernel: 16 states of 24 words (96 bytes each) are transposed
+// as a 16x16 block (words 0..15) and a 16x8 block (words 16..23, the upper halves zero) through a
+// caller-provided structure-of-arrays scratch block, permuted, and transposed back.
+func emitRows24(out *bytes.Buffer) {
+	g := newGen("", 24, 23, diag24)
+	g.label = 300
+	fmt.Fprintf(&g.buf, "\n// func permute24RowsAVX512(s *[16][24]uint32, scratch *[24][16]uint32, keys *uint32)\n")
+	fmt.Fprintf(&g.buf, "TEXT ·permute24RowsAVX512(SB), NOSPLIT, $0-24\n")
+	g.op("MOVQ s+0(FP), SI")
+	g.op("MOVQ scratch+8(FP), DI")
+	for r := 0; r < 16; r++ {
+		g.op("VMOVDQU32 %d(SI), %s", 96*r, z(r))
+	}
+	g.transpose16()
+	for c := 0; c < 16; c++ {
+		g.op("VMOVDQU32 %s, %d(DI)", z(c), 64*c)
+	}
+	for r := 0; r < 16; r++ {
+		g.op("VMOVDQU %d(SI), Y%d", 96*r+64, r) // zeroes the upper half
+	}
+	g.transpose16()
+	for c := 0; c < 8; c++ {
+		g.op("VMOVDQU32 %s, %d(DI)", z(c), 64*(16+c))
+	}
+	g.loadState()
+	g.prologue("keys+16(FP)")
+	g.permutation()
+	g.storeState()
+	for c := 0; c < 16; c++ {
+		g.op("VMOVDQU32 %d(DI), %s", 64*c, z(c))
+	}
+	g.transpose16()
+	for r := 0; r < 16; r++ {
+		g.op("VMOVDQU32 %s, %d(SI)", z(r), 96*r)
+	}
+	for c := 0; c < 8; c++ {
+		g.op("VMOVDQU32 %d(DI), %s", 64*(16+c), z(c))
+	}
+	for c := 8; c < 16; c++ {
+		g.op("VPXORD %s, %s, %s", z(c), z(c), z(c))
+	}
+	g.transpose16()
+	for r := 0; r < 16; r++ {
+		g.op("VMOVDQU Y%d, %d(SI)", r, 96*r+64)
 	}
 	g.op("VZEROUPPER")
 	g.op("RET")
@@ -484,38 +548,7 @@ func (g *gen) partialRounds2() {
 		} else {
 			g.op("VMOVDQU %s, %s", mem(i), x)
 		}
-		if e.mul != 0 {
-			switch e.mul {
-			case 1:
-			case 2:
-				g.addT(x, x, x, tt)
-			case 3:
-				g.addT(x, x, u, tt)
-				g.addT(u, x, x, tt)
-			case 4:
-				g.addT(x, x, x, tt)
-				g.addT(x, x, x, tt)
-			}
-			if e.neg {
-				g.subT(s, x, x, tt)
-			} else {
-				g.addT(s, x, x, tt)
-			}
-		} else {
-			n := e.shift
-			g.op("VPSRLD $%d, %s, %s", n, x, u)
-			g.op("VPSLLD $%d, %s, %s", 32-n, x, v)
-			g.op("VPSRLD $1, %s, %s", v, w)
-			g.op("VPSRLD $8, %s, %s", v, v)
-			g.op("VPSUBD %s, %s, %s", v, w, w)
-			if e.neg {
-				g.addT(s, w, x, tt)
-				g.subT(x, u, x, tt)
-			} else {
-				g.subT(s, w, x, tt)
-				g.addT(x, u, x, tt)
-			}
-		}
+		g.diagonal(e, x, s, u, v, w, tt)
 		g.op("VMOVDQU %s, %s", x, mem(i))
 	}
 	g.op("ADDQ $4, BX")
@@ -527,7 +560,7 @@ func (g *gen) permutation2() { g.op("CALL perm%dY<>(SB)", g.width) }
 
 // emitBodies writes each permutation once, as a register-convention subroutine that the exported
 // kernels CALL: the state in Z0.. (AVX-512) or at DI (AVX2), round keys at BX, the constants
-// (p, -p^-1, the odd-lane mask K1) already loaded; it clobbers BX, CX and the scratch registers.
+// (p, -p^-1, the even-lane mask K1) already loaded; it clobbers BX, CX and the scratch registers.
 func emitBodies(out *bytes.Buffer) {
 	for _, w := range []struct {
 		width, partial int
@@ -713,6 +746,7 @@ func main() {
 	out.Write(g.buf.Bytes())
 
 	emitRows16(out)
+	emitRows24(out)
 	emitAVX2(out)
 
 	if err := os.WriteFile("poseidon2_amd64.s", out.Bytes(), 0o644); err != nil {

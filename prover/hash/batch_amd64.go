@@ -41,3 +41,6 @@ func permute16RowsAVX512(s *[16][16]uint32, keys *uint32)
 
 //go:noescape
 func compress16RowsAVX512(out *[16][8]uint32, in *[16][16]uint32, keys *uint32)
+
+//go:noescape
+func permute24RowsAVX512(s *[16][24]uint32, scratch *[24][16]uint32, keys *uint32)

@@ -25,3 +25,7 @@ func permute16RowsAVX512(*[16][16]uint32, *uint32) { panic("hash: no AVX-512 ker
 func compress16RowsAVX512(*[16][8]uint32, *[16][16]uint32, *uint32) {
 	panic("hash: no AVX-512 kernel in this build")
 }
+
+func permute24RowsAVX512(*[16][24]uint32, *[24][16]uint32, *uint32) {
+	panic("hash: no AVX-512 kernel in this build")
+}

@@ -137,60 +137,30 @@ func BenchmarkPoseidon2Ratio(b *testing.B) {
 		randomElements(r, m)
 		res := make([][8]Element, 16)
 		var s soa16
-		var ours, theirs []time.Duration
-		for b.Loop() {
-			t0 := time.Now()
+		pairedLoop(b, 16*colSize/8, "gnark621-ns/perm", func() {
 			for range colSize / 8 {
 				permuteSoA16(&s)
 			}
-			t1 := time.Now()
-			p.Compressx16Columns(m, colSize, res)
-			ours = append(ours, t1.Sub(t0))
-			theirs = append(theirs, time.Since(t1))
-		}
-		reportRatio(b, ours, theirs, 16*colSize/8)
+		}, func() { p.Compressx16Columns(m, colSize, res) })
 	})
 	b.Run("width24", func(b *testing.B) {
+		const reps = 8
 		p := poseidon2.NewPermutation(24, 6, 21)
 		var m [24][16]Element
 		for i := range m {
 			randomElements(r, m[i][:])
 		}
 		var s soa24
-		var ours, theirs []time.Duration
-		const reps = 8
-		for b.Loop() {
-			t0 := time.Now()
+		pairedLoop(b, 16*reps, "gnark621-ns/perm", func() {
 			for range reps {
 				permuteSoA24(&s)
 			}
-			t1 := time.Now()
+		}, func() {
 			for range reps {
 				p.Permutation16x24(&m)
 			}
-			ours = append(ours, t1.Sub(t0))
-			theirs = append(theirs, time.Since(t1))
-		}
-		reportRatio(b, ours, theirs, 16*reps)
+		})
 	})
-}
-
-// reportRatio reports the medians of the paired samples: on a shared machine a preemption lands in
-// one side of one pair, and the median ignores it where a sum would not.
-func reportRatio(b *testing.B, ours, theirs []time.Duration, perms int) {
-	o, t := median(ours), median(theirs)
-	b.ReportMetric(float64(o.Nanoseconds())/float64(perms), "ours-ns/perm")
-	b.ReportMetric(float64(t.Nanoseconds())/float64(perms), "gnark621-ns/perm")
-	b.ReportMetric(float64(o)/float64(t), "ratio")
-}
-
-func median(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // BenchmarkScalarRatio alternates our scalar permutations and gnark-crypto's generic ones for the
@@ -203,46 +173,57 @@ func BenchmarkScalarRatio(b *testing.B) {
 		var s, g [16]Element
 		randomElements(r, s[:])
 		g = s
-		var ours, theirs []time.Duration
-		for b.Loop() {
-			t0 := time.Now()
+		pairedLoop(b, reps, "gnark-generic-ns/perm", func() {
 			for range reps {
 				Permute16(&s)
 			}
-			t1 := time.Now()
+		}, func() {
 			for range reps {
 				_ = p.Permutation(g[:])
 			}
-			ours = append(ours, t1.Sub(t0))
-			theirs = append(theirs, time.Since(t1))
-		}
-		reportScalarRatio(b, ours, theirs, reps)
+		})
 	})
 	b.Run("width24", func(b *testing.B) {
 		p := poseidon2.NewPermutation(24, FullRounds, PartialRounds24)
 		var s, g [24]Element
 		randomElements(r, s[:])
 		g = s
-		var ours, theirs []time.Duration
-		for b.Loop() {
-			t0 := time.Now()
+		pairedLoop(b, reps, "gnark-generic-ns/perm", func() {
 			for range reps {
 				Permute24(&s)
 			}
-			t1 := time.Now()
+		}, func() {
 			for range reps {
 				_ = p.Permutation(g[:])
 			}
-			ours = append(ours, t1.Sub(t0))
-			theirs = append(theirs, time.Since(t1))
-		}
-		reportScalarRatio(b, ours, theirs, reps)
+		})
 	})
 }
 
-func reportScalarRatio(b *testing.B, ours, theirs []time.Duration, perms int) {
-	o, t := median(ours), median(theirs)
-	b.ReportMetric(float64(o.Nanoseconds())/float64(perms), "ours-ns/perm")
-	b.ReportMetric(float64(t.Nanoseconds())/float64(perms), "gnark-generic-ns/perm")
-	b.ReportMetric(float64(o)/float64(t), "ratio")
+// pairedLoop times ours and theirs (each running perms permutations) alternately, once per
+// iteration, and reports the medians: on a shared machine a preemption lands in one side of one
+// pair, and the median ignores it where a sum would not.
+func pairedLoop(b *testing.B, perms int, theirUnit string, ours, theirs func()) {
+	var o, t []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		ours()
+		t1 := time.Now()
+		theirs()
+		o = append(o, t1.Sub(t0))
+		t = append(t, time.Since(t1))
+	}
+	om, tm := median(o), median(t)
+	b.ReportMetric(float64(om.Nanoseconds())/float64(perms), "ours-ns/perm")
+	b.ReportMetric(float64(tm.Nanoseconds())/float64(perms), theirUnit)
+	b.ReportMetric(float64(om)/float64(tm), "ratio")
+}
+
+func median(d []time.Duration) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

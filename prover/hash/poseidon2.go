@@ -165,17 +165,9 @@ func reduce(x uint32) uint32 {
 // permuteScalar applies the permutation to one state of c.width Montgomery-form words.
 func permuteScalar(s []uint32, c *roundConstants) {
 	w := c.width
-	keys := c.keys
 	externalLayer(s)
-	for r := 0; r < FullRounds/2; r++ {
-		for i := range w {
-			// x^3 written out rather than through a helper, which the inliner would refuse.
-			x := addMod(s[i], keys[i])
-			s[i] = montMul(montMul(x, x), x)
-		}
-		keys = keys[w:]
-		externalLayer(s)
-	}
+	fullRounds(s, c.keys[:FullRounds/2*w])
+	keys := c.keys[FullRounds/2*w:]
 	for r := 0; r < c.partial; r++ {
 		x := addMod(reduce(s[0]), keys[r])
 		s[0] = montMul(montMul(x, x), x)
@@ -184,14 +176,19 @@ func permuteScalar(s []uint32, c *roundConstants) {
 	for i := range s {
 		s[i] = reduce(s[i])
 	}
-	keys = keys[c.partial:]
-	for r := 0; r < FullRounds/2; r++ {
-		for i := range w {
+	fullRounds(s, keys[c.partial:])
+}
+
+// fullRounds applies len(keys)/len(s) full rounds.
+func fullRounds(s, keys []uint32) {
+	for len(keys) > 0 {
+		k := keys[:len(s)]
+		for i, v := range s {
 			// x^3 written out rather than through a helper, which the inliner would refuse.
-			x := addMod(s[i], keys[i])
+			x := addMod(v, k[i])
 			s[i] = montMul(montMul(x, x), x)
 		}
-		keys = keys[w:]
+		keys = keys[len(s):]
 		externalLayer(s)
 	}
 }
