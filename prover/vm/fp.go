@@ -80,7 +80,7 @@ func fpValid(raw uint32) bool {
 	return false
 }
 
-func (m *Machine) unboxS(r uint8) float32 {
+func (m *fpu) unboxS(r uint8) float32 {
 	v := m.f[r]
 	if v&boxMask != boxMask {
 		return math.Float32frombits(canonNaN32)
@@ -366,22 +366,6 @@ func boolSign(neg bool) float64 {
 	return 1
 }
 
-// fclass returns the RISC-V FCLASS bit mask.
-func fclass(v float64, snan bool) uint64 {
-	switch {
-	case math.IsInf(v, -1):
-		return 1 << 0
-	case math.IsInf(v, 1):
-		return 1 << 7
-	case v != v:
-		if snan {
-			return 1 << 8
-		}
-		return 1 << 9
-	}
-	return 0
-}
-
 func classBits(b uint64, f ffmt) uint64 {
 	var expBits, fracBits uint
 	if f.single {
@@ -416,7 +400,7 @@ func classBits(b uint64, f ffmt) uint64 {
 
 // execFP executes one F/D computational instruction. It returns false for an illegal
 // rounding mode.
-func (m *Machine) execFP(raw uint32) bool {
+func (m *fpu) execFP(raw uint32) bool {
 	rd := raw >> 7 & 31
 	rs1 := raw >> 15 & 31
 	rs2 := raw >> 20 & 31
@@ -718,3 +702,14 @@ func fcvtToInt(a float64, k uint32, rm int) (uint64, uint32) {
 	}
 	return v, flags
 }
+
+// fpu is the F/D state the Go reference implementation works on: the user's integer
+// registers (x[32] is the sink for writes to x0), the F registers and fcsr's two fields.
+type fpu struct {
+	x      [33]uint64
+	f      [32]uint64
+	frm    uint8
+	fflags uint32
+}
+
+func (m *fpu) countFP() {}

@@ -90,7 +90,7 @@ func TestFcvtToInt(t *testing.T) {
 }
 
 func TestFPClassAndBoxing(t *testing.T) {
-	m := &Machine{}
+	m := &fpu{}
 	m.f[1] = 0x3f800000 // not NaN-boxed: reads as the canonical NaN
 	if v := m.unboxS(1); v == v {
 		t.Fatalf("unboxed an improperly boxed single: %v", v)
