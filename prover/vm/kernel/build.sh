@@ -14,11 +14,18 @@ if [ "$got" != "$want" ]; then
 fi
 fp=softfp.c
 [ -f softfp.c ] || fp=fphost.c
-"$CC" -march=rv64ima -mabi=lp64 -mcmodel=medany -ffreestanding -nostdlib -O2 \
-  -fno-pie -no-pie -static -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
-  -fno-ident -Wall -Wextra -Werror \
-  -Wl,-T,kernel.ld -Wl,--build-id=none -Wl,--hash-style=sysv \
-  -o "$OUT" entry.S kernel.c "$fp"
+flags=(-march=rv64ima -mabi=lp64 -mcmodel=medany -ffreestanding -nostdlib -O2
+  -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-ident
+  -Wall -Wextra -Werror)
+# objects get fixed names: the linker records them in the symbol table
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$CC" "${flags[@]}" -c entry.s -o "$tmp/entry.o"
+"$CC" "${flags[@]}" -c kernel.c -o "$tmp/kernel.o"
+"$CC" "${flags[@]}" -c "$fp" -o "$tmp/fp.o"
+(cd "$tmp" && "$CC" "${flags[@]}" -no-pie -static -Wl,-T,"$OLDPWD/kernel.ld" -Wl,--build-id=none \
+  -Wl,--hash-style=sysv -o out.elf entry.o kernel.o fp.o)
+cp "$tmp/out.elf" "$OUT"
 if [ "$OUT" = kernel.elf ]; then
   sha256sum kernel.elf | cut -d' ' -f1 > kernel.sha256
 fi
