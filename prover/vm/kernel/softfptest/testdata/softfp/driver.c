@@ -10,7 +10,7 @@
  * usage: driver SEED CASES  -> prints "ok ..." and exits 0, or prints mismatches and exits 1.
  */
 #include <stdint.h>
-#include "../../softfp.h"
+#include "../../../softfp.h"
 
 typedef uint64_t u64;
 typedef int64_t i64;
