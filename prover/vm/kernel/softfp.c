@@ -34,6 +34,11 @@ enum { CZERO, CNORM, CINF, CNAN };
 #define EXPMAX(d) ((d) ? 2047u : 255u)
 #define SIGNSH(d) ((d) ? 63 : 31)
 
+/* The format-generic code is inlined into one worker per operation and format, so that the
+ * format parameters fold to constants and each worker keeps its operands in registers. */
+#define INLINE static inline __attribute__((always_inline))
+#define NOINLINE static __attribute__((noinline))
+
 struct unp {
 	int cls;
 	int sign;
@@ -54,12 +59,12 @@ static int clz64(u64 v)
 	return n;
 }
 
-static u64 canon(int d) { return d ? CNAN64 : CNAN32; }
-static u64 inf(int d, int sign) { return (u64)sign << SIGNSH(d) | (u64)EXPMAX(d) << (PREC(d) - 1); }
-static u64 zero(int d, int sign) { return (u64)sign << SIGNSH(d); }
+INLINE u64 canon(int d) { return d ? CNAN64 : CNAN32; }
+INLINE u64 inf(int d, int sign) { return (u64)sign << SIGNSH(d) | (u64)EXPMAX(d) << (PREC(d) - 1); }
+INLINE u64 zero(int d, int sign) { return (u64)sign << SIGNSH(d); }
 
 /* Unpacks the raw bits of a value of format d (a single already unboxed). */
-static void unpack(struct unp *u, u64 v, int d)
+INLINE void unpack(struct unp *u, u64 v, int d)
 {
 	int mb = PREC(d) - 1;
 	u64 ex = v >> mb & EXPMAX(d);
@@ -88,7 +93,7 @@ static void unpack(struct unp *u, u64 v, int d)
 }
 
 /* Whether a magnitude with kept LSB lsb, round bit g and sticky st rounds up under rm. */
-static int round_up(int rm, int sign, u64 lsb, int g, int st)
+INLINE int round_up(int rm, int sign, u64 lsb, int g, int st)
 {
 	switch (rm) {
 	case RNE:
@@ -105,7 +110,7 @@ static int round_up(int rm, int sign, u64 lsb, int g, int st)
 }
 
 /* Splits sig at bit sh (sh >= 1): returns sig >> sh, and the round and sticky bits. */
-static u64 split(u64 sig, int sh, int *g, int *st)
+INLINE u64 split(u64 sig, int sh, int *g, int *st)
 {
 	if (sh > 64) {
 		*g = 0;
@@ -125,7 +130,7 @@ static u64 split(u64 sig, int sh, int *g, int *st)
 /* Rounds sign * sig * 2^(e-63) (sig normalised, bit 0 jammed) into format d. Tininess is
  * detected after rounding, as RISC-V specifies: a result is tiny if rounding it to the full
  * precision with an unbounded exponent would still leave it below the smallest normal. */
-static u64 roundpack(int d, int sign, i32 e, u64 sig, int rm, u32 *fl)
+INLINE u64 roundpack(int d, int sign, i32 e, u64 sig, int rm, u32 *fl)
 {
 	int p = PREC(d), bias = BIAS(d), emin = 1 - bias;
 	int sh = 64 - p, g, st, tiny = 0;
@@ -160,7 +165,7 @@ static u64 roundpack(int d, int sign, i32 e, u64 sig, int rm, u32 *fl)
 	return (u64)sign << SIGNSH(d) | (u64)(e + bias) << (p - 1) | (q & ((1ull << (p - 1)) - 1));
 }
 
-static u64 shr_jam(u64 v, i32 n)
+INLINE u64 shr_jam(u64 v, i32 n)
 {
 	if (n <= 0)
 		return v;
@@ -203,7 +208,7 @@ static int clz128(u128 v)
 }
 
 /* NaN result of an arithmetic operation: NV for a signalling operand. */
-static u64 nan_result(int d, const struct unp *a, const struct unp *b, const struct unp *c, u32 *fl)
+INLINE u64 nan_result(int d, const struct unp *a, const struct unp *b, const struct unp *c, u32 *fl)
 {
 	if (a->snan || (b && b->snan) || (c && c->snan))
 		*fl |= FP_NV;
@@ -211,7 +216,7 @@ static u64 nan_result(int d, const struct unp *a, const struct unp *b, const str
 }
 
 /* Adds two nonzero finite magnitudes-with-signs (a's sign sa, b's sign sb). */
-static u64 add_norm(int d, int sa, i32 ea, u64 siga, int sb, i32 eb, u64 sigb, int rm, u32 *fl)
+INLINE u64 add_norm(int d, int sa, i32 ea, u64 siga, int sb, i32 eb, u64 sigb, int rm, u32 *fl)
 {
 	if (ea < eb || (ea == eb && siga < sigb)) {
 		int ts = sa; sa = sb; sb = ts;
@@ -227,11 +232,11 @@ static u64 add_norm(int d, int sa, i32 ea, u64 siga, int sb, i32 eb, u64 sigb, i
 		if (!z)
 			return zero(d, rm == RDN);
 	}
-	int s = clz64(z);
+	int s = sa == sb ? (int)!(z >> 63) : clz64(z); /* a carry-free sum is at most 1 bit short */
 	return roundpack(d, sa, ea + 1 - s, z << s, rm, fl);
 }
 
-static u64 f_add(int d, const struct unp *a, const struct unp *b, int rm, u32 *fl)
+INLINE u64 f_add(int d, const struct unp *a, const struct unp *b, int rm, u32 *fl)
 {
 	if (a->cls == CNAN || b->cls == CNAN)
 		return nan_result(d, a, b, 0, fl);
@@ -253,7 +258,7 @@ static u64 f_add(int d, const struct unp *a, const struct unp *b, int rm, u32 *f
 	return add_norm(d, a->sign, a->e, a->sig, b->sign, b->e, b->sig, rm, fl);
 }
 
-static u64 f_mul(int d, const struct unp *a, const struct unp *b, int rm, u32 *fl)
+INLINE u64 f_mul(int d, const struct unp *a, const struct unp *b, int rm, u32 *fl)
 {
 	int sign = a->sign ^ b->sign;
 	if (a->cls == CNAN || b->cls == CNAN)
@@ -277,7 +282,7 @@ static u64 f_mul(int d, const struct unp *a, const struct unp *b, int rm, u32 *f
 	return roundpack(d, sign, e, hi | (lo != 0), rm, fl);
 }
 
-static u64 f_div(int d, const struct unp *a, const struct unp *b, int rm, u32 *fl)
+INLINE u64 f_div(int d, const struct unp *a, const struct unp *b, int rm, u32 *fl)
 {
 	int sign = a->sign ^ b->sign, p = PREC(d);
 	if (a->cls == CNAN || b->cls == CNAN)
@@ -312,7 +317,20 @@ static u64 f_div(int d, const struct unp *a, const struct unp *b, int rm, u32 *f
 	return roundpack(d, sign, e, q << (62 - p) | (r != 0), rm, fl);
 }
 
-static u64 f_sqrt(int d, const struct unp *a, int rm, u32 *fl)
+/* floor(sqrt(y)) for y > 0: Newton's iteration from above, one divu per step */
+static u64 isqrt64(u64 y)
+{
+	int bits = 64 - clz64(y);
+	u64 x = 1ull << ((bits + 1) >> 1);
+	for (;;) {
+		u64 n = (x + y / x) >> 1;
+		if (n >= x)
+			return x;
+		x = n;
+	}
+}
+
+INLINE u64 f_sqrt(int d, const struct unp *a, int rm, u32 *fl)
 {
 	int p = PREC(d);
 	if (a->cls == CNAN)
@@ -327,42 +345,39 @@ static u64 f_sqrt(int d, const struct unp *a, int rm, u32 *fl)
 		return inf(d, 0);
 	/* X = m * 2^k with an even remaining exponent and 2p+3 or 2p+4 bits, so that its integer
 	 * square root has p+2 bits; the result exponent is then floor(e/2). */
-	u64 m = a->sig >> (64 - p);
-	int k = (a->e & 1) ? p + 4 : p + 3;
-	u64 res;
-	int rem;
-	if (2 * p + 4 <= 64) {
-		u64 xv = m << k, bit = 1ull << (2 * p + 2), r = 0;
-		while (bit) {
-			if (xv >= r + bit) {
-				xv -= r + bit;
-				r = (r >> 1) + bit;
-			} else {
-				r >>= 1;
-			}
-			bit >>= 2;
-		}
-		res = r;
-		rem = xv != 0;
+	u64 m = a->sig >> (64 - p), res;
+	int k = (a->e & 1) ? p + 4 : p + 3, rem;
+	if (!d) {
+		u64 xv = m << k;
+		res = isqrt64(xv);
+		rem = xv != res * res;
 	} else {
-		u128 xv = shl128(m, k), bit = shl128(1, 2 * p + 2), r = 0;
-		while (bit) {
-			if (xv >= r + bit) {
-				xv -= r + bit;
-				r = (r >> 1) + bit;
-			} else {
-				r >>= 1;
-			}
-			bit >>= 2;
+		/* X has 109 or 110 bits. The root of its top 64 bits, plus one, times 2^23 is an
+		 * overestimate r0 within 2^23 of sqrt(X); one Newton step r = (r0 + X/r0)/2 is then
+		 * within (2^23)^2 / (2 * 2^54) < 1 above floor(sqrt(X)), and one exact check of r*r
+		 * settles it. X/r0 (r0 < 2^56) is a long division in 8-bit chunks with divu. */
+		u128 xv = shl128(m, k);
+		u64 hi = (u64)(xv >> 64), lo = (u64)xv;
+		u64 r0 = (isqrt64(hi << 18 | lo >> 46) + 1) << 23;
+		u64 r = hi << 8 | lo >> 56, q = 0;
+		for (int i = 48; i >= 0; i -= 8) {
+			u64 n = r << 8 | (lo >> i & 0xff);
+			q = q << 8 | n / r0;
+			r = n % r0;
 		}
-		res = (u64)r;
-		rem = xv != 0;
+		res = (r0 + q) >> 1;
+		u128 sq = (u128)res * res;
+		if (sq > xv) {
+			res--;
+			sq = (u128)res * res;
+		}
+		rem = sq != xv;
 	}
 	return roundpack(d, 0, a->e >> 1, res << (62 - p) | (u64)rem, rm, fl);
 }
 
 /* a*b + c with one rounding; negp negates the product, negc the addend. */
-static u64 f_fma(int d, const struct unp *a, const struct unp *b, const struct unp *c, int negp, int negc, int rm,
+INLINE u64 f_fma(int d, const struct unp *a, const struct unp *b, const struct unp *c, int negp, int negc, int rm,
 		 u32 *fl)
 {
 	int ps = a->sign ^ b->sign ^ negp, cs = c->sign ^ negc;
@@ -430,7 +445,7 @@ static u64 f_fma(int d, const struct unp *a, const struct unp *b, const struct u
 }
 
 /* Float to integer; kind 0 W, 1 WU, 2 L, 3 LU. Results of W and WU are sign-extended. */
-static u64 f_to_int(const struct unp *a, int kind, int rm, u32 *fl)
+INLINE u64 f_to_int(const struct unp *a, int kind, int rm, u32 *fl)
 {
 	static const u64 maxv[4] = {0x7fffffffull, 0xffffffffull, 0x7fffffffffffffffull, ~0ull};
 	static const u64 minv[4] = {0x80000000ull, 0, 0x8000000000000000ull, 0};
@@ -465,7 +480,7 @@ invalid:
 }
 
 /* Integer to float; kind 0 W, 1 WU, 2 L, 3 LU. */
-static u64 int_to_f(int d, u64 v, int kind, int rm, u32 *fl)
+INLINE u64 int_to_f(int d, u64 v, int kind, int rm, u32 *fl)
 {
 	int sign = 0;
 	switch (kind) {
@@ -489,13 +504,13 @@ static u64 int_to_f(int d, u64 v, int kind, int rm, u32 *fl)
 }
 
 /* Total-order key of a non-NaN value: sign-magnitude to two's complement, so -0 == +0. */
-static i64 key(u64 v, int d)
+INLINE i64 key(u64 v, int d)
 {
 	u64 mag = v & ((1ull << SIGNSH(d)) - 1);
 	return (v >> SIGNSH(d) & 1) ? -(i64)mag : (i64)mag;
 }
 
-static u32 f_class(u64 v, int d)
+INLINE u32 f_class(u64 v, int d)
 {
 	struct unp u;
 	unpack(&u, v, d);
@@ -514,7 +529,7 @@ static u32 f_class(u64 v, int d)
 	}
 }
 
-static u64 rx(const u64 *x, u32 r) { return r ? x[r] : 0; }
+INLINE u64 rx(const u64 *x, u32 r) { return r ? x[r] : 0; }
 
 static u64 ld_user(u64 addr, int size)
 {
@@ -567,7 +582,7 @@ static int exec_csr(struct fpu *s, u64 *x, u32 insn)
 }
 
 /* Reads f[r] as format d: a single must be NaN-boxed or it reads as the canonical NaN. */
-static u64 rf(const struct fpu *s, u32 r, int d)
+INLINE u64 rf(const struct fpu *s, u32 r, int d)
 {
 	u64 v = s->f[r];
 	if (d)
@@ -575,56 +590,241 @@ static u64 rf(const struct fpu *s, u32 r, int d)
 	return (v & BOX) == BOX ? (u32)v : CNAN32;
 }
 
-static u64 box(u64 v, int d) { return d ? v : BOX | v; }
+INLINE u64 box(u64 v, int d) { return d ? v : BOX | v; }
+
+/* Write-back: a worker stores its own result, so that every call on the way to it is a tail
+ * call and the dispatch needs no stack frame. */
+INLINE int put_f(struct fpu *s, u32 insn, int d, u64 v, u32 fl)
+{
+	s->f[insn >> 7 & 31] = box(v, d);
+	s->fcsr |= fl;
+	return FP_OK;
+}
+
+INLINE int put_x(struct fpu *s, u64 *x, u32 insn, u64 v, u32 fl)
+{
+	u32 rd = insn >> 7 & 31;
+	if (rd)
+		x[rd] = v;
+	s->fcsr |= fl;
+	return FP_OK;
+}
+
+#define RS1(i) ((i) >> 15 & 31)
+#define RS2(i) ((i) >> 20 & 31)
+#define RS3(i) ((i) >> 27)
+
+/* Workers: one per operation class and format; the dispatch has validated insn and rm. */
+INLINE int w_arith(int d, struct fpu *s, u32 insn, int rm)
+{
+	struct unp a, b;
+	u32 fl = 0;
+	u64 r;
+	unpack(&a, rf(s, RS1(insn), d), d);
+	unpack(&b, rf(s, RS2(insn), d), d);
+	switch (insn >> 27) {
+	case 0x00:
+		r = f_add(d, &a, &b, rm, &fl);
+		break;
+	case 0x01:
+		b.sign ^= 1;
+		r = f_add(d, &a, &b, rm, &fl);
+		break;
+	case 0x02:
+		r = f_mul(d, &a, &b, rm, &fl);
+		break;
+	default:
+		r = f_div(d, &a, &b, rm, &fl);
+		break;
+	}
+	return put_f(s, insn, d, r, fl);
+}
+
+NOINLINE int arith_s(struct fpu *s, u32 insn, int rm) { return w_arith(0, s, insn, rm); }
+NOINLINE int arith_d(struct fpu *s, u32 insn, int rm) { return w_arith(1, s, insn, rm); }
+
+INLINE int w_sqrt(int d, struct fpu *s, u32 insn, int rm)
+{
+	struct unp a;
+	u32 fl = 0;
+	unpack(&a, rf(s, RS1(insn), d), d);
+	u64 r = f_sqrt(d, &a, rm, &fl);
+	return put_f(s, insn, d, r, fl);
+}
+
+NOINLINE int sqrt_s(struct fpu *s, u32 insn, int rm) { return w_sqrt(0, s, insn, rm); }
+NOINLINE int sqrt_d(struct fpu *s, u32 insn, int rm) { return w_sqrt(1, s, insn, rm); }
+
+INLINE int w_fma(int d, struct fpu *s, u32 insn, int rm)
+{
+	struct unp a, b, c;
+	u32 fl = 0, op = insn & 0x7f;
+	unpack(&a, rf(s, RS1(insn), d), d);
+	unpack(&b, rf(s, RS2(insn), d), d);
+	unpack(&c, rf(s, RS3(insn), d), d);
+	/* fmsub negates the addend, fnmsub the product, fnmadd both */
+	u64 r = f_fma(d, &a, &b, &c, op == 0x4b || op == 0x4f, op == 0x47 || op == 0x4f, rm, &fl);
+	return put_f(s, insn, d, r, fl);
+}
+
+NOINLINE int fma_s(struct fpu *s, u32 insn, int rm) { return w_fma(0, s, insn, rm); }
+NOINLINE int fma_d(struct fpu *s, u32 insn, int rm) { return w_fma(1, s, insn, rm); }
+
+INLINE int w_to_int(int d, struct fpu *s, u64 *x, u32 insn, int rm)
+{
+	struct unp a;
+	u32 fl = 0;
+	unpack(&a, rf(s, RS1(insn), d), d);
+	u64 r = f_to_int(&a, (int)RS2(insn), rm, &fl);
+	return put_x(s, x, insn, r, fl);
+}
+
+NOINLINE int to_int_s(struct fpu *s, u64 *x, u32 insn, int rm) { return w_to_int(0, s, x, insn, rm); }
+NOINLINE int to_int_d(struct fpu *s, u64 *x, u32 insn, int rm) { return w_to_int(1, s, x, insn, rm); }
+
+INLINE int w_from_int(int d, struct fpu *s, const u64 *x, u32 insn, int rm)
+{
+	u32 fl = 0;
+	u64 r = int_to_f(d, rx(x, RS1(insn)), (int)RS2(insn), rm, &fl);
+	return put_f(s, insn, d, r, fl);
+}
+
+NOINLINE int from_int_s(struct fpu *s, const u64 *x, u32 insn, int rm) { return w_from_int(0, s, x, insn, rm); }
+NOINLINE int from_int_d(struct fpu *s, const u64 *x, u32 insn, int rm) { return w_from_int(1, s, x, insn, rm); }
+
+/* fcvt between the formats: the source is in format !d, the result in format d */
+INLINE int w_cvt(int d, struct fpu *s, u32 insn, int rm)
+{
+	struct unp a;
+	u32 fl = 0;
+	u64 r;
+	unpack(&a, rf(s, RS1(insn), !d), !d);
+	if (a.cls == CNAN)
+		r = nan_result(d, &a, 0, 0, &fl);
+	else if (a.cls == CINF)
+		r = inf(d, a.sign);
+	else if (a.cls == CZERO)
+		r = zero(d, a.sign);
+	else
+		r = roundpack(d, a.sign, a.e, a.sig, rm, &fl);
+	return put_f(s, insn, d, r, fl);
+}
+
+NOINLINE int cvt_s_d(struct fpu *s, u32 insn, int rm) { return w_cvt(0, s, insn, rm); }
+NOINLINE int cvt_d_s(struct fpu *s, u32 insn, int rm) { return w_cvt(1, s, insn, rm); }
+
+INLINE int is_nan(u64 v, int d) { return (v & ((1ull << SIGNSH(d)) - 1)) > inf(d, 0); }
+INLINE int is_snan(u64 v, int d) { return is_nan(v, d) && !(v >> (PREC(d) - 2) & 1); }
+
+/* The operations that need no rounding: sign injection, min/max, compares, fclass, moves. */
+INLINE int w_simple(int d, struct fpu *s, u64 *x, u32 insn)
+{
+	u32 f3 = insn >> 12 & 7, rs1 = RS1(insn), rs2 = RS2(insn);
+	u64 va = rf(s, rs1, d), vb = rf(s, rs2, d), sbit = 1ull << SIGNSH(d), r;
+	u32 fl = 0;
+	switch (insn >> 27) {
+	case 0x04: { /* fsgnj, fsgnjn, fsgnjx */
+		if (f3 > 2)
+			return FP_ILLEGAL;
+		u64 sg = vb & sbit;
+		if (f3 == 1)
+			sg ^= sbit;
+		else if (f3 == 2)
+			sg ^= va & sbit;
+		return put_f(s, insn, d, (va & ~sbit) | sg, 0);
+	}
+	case 0x05: { /* fmin, fmax */
+		if (f3 > 1)
+			return FP_ILLEGAL;
+		int na = is_nan(va, d), nb = is_nan(vb, d);
+		if (is_snan(va, d) || is_snan(vb, d))
+			fl = FP_NV;
+		if (na && nb) {
+			r = canon(d);
+		} else if (na) {
+			r = vb;
+		} else if (nb) {
+			r = va;
+		} else {
+			i64 ka = key(va, d), kb = key(vb, d);
+			/* whether a is the smaller, with -0 < +0 */
+			int alt = ka != kb ? ka < kb : (va & sbit) != 0;
+			r = (alt ^ (f3 == 1)) ? va : vb;
+		}
+		return put_f(s, insn, d, r, fl);
+	}
+	case 0x14: /* fle, flt, feq */
+		if (f3 > 2)
+			return FP_ILLEGAL;
+		if (is_nan(va, d) || is_nan(vb, d)) {
+			/* feq is quiet; flt and fle signal on any NaN */
+			if (f3 != 2 || is_snan(va, d) || is_snan(vb, d))
+				fl = FP_NV;
+			r = 0;
+		} else {
+			i64 ka = key(va, d), kb = key(vb, d);
+			r = f3 == 0 ? ka <= kb : f3 == 1 ? ka < kb : ka == kb;
+		}
+		return put_x(s, x, insn, r, fl);
+	case 0x1c: /* fmv.x.{w,d}, fclass */
+		if (rs2 != 0 || f3 > 1)
+			return FP_ILLEGAL;
+		if (f3 == 1)
+			r = f_class(va, d);
+		else /* the raw register bits, boxed or not */
+			r = d ? s->f[rs1] : (u64)(i64)(i32)(u32)s->f[rs1];
+		return put_x(s, x, insn, r, 0);
+	case 0x1e: /* fmv.{w,d}.x */
+		if (rs2 != 0 || f3 != 0)
+			return FP_ILLEGAL;
+		return put_f(s, insn, d, d ? rx(x, rs1) : (u32)rx(x, rs1), 0);
+	default:
+		return FP_ILLEGAL;
+	}
+}
+
+NOINLINE int simple_s(struct fpu *s, u64 *x, u32 insn) { return w_simple(0, s, x, insn); }
+NOINLINE int simple_d(struct fpu *s, u64 *x, u32 insn) { return w_simple(1, s, x, insn); }
+
+NOINLINE int exec_ldst(struct fpu *s, const u64 *x, u32 insn)
+{
+	u32 op = insn & 0x7f, f3 = insn >> 12 & 7, rd = insn >> 7 & 31;
+	if (f3 != 2 && f3 != 3)
+		return FP_ILLEGAL;
+	int size = f3 == 2 ? 4 : 8;
+	i64 imm = op == 0x07 ? (i64)(i32)insn >> 20 : ((i64)(i32)insn >> 25 << 5 | (i64)rd);
+	u64 addr = rx(x, RS1(insn)) + (u64)imm;
+	if (!user_access_ok(addr, (u64)size))
+		return FP_ACCESS;
+	if (op == 0x07)
+		s->f[rd] = size == 4 ? BOX | ld_user(addr, 4) : ld_user(addr, 8);
+	else
+		st_user(addr, s->f[RS2(insn)], size);
+	return FP_OK;
+}
 
 int fp_exec(struct fpu *s, uint64_t *x, uint32_t insn)
 {
-	u32 op = insn & 0x7f, rd = insn >> 7 & 31, f3 = insn >> 12 & 7;
-	u32 rs1 = insn >> 15 & 31, rs2 = insn >> 20 & 31, f7 = insn >> 25;
-	int d = f7 & 1, rm = (int)f3;
-	u32 fl = 0;
-	u64 res;
-	struct unp a, b, c;
+	u32 op = insn & 0x7f, f7 = insn >> 25;
+	int d = f7 & 1, rm = (int)(insn >> 12 & 7);
 
+	if (op == 0x07 || op == 0x27)
+		return exec_ldst(s, x, insn);
 	if (op == 0x73)
 		return exec_csr(s, x, insn);
-	if (op == 0x07 || op == 0x27) {
-		if (f3 != 2 && f3 != 3)
-			return FP_ILLEGAL;
-		int size = f3 == 2 ? 4 : 8;
-		i64 imm = op == 0x07 ? (i64)(i32)insn >> 20 : ((i64)(i32)insn >> 25 << 5 | (i64)rd);
-		u64 addr = rx(x, rs1) + (u64)imm;
-		if (!user_access_ok(addr, (u64)size))
-			return FP_ACCESS;
-		if (op == 0x07)
-			s->f[rd] = size == 4 ? BOX | ld_user(addr, 4) : ld_user(addr, 8);
-		else
-			st_user(addr, s->f[rs2], size);
-		return FP_OK;
-	}
+	if (f7 & 2)
+		return FP_ILLEGAL; /* half and quad formats */
 	if (rm == DYN)
 		rm = (int)(s->fcsr >> 5 & 7);
 	int rm_ok = rm <= RMM;
-	if (f7 & 2)
-		return FP_ILLEGAL; /* half and quad formats */
-
 	if (op == 0x43 || op == 0x47 || op == 0x4b || op == 0x4f) {
 		if (!rm_ok)
 			return FP_ILLEGAL;
-		unpack(&a, rf(s, rs1, d), d);
-		unpack(&b, rf(s, rs2, d), d);
-		unpack(&c, rf(s, insn >> 27, d), d);
-		int negp = op == 0x4b || op == 0x4f, negc = op == 0x47 || op == 0x4f;
-		res = f_fma(d, &a, &b, &c, negp, negc, rm, &fl);
-		s->f[rd] = box(res, d);
-		s->fcsr |= fl;
-		return FP_OK;
+		return d ? fma_d(s, insn, rm) : fma_s(s, insn, rm);
 	}
 	if (op != 0x53)
 		return FP_ILLEGAL;
-
-	u64 va = rf(s, rs1, d), vb = rf(s, rs2, d);
-	int tox = 0;
+	u32 rs2 = RS2(insn);
 	switch (f7 >> 2) {
 	case 0x00: /* fadd */
 	case 0x01: /* fsub */
@@ -632,130 +832,24 @@ int fp_exec(struct fpu *s, uint64_t *x, uint32_t insn)
 	case 0x03: /* fdiv */
 		if (!rm_ok)
 			return FP_ILLEGAL;
-		unpack(&a, va, d);
-		unpack(&b, vb, d);
-		switch (f7 >> 2) {
-		case 0x00:
-			res = f_add(d, &a, &b, rm, &fl);
-			break;
-		case 0x01:
-			b.sign ^= 1;
-			res = f_add(d, &a, &b, rm, &fl);
-			break;
-		case 0x02:
-			res = f_mul(d, &a, &b, rm, &fl);
-			break;
-		default:
-			res = f_div(d, &a, &b, rm, &fl);
-			break;
-		}
-		break;
+		return d ? arith_d(s, insn, rm) : arith_s(s, insn, rm);
 	case 0x0b: /* fsqrt */
 		if (rs2 != 0 || !rm_ok)
 			return FP_ILLEGAL;
-		unpack(&a, va, d);
-		res = f_sqrt(d, &a, rm, &fl);
-		break;
-	case 0x04: { /* fsgnj, fsgnjn, fsgnjx */
-		if (f3 > 2)
-			return FP_ILLEGAL;
-		u64 sbit = 1ull << SIGNSH(d), sg = vb & sbit;
-		if (f3 == 1)
-			sg ^= sbit;
-		else if (f3 == 2)
-			sg ^= va & sbit;
-		res = (va & ~sbit) | sg;
-		break;
-	}
-	case 0x05: { /* fmin, fmax */
-		if (f3 > 1)
-			return FP_ILLEGAL;
-		unpack(&a, va, d);
-		unpack(&b, vb, d);
-		if (a.snan || b.snan)
-			fl |= FP_NV;
-		if (a.cls == CNAN && b.cls == CNAN) {
-			res = canon(d);
-		} else if (a.cls == CNAN) {
-			res = vb;
-		} else if (b.cls == CNAN) {
-			res = va;
-		} else {
-			i64 ka = key(va, d), kb = key(vb, d);
-			int alt; /* a is less than b, with -0 < +0 */
-			if (ka != kb)
-				alt = ka < kb;
-			else
-				alt = a.sign;
-			res = (alt ^ (f3 == 1)) ? va : vb;
-		}
-		break;
-	}
+		return d ? sqrt_d(s, insn, rm) : sqrt_s(s, insn, rm);
 	case 0x08: /* fcvt.s.d (d = 0, rs2 = 1), fcvt.d.s (d = 1, rs2 = 0) */
 		if (rs2 != (u32)!d || !rm_ok)
 			return FP_ILLEGAL;
-		unpack(&a, rf(s, rs1, !d), !d);
-		if (a.cls == CNAN)
-			res = nan_result(d, &a, 0, 0, &fl);
-		else if (a.cls == CINF)
-			res = inf(d, a.sign);
-		else if (a.cls == CZERO)
-			res = zero(d, a.sign);
-		else
-			res = roundpack(d, a.sign, a.e, a.sig, rm, &fl);
-		break;
-	case 0x14: { /* fle, flt, feq */
-		if (f3 > 2)
-			return FP_ILLEGAL;
-		unpack(&a, va, d);
-		unpack(&b, vb, d);
-		tox = 1;
-		if (a.cls == CNAN || b.cls == CNAN) {
-			/* feq is quiet; flt and fle signal on any NaN */
-			if (f3 != 2 || a.snan || b.snan)
-				fl |= FP_NV;
-			res = 0;
-		} else {
-			i64 ka = key(va, d), kb = key(vb, d);
-			res = f3 == 0 ? ka <= kb : f3 == 1 ? ka < kb : ka == kb;
-		}
-		break;
-	}
+		return d ? cvt_d_s(s, insn, rm) : cvt_s_d(s, insn, rm);
 	case 0x18: /* fcvt.{w,wu,l,lu}.{s,d} */
 		if (rs2 > 3 || !rm_ok)
 			return FP_ILLEGAL;
-		unpack(&a, va, d);
-		res = f_to_int(&a, (int)rs2, rm, &fl);
-		tox = 1;
-		break;
+		return d ? to_int_d(s, x, insn, rm) : to_int_s(s, x, insn, rm);
 	case 0x1a: /* fcvt.{s,d}.{w,wu,l,lu} */
 		if (rs2 > 3 || !rm_ok)
 			return FP_ILLEGAL;
-		res = int_to_f(d, rx(x, rs1), (int)rs2, rm, &fl);
-		break;
-	case 0x1c: /* fmv.x.{w,d}, fclass */
-		if (rs2 != 0 || f3 > 1)
-			return FP_ILLEGAL;
-		tox = 1;
-		if (f3 == 1)
-			res = f_class(va, d);
-		else /* the raw register bits, boxed or not */
-			res = d ? s->f[rs1] : (u64)(i64)(i32)(u32)s->f[rs1];
-		break;
-	case 0x1e: /* fmv.{w,d}.x */
-		if (rs2 != 0 || f3 != 0)
-			return FP_ILLEGAL;
-		res = d ? rx(x, rs1) : (u32)rx(x, rs1);
-		break;
+		return d ? from_int_d(s, x, insn, rm) : from_int_s(s, x, insn, rm);
 	default:
-		return FP_ILLEGAL;
+		return d ? simple_d(s, x, insn) : simple_s(s, x, insn);
 	}
-	if (tox) {
-		if (rd)
-			x[rd] = res;
-	} else {
-		s->f[rd] = box(res, d);
-	}
-	s->fcsr |= fl;
-	return FP_OK;
 }
