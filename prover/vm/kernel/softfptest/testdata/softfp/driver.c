@@ -279,6 +279,39 @@ static u64 gen_near(int d, u64 v)
 	}
 }
 
+/* Operands whose product (op 2) or quotient (op 3) lands near the smallest normal, where
+ * tininess after rounding decides the underflow flag: a's mantissa is nearly all ones and b's
+ * nearly 1, so that the rounded result often sits exactly on the boundary. */
+static void gen_tiny_pair(int d, int op, u64 *a, u64 *b)
+{
+	int mb = PREC(d) - 1;
+	i64 bias = BIAS(d), ea, eb, delta = (i64)rn(3) - 1;
+	if (op == 3) {
+		ea = 1 + (i64)rn((u64)bias - 2);
+		eb = ea + bias + delta;
+	} else {
+		ea = 1 + (i64)rn((u64)bias - 1);
+		eb = bias - ea + delta;
+	}
+	if (eb < 1)
+		eb = 1;
+	u64 ma = gen_man(d), mbits = gen_man(d);
+	if (op == 2 && rn(2)) { /* (2 - 2j ulp) * (1 + j ulp) = 2 - 2 j^2 ulp^2: just below 2 */
+		u64 j = 1 + rn(4);
+		ma = (1ull << mb) - 2 * j;
+		mbits = j;
+	}
+	*a = mk(d, rn(2), (u64)ea, ma);
+	*b = mk(d, rn(2), (u64)eb, mbits);
+}
+
+/* a double near the single-precision boundaries: FLT_MIN, the subnormals, FLT_MAX */
+static u64 gen_single_edge_double(void)
+{
+	static const int ex[] = {-126, -127, -128, -149, -150, -140, 127, 128};
+	return mk(1, rn(2), (u64)(1023 + ex[rn(8)]), rn(2) ? ~rn(1ull << 30) : gen_man(1));
+}
+
 static u64 box_single(u64 v)
 {
 	if (rn(24) == 0) /* an improperly boxed single */
@@ -544,11 +577,23 @@ static void one_case(const struct form *fm)
 		st.f[rs2] = rn(4) ? gen_freg(d) : (d ? gen_near(d, st.f[rs1]) : box_single(gen_near(d, (u32)st.f[rs1])));
 		if (rn(8) == 0)
 			st.f[rs2] = st.f[rs1];
+		if (kind == K_FFF && (insn >> 27) >= 2 && rn(4) == 0) {
+			u64 a, b;
+			gen_tiny_pair(d, (int)(insn >> 27), &a, &b);
+			st.f[rs1] = d ? a : box_single(a);
+			st.f[rs2] = d ? b : box_single(b);
+		}
 		break;
 	case K_FMA:
 		st.f[rs1] = gen_freg(d);
 		st.f[rs2] = gen_freg(d);
 		st.f[rs3] = gen_freg(d);
+		if (rn(6) == 0) { /* a product near the smallest normal */
+			u64 a, b;
+			gen_tiny_pair(d, 2, &a, &b);
+			st.f[rs1] = d ? a : box_single(a);
+			st.f[rs2] = d ? b : box_single(b);
+		}
 		if (rn(3) == 0) { /* an addend near the product: cancellation */
 			u64 p = soft_mul(d, st.f[rs1], st.f[rs2]);
 			st.f[rs3] = d ? gen_near(d, p) : box_single(gen_near(d, (u32)p));
@@ -562,6 +607,8 @@ static void one_case(const struct form *fm)
 		break;
 	case K_CVT:
 		st.f[rs1] = gen_freg(!d);
+		if (!d && rn(3) == 0)
+			st.f[rs1] = gen_single_edge_double();
 		break;
 	case K_LD:
 	case K_ST: {
@@ -605,6 +652,10 @@ static void random_encoding(void)
 	insn |= op | regs[rn(5)] << 7 | regs[1 + rn(4)] << 15;
 	if (op == 0x73)
 		insn = (insn & 0x000fffffu) | (u32)(1 + rn(3)) << 20;
+	/* LOAD-FP/STORE-FP widths 0, 5, 6, 7 are vector loads and stores, which qemu's default
+	 * CPU implements; unit_checks covers them */
+	if (op == 0x07 || op == 0x27)
+		insn = (insn & ~(7u << 12)) | (u32)(1 + rn(4)) << 12;
 	if (op == 0x53 && rn(2)) /* small rs2 field: the unary forms' extension values */
 		insn = (insn & ~(31u << 20)) | (u32)rn(4) << 20;
 	for (int i = 0; i < 32; i++) {
@@ -658,7 +709,8 @@ static void unit_checks(void)
 	/* CSRs other than fflags/frm/fcsr, and non-FP opcodes, are not fp_exec's */
 	static const u32 other[] = {0xc0102573 /* rdtime a0 */, 0xc0002573 /* rdcycle */,
 				    0x30002573 /* csrr a0, mstatus */, 0x00000073 /* ecall */,
-				    0x00a50533 /* add */, 0x00002007 | 4u << 12 /* flq-like */};
+				    0x00a50533 /* add */, 0x00004007 /* flq */, 0x00001007 /* flh */,
+				    0x00000007 /* vle8.v */, 0x00007027 /* vse64.v */, 0x04000053 /* fadd.h */};
 	for (u64 i = 0; i < sizeof other / sizeof other[0]; i++) {
 		struct fpu s;
 		u64 x[32];
