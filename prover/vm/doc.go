@@ -67,10 +67,6 @@
 //	                              (cause 2), an F/D access it refused (cause 5), deadlock
 //	                              (cause 0x100). The run stops with an error naming epc, the
 //	                              instruction and its symbol. Not provable
-//	5 FPEXEC(fpu, x, insn) -> r   INTERIM, not provable: the executor executes one F/D/fcsr
-//	                              instruction on the kernel's struct fpu and the user bank. It
-//	                              is used only while the integer soft-float (softfp.c) is
-//	                              absent from this directory, and disappears with it
 //
 // User programs ask for READY with the Linux-style system call 0x5a4b0001 (no arguments);
 // Linux and qemu answer -ENOSYS, so the same ELF runs there.

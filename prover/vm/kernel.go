@@ -33,12 +33,11 @@ const (
 
 // Host call numbers.
 const (
-	hostHalt   = 0
-	hostRead   = 1
-	hostWrite  = 2
-	hostReady  = 3
-	hostFault  = 4
-	hostFPExec = 5
+	hostHalt  = 0
+	hostRead  = 1
+	hostWrite = 2
+	hostReady = 3
+	hostFault = 4
 )
 
 // ReadySyscall is the Linux-style system call number of the READY request.

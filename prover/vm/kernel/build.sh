@@ -12,8 +12,6 @@ if [ "$got" != "$want" ]; then
   echo "kernel/build.sh: need $want, have $got" >&2
   exit 1
 fi
-fp=softfp.c
-[ -f softfp.c ] || fp=fphost.c
 flags=(-march=rv64ima -mabi=lp64 -mcmodel=medany -ffreestanding -nostdlib -O2
   -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-ident
   -Wall -Wextra -Werror)
@@ -22,9 +20,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$CC" "${flags[@]}" -c entry.s -o "$tmp/entry.o"
 "$CC" "${flags[@]}" -c kernel.c -o "$tmp/kernel.o"
-"$CC" "${flags[@]}" -c "$fp" -o "$tmp/fp.o"
+"$CC" "${flags[@]}" -c softfp.c -o "$tmp/softfp.o"
 (cd "$tmp" && "$CC" "${flags[@]}" -no-pie -static -Wl,-T,"$OLDPWD/kernel.ld" -Wl,--build-id=none \
-  -Wl,--hash-style=sysv -o out.elf entry.o kernel.o fp.o)
+  -Wl,--hash-style=sysv -o out.elf entry.o kernel.o softfp.o)
 cp "$tmp/out.elf" "$OUT"
 if [ "$OUT" = kernel.elf ]; then
   sha256sum kernel.elf | cut -d' ' -f1 > kernel.sha256

@@ -22,11 +22,7 @@
  * threads sleep. clock_gettime, the time/cycle/instret CSRs and timeouts all read this clock.
  */
 #include "kernel.h"
-#if __has_include("softfp.h")
 #include "softfp.h"
-#else
-#include "fphost.h"
-#endif
 
 #define CLOCK_QUANTUM_NS 1000ull
 #define REALTIME_EPOCH 1767225600ull /* 2026-01-01T00:00:00Z */
