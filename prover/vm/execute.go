@@ -237,10 +237,7 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.BootInstructions, res.Ready = boot.Instructions, boot.Ready
-	if boot.Ready {
-		res.CyclesBeforeMain, res.FPOpsBeforeMain = boot.beforeMain, boot.emuBeforeMain
-	}
+	boot.Annotate(res)
 	return res, nil
 }
 

@@ -28,9 +28,18 @@ type Boot struct {
 	// read, wrote or halted first and the image is its entry state.
 	Ready bool
 	// Instructions retired from the entry to READY (0 without READY).
-	Instructions  uint64
-	beforeMain    uint64
-	emuBeforeMain uint64
+	Instructions uint64
+	// CyclesBeforeMain and FPOpsBeforeMain: instructions and emulated instructions from the
+	// entry until main.main first ran, when that happened before READY.
+	CyclesBeforeMain, FPOpsBeforeMain uint64
+}
+
+// Annotate records in res, a run from the image, what happened before the image.
+func (b *Boot) Annotate(res *Result) {
+	res.BootInstructions, res.Ready = b.Instructions, b.Ready
+	if b.Ready {
+		res.CyclesBeforeMain, res.FPOpsBeforeMain = b.CyclesBeforeMain, b.FPOpsBeforeMain
+	}
 }
 
 // BuildImage runs prog from its entry (with cfg's arguments and environment, no input) until
@@ -63,7 +72,7 @@ func BuildImage(ctx context.Context, prog *Program, cfg Config) (*Image, *Boot, 
 		}
 		if sig.ready {
 			m.flushBank()
-			return m.image(), &Boot{Ready: true, Instructions: m.instret, beforeMain: m.markInstret, emuBeforeMain: m.markEmu}, nil
+			return m.image(), &Boot{Ready: true, Instructions: m.instret, CyclesBeforeMain: m.markInstret, FPOpsBeforeMain: m.markEmu}, nil
 		}
 		entry, err := newMachine(prog, &cfg)
 		if err != nil {
