@@ -110,3 +110,27 @@ func TestKernelRange(t *testing.T) {
 		})
 	}
 }
+
+// TestKernelFaults: a guest whose threads all wait forever stops with ErrDeadlock (the
+// kernel's FAULT), and an instruction outside RV64IMA executed in kernel mode is a kernel bug.
+func TestKernelFaults(t *testing.T) {
+	const entry = 0x10000 + 64 + 56
+	// futex(sp-64, FUTEX_WAIT, 0, NULL): the word is 0, nobody wakes it, no timeout
+	futexWait := []uint32{0xfc010513, 0x00000593, 0x00000613, 0x00000693, 0x06200893, insnEcall}
+	_, err := Execute(context.Background(), rawProgram(t, futexWait), Config{})
+	var f *Fault
+	if !errors.Is(err, ErrDeadlock) || !errors.As(err, &f) || f.PC != entry+20 {
+		t.Errorf("futex wait with one thread: %v", err)
+	}
+
+	m, err := newMachine(rawProgram(t, []uint32{0xffffffff}), &Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.setWord(kMode, 1)
+	m.loadBank()
+	m.segLimit, m.stop = 1<<20, 1<<10
+	if err := m.run(); !errors.Is(err, ErrKernelBug) {
+		t.Errorf("illegal instruction in kernel mode: %v", err)
+	}
+}

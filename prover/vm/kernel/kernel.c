@@ -1,8 +1,8 @@
 /*
  * The zkexex kernel: guest code in the kernel range [KERNEL_BASE, 2^48) that serves every trap
- * of the proven machine (ABI v1, see doc.go). A user ecall is a Linux riscv64 system call; an
- * illegal instruction is an F/D or CSR instruction to emulate (softfp.c), a counter read, or a
- * real fault reported to the host. The kernel talks to the outside world only through the five
+ * of the proven machine (ABI v1, documented in prover/vm/doc.go). A user ecall is a Linux
+ * riscv64 system call; an illegal instruction is an F/D or CSR instruction to emulate
+ * (softfp.c), a counter read, or a real fault reported to the host. The kernel talks to the outside world only through the five
  * host calls (kernel.h).
  *
  * Kernel data (all of it in this image's .data/.bss, so under the memory root):

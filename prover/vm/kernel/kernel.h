@@ -1,4 +1,4 @@
-/* The zkexex machine ABI v1 as the kernel sees it (see doc.go for the full description). */
+/* The zkexex machine ABI v1 as the kernel sees it (prover/vm/doc.go has the full description). */
 #ifndef ZKEXEX_KERNEL_H
 #define ZKEXEX_KERNEL_H
 
