@@ -31,6 +31,7 @@ var executeCommand = &cli.Command{
 		&cli.IntFlag{Name: "po2", Usage: "segment size as a power of two (16..22)", Value: vm.DefaultPo2},
 		&cli.StringFlag{Name: "segments", Usage: "write segment records into this directory"},
 		&cli.Uint64Flag{Name: "max-cycles", Usage: "stop after this many cycles (0: no limit)"},
+		&cli.StringFlag{Name: "profile", Usage: "write a pprof profile of cycles by function, with call stacks, to this file"},
 	},
 	Action: executeAction,
 }
@@ -149,6 +150,7 @@ func executeAction(ctx *cli.Context) error {
 		ImageID:   true,
 		Progress:  progressReporter(logger),
 		ProfileFP: true,
+		Profile:   ctx.String("profile") != "",
 	}
 	if dir := ctx.String("segments"); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -175,6 +177,11 @@ func executeAction(ctx *cli.Context) error {
 			"paging", r.PagingCycles, "boot", r.BootInstructions, "beforeMain", r.CyclesBeforeMain, "segments", r.Segments, "po2", cfg.Po2,
 			"syscalls", r.Syscalls, "syscallCycles", r.SyscallCycles, "fpOps", r.FPOps, "fpCycles", r.FPCycles,
 			"MHz", fmt.Sprintf("%.1f", r.MHz()), "elapsed", r.Duration.Round(time.Millisecond), "imageID", r.ImageID)
+	}
+	if run != nil {
+		if err := writeProfile(ctx.String("profile"), run.Result); err != nil {
+			return err
+		}
 	}
 	if err != nil {
 		return err

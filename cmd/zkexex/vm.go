@@ -33,6 +33,7 @@ var vmCommand = &cli.Command{
 				&cli.IntFlag{Name: "po2", Usage: "segment size as a power of two (16..22)", Value: vm.DefaultPo2},
 				&cli.StringFlag{Name: "segments", Usage: "write segment records into this directory"},
 				&cli.BoolFlag{Name: "fp-profile", Usage: "list the functions whose instructions the kernel emulated (F/D, CSR)"},
+				&cli.StringFlag{Name: "profile", Usage: "write a pprof profile of cycles by function, with call stacks, to this file"},
 			},
 			Action: vmRun,
 		},
@@ -107,6 +108,7 @@ func vmRun(ctx *cli.Context) error {
 		MaxCycles: ctx.Uint64("max-cycles"),
 		Stdin:     stdin,
 		ProfileFP: ctx.Bool("fp-profile"),
+		Profile:   ctx.String("profile") != "",
 		Progress:  progressReporter(logger),
 		Output: func(fd int, b []byte) {
 			switch fd {
@@ -133,6 +135,9 @@ func vmRun(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := writeProfile(ctx.String("profile"), res); err != nil {
+		return err
+	}
 	fmt.Fprintf(os.Stderr, "exit code:       %d\n", res.ExitCode)
 	fmt.Fprintf(os.Stderr, "cycles:          %d from the image (%d instructions, %d paging)\n", res.Cycles, res.Instructions, res.PagingCycles)
 	if res.Ready {
@@ -156,4 +161,20 @@ func vmRun(ctx *cli.Context) error {
 		return cli.Exit("", res.ExitCode)
 	}
 	return nil
+}
+
+// writeProfile writes the run's cycle profile (gzipped pprof) to path, if path is set.
+func writeProfile(path string, res *vm.Result) error {
+	if path == "" || res.Profile == nil {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := res.Profile.Write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

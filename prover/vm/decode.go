@@ -78,6 +78,11 @@ const (
 	opAMOW // imm: funct5
 	opAMOD // imm: funct5
 	opMark
+	// profiling forms of JAL/JALR (decoded only when a run is profiled): calls through ra
+	// and returns, which maintain the profiler's shadow call stack
+	opJALCall
+	opJALRCall
+	opRet
 	numOps
 )
 

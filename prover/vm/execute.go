@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/metrics"
+	"github.com/google/pprof/profile"
 	"github.com/zkexex/zkexex/prover/hash"
 )
 
@@ -53,6 +54,9 @@ type Config struct {
 	// ProfileFP attributes emulated instructions (F/D and CSR traps) to functions
 	// (Result.FPByFunc).
 	ProfileFP bool
+	// Profile records a pprof profile of cycles by function with call stacks
+	// (Result.Profile; see profile.go).
+	Profile bool
 }
 
 // Result is what a completed run produced. Cycle counts start at the image.
@@ -77,7 +81,8 @@ type Result struct {
 	Syscalls, FPOps         uint64
 	SyscallCycles, FPCycles uint64
 	FPByFunc                map[string]uint64
-	ImageID                 hash.Digest // zero unless Merkle, ImageID or OnSegment
+	Profile                 *profile.Profile // when Config.Profile
+	ImageID                 hash.Digest      // zero unless Merkle, ImageID or OnSegment
 	FinalRoot               hash.Digest
 	Final                   State
 	Duration                time.Duration
@@ -268,6 +273,9 @@ func ExecuteImage(ctx context.Context, img *Image, prog *Program, cfg Config) (*
 	if cfg.ProfileFP {
 		m.emuByPC = make(map[uint64]uint64)
 	}
+	if cfg.Profile {
+		m.prof = newProfiler(m.instret, m.cycles())
+	}
 	var tree *pageTree
 	res := &Result{}
 	if cfg.Merkle || cfg.OnSegment != nil || cfg.ImageID {
@@ -298,8 +306,15 @@ func ExecuteImage(ctx context.Context, img *Image, prog *Program, cfg Config) (*
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		m.setStop(nextProgress)
+		if m.prof != nil {
+			m.setStop(min(nextProgress, m.prof.next))
+		} else {
+			m.setStop(nextProgress)
+		}
 		err := m.run()
+		if m.prof != nil && (m.instret >= m.prof.next || err != nil) {
+			m.prof.sample(m.pc, m.instret, m.cycles())
+		}
 		halted := false
 		if err != nil {
 			if _, ok := err.(haltSignal); !ok {
@@ -350,6 +365,10 @@ func ExecuteImage(ctx context.Context, img *Image, prog *Program, cfg Config) (*
 	}
 	if tree != nil {
 		res.FinalRoot = tree.root()
+	}
+	if m.prof != nil {
+		m.prof.sample(m.pc, m.instret, m.cycles()) // the last segment's paging
+		res.Profile = m.prof.build(m.symbol, res.Duration)
 	}
 	res.Final = State{PC: m.pc, Root: res.FinalRoot}
 	runsCounter.Inc(1)

@@ -64,6 +64,8 @@ type Machine struct {
 	trapAt      uint64 // instret at the last trap
 	emuByPC     map[uint64]uint64
 
+	prof *profiler // nil unless the run is profiled
+
 	markPC      uint64 // main.main: its first execution records markInstret
 	markInstret uint64
 	markEmu     uint64
@@ -249,6 +251,9 @@ func (m *Machine) codePage(pn uint64) (*[PageSize / 4]inst, error) {
 			i := m.markPC >> 2 & (PageSize/4 - 1)
 			m.markOrig = c[i]
 			c[i] = inst{op: opMark}
+		}
+		if m.prof != nil {
+			profileForms(c)
 		}
 		p.code = c
 		if e := &m.wtlb[pn&(tlbSize-1)]; e.pn == pn {
@@ -567,6 +572,21 @@ func (m *Machine) run() error {
 			}
 			pc = m.pc
 			cpn = ^uint64(0)
+			continue
+		case opJALCall:
+			x[in.rd] = pc + 4
+			m.prof.call(uint64(in.imm), pc+4)
+			pc = uint64(in.imm)
+			continue
+		case opJALRCall:
+			t := (x[in.rs1] + uint64(in.imm)) &^ 1
+			x[in.rd] = pc + 4
+			m.prof.call(t, pc+4)
+			pc = t
+			continue
+		case opRet:
+			pc = x[1] &^ 1
+			m.prof.ret(pc)
 			continue
 		case opMark:
 			// first entry to main.main: note the instruction count, restore, re-execute

@@ -61,6 +61,9 @@ func (m *Machine) trap(cause, pc uint64) error {
 	}
 	m.traps[m.trapKind]++
 	m.trapAt = m.instret
+	if m.prof != nil {
+		m.prof.trap(pc)
+	}
 	return nil
 }
 
@@ -71,6 +74,9 @@ func (m *Machine) mret() {
 	m.loadBank()
 	m.pc = m.word(kEPC)
 	m.kernelInstr[m.trapKind] += m.instret - m.trapAt
+	if m.prof != nil {
+		m.prof.mret()
+	}
 	// the TLBs may hold kernel-range pages that user mode must not reach
 	m.invalidateCaches()
 }
