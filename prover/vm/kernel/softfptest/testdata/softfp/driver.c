@@ -577,6 +577,12 @@ static void one_case(const struct form *fm)
 		st.f[rs2] = rn(4) ? gen_freg(d) : (d ? gen_near(d, st.f[rs1]) : box_single(gen_near(d, (u32)st.f[rs1])));
 		if (rn(8) == 0)
 			st.f[rs2] = st.f[rs1];
+		if (rn(16) == 0) { /* two zeros: the signs of sums, min/max and compares of zeros */
+			st.f[rs1] = gen_freg(d) & ~((1ull << (d ? 63 : 31)) - 1);
+			st.f[rs2] = gen_freg(d) & ~((1ull << (d ? 63 : 31)) - 1);
+			if (!d)
+				st.f[rs1] |= 0xffffffff00000000ull, st.f[rs2] |= 0xffffffff00000000ull;
+		}
 		if (kind == K_FFF && (insn >> 27) >= 2 && rn(4) == 0) {
 			u64 a, b;
 			gen_tiny_pair(d, (int)(insn >> 27), &a, &b);
@@ -594,7 +600,17 @@ static void one_case(const struct form *fm)
 			st.f[rs1] = d ? a : box_single(a);
 			st.f[rs2] = d ? b : box_single(b);
 		}
-		if (rn(3) == 0) { /* an addend near the product: cancellation */
+		if (rn(6) == 0) { /* an addend up to 130 binades below the product: sticky bits */
+			int mb = PREC(d) - 1;
+			i64 e = (i64)((st.f[rs1] >> mb) & EXPMAX(d)) + (i64)((st.f[rs2] >> mb) & EXPMAX(d)) -
+				BIAS(d) - (i64)rn(130);
+			st.f[rs1] &= ~((1ull << mb) - 1) | rn(8);
+			st.f[rs2] &= ~((1ull << mb) - 1) | rn(8) << (mb - 3);
+			if (e > 0 && e < (i64)EXPMAX(d)) {
+				u64 c = mk(d, rn(2), (u64)e, gen_man(d));
+				st.f[rs3] = d ? c : box_single(c);
+			}
+		} else if (rn(3) == 0) { /* an addend near the product: cancellation */
 			u64 p = soft_mul(d, st.f[rs1], st.f[rs2]);
 			st.f[rs3] = d ? gen_near(d, p) : box_single(gen_near(d, (u32)p));
 		}
@@ -650,8 +666,8 @@ static void random_encoding(void)
 	u32 op = ops[rn(sizeof ops / sizeof ops[0])];
 	u32 insn = (u32)rnd() & ~0x000f8f80u & ~0x7fu;
 	insn |= op | regs[rn(5)] << 7 | regs[1 + rn(4)] << 15;
-	if (op == 0x73)
-		insn = (insn & 0x000fffffu) | (u32)(1 + rn(3)) << 20;
+	if (op == 0x73) /* fflags, frm, fcsr, and the user CSRs around them that do not exist */
+		insn = (insn & 0x000fffffu) | (u32)rn(6) << 20;
 	/* LOAD-FP/STORE-FP widths 0, 5, 6, 7 are vector loads and stores, which qemu's default
 	 * CPU implements; unit_checks covers them */
 	if (op == 0x07 || op == 0x27)
