@@ -9,6 +9,8 @@
  *
  * usage: driver SEED CASES [PREFIX] -> prints "ok ..." and exits 0, or prints mismatches and
  * exits 1. With PREFIX only the forms whose name starts with it run (and no random encodings).
+ *        driver one INSN FCSR F0 F5 F6 F7 F28 X5 X6 X7 X28 (hex) -> one case, for the fuzz
+ * target; the instruction is first confined to what the stub can run (see confine).
  */
 #include <stdint.h>
 #include "../../../softfp.h"
@@ -738,6 +740,62 @@ static void unit_checks(void)
 	}
 }
 
+static u64 atox(const char *s)
+{
+	u64 v = 0;
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9')
+			v = v << 4 | (u64)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			v = v << 4 | (u64)(*s - 'a' + 10);
+		else
+			return v;
+	}
+}
+
+/* confine maps any word to an F/D or fcsr encoding whose integer registers are the stub's and
+ * whose effects qemu and the stub can contain: the opcode is one of F/D's (or SYSTEM with CSR
+ * 0-5), rd and rs1 are stub registers, LOAD-FP/STORE-FP widths are not vector ones. */
+static u32 confine(u32 insn)
+{
+	static const u32 ops[] = {0x07, 0x27, 0x43, 0x47, 0x4b, 0x4f, 0x53, 0x73};
+	u32 op = ops[insn & 7];
+	insn = (insn & ~0x000f8f80u & ~0x7fu) | op | regs[(insn >> 7 & 31) % 5] << 7 | regs[1 + (insn >> 15 & 31) % 4] << 15;
+	if (op == 0x73)
+		insn = (insn & 0x000fffffu) | ((insn >> 20) % 6) << 20;
+	if (op == 0x07 || op == 0x27)
+		insn = (insn & ~(7u << 12)) | (1 + (insn >> 12 & 7) % 4) << 12;
+	return insn;
+}
+
+static int one(char **argv)
+{
+	struct nstate st;
+	u32 insn = confine((u32)atox(argv[2]));
+	for (int i = 0; i < 32; i++) {
+		st.f[i] = 0xffffffff00000000ull | (u64)i;
+		st.x[i] = (u64)membuf + 4096;
+	}
+	st.fcsr = atox(argv[3]) & 0xff;
+	st.f[0] = atox(argv[4]);
+	st.f[5] = atox(argv[5]);
+	st.f[6] = atox(argv[6]);
+	st.f[7] = atox(argv[7]);
+	st.f[28] = atox(argv[8]);
+	u32 op = insn & 0x7f;
+	if (op != 0x07 && op != 0x27) { /* loads and stores keep their base in the buffer */
+		st.x[5] = atox(argv[9]);
+		st.x[6] = atox(argv[10]);
+		st.x[7] = atox(argv[11]);
+		st.x[28] = atox(argv[12]);
+	}
+	st.x[0] = 0;
+	check("fuzz", insn, &st);
+	puts_(nfail ? "FAIL\n" : "ok\n");
+	flush();
+	return nfail != 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -747,6 +805,12 @@ int main(int argc, char **argv)
 		puts_("usage: driver SEED CASES\n");
 		flush();
 		return 2;
+	}
+	if (argc == 13 && !memcmp(argv[1], "one", 4)) {
+		if (sys6(134, 4 /* SIGILL */, (long)&act, 0, 8, 0, 0) != 0)
+			return 2;
+		stubs = (u32 *)sys6(222, 0, NSTUB * STUBWORDS * 4, 7, 0x22, -1, 0);
+		return one(argv);
 	}
 	rng = atou(argv[1]);
 	u64 n = atou(argv[2]);
