@@ -517,9 +517,9 @@ static void check(const char *name, u32 insn, const struct nstate *in)
 			report("f register", name, insn, in, nat.f[i], s.f[i]);
 			return;
 		}
-	for (int i = 0; i < 5; i++)
-		if (x[regs[i]] != nat.x[regs[i]] && regs[i] != 0) {
-			report("x register", name, insn, in, nat.x[regs[i]], x[regs[i]]);
+	for (int i = 0; i < 32; i++) /* x0 included: fp_exec never writes it */
+		if (x[i] != nat.x[i]) {
+			report("x register", name, insn, in, nat.x[i], x[i]);
 			return;
 		}
 	if (s.fcsr != nat.fcsr) {
@@ -723,6 +723,19 @@ static void unit_checks(void)
 			    memcmp(membuf, membuf0, sizeof membuf))
 				report("refused access", fm->name, insn, (void *)0, FP_ACCESS, (u64)rc);
 		}
+	}
+	/* x[0] reads as 0 whatever its slot holds: fcvt.d.l f7, x0 and fmv.d.x f7, x0 give +0 */
+	for (u32 i = 0; i < 2; i++) {
+		static const u32 insn[2] = {OPFP(0x69, 2, 0) | 7u << 7, OPFP(0x79, 0, 0) | 7u << 7};
+		struct fpu s;
+		u64 x[32];
+		memset(&s, 0, sizeof s);
+		memset(x, 0, sizeof x);
+		x[0] = 0x4010000000000000ull;
+		s.f[7] = 1;
+		ncases++;
+		if (fp_exec(&s, x, insn[i]) != FP_OK || s.f[7] != 0 || x[0] != 0x4010000000000000ull)
+			report("x0 operand", "x0", insn[i], (void *)0, 0, s.f[7]);
 	}
 	/* CSRs other than fflags/frm/fcsr, and non-FP opcodes, are not fp_exec's */
 	static const u32 other[] = {0xc0102573 /* rdtime a0 */, 0xc0002573 /* rdcycle */,
