@@ -47,7 +47,7 @@ struct unp {
 	u64 sig;
 };
 
-static int clz64(u64 v)
+INLINE int clz64(u64 v)
 {
 	int n = 0;
 	if (!(v >> 32)) { n += 32; v <<= 32; }
@@ -176,7 +176,7 @@ INLINE u64 shr_jam(u64 v, i32 n)
 
 /* 128-bit shifts by a variable amount in [1, 127], written out because GCC would call
  * libgcc's __ashlti3/__lshrti3 for them. */
-static u128 shl128(u128 v, int n)
+INLINE u128 shl128(u128 v, int n)
 {
 	u64 hi = (u64)(v >> 64), lo = (u64)v;
 	if (n >= 64)
@@ -184,7 +184,7 @@ static u128 shl128(u128 v, int n)
 	return (u128)(hi << n | lo >> (64 - n)) << 64 | (u128)(lo << n);
 }
 
-static u128 shr128(u128 v, int n)
+INLINE u128 shr128(u128 v, int n)
 {
 	u64 hi = (u64)(v >> 64), lo = (u64)v;
 	if (n >= 64)
@@ -192,7 +192,7 @@ static u128 shr128(u128 v, int n)
 	return (u128)(hi >> n) << 64 | (u128)(lo >> n | hi << (64 - n));
 }
 
-static u128 shr_jam128(u128 v, i32 n)
+INLINE u128 shr_jam128(u128 v, i32 n)
 {
 	if (n <= 0)
 		return v;
@@ -201,7 +201,7 @@ static u128 shr_jam128(u128 v, i32 n)
 	return shr128(v, (int)n) | (shl128(v, 128 - (int)n) != 0);
 }
 
-static int clz128(u128 v)
+INLINE int clz128(u128 v)
 {
 	u64 hi = (u64)(v >> 64);
 	return hi ? clz64(hi) : 64 + clz64((u64)v);
@@ -318,7 +318,7 @@ INLINE u64 f_div(int d, const struct unp *a, const struct unp *b, int rm, u32 *f
 }
 
 /* floor(sqrt(y)) for y > 0: Newton's iteration from above, one divu per step */
-static u64 isqrt64(u64 y)
+INLINE u64 isqrt64(u64 y)
 {
 	int bits = 64 - clz64(y);
 	u64 x = 1ull << ((bits + 1) >> 1);
@@ -614,34 +614,45 @@ INLINE int put_x(struct fpu *s, u64 *x, u32 insn, u64 v, u32 fl)
 #define RS2(i) ((i) >> 20 & 31)
 #define RS3(i) ((i) >> 27)
 
-/* Workers: one per operation class and format; the dispatch has validated insn and rm. */
-INLINE int w_arith(int d, struct fpu *s, u32 insn, int rm)
+/* Workers: one per operation and format; the dispatch has validated insn and rm. Keeping
+ * them apart keeps each one's register pressure, and so its prologue, small. */
+INLINE int w_add(int d, struct fpu *s, u32 insn, int rm)
 {
 	struct unp a, b;
 	u32 fl = 0;
-	u64 r;
 	unpack(&a, rf(s, RS1(insn), d), d);
 	unpack(&b, rf(s, RS2(insn), d), d);
-	switch (insn >> 27) {
-	case 0x00:
-		r = f_add(d, &a, &b, rm, &fl);
-		break;
-	case 0x01:
-		b.sign ^= 1;
-		r = f_add(d, &a, &b, rm, &fl);
-		break;
-	case 0x02:
-		r = f_mul(d, &a, &b, rm, &fl);
-		break;
-	default:
-		r = f_div(d, &a, &b, rm, &fl);
-		break;
-	}
+	b.sign ^= (int)(insn >> 27); /* fsub */
+	u64 r = f_add(d, &a, &b, rm, &fl);
 	return put_f(s, insn, d, r, fl);
 }
 
-NOINLINE int arith_s(struct fpu *s, u32 insn, int rm) { return w_arith(0, s, insn, rm); }
-NOINLINE int arith_d(struct fpu *s, u32 insn, int rm) { return w_arith(1, s, insn, rm); }
+INLINE int w_mul(int d, struct fpu *s, u32 insn, int rm)
+{
+	struct unp a, b;
+	u32 fl = 0;
+	unpack(&a, rf(s, RS1(insn), d), d);
+	unpack(&b, rf(s, RS2(insn), d), d);
+	u64 r = f_mul(d, &a, &b, rm, &fl);
+	return put_f(s, insn, d, r, fl);
+}
+
+INLINE int w_div(int d, struct fpu *s, u32 insn, int rm)
+{
+	struct unp a, b;
+	u32 fl = 0;
+	unpack(&a, rf(s, RS1(insn), d), d);
+	unpack(&b, rf(s, RS2(insn), d), d);
+	u64 r = f_div(d, &a, &b, rm, &fl);
+	return put_f(s, insn, d, r, fl);
+}
+
+NOINLINE int add_s(struct fpu *s, u32 insn, int rm) { return w_add(0, s, insn, rm); }
+NOINLINE int add_d(struct fpu *s, u32 insn, int rm) { return w_add(1, s, insn, rm); }
+NOINLINE int mul_s(struct fpu *s, u32 insn, int rm) { return w_mul(0, s, insn, rm); }
+NOINLINE int mul_d(struct fpu *s, u32 insn, int rm) { return w_mul(1, s, insn, rm); }
+NOINLINE int div_s(struct fpu *s, u32 insn, int rm) { return w_div(0, s, insn, rm); }
+NOINLINE int div_d(struct fpu *s, u32 insn, int rm) { return w_div(1, s, insn, rm); }
 
 INLINE int w_sqrt(int d, struct fpu *s, u32 insn, int rm)
 {
@@ -828,11 +839,17 @@ int fp_exec(struct fpu *s, uint64_t *x, uint32_t insn)
 	switch (f7 >> 2) {
 	case 0x00: /* fadd */
 	case 0x01: /* fsub */
+		if (!rm_ok)
+			return FP_ILLEGAL;
+		return d ? add_d(s, insn, rm) : add_s(s, insn, rm);
 	case 0x02: /* fmul */
+		if (!rm_ok)
+			return FP_ILLEGAL;
+		return d ? mul_d(s, insn, rm) : mul_s(s, insn, rm);
 	case 0x03: /* fdiv */
 		if (!rm_ok)
 			return FP_ILLEGAL;
-		return d ? arith_d(s, insn, rm) : arith_s(s, insn, rm);
+		return d ? div_d(s, insn, rm) : div_s(s, insn, rm);
 	case 0x0b: /* fsqrt */
 		if (rs2 != 0 || !rm_ok)
 			return FP_ILLEGAL;
