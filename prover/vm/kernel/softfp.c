@@ -9,9 +9,11 @@
  * round bit of a sum (the classic guard/round/sticky argument; Berkeley SoftFloat relies on the
  * same property).
  *
- * The code must run inside the proven RV64IMA machine, where every executed instruction is a
- * cycle: no libgcc helpers (the 128-bit products are mul/mulhu; division is done in chunks
- * with the 64-bit divu), and branches are preferred over tables.
+ * The code runs inside the proven RV64IMA machine, where every executed instruction is a
+ * cycle, and links without libgcc: 128-bit products are mul/mulhu, 128-bit shifts are written
+ * out, division and square root use the 64-bit divu (in chunks, and for Newton's iteration).
+ * fp_exec only decodes and validates; it reaches one leaf worker per operation and format by
+ * a tail call, and the worker writes its result back, so no call on the way needs a frame.
  */
 #include "softfp.h"
 
@@ -797,20 +799,24 @@ INLINE int w_simple(int d, struct fpu *s, u64 *x, u32 insn)
 NOINLINE int simple_s(struct fpu *s, u64 *x, u32 insn) { return w_simple(0, s, x, insn); }
 NOINLINE int simple_d(struct fpu *s, u64 *x, u32 insn) { return w_simple(1, s, x, insn); }
 
+/* FLW, FLD, FSW, FSD. Only s, insn and addr stay live across user_access_ok, so that the
+ * frame stays small: these are the commonest emulated instructions (register spills). */
 NOINLINE int exec_ldst(struct fpu *s, const u64 *x, u32 insn)
 {
-	u32 op = insn & 0x7f, f3 = insn >> 12 & 7, rd = insn >> 7 & 31;
+	u32 f3 = insn >> 12 & 7;
 	if (f3 != 2 && f3 != 3)
 		return FP_ILLEGAL;
-	int size = f3 == 2 ? 4 : 8;
-	i64 imm = op == 0x07 ? (i64)(i32)insn >> 20 : ((i64)(i32)insn >> 25 << 5 | (i64)rd);
+	i64 imm = (i64)(i32)insn >> 20;
+	if (insn & 0x20) /* STORE-FP: the immediate is split around rs2 */
+		imm = (imm & ~31) | (i64)(insn >> 7 & 31);
 	u64 addr = rx(x, RS1(insn)) + (u64)imm;
-	if (!user_access_ok(addr, (u64)size))
+	if (!user_access_ok(addr, 4ull << (f3 & 1)))
 		return FP_ACCESS;
-	if (op == 0x07)
-		s->f[rd] = size == 4 ? BOX | ld_user(addr, 4) : ld_user(addr, 8);
+	int dbl = (int)(insn >> 12 & 1);
+	if (!(insn & 0x20))
+		s->f[insn >> 7 & 31] = dbl ? ld_user(addr, 8) : BOX | ld_user(addr, 4);
 	else
-		st_user(addr, s->f[RS2(insn)], size);
+		st_user(addr, s->f[RS2(insn)], dbl ? 8 : 4);
 	return FP_OK;
 }
 
