@@ -533,7 +533,9 @@ INLINE u32 f_class(u64 v, int d)
 
 INLINE u64 rx(const u64 *x, u32 r) { return r ? x[r] : 0; }
 
-static u64 ld_user(u64 addr, int size)
+/* User memory through inline asm: the address may be misaligned, which the machine allows;
+ * a C dereference would be undefined, and GCC would split a packed access into bytes. */
+INLINE u64 ld_user(u64 addr, int size)
 {
 	u64 v;
 	if (size == 4)
@@ -543,7 +545,7 @@ static u64 ld_user(u64 addr, int size)
 	return v;
 }
 
-static void st_user(u64 addr, u64 v, int size)
+INLINE void st_user(u64 addr, u64 v, int size)
 {
 	if (size == 4)
 		__asm__ volatile("sw %0, 0(%1)" : : "r"(v), "r"(addr) : "memory");
