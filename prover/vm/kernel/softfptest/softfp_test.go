@@ -66,11 +66,15 @@ func TestSoftfpBuildsForKernel(t *testing.T) {
 	}
 }
 
+// driverDir holds the driver once built; TestMain removes it.
+var driverDir string
+
 var driverOnce = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "zkexex-softfp-")
 	if err != nil {
 		return "", err
 	}
+	driverDir = dir
 	exe := filepath.Join(dir, "driver")
 	cmd := exec.Command(crossCC, "-march=rv64imafd", "-mabi=lp64", "-ffreestanding", "-nostdlib", "-static", "-O2",
 		"-Wall", "-Wextra", "-Werror", "-o", exe,
@@ -80,6 +84,14 @@ var driverOnce = sync.OnceValues(func() (string, error) {
 	}
 	return exe, nil
 })
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if driverDir != "" {
+		os.RemoveAll(driverDir)
+	}
+	os.Exit(code)
+}
 
 // TestSoftfpAgainstQemu runs every F/D instruction form on edge-case and random operands in
 // every rounding mode (static and dynamic), natively under qemu-riscv64 and through fp_exec,
