@@ -9,9 +9,11 @@
  * round bit of a sum (the classic guard/round/sticky argument; Berkeley SoftFloat relies on the
  * same property).
  *
- * The code must run inside the proven RV64IMA machine, where every executed instruction is a
- * cycle: no libgcc helpers (the 128-bit products are mul/mulhu; division is done in chunks
- * with the 64-bit divu), and branches are preferred over tables.
+ * The code runs inside the proven RV64IMA machine, where every executed instruction is a
+ * cycle, and links without libgcc: 128-bit products are mul/mulhu, 128-bit shifts are written
+ * out, division and square root use the 64-bit divu (in chunks, and for Newton's iteration).
+ * fp_exec only decodes and validates; it reaches one leaf worker per operation and format by
+ * a tail call, and the worker writes its result back, so no call on the way needs a frame.
  */
 #include "softfp.h"
 
@@ -47,7 +49,7 @@ struct unp {
 	u64 sig;
 };
 
-static int clz64(u64 v)
+INLINE int clz64(u64 v)
 {
 	int n = 0;
 	if (!(v >> 32)) { n += 32; v <<= 32; }
@@ -176,7 +178,7 @@ INLINE u64 shr_jam(u64 v, i32 n)
 
 /* 128-bit shifts by a variable amount in [1, 127], written out because GCC would call
  * libgcc's __ashlti3/__lshrti3 for them. */
-static u128 shl128(u128 v, int n)
+INLINE u128 shl128(u128 v, int n)
 {
 	u64 hi = (u64)(v >> 64), lo = (u64)v;
 	if (n >= 64)
@@ -184,7 +186,7 @@ static u128 shl128(u128 v, int n)
 	return (u128)(hi << n | lo >> (64 - n)) << 64 | (u128)(lo << n);
 }
 
-static u128 shr128(u128 v, int n)
+INLINE u128 shr128(u128 v, int n)
 {
 	u64 hi = (u64)(v >> 64), lo = (u64)v;
 	if (n >= 64)
@@ -192,7 +194,7 @@ static u128 shr128(u128 v, int n)
 	return (u128)(hi >> n) << 64 | (u128)(lo >> n | hi << (64 - n));
 }
 
-static u128 shr_jam128(u128 v, i32 n)
+INLINE u128 shr_jam128(u128 v, i32 n)
 {
 	if (n <= 0)
 		return v;
@@ -201,7 +203,7 @@ static u128 shr_jam128(u128 v, i32 n)
 	return shr128(v, (int)n) | (shl128(v, 128 - (int)n) != 0);
 }
 
-static int clz128(u128 v)
+INLINE int clz128(u128 v)
 {
 	u64 hi = (u64)(v >> 64);
 	return hi ? clz64(hi) : 64 + clz64((u64)v);
@@ -318,7 +320,7 @@ INLINE u64 f_div(int d, const struct unp *a, const struct unp *b, int rm, u32 *f
 }
 
 /* floor(sqrt(y)) for y > 0: Newton's iteration from above, one divu per step */
-static u64 isqrt64(u64 y)
+INLINE u64 isqrt64(u64 y)
 {
 	int bits = 64 - clz64(y);
 	u64 x = 1ull << ((bits + 1) >> 1);
@@ -531,7 +533,9 @@ INLINE u32 f_class(u64 v, int d)
 
 INLINE u64 rx(const u64 *x, u32 r) { return r ? x[r] : 0; }
 
-static u64 ld_user(u64 addr, int size)
+/* User memory through inline asm: the address may be misaligned, which the machine allows;
+ * a C dereference would be undefined, and GCC would split a packed access into bytes. */
+INLINE u64 ld_user(u64 addr, int size)
 {
 	u64 v;
 	if (size == 4)
@@ -541,7 +545,7 @@ static u64 ld_user(u64 addr, int size)
 	return v;
 }
 
-static void st_user(u64 addr, u64 v, int size)
+INLINE void st_user(u64 addr, u64 v, int size)
 {
 	if (size == 4)
 		__asm__ volatile("sw %0, 0(%1)" : : "r"(v), "r"(addr) : "memory");
@@ -614,34 +618,45 @@ INLINE int put_x(struct fpu *s, u64 *x, u32 insn, u64 v, u32 fl)
 #define RS2(i) ((i) >> 20 & 31)
 #define RS3(i) ((i) >> 27)
 
-/* Workers: one per operation class and format; the dispatch has validated insn and rm. */
-INLINE int w_arith(int d, struct fpu *s, u32 insn, int rm)
+/* Workers: one per operation and format; the dispatch has validated insn and rm. Keeping
+ * them apart keeps each one's register pressure, and so its prologue, small. */
+INLINE int w_add(int d, struct fpu *s, u32 insn, int rm)
 {
 	struct unp a, b;
 	u32 fl = 0;
-	u64 r;
 	unpack(&a, rf(s, RS1(insn), d), d);
 	unpack(&b, rf(s, RS2(insn), d), d);
-	switch (insn >> 27) {
-	case 0x00:
-		r = f_add(d, &a, &b, rm, &fl);
-		break;
-	case 0x01:
-		b.sign ^= 1;
-		r = f_add(d, &a, &b, rm, &fl);
-		break;
-	case 0x02:
-		r = f_mul(d, &a, &b, rm, &fl);
-		break;
-	default:
-		r = f_div(d, &a, &b, rm, &fl);
-		break;
-	}
+	b.sign ^= (int)(insn >> 27); /* fsub */
+	u64 r = f_add(d, &a, &b, rm, &fl);
 	return put_f(s, insn, d, r, fl);
 }
 
-NOINLINE int arith_s(struct fpu *s, u32 insn, int rm) { return w_arith(0, s, insn, rm); }
-NOINLINE int arith_d(struct fpu *s, u32 insn, int rm) { return w_arith(1, s, insn, rm); }
+INLINE int w_mul(int d, struct fpu *s, u32 insn, int rm)
+{
+	struct unp a, b;
+	u32 fl = 0;
+	unpack(&a, rf(s, RS1(insn), d), d);
+	unpack(&b, rf(s, RS2(insn), d), d);
+	u64 r = f_mul(d, &a, &b, rm, &fl);
+	return put_f(s, insn, d, r, fl);
+}
+
+INLINE int w_div(int d, struct fpu *s, u32 insn, int rm)
+{
+	struct unp a, b;
+	u32 fl = 0;
+	unpack(&a, rf(s, RS1(insn), d), d);
+	unpack(&b, rf(s, RS2(insn), d), d);
+	u64 r = f_div(d, &a, &b, rm, &fl);
+	return put_f(s, insn, d, r, fl);
+}
+
+NOINLINE int add_s(struct fpu *s, u32 insn, int rm) { return w_add(0, s, insn, rm); }
+NOINLINE int add_d(struct fpu *s, u32 insn, int rm) { return w_add(1, s, insn, rm); }
+NOINLINE int mul_s(struct fpu *s, u32 insn, int rm) { return w_mul(0, s, insn, rm); }
+NOINLINE int mul_d(struct fpu *s, u32 insn, int rm) { return w_mul(1, s, insn, rm); }
+NOINLINE int div_s(struct fpu *s, u32 insn, int rm) { return w_div(0, s, insn, rm); }
+NOINLINE int div_d(struct fpu *s, u32 insn, int rm) { return w_div(1, s, insn, rm); }
 
 INLINE int w_sqrt(int d, struct fpu *s, u32 insn, int rm)
 {
@@ -786,20 +801,24 @@ INLINE int w_simple(int d, struct fpu *s, u64 *x, u32 insn)
 NOINLINE int simple_s(struct fpu *s, u64 *x, u32 insn) { return w_simple(0, s, x, insn); }
 NOINLINE int simple_d(struct fpu *s, u64 *x, u32 insn) { return w_simple(1, s, x, insn); }
 
+/* FLW, FLD, FSW, FSD. Only s, insn and addr stay live across user_access_ok, so that the
+ * frame stays small: these are the commonest emulated instructions (register spills). */
 NOINLINE int exec_ldst(struct fpu *s, const u64 *x, u32 insn)
 {
-	u32 op = insn & 0x7f, f3 = insn >> 12 & 7, rd = insn >> 7 & 31;
+	u32 f3 = insn >> 12 & 7;
 	if (f3 != 2 && f3 != 3)
 		return FP_ILLEGAL;
-	int size = f3 == 2 ? 4 : 8;
-	i64 imm = op == 0x07 ? (i64)(i32)insn >> 20 : ((i64)(i32)insn >> 25 << 5 | (i64)rd);
+	i64 imm = (i64)(i32)insn >> 20;
+	if (insn & 0x20) /* STORE-FP: the immediate is split around rs2 */
+		imm = (imm & ~31) | (i64)(insn >> 7 & 31);
 	u64 addr = rx(x, RS1(insn)) + (u64)imm;
-	if (!user_access_ok(addr, (u64)size))
+	if (!user_access_ok(addr, 4ull << (f3 & 1)))
 		return FP_ACCESS;
-	if (op == 0x07)
-		s->f[rd] = size == 4 ? BOX | ld_user(addr, 4) : ld_user(addr, 8);
+	int dbl = (int)(insn >> 12 & 1);
+	if (!(insn & 0x20))
+		s->f[insn >> 7 & 31] = dbl ? ld_user(addr, 8) : BOX | ld_user(addr, 4);
 	else
-		st_user(addr, s->f[RS2(insn)], size);
+		st_user(addr, s->f[RS2(insn)], dbl ? 8 : 4);
 	return FP_OK;
 }
 
@@ -828,11 +847,17 @@ int fp_exec(struct fpu *s, uint64_t *x, uint32_t insn)
 	switch (f7 >> 2) {
 	case 0x00: /* fadd */
 	case 0x01: /* fsub */
+		if (!rm_ok)
+			return FP_ILLEGAL;
+		return d ? add_d(s, insn, rm) : add_s(s, insn, rm);
 	case 0x02: /* fmul */
+		if (!rm_ok)
+			return FP_ILLEGAL;
+		return d ? mul_d(s, insn, rm) : mul_s(s, insn, rm);
 	case 0x03: /* fdiv */
 		if (!rm_ok)
 			return FP_ILLEGAL;
-		return d ? arith_d(s, insn, rm) : arith_s(s, insn, rm);
+		return d ? div_d(s, insn, rm) : div_s(s, insn, rm);
 	case 0x0b: /* fsqrt */
 		if (rs2 != 0 || !rm_ok)
 			return FP_ILLEGAL;

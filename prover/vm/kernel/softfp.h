@@ -5,6 +5,9 @@
  * emulation is integer-only and deterministic so that it can run inside the proven machine:
  * it builds with -march=rv64ima -mabi=lp64 -ffreestanding -nostdlib and calls nothing but
  * user_access_ok.
+ *
+ * softfptest/ checks it bit for bit against qemu-riscv64 (results, fflags, memory, legality of
+ * encodings) and measures its cycles per instruction on the executor.
  */
 #ifndef ZKEXEX_SOFTFP_H
 #define ZKEXEX_SOFTFP_H

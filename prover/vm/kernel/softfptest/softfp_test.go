@@ -66,11 +66,15 @@ func TestSoftfpBuildsForKernel(t *testing.T) {
 	}
 }
 
+// driverDir holds the driver once built; TestMain removes it.
+var driverDir string
+
 var driverOnce = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "zkexex-softfp-")
 	if err != nil {
 		return "", err
 	}
+	driverDir = dir
 	exe := filepath.Join(dir, "driver")
 	cmd := exec.Command(crossCC, "-march=rv64imafd", "-mabi=lp64", "-ffreestanding", "-nostdlib", "-static", "-O2",
 		"-Wall", "-Wextra", "-Werror", "-o", exe,
@@ -80,6 +84,14 @@ var driverOnce = sync.OnceValues(func() (string, error) {
 	}
 	return exe, nil
 })
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if driverDir != "" {
+		os.RemoveAll(driverDir)
+	}
+	os.Exit(code)
+}
 
 // TestSoftfpAgainstQemu runs every F/D instruction form on edge-case and random operands in
 // every rounding mode (static and dynamic), natively under qemu-riscv64 and through fp_exec,
@@ -164,4 +176,32 @@ func BenchmarkSoftfpCycles(b *testing.B) {
 			b.ReportMetric(float64(c-base)/n, "cycles/op")
 		})
 	}
+}
+
+// FuzzSoftfpAgainstQemu compares one fuzzed instruction word and register state, run natively
+// under qemu and through fp_exec (the driver's "one" mode confines the word to F/D and fcsr
+// encodings the stub can contain). Each input costs a qemu start, so fuzzing is slow but
+// unbounded; the seed corpus runs in the ordinary test.
+func FuzzSoftfpAgainstQemu(f *testing.F) {
+	needTools(f, crossCC, qemu)
+	exe, err := driverOnce()
+	if err != nil {
+		f.Fatal(err)
+	}
+	const one, half = 0x3ff0000000000000, 0x3fe0000000000000
+	f.Add(uint32(0x02628253), uint8(0xe0), uint64(0), uint64(one), uint64(half), uint64(0), uint64(0), uint64(1), uint64(2), uint64(3), uint64(4))
+	f.Add(uint32(0x7a63f2cb), uint8(0x40), uint64(0), uint64(0xffffffff3f800001), uint64(0xffffffff00000001), uint64(0xffffffff7f7fffff), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0))
+	f.Add(uint32(0xc0031e53), uint8(0x20), uint64(0), uint64(0x43e0000000000000), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0))
+	f.Add(uint32(0x00302e73), uint8(0xff), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0), uint64(0x1f), uint64(0), uint64(0), uint64(0))
+	f.Add(uint32(0xffffffff), uint8(0xa5), uint64(0x7ff0000000000001), uint64(0x12345678), uint64(0x7fc00000), uint64(1), uint64(0x8000000000000000), uint64(1<<63), uint64(1<<31), uint64(0), uint64(7))
+	f.Fuzz(func(t *testing.T, insn uint32, fcsr uint8, f0, f5, f6, f7, f28, x5, x6, x7, x28 uint64) {
+		args := []string{exe, "one", fmt.Sprintf("%x", insn), fmt.Sprintf("%x", fcsr)}
+		for _, v := range []uint64{f0, f5, f6, f7, f28, x5, x6, x7, x28} {
+			args = append(args, fmt.Sprintf("%x", v))
+		}
+		out, err := exec.Command(qemu, args...).CombinedOutput()
+		if err != nil || !bytes.HasPrefix(lastLine(out), []byte("ok")) {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	})
 }

@@ -9,6 +9,8 @@
  *
  * usage: driver SEED CASES [PREFIX] -> prints "ok ..." and exits 0, or prints mismatches and
  * exits 1. With PREFIX only the forms whose name starts with it run (and no random encodings).
+ *        driver one INSN FCSR F0 F5 F6 F7 F28 X5 X6 X7 X28 (hex) -> one case, for the fuzz
+ * target; the instruction is first confined to what the stub can run (see confine).
  */
 #include <stdint.h>
 #include "../../../softfp.h"
@@ -515,9 +517,9 @@ static void check(const char *name, u32 insn, const struct nstate *in)
 			report("f register", name, insn, in, nat.f[i], s.f[i]);
 			return;
 		}
-	for (int i = 0; i < 5; i++)
-		if (x[regs[i]] != nat.x[regs[i]] && regs[i] != 0) {
-			report("x register", name, insn, in, nat.x[regs[i]], x[regs[i]]);
+	for (int i = 0; i < 32; i++) /* x0 included: fp_exec never writes it */
+		if (x[i] != nat.x[i]) {
+			report("x register", name, insn, in, nat.x[i], x[i]);
 			return;
 		}
 	if (s.fcsr != nat.fcsr) {
@@ -577,6 +579,12 @@ static void one_case(const struct form *fm)
 		st.f[rs2] = rn(4) ? gen_freg(d) : (d ? gen_near(d, st.f[rs1]) : box_single(gen_near(d, (u32)st.f[rs1])));
 		if (rn(8) == 0)
 			st.f[rs2] = st.f[rs1];
+		if (rn(16) == 0) { /* two zeros: the signs of sums, min/max and compares of zeros */
+			st.f[rs1] = gen_freg(d) & ~((1ull << (d ? 63 : 31)) - 1);
+			st.f[rs2] = gen_freg(d) & ~((1ull << (d ? 63 : 31)) - 1);
+			if (!d)
+				st.f[rs1] |= 0xffffffff00000000ull, st.f[rs2] |= 0xffffffff00000000ull;
+		}
 		if (kind == K_FFF && (insn >> 27) >= 2 && rn(4) == 0) {
 			u64 a, b;
 			gen_tiny_pair(d, (int)(insn >> 27), &a, &b);
@@ -594,7 +602,17 @@ static void one_case(const struct form *fm)
 			st.f[rs1] = d ? a : box_single(a);
 			st.f[rs2] = d ? b : box_single(b);
 		}
-		if (rn(3) == 0) { /* an addend near the product: cancellation */
+		if (rn(6) == 0) { /* an addend up to 130 binades below the product: sticky bits */
+			int mb = PREC(d) - 1;
+			i64 e = (i64)((st.f[rs1] >> mb) & EXPMAX(d)) + (i64)((st.f[rs2] >> mb) & EXPMAX(d)) -
+				BIAS(d) - (i64)rn(130);
+			st.f[rs1] &= ~((1ull << mb) - 1) | rn(8);
+			st.f[rs2] &= ~((1ull << mb) - 1) | rn(8) << (mb - 3);
+			if (e > 0 && e < (i64)EXPMAX(d)) {
+				u64 c = mk(d, rn(2), (u64)e, gen_man(d));
+				st.f[rs3] = d ? c : box_single(c);
+			}
+		} else if (rn(3) == 0) { /* an addend near the product: cancellation */
 			u64 p = soft_mul(d, st.f[rs1], st.f[rs2]);
 			st.f[rs3] = d ? gen_near(d, p) : box_single(gen_near(d, (u32)p));
 		}
@@ -650,8 +668,8 @@ static void random_encoding(void)
 	u32 op = ops[rn(sizeof ops / sizeof ops[0])];
 	u32 insn = (u32)rnd() & ~0x000f8f80u & ~0x7fu;
 	insn |= op | regs[rn(5)] << 7 | regs[1 + rn(4)] << 15;
-	if (op == 0x73)
-		insn = (insn & 0x000fffffu) | (u32)(1 + rn(3)) << 20;
+	if (op == 0x73) /* fflags, frm, fcsr, and the user CSRs around them that do not exist */
+		insn = (insn & 0x000fffffu) | (u32)rn(6) << 20;
 	/* LOAD-FP/STORE-FP widths 0, 5, 6, 7 are vector loads and stores, which qemu's default
 	 * CPU implements; unit_checks covers them */
 	if (op == 0x07 || op == 0x27)
@@ -706,6 +724,19 @@ static void unit_checks(void)
 				report("refused access", fm->name, insn, (void *)0, FP_ACCESS, (u64)rc);
 		}
 	}
+	/* x[0] reads as 0 whatever its slot holds: fcvt.d.l f7, x0 and fmv.d.x f7, x0 give +0 */
+	for (u32 i = 0; i < 2; i++) {
+		static const u32 insn[2] = {OPFP(0x69, 2, 0) | 7u << 7, OPFP(0x79, 0, 0) | 7u << 7};
+		struct fpu s;
+		u64 x[32];
+		memset(&s, 0, sizeof s);
+		memset(x, 0, sizeof x);
+		x[0] = 0x4010000000000000ull;
+		s.f[7] = 1;
+		ncases++;
+		if (fp_exec(&s, x, insn[i]) != FP_OK || s.f[7] != 0 || x[0] != 0x4010000000000000ull)
+			report("x0 operand", "x0", insn[i], (void *)0, 0, s.f[7]);
+	}
 	/* CSRs other than fflags/frm/fcsr, and non-FP opcodes, are not fp_exec's */
 	static const u32 other[] = {0xc0102573 /* rdtime a0 */, 0xc0002573 /* rdcycle */,
 				    0x30002573 /* csrr a0, mstatus */, 0x00000073 /* ecall */,
@@ -722,6 +753,62 @@ static void unit_checks(void)
 	}
 }
 
+static u64 atox(const char *s)
+{
+	u64 v = 0;
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9')
+			v = v << 4 | (u64)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			v = v << 4 | (u64)(*s - 'a' + 10);
+		else
+			return v;
+	}
+}
+
+/* confine maps any word to an F/D or fcsr encoding whose integer registers are the stub's and
+ * whose effects qemu and the stub can contain: the opcode is one of F/D's (or SYSTEM with CSR
+ * 0-5), rd and rs1 are stub registers, LOAD-FP/STORE-FP widths are not vector ones. */
+static u32 confine(u32 insn)
+{
+	static const u32 ops[] = {0x07, 0x27, 0x43, 0x47, 0x4b, 0x4f, 0x53, 0x73};
+	u32 op = ops[insn & 7];
+	insn = (insn & ~0x000f8f80u & ~0x7fu) | op | regs[(insn >> 7 & 31) % 5] << 7 | regs[1 + (insn >> 15 & 31) % 4] << 15;
+	if (op == 0x73)
+		insn = (insn & 0x000fffffu) | ((insn >> 20) % 6) << 20;
+	if (op == 0x07 || op == 0x27)
+		insn = (insn & ~(7u << 12)) | (1 + (insn >> 12 & 7) % 4) << 12;
+	return insn;
+}
+
+static int one(char **argv)
+{
+	struct nstate st;
+	u32 insn = confine((u32)atox(argv[2]));
+	for (int i = 0; i < 32; i++) {
+		st.f[i] = 0xffffffff00000000ull | (u64)i;
+		st.x[i] = (u64)membuf + 4096;
+	}
+	st.fcsr = atox(argv[3]) & 0xff;
+	st.f[0] = atox(argv[4]);
+	st.f[5] = atox(argv[5]);
+	st.f[6] = atox(argv[6]);
+	st.f[7] = atox(argv[7]);
+	st.f[28] = atox(argv[8]);
+	u32 op = insn & 0x7f;
+	if (op != 0x07 && op != 0x27) { /* loads and stores keep their base in the buffer */
+		st.x[5] = atox(argv[9]);
+		st.x[6] = atox(argv[10]);
+		st.x[7] = atox(argv[11]);
+		st.x[28] = atox(argv[12]);
+	}
+	st.x[0] = 0;
+	check("fuzz", insn, &st);
+	puts_(nfail ? "FAIL\n" : "ok\n");
+	flush();
+	return nfail != 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -731,6 +818,12 @@ int main(int argc, char **argv)
 		puts_("usage: driver SEED CASES\n");
 		flush();
 		return 2;
+	}
+	if (argc == 13 && !memcmp(argv[1], "one", 4)) {
+		if (sys6(134, 4 /* SIGILL */, (long)&act, 0, 8, 0, 0) != 0)
+			return 2;
+		stubs = (u32 *)sys6(222, 0, NSTUB * STUBWORDS * 4, 7, 0x22, -1, 0);
+		return one(argv);
 	}
 	rng = atou(argv[1]);
 	u64 n = atou(argv[2]);
