@@ -152,3 +152,26 @@ func FuzzDecodeImage(f *testing.F) {
 		}
 	})
 }
+
+// TestReplayInput: a segment's input is advice, but replay binds what the program did with
+// it: other bytes change the end root, fewer bytes are missing from the record.
+func TestReplayInput(t *testing.T) {
+	prog := rawProgram(t, insnRead, []uint32{insnEcall, insnExit, insnEcall})
+	var seg *Segment
+	if _, err := Execute(context.Background(), prog, Config{Po2: MinPo2, Stdin: []byte("in"), OnSegment: func(s *Segment) error {
+		seg = s
+		return nil
+	}}); err != nil || seg == nil {
+		t.Fatalf("no segment: %v", err)
+	}
+	if err := ReplaySegment(context.Background(), seg); err != nil {
+		t.Fatalf("untampered: %v", err)
+	}
+	for name, in := range map[string][]byte{"other bytes": []byte("IN"), "short": []byte("i")} {
+		bad := *seg
+		bad.Input = in
+		if err := ReplaySegment(context.Background(), &bad); !errors.Is(err, ErrReplayMismatch) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
