@@ -77,8 +77,15 @@ func (m *Machine) mret() {
 	if m.prof != nil {
 		m.prof.mret()
 	}
-	// the TLBs may hold kernel-range pages that user mode must not reach
-	m.invalidateCaches()
+	// the TLBs may hold kernel-range pages that user mode must not reach; user pages stay
+	for i := range m.rtlb {
+		if m.rtlb[i].pn >= KernelBase>>pageShift {
+			m.rtlb[i] = tlbEntry{pn: ^uint64(0)}
+		}
+		if m.wtlb[i].pn >= KernelBase>>pageShift {
+			m.wtlb[i] = tlbEntry{pn: ^uint64(0)}
+		}
+	}
 }
 
 // hostCall serves an ecall made in kernel mode at pc.
