@@ -27,7 +27,8 @@
 //     20    io                    reading fd 0 or writing fd 3 failed
 //
 // The guest needs only the read, write and exit_group system calls for its own
-// I/O (plus what the Go runtime itself issues at start-up), and it turns the
+// I/O (plus what the Go runtime itself issues at start-up), and the zkVM's READY
+// request (Ready) once its initialisation is done and before any I/O, and it turns the
 // garbage collector off (debug.SetGCPercent(-1)): a run is short-lived and
 // memory is cheaper than collection cycles in the zkVM.
 package guestio
