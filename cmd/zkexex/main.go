@@ -19,6 +19,7 @@ func newApp() *cli.App {
 			stfCommand,
 			vmCommand,
 			executeCommand,
+			imageCommand,
 		},
 	}
 }

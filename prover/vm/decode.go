@@ -70,20 +70,19 @@ const (
 	opREMUW
 	opFENCE
 	opECALL
-	opEBREAK
-	opCSR // imm: csr number | funct3<<12
+	opMRET
 	opLRW
 	opSCW
 	opLRD
 	opSCD
 	opAMOW // imm: funct5
 	opAMOD // imm: funct5
-	opFLW
-	opFLD
-	opFSW
-	opFSD
-	opFP // any other F/D instruction: executed by execFP from the raw encoding
 	opMark
+	// profiling forms of JAL/JALR (decoded only when a run is profiled): calls through ra
+	// and returns, which maintain the profiler's shadow call stack
+	opJALCall
+	opJALRCall
+	opRet
 	numOps
 )
 
@@ -99,13 +98,9 @@ type inst struct {
 
 const sinkReg = 32
 
-func signExtend(v uint32, bits uint) int64 {
-	return int64(v<<(32-bits)) >> (32 - bits) >> 0
-}
-
-// decode turns the 32-bit word at pc into its predecoded form. It never fails: words that
-// are not RV64IMAFD instructions decode to opIllegal (or opCompressed) and stop the run only
-// if they are executed.
+// decode turns the 32-bit word at pc into its predecoded form. It never fails: words outside
+// RV64IMA (F/D, CSR instructions, ebreak, unknown encodings) decode to opIllegal (or
+// opCompressed) and trap into the kernel only if they are executed.
 func decode(raw uint32, pc uint64) inst {
 	in := inst{raw: raw}
 	if raw&3 != 3 {
@@ -240,13 +235,11 @@ func decode(raw uint32, pc uint64) inst {
 			in.op = opFENCE
 		}
 	case 0x73:
-		switch {
-		case raw == 0x00000073:
+		switch raw {
+		case 0x00000073:
 			in.op = opECALL
-		case raw == 0x00100073:
-			in.op = opEBREAK
-		case f3 != 0 && f3 != 4:
-			in.op, in.imm = opCSR, int64(raw>>20)|int64(f3)<<12
+		case 0x30200073:
+			in.op = opMRET
 		}
 	case 0x2f:
 		f5 := raw >> 27
@@ -272,26 +265,6 @@ func decode(raw uint32, pc uint64) inst {
 					in.op = opAMOD
 				}
 			}
-		}
-	case 0x07:
-		switch f3 {
-		case 2:
-			in.op, in.imm = opFLW, immI
-		case 3:
-			in.op, in.imm = opFLD, immI
-		}
-		in.rd = rd
-	case 0x27:
-		switch f3 {
-		case 2:
-			in.op, in.imm = opFSW, immS
-		case 3:
-			in.op, in.imm = opFSD, immS
-		}
-	case 0x43, 0x47, 0x4b, 0x4f, 0x53:
-		if fpValid(raw) {
-			in.op = opFP
-			in.rd = rd // execFP re-reads the raw fields; rd here is the FP or integer index
 		}
 	}
 	return in

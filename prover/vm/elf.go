@@ -2,10 +2,14 @@ package vm
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"debug/elf"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
+	"sync"
 )
 
 // Program is a loaded static RV64 executable: its loadable segments, entry point and the
@@ -30,8 +34,33 @@ type symbol struct {
 	name       string
 }
 
-// LoadELF parses a static little-endian RV64 ELF executable.
-func LoadELF(data []byte) (prog *Program, err error) {
+// LoadELF parses a static little-endian RV64 ELF executable whose segments lie in user
+// memory, below the kernel range.
+func LoadELF(data []byte) (*Program, error) { return parseELF(data, nullGuard, KernelBase) }
+
+// loadKernel parses the embedded kernel after checking it against its pinned digest.
+var loadKernel = sync.OnceValues(func() (*Program, error) { return parseKernel(kernelELF, strings.TrimSpace(kernelSum)) })
+
+// parseKernel checks a kernel binary against its hex SHA-256 and parses it: its segments
+// must lie in the kernel range below the machine page, its entry must be KernelBase.
+func parseKernel(data []byte, sum string) (*Program, error) {
+	h := sha256.Sum256(data)
+	if hex.EncodeToString(h[:]) != sum {
+		return nil, fmt.Errorf("%w: SHA-256 %x, want %s", ErrBadKernel, h, sum)
+	}
+	p, err := parseELF(data, KernelBase, MachineBase)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadKernel, err)
+	}
+	if p.Entry != KernelBase {
+		return nil, fmt.Errorf("%w: entry %#x", ErrBadKernel, p.Entry)
+	}
+	return p, nil
+}
+
+// parseELF parses a static little-endian RV64 ELF executable whose segments and entry lie in
+// [lo, hi).
+func parseELF(data []byte, lo, hi uint64) (prog *Program, err error) {
 	defer func() {
 		// debug/elf is robust, but a loader fed untrusted bytes must never take the process down.
 		if r := recover(); r != nil {
@@ -48,7 +77,7 @@ func LoadELF(data []byte) (prog *Program, err error) {
 	if f.Type != elf.ET_EXEC {
 		return nil, fmt.Errorf("%w: type %v (want a static ET_EXEC)", ErrDynamicELF, f.Type)
 	}
-	if f.Entry >= 1<<AddrBits || f.Entry&3 != 0 {
+	if f.Entry < lo || f.Entry >= hi || f.Entry&3 != 0 {
 		return nil, fmt.Errorf("%w: entry point %#x", ErrBadELF, f.Entry)
 	}
 	p := &Program{Entry: f.Entry}
@@ -64,8 +93,8 @@ func LoadELF(data []byte) (prog *Program, err error) {
 		if ph.Memsz == 0 {
 			continue
 		}
-		if ph.Filesz > ph.Memsz || ph.Vaddr+ph.Memsz < ph.Vaddr || ph.Vaddr+ph.Memsz > 1<<AddrBits ||
-			ph.Vaddr < nullGuard {
+		if ph.Filesz > ph.Memsz || ph.Vaddr+ph.Memsz < ph.Vaddr || ph.Vaddr+ph.Memsz > hi ||
+			ph.Vaddr < lo {
 			return nil, fmt.Errorf("%w: PT_LOAD at %#x (filesz %d, memsz %d) outside the address space", ErrBadELF, ph.Vaddr, ph.Filesz, ph.Memsz)
 		}
 		total += ph.Memsz
@@ -114,18 +143,26 @@ func (p *Program) Symbol(pc uint64) string {
 
 // Typed errors; callers branch on them with errors.Is.
 var (
-	ErrBadELF          = errors.New("vm: malformed ELF")
-	ErrNotRISCV        = errors.New("vm: not a little-endian RV64 ELF")
-	ErrDynamicELF      = errors.New("vm: not a static executable")
-	ErrIllegalInstr    = errors.New("vm: illegal instruction")
-	ErrCompressedInstr = errors.New("vm: compressed instruction (C extension is not supported; rebuild the guest with -gcflags=all=-d=compressinstructions=0 -asmflags=all=-d=compressinstructions=0)")
-	ErrUnknownSyscall  = errors.New("vm: unknown syscall")
-	ErrCycleLimit      = errors.New("vm: cycle limit reached")
-	ErrOutOfMemory     = errors.New("vm: guest out of memory")
-	ErrMemoryFault     = errors.New("vm: memory fault")
-	ErrMisalignedPC    = errors.New("vm: misaligned instruction address")
-	ErrBadSegment      = errors.New("vm: malformed segment record")
-	ErrReplayMismatch  = errors.New("vm: segment replay mismatch")
+	ErrBadELF            = errors.New("vm: malformed ELF")
+	ErrNotRISCV          = errors.New("vm: not a little-endian RV64 ELF")
+	ErrDynamicELF        = errors.New("vm: not a static executable")
+	ErrIllegalInstr      = errors.New("vm: illegal instruction")
+	ErrCompressedInstr   = errors.New("vm: compressed instruction (C extension is not supported; rebuild the guest with -gcflags=all=-d=compressinstructions=0 -asmflags=all=-d=compressinstructions=0)")
+	ErrKernelAccess      = errors.New("vm: user-mode access to the kernel range")
+	ErrKernelBug         = errors.New("vm: kernel bug (an instruction or host call the kernel may not make)")
+	ErrKernelFault       = errors.New("vm: the kernel stopped the run")
+	ErrBadKernel         = errors.New("vm: corrupt kernel image")
+	ErrDeadlock          = errors.New("vm: all guest threads are blocked (deadlock)")
+	ErrInputBeforeReady  = errors.New("vm: READY after the program read input")
+	ErrOutputBeforeReady = errors.New("vm: READY after the program wrote output")
+	ErrSecondReady       = errors.New("vm: second READY")
+	ErrBadImage          = errors.New("vm: malformed image")
+	ErrCycleLimit        = errors.New("vm: cycle limit reached")
+	ErrOutOfMemory       = errors.New("vm: guest out of memory")
+	ErrMemoryFault       = errors.New("vm: memory fault")
+	ErrMisalignedPC      = errors.New("vm: misaligned instruction address")
+	ErrBadSegment        = errors.New("vm: malformed segment record")
+	ErrReplayMismatch    = errors.New("vm: segment replay mismatch")
 )
 
 // Fault is the error that stops a run at a guest instruction; it unwraps to one of the

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/metrics"
+	"github.com/google/pprof/profile"
 	"github.com/zkexex/zkexex/prover/hash"
 )
 
@@ -50,28 +51,41 @@ type Config struct {
 	// Progress is called with 0 when execution starts, then about every 2^24 instructions
 	// with the cycles so far.
 	Progress func(cycles uint64)
-	// ProfileFP attributes FP arithmetic to functions (Result.FPByFunc).
+	// ProfileFP attributes emulated instructions (F/D and CSR traps) to functions
+	// (Result.FPByFunc).
 	ProfileFP bool
+	// Profile records a pprof profile of cycles by function with call stacks
+	// (Result.Profile; see profile.go).
+	Profile bool
 }
 
-// Result is what a completed run produced.
+// Result is what a completed run produced. Cycle counts start at the image.
 type Result struct {
-	ExitCode         int
-	Stdout           []byte
-	Stderr           []byte
-	Journal          []byte
-	Cycles           uint64 // instructions + paging cycles
-	Instructions     uint64
-	PagingCycles     uint64
-	CyclesBeforeMain uint64 // instructions retired before main.main first ran (0: never reached)
-	FPOpsBeforeMain  uint64 // FP arithmetic executed before main.main (runtime and package init)
+	ExitCode     int
+	Stdout       []byte
+	Stderr       []byte
+	Journal      []byte
+	Cycles       uint64 // instructions + paging cycles
+	Instructions uint64
+	PagingCycles uint64
+	// BootInstructions were retired between the ELF entry and the image (READY); they are
+	// not part of the run's cycles or of any segment.
+	BootInstructions uint64
+	// Ready: the image is the state at the program's READY (else its entry state).
+	Ready            bool
+	CyclesBeforeMain uint64 // instructions from the ELF entry until main.main first ran (0: never reached)
+	FPOpsBeforeMain  uint64 // emulated instructions before main.main (runtime and package init)
 	Segments         int
-	FPOps            uint64
-	FPByFunc         map[string]uint64
-	ImageID          hash.Digest // zero unless Merkle or OnSegment
-	FinalRoot        hash.Digest
-	Final            State
-	Duration         time.Duration
+	// Traps into the kernel during the run: system calls and emulated instructions (F/D and
+	// CSR), and the kernel instructions spent serving each kind.
+	Syscalls, FPOps         uint64
+	SyscallCycles, FPCycles uint64
+	FPByFunc                map[string]uint64
+	Profile                 *profile.Profile // when Config.Profile
+	ImageID                 hash.Digest      // zero unless Merkle, ImageID or OnSegment
+	FinalRoot               hash.Digest
+	Final                   State
+	Duration                time.Duration
 }
 
 // MHz is the executor's speed in this run (cycles per microsecond).
@@ -82,40 +96,10 @@ func (r *Result) MHz() float64 {
 	return float64(r.Cycles) / r.Duration.Seconds() / 1e6
 }
 
-// State is a machine state at a segment boundary.
+// State is a machine state at a segment boundary: everything else is in memory.
 type State struct {
-	PC     uint64
-	X      [32]uint64
-	F      [32]uint64
-	FCSR   uint32
-	Kernel Kernel
-	// Threads are all guest threads (the running one's entry holds a stale copy of the
-	// registers above); Current indexes the running one.
-	Threads []Thread
-	Current uint32
-	Root    hash.Digest
-}
-
-func (m *Machine) state(root hash.Digest) State {
-	s := State{PC: m.pc, F: m.f, FCSR: uint32(m.frm)<<5 | m.fflags, Kernel: m.k, Root: root}
-	copy(s.X[:], m.x[:32])
-	s.Threads = slices.Clone(m.threads)
-	m.saveThreadTo(&s.Threads[m.curThread])
-	s.Current = uint32(m.curThread)
-	return s
-}
-
-func (m *Machine) saveThreadTo(t *Thread) { m.saveThread(t) }
-
-func (m *Machine) setState(s *State) {
-	m.pc = s.PC
-	copy(m.x[:32], s.X[:])
-	m.x[0] = 0
-	m.f = s.F
-	m.frm, m.fflags = uint8(s.FCSR>>5&7), s.FCSR&31
-	m.k = s.Kernel
-	m.threads = slices.Clone(s.Threads)
-	m.curThread = int(s.Current)
+	PC   uint64
+	Root hash.Digest
 }
 
 // poke writes initial-image bytes directly (no paging: the image is the start state).
@@ -132,20 +116,33 @@ func (m *Machine) poke(a uint64, b []byte) error {
 	return nil
 }
 
-// newMachine builds the initial process image: ELF segments, and a stack with argv, envp
-// and auxv laid out as Linux does for a static executable.
-func newMachine(prog *Program, cfg *Config) (*Machine, error) {
-	m := &Machine{prog: prog, seg: 1}
-	m.invalidateCaches()
-	maxMem := cfg.MaxMemory
-	if maxMem == 0 {
-		maxMem = 16 << 30
-	}
-	m.mem.maxPages = int(maxMem / PageSize)
-	for _, s := range prog.Segments {
+func (m *Machine) loadSegments(segs []LoadSegment) error {
+	for _, s := range segs {
 		if err := m.poke(s.Vaddr, s.Data); err != nil {
-			return nil, err
+			return err
 		}
+	}
+	return nil
+}
+
+// newMachine builds the entry state: the kernel, the ELF segments, and a user stack with
+// argv, envp and auxv laid out as Linux does for a static executable.
+func newMachine(prog *Program, cfg *Config) (*Machine, error) {
+	kprog, err := loadKernel()
+	if err != nil {
+		return nil, err
+	}
+	m := emptyMachine(prog, kprog, cfg)
+	if err := m.machinePage(); err != nil {
+		return nil, err
+	}
+	if err := m.loadSegments(kprog.Segments); err != nil {
+		return nil, err
+	}
+	if err := m.loadSegments(prog.Segments); err != nil {
+		return nil, err
+	}
+	for _, s := range prog.Segments {
 		// allocate the zero tail too so that it is part of the image's resident pages
 		for a := (s.Vaddr + uint64(len(s.Data)) + PageSize - 1) &^ (PageSize - 1); a < s.Vaddr+s.MemSize; a += PageSize {
 			if _, err := m.mem.alloc(a >> pageShift); err != nil {
@@ -187,7 +184,8 @@ func newMachine(prog *Program, cfg *Config) (*Machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	const hwcap = 1<<('I'-'A') | 1<<('M'-'A') | 1<<('A'-'A') | 1<<('F'-'A') | 1<<('D'-'A')
+	// F and D are advertised: the kernel emulates them.
+	const hwcap = 1<<('I'-'A') | 1<<('M'-'A') | 1<<0 /* A */ | 1<<('F'-'A') | 1<<('D'-'A')
 	auxv := []uint64{6, PageSize, 16, hwcap, 25, rnd, 23, 0, 0, 0}
 	words := []uint64{uint64(len(args))}
 	words = append(append(words, argp...), 0)
@@ -203,16 +201,54 @@ func newMachine(prog *Program, cfg *Config) (*Machine, error) {
 	}
 	m.x[2] = sp
 	m.pc = prog.Entry
-	m.k.MmapNext = mmapBase
-	m.k.NextTID = 2
-	m.threads = []Thread{{TID: 1}}
-	m.stdin = cfg.Stdin
-	m.stdinTotal = uint64(len(cfg.Stdin))
+	m.flushBank()
 	return m, nil
 }
 
-// Execute runs prog to completion under cfg.
+// emptyMachine makes a machine with no memory but the machine page.
+func emptyMachine(prog, kprog *Program, cfg *Config) *Machine {
+	m := &Machine{prog: prog, kprog: kprog, seg: 1}
+	m.invalidateCaches()
+	maxMem := cfg.MaxMemory
+	if maxMem == 0 {
+		maxMem = 16 << 30
+	}
+	m.mem.maxPages = int(maxMem / PageSize)
+	if prog != nil {
+		for _, s := range prog.symbols {
+			if s.name == "main.main" {
+				m.markPC = s.addr
+			}
+		}
+	}
+	return m
+}
+
+// machinePage makes the machine page resident (outside any segment's accounting).
+func (m *Machine) machinePage() error {
+	p, err := m.mem.alloc(machinePN)
+	m.mp = p
+	return err
+}
+
+// Execute builds prog's image (running it to its READY, see BuildImage) and runs it from
+// there to completion under cfg.
 func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
+	img, boot, err := BuildImage(ctx, prog, cfg)
+	if err != nil {
+		return nil, err
+	}
+	res, err := ExecuteImage(ctx, img, prog, cfg)
+	if err != nil {
+		return nil, err
+	}
+	boot.Annotate(res)
+	return res, nil
+}
+
+// ExecuteImage runs an image to completion under cfg. prog, when not nil, is the program the
+// image was built from (its symbols name functions in errors and profiles).
+func ExecuteImage(ctx context.Context, img *Image, prog *Program, cfg Config) (*Result, error) {
 	po2 := cfg.Po2
 	if po2 == 0 {
 		po2 = DefaultPo2
@@ -220,16 +256,25 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 	if po2 < MinPo2 || po2 > MaxPo2 {
 		return nil, fmt.Errorf("vm: po2 %d outside [%d, %d]", po2, MinPo2, MaxPo2)
 	}
-	m, err := newMachine(prog, &cfg)
+	kprog, err := loadKernel()
 	if err != nil {
+		return nil, err
+	}
+	m := emptyMachine(prog, kprog, &cfg)
+	if err := m.loadImage(img); err != nil {
 		return nil, err
 	}
 	m.segLimit = 1 << po2
 	m.maxCycles = cfg.MaxCycles
 	m.forwardWrite = cfg.Output
 	m.record = cfg.OnSegment != nil
+	m.stdin = cfg.Stdin
+	m.stdinTotal = uint64(len(cfg.Stdin))
 	if cfg.ProfileFP {
-		m.fpByPC = make(map[uint64]uint64)
+		m.emuByPC = make(map[uint64]uint64)
+	}
+	if cfg.Profile {
+		m.prof = newProfiler(m.instret, m.cycles())
 	}
 	var tree *pageTree
 	res := &Result{}
@@ -238,14 +283,9 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 		var pns []uint64
 		m.mem.forEach(func(pn uint64, _ *page) { pns = append(pns, pn) })
 		tree.update(hashPages(pns, func(pn uint64) *[PageSize]byte { return &m.mem.lookup(pn).data }))
-		res.ImageID = ImageID(tree.root(), prog.Entry)
+		res.ImageID = ImageID(tree.root(), img.PC)
 		if !cfg.Merkle && cfg.OnSegment == nil {
 			tree = nil
-		}
-	}
-	for _, s := range prog.symbols {
-		if s.name == "main.main" {
-			m.markPC = s.addr
 		}
 	}
 	start := time.Now()
@@ -253,7 +293,11 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 	if tree != nil {
 		root = tree.root()
 	}
-	startState := m.state(root)
+	startState := State{PC: m.pc, Root: root}
+	startIn := m.inPos
+	if err := m.beginSegment(); err != nil {
+		return nil, err
+	}
 	nextProgress := uint64(1 << 24)
 	if cfg.Progress != nil {
 		cfg.Progress(0) // execution starts now (image hashing is done)
@@ -262,8 +306,15 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		m.setStop(nextProgress)
+		if m.prof != nil {
+			m.setStop(min(nextProgress, m.prof.next))
+		} else {
+			m.setStop(nextProgress)
+		}
 		err := m.run()
+		if m.prof != nil && (m.instret >= m.prof.next || err != nil) {
+			m.prof.sample(m.pc, m.instret, m.cycles())
+		}
 		halted := false
 		if err != nil {
 			if _, ok := err.(haltSignal); !ok {
@@ -271,7 +322,7 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 			}
 			halted = true
 		}
-		if m.k.Instret >= nextProgress {
+		if m.instret >= nextProgress {
 			nextProgress += 1 << 24
 			if cfg.Progress != nil {
 				cfg.Progress(m.cycles())
@@ -281,7 +332,7 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 			return nil, m.fault(ErrCycleLimit, m.pc, fmt.Sprintf("%d cycles", m.cycles()))
 		}
 		if halted || m.segmentFull() {
-			if err := m.endSegment(po2, tree, &startState, res, &cfg, halted); err != nil {
+			if err := m.endSegment(po2, tree, &startState, &startIn, res, &cfg, halted); err != nil {
 				return nil, err
 			}
 			if m.maxCycles != 0 && !halted && m.cycles()+maxInstrCycles > m.maxCycles {
@@ -293,18 +344,19 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 		}
 	}
 	res.Duration = time.Since(start)
-	if m.k.OOMSignal && m.exitCode != 0 {
+	if m.mmapFailed && m.exitCode != 0 {
 		return nil, fmt.Errorf("%w: an mmap failed and the guest exited with status %d: %s", ErrOutOfMemory, m.exitCode, tail(m.out[FdStderr]))
 	}
 	res.ExitCode = m.exitCode
 	res.Stdout, res.Stderr, res.Journal = m.out[FdStdout], m.out[FdStderr], m.out[FdJournal]
-	res.Instructions, res.PagingCycles, res.Cycles = m.k.Instret, m.k.Paging, m.cycles()
-	res.FPOps = m.fpOps
-	res.CyclesBeforeMain, res.FPOpsBeforeMain = m.markInstret, m.markFP
-	if m.fpByPC != nil {
+	res.Instructions, res.PagingCycles, res.Cycles = m.instret, m.paging, m.cycles()
+	res.Syscalls, res.FPOps = m.traps[0], m.traps[1]
+	res.SyscallCycles, res.FPCycles = m.kernelInstr[0], m.kernelInstr[1]
+	res.CyclesBeforeMain, res.FPOpsBeforeMain = m.markInstret, m.markEmu
+	if m.emuByPC != nil {
 		res.FPByFunc = make(map[string]uint64)
-		for pc, n := range m.fpByPC {
-			name := prog.Symbol(pc)
+		for pc, n := range m.emuByPC {
+			name := m.symbol(pc)
 			if name == "" {
 				name = fmt.Sprintf("%#x", pc)
 			}
@@ -314,7 +366,11 @@ func Execute(ctx context.Context, prog *Program, cfg Config) (*Result, error) {
 	if tree != nil {
 		res.FinalRoot = tree.root()
 	}
-	res.Final = m.state(res.FinalRoot)
+	if m.prof != nil {
+		m.prof.sample(m.pc, m.instret, m.cycles()) // the last segment's paging
+		res.Profile = m.prof.build(m.symbol, res.Duration)
+	}
+	res.Final = State{PC: m.pc, Root: res.FinalRoot}
 	runsCounter.Inc(1)
 	cyclesCounter.Inc(int64(res.Cycles))
 	segmentsCounter.Inc(int64(res.Segments))
@@ -329,36 +385,49 @@ func tail(b []byte) string {
 	return string(b)
 }
 
+// beginSegment pages the machine page in and out at the start of every segment, so that the
+// trap mechanism and the final register flush never charge paging mid-segment.
+func (m *Machine) beginSegment() error {
+	p, err := m.touch(machinePN, true)
+	if err != nil {
+		return err
+	}
+	m.mp = p
+	return nil
+}
+
 // segmentFull reports whether the next instruction might not fit in the segment.
 func (m *Machine) segmentFull() bool {
-	used := m.k.Instret - m.segStartIn + m.k.Paging - m.segStartPg
+	used := m.instret - m.segStartIn + m.paging - m.segStartPg
 	return used+maxInstrCycles > m.segLimit
 }
 
 // setStop sets the fast-path exit: before an instruction that might overflow the segment,
 // at the cycle limit, or at the next progress report.
 func (m *Machine) setStop(progress uint64) {
-	used := m.k.Paging - m.segStartPg
+	used := m.paging - m.segStartPg
 	var stop uint64
 	if budget := m.segLimit - maxInstrCycles; budget >= used {
 		stop = m.segStartIn + budget - used + 1
 	} else {
-		stop = m.k.Instret
+		stop = m.instret
 	}
 	if m.maxCycles != 0 {
-		if lim := m.maxCycles - min(m.maxCycles, m.k.Paging+maxInstrCycles) + 1; lim < stop {
+		if lim := m.maxCycles - min(m.maxCycles, m.paging+maxInstrCycles) + 1; lim < stop {
 			stop = lim
 		}
 	}
 	m.stop = min(stop, progress)
-	if m.stop < m.k.Instret {
-		m.stop = m.k.Instret
+	if m.stop < m.instret {
+		m.stop = m.instret
 	}
 }
 
-// endSegment closes the current segment: builds its record when asked, pages the written
-// pages out into the tree, and starts the next segment.
-func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, res *Result, cfg *Config, halted bool) error {
+// endSegment closes the current segment: writes the active register bank back so that the
+// root covers it, builds the record when asked, pages the written pages out into the tree,
+// and starts the next segment.
+func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, startIn *uint64, res *Result, cfg *Config, halted bool) error {
+	m.flushBank()
 	var seg *Segment
 	if cfg.OnSegment != nil {
 		seg = &Segment{
@@ -367,12 +436,12 @@ func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, res *Result,
 			Po2:          uint8(po2),
 			ImageID:      res.ImageID,
 			Start:        *start,
-			Input:        m.stdin[start.Kernel.InputPos:m.k.InputPos],
+			InputPos:     *startIn,
+			Input:        m.stdin[*startIn:m.inPos],
 			InputTotal:   m.stdinTotal,
 			Output:       m.segOut,
-			Instructions: m.k.Instret - m.segStartIn,
-			PagingCycles: m.k.Paging - m.segStartPg,
-			FPOps:        m.fpOps - m.segStartFP,
+			Instructions: m.instret - m.segStartIn,
+			PagingCycles: m.paging - m.segStartPg,
 			Halted:       halted,
 			ExitCode:     uint8(m.exitCode),
 		}
@@ -405,7 +474,7 @@ func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, res *Result,
 	for _, pn := range m.dirtied {
 		m.mem.lookup(pn).orig = nil
 	}
-	end := m.state(root)
+	end := State{PC: m.pc, Root: root}
 	if seg != nil {
 		seg.End = end
 		if err := cfg.OnSegment(seg); err != nil {
@@ -413,10 +482,13 @@ func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, res *Result,
 		}
 	}
 	res.Segments++
-	*start = end
+	*start, *startIn = end, m.inPos
 	m.seg++
 	m.touched, m.dirtied, m.segOut = m.touched[:0], m.dirtied[:0], nil
-	m.segStartIn, m.segStartPg, m.segStartFP = m.k.Instret, m.k.Paging, m.fpOps
+	m.segStartIn, m.segStartPg = m.instret, m.paging
 	m.invalidateCaches()
-	return nil
+	if halted {
+		return nil
+	}
+	return m.beginSegment()
 }

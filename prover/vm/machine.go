@@ -6,42 +6,33 @@ import (
 	"math/bits"
 )
 
-// Kernel is the emulated kernel's state that survives a segment boundary. It is part of a
-// segment's start and end state so that a segment can be replayed alone.
-type Kernel struct {
-	MmapNext  uint64 // next address for anonymous mappings without a usable hint
-	SleepNS   uint64 // nanoseconds added to the clock by nanosleep and futex timeouts
-	NextTID   uint64 // thread id returned by the next clone
-	ResAddr   uint64 // LR reservation address
-	ResValid  bool
-	InputPos  uint64 // bytes of stdin consumed
-	Instret   uint64 // instructions retired since the start of the run
-	Paging    uint64 // paging cycles charged since the start of the run
-	OOMSignal bool   // an mmap failed for lack of address space
-}
-
-// Machine is one single-hart RV64IMAFD machine with its emulated Linux kernel.
+// Machine is one single-hart machine of the proven ISA: RV64IMA in user and kernel mode with
+// the trap mechanism of package kernel. Its architectural state is (pc, memory); the fields
+// below that are not memory are caches (the active register bank, the mode, the TLBs) or the
+// executor's own bookkeeping (counters, segment accounting, I/O streams).
 type Machine struct {
-	x      [33]uint64 // x[32] is the sink for writes to x0
-	f      [32]uint64
-	pc     uint64
-	frm    uint8
-	fflags uint32
-	k      Kernel
+	x    [33]uint64 // the active register bank; x[32] is the sink for writes to x0
+	pc   uint64
+	mode uint8 // cache of the mode word: 0 user, 1 kernel
+	mp   *page // the machine page (resident from the start; touched at every segment start)
 
-	prog *Program
-	mem  memory
+	instret uint64 // instructions retired since the start of the run
+	paging  uint64 // paging cycles charged since the start of the run
+
+	prog  *Program // user program (symbols; may be nil)
+	kprog *Program // the kernel (symbols)
+	mem   memory
 
 	// direct-mapped page caches (TLBs): a page is cached for reads once paged in this
-	// segment, for writes once marked for page-out in this segment
+	// segment, for writes once marked for page-out in this segment. Kernel-range pages enter
+	// them only in kernel mode, and mret empties them.
 	rtlb, wtlb [tlbSize]tlbEntry
 
 	seg        uint32 // segment epoch, starts at 1
 	segLimit   uint64 // cycles per segment (2^po2)
-	segStartIn uint64 // Instret at segment start
-	segStartPg uint64 // Paging at segment start
-	segStartFP uint64 // fpOps at segment start
-	stop       uint64 // Instret value at which the loop must leave the fast path
+	segStartIn uint64 // instret at segment start
+	segStartPg uint64 // paging at segment start
+	stop       uint64 // instret value at which the loop must leave the fast path
 	maxCycles  uint64
 
 	record  bool     // keep segment records (start contents of written pages)
@@ -54,20 +45,30 @@ type Machine struct {
 	stdin        []byte
 	stdinBase    uint64 // offset of stdin[0] in the whole input (replay holds a window)
 	stdinTotal   uint64
+	inPos        uint64    // input bytes consumed (host READ); advice, not machine state
 	out          [4][]byte // captured output by fd (1 stdout, 2 stderr, 3 journal)
 	segOut       []Output
 	exited       bool
 	exitCode     int
-	fpOps        uint64
-	fpByPC       map[uint64]uint64
+	mmapFailed   bool // HALT flag: an mmap failed during the run
 	forwardWrite func(fd int, b []byte)
 
-	threads   []Thread // all guest threads; the running one's registers live in x, f, pc
-	curThread int
+	// the READY rules (package kernel): a READY after a READ or WRITE, or a second one, is an error
+	ready, sawRead, sawWrite bool
+	bootPass                 bool // image building: stop at READY, READ, WRITE or HALT
+
+	// trap statistics
+	traps       [2]uint64 // by kind: 0 system calls, 1 emulated instructions
+	kernelInstr [2]uint64 // kernel instructions by the kind of trap they served
+	trapKind    int
+	trapAt      uint64 // instret at the last trap
+	emuByPC     map[uint64]uint64
+
+	prof *profiler // nil unless the run is profiled
 
 	markPC      uint64 // main.main: its first execution records markInstret
 	markInstret uint64
-	markFP      uint64
+	markEmu     uint64
 	markOrig    inst
 }
 
@@ -78,24 +79,29 @@ type tlbEntry struct {
 	data *[PageSize]byte
 }
 
-func (m *Machine) cycles() uint64 { return m.k.Instret + m.k.Paging }
+func (m *Machine) cycles() uint64 { return m.instret + m.paging }
 
 func (m *Machine) fault(err error, pc uint64, detail string) error {
 	f := &Fault{Err: err, PC: pc, Detail: detail}
-	if p := m.mem.lookup(pc >> pageShift); p != nil && pc&3 == 0 {
+	if p := m.mem.lookup(pc >> pageShift); p != nil && pc&3 == 0 && pc < 1<<AddrBits {
 		f.Raw = binary.LittleEndian.Uint32(p.data[pc&0xfff:])
 	}
-	if m.prog != nil {
-		f.Symbol = m.prog.Symbol(pc)
-	}
+	f.Symbol = m.symbol(pc)
 	return f
 }
 
-func (m *Machine) countFP() {
-	m.fpOps++
-	if m.fpByPC != nil {
-		m.fpByPC[m.pc]++
+// symbol names the function containing pc, in the kernel or the user program.
+func (m *Machine) symbol(pc uint64) string {
+	if pc >= KernelBase {
+		if m.kprog != nil {
+			return m.kprog.Symbol(pc)
+		}
+		return ""
 	}
+	if m.prog != nil {
+		return m.prog.Symbol(pc)
+	}
+	return ""
 }
 
 func (m *Machine) invalidateCaches() {
@@ -107,7 +113,7 @@ func (m *Machine) invalidateCaches() {
 
 // chargePaging adds paging cycles to the current segment.
 func (m *Machine) chargePaging(c uint64) {
-	m.k.Paging += c
+	m.paging += c
 	if m.stop > c {
 		m.stop -= c
 	} else {
@@ -157,6 +163,9 @@ func (m *Machine) loadSlow(a uint64, size uint64) (uint64, error) {
 	if a+size < a || (a+size-1)>>pageShift >= 1<<PageBits {
 		return 0, ErrMemoryFault
 	}
+	if m.mode == 0 && a+size-1 >= KernelBase {
+		return 0, ErrKernelAccess
+	}
 	if a&0xfff <= PageSize-size {
 		p, err := m.touch(a>>pageShift, false)
 		if err != nil {
@@ -182,6 +191,9 @@ func (m *Machine) loadSlow(a uint64, size uint64) (uint64, error) {
 func (m *Machine) storeSlow(a uint64, size uint64, v uint64) error {
 	if a+size < a || (a+size-1)>>pageShift >= 1<<PageBits {
 		return ErrMemoryFault
+	}
+	if m.mode == 0 && a+size-1 >= KernelBase {
+		return ErrKernelAccess
 	}
 	if a&0xfff <= PageSize-size {
 		p, err := m.touch(a>>pageShift, true)
@@ -240,6 +252,9 @@ func (m *Machine) codePage(pn uint64) (*[PageSize / 4]inst, error) {
 			m.markOrig = c[i]
 			c[i] = inst{op: opMark}
 		}
+		if m.prof != nil {
+			profileForms(c)
+		}
 		p.code = c
 		if e := &m.wtlb[pn&(tlbSize-1)]; e.pn == pn {
 			// writes to this page must go through the slow path that drops the decoding
@@ -249,24 +264,34 @@ func (m *Machine) codePage(pn uint64) (*[PageSize / 4]inst, error) {
 	return p.code, nil
 }
 
-// errHalt is returned internally when the guest exits.
+// haltSignal is returned internally when the guest halts.
 type haltSignal struct{}
 
 func (haltSignal) Error() string { return "halt" }
 
-// run executes instructions until m.k.Instret reaches m.stop, the guest exits, or an error.
+// stopSignal is returned internally when image building reaches the point where the image
+// is known: READY (ready true), or the first READ, WRITE or HALT (the image is the entry state).
+type stopSignal struct{ ready bool }
+
+func (stopSignal) Error() string { return "image point" }
+
+// run executes instructions until m.instret reaches m.stop, the guest halts, or an error.
 func (m *Machine) run() error {
 	x := &m.x
 	pc := m.pc
-	n := m.k.Instret
+	n := m.instret
 	cpn := ^uint64(0)
 	var code *[PageSize / 4]inst
-	defer func() { m.k.Instret = n }()
+	defer func() { m.instret = n }()
 	for n < m.stop {
 		if pc>>pageShift != cpn {
 			if pc&3 != 0 {
 				m.pc = pc
 				return m.fault(ErrMisalignedPC, pc, "")
+			}
+			if m.mode == 0 && pc >= KernelBase {
+				m.pc = pc
+				return m.fault(ErrKernelAccess, pc, "instruction fetch from the kernel range in user mode")
 			}
 			c, err := m.codePage(pc >> pageShift)
 			if err != nil {
@@ -328,7 +353,7 @@ func (m *Machine) run() error {
 				v = binary.LittleEndian.Uint64(e.data[a&0xfff:])
 			} else {
 				var err error
-				m.pc, m.k.Instret = pc, n
+				m.pc, m.instret = pc, n
 				if v, err = m.loadSlow(a, loadSize[in.op]); err != nil {
 					return m.fault(err, pc, fmt.Sprintf("load from %#x", a))
 				}
@@ -353,7 +378,7 @@ func (m *Machine) run() error {
 			if e := &m.wtlb[a>>pageShift&(tlbSize-1)]; e.pn == a>>pageShift && a&0xfff <= PageSize-8 {
 				binary.LittleEndian.PutUint64(e.data[a&0xfff:], x[in.rs2])
 			} else {
-				m.pc, m.k.Instret = pc, n
+				m.pc, m.instret = pc, n
 				if err := m.storeSlow(a, 8, x[in.rs2]); err != nil {
 					return m.fault(err, pc, fmt.Sprintf("store to %#x", a))
 				}
@@ -374,7 +399,7 @@ func (m *Machine) run() error {
 					binary.LittleEndian.PutUint32(d, uint32(v))
 				}
 			} else {
-				m.pc, m.k.Instret = pc, n
+				m.pc, m.instret = pc, n
 				if err := m.storeSlow(a, size, x[in.rs2]); err != nil {
 					return m.fault(err, pc, fmt.Sprintf("store to %#x", a))
 				}
@@ -514,69 +539,69 @@ func (m *Machine) run() error {
 				x[in.rd] = uint64(int64(int32(a % b)))
 			}
 		case opFENCE:
-		case opFLD, opFLW:
-			a := x[in.rs1] + uint64(in.imm)
-			m.pc, m.k.Instret = pc, n
-			size := uint64(8)
-			if in.op == opFLW {
-				size = 4
-			}
-			v, err := m.load(a, size)
-			if err != nil {
-				return m.fault(err, pc, fmt.Sprintf("load from %#x", a))
-			}
-			if size == 4 {
-				v = boxS(uint32(v))
-			}
-			m.f[in.rd] = v
-		case opFSD, opFSW:
-			a := x[in.rs1] + uint64(in.imm)
-			m.pc, m.k.Instret = pc, n
-			size := uint64(8)
-			if in.op == opFSW {
-				size = 4
-			}
-			if err := m.store(a, size, m.f[in.rs2]); err != nil {
-				return m.fault(err, pc, fmt.Sprintf("store to %#x", a))
-			}
-			cpn = ^uint64(0)
-		case opFP:
-			m.pc, m.k.Instret = pc, n
-			if !m.execFP(in.raw) {
-				return m.fault(ErrIllegalInstr, pc, "floating-point rounding mode")
-			}
 		case opLRW, opLRD, opSCW, opSCD, opAMOW, opAMOD:
-			m.pc, m.k.Instret = pc, n
+			m.pc, m.instret = pc, n
 			if err := m.atomic(in); err != nil {
 				return m.fault(err, pc, "")
 			}
 			cpn = ^uint64(0)
-		case opCSR:
-			m.pc, m.k.Instret = pc, n
-			if !m.csr(in) {
-				return m.fault(ErrIllegalInstr, pc, fmt.Sprintf("CSR %#x", in.imm&0xfff))
-			}
 		case opECALL:
-			// the syscall returns to pc+4 of whichever thread the scheduler resumes
-			m.pc, m.k.Instret = pc+4, n
-			if err := m.syscall(pc); err != nil {
+			m.pc, m.instret = pc, n
+			var err error
+			if m.mode == 0 {
+				err = m.trap(causeEcallU, pc)
+			} else {
+				err = m.hostCall(pc)
+			}
+			if err != nil {
 				return err
 			}
 			pc = m.pc
-			cpn = ^uint64(0) // syscalls may write guest memory and switch threads
+			cpn = ^uint64(0)
+			continue
+		case opMRET:
+			m.pc, m.instret = pc, n
+			var err error
+			if m.mode == 0 {
+				err = m.trap(causeIllegal, pc)
+			} else {
+				m.mret()
+			}
+			if err != nil {
+				return err
+			}
+			pc = m.pc
+			cpn = ^uint64(0)
+			continue
+		case opJALCall:
+			x[in.rd] = pc + 4
+			m.prof.call(uint64(in.imm), pc+4)
+			pc = uint64(in.imm)
+			continue
+		case opJALRCall:
+			t := (x[in.rs1] + uint64(in.imm)) &^ 1
+			x[in.rd] = pc + 4
+			m.prof.call(t, pc+4)
+			pc = t
+			continue
+		case opRet:
+			pc = x[1] &^ 1
+			m.prof.ret(pc)
 			continue
 		case opMark:
 			// first entry to main.main: note the instruction count, restore, re-execute
-			m.markInstret, m.markFP = n-1, m.fpOps
+			m.markInstret, m.markEmu = n-1, m.traps[1]
 			*in = m.markOrig
 			n--
 			continue
-		case opCompressed:
-			m.pc = pc
-			return m.fault(ErrCompressedInstr, pc, "")
-		default:
-			m.pc = pc
-			return m.fault(ErrIllegalInstr, pc, "")
+		default: // outside RV64IMA: F/D, CSR instructions, ebreak, compressed or unknown
+			m.pc, m.instret = pc, n
+			if err := m.trap(causeIllegal, pc); err != nil {
+				return err
+			}
+			pc = m.pc
+			cpn = ^uint64(0)
+			continue
 		}
 		pc += 4
 	}
@@ -636,12 +661,12 @@ func (m *Machine) atomic(in *inst) error {
 		if err != nil {
 			return err
 		}
-		m.k.ResAddr, m.k.ResValid = a, true
+		m.setWord(kReserve, a)
 		m.setX(in.rd, ext(v))
 		return nil
 	case opSCW, opSCD:
-		ok := m.k.ResValid && m.k.ResAddr == a
-		m.k.ResValid = false
+		ok := m.word(kReserve) == a
+		m.setWord(kReserve, 0)
 		if !ok {
 			m.setX(in.rd, 1)
 			return nil
@@ -704,56 +729,4 @@ func (m *Machine) atomic(in *inst) error {
 	}
 	m.setX(in.rd, o)
 	return nil
-}
-
-// csr implements the floating-point CSRs and the read-only counters (which read the
-// deterministic cycle and instruction counts).
-func (m *Machine) csr(in *inst) bool {
-	num := in.imm & 0xfff
-	f3 := in.imm >> 12
-	src := m.x[in.rs1]
-	if f3 >= 5 {
-		src = uint64(in.rs1) // immediate forms
-	}
-	var old uint64
-	switch num {
-	case 1:
-		old = uint64(m.fflags)
-	case 2:
-		old = uint64(m.frm)
-	case 3:
-		old = uint64(m.frm)<<5 | uint64(m.fflags)
-	case 0xc00, 0xc01, 0xc02:
-		// instructions, not cycles: what the guest observes must not depend on po2
-		old = m.k.Instret
-	default:
-		return false
-	}
-	var nv uint64
-	write := true
-	switch f3 & 3 {
-	case 1:
-		nv = src
-	case 2:
-		nv = old | src
-		write = in.rs1 != 0
-	case 3:
-		nv = old &^ src
-		write = in.rs1 != 0
-	}
-	if write {
-		switch num {
-		case 1:
-			m.fflags = uint32(nv & 31)
-		case 2:
-			m.frm = uint8(nv & 7)
-		case 3:
-			m.fflags = uint32(nv & 31)
-			m.frm = uint8(nv >> 5 & 7)
-		default:
-			return false
-		}
-	}
-	m.setX(in.rd, old)
-	return true
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // SegmentVersion is the version of the segment record format below.
-const SegmentVersion = 1
+const SegmentVersion = 2
 
 // PageRecord is one page a segment touches: its contents at the segment's start and its
 // Merkle proof (PageBits siblings, leaf level first) against the start root.
@@ -34,31 +34,33 @@ type Segment struct {
 	End          State
 	Pages        []PageRecord // paged in, ascending page number
 	Dirty        []uint64     // pages paged out (written), ascending
-	Input        []byte       // stdin bytes consumed, starting at Start.Kernel.InputPos
+	InputPos     uint64       // input bytes consumed before the segment
+	Input        []byte       // input bytes the segment's READ host calls consumed
 	InputTotal   uint64       // length of the whole input (so that EOF replays)
 	Output       []Output     // writes to fds 1-3 in order
 	Instructions uint64
 	PagingCycles uint64
-	// FPOps counts the F/D arithmetic the segment executed, so that a prover that cannot
-	// prove FP yet refuses the segment up front.
-	FPOps    uint64
-	Halted   bool
-	ExitCode uint8
+	Halted       bool
+	ExitCode     uint8
 }
 
 // Cycles is the segment's cycle count (at most 2^Po2).
 func (s *Segment) Cycles() uint64 { return s.Instructions + s.PagingCycles }
 
 // ReplaySegment re-executes one segment from its record alone: it checks every page against
-// the start root, runs from the start state over only the recorded pages and input, and
-// checks that it ends in the recorded end state (registers, threads, kernel state, cycle
-// counts, output, written pages and the end memory root).
+// the start root, runs from the start pc over only the recorded pages and input, and checks
+// that it ends at the recorded end state (pc and memory root) with the recorded cycle counts,
+// output, written pages and halt.
 func ReplaySegment(ctx context.Context, seg *Segment) error {
 	if err := seg.check(); err != nil {
 		return err
 	}
+	kprog, err := loadKernel()
+	if err != nil {
+		return err
+	}
 	tree := &pageTree{nodes: make(map[uint64]hash.Digest), empty: zeroPageRoots()}
-	m := &Machine{seg: 1, strict: true, record: true}
+	m := &Machine{seg: 1, strict: true, record: true, kprog: kprog, ready: true}
 	m.invalidateCaches()
 	for i := range seg.Pages {
 		pr := &seg.Pages[i]
@@ -74,16 +76,19 @@ func ReplaySegment(ctx context.Context, seg *Segment) error {
 		}
 		p.data = pr.Data
 	}
-	m.setState(&seg.Start)
+	if err := m.beginSegment(); err != nil {
+		return fmt.Errorf("%w: %w", ErrReplayMismatch, err)
+	}
+	m.pc = seg.Start.PC
+	m.loadBank()
 	m.segLimit = 1 << seg.Po2
-	m.segStartIn, m.segStartPg = seg.Start.Kernel.Instret, seg.Start.Kernel.Paging
-	m.stdin, m.stdinBase, m.stdinTotal = seg.Input, seg.Start.Kernel.InputPos, seg.InputTotal
+	m.stdin, m.stdinBase, m.stdinTotal, m.inPos = seg.Input, seg.InputPos, seg.InputTotal, seg.InputPos
 	halted := false
 	for !m.segmentFull() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		m.setStop(m.k.Instret + 1<<24)
+		m.setStop(m.instret + 1<<24)
 		err := m.run()
 		if _, ok := err.(haltSignal); ok {
 			halted = true
@@ -93,23 +98,24 @@ func ReplaySegment(ctx context.Context, seg *Segment) error {
 			return fmt.Errorf("%w: %w", ErrReplayMismatch, err)
 		}
 	}
+	m.flushBank()
 	dirty := slices.Sorted(slices.Values(m.dirtied))
 	if !slices.Equal(dirty, seg.Dirty) {
 		return fmt.Errorf("%w: wrote %d pages, record says %d", ErrReplayMismatch, len(dirty), len(seg.Dirty))
 	}
 	tree.update(hashPages(dirty, func(pn uint64) *[PageSize]byte { return &m.mem.lookup(pn).data }))
-	end := m.state(tree.root())
+	end := State{PC: m.pc, Root: tree.root()}
 	switch {
 	case halted != seg.Halted || uint8(m.exitCode) != seg.ExitCode:
 		return fmt.Errorf("%w: halted %v (exit %d), record says %v (exit %d)", ErrReplayMismatch, halted, m.exitCode, seg.Halted, seg.ExitCode)
-	case m.k.Instret-seg.Start.Kernel.Instret != seg.Instructions || m.k.Paging-seg.Start.Kernel.Paging != seg.PagingCycles:
+	case m.instret != seg.Instructions || m.paging != seg.PagingCycles:
 		return fmt.Errorf("%w: %d instructions and %d paging cycles, record says %d and %d", ErrReplayMismatch,
-			m.k.Instret-seg.Start.Kernel.Instret, m.k.Paging-seg.Start.Kernel.Paging, seg.Instructions, seg.PagingCycles)
-	case m.fpOps != seg.FPOps:
-		return fmt.Errorf("%w: %d FP operations, record says %d", ErrReplayMismatch, m.fpOps, seg.FPOps)
+			m.instret, m.paging, seg.Instructions, seg.PagingCycles)
+	case m.inPos != seg.InputPos+uint64(len(seg.Input)):
+		return fmt.Errorf("%w: consumed %d input bytes, record says %d", ErrReplayMismatch, m.inPos-seg.InputPos, len(seg.Input))
 	case !reflect.DeepEqual(normOutput(m.segOut), normOutput(seg.Output)):
 		return fmt.Errorf("%w: output differs", ErrReplayMismatch)
-	case !statesEqual(&end, &seg.End):
+	case end != seg.End:
 		return fmt.Errorf("%w: end state differs (pc %#x vs %#x, root %s vs %s)", ErrReplayMismatch, end.PC, seg.End.PC, end.Root, seg.End.Root)
 	}
 	return nil
@@ -122,20 +128,15 @@ func normOutput(o []Output) []Output {
 	return o
 }
 
-func statesEqual(a, b *State) bool {
-	return a.PC == b.PC && a.X == b.X && a.F == b.F && a.FCSR == b.FCSR && a.Kernel == b.Kernel &&
-		a.Current == b.Current && a.Root == b.Root && slices.Equal(a.Threads, b.Threads)
-}
-
 func (s *Segment) check() error {
 	switch {
 	case s.Version != SegmentVersion:
 		return fmt.Errorf("%w: version %d", ErrBadSegment, s.Version)
 	case s.Po2 < MinPo2 || s.Po2 > MaxPo2:
 		return fmt.Errorf("%w: po2 %d", ErrBadSegment, s.Po2)
-	case len(s.Start.Threads) == 0 || int(s.Start.Current) >= len(s.Start.Threads):
-		return fmt.Errorf("%w: no running thread", ErrBadSegment)
-	case s.Start.Kernel.InputPos > s.InputTotal || uint64(len(s.Input)) > s.InputTotal-s.Start.Kernel.InputPos:
+	case s.Start.PC >= 1<<AddrBits || s.Start.PC&3 != 0:
+		return fmt.Errorf("%w: start pc %#x", ErrBadSegment, s.Start.PC)
+	case s.InputPos > s.InputTotal || uint64(len(s.Input)) > s.InputTotal-s.InputPos:
 		return fmt.Errorf("%w: input window outside the input", ErrBadSegment)
 	}
 	for i := range s.Pages {
@@ -146,14 +147,12 @@ func (s *Segment) check() error {
 	return nil
 }
 
-// Encoding (version 1, little-endian): "ZKXSEG" magic, u16 version, u32 index, u8 po2,
+// Encoding (version 2, little-endian): "ZKXSEG" magic, u16 version, u32 index, u8 po2,
 // image ID, start state, end state, pages (u32 count; each u64 page number, 4096 bytes,
-// PageBits digests), dirty (u32 count; u64 each), input (u32 length, bytes), u64 input
-// total, outputs (u32 count; each u8 fd, u32 length, bytes), u64 instructions, u64 paging
-// cycles, u64 FP operations, u8 halted, u8 exit code. A state is u64 pc, 32 u64 x, 32 u64 f, u32 fcsr, the
-// kernel (u64 mmapNext, sleepNS, nextTID, resAddr, u8 resValid, u64 inputPos, instret,
-// paging, u8 oomSignal), threads (u32 count; each u64 tid, pc, 32 x, 32 f, u32 fcsr,
-// u8 state, u64 futexAddr, deadline), u32 current, root. Digests are 32 canonical bytes.
+// PageBits digests), dirty (u32 count; u64 each), u64 input position, input (u32 length,
+// bytes), u64 input total, outputs (u32 count; each u8 fd, u32 length, bytes), u64
+// instructions, u64 paging cycles, u8 halted, u8 exit code. A state is u64 pc and the root.
+// Digests are 32 canonical bytes.
 var segmentMagic = []byte("ZKXSEG")
 
 type encoder struct{ b []byte }
@@ -178,39 +177,8 @@ func (e *encoder) bool(v bool) {
 	}
 }
 
-func (e *encoder) regs(pc uint64, x, f *[32]uint64, fcsr uint32) {
-	e.u64(pc)
-	for _, v := range x {
-		e.u64(v)
-	}
-	for _, v := range f {
-		e.u64(v)
-	}
-	e.u32(fcsr)
-}
-
 func (e *encoder) state(s *State) {
-	e.regs(s.PC, &s.X, &s.F, s.FCSR)
-	k := &s.Kernel
-	e.u64(k.MmapNext)
-	e.u64(k.SleepNS)
-	e.u64(k.NextTID)
-	e.u64(k.ResAddr)
-	e.bool(k.ResValid)
-	e.u64(k.InputPos)
-	e.u64(k.Instret)
-	e.u64(k.Paging)
-	e.bool(k.OOMSignal)
-	e.u32(uint32(len(s.Threads)))
-	for i := range s.Threads {
-		t := &s.Threads[i]
-		e.u64(t.TID)
-		e.regs(t.PC, &t.X, &t.F, t.FCSR)
-		e.u8(t.State)
-		e.u64(t.FutexAddr)
-		e.u64(t.Deadline)
-	}
-	e.u32(s.Current)
+	e.u64(s.PC)
 	e.digest(s.Root)
 }
 
@@ -239,6 +207,7 @@ func (s *Segment) MarshalBinary() ([]byte, error) {
 	for _, pn := range s.Dirty {
 		e.u64(pn)
 	}
+	e.u64(s.InputPos)
 	e.bytes(s.Input)
 	e.u64(s.InputTotal)
 	e.u32(uint32(len(s.Output)))
@@ -248,7 +217,6 @@ func (s *Segment) MarshalBinary() ([]byte, error) {
 	}
 	e.u64(s.Instructions)
 	e.u64(s.PagingCycles)
-	e.u64(s.FPOps)
 	e.bool(s.Halted)
 	e.u8(s.ExitCode)
 	return e.b, nil
@@ -336,44 +304,8 @@ func (d *decoder) count(minSize int) int {
 	return n
 }
 
-func (d *decoder) regs(pc *uint64, x, f *[32]uint64, fcsr *uint32) {
-	*pc = d.u64()
-	for i := range x {
-		x[i] = d.u64()
-	}
-	for i := range f {
-		f[i] = d.u64()
-	}
-	*fcsr = d.u32()
-}
-
 func (d *decoder) state(s *State) {
-	d.regs(&s.PC, &s.X, &s.F, &s.FCSR)
-	k := &s.Kernel
-	k.MmapNext = d.u64()
-	k.SleepNS = d.u64()
-	k.NextTID = d.u64()
-	k.ResAddr = d.u64()
-	k.ResValid = d.bool()
-	k.InputPos = d.u64()
-	k.Instret = d.u64()
-	k.Paging = d.u64()
-	k.OOMSignal = d.bool()
-	n := d.count(8 * 68)
-	if n > maxThreads {
-		d.err = fmt.Errorf("%w: %d threads", ErrBadSegment, n)
-		return
-	}
-	for i := 0; i < n && d.err == nil; i++ {
-		var t Thread
-		t.TID = d.u64()
-		d.regs(&t.PC, &t.X, &t.F, &t.FCSR)
-		t.State = d.u8()
-		t.FutexAddr = d.u64()
-		t.Deadline = d.u64()
-		s.Threads = append(s.Threads, t)
-	}
-	s.Current = d.u32()
+	s.PC = d.u64()
 	s.Root = d.digest()
 }
 
@@ -409,6 +341,7 @@ func DecodeSegment(b []byte) (*Segment, error) {
 	for i := 0; i < n && d.err == nil; i++ {
 		s.Dirty = append(s.Dirty, d.u64())
 	}
+	s.InputPos = d.u64()
 	s.Input = d.bytes()
 	s.InputTotal = d.u64()
 	n = d.count(5)
@@ -420,7 +353,6 @@ func DecodeSegment(b []byte) (*Segment, error) {
 	}
 	s.Instructions = d.u64()
 	s.PagingCycles = d.u64()
-	s.FPOps = d.u64()
 	s.Halted = d.bool()
 	s.ExitCode = d.u8()
 	if d.err != nil {

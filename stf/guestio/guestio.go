@@ -27,7 +27,8 @@
 //     20    io                    reading fd 0 or writing fd 3 failed
 //
 // The guest needs only the read, write and exit_group system calls for its own
-// I/O (plus what the Go runtime itself issues at start-up), and it turns the
+// I/O (plus what the Go runtime itself issues at start-up), and the zkVM's READY
+// request (Ready) once its initialisation is done and before any I/O, and it turns the
 // garbage collector off (debug.SetGCPercent(-1)): a run is short-lived and
 // memory is cheaper than collection cycles in the zkVM.
 package guestio
@@ -80,6 +81,19 @@ func ExitName(code int) string {
 		return n
 	}
 	return fmt.Sprintf("unknown-exit-%d", code)
+}
+
+// ReadySyscall is the system call number of the zkVM's READY request (prover/vm, ABI v1):
+// the executor takes the program's image (the state every proof starts from) there. Linux
+// and qemu answer ENOSYS, so the same ELF runs everywhere.
+const ReadySyscall = 0x5a4b0001
+
+// Ready marks the end of the guest's initialisation: everything computed before it is in
+// the image, computed once rather than in every block's proof. It must come before the
+// first read of fd 0 or write to any descriptor (the executor stops the run otherwise).
+// Outside the zkVM the call fails with ENOSYS, which is ignored.
+func Ready() {
+	syscall.RawSyscall(ReadySyscall, 0, 0, 0)
 }
 
 // ReadAll reads fd to EOF with plain read(2) calls. It does not go through
