@@ -529,8 +529,12 @@ func (p *Pipeline) input(b *exex.Block) ([]byte, error) {
 	if b.Witness == nil {
 		return nil, fmt.Errorf("%w: block %s has no witness", ErrNoInput, b.ID())
 	}
+	mp := p.cfg.STF.MessagePasser
+	if mp == nil {
+		return (&stf.Input{Config: p.cfg.STF, Block: b.Block, Witness: b.Witness.ToExtWitness()}).Encode()
+	}
 	if len(b.AccountProofs) == 0 {
-		return nil, fmt.Errorf("%w: block %s has no account proofs (install the manager with ProveAccounts including the message passer %v)", ErrNoInput, b.ID(), p.cfg.STF.MessagePasser)
+		return nil, fmt.Errorf("%w: block %s has no account proofs (install the manager with ProveAccounts including the message passer %v)", ErrNoInput, b.ID(), *mp)
 	}
 	in := stf.InputWithProof(p.cfg.STF, b.Block, b.Witness.ToExtWitness(), b.AccountProofs)
 	return in.Encode()
@@ -617,8 +621,11 @@ func (p *Pipeline) schedule(ctx context.Context, wg *sync.WaitGroup, proved chan
 			span := &Span{StartOutputRoot: p.cfg.Anchor.OutputRoot}
 			if start-1 != p.cfg.Anchor.Number {
 				prev, err := p.ProvenBlock(start - 1)
-				if err != nil || prev == nil {
-					return fmt.Errorf("derivation: proven block %d missing: %v", start-1, err)
+				if err != nil {
+					return fmt.Errorf("derivation: proven block %d: %w", start-1, err)
+				}
+				if prev == nil {
+					return fmt.Errorf("derivation: proven block %d missing", start-1)
 				}
 				span.StartOutputRoot = prev.Claim.OutputRoot
 			}
@@ -686,8 +693,11 @@ func (p *Pipeline) schedule(ctx context.Context, wg *sync.WaitGroup, proved chan
 
 func (p *Pipeline) proposal(n uint64) (*Proposal, error) {
 	pb, err := p.ProvenBlock(n)
-	if err != nil || pb == nil {
-		return nil, fmt.Errorf("derivation: proven block %d missing: %v", n, err)
+	if err != nil {
+		return nil, fmt.Errorf("derivation: proven block %d: %w", n, err)
+	}
+	if pb == nil {
+		return nil, fmt.Errorf("derivation: proven block %d missing", n)
 	}
 	raw, err := p.st.get(numKey('s', n))
 	if err != nil {

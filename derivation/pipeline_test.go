@@ -126,7 +126,7 @@ func (h *harness) start() {
 	h.events = make(chan derivation.Event, 4096)
 	h.sub = p.Subscribe(h.events)
 	m, err := exex.New(h.chain.BC, exex.Config{Dir: h.walDir, Registry: metrics.NewRegistry(), PollInterval: 20 * time.Millisecond,
-		ProveAccounts: []common.Address{h.stfCfg.MessagePasser}}, p.Extension())
+		ProveAccounts: []common.Address{*h.stfCfg.MessagePasser}}, p.Extension())
 	if err != nil {
 		h.t.Fatal(err)
 	}
