@@ -380,7 +380,22 @@ func (p *Pipeline) ProvenBlock(n uint64) (*ProvenBlock, error) {
 	if err != nil || raw == nil {
 		return nil, err
 	}
-	return DecodeProven(n, raw)
+	pb, err := DecodeProven(n, raw)
+	if err != nil {
+		return nil, err
+	}
+	raw, err = p.st.get(numKey('l', n))
+	if err != nil || raw == nil {
+		return pb, err
+	}
+	var l onL1RLP
+	if err := decodeRecord(raw, &l); err != nil {
+		return nil, err
+	}
+	if l.L2Hash == pb.Hash {
+		pb.L1 = &l.OnL1
+	}
+	return pb, nil
 }
 
 // Proposed returns the highest L2 block whose output the proposer accepted (the anchor's
@@ -584,6 +599,9 @@ func (p *Pipeline) truncate(batch *pebble.Batch, from uint64) ([]Event, error) {
 			return nil, err
 		}
 		if err := batch.DeleteRange(numKey('s', s), numKey('s', p.provenHead+1), nil); err != nil {
+			return nil, err
+		}
+		if err := batch.DeleteRange(numKey('l', s), numKey('l', p.provenHead+1), nil); err != nil {
 			return nil, err
 		}
 		p.met.retracted.Inc(int64(p.provenHead - s + 1))
@@ -815,7 +833,21 @@ func (p *Pipeline) onPosted(r proposeResult) error {
 		p.propWait = time.Now().Add(p.cfg.RetryBackoff)
 		return nil
 	}
-	if err := p.st.db.Set(keyProposed, be64(r.prop.L2BlockNumber), pebble.Sync); err != nil {
+	batch := p.st.db.NewBatch()
+	defer batch.Close()
+	if err := batch.Set(keyProposed, be64(r.prop.L2BlockNumber), nil); err != nil {
+		return err
+	}
+	if r.res != nil {
+		rec, err := encodeRecord(&onL1RLP{L2Hash: r.prop.L2BlockHash, OnL1: OnL1{OutputIndex: r.res.OutputIndex, L1BlockNumber: r.res.L1BlockNumber, L1TxHash: r.res.L1TxHash}})
+		if err != nil {
+			return err
+		}
+		if err := batch.Set(numKey('l', r.prop.L2BlockNumber), rec, nil); err != nil {
+			return err
+		}
+	}
+	if err := batch.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("derivation: record proposal: %w", err)
 	}
 	p.mu.Lock()

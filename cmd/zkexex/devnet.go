@@ -160,7 +160,7 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 	if err != nil {
 		return nil, err
 	}
-	prover, err := devProver(ctx, opts.Prover, opts.DataDir)
+	prover, err := devProver(ctx, opts.Prover)
 	if err != nil {
 		return nil, err
 	}
@@ -325,33 +325,22 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 }
 
 // devProver returns the dev prover: the STF natively, or the STF guest in the zkVM executor
-// (built into dir), whose image ID then names the receipts.
-func devProver(ctx context.Context, kind, dir string) (*derivation.DevProver, error) {
+// (built from this binary's source), whose image ID then names the receipts.
+func devProver(ctx context.Context, kind string) (*derivation.DevProver, error) {
 	switch kind {
 	case "", "native":
 		log.Warn("Dev prover runs the STF natively: image ID is zero (no guest built)")
 		return &derivation.DevProver{}, nil
 	case "executor":
-		elfPath := filepath.Join(dir, "stf-guest.elf")
-		log.Info("Building the STF guest", "out", elfPath)
-		if err := stf.BuildGuest(ctx, elfPath); err != nil {
-			return nil, err
-		}
-		elf, err := os.ReadFile(elfPath)
+		elf, err := loadGuest(ctx, "", log.Root())
 		if err != nil {
 			return nil, err
 		}
-		prog, err := vm.LoadELF(elf)
+		imageID, err := guestImageID(ctx, elf)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("devnet: %w", err)
 		}
-		// The image ID covers only the initial image: a run on empty input (the guest rejects
-		// it after its runtime starts) is the cheapest way to get it from the executor.
-		res, err := vm.Execute(ctx, prog, vm.Config{ImageID: true})
-		if err != nil {
-			return nil, fmt.Errorf("devnet: image ID of the STF guest: %w", err)
-		}
-		p := &derivation.DevProver{ImageID: common.Hash(res.ImageID.Bytes())}
+		p := &derivation.DevProver{ImageID: imageID}
 		p.Execute = func(ctx context.Context, in *stf.Input) (stf.Claim, error) {
 			enc, err := in.Encode()
 			if err != nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,7 +23,7 @@ var executeCommand = &cli.Command{
 	Usage: "run the STF guest on the zkVM executor and print its claim as JSON (as 'stf run' does)",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "input", Usage: "STF input file", Required: true},
-		&cli.StringFlag{Name: "elf", Usage: "STF guest ELF (default: build stf/guest now)"},
+		&cli.StringFlag{Name: "elf", Usage: "STF guest ELF (default: build stf/guest from the source this binary was built from)"},
 		&cli.IntFlag{Name: "po2", Usage: "segment size as a power of two (16..22)", Value: vm.DefaultPo2},
 		&cli.StringFlag{Name: "segments", Usage: "write segment records into this directory"},
 		&cli.Uint64Flag{Name: "max-cycles", Usage: "stop after this many cycles (0: no limit)"},
@@ -78,20 +77,7 @@ func executeAction(ctx *cli.Context) error {
 		return err
 	}
 	logger := log.NewLogger(log.NewTerminalHandler(os.Stderr, isatty.IsTerminal(os.Stderr.Fd())))
-	elfPath := ctx.String("elf")
-	if elfPath == "" {
-		dir, err := os.MkdirTemp("", "zkexex-guest-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		elfPath = filepath.Join(dir, "guest.elf")
-		logger.Info("Building the STF guest", "out", elfPath)
-		if err := stf.BuildGuest(c, elfPath); err != nil {
-			return err
-		}
-	}
-	elfBytes, err := os.ReadFile(elfPath)
+	elfBytes, err := loadGuest(c, ctx.String("elf"), logger)
 	if err != nil {
 		return err
 	}
