@@ -110,14 +110,9 @@ func moduleRoot(ctx context.Context) (string, error) {
 	return filepath.Dir(gomod), nil
 }
 
-// goTool prefers the go command of the running toolchain, so tests and the
-// CLI build the guest with the Go version they were built with.
-func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-		return p
-	}
-	return "go"
-}
+// goTool is the go command on PATH. Under `go test` and `go run` the go command puts its
+// own GOROOT/bin first on PATH, so tests build the guest with the toolchain they run under.
+func goTool() string { return "go" }
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)

@@ -23,7 +23,7 @@ func TestDevnetExecutorUnderLoad(t *testing.T) {
 		t.Skip("runs 24 blocks through the zkVM executor on a loaded machine (minutes); skipped in -short")
 	}
 	bin := filepath.Join(t.TempDir(), "zkexex")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"testing"
 
 	"github.com/zkexex/zkexex/stf"
@@ -25,7 +24,7 @@ func TestInstalledExecute(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := t.TempDir()
-	install := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "install", "./cmd/zkexex")
+	install := exec.Command("go", "install", "./cmd/zkexex")
 	install.Dir = root
 	install.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=")
 	if out, err := install.CombinedOutput(); err != nil {
