@@ -388,11 +388,11 @@ func (p *Pipeline) ProvenBlock(n uint64) (*ProvenBlock, error) {
 	if err != nil || raw == nil {
 		return pb, err
 	}
-	var l onL1RLP
-	if err := decodeRecord(raw, &l); err != nil {
+	l, err := decodeLanding(raw)
+	if err != nil {
 		return nil, err
 	}
-	if l.L2Hash == pb.Hash {
+	if l.L2Hash == pb.Hash { // a landing recorded for a block since reorged out is not this block's
 		pb.L1 = &l.OnL1
 	}
 	return pb, nil

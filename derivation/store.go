@@ -82,6 +82,15 @@ type onL1RLP struct {
 	OnL1
 }
 
+// decodeLanding decodes an "l" record; malformed input is ErrCorruptRecord.
+func decodeLanding(b []byte) (*onL1RLP, error) {
+	var r onL1RLP
+	if err := decodeRecord(b, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
 type provenRLP struct {
 	Hash      common.Hash
 	Claim     []byte

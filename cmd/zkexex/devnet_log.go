@@ -29,6 +29,10 @@ type devnetHandler struct {
 // polling on a loaded machine.
 var expectedWarnings = []string{"Head block is not reachable", "Failed to load snapshot", "Served "}
 
+// gethHeadLoaded is the one geth Info line kept: where each chain starts again from its
+// datadir (first L1, then L2), which an operator restarting a devnet wants to see.
+const gethHeadLoaded = "Loaded most recent local block"
+
 func newDevnetHandler(w io.Writer, verbosity int, color bool) *devnetHandler {
 	return &devnetHandler{
 		inner: log.NewTerminalHandlerWithLevel(w, log.LevelTrace, color),
@@ -48,6 +52,9 @@ func (h *devnetHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	switch {
 	case r.Level < slog.LevelWarn:
+		if r.Message == gethHeadLoaded {
+			break
+		}
 		return nil // geth's Info chatter
 	case r.Level < slog.LevelError:
 		for _, w := range expectedWarnings {
@@ -67,11 +74,21 @@ func (h *devnetHandler) WithGroup(name string) slog.Handler {
 	return &devnetHandler{inner: h.inner.WithGroup(name), level: h.level}
 }
 
-// fromZkexex reports whether the log call at pc is in this module's code.
+// fromZkexex reports whether the log call at pc is in this module's code. The PC may stand
+// for several frames when geth's logging methods were inlined into the caller; the first
+// frame outside geth's log package is the call site.
 func fromZkexex(pc uintptr) bool {
 	if pc == 0 {
 		return false
 	}
-	fn := runtime.FuncForPC(pc)
-	return fn != nil && (strings.HasPrefix(fn.Name(), "github.com/zkexex/zkexex/") || strings.HasPrefix(fn.Name(), "main."))
+	frames := runtime.CallersFrames([]uintptr{pc})
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "github.com/ethereum/go-ethereum/log.") {
+			return strings.HasPrefix(f.Function, "github.com/zkexex/zkexex/") || strings.HasPrefix(f.Function, "main.")
+		}
+		if !more {
+			return false
+		}
+	}
 }
