@@ -380,7 +380,22 @@ func (p *Pipeline) ProvenBlock(n uint64) (*ProvenBlock, error) {
 	if err != nil || raw == nil {
 		return nil, err
 	}
-	return DecodeProven(n, raw)
+	pb, err := DecodeProven(n, raw)
+	if err != nil {
+		return nil, err
+	}
+	raw, err = p.st.get(numKey('l', n))
+	if err != nil || raw == nil {
+		return pb, err
+	}
+	l, err := decodeLanding(raw)
+	if err != nil {
+		return nil, err
+	}
+	if l.L2Hash == pb.Hash { // a landing recorded for a block since reorged out is not this block's
+		pb.L1 = &l.OnL1
+	}
+	return pb, nil
 }
 
 // Proposed returns the highest L2 block whose output the proposer accepted (the anchor's
@@ -529,8 +544,12 @@ func (p *Pipeline) input(b *exex.Block) ([]byte, error) {
 	if b.Witness == nil {
 		return nil, fmt.Errorf("%w: block %s has no witness", ErrNoInput, b.ID())
 	}
+	mp := p.cfg.STF.MessagePasser
+	if mp == nil {
+		return (&stf.Input{Config: p.cfg.STF, Block: b.Block, Witness: b.Witness.ToExtWitness()}).Encode()
+	}
 	if len(b.AccountProofs) == 0 {
-		return nil, fmt.Errorf("%w: block %s has no account proofs (install the manager with ProveAccounts including the message passer %v)", ErrNoInput, b.ID(), p.cfg.STF.MessagePasser)
+		return nil, fmt.Errorf("%w: block %s has no account proofs (install the manager with ProveAccounts including the message passer %v)", ErrNoInput, b.ID(), *mp)
 	}
 	in := stf.InputWithProof(p.cfg.STF, b.Block, b.Witness.ToExtWitness(), b.AccountProofs)
 	return in.Encode()
@@ -582,6 +601,9 @@ func (p *Pipeline) truncate(batch *pebble.Batch, from uint64) ([]Event, error) {
 		if err := batch.DeleteRange(numKey('s', s), numKey('s', p.provenHead+1), nil); err != nil {
 			return nil, err
 		}
+		if err := batch.DeleteRange(numKey('l', s), numKey('l', p.provenHead+1), nil); err != nil {
+			return nil, err
+		}
 		p.met.retracted.Inc(int64(p.provenHead - s + 1))
 		log.Info("Retracted proven blocks", "from", s, "to", p.provenHead, "reorgFrom", from)
 		p.setProvenHead(s - 1)
@@ -617,8 +639,11 @@ func (p *Pipeline) schedule(ctx context.Context, wg *sync.WaitGroup, proved chan
 			span := &Span{StartOutputRoot: p.cfg.Anchor.OutputRoot}
 			if start-1 != p.cfg.Anchor.Number {
 				prev, err := p.ProvenBlock(start - 1)
-				if err != nil || prev == nil {
-					return fmt.Errorf("derivation: proven block %d missing: %v", start-1, err)
+				if err != nil {
+					return fmt.Errorf("derivation: proven block %d: %w", start-1, err)
+				}
+				if prev == nil {
+					return fmt.Errorf("derivation: proven block %d missing", start-1)
 				}
 				span.StartOutputRoot = prev.Claim.OutputRoot
 			}
@@ -686,8 +711,11 @@ func (p *Pipeline) schedule(ctx context.Context, wg *sync.WaitGroup, proved chan
 
 func (p *Pipeline) proposal(n uint64) (*Proposal, error) {
 	pb, err := p.ProvenBlock(n)
-	if err != nil || pb == nil {
-		return nil, fmt.Errorf("derivation: proven block %d missing: %v", n, err)
+	if err != nil {
+		return nil, fmt.Errorf("derivation: proven block %d: %w", n, err)
+	}
+	if pb == nil {
+		return nil, fmt.Errorf("derivation: proven block %d missing", n)
 	}
 	raw, err := p.st.get(numKey('s', n))
 	if err != nil {
@@ -805,7 +833,21 @@ func (p *Pipeline) onPosted(r proposeResult) error {
 		p.propWait = time.Now().Add(p.cfg.RetryBackoff)
 		return nil
 	}
-	if err := p.st.db.Set(keyProposed, be64(r.prop.L2BlockNumber), pebble.Sync); err != nil {
+	batch := p.st.db.NewBatch()
+	defer batch.Close()
+	if err := batch.Set(keyProposed, be64(r.prop.L2BlockNumber), nil); err != nil {
+		return err
+	}
+	if r.res != nil {
+		rec, err := encodeRecord(&onL1RLP{L2Hash: r.prop.L2BlockHash, OnL1: OnL1{OutputIndex: r.res.OutputIndex, L1BlockNumber: r.res.L1BlockNumber, L1TxHash: r.res.L1TxHash}})
+		if err != nil {
+			return err
+		}
+		if err := batch.Set(numKey('l', r.prop.L2BlockNumber), rec, nil); err != nil {
+			return err
+		}
+	}
+	if err := batch.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("derivation: record proposal: %w", err)
 	}
 	p.mu.Lock()

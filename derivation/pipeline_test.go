@@ -39,7 +39,7 @@ func (r *recorder) Propose(_ context.Context, p *derivation.Proposal) (*derivati
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if n := len(r.outputs); n > 0 && r.outputs[n-1].L2BlockNumber == p.L2BlockNumber && r.outputs[n-1].OutputRoot == p.OutputRoot {
-		return &derivation.Proposed{OutputIndex: uint64(n - 1)}, nil // idempotent, as the real proposer
+		return landed(uint64(n - 1)), nil // idempotent, as the real proposer
 	}
 	if p.L2BlockNumber != r.next {
 		return nil, fmt.Errorf("oracle: block number %d, want %d", p.L2BlockNumber, r.next)
@@ -57,7 +57,12 @@ func (r *recorder) Propose(_ context.Context, p *derivation.Proposal) (*derivati
 	r.outputs = append(r.outputs, *p)
 	r.next += r.interval
 	r.latest = p.OutputRoot
-	return &derivation.Proposed{OutputIndex: uint64(len(r.outputs) - 1)}, nil
+	return landed(uint64(len(r.outputs) - 1)), nil
+}
+
+// landed is where the recorder's oracle puts output i: L1 block 100+i, a transaction named by i.
+func landed(i uint64) *derivation.Proposed {
+	return &derivation.Proposed{OutputIndex: i, L1BlockNumber: 100 + i, L1TxHash: common.Hash{31: byte(i + 1)}}
 }
 
 func (r *recorder) count() int {
@@ -126,7 +131,7 @@ func (h *harness) start() {
 	h.events = make(chan derivation.Event, 4096)
 	h.sub = p.Subscribe(h.events)
 	m, err := exex.New(h.chain.BC, exex.Config{Dir: h.walDir, Registry: metrics.NewRegistry(), PollInterval: 20 * time.Millisecond,
-		ProveAccounts: []common.Address{h.stfCfg.MessagePasser}}, p.Extension())
+		ProveAccounts: []common.Address{*h.stfCfg.MessagePasser}}, p.Extension())
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -263,9 +268,16 @@ func TestPipelineProposesSpans(t *testing.T) {
 	if head.Number != 12 || head.Hash != h.chain.BC.GetCanonicalHash(12) {
 		t.Fatalf("zkexex_provenHead = #%d [%x]", head.Number, head.Hash)
 	}
+	// Span ends say where their output landed on L1; blocks inside a span do not.
+	if head.L1 == nil || *head.L1 != *onL1Of(landed(2)) {
+		t.Fatalf("zkexex_provenHead's L1 landing = %+v, want %+v", head.L1, landed(2))
+	}
 	var blk *derivation.ProvenBlock
-	if err := client.Call(&blk, "zkexex_getProvenBlock", hexutil.Uint64(5)); err != nil || blk == nil || blk.SpanStart != 5 || blk.SpanEnd != 8 {
+	if err := client.Call(&blk, "zkexex_getProvenBlock", hexutil.Uint64(5)); err != nil || blk == nil || blk.SpanStart != 5 || blk.SpanEnd != 8 || blk.L1 != nil {
 		t.Fatalf("zkexex_getProvenBlock(5) = %+v, %v", blk, err)
+	}
+	if err := client.Call(&blk, "zkexex_getProvenBlock", "0x8"); err != nil || blk == nil || blk.L1 == nil || *blk.L1 != *onL1Of(landed(1)) {
+		t.Fatalf("zkexex_getProvenBlock(0x8) = %+v, %v; want landed as output 1", blk, err)
 	}
 	if err := client.Call(&blk, "zkexex_getProvenBlock", hexutil.Uint64(13)); err != nil || blk != nil {
 		t.Fatalf("zkexex_getProvenBlock(13) = %+v, %v; want null", blk, err)
@@ -395,4 +407,8 @@ func TestPipelineRestartMidSpan(t *testing.T) {
 		seen[o.L2BlockNumber] = true
 	}
 	h.checkOutputs()
+}
+
+func onL1Of(p *derivation.Proposed) *derivation.OnL1 {
+	return &derivation.OnL1{OutputIndex: p.OutputIndex, L1BlockNumber: p.L1BlockNumber, L1TxHash: p.L1TxHash}
 }

@@ -113,8 +113,8 @@ func AnchorFromChain(bc *core.BlockChain, cfg *stf.Config, number uint64) (Ancho
 		return Anchor{}, fmt.Errorf("derivation: state of anchor block %d: %w", number, err)
 	}
 	mpRoot := types.EmptyRootHash
-	if sdb.Exist(cfg.MessagePasser) {
-		mpRoot = sdb.GetStorageRoot(cfg.MessagePasser)
+	if mp := cfg.MessagePasser; mp != nil && sdb.Exist(*mp) {
+		mpRoot = sdb.GetStorageRoot(*mp)
 	}
 	return Anchor{Number: number, Hash: h.Hash(), OutputRoot: stf.OutputRoot(h.Root, mpRoot, h.Hash())}, nil
 }

@@ -23,6 +23,7 @@ var ErrCorruptRecord = errors.New("derivation: corrupt store record")
 //	"p" ‖ be64 n proven block n: RLP [hash, stf.Claim ABI, spanStart, spanEnd]
 //	"s" ‖ be64 e the receipt of the span ending at e (prover/receipt encoding)
 //	"o"          the highest span end handed to the proposer successfully (be64)
+//	"l" ‖ be64 n where block n's output landed on L1: RLP [l2Hash, outputIndex, l1Block, l1Tx]
 const (
 	storeVersion  = 1
 	recordVersion = 1
@@ -63,6 +64,31 @@ type ProvenBlock struct {
 	Claim     stf.Claim   `json:"claim"`
 	SpanStart uint64      `json:"spanStart"`
 	SpanEnd   uint64      `json:"spanEnd"`
+	// L1 says where the block's output root landed on L1, once the proposer recorded it;
+	// nil before that and for blocks inside a span (only span ends are proposed: see the
+	// entry of SpanEnd).
+	L1 *OnL1 `json:"l1,omitempty"`
+}
+
+// OnL1 is where an output root landed in the L1 oracle.
+type OnL1 struct {
+	OutputIndex   uint64      `json:"outputIndex"`
+	L1BlockNumber uint64      `json:"l1BlockNumber"`
+	L1TxHash      common.Hash `json:"l1TxHash"`
+}
+
+type onL1RLP struct {
+	L2Hash common.Hash
+	OnL1
+}
+
+// decodeLanding decodes an "l" record; malformed input is ErrCorruptRecord.
+func decodeLanding(b []byte) (*onL1RLP, error) {
+	var r onL1RLP
+	if err := decodeRecord(b, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 type provenRLP struct {

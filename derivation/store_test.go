@@ -89,3 +89,25 @@ func FuzzDecodeView(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeLanding(f *testing.F) {
+	enc, _ := encodeRecord(&onL1RLP{L2Hash: common.Hash{1}, OnL1: OnL1{OutputIndex: 3, L1BlockNumber: 9, L1TxHash: common.Hash{2}}})
+	f.Add(enc)
+	f.Add([]byte{1, 0xc0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := decodeLanding(b)
+		if err != nil {
+			if !errors.Is(err, ErrCorruptRecord) {
+				t.Fatalf("error %v is not ErrCorruptRecord", err)
+			}
+			return
+		}
+		again, err := encodeRecord(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r2, err := decodeLanding(again); err != nil || *r2 != *r {
+			t.Fatalf("re-encoded landing decodes to %+v, %v", r2, err)
+		}
+	})
+}

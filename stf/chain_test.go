@@ -131,7 +131,7 @@ func testGenesis(cfg *Config) *core.Genesis {
 		Alloc: types.GenesisAlloc{
 			testAddr1:                        {Balance: rich},
 			testAddr2:                        {Balance: big.NewInt(params.Ether)},
-			cfg.MessagePasser:                {Code: messagePasserCode, Balance: big.NewInt(1)},
+			*cfg.MessagePasser:               {Code: messagePasserCode, Balance: big.NewInt(1)},
 			storeAddr:                        {Code: storeCode, Storage: map[common.Hash]common.Hash{{31: 7}: {31: 7}}},
 			blockhashAddr:                    {Code: blockhashCode},
 			factoryAddr:                      {Code: factoryCode},
@@ -167,7 +167,7 @@ func testTraffic(t testing.TB, cfg *Config, bc *core.BlockChain, i int, g *core.
 
 	g.SetCoinbase(coinbaseAddr)
 	// Output-root traffic: the message passer's storage changes every block.
-	mp := cfg.MessagePasser
+	mp := *cfg.MessagePasser
 	add(dyn(&mp, big.NewInt(int64(1000+i)), 100_000, nil))
 	// Plain transfer (legacy tx) and a zero-value call to a fresh address,
 	// whose absence the witness must prove.
@@ -304,6 +304,6 @@ func (c *testChain) expectedClaim(t testing.TB, i int) Claim {
 		PreStateRoot:  parent.Root,
 		PostStateRoot: imported.Root,
 		ReceiptsRoot:  imported.ReceiptHash,
-		OutputRoot:    OutputRoot(imported.Root, st.GetStorageRoot(c.cfg.MessagePasser), imported.Hash()),
+		OutputRoot:    OutputRoot(imported.Root, st.GetStorageRoot(*c.cfg.MessagePasser), imported.Hash()),
 	}
 }

@@ -20,22 +20,34 @@ var DefaultMessagePasser = common.HexToAddress("0x420000000000000000000000000000
 
 // ConfigEncodingVersion is the version of the canonical chain-config encoding
 // produced by Config.Encode. Any change to the layout below bumps it.
-const ConfigEncodingVersion = 1
+// Version 2 made the message passer optional (version 1 always had one).
+const ConfigEncodingVersion = 2
 
 // Config is everything outside the block and its witness that decides the
 // outcome of the STF: geth's chain config (fork schedule, blob schedule,
 // deposit contract, ...) and the message-passer address of the output root.
 type Config struct {
-	Chain         *params.ChainConfig
-	MessagePasser common.Address
+	Chain *params.ChainConfig
+	// MessagePasser is the account whose storage root is the output root's
+	// second word, proven from the post-state. Nil means the chain has none (an
+	// L1 such as mainnet or Hoodi): that word is the empty-trie root and needs
+	// no proof. The encoding, and so configHash, tells the two apart.
+	MessagePasser *common.Address
 }
 
-// NewConfig pairs a geth chain config with the default message passer.
+// NewConfig pairs a geth chain config with the default (OP predeploy)
+// message passer: the config of an L2.
 func NewConfig(chain *params.ChainConfig) *Config {
-	return &Config{Chain: chain, MessagePasser: DefaultMessagePasser}
+	mp := DefaultMessagePasser
+	return &Config{Chain: chain, MessagePasser: &mp}
 }
 
-// The canonical chain-config encoding, version 1, is the RLP list
+// NewL1Config is the config of a chain without a message passer.
+func NewL1Config(chain *params.ChainConfig) *Config {
+	return &Config{Chain: chain}
+}
+
+// The canonical chain-config encoding, version 2, is the RLP list
 //
 //	[ version=1, chainID,
 //	  homestead, daoFork, daoForkSupport, eip150, eip155, eip158, byzantium,
@@ -49,7 +61,7 @@ func NewConfig(chain *params.ChainConfig) *Config {
 //	  messagePasser ]
 //
 // Every optional value (a fork that may be unscheduled, the TTD, the clique
-// parameters, a blob-schedule entry) is a list of zero elements (absent) or
+// parameters, a blob-schedule entry, the message passer) is a list of zero elements (absent) or
 // one element (present), so "unset" and "zero" never collide. A blob-schedule
 // entry is [target, max, baseFeeUpdateFraction]; clique is [period, epoch];
 // engine is 0 (none), 1 (ethash) or 2 (clique). Integers are RLP's canonical
@@ -57,7 +69,7 @@ func NewConfig(chain *params.ChainConfig) *Config {
 // re-encodes what it parsed and rejects anything that is not byte-identical.
 // TestConfigCoversChainConfig fails when geth grows a ChainConfig field this
 // layout does not carry.
-type configV1 struct {
+type configV2 struct {
 	Version uint64
 	ChainID *big.Int
 
@@ -85,7 +97,7 @@ type configV1 struct {
 	BlobCancun, BlobPrague          []blobV1
 	BlobBPO1, BlobBPO2, BlobBPO3    []blobV1
 	BlobBPO4, BlobBPO5              []blobV1
-	MessagePasser                   common.Address
+	MessagePasser                   []common.Address
 }
 
 type (
@@ -139,7 +151,7 @@ func (c *Config) Encode() ([]byte, error) {
 	if cc.ChainID.Sign() < 0 {
 		return nil, fmt.Errorf("%w: negative chain ID", ErrUnsupportedConfig)
 	}
-	enc := configV1{
+	enc := configV2{
 		Version:            ConfigEncodingVersion,
 		ChainID:            new(big.Int).Set(cc.ChainID),
 		DAOForkSupport:     cc.DAOForkSupport,
@@ -157,7 +169,9 @@ func (c *Config) Encode() ([]byte, error) {
 		UBT:                toOptTime(cc.UBTTime),
 		DepositContract:    cc.DepositContractAddress,
 		EnableUBTAtGenesis: cc.EnableUBTAtGenesis,
-		MessagePasser:      c.MessagePasser,
+	}
+	if c.MessagePasser != nil {
+		enc.MessagePasser = []common.Address{*c.MessagePasser}
 	}
 	var err error
 	blocks := []struct {
@@ -252,7 +266,7 @@ func fromBlob(b []blobV1) (*params.BlobConfig, error) {
 // DecodeConfig parses a canonical chain-config encoding. It accepts only
 // the exact bytes Encode would produce for the result.
 func DecodeConfig(b []byte) (*Config, error) {
-	var enc configV1
+	var enc configV2
 	if err := rlp.DecodeBytes(b, &enc); err != nil {
 		return nil, fmt.Errorf("%w: chain config: %v", ErrMalformedInput, err)
 	}
@@ -325,7 +339,15 @@ func DecodeConfig(b []byte) (*Config, error) {
 	if anyBlob {
 		cc.BlobScheduleConfig = bs
 	}
-	cfg := &Config{Chain: cc, MessagePasser: enc.MessagePasser}
+	cfg := &Config{Chain: cc}
+	switch len(enc.MessagePasser) {
+	case 0:
+	case 1:
+		mp := enc.MessagePasser[0]
+		cfg.MessagePasser = &mp
+	default:
+		return nil, fmt.Errorf("%w: %d message passers", ErrMalformedInput, len(enc.MessagePasser))
+	}
 	again, err := cfg.Encode()
 	if err != nil {
 		return nil, err
@@ -334,6 +356,43 @@ func DecodeConfig(b []byte) (*Config, error) {
 		return nil, fmt.Errorf("%w: chain config encoding is not canonical", ErrMalformedInput)
 	}
 	return cfg, nil
+}
+
+// ConfigByName resolves the --chain argument of the CLI into an STF config:
+// the well-known networks (mainnet, sepolia, hoodi) are L1s and have no
+// message passer; a chain-config JSON file is taken for an L2 with the OP
+// predeploy (DefaultMessagePasser). The CLI's --message-passer overrides both.
+func ConfigByName(name string) (*Config, error) {
+	cc, err := ChainConfigByName(name)
+	if err != nil {
+		return nil, err
+	}
+	if IsWellKnownChain(name) {
+		return NewL1Config(cc), nil
+	}
+	return NewConfig(cc), nil
+}
+
+// IsWellKnownChain reports whether name is one of the built-in networks.
+func IsWellKnownChain(name string) bool {
+	switch strings.ToLower(name) {
+	case "mainnet", "sepolia", "hoodi":
+		return true
+	}
+	return false
+}
+
+// ParseMessagePasser parses the CLI's --message-passer value: a 20-byte hex
+// address, or "none" for a chain without one (nil).
+func ParseMessagePasser(s string) (*common.Address, error) {
+	if strings.EqualFold(s, "none") {
+		return nil, nil
+	}
+	if !common.IsHexAddress(s) {
+		return nil, fmt.Errorf("message passer %q is neither a 20-byte hex address nor \"none\"", s)
+	}
+	a := common.HexToAddress(s)
+	return &a, nil
 }
 
 // ChainConfigByName resolves the --chain argument of the CLI: a well-known

@@ -62,7 +62,7 @@ func TestConfigRoundTrip(t *testing.T) {
 // TestConfigHashPinned pins the Hoodi configHash: a change to the canonical
 // encoding must bump ConfigEncodingVersion and this value together.
 func TestConfigHashPinned(t *testing.T) {
-	got := mustHash(t, NewConfig(params.HoodiChainConfig))
+	got := mustHash(t, NewL1Config(params.HoodiChainConfig))
 	want := common.HexToHash(hoodiConfigHash)
 	if got != want {
 		t.Fatalf("hoodi configHash %v, pinned %v", got, want)
@@ -136,9 +136,29 @@ func TestConfigCoversChainConfig(t *testing.T) {
 		})
 	}
 	other := NewConfig(base)
-	other.MessagePasser = common.Address{1}
+	other.MessagePasser = &common.Address{1}
 	if mustHash(t, other) == baseHash {
 		t.Fatal("message passer does not change the configHash")
+	}
+	// "No message passer" is not the zero address: both are encodable and
+	// their hashes differ from each other and from the default's.
+	none, zero := NewL1Config(base), NewConfig(base)
+	zero.MessagePasser = &common.Address{}
+	if h := mustHash(t, none); h == baseHash || h == mustHash(t, zero) {
+		t.Fatal("a chain without a message passer shares a configHash with one that has one")
+	}
+	for _, c := range []*Config{none, zero, other} {
+		enc, err := c.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := DecodeConfig(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (dec.MessagePasser == nil) != (c.MessagePasser == nil) || dec.MessagePasser != nil && *dec.MessagePasser != *c.MessagePasser {
+			t.Fatalf("message passer %v decoded as %v", c.MessagePasser, dec.MessagePasser)
+		}
 	}
 }
 
@@ -147,11 +167,11 @@ func TestDecodeConfigRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var enc configV1
+	var enc configV2
 	if err := rlp.DecodeBytes(good, &enc); err != nil {
 		t.Fatal(err)
 	}
-	mutate := func(f func(*configV1)) []byte {
+	mutate := func(f func(*configV2)) []byte {
 		e := enc
 		f(&e)
 		b, err := rlp.EncodeToBytes(&e)
@@ -168,11 +188,13 @@ func TestDecodeConfigRejects(t *testing.T) {
 		{"empty", nil, ErrMalformedInput},
 		{"truncated", good[:len(good)-1], ErrMalformedInput},
 		{"trailing byte", append(append([]byte{}, good...), 0), ErrMalformedInput},
-		{"version 2", mutate(func(e *configV1) { e.Version = 2 }), ErrUnsupportedConfig},
-		{"two values for one fork", mutate(func(e *configV1) { e.Shanghai = optTime{1, 2} }), ErrMalformedInput},
-		{"unknown engine", mutate(func(e *configV1) { e.Engine = 9 }), ErrUnsupportedConfig},
-		{"clique without parameters", mutate(func(e *configV1) { e.Engine = engineClique }), ErrMalformedInput},
-		{"ethash with stray clique parameters", mutate(func(e *configV1) { e.Clique = []cliqueV1{{1, 2}} }), ErrMalformedInput},
+		{"version 1", mutate(func(e *configV2) { e.Version = 1 }), ErrUnsupportedConfig},
+		{"version 3", mutate(func(e *configV2) { e.Version = 3 }), ErrUnsupportedConfig},
+		{"two message passers", mutate(func(e *configV2) { e.MessagePasser = []common.Address{{1}, {2}} }), ErrMalformedInput},
+		{"two values for one fork", mutate(func(e *configV2) { e.Shanghai = optTime{1, 2} }), ErrMalformedInput},
+		{"unknown engine", mutate(func(e *configV2) { e.Engine = 9 }), ErrUnsupportedConfig},
+		{"clique without parameters", mutate(func(e *configV2) { e.Engine = engineClique }), ErrMalformedInput},
+		{"ethash with stray clique parameters", mutate(func(e *configV2) { e.Clique = []cliqueV1{{1, 2}} }), ErrMalformedInput},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := DecodeConfig(tc.enc)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/consensus"
@@ -238,7 +239,17 @@ func validateBody(cc *params.ChainConfig, block *types.Block) error {
 func classifyStateErr(err error) error {
 	var missing *trie.MissingNodeError
 	if errors.As(err, &missing) {
-		return fmt.Errorf("%w: %v", ErrMissingTrieNode, err)
+		// geth's own message ends in "%v" of an inner error that is nil for
+		// a node absent from a database ("... (path 0309) <nil>").
+		msg := fmt.Sprintf("missing trie node %x (path %x)", missing.NodeHash, missing.Path)
+		if missing.Owner != (common.Hash{}) {
+			msg = fmt.Sprintf("missing trie node %x (owner %x) (path %x)", missing.NodeHash, missing.Owner, missing.Path)
+		}
+		if inner := errors.Unwrap(missing); inner != nil {
+			msg += ": " + inner.Error()
+		}
+		// Keep what the callers wrapped around it (the account being read).
+		return fmt.Errorf("%w: %s", ErrMissingTrieNode, strings.Replace(err.Error(), missing.Error(), msg, 1))
 	}
 	return fmt.Errorf("%w: state access: %v", ErrMissingTrieNode, err)
 }
@@ -246,7 +257,13 @@ func classifyStateErr(err error) error {
 // messagePasserStorageRoot proves the message passer's account in the
 // post-state from the witness nodes plus the input's extra nodes and returns
 // its storage root (the empty-trie root when the account does not exist).
-func messagePasserStorageRoot(memdb ethdb.Database, postRoot common.Hash, addr common.Address, extra [][]byte) (common.Hash, error) {
+// A chain without a message passer (addr nil) uses the empty-trie root with
+// no proof, and so does an empty post-state: no account exists in it, and
+// the empty trie has no node to prove that with.
+func messagePasserStorageRoot(memdb ethdb.Database, postRoot common.Hash, addr *common.Address, extra [][]byte) (common.Hash, error) {
+	if addr == nil || postRoot == types.EmptyRootHash {
+		return types.EmptyRootHash, nil
+	}
 	for _, n := range extra {
 		rawdb.WriteLegacyTrieNode(memdb, crypto.Keccak256Hash(n), n)
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -21,8 +19,8 @@ func fuzzSeeds(f *testing.F) [][]byte {
 		}
 		seeds = append(seeds, enc)
 	}
-	if _, err := os.Stat(filepath.Join(hoodiDir, "block.rlp")); err == nil {
-		enc, err := hoodiInput(f).Encode()
+	if _, ok := sharedTestdataDir("hoodi-1192c3"); ok {
+		enc, err := hoodiInput(f, "hoodi-1192c3").Encode()
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -134,12 +134,19 @@ func TestGuestMatchesNative(t *testing.T) {
 		t.Fatal(err)
 	}
 	cases = append(cases, guestCase{"tampered state root", enc}, guestCase{"truncated input", enc[:len(enc)/2]})
-	if blockRLP, err := os.ReadFile(filepath.Join(hoodiDir, "block.rlp")); err == nil && len(blockRLP) > 0 {
-		enc, err := hoodiInput(t).Encode()
+	hoodi := []string{"hoodi-1192c3"}
+	if !testing.Short() {
+		hoodi = append(hoodi, "hoodi-1265656", "hoodi-1281069")
+	}
+	for _, name := range hoodi {
+		if _, ok := sharedTestdataDir(name); !ok {
+			continue
+		}
+		enc, err := hoodiInput(t, name).Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
-		cases = append(cases, guestCase{"hoodi 1151683", enc})
+		cases = append(cases, guestCase{name, enc})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

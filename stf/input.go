@@ -104,6 +104,9 @@ func NewInput(ctx context.Context, cfg *Config, block *types.Block, witness *sta
 	if err != nil {
 		return nil, err
 	}
+	if cfg.MessagePasser == nil || ex.postRoot == types.EmptyRootHash {
+		return in, nil // no proof to carry (see messagePasserStorageRoot)
+	}
 	// Commit the post-state into the witness-backed database so the account
 	// path can be read back from the new root, then keep the proof nodes the
 	// witness does not already hold.
@@ -120,8 +123,8 @@ func NewInput(ctx context.Context, cfg *Config, block *types.Block, witness *sta
 	}
 	proof := memorydb.New()
 	if err := tr.Prove(crypto.Keccak256(cfg.MessagePasser.Bytes()), proof); err != nil {
-		return nil, fmt.Errorf("%w: message passer %v in post-state %v (the witness lacks pre-state nodes on its path; build the input from a node's state): %v",
-			ErrMissingTrieNode, cfg.MessagePasser, root, err)
+		return nil, fmt.Errorf("%w: message passer %v in post-state %v (the witness lacks pre-state nodes on its path; build the input from a node's state): %w",
+			ErrMissingTrieNode, *cfg.MessagePasser, root, err)
 	}
 	in.ExtraNodes = proofNodesNotIn(proof, witness)
 	return in, nil
@@ -144,6 +147,9 @@ func InputFromChain(ctx context.Context, bc *core.BlockChain, cfg *Config, block
 		return nil, errors.New("geth produced no witness")
 	}
 	witness := res.Witness().ToExtWitness()
+	if cfg.MessagePasser == nil || block.Root() == types.EmptyRootHash {
+		return &Input{Config: cfg, Block: block, Witness: witness}, nil
+	}
 	tr, err := trie.NewStateTrie(trie.StateTrieID(block.Root()), bc.TrieDB())
 	if err != nil {
 		return nil, fmt.Errorf("post-state of block %d: %w", block.NumberU64(), err)

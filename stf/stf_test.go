@@ -62,7 +62,7 @@ func TestGeneratedChain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mpRoots[st.GetStorageRoot(c.cfg.MessagePasser).Hex()] = true
+		mpRoots[st.GetStorageRoot(*c.cfg.MessagePasser).Hex()] = true
 		// The zero-value call to a fresh address leaves it absent: the
 		// witness must carry its exclusion proof (what the Hoodi witness lacks).
 		if fresh := common.BigToAddress(big.NewInt(int64(0xf00000 + i))); st.Exist(fresh) {

@@ -178,7 +178,7 @@ func TestTamper(t *testing.T) {
 	}
 	// A changed message passer is not an error but must show in the claim.
 	in := cloneInput(honestIn)
-	in.Config.MessagePasser = storeAddr
+	in.Config.MessagePasser = &storeAddr
 	if _, err := Execute(context.Background(), in); !errors.Is(err, ErrMissingTrieNode) {
 		t.Errorf("other message passer with the old proof: %v, want ErrMissingTrieNode", err)
 	}

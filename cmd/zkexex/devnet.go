@@ -19,7 +19,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/log"
-	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
 	"github.com/zkexex/zkexex/contracts"
 	"github.com/zkexex/zkexex/contracts/bindings"
@@ -47,7 +46,9 @@ var devnetCommand = &cli.Command{
 		&cli.Uint64Flag{Name: "interval", Usage: "the oracle's submission interval (L2 blocks per output)", Value: 5},
 		&cli.StringFlag{Name: "prover", Usage: "dev prover: native (run the STF natively) or executor (run the STF guest in the zkVM executor)", Value: "native"},
 		&cli.IntFlag{Name: "http.port", Usage: "serve JSON-RPC (eth, net, web3, zkexex) on 127.0.0.1 at this port (0: no RPC)"},
-		&cli.IntFlag{Name: "verbosity", Usage: "log level: 0 crit .. 5 trace", Value: 3},
+		&cli.IntFlag{Name: "verbosity", Usage: "log level: 0 crit .. 5 trace; 3 (info) hides geth's per-block lines, 4 shows them", Value: 3},
+		&cli.DurationFlag{Name: "stall-timeout", Usage: "fail when nothing moves (blocks, proving, proposals) for this long", Value: 10 * time.Minute},
+		&cli.DurationFlag{Name: "progress-interval", Usage: "time between progress lines while a span proves", Value: 10 * time.Second},
 	},
 	Action: runDevnet,
 }
@@ -63,6 +64,37 @@ type devnetOptions struct {
 	Interval   uint64
 	Prover     string
 	HTTPPort   int
+	// StallTimeout: the final waits fail only when nothing moved for this long (default 10m).
+	StallTimeout time.Duration
+	// ProgressInterval: time between progress lines while a span proves (default 10s).
+	ProgressInterval time.Duration
+}
+
+// maxTxsPerBlock bounds --txs: the dev accounts' pool slots and the block gas limit hold
+// a few thousand of the traffic's transactions.
+const maxTxsPerBlock = 2000
+
+// validate checks the options before anything starts, with one line per problem.
+func (o *devnetOptions) validate() error {
+	var errs []error
+	switch o.Prover {
+	case "", "native", "executor":
+	default:
+		errs = append(errs, fmt.Errorf("--prover %q: want native or executor", o.Prover))
+	}
+	if o.Txs < 0 || o.Txs > maxTxsPerBlock {
+		errs = append(errs, fmt.Errorf("--txs %d: want 0..%d transactions per block", o.Txs, maxTxsPerBlock))
+	}
+	if o.BlockTime < 0 {
+		errs = append(errs, fmt.Errorf("--block-time %v: want 0 or more", o.BlockTime))
+	}
+	if o.HTTPPort < 0 || o.HTTPPort > 65535 {
+		errs = append(errs, fmt.Errorf("--http.port %d: want 0 (no RPC) or a TCP port", o.HTTPPort))
+	}
+	if o.StallTimeout < 0 || o.ProgressInterval < 0 {
+		errs = append(errs, errors.New("--stall-timeout and --progress-interval must not be negative"))
+	}
+	return errors.Join(errs...)
 }
 
 // devnetSummary is what a devnet run did.
@@ -83,13 +115,22 @@ type proposalRecord struct {
 }
 
 func runDevnet(c *cli.Context) error {
-	level := log.FromLegacyLevel(c.Int("verbosity"))
-	log.SetDefault(log.NewLogger(log.NewTerminalHandlerWithLevel(os.Stderr, level, isatty.IsTerminal(os.Stderr.Fd()))))
 	opts := devnetOptions{
 		DataDir: c.String("datadir"), BlockTime: c.Duration("block-time"), Blocks: c.Uint64("blocks"),
 		ReorgEvery: c.Uint64("reorg-every"), Seed: c.Int64("seed"), Txs: c.Int("txs"), Interval: c.Uint64("interval"),
 		Prover: c.String("prover"), HTTPPort: c.Int("http.port"),
+		StallTimeout: c.Duration("stall-timeout"), ProgressInterval: c.Duration("progress-interval"),
 	}
+	if v := c.Int("verbosity"); v < 0 || v > 5 {
+		return fmt.Errorf("--verbosity %d: want 0 (crit) .. 5 (trace)", v)
+	}
+	if c.IsSet("interval") && opts.Interval == 0 {
+		return errors.New("--interval 0: want at least 1 L2 block per output")
+	}
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	log.SetDefault(newDevnetLogger(c.Int("verbosity"), os.Stderr, os.Stderr))
 	if opts.DataDir == "" {
 		dir, err := os.MkdirTemp("", "zkexex-devnet-")
 		if err != nil {
@@ -139,7 +180,24 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 	if opts.Interval == 0 {
 		opts.Interval = 5
 	}
+	if opts.StallTimeout == 0 {
+		opts.StallTimeout = 10 * time.Minute
+	}
+	if opts.ProgressInterval == 0 {
+		opts.ProgressInterval = 10 * time.Second
+	}
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
 	sum := &devnetSummary{}
+	// The prover first: building the guest is the slow, failure-prone step, and nothing
+	// needs to run before it.
+	tracker := newSpanTracker(nil, opts.Prover, opts.ProgressInterval)
+	prover, err := devProver(ctx, opts.Prover, tracker)
+	if err != nil {
+		return nil, err
+	}
+	tracker.inner = prover
 	// L1: a plain dev chain with its own chain ID, sealing whenever a transaction arrives.
 	l1, err := devnet.Start(devnet.Config{DataDir: filepath.Join(opts.DataDir, "l1"), ChainID: 900, NoExex: true})
 	if err != nil {
@@ -157,10 +215,6 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 	// chain exists and before its node starts.
 	key := devnet.AccountKey(0)
 	auth, err := bind.NewKeyedTransactorWithChainID(key, big.NewInt(900))
-	if err != nil {
-		return nil, err
-	}
-	prover, err := devProver(ctx, opts.Prover, opts.DataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +286,7 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 			prop = &proposerAdapter{p: l1p}
 			pipeline, err = derivation.New(derivation.Config{
 				Dir: filepath.Join(opts.DataDir, "derivation"), STF: cfg, Anchor: anchor, SubmissionInterval: opts.Interval,
-				Prover: prover, Proposer: prop, ProposeDepth: 4, Canonical: bc.GetCanonicalHash,
+				Prover: tracker, Proposer: prop, ProposeDepth: 4, Canonical: bc.GetCanonicalHash,
 			})
 			if err != nil {
 				return nil, err
@@ -258,6 +312,18 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 		rng   = rand.New(rand.NewSource(opts.Seed))
 		start = time.Now()
 	)
+	// summary logs where the run stands: at the end, and on an interrupt.
+	summary := func(msg string) {
+		head := l2.Head().Number.Uint64()
+		var proven uint64
+		if ph, _ := pipeline.ProvenHead(); ph != nil {
+			proven = ph.Number
+		}
+		counts := logger.Counts()
+		log.Info(msg, "head", head, "provenHead", proven, "proposedThrough", pipeline.Proposed(), "proposals", len(prop.records()),
+			"reorgs", sum.Reorgs, "committed", counts[exex.Committed], "reorged", counts[exex.Reorged], "reverted", counts[exex.Reverted],
+			"oracle", sum.Oracle, "elapsed", time.Since(start).Round(time.Millisecond))
+	}
 	for opts.Blocks == 0 || l2.Head().Number.Uint64() < opts.Blocks {
 		if err := l2.SendTraffic(rng, opts.Txs); err != nil {
 			return nil, err
@@ -274,48 +340,51 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 		}
 		select {
 		case <-ctx.Done():
-			log.Info("Devnet interrupted")
+			summary("Devnet interrupted")
 			return sum, nil
 		case <-l2.Manager.Done():
 			return nil, l2.Manager.Err()
 		case <-time.After(opts.BlockTime):
 		}
 	}
-	// Let the extensions catch up and the pipeline prove and propose what is deep enough.
-	wctx, wcancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer wcancel()
-	if err := l2.WaitManager(wctx); err != nil {
-		return nil, fmt.Errorf("devnet: waiting for the extension manager: %w", err)
-	}
+	// Let the extensions catch up and the pipeline prove and propose what is deep enough. A
+	// loaded machine may take long over a span, so the wait fails only when nothing moves
+	// (notifications, executor cycles, proven blocks, proposals) for StallTimeout.
 	head := l2.Head()
-	if err := logger.WaitTip(wctx, exex.BlockID{Number: head.Number.Uint64(), Hash: head.Hash()}); err != nil {
-		return nil, fmt.Errorf("devnet: waiting for the logger extension: %w", err)
-	}
+	tip := exex.BlockID{Number: head.Number.Uint64(), Hash: head.Hash()}
 	want := uint64(0)
 	if n := head.Number.Uint64(); n >= 4 {
 		want = (n - 4) / opts.Interval * opts.Interval
 	}
-	for pipeline.Proposed() < want {
+	progress := func() any {
+		var proven uint64
+		if ph, _ := pipeline.ProvenHead(); ph != nil {
+			proven = ph.Number
+		}
+		return [5]any{l2.Manager.Head(), logger.Tip(), proven, pipeline.Proposed(), tracker.Moves()}
+	}
+	done := func() (bool, error) {
 		if err := pipeline.ProposeErr(); err != nil {
+			return false, err
+		}
+		return l2.Manager.Head() == tip && logger.Tip() == tip && pipeline.Proposed() >= want, nil
+	}
+	if err := waitProgress(ctx, l2.Manager.Done(), opts.StallTimeout, progress, done); err != nil {
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			summary("Devnet interrupted")
+			return sum, nil
+		}
+		if errors.Is(err, errStalled) {
+			return nil, fmt.Errorf("devnet: waiting for proposals through L2 block %d (at %d, extension at %d, head %d): %w",
+				want, pipeline.Proposed(), l2.Manager.Head().Number, tip.Number, err)
+		}
+		if err := l2.Manager.Err(); err != nil {
 			return nil, err
 		}
-		select {
-		case <-wctx.Done():
-			return nil, fmt.Errorf("devnet: waiting for proposals through L2 block %d (at %d): %w", want, pipeline.Proposed(), wctx.Err())
-		case <-l2.Manager.Done():
-			return nil, l2.Manager.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
+		return nil, err
 	}
 	sum.Head, sum.Counts, sum.Proposals = head.Number.Uint64(), logger.Counts(), prop.records()
-	ph, _ := pipeline.ProvenHead()
-	var proven uint64
-	if ph != nil {
-		proven = ph.Number
-	}
-	log.Info("Devnet done", "head", sum.Head, "reorgs", sum.Reorgs, "committed", sum.Counts[exex.Committed], "reorged", sum.Counts[exex.Reorged],
-		"reverted", sum.Counts[exex.Reverted], "provenHead", proven, "proposals", len(sum.Proposals), "proposedThrough", pipeline.Proposed(),
-		"oracle", sum.Oracle, "elapsed", time.Since(start).Round(time.Millisecond))
+	summary("Devnet done")
 	if check != nil {
 		if err := check(sum); err != nil {
 			return sum, err
@@ -325,42 +394,37 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 }
 
 // devProver returns the dev prover: the STF natively, or the STF guest in the zkVM executor
-// (built into dir), whose image ID then names the receipts.
-func devProver(ctx context.Context, kind, dir string) (*derivation.DevProver, error) {
+// (built from this binary's source), whose image ID then names the receipts. Each block's
+// run reports to the tracker.
+func devProver(ctx context.Context, kind string, tr *spanTracker) (*derivation.DevProver, error) {
 	switch kind {
 	case "", "native":
 		log.Warn("Dev prover runs the STF natively: image ID is zero (no guest built)")
-		return &derivation.DevProver{}, nil
+		return &derivation.DevProver{Execute: func(ctx context.Context, in *stf.Input) (stf.Claim, error) {
+			c, err := stf.Execute(ctx, in)
+			tr.blockDone(0)
+			return c, err
+		}}, nil
 	case "executor":
-		elfPath := filepath.Join(dir, "stf-guest.elf")
-		log.Info("Building the STF guest", "out", elfPath)
-		if err := stf.BuildGuest(ctx, elfPath); err != nil {
-			return nil, err
-		}
-		elf, err := os.ReadFile(elfPath)
+		elf, err := loadGuest(ctx, "", log.Root())
 		if err != nil {
 			return nil, err
 		}
-		prog, err := vm.LoadELF(elf)
+		imageID, err := guestImageID(ctx, elf)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("devnet: %w", err)
 		}
-		// The image ID covers only the initial image: a run on empty input (the guest rejects
-		// it after its runtime starts) is the cheapest way to get it from the executor.
-		res, err := vm.Execute(ctx, prog, vm.Config{ImageID: true})
-		if err != nil {
-			return nil, fmt.Errorf("devnet: image ID of the STF guest: %w", err)
-		}
-		p := &derivation.DevProver{ImageID: common.Hash(res.ImageID.Bytes())}
+		p := &derivation.DevProver{ImageID: imageID}
 		p.Execute = func(ctx context.Context, in *stf.Input) (stf.Claim, error) {
 			enc, err := in.Encode()
 			if err != nil {
 				return stf.Claim{}, err
 			}
-			run, err := runGuest(ctx, elf, enc, vm.Config{ImageID: true})
+			run, err := runGuest(ctx, elf, enc, vm.Config{ImageID: true, Progress: tr.executorProgress})
 			if err != nil {
 				return stf.Claim{}, err
 			}
+			tr.blockDone(run.Result.Cycles)
 			if common.Hash(run.Result.ImageID.Bytes()) != p.ImageID {
 				return stf.Claim{}, errors.New("devnet: guest image ID changed")
 			}

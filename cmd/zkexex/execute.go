@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +25,7 @@ var executeCommand = &cli.Command{
 	Usage: "run the STF guest on the zkVM executor and print its claim as JSON (as 'stf run' does)",
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "input", Usage: "STF input file", Required: true},
-		&cli.StringFlag{Name: "elf", Usage: "STF guest ELF (default: build stf/guest now)"},
+		&cli.StringFlag{Name: "elf", Usage: "STF guest ELF (default: build stf/guest from the source this binary was built from)"},
 		&cli.StringFlag{Name: "image", Usage: "start from this image ('zkexex image' of the ELF) instead of building it"},
 		&cli.IntFlag{Name: "po2", Usage: "segment size as a power of two (16..22)", Value: vm.DefaultPo2},
 		&cli.StringFlag{Name: "segments", Usage: "write segment records into this directory"},
@@ -119,28 +118,16 @@ func executeAction(ctx *cli.Context) error {
 		return err
 	}
 	logger := log.NewLogger(log.NewTerminalHandler(os.Stderr, isatty.IsTerminal(os.Stderr.Fd())))
-	elfPath := ctx.String("elf")
 	var img *vm.Image
 	if f := ctx.String("image"); f != "" {
 		if img, err = readImage(f); err != nil {
 			return err
 		}
 	}
-	if elfPath == "" && img == nil {
-		dir, err := os.MkdirTemp("", "zkexex-guest-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		elfPath = filepath.Join(dir, "guest.elf")
-		logger.Info("Building the STF guest", "out", elfPath)
-		if err := stf.BuildGuest(c, elfPath); err != nil {
-			return err
-		}
-	}
+	// With an image the ELF only adds symbols, so it is built only when named.
 	var elfBytes []byte
-	if elfPath != "" {
-		if elfBytes, err = os.ReadFile(elfPath); err != nil {
+	if img == nil || ctx.String("elf") != "" {
+		if elfBytes, err = loadGuest(c, ctx.String("elf"), logger); err != nil {
 			return err
 		}
 	}

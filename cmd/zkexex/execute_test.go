@@ -30,10 +30,8 @@ var guestELF = sync.OnceValues(func() ([]byte, error) {
 	return os.ReadFile(path)
 })
 
-var hoodiDir = filepath.Join("..", "..", "..", "shared", "testdata", "hoodi-1192c3")
-
 // stfInputs returns the encoded inputs the end-to-end tests run: the committed generated
-// Prague block and the real Hoodi block (packaged as 'zkexex stf input' does).
+// Prague block and the incomplete real Hoodi block (packaged as 'zkexex stf input' does).
 func stfInputs(t testing.TB) map[string][]byte {
 	t.Helper()
 	inputs := map[string][]byte{}
@@ -42,36 +40,11 @@ func stfInputs(t testing.TB) map[string][]byte {
 		t.Fatal(err)
 	}
 	inputs["generated-10"] = gen
-	blockRLP, err := os.ReadFile(filepath.Join(hoodiDir, "block.rlp"))
-	if errors.Is(err, os.ErrNotExist) {
-		t.Logf("Hoodi data not found in %s; running the generated block only", hoodiDir)
-		return inputs
+	if enc, ok := hoodiInput(t, "hoodi-1192c3"); ok {
+		inputs["hoodi-1192c3"] = enc
+	} else {
+		t.Logf("Hoodi data not found; running the generated block only")
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	witnessRLP, err := os.ReadFile(filepath.Join(hoodiDir, "witness.rlp"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, witness, err := stf.ReadBlockAndWitness(blockRLP, witnessRLP)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chain, err := stf.ChainConfigByName("hoodi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := stf.NewConfig(chain)
-	in, err := stf.NewInput(context.Background(), cfg, block, witness)
-	if err != nil {
-		in = &stf.Input{Config: cfg, Block: block, Witness: witness}
-	}
-	enc, err := in.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	inputs["hoodi-1192c3"] = enc
 	return inputs
 }
 

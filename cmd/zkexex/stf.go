@@ -26,7 +26,8 @@ var stfCommand = &cli.Command{
 				&cli.StringFlag{Name: "block", Usage: "RLP-encoded block file", Required: true},
 				&cli.StringFlag{Name: "witness", Usage: "RLP-encoded ExtWitness file", Required: true},
 				&cli.StringFlag{Name: "chain", Usage: "hoodi, mainnet, sepolia or a chain-config JSON file", Value: "mainnet"},
-				&cli.StringFlag{Name: "message-passer", Usage: "address of the L2ToL1MessagePasser for the output root", Value: stf.DefaultMessagePasser.Hex()},
+				&cli.StringFlag{Name: "message-passer", Usage: "address of the L2ToL1MessagePasser whose storage root goes into the output root, or \"none\" " +
+					"(default: none for mainnet, sepolia and hoodi; " + stf.DefaultMessagePasser.Hex() + " for a chain-config file)"},
 				&cli.StringFlag{Name: "account-proof", Usage: "eth_getProof JSON of the message passer at the block (when the witness does not cover its path)"},
 				&cli.StringFlag{Name: "out", Usage: "output file", Required: true},
 			},
@@ -52,6 +53,19 @@ var stfCommand = &cli.Command{
 }
 
 func stfInput(ctx *cli.Context) error {
+	// The flags first, so that a typo fails before any file is read.
+	cfg, err := stf.ConfigByName(ctx.String("chain"))
+	if err != nil {
+		return fmt.Errorf("--chain: %w", err)
+	}
+	if ctx.IsSet("message-passer") {
+		if cfg.MessagePasser, err = stf.ParseMessagePasser(ctx.String("message-passer")); err != nil {
+			return fmt.Errorf("--message-passer: %w", err)
+		}
+	}
+	if ctx.IsSet("account-proof") && cfg.MessagePasser == nil {
+		return errors.New("--account-proof proves the message passer, and this chain has none (set --message-passer)")
+	}
 	blockRLP, err := os.ReadFile(ctx.String("block"))
 	if err != nil {
 		return err
@@ -63,16 +77,6 @@ func stfInput(ctx *cli.Context) error {
 	block, witness, err := stf.ReadBlockAndWitness(blockRLP, witnessRLP)
 	if err != nil {
 		return err
-	}
-	chain, err := stf.ChainConfigByName(ctx.String("chain"))
-	if err != nil {
-		return err
-	}
-	cfg := stf.NewConfig(chain)
-	if mp := ctx.String("message-passer"); mp != "" {
-		if err := cfg.MessagePasser.UnmarshalText([]byte(mp)); err != nil {
-			return fmt.Errorf("--message-passer: %w", err)
-		}
 	}
 	var in *stf.Input
 	if p := ctx.String("account-proof"); p != "" {

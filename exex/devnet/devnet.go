@@ -192,6 +192,9 @@ func (d *Devnet) Commit() *types.Header {
 // SendTraffic submits n varied transactions (transfers, contract deployments, storage writes
 // and clears with logs, reverting calls; EIP-1559 fees) from random dev accounts.
 func (d *Devnet) SendTraffic(rng *rand.Rand, n int) error {
+	if n < 0 {
+		return fmt.Errorf("devnet: %d transactions requested", n)
+	}
 	head := d.Head()
 	signer := types.LatestSigner(d.Config)
 	pool := d.Eth.TxPool()

@@ -69,7 +69,7 @@ func (l *Logger) WaitTip(ctx context.Context, id exex.BlockID) error {
 }
 
 func logNotification(n *exex.Notification) {
-	ctx := []any{"old", n.Old.Range(), "new", n.New.Range(), "tip", n.Tip().Number, "hash", n.Tip().Hash}
+	ctx := []any{"chain", "L2", "old", n.Old.Range(), "new", n.New.Range(), "tip", n.Tip().Number, "hash", n.Tip().Hash}
 	if n.New != nil {
 		var txs, witnessNodes, codes int
 		for _, b := range n.New.Blocks {
@@ -85,4 +85,11 @@ func logNotification(n *exex.Notification) {
 		ctx = append(ctx, "oldTip", n.Old.Tip().Block.Hash())
 	}
 	log.Info("Exex "+n.Kind.String(), ctx...)
+}
+
+// Tip is the tip of the last notification the logger handled.
+func (l *Logger) Tip() exex.BlockID {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.tip
 }
