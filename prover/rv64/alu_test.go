@@ -177,6 +177,7 @@ const (
 	tAddSub = iota
 	tBitwise
 	tLT
+	tMul
 	tBytes
 	tAnd
 	tCPU
@@ -274,6 +275,56 @@ func tampers() []tamper {
 				bumpCount(tr[tAnd], 0xff|0x0f<<8, -1)
 				bumpCount(tr[tAnd], 0, -7)
 			}},
+		tamper{name: "MULHU product off by one", table: "alu_mul", rule: "product limb", want: stark.ErrConstraint,
+			event: Event{OpMULHU, 1 << 63, 6},
+			forge: func(tr []*stark.Matrix) {
+				// hi = 3: claim 4.
+				set(tr[tMul], 0, mulP+8, 4)
+				bumpCount(tr[tBytes], 3, -1)
+				bumpCount(tr[tBytes], 4, 1)
+				cpuR(tr, 0, 4)
+			}},
+		tamper{name: "MUL carry out of range", table: "alu_mul", rule: "carry range", want: stark.ErrUnbalancedBus,
+			event: Event{OpMUL, 7, 9},
+			forge: func(tr []*stark.Matrix) {
+				// Claim 64 (the product byte 0 one higher) and let c_0 = -1/2^16 in F absorb it;
+				// each later carry absorbs the previous one's excess.
+				m := tr[tMul]
+				set(m, 0, mulP, 64)
+				bumpCount(tr[tBytes], 63, -1)
+				bumpCount(tr[tBytes], 64, 1)
+				cpuR(tr, 0, 64)
+				var inv, c stark.F
+				inv.SetUint64(1 << 16)
+				inv.Inverse(&inv)
+				c.SetInt64(-1)
+				for k := 0; k < 8; k++ {
+					c.Mul(&c, &inv)
+					m.Cols[mulCL+k][0] = c
+				}
+			},
+			unsent: func(tr []*stark.Matrix) { bumpCount(tr[tBytes], 0, -16) }},
+		tamper{name: "MULH wrong sign bit", table: "alu_mul", rule: "a sign is bit 63", want: stark.ErrUnbalancedBus,
+			event: Event{OpMULH, 0xfffffffffffffffd, 3},
+			forge: func(tr []*stark.Matrix) {
+				// Treat a as positive: the row of MULHU (hi = 2) under the MULH flag.
+				honest, _ := GenerateALUTraces([]Event{{OpMULH, 0xfffffffffffffffd, 3}})
+				alt, _ := GenerateALUTraces([]Event{{OpMULHU, 0xfffffffffffffffd, 3}})
+				for c := range alt[tMul].Cols {
+					tr[tMul].Cols[c][0] = alt[tMul].Cols[c][0]
+				}
+				set(tr[tMul], 0, int(OpMULHU-OpMUL), 0)
+				set(tr[tMul], 0, int(OpMULH-OpMUL), 1)
+				for v := 0; v < 256; v++ {
+					tr[tBytes].Cols[0][v].Sub(&tr[tBytes].Cols[0][v], &honest[tBytes].Cols[0][v])
+					tr[tBytes].Cols[0][v].Add(&tr[tBytes].Cols[0][v], &alt[tBytes].Cols[0][v])
+				}
+				bumpCount(tr[tBytes], 0, 1) // b's sign byte 2·(0 - 0)
+				cpuR(tr, 0, 2)
+				for k := 1; k < 4; k++ {
+					cpuR(tr, k, 0)
+				}
+			}},
 		tamper{name: "SLTU forged result", table: "alu_lt", rule: "SLTU result", want: stark.ErrConstraint,
 			event: Event{OpSLTU, 1, 2},
 			forge: func(tr []*stark.Matrix) {
@@ -339,7 +390,7 @@ func tampers() []tamper {
 // verifies, so each test depends on the rule it names.
 func TestTampers(t *testing.T) {
 	// Events for every chip other than the tampered one keep every table populated.
-	others := []Event{{OpSUB, 3, 9}, {OpXOR, 0xf0f0, 0xff00}, {OpSLT, 1, 0xffffffffffffffff}}
+	others := []Event{{OpSUB, 3, 9}, {OpXOR, 0xf0f0, 0xff00}, {OpSLT, 1, 0xffffffffffffffff}, {OpMULH, 3, 0xfffffffffffffffd}}
 	for _, tc := range tampers() {
 		t.Run(tc.name, func(t *testing.T) {
 			var events []Event
