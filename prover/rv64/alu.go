@@ -39,8 +39,9 @@ func aluTables(omit map[string]map[string]bool) []*stark.Table {
 	return append(out, byteTable(), andTable())
 }
 
-// minLogRows is the smallest chip height the stark core accepts.
-const minLogRows = 2
+// minLogRows is log2 of the smallest chip height: the stark core needs 2^max(2, LogFinalPolyLen)
+// rows, and DefaultParams' final polynomial has 2^3 coefficients.
+const minLogRows = 3
 
 // logRows returns log2 of the height that holds n rows (at least 2^minLogRows).
 func logRows(n int) int {
@@ -78,9 +79,19 @@ func GenerateALUTraces(events []Event) ([]*stark.Matrix, error) {
 
 // width returns the chip's number of main columns.
 func (c *chip) width() int {
-	t := stark.NewTable(c.name)
-	c.build(&rules{t: t})
-	return t.Width()
+	main, _ := c.cells()
+	return main
+}
+
+// cells returns the chip's cells per row: main columns, and extension cells (the LogUp columns
+// the stark core adds: one E element, 4 base cells, per interaction plus the running sum).
+func (c *chip) cells() (main, ext int) {
+	r := &rules{t: stark.NewTable(c.name)}
+	c.build(r)
+	if r.interactions > 0 {
+		ext = 4 * (r.interactions + 1)
+	}
+	return r.t.Width(), ext
 }
 
 // parallelRows is the number of rows below which one goroutine fills a chip alone.

@@ -33,8 +33,9 @@ var ErrLookupOverflow = errors.New("rv64: lookup multiplicity exceeds the table'
 // rules builds one table, leaving out the named rules a test asks to remove (to show that the
 // tamper test aimed at a rule fails without it). Production code passes no omissions.
 type rules struct {
-	t    *stark.Table
-	omit map[string]bool
+	t            *stark.Table
+	omit         map[string]bool
+	interactions int // sends and receives declared, for the cell count
 }
 
 func (r *rules) zero(name string, e stark.Expr) {
@@ -53,12 +54,14 @@ func (r *rules) boolean(name string, e stark.Expr) {
 func (r *rules) sendByte(name string, mult, v stark.Expr) {
 	if !r.omit[name] {
 		r.t.Send(BusByte, mult, v)
+		r.interactions++
 	}
 }
 
 func (r *rules) sendAnd(name string, mult, x, y, z stark.Expr) {
 	if !r.omit[name] {
 		r.t.Send(BusAnd, mult, x, y, z)
+		r.interactions++
 	}
 }
 
@@ -72,6 +75,7 @@ func (r *rules) receiveALU(name string, mult, op stark.Expr, a, b, res [4]stark.
 	vals = append(vals, b[:]...)
 	vals = append(vals, res[:]...)
 	r.t.Receive(BusALU, mult, vals...)
+	r.interactions++
 }
 
 // flags declares one boolean selector column per operation; at most one is set on a row and
