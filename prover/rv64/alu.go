@@ -10,7 +10,7 @@ import (
 )
 
 // chips lists the ALU chips in table order; the lookup tables follow them.
-var chips = []*chip{&addSubChip, &bitwiseChip, &ltChip, &mulChip}
+var chips = []*chip{&addSubChip, &bitwiseChip, &ltChip, &mulChip, &shiftChip}
 
 // chipOf maps each operation to its chip's index in chips.
 var chipOf = func() map[Op]int {
@@ -23,7 +23,7 @@ var chipOf = func() map[Op]int {
 	return m
 }()
 
-// ALUTables declares the ALU chips followed by the byte and byte-AND tables, in the order
+// ALUTables declares the ALU chips followed by the byte, byte-AND and byte-shift tables, in the order
 // GenerateALUTraces fills them. The chips receive on BusALU; the AIR that includes them must
 // contain the table that sends those messages (the CPU).
 func ALUTables() []*stark.Table { return aluTables(nil) }
@@ -36,7 +36,7 @@ func aluTables(omit map[string]map[string]bool) []*stark.Table {
 		c.build(&rules{t: t, omit: omit[c.name]})
 		out = append(out, t)
 	}
-	return append(out, byteTable(), andTable())
+	return append(out, byteTable(), andTable(), shiftTable())
 }
 
 // minLogRows is log2 of the smallest chip height: the stark core needs 2^max(2, LogFinalPolyLen)

@@ -178,8 +178,10 @@ const (
 	tBitwise
 	tLT
 	tMul
+	tShift
 	tBytes
 	tAnd
+	tShiftTable
 	tCPU
 )
 
@@ -325,6 +327,24 @@ func tampers() []tamper {
 					cpuR(tr, k, 0)
 				}
 			}},
+		tamper{name: "SRL forged result", table: "alu_shift", rule: "bit shift", want: stark.ErrConstraint,
+			event: Event{OpSRL, 0x100, 4},
+			forge: func(tr []*stark.Matrix) {
+				set(tr[tShift], 0, shRes, 0x11)
+				cpuR(tr, 0, 0x11)
+			}},
+		tamper{name: "SRA wrong sign bit", table: "alu_shift", rule: "sign is the top bit", want: stark.ErrUnbalancedBus,
+			event: Event{OpSRA, 1 << 63, 63},
+			forge: func(tr []*stark.Matrix) {
+				// Shift in zeros instead of the sign: the SRL row under the SRA flag.
+				substituteRow(tr, tShift, Event{OpSRA, 1 << 63, 63}, Event{OpSRL, 1 << 63, 63})
+				set(tr[tShift], 0, int(OpSRL-OpSLL), 0)
+				set(tr[tShift], 0, int(OpSRA-OpSLL), 1)
+				cpuR(tr, 0, 1)
+				for k := 1; k < 4; k++ {
+					cpuR(tr, k, 0)
+				}
+			}},
 		tamper{name: "SLTU forged result", table: "alu_lt", rule: "SLTU result", want: stark.ErrConstraint,
 			event: Event{OpSLTU, 1, 2},
 			forge: func(tr []*stark.Matrix) {
@@ -385,12 +405,29 @@ func tampers() []tamper {
 	return ts
 }
 
+// substituteRow replaces row 0 of chip table ti, filled from honest, by the row alt fills, and
+// moves the lookup counts from the one to the other, as a dishonest prover would.
+func substituteRow(tr []*stark.Matrix, ti int, honest, alt Event) {
+	h, _ := GenerateALUTraces([]Event{honest})
+	a, _ := GenerateALUTraces([]Event{alt})
+	for c := range a[ti].Cols {
+		tr[ti].Cols[c][0] = a[ti].Cols[c][0]
+	}
+	for _, lt := range []int{tBytes, tAnd, tShiftTable} {
+		col := tr[lt].Cols[0]
+		for v := range col {
+			col[v].Sub(&col[v], &h[lt].Cols[0][v])
+			col[v].Add(&col[v], &a[lt].Cols[0][v])
+		}
+	}
+}
+
 // TestTampers builds the trace of a wrong execution for each rule and shows that the prover
 // refuses it; then removes exactly that rule and shows that the same forgery proves and
 // verifies, so each test depends on the rule it names.
 func TestTampers(t *testing.T) {
 	// Events for every chip other than the tampered one keep every table populated.
-	others := []Event{{OpSUB, 3, 9}, {OpXOR, 0xf0f0, 0xff00}, {OpSLT, 1, 0xffffffffffffffff}, {OpMULH, 3, 0xfffffffffffffffd}}
+	others := []Event{{OpSUB, 3, 9}, {OpXOR, 0xf0f0, 0xff00}, {OpSLT, 1, 0xffffffffffffffff}, {OpMULH, 3, 0xfffffffffffffffd}, {OpSRAW, 0x80000000, 3}}
 	for _, tc := range tampers() {
 		t.Run(tc.name, func(t *testing.T) {
 			var events []Event

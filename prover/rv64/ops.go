@@ -27,10 +27,16 @@ const (
 	OpMULHU
 	OpMULHSU
 	OpMULW
+	OpSLL
+	OpSRL
+	OpSRA
+	OpSLLW
+	OpSRLW
+	OpSRAW
 	numOps
 )
 
-var opNames = [...]string{"", "ADD", "SUB", "ADDW", "SUBW", "AND", "OR", "XOR", "SLT", "SLTU", "MUL", "MULH", "MULHU", "MULHSU", "MULW"}
+var opNames = [...]string{"", "ADD", "SUB", "ADDW", "SUBW", "AND", "OR", "XOR", "SLT", "SLTU", "MUL", "MULH", "MULHU", "MULHSU", "MULW", "SLL", "SRL", "SRA", "SLLW", "SRLW", "SRAW"}
 
 func (o Op) String() string {
 	if o == 0 || o >= numOps {
@@ -92,6 +98,18 @@ func Eval(op Op, a, b uint64) (uint64, error) {
 		return hi, nil
 	case OpMULW:
 		return sext32(a * b), nil
+	case OpSLL:
+		return a << (b & 63), nil
+	case OpSRL:
+		return a >> (b & 63), nil
+	case OpSRA:
+		return uint64(int64(a) >> (b & 63)), nil
+	case OpSLLW:
+		return sext32(a << (b & 31)), nil
+	case OpSRLW:
+		return sext32(uint64(uint32(a) >> (b & 31))), nil
+	case OpSRAW:
+		return uint64(int64(int32(uint32(a)) >> (b & 31))), nil
 	}
 	return 0, fmt.Errorf("%w: %d", ErrUnknownOp, op)
 }

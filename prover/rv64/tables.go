@@ -65,6 +65,13 @@ func (r *rules) sendAnd(name string, mult, x, y, z stark.Expr) {
 	}
 }
 
+func (r *rules) sendShift(name string, mult, x, s, hi, lo stark.Expr) {
+	if !r.omit[name] {
+		r.t.Send(BusShift, mult, x, s, hi, lo)
+		r.interactions++
+	}
+}
+
 // receiveALU takes one ALU message off the bus on rows where mult = 1.
 func (r *rules) receiveALU(name string, mult, op stark.Expr, a, b, res [4]stark.Expr) {
 	if r.omit[name] {
@@ -152,6 +159,7 @@ func andTable() *stark.Table {
 type counts struct {
 	bytes [256]uint64
 	and   [1 << 16]uint64
+	shift [9 << 8]uint64 // index s<<8 | x
 }
 
 func (c *counts) add(o *counts) {
@@ -160,6 +168,9 @@ func (c *counts) add(o *counts) {
 	}
 	for i, v := range o.and {
 		c.and[i] += v
+	}
+	for i, v := range o.shift {
+		c.shift[i] += v
 	}
 }
 
@@ -178,5 +189,12 @@ func (c *counts) traces() ([]*stark.Matrix, error) {
 		}
 		at.SetUint(i, 0, v)
 	}
-	return []*stark.Matrix{bt, at}, nil
+	st := stark.NewMatrix(1, 1<<12)
+	for i, v := range c.shift {
+		if v > shiftBound {
+			return nil, fmt.Errorf("%w: byte %d split at %d looked up %d times (bound %d)", ErrLookupOverflow, i&0xff, i>>8, v, shiftBound)
+		}
+		st.SetUint(i, 0, v)
+	}
+	return []*stark.Matrix{bt, at, st}, nil
 }
