@@ -10,7 +10,7 @@ import (
 )
 
 // chips lists the ALU chips in table order; the lookup tables follow them.
-var chips = []*chip{&addSubChip, &bitwiseChip, &ltChip, &mulChip, &shiftChip}
+var chips = []*chip{&addSubChip, &bitwiseChip, &ltChip, &mulChip, &shiftChip, &divChip}
 
 // chipOf maps each operation to its chip's index in chips.
 var chipOf = func() map[Op]int {

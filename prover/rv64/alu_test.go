@@ -133,6 +133,19 @@ func TestEvalSpotValues(t *testing.T) {
 		{OpMULHU, 0xffffffffffffffff, 0xffffffffffffffff, 0xfffffffffffffffe},
 		{OpMULH, 0x8000000000000000, 0x8000000000000000, 0x4000000000000000}, // 2^126
 		{OpMULW, 0x10000, 0x8000, 0xffffffff80000000},
+		{OpDIV, 1 << 63, 0xffffffffffffffff, 1 << 63},
+		{OpREM, 1 << 63, 0xffffffffffffffff, 0},
+		{OpDIV, 7, 0, 0xffffffffffffffff},
+		{OpREMU, 7, 0, 7},
+		{OpDIV, neg(7), 2, neg(3)},
+		{OpREM, neg(7), 2, neg(1)},
+		{OpDIVW, 0x80000000, 0xffffffff, 0xffffffff80000000},
+		{OpREMW, 0x80000000, 0xffffffff, 0},
+		{OpDIVUW, 0x1_8000_0000, 1, 0xffffffff80000000},
+		{OpSRAW, 0x80000000, 4, 0xfffffffff8000000},
+		{OpSRLW, 0x80000000, 4, 0x08000000},
+		{OpSLLW, 1, 31, 0xffffffff80000000},
+		{OpSRA, 1 << 63, 63, 0xffffffffffffffff},
 	} {
 		if r, err := Eval(c.op, c.a, c.b); err != nil || r != c.r {
 			t.Errorf("%v(%#x, %#x) = %#x, %v; want %#x", c.op, c.a, c.b, r, err, c.r)
@@ -179,6 +192,7 @@ const (
 	tLT
 	tMul
 	tShift
+	tDiv
 	tBytes
 	tAnd
 	tShiftTable
@@ -345,6 +359,36 @@ func tampers() []tamper {
 					cpuR(tr, k, 0)
 				}
 			}},
+		tamper{name: "DIVU forged remainder", table: "alu_div", rule: "remainder bound: unsigned", want: stark.ErrConstraint,
+			event: Event{OpDIVU, 7, 3},
+			forge: func(tr []*stark.Matrix) {
+				forgeDiv(tr, Event{OpDIVU, 7, 3}, 1, 4, false) // 7 = 1·3 + 4
+				cpuR(tr, 0, 1)
+			}},
+		tamper{name: "DIV by zero forged quotient", table: "alu_div", rule: "division by zero", want: stark.ErrConstraint,
+			event: Event{OpDIV, 5, 0},
+			forge: func(tr []*stark.Matrix) {
+				forgeDiv(tr, Event{OpDIV, 5, 0}, 0, 5, false)
+				for k := 0; k < 4; k++ {
+					cpuR(tr, k, 0)
+				}
+			}},
+		tamper{name: "REM wrong remainder sign", table: "alu_div", rule: "remainder sign", want: stark.ErrConstraint,
+			event: Event{OpREM, neg(7), 2},
+			forge: func(tr []*stark.Matrix) {
+				forgeDiv(tr, Event{OpREM, neg(7), 2}, neg(4), 1, false) // -7 = -4·2 + 1
+				cpuR(tr, 0, 1)
+				for k := 1; k < 4; k++ {
+					cpuR(tr, k, 0)
+				}
+			}},
+		tamper{name: "DIV overflow flag abused", table: "alu_div", rule: "overflow operands", want: stark.ErrConstraint,
+			event: Event{OpDIV, 4, 2},
+			forge: func(tr []*stark.Matrix) {
+				// q = 2 + 2^63: q·2 = 4 modulo 2^64, which only the overflow case may claim.
+				forgeDiv(tr, Event{OpDIV, 4, 2}, 2+1<<63, 0, true)
+				cpuR(tr, 3, 0x8000)
+			}},
 		tamper{name: "SLTU forged result", table: "alu_lt", rule: "SLTU result", want: stark.ErrConstraint,
 			event: Event{OpSLTU, 1, 2},
 			forge: func(tr []*stark.Matrix) {
@@ -422,12 +466,37 @@ func substituteRow(tr []*stark.Matrix, ti int, honest, alt Event) {
 	}
 }
 
+func neg(x uint64) uint64 { return -x }
+
+// forgeDiv refills row 0 of the division chip for e with quotient q and remainder r (every other
+// column consistent with them) and moves the lookup counts accordingly.
+func forgeDiv(tr []*stark.Matrix, e Event, q, r uint64, ov bool) {
+	h, _ := GenerateALUTraces([]Event{e})
+	m := stark.NewMatrix(divChip.width(), 1<<minLogRows)
+	var c counts
+	fillDivQR(m, 0, e, &c, q, r, ov)
+	forged, err := c.traces()
+	if err != nil {
+		panic(err)
+	}
+	for col := range m.Cols {
+		tr[tDiv].Cols[col][0] = m.Cols[col][0]
+	}
+	for i, lt := range []int{tBytes, tAnd, tShiftTable} {
+		col := tr[lt].Cols[0]
+		for v := range col {
+			col[v].Sub(&col[v], &h[lt].Cols[0][v])
+			col[v].Add(&col[v], &forged[i].Cols[0][v])
+		}
+	}
+}
+
 // TestTampers builds the trace of a wrong execution for each rule and shows that the prover
 // refuses it; then removes exactly that rule and shows that the same forgery proves and
 // verifies, so each test depends on the rule it names.
 func TestTampers(t *testing.T) {
 	// Events for every chip other than the tampered one keep every table populated.
-	others := []Event{{OpSUB, 3, 9}, {OpXOR, 0xf0f0, 0xff00}, {OpSLT, 1, 0xffffffffffffffff}, {OpMULH, 3, 0xfffffffffffffffd}, {OpSRAW, 0x80000000, 3}}
+	others := []Event{{OpSUB, 3, 9}, {OpXOR, 0xf0f0, 0xff00}, {OpSLT, 1, 0xffffffffffffffff}, {OpMULH, 3, 0xfffffffffffffffd}, {OpSRAW, 0x80000000, 3}, {OpREMUW, 9, 4}}
 	for _, tc := range tampers() {
 		t.Run(tc.name, func(t *testing.T) {
 			var events []Event

@@ -3,6 +3,7 @@ package rv64
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 )
 
@@ -33,10 +34,18 @@ const (
 	OpSLLW
 	OpSRLW
 	OpSRAW
+	OpDIV
+	OpDIVU
+	OpREM
+	OpREMU
+	OpDIVW
+	OpDIVUW
+	OpREMW
+	OpREMUW
 	numOps
 )
 
-var opNames = [...]string{"", "ADD", "SUB", "ADDW", "SUBW", "AND", "OR", "XOR", "SLT", "SLTU", "MUL", "MULH", "MULHU", "MULHSU", "MULW", "SLL", "SRL", "SRA", "SLLW", "SRLW", "SRAW"}
+var opNames = [...]string{"", "ADD", "SUB", "ADDW", "SUBW", "AND", "OR", "XOR", "SLT", "SLTU", "MUL", "MULH", "MULHU", "MULHSU", "MULW", "SLL", "SRL", "SRA", "SLLW", "SRLW", "SRAW", "DIV", "DIVU", "REM", "REMU", "DIVW", "DIVUW", "REMW", "REMUW"}
 
 func (o Op) String() string {
 	if o == 0 || o >= numOps {
@@ -110,6 +119,43 @@ func Eval(op Op, a, b uint64) (uint64, error) {
 		return sext32(uint64(uint32(a) >> (b & 31))), nil
 	case OpSRAW:
 		return uint64(int64(int32(uint32(a)) >> (b & 31))), nil
+	case OpDIV, OpREM, OpDIVW, OpREMW:
+		x, y := int64(a), int64(b)
+		if op == OpDIVW || op == OpREMW {
+			x, y = int64(int32(uint32(a))), int64(int32(uint32(b)))
+		}
+		q, r := int64(-1), x // division by zero (spec table 13.1)
+		switch {
+		case y == -1 && x == math.MinInt64:
+			q, r = x, 0 // overflow
+		case y != 0:
+			q, r = x/y, x%y
+		}
+		v := uint64(q)
+		if op == OpREM || op == OpREMW {
+			v = uint64(r)
+		}
+		if op == OpDIVW || op == OpREMW {
+			v = sext32(v)
+		}
+		return v, nil
+	case OpDIVU, OpREMU, OpDIVUW, OpREMUW:
+		x, y := a, b
+		if op == OpDIVUW || op == OpREMUW {
+			x, y = uint64(uint32(a)), uint64(uint32(b))
+		}
+		q, r := ^uint64(0), x
+		if y != 0 {
+			q, r = x/y, x%y
+		}
+		v := q
+		if op == OpREMU || op == OpREMUW {
+			v = r
+		}
+		if op == OpDIVUW || op == OpREMUW {
+			v = sext32(v)
+		}
+		return v, nil
 	}
 	return 0, fmt.Errorf("%w: %d", ErrUnknownOp, op)
 }
