@@ -1,8 +1,9 @@
 // Package rv64 is the RISC-V AIR: the multi-table statement, on prover/stark, that one segment of
 // the proven machine (DESIGN.md "The proven machine", ABI v1: RV64IMA, traps, registers as
 // memory words on the machine page) ran from its start (pc, root) to its end (pc, root). This
-// first slice holds the ALU chips, the byte tables and their trace generation; the rest of this
-// comment is the architecture the remaining tables are built to.
+// first slice holds the ALU chips (ALUTables, GenerateALUTraces), the lookup tables they use and
+// their trace generation; the rest of this comment is the architecture the remaining tables are
+// built to.
 //
 // # Values
 //
@@ -23,6 +24,7 @@
 //	BusALU     (op, a[4], b[4], r[4])        CPU sends, one ALU chip receives             (this slice)
 //	BusByte    (v)                           anyone sends, byte table (256 rows) receives (this slice)
 //	BusAnd     (x, y, x AND y)               bitwise chip sends, pair table (2^16) receives (this slice)
+//	BusShift   (x, s, x >> s, x mod 2^s)     shift chip sends, byte-shift table (9·256) receives (this slice)
 //	BusMem     (addr, v[4], ts)              one memory bus for registers and memory: every access
 //	                                         sends (addr, v, ts) and receives (addr, v_prev, ts_prev),
 //	                                         with ts - ts_prev - 1 range-checked; page-in sends the
@@ -37,7 +39,7 @@
 // (SP1 and OpenVM split the same way, PRIOR-ART.md): add/sub (+W, and the immediate forms, which
 // the CPU sends as the same ops with b = the sign-extended immediate), bitwise, comparisons (SLT,
 // SLTU, and the branch conditions BLT..BGEU read off the same message; BEQ/BNE are the CPU's own
-// zero test on a - b), multiplication, and, next, shifts and division. Each receives
+// zero test on a - b), multiplication, shifts and division. Each receives
 // (op, a, b, r) with multiplicity is_real = Σ of its one-hot operation flags, so a padding row
 // receives nothing.
 //
@@ -78,24 +80,29 @@
 //
 // Cells are main columns plus 4 per LogUp column: the stark core gives every interaction its own
 // extension column (and one for the running sum), so an interaction costs as much as 4 main
-// columns. Measured (BenchmarkCells) for this slice, per event: add/sub 25 + 44 ext = 69,
-// bitwise 27 + 40 = 67, comparisons 28 + 64 = 92, multiplication 58 + 212 = 270. Estimate for
-// a typical mix (Go STF: ~30% add-class, 5% bitwise, 5% shifts, 5% compare, 12% branches, 6%
-// jumps, 25% loads, 10% stores, 1% mul; ~0.2% div), with the CPU at ~45 main columns and ~12
-// interactions (decode, ALU, 3 register accesses sending and receiving, their 3 timestamp-gap
-// checks, 1 running sum):
+// columns. Measured (BenchmarkCells) for this slice, per event (main + extension): add/sub
+// 25 + 44 = 69, bitwise 27 + 40 = 67, comparisons 28 + 64 = 92, shifts 76 + 84 = 160,
+// multiplication 58 + 212 = 270, division 89 + 232 = 321. The wide chips are the rare ones.
+// Estimate for a typical mix (Go STF: ~30% add-class, 5% bitwise, 5% shifts, 5% compare, 12%
+// branches of which half compare through the ALU, 6% jumps, 25% loads, 10% stores, 1% mul,
+// ~0.2% div), with the CPU at ~45 main columns and ~12 interactions (decode, ALU, 3 register
+// accesses sending and receiving, their 3 timestamp-gap checks, 1 running sum):
 //
-//	CPU                        45 + 4·13          ≈  97 per cycle
-//	ALU chips                  ~70 × 0.55         ≈  39
-//	memory chip (loads/stores) ~50 × 0.35         ≈  18
-//	decode, paging, Poseidon2  amortised           ≈   5..10
-//	total                                          ≈ 160 cells per cycle
+//	CPU                        45 + 4·13                        ≈  97 per cycle
+//	ALU chips                  .30·69 + .05·67 + .05·160
+//	                           + .11·92 + .01·270 + .002·321    ≈  46
+//	memory chip (loads/stores) ~50 × 0.35                       ≈  18
+//	decode, paging, Poseidon2  amortised                        ≈   5..10
+//	total                                                       ≈ 165 cells per cycle
 //
-// That misses the goal (≤ 100) on extension columns, not on main ones. Two core changes bring it
-// under: batching two lookups per LogUp column (h·d1·d2 = m1·d2 + m2·d1 is degree 3, which the
-// core already allows; Plonky3 and SP1 batch this way) halves the extension cells, ≈ 110; and
-// ranging timestamp gaps with one 16-bit lookup instead of bytes removes 3 of the CPU's
-// interactions, ≈ 95. The second needs the first fix below.
+// That misses the goal (≤ 100), mostly on extension columns. What brings it down, in order:
+// batching two lookups per LogUp column (h·d1·d2 = m1·d2 + m2·d1 is degree 3, which the core
+// allows; Plonky3 and SP1 batch this way) roughly halves the extension cells, ≈ 125; 16-bit
+// range lookups (one per limb instead of two byte lookups, which needs the lookup-bound change
+// below) cut the timestamp-gap and result checks, ≈ 110; the rest must come from the CPU's main
+// columns (SP1 keeps only the low limb of a register's previous timestamp, with a "bump" row
+// when the high limb changes). The ALU chips are not the problem: at 46 cells per cycle today
+// they are under half the total, and the wide ones (mul, div) are below 1.5% of cycles.
 //
 // # Lookup bounds (a limit of the stark core today)
 //
