@@ -173,9 +173,6 @@ func TestUnknownOpRejected(t *testing.T) {
 // TestLookupBoundEnforced: trace generation refuses to count more lookups of one pair than the
 // AND table declares, rather than make a statement the verifier's bus bound does not cover.
 func TestLookupBoundEnforced(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fills 2^14 rows")
-	}
 	ev := make([]Event, andBound/8+1)
 	for i := range ev {
 		ev[i] = Event{OpAND, 0, 0}

@@ -104,8 +104,7 @@ var divChip = chip{
 		r.sendByte("q sign is the top bit", signed, q[7].Cur().Sub(sq.Cur().Mul(c128)).Mul(c2))
 		r.sendByte("r sign is the top bit", signed, rm[7].Cur().Sub(sr.Cur().Mul(c128)).Mul(c2))
 		r.sendByte("t sign is the top bit", signed, t[7].Cur().Sub(st.Cur().Mul(c128)).Mul(c2))
-		for i, s := range []struct{ sign, ext stark.Column }{{sa, sae}, {sb, sbe}, {sq, sqe}, {sr, sre}} {
-			_ = i
+		for _, s := range []struct{ sign, ext stark.Column }{{sa, sae}, {sb, sbe}, {sq, sqe}, {sr, sre}} {
 			r.boolean("sign boolean", s.sign.Cur())
 			r.zero("extension sign", s.ext.Cur().Sub(s.sign.Cur().Mul(signed)))
 		}
