@@ -109,10 +109,10 @@
 // The core refuses a bus whose declared receive total, rows × bound, could reach p. For a lookup
 // table with distinct fixed keys only the senders' total matters (a fraction 1/(β - v) with v
 // outside the table cannot be cancelled while fewer than p copies of it are sent), but the
-// declaration caps a 2^16-row table at 2^14 lookups of one entry, too few for a 16-bit range
-// table (limb 0 is looked up millions of times per segment). So this slice range-checks with the
-// 256-row byte table (up to 2^22 lookups per value) and uses the 2^16-row pair table only for
-// AND, whose hot pairs stay under its bound in the tests; GenerateALUTraces returns
-// ErrLookupOverflow rather than prove under a false bound. A lookup interaction kind whose
+// declaration caps a 2^16-row table at 32512 lookups of one entry, far too few for a 16-bit
+// range table (limb value 0 is looked up millions of times per segment). So this slice
+// range-checks with the 256-row byte table (up to 127·2^16 ≈ 8.3M lookups per value; 2^18
+// random divisions already look byte 0 up 6.6M times) and uses the 2^16-row pair table only for
+// AND; GenerateALUTraces returns ErrLookupOverflow rather than prove under a false bound. A lookup interaction kind whose
 // receive side needs no bound (the verifier checking only the send totals) lifts both limits.
 package rv64

@@ -8,9 +8,9 @@ import (
 // the shift table receives.
 const BusShift stark.BusID = 4
 
-// shiftBound: the shift table has 2^12 rows, so one entry may be looked up 2^18 times (rows ×
-// bound stays below p; see the lookup-bound note in the package documentation).
-const shiftBound = 1 << 18
+// shiftBound: the shift table has 2^12 rows, so one entry may be looked up 127·2^12 times (rows ×
+// bound = p - 1; see byteBound).
+const shiftBound = 127 << 12
 
 // shiftTable is the preprocessed table of (x, s, x >> s, x mod 2^s) for s = 0..8 and every byte,
 // padded to 2^12 rows with copies of its first entry (a repeated entry only splits the count).

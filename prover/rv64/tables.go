@@ -19,12 +19,14 @@ const (
 )
 
 // Multiplicity bounds of the lookup tables. The stark core refuses a bus whose declared receive
-// total (rows × bound) could reach p, so a 2^8-row table may count up to 2^22 lookups of one
-// value and the 2^16-row pair table only 2^14 (see the package documentation). Trace generation
-// refuses a segment that would exceed them (ErrLookupOverflow) rather than declare a false bound.
+// total (rows × bound) could reach p, so each bound is the largest with rows × bound = p - 1 =
+// 127·2^24: a value of the 256-row byte table may be looked up 127·2^16 ≈ 2^23 times, an entry
+// of the 2^16-row pair table only 127·2^8 = 32512 times (see the package documentation). Trace
+// generation refuses a segment that would exceed them (ErrLookupOverflow) rather than declare a
+// false bound.
 const (
-	byteBound = 1 << 22
-	andBound  = 1 << 14
+	byteBound = 127 << 16
+	andBound  = 127 << 8
 )
 
 // ErrLookupOverflow marks a trace that looks one table entry up more often than its declared bound.
