@@ -53,6 +53,20 @@
 // memory (unconstrained values, constrained addresses), WRITE to fd 3 absorbs the journal bytes
 // into a running Poseidon2 digest, HALT fixes the public exit code.
 //
+// # Traps, mret and the mode
+//
+// The mode word (MachineBase + 0x200) would cost a memory access per cycle if every instruction
+// read it. Instead the CPU carries mode as a column, constant from row to row except across a
+// trap or mret row, read from memory on the segment's first row and written on its last (the
+// page-out then holds it). The register bank is MachineBase + 0x100·mode + 8·r, an affine
+// expression of columns. The decode table classifies every word it decodes through a preprocessed
+// table of the 2^10 (opcode, funct3) pairs (class, and which funct7 values are legal): a word
+// outside RV64IMA decodes to class "illegal", which in user mode is a trap with cause 2 (ecall:
+// cause 8) and in kernel mode has no valid CPU row, so the kernel-bug stop is simply unprovable.
+// Traps, mret and host calls are rare, so their memory writes (cause, epc, mode) and the host
+// calls' effects live in a separate system table that the CPU row sends (ts, pc, class, a0..a2)
+// to, keeping those columns out of the hot CPU table.
+//
 // # Fetch and decode: from memory, not a preprocessed program table
 //
 // A preprocessed program table would make the verifying key depend on the image: the recursion
