@@ -16,13 +16,13 @@ func cpuTable() *stark.Table {
 	t := stark.NewTable("test_cpu")
 	op := t.Column("op")
 	a, b, r := t.Columns("a", 4), t.Columns("b", 4), t.Columns("r", 4)
-	real := t.Column("is_real")
-	t.AssertBool("is_real boolean", real.Cur())
+	isReal := t.Column("is_real")
+	t.AssertBool("is_real boolean", isReal.Cur())
 	vals := []stark.Expr{op.Cur()}
 	for _, g := range [][]stark.Column{a, b, r} {
 		vals = append(vals, cur(g)...)
 	}
-	t.Send(BusALU, real.Cur(), vals...)
+	t.Send(BusALU, isReal.Cur(), vals...)
 	return t
 }
 

@@ -49,7 +49,7 @@ var addSubChip = chip{
 	name: "alu_addsub",
 	ops:  []Op{OpADD, OpSUB, OpADDW, OpSUBW},
 	build: func(r *rules) {
-		f, real, op := r.flags([]Op{OpADD, OpSUB, OpADDW, OpSUBW})
+		f, isReal, op := r.flags([]Op{OpADD, OpSUB, OpADDW, OpSUBW})
 		add, sub, addw, subw := f[0].Cur(), f[1].Cur(), f[2].Cur(), f[3].Cur()
 		a, b := r.t.Columns("a", 4), r.t.Columns("b", 4)
 		rb := r.t.Columns("r", 8)
@@ -76,14 +76,14 @@ var addSubChip = chip{
 			}
 		}
 		for j := 0; j < 8; j++ {
-			r.sendByte("result byte range", real, rb[j].Cur())
+			r.sendByte("result byte range", isReal, rb[j].Cur())
 		}
 		r.boolean("sign boolean", sign.Cur())
-		r.sendByte("sign is bit 31", real, rb[3].Cur().Sub(sign.Cur().Mul(stark.Const(128))).Mul(stark.Const(2)))
+		r.sendByte("sign is bit 31", isReal, rb[3].Cur().Sub(sign.Cur().Mul(stark.Const(128))).Mul(stark.Const(2)))
 		for j := 4; j < 8; j++ {
 			r.zero("W: sign extension", w.Mul(rb[j].Cur().Sub(sign.Cur().Mul(stark.Const(255)))))
 		}
-		r.receiveALU("receive", real, op, limbCols(a), limbCols(b), res)
+		r.receiveALU("receive", isReal, op, limbCols(a), limbCols(b), res)
 	},
 	fill: func(m *stark.Matrix, row int, e Event, c *counts) {
 		m.SetUint(row, int(e.Op-OpADD), 1)
@@ -118,17 +118,17 @@ var bitwiseChip = chip{
 	name: "alu_bitwise",
 	ops:  []Op{OpAND, OpOR, OpXOR},
 	build: func(r *rules) {
-		f, real, op := r.flags([]Op{OpAND, OpOR, OpXOR})
+		f, isReal, op := r.flags([]Op{OpAND, OpOR, OpXOR})
 		and, or, xor := f[0].Cur(), f[1].Cur(), f[2].Cur()
 		x, y, n := r.t.Columns("a", 8), r.t.Columns("b", 8), r.t.Columns("a_and_b", 8)
 		res := make([]stark.Expr, 8)
 		for j := 0; j < 8; j++ {
 			xj, yj, nj := x[j].Cur(), y[j].Cur(), n[j].Cur()
-			r.sendAnd("byte AND lookup", real, xj, yj, nj)
+			r.sendAnd("byte AND lookup", isReal, xj, yj, nj)
 			s := xj.Add(yj)
 			res[j] = and.Mul(nj).Add(or.Mul(s.Sub(nj))).Add(xor.Mul(s.Sub(nj.Mul(stark.Const(2)))))
 		}
-		r.receiveALU("receive", real, op, limbs16(cur(x)), limbs16(cur(y)), limbs16(res))
+		r.receiveALU("receive", isReal, op, limbs16(cur(x)), limbs16(cur(y)), limbs16(res))
 	},
 	fill: func(m *stark.Matrix, row int, e Event, c *counts) {
 		m.SetUint(row, int(e.Op-OpAND), 1)
@@ -150,7 +150,7 @@ var ltChip = chip{
 	name: "alu_lt",
 	ops:  []Op{OpSLT, OpSLTU},
 	build: func(r *rules) {
-		f, real, op := r.flags([]Op{OpSLT, OpSLTU})
+		f, isReal, op := r.flags([]Op{OpSLT, OpSLTU})
 		slt, sltu := f[0].Cur(), f[1].Cur()
 		a, b := r.t.Columns("a", 4), r.t.Columns("b", 4)
 		d := r.t.Columns("diff", 8)
@@ -168,7 +168,7 @@ var ltChip = chip{
 			r.boolean("borrow boolean", borrow[k].Cur())
 		}
 		for j := 0; j < 8; j++ {
-			r.sendByte("difference byte range", real, d[j].Cur())
+			r.sendByte("difference byte range", isReal, d[j].Cur())
 		}
 		for _, s := range []struct {
 			limb, top, sign stark.Column
@@ -182,7 +182,7 @@ var ltChip = chip{
 		r.boolean("result boolean", res.Cur())
 		r.zero("SLTU result", sltu.Mul(res.Cur().Sub(borrow[3].Cur())))
 		r.zero("SLT result", slt.Mul(res.Cur().Sub(sa.Cur()).Add(sa.Cur().Mul(sb.Cur())).Sub(eqs.Cur().Mul(borrow[3].Cur()))))
-		r.receiveALU("receive", real, op, limbCols(a), limbCols(b), [4]stark.Expr{res.Cur()})
+		r.receiveALU("receive", isReal, op, limbCols(a), limbCols(b), [4]stark.Expr{res.Cur()})
 	},
 	fill: func(m *stark.Matrix, row int, e Event, c *counts) {
 		m.SetUint(row, int(e.Op-OpSLT), 1)

@@ -56,7 +56,7 @@ var divChip = chip{
 	name: "alu_div",
 	ops:  []Op{OpDIV, OpDIVU, OpREM, OpREMU, OpDIVW, OpDIVUW, OpREMW, OpREMUW},
 	build: func(r *rules) {
-		f, real, op := r.flags([]Op{OpDIV, OpDIVU, OpREM, OpREMU, OpDIVW, OpDIVUW, OpREMW, OpREMUW})
+		f, isReal, op := r.flags([]Op{OpDIV, OpDIVU, OpREM, OpREMU, OpDIVW, OpDIVUW, OpREMW, OpREMUW})
 		div, divu, rem, remu, divw, divuw, remw, remuw := f[0].Cur(), f[1].Cur(), f[2].Cur(), f[3].Cur(), f[4].Cur(), f[5].Cur(), f[6].Cur(), f[7].Cur()
 		a, b := r.t.Columns("a", 4), r.t.Columns("b", 4)
 		ae := r.t.Columns("a_ext", 2)
@@ -96,10 +96,10 @@ var divChip = chip{
 		bTop := one.Sub(w).Mul(bb[7].Cur()).Add(w.Mul(bb[3].Cur()))
 		r.sendByte("b sign is the top bit", signed, bTop.Sub(sb.Cur().Mul(c128)).Mul(c2))
 		for j := 0; j < 8; j++ {
-			r.sendByte("byte range", real, bb[j].Cur())
-			r.sendByte("byte range", real, q[j].Cur())
-			r.sendByte("byte range", real, rm[j].Cur())
-			r.sendByte("byte range", real, t[j].Cur())
+			r.sendByte("byte range", isReal, bb[j].Cur())
+			r.sendByte("byte range", isReal, q[j].Cur())
+			r.sendByte("byte range", isReal, rm[j].Cur())
+			r.sendByte("byte range", isReal, t[j].Cur())
 		}
 		r.sendByte("q sign is the top bit", signed, q[7].Cur().Sub(sq.Cur().Mul(c128)).Mul(c2))
 		r.sendByte("r sign is the top bit", signed, rm[7].Cur().Sub(sr.Cur().Mul(c128)).Mul(c2))
@@ -139,8 +139,8 @@ var divChip = chip{
 		var cin stark.Expr
 		for k := 0; k < 8; k++ {
 			c := cl[k].Cur().Add(cv[k].Cur().Mul(stark.Const(64)))
-			r.sendByte("carry range", real, cl[k].Cur())
-			r.sendByte("carry range", real, cv[k].Cur())
+			r.sendByte("carry range", isReal, cl[k].Cur())
+			r.sendByte("carry range", isReal, cv[k].Cur())
 			rk, ak := sre.Cur().Mul(stark.Const(0xffff)), sae.Cur().Mul(stark.Const(0xffff))
 			if k < 4 {
 				rk, ak = rl[k], aLimb[k]
@@ -168,7 +168,7 @@ var divChip = chip{
 		r.zero("remainder sign", signed.Mul(one.Sub(rz.Cur())).Mul(sr.Cur().Sub(sa.Cur())))
 		r.zero("same sign", eqs.Cur().Sub(one.Sub(sr.Cur()).Sub(sb.Cur()).Add(sr.Cur().Mul(sb.Cur()).Mul(c2))))
 		r.zero("t mode", msub.Cur().Sub(unsigned).Sub(signed.Mul(eqs.Cur())))
-		madd := real.Sub(msub.Cur())
+		madd := isReal.Sub(msub.Cur())
 		tl := limbs16(cur(t))
 		var tin stark.Expr
 		for k := 0; k < 4; k++ {
@@ -195,7 +195,7 @@ var divChip = chip{
 				res[k] = res[k].Add(w.Mul(rs.Cur()).Mul(stark.Const(0xffff)))
 			}
 		}
-		r.receiveALU("receive", real, op, limbCols(a), limbCols(b), res)
+		r.receiveALU("receive", isReal, op, limbCols(a), limbCols(b), res)
 	},
 	fill: fillDiv,
 	// b = 0 on padding rows: the zero tests say so, q's bytes are then 255, and the signs agree.

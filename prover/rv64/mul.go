@@ -36,7 +36,7 @@ var mulChip = chip{
 	name: "alu_mul",
 	ops:  []Op{OpMUL, OpMULH, OpMULHU, OpMULHSU, OpMULW},
 	build: func(r *rules) {
-		f, real, op := r.flags([]Op{OpMUL, OpMULH, OpMULHU, OpMULHSU, OpMULW})
+		f, isReal, op := r.flags([]Op{OpMUL, OpMULH, OpMULHU, OpMULHSU, OpMULW})
 		mul, mulh, mulhu, mulhsu, mulw := f[0].Cur(), f[1].Cur(), f[2].Cur(), f[3].Cur(), f[4].Cur()
 		x, y, p := r.t.Columns("a", 8), r.t.Columns("b", 8), r.t.Columns("p", 16)
 		cl, cv := r.t.Columns("carry_lo", 8), r.t.Columns("carry_hi", 8)
@@ -45,11 +45,11 @@ var mulChip = chip{
 		sw := r.t.Column("w_sign")
 
 		for j := 0; j < 8; j++ {
-			r.sendByte("operand byte range", real, x[j].Cur())
-			r.sendByte("operand byte range", real, y[j].Cur())
+			r.sendByte("operand byte range", isReal, x[j].Cur())
+			r.sendByte("operand byte range", isReal, y[j].Cur())
 		}
 		for j := 0; j < 16; j++ {
-			r.sendByte("product byte range", real, p[j].Cur())
+			r.sendByte("product byte range", isReal, p[j].Cur())
 		}
 		r.boolean("sign boolean", sa.Cur())
 		r.boolean("sign boolean", sb.Cur())
@@ -76,8 +76,8 @@ var mulChip = chip{
 		var cin stark.Expr
 		for k := 0; k < 8; k++ {
 			c := cl[k].Cur().Add(cv[k].Cur().Mul(stark.Const(64)))
-			r.sendByte("carry range", real, cl[k].Cur())
-			r.sendByte("carry range", real, cv[k].Cur())
+			r.sendByte("carry range", isReal, cl[k].Cur())
+			r.sendByte("carry range", isReal, cv[k].Cur())
 			lhs := col(2 * k).Add(col(2*k + 1).Mul(stark.Const(256))).Add(cin)
 			rhs := p[2*k].Cur().Add(p[2*k+1].Cur().Mul(stark.Const(256))).Add(c.Mul(stark.Const(1 << 16)))
 			r.zero("product limb", lhs.Sub(rhs))
@@ -94,7 +94,7 @@ var mulChip = chip{
 			}
 			res[k] = mul.Mul(lo[k]).Add(high.Mul(hi[k])).Add(mulw.Mul(w))
 		}
-		r.receiveALU("receive", real, op, limbs16(cur(x)), limbs16(cur(y)), res)
+		r.receiveALU("receive", isReal, op, limbs16(cur(x)), limbs16(cur(y)), res)
 	},
 	fill: func(m *stark.Matrix, row int, e Event, c *counts) {
 		m.SetUint(row, int(e.Op-OpMUL), 1)

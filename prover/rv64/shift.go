@@ -68,7 +68,7 @@ var shiftChip = chip{
 	name: "alu_shift",
 	ops:  []Op{OpSLL, OpSRL, OpSRA, OpSLLW, OpSRLW, OpSRAW},
 	build: func(r *rules) {
-		f, real, op := r.flags([]Op{OpSLL, OpSRL, OpSRA, OpSLLW, OpSRLW, OpSRAW})
+		f, isReal, op := r.flags([]Op{OpSLL, OpSRL, OpSRA, OpSLLW, OpSRLW, OpSRAW})
 		sll, srl, sra, sllw, srlw, sraw := f[0].Cur(), f[1].Cur(), f[2].Cur(), f[3].Cur(), f[4].Cur(), f[5].Cur()
 		x, s := r.t.Columns("a", 8), r.t.Columns("shamt_bit", 8)
 		bh, bl := r.t.Column("b_byte1"), r.t.Columns("b", 3)
@@ -86,10 +86,10 @@ var shiftChip = chip{
 		arith := sra.Add(sraw)
 
 		for j := 0; j < 8; j++ {
-			r.sendByte("operand byte range", real, x[j].Cur())
+			r.sendByte("operand byte range", isReal, x[j].Cur())
 			r.boolean("shift bit boolean", s[j].Cur())
 		}
-		r.sendByte("operand byte range", real, bh.Cur())
+		r.sendByte("operand byte range", isReal, bh.Cur())
 		r.zero("W: shift below 32", s5.Cur().Sub(s[5].Cur().Mul(one.Sub(w))))
 		bit := func(i int) stark.Column {
 			if i == 5 {
@@ -137,7 +137,7 @@ var shiftChip = chip{
 				ls = ls.Add(sel[q].Cur().Mul(xp(k - q)))
 			}
 			r.zero("byte shift", y[k].Cur().Sub(right.Mul(rs)).Sub(left.Mul(ls)))
-			r.sendShift("bit split lookup", real, y[k].Cur(), split, hi[k].Cur(), lo[k].Cur())
+			r.sendShift("bit split lookup", isReal, y[k].Cur(), split, hi[k].Cur(), lo[k].Cur())
 			var rv, lv stark.Expr
 			if k < 7 {
 				rv = hi[k].Cur().Add(lo[k+1].Cur().Mul(pinv.Cur()))
@@ -167,7 +167,7 @@ var shiftChip = chip{
 				out[k] = one.Sub(w).Mul(rl[k]).Add(w.Mul(rsign.Cur()).Mul(stark.Const(0xffff)))
 			}
 		}
-		r.receiveALU("receive", real, op, limbs16(cur(x)), b, out)
+		r.receiveALU("receive", isReal, op, limbs16(cur(x)), b, out)
 	},
 	fill: func(m *stark.Matrix, row int, e Event, c *counts) {
 		m.SetUint(row, int(e.Op-OpSLL), 1)

@@ -89,16 +89,16 @@ func (r *rules) receiveALU(name string, mult, op stark.Expr, a, b, res [4]stark.
 
 // flags declares one boolean selector column per operation; at most one is set on a row and
 // their sum is the row's "is real" flag. It returns the flags, is_real and the row's opcode.
-func (r *rules) flags(ops []Op) (f []stark.Column, real, op stark.Expr) {
+func (r *rules) flags(ops []Op) (f []stark.Column, isReal, op stark.Expr) {
 	for _, o := range ops {
 		c := r.t.Column("is_" + o.String())
 		r.boolean("flag "+o.String()+" boolean", c.Cur())
 		f = append(f, c)
-		real = real.Add(c.Cur())
+		isReal = isReal.Add(c.Cur())
 		op = op.Add(c.Cur().Mul(stark.Const(uint64(o))))
 	}
-	r.boolean("one operation per row", real)
-	return f, real, op
+	r.boolean("one operation per row", isReal)
+	return f, isReal, op
 }
 
 func cur(cs []stark.Column) []stark.Expr {
