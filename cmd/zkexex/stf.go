@@ -95,7 +95,7 @@ func stfInput(ctx *cli.Context) error {
 	} else if in, err = stf.NewInput(ctx.Context, cfg, block, witness); err != nil {
 		// The input is still written: it is the honest packaging of what we
 		// were given, and "stf run" on it reports the same typed error.
-		stfLog().Warn("The STF rejects this block and witness; writing the input without the message-passer proof", "block", block.NumberU64(), "err", err)
+		stfLog().Warn("The STF rejects this block and witness; writing the input as given (no extra proof nodes)", "block", block.NumberU64(), "err", err)
 		in = &stf.Input{Config: cfg, Block: block, Witness: witness}
 	}
 	enc, err := in.Encode()
