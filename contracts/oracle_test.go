@@ -420,8 +420,7 @@ func flip(b []byte, i int) []byte {
 func TestProposeFutureTimestamp(t *testing.T) {
 	// The first output's L2 block is 20 s after the starting timestamp (interval 10, 2 s blocks) and
 	// the starting timestamp is the L1 head's, so L1 must move 20 s on before the proposal is accepted.
-	var f *fixture
-	f = newFixture(t, func(c *OracleConfig) {
+	f := newFixture(t, func(c *OracleConfig) {
 		c.L2BlockTime = 2
 		c.StartingTimestamp = 0 // replaced below once the head is known
 	})

@@ -21,10 +21,13 @@ const GuestPackage = ModulePath + "/stf/guest"
 // GuestBuildFlags are the go build flags of the guest ELF. The ISA flags come
 // from DESIGN.md (no compressed instructions; no softfloat, which Go 1.26
 // miscompiles on riscv64); -trimpath and -buildvcs=false keep the ELF, and so
-// the image ID, independent of the checkout path and of unrelated commits.
+// the image ID, independent of the checkout path and of unrelated commits, and an
+// empty build ID keeps it independent of source changes that leave the code alone
+// (comments, files the guest does not link).
 var GuestBuildFlags = []string{
 	"-trimpath",
 	"-buildvcs=false",
+	"-ldflags=-buildid=",
 	"-gcflags=all=-d=compressinstructions=0",
 	"-asmflags=all=-d=compressinstructions=0",
 }
