@@ -720,10 +720,6 @@ func (pr *prover) quotient(i int, alpha E) error {
 	return nil
 }
 
-func permValue(m *Matrix, col, pos int) E {
-	return extFromCoeffs(m.Cols[col][pos], m.Cols[col+1][pos], m.Cols[col+2][pos], m.Cols[col+3][pos])
-}
-
 // baryWeights returns w_i = (z^n - 1)/n · ω^i/(z - ω^i), so that f(z) = Σ w_i·f(ω^i) for f of
 // degree < n given by its values over H_n.
 func baryWeights(logN int, z E) extensions.Vector {
