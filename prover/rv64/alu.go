@@ -84,14 +84,22 @@ func (c *chip) width() int {
 }
 
 // cells returns the chip's cells per row: main columns, and extension cells (the LogUp columns
-// the stark core adds: one E element, 4 base cells, per interaction plus the running sum).
+// the stark core adds, 4 base cells each: one per group of batched fractions, and the running
+// sum).
 func (c *chip) cells() (main, ext int) {
 	r := &rules{t: stark.NewTable(c.name)}
 	c.build(r)
-	if r.interactions > 0 {
-		ext = 4 * (r.interactions + 1)
+	return r.t.Width(), 4 * r.t.LogUpColumns()
+}
+
+// unbatchedExtCells is what the extension cells would be with one LogUp column per interaction.
+func (c *chip) unbatchedExtCells() int {
+	r := &rules{t: stark.NewTable(c.name)}
+	c.build(r)
+	if r.interactions == 0 {
+		return 0
 	}
-	return r.t.Width(), ext
+	return 4 * (r.interactions + 1)
 }
 
 // parallelRows is the number of rows below which one goroutine fills a chip alone.
