@@ -23,8 +23,8 @@ var chipOf = func() map[Op]int {
 	return m
 }()
 
-// ALUTables declares the ALU chips followed by the byte, byte-AND and byte-shift tables, in the order
-// GenerateALUTraces fills them. The chips receive on BusALU; the AIR that includes them must
+// ALUTables declares the ALU chips followed by the byte, byte-AND, byte-shift and 16-bit range
+// tables, in the order GenerateALUTraces fills them. The chips receive on BusALU; the AIR that includes them must
 // contain the table that sends those messages (the CPU).
 func ALUTables() []*stark.Table { return aluTables(nil) }
 
@@ -36,7 +36,7 @@ func aluTables(omit map[string]map[string]bool) []*stark.Table {
 		c.build(&rules{t: t, omit: omit[c.name]})
 		out = append(out, t)
 	}
-	return append(out, byteTable(), andTable(), shiftTable())
+	return append(out, byteTable(), andTable(), shiftTable(), range16Table())
 }
 
 // minLogRows is log2 of the smallest chip height: the stark core needs 2^max(2, LogFinalPolyLen)

@@ -9,13 +9,15 @@ import (
 
 // Buses of the ALU slice. Message layouts (all values in F):
 //
-//	BusALU   (op, a[0..3], b[0..3], r[0..3])  16-bit limbs, little-endian; the CPU sends, a chip receives
-//	BusByte  (v)                              v ∈ [0, 256): the byte table receives
-//	BusAnd   (x, y, x AND y)                  x, y ∈ [0, 256): the byte-pair table receives
+//	BusALU     (op, a[0..3], b[0..3], r[0..3])  16-bit limbs, little-endian; the CPU sends, a chip receives
+//	BusByte    (v)                              v ∈ [0, 256): the byte table receives
+//	BusAnd     (x, y, x AND y)                  x, y ∈ [0, 256): the byte-pair table receives
+//	BusRange16 (v)                              v ∈ [0, 2^16): the 16-bit range table receives
 const (
-	BusALU  stark.BusID = 1
-	BusByte stark.BusID = 2
-	BusAnd  stark.BusID = 3
+	BusALU     stark.BusID = 1
+	BusByte    stark.BusID = 2
+	BusAnd     stark.BusID = 3
+	BusRange16 stark.BusID = 5
 )
 
 // ErrLookupOverflow marks a trace that looks one entry of the shift table up more often than its
@@ -47,6 +49,14 @@ func (r *rules) boolean(name string, e stark.Expr) {
 func (r *rules) sendByte(name string, mult, v stark.Expr) {
 	if !r.omit[name] {
 		r.t.Send(BusByte, mult, v)
+		r.interactions++
+	}
+}
+
+// sendRange16 range-checks v through the 16-bit range table when mult is 1.
+func (r *rules) sendRange16(name string, mult, v stark.Expr) {
+	if !r.omit[name] {
+		r.t.Send(BusRange16, mult, v)
 		r.interactions++
 	}
 }
@@ -148,11 +158,27 @@ func andTable() *stark.Table {
 	return t
 }
 
+// range16Table is the preprocessed table of the 2^16 limb values: one lookup range-checks a
+// 16-bit limb, where two byte lookups and a column for the second byte would otherwise be needed.
+func range16Table() *stark.Table {
+	t := stark.NewTable("range16")
+	mult := t.Column("mult")
+	v := t.Preprocessed("limb")
+	pre := stark.NewMatrix(1, 1<<16)
+	for i := 0; i < 1<<16; i++ {
+		pre.SetUint(i, 0, uint64(i))
+	}
+	t.SetPreprocessed(pre)
+	t.LookupTable(BusRange16, mult.Cur(), v)
+	return t
+}
+
 // counts accumulates the lookups a chip's rows make, to fill the tables' multiplicity columns.
 type counts struct {
 	bytes [256]uint64
 	and   [1 << 16]uint64
 	shift [9 << 8]uint64 // index s<<8 | x
+	limbs [1 << 16]uint64
 }
 
 func (c *counts) add(o *counts) {
@@ -165,10 +191,13 @@ func (c *counts) add(o *counts) {
 	for i, v := range o.shift {
 		c.shift[i] += v
 	}
+	for i, v := range o.limbs {
+		c.limbs[i] += v
+	}
 }
 
 func (c *counts) traces() ([]*stark.Matrix, error) {
-	// The byte and pair counts need no check: each is at most the bus's total sends, which the
+	// The byte, pair and limb counts need no check: each is at most the bus's total sends, which the
 	// stark core keeps below p.
 	bt := stark.NewMatrix(1, 256)
 	for i, v := range c.bytes {
@@ -185,5 +214,9 @@ func (c *counts) traces() ([]*stark.Matrix, error) {
 		}
 		st.SetUint(i, 0, v)
 	}
-	return []*stark.Matrix{bt, at, st}, nil
+	rt := stark.NewMatrix(1, 1<<16)
+	for i, v := range c.limbs {
+		rt.SetUint(i, 0, v)
+	}
+	return []*stark.Matrix{bt, at, st, rt}, nil
 }
