@@ -147,7 +147,8 @@ func (t *Table) interact(bus BusID, send bool, mult Expr, bound uint64, values [
 func (t *Table) Send(bus BusID, mult Expr, values ...Expr) { t.interact(bus, true, mult, 1, values) }
 
 // Receive takes the tuple values off bus with multiplicity mult, which the table's constraints
-// must keep in {0, 1}. Use ReceiveMany for larger multiplicities (a lookup table's counts).
+// must keep in {0, 1}. Use ReceiveMany for larger multiplicities, and LookupTable for a table of
+// distinct fixed keys, whose counts need no bound.
 //
 // A proof is only valid when, on every bus, the multiset of sent tuples equals the multiset of
 // received ones. Multiplicities are field elements, so the argument shows equality modulo p; it
