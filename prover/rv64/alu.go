@@ -23,8 +23,8 @@ var chipOf = func() map[Op]int {
 	return m
 }()
 
-// ALUTables declares the ALU chips followed by the byte, byte-AND and byte-shift tables, in the order
-// GenerateALUTraces fills them. The chips receive on BusALU; the AIR that includes them must
+// ALUTables declares the ALU chips followed by the byte, byte-AND, byte-shift and 16-bit range
+// tables, in the order GenerateALUTraces fills them. The chips receive on BusALU; the AIR that includes them must
 // contain the table that sends those messages (the CPU).
 func ALUTables() []*stark.Table { return aluTables(nil) }
 
@@ -36,7 +36,7 @@ func aluTables(omit map[string]map[string]bool) []*stark.Table {
 		c.build(&rules{t: t, omit: omit[c.name]})
 		out = append(out, t)
 	}
-	return append(out, byteTable(), andTable(), shiftTable())
+	return append(out, byteTable(), andTable(), shiftTable(), range16Table())
 }
 
 // minLogRows is log2 of the smallest chip height: the stark core needs 2^max(2, LogFinalPolyLen)
@@ -84,14 +84,22 @@ func (c *chip) width() int {
 }
 
 // cells returns the chip's cells per row: main columns, and extension cells (the LogUp columns
-// the stark core adds: one E element, 4 base cells, per interaction plus the running sum).
+// the stark core adds, 4 base cells each: one per group of batched fractions, and the running
+// sum).
 func (c *chip) cells() (main, ext int) {
 	r := &rules{t: stark.NewTable(c.name)}
 	c.build(r)
-	if r.interactions > 0 {
-		ext = 4 * (r.interactions + 1)
+	return r.t.Width(), 4 * r.t.LogUpColumns()
+}
+
+// unbatchedExtCells is what the extension cells would be with one LogUp column per interaction.
+func (c *chip) unbatchedExtCells() int {
+	r := &rules{t: stark.NewTable(c.name)}
+	c.build(r)
+	if r.interactions == 0 {
+		return 0
 	}
-	return r.t.Width(), ext
+	return 4 * (r.interactions + 1)
 }
 
 // parallelRows is the number of rows below which one goroutine fills a chip alone.

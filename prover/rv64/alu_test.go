@@ -170,15 +170,20 @@ func TestUnknownOpRejected(t *testing.T) {
 	}
 }
 
-// TestLookupBoundEnforced: trace generation refuses to count more lookups of one pair than the
-// AND table declares, rather than make a statement the verifier's bus bound does not cover.
-func TestLookupBoundEnforced(t *testing.T) {
-	ev := make([]Event, andBound/8+1)
+// TestLookupBeyondDeclaredBound: one byte pair looked up 32520 times, more than a 2^16-row
+// table could declare through a receive bound (p / 2^16 ≈ 32512), proves: the pair table is a
+// lookup table, bounded only by the chips' total sends.
+func TestLookupBeyondDeclaredBound(t *testing.T) {
+	ev := make([]Event, (127<<8)/8+1)
 	for i := range ev {
 		ev[i] = Event{OpAND, 0, 0}
 	}
-	if _, err := GenerateALUTraces(ev); !errors.Is(err, ErrLookupOverflow) {
-		t.Fatalf("got %v", err)
+	s := newStatement(t, ev, nil)
+	if got := s.traces[tAnd].Cols[0][0].Uint64(); got <= 127<<8 {
+		t.Fatalf("pair (0, 0) counted %d times", got)
+	}
+	if err := s.proveAndVerify(t); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -193,6 +198,7 @@ const (
 	tBytes
 	tAnd
 	tShiftTable
+	tRange16
 	tCPU
 )
 
@@ -226,8 +232,8 @@ func tampers() []tamper {
 			event: Event{OpADD, 5, 7},
 			forge: func(tr []*stark.Matrix) {
 				set(tr[tAddSub], 0, 12, 13)
-				bumpCount(tr[tBytes], 12, -1)
-				bumpCount(tr[tBytes], 13, 1)
+				bumpCount(tr[tRange16], 12, -1)
+				bumpCount(tr[tRange16], 13, 1)
 				cpuR(tr, 0, 13)
 			}},
 		tamper{name: "ADD carry not boolean", table: "alu_addsub", rule: "carry boolean", want: stark.ErrConstraint,
@@ -237,8 +243,8 @@ func tampers() []tamper {
 				// and each later carry cancels the previous one's excess.
 				m := tr[tAddSub]
 				set(m, 0, 12, 13)
-				bumpCount(tr[tBytes], 12, -1)
-				bumpCount(tr[tBytes], 13, 1)
+				bumpCount(tr[tRange16], 12, -1)
+				bumpCount(tr[tRange16], 13, 1)
 				cpuR(tr, 0, 13)
 				var inv, c stark.F
 				inv.SetUint64(1 << 16)
@@ -246,38 +252,40 @@ func tampers() []tamper {
 				c.SetInt64(-1)
 				for k := 0; k < 4; k++ {
 					c.Mul(&c, &inv)
-					m.Cols[20+k][0] = c
+					m.Cols[16+k][0] = c
 				}
 			}},
-		tamper{name: "ADD result limb out of range", table: "alu_addsub", rule: "result byte range", want: stark.ErrUnbalancedBus,
+		tamper{name: "ADD result limb out of range", table: "alu_addsub", rule: "result limb range", want: stark.ErrUnbalancedBus,
 			event: Event{OpADD, 0xffff, 1},
 			forge: func(tr []*stark.Matrix) {
-				// Limb 0 = 0x10000 with no carry: the same integer, a non-canonical limb.
+				// Limb 0 = 0x10000 with no carry: the same integer, a non-canonical limb. The
+				// range table counts limb 1 and the sign lookup 2·r_1 at their new value 0, and
+				// cannot count 0x10000, which it does not hold.
 				m := tr[tAddSub]
-				set(m, 0, 13, 256)
-				set(m, 0, 14, 0)
-				set(m, 0, 20, 0)
+				set(m, 0, 12, 0x10000)
+				set(m, 0, 13, 0)
+				set(m, 0, 16, 0)
+				bumpCount(tr[tRange16], 1, -1)
+				bumpCount(tr[tRange16], 2, -1)
+				bumpCount(tr[tRange16], 0, 1)
 				cpuR(tr, 0, 0x10000)
 				cpuR(tr, 1, 0)
 			},
-			unsent: func(tr []*stark.Matrix) {
-				bumpCount(tr[tBytes], 0, -7)
-				bumpCount(tr[tBytes], 1, -1)
-			}},
+			unsent: func(tr []*stark.Matrix) { bumpCount(tr[tRange16], 0, -3) }},
 		tamper{name: "ADDW wrong sign bit", table: "alu_addsub", rule: "sign is bit 31", want: stark.ErrUnbalancedBus,
 			event: Event{OpADDW, 0x7fffffff, 1},
 			forge: func(tr []*stark.Matrix) {
 				m := tr[tAddSub]
-				set(m, 0, 24, 0)
-				for j := 16; j < 20; j++ {
-					set(m, 0, j, 0)
-				}
-				bumpCount(tr[tBytes], 255, -4)
-				bumpCount(tr[tBytes], 0, 4)
+				set(m, 0, 20, 0)
+				set(m, 0, 14, 0)
+				set(m, 0, 15, 0)
+				bumpCount(tr[tRange16], 0xffff, -2)
+				bumpCount(tr[tRange16], 0, 2)
 				cpuR(tr, 2, 0)
 				cpuR(tr, 3, 0)
 			},
-			unsent: func(tr []*stark.Matrix) { bumpCount(tr[tBytes], 0, -1) }},
+			// The honest sign lookup was 2·(0x8000 - 2^15) = 0.
+			unsent: func(tr []*stark.Matrix) { bumpCount(tr[tRange16], 0, -1) }},
 		tamper{name: "AND forged byte", table: "alu_bitwise", rule: "byte AND lookup", want: stark.ErrUnbalancedBus,
 			event: Event{OpAND, 0xff, 0x0f},
 			forge: func(tr []*stark.Matrix) {
@@ -389,21 +397,21 @@ func tampers() []tamper {
 		tamper{name: "SLTU forged result", table: "alu_lt", rule: "SLTU result", want: stark.ErrConstraint,
 			event: Event{OpSLTU, 1, 2},
 			forge: func(tr []*stark.Matrix) {
-				set(tr[tLT], 0, 27, 0)
+				set(tr[tLT], 0, 21, 0)
 				cpuR(tr, 0, 0)
 			}},
 		tamper{name: "SLT wrong sign bit", table: "alu_lt", rule: "sign is bit 63", want: stark.ErrUnbalancedBus,
 			event: Event{OpSLT, 0xffffffffffffffff, 1},
 			forge: func(tr []*stark.Matrix) {
 				m := tr[tLT]
-				set(m, 0, 24, 0) // a_sign
-				set(m, 0, 26, 1) // same_sign
-				set(m, 0, 27, 0) // result = borrow_3 = 0
+				set(m, 0, 18, 0) // a_sign
+				set(m, 0, 20, 1) // same_sign
+				set(m, 0, 21, 0) // result = borrow_3 = 0
 				cpuR(tr, 0, 0)
 			},
 			unsent: func(tr []*stark.Matrix) {
-				bumpCount(tr[tBytes], 254, -1) // a's honest sign byte 2·(0xff - 128)
-				bumpCount(tr[tBytes], 0, -1)   // b's: 2·(0 - 0)
+				bumpCount(tr[tRange16], 0xfffe, -1) // a's honest sign lookup 2·(0xffff - 2^15)
+				bumpCount(tr[tRange16], 0, -1)      // b's: 2·(0 - 0)
 			}},
 		tamper{name: "SLTU borrow not boolean", table: "alu_lt", rule: "borrow boolean", want: stark.ErrConstraint,
 			event: Event{OpSLTU, 3, 2},
@@ -417,17 +425,15 @@ func tampers() []tamper {
 				d := []uint64{x & 0xffff, x >> 16, 0, 0xffff}
 				av := []uint64{3, 0, 0, 0}
 				bv := []uint64{2, 0, 0, 0}
-				for j := 0; j < 8; j++ {
-					bumpCount(tr[tBytes], int(b2u(j == 0)), -1)
+				for k := 0; k < 4; k++ {
+					bumpCount(tr[tRange16], int(b2u(k == 0)), -1)
 				}
 				var inv, bin stark.F
 				inv.SetUint64(1 << 16)
 				inv.Inverse(&inv)
 				for k := 0; k < 4; k++ {
-					set(m, 0, 10+2*k, d[k]&0xff)
-					set(m, 0, 11+2*k, d[k]>>8)
-					bumpCount(tr[tBytes], int(d[k]&0xff), 1)
-					bumpCount(tr[tBytes], int(d[k]>>8), 1)
+					set(m, 0, 10+k, d[k])
+					bumpCount(tr[tRange16], int(d[k]), 1)
 					var a, b, dk, c stark.F
 					a.SetUint64(av[k])
 					b.SetUint64(bv[k])
@@ -436,10 +442,10 @@ func tampers() []tamper {
 					c.Add(&c, &b)
 					c.Add(&c, &bin)
 					c.Mul(&c, &inv)
-					m.Cols[18+k][0] = c
+					m.Cols[14+k][0] = c
 					bin = c
 				}
-				set(m, 0, 27, 1)
+				set(m, 0, 21, 1)
 				cpuR(tr, 0, 1)
 			}},
 	)
@@ -454,7 +460,7 @@ func substituteRow(tr []*stark.Matrix, ti int, honest, alt Event) {
 	for c := range a[ti].Cols {
 		tr[ti].Cols[c][0] = a[ti].Cols[c][0]
 	}
-	for _, lt := range []int{tBytes, tAnd, tShiftTable} {
+	for _, lt := range []int{tBytes, tAnd, tShiftTable, tRange16} {
 		col := tr[lt].Cols[0]
 		for v := range col {
 			col[v].Sub(&col[v], &h[lt].Cols[0][v])
@@ -479,7 +485,7 @@ func forgeDiv(tr []*stark.Matrix, e Event, q, r uint64, ov bool) {
 	for col := range m.Cols {
 		tr[tDiv].Cols[col][0] = m.Cols[col][0]
 	}
-	for i, lt := range []int{tBytes, tAnd, tShiftTable} {
+	for i, lt := range []int{tBytes, tAnd, tShiftTable, tRange16} {
 		col := tr[lt].Cols[0]
 		for v := range col {
 			col[v].Sub(&col[v], &h[lt].Cols[0][v])
@@ -535,6 +541,7 @@ func TestMultiplicityLies(t *testing.T) {
 	for name, forge := range map[string]func(tr []*stark.Matrix){
 		"byte count":  func(tr []*stark.Matrix) { bumpCount(tr[tBytes], 7, 1) },
 		"pair count":  func(tr []*stark.Matrix) { bumpCount(tr[tAnd], 3|5<<8, 1) },
+		"limb count":  func(tr []*stark.Matrix) { bumpCount(tr[tRange16], 3, 1) },
 		"CPU row off": func(tr []*stark.Matrix) { set(tr[tCPU], 0, 13, 0) },
 	} {
 		t.Run(name, func(t *testing.T) {

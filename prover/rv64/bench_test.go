@@ -11,7 +11,8 @@ import (
 )
 
 // BenchmarkCells reports each chip's trace cells per ALU event (one event per row): main
-// columns, and the extension cells of its LogUp columns.
+// columns, the extension cells of its LogUp columns, and those it would have with one LogUp
+// column per interaction (ext_unbatched).
 func BenchmarkCells(b *testing.B) {
 	for _, c := range chips {
 		b.Run(c.name, func(b *testing.B) {
@@ -22,6 +23,7 @@ func BenchmarkCells(b *testing.B) {
 			b.ReportMetric(float64(main), "main_cells/event")
 			b.ReportMetric(float64(ext), "ext_cells/event")
 			b.ReportMetric(float64(main+ext), "cells/event")
+			b.ReportMetric(float64(c.unbatchedExtCells()), "ext_unbatched/event")
 		})
 	}
 }

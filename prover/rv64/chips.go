@@ -38,13 +38,15 @@ func b2u(b bool) uint64 {
 	return 0
 }
 
-// addSubChip proves ADD, SUB, ADDW, SUBW (and through them ADDI, ADDIW). Columns: 4 flags, a and
-// b as 16-bit limbs, the result as 8 range-checked bytes, 4 carries, and the sign of the low word.
+// addSubChip proves ADD, SUB, ADDW, SUBW (and through them ADDI, ADDIW). Columns: 4 flags, a, b
+// and the result as 16-bit limbs (the result's range-checked through the 16-bit table), 4
+// carries, and the sign of the low word.
 //
 // Limb k satisfies a_k + b_k + c_{k-1} = r_k + 2^16·c_k for additions and r_k + b_k + c_{k-1} =
 // a_k + 2^16·c_k for subtractions (r = a - b read as r + b = a): one carry chain serves both.
-// The W forms run the chain over limbs 0 and 1 only and fill bytes 4..7 with 255·sign, where sign
-// is bit 31 of the result: 2·(r_3 - 128·sign) must be a byte, which holds only for the true bit.
+// The W forms run the chain over limbs 0 and 1 only and fill limbs 2 and 3 with 0xffff·sign,
+// where sign is bit 31 of the result: 2·(r_1 - 2^15·sign) must be a 16-bit limb, which holds only
+// for the true bit.
 var addSubChip = chip{
 	name: "alu_addsub",
 	ops:  []Op{OpADD, OpSUB, OpADDW, OpSUBW},
@@ -52,10 +54,10 @@ var addSubChip = chip{
 		f, isReal, op := r.flags([]Op{OpADD, OpSUB, OpADDW, OpSUBW})
 		add, sub, addw, subw := f[0].Cur(), f[1].Cur(), f[2].Cur(), f[3].Cur()
 		a, b := r.t.Columns("a", 4), r.t.Columns("b", 4)
-		rb := r.t.Columns("r", 8)
+		rl := r.t.Columns("r", 4)
 		carry := r.t.Columns("carry", 4)
 		sign := r.t.Column("sign")
-		res := limbs16(cur(rb))
+		res := limbCols(rl)
 		w := addw.Add(subw)
 		for k := 0; k < 4; k++ {
 			addLike, subLike := add, sub
@@ -74,14 +76,12 @@ var addSubChip = chip{
 			if k >= 2 {
 				r.zero("W: no high carries", w.Mul(carry[k].Cur()))
 			}
-		}
-		for j := 0; j < 8; j++ {
-			r.sendByte("result byte range", isReal, rb[j].Cur())
+			r.sendRange16("result limb range", isReal, res[k])
 		}
 		r.boolean("sign boolean", sign.Cur())
-		r.sendByte("sign is bit 31", isReal, rb[3].Cur().Sub(sign.Cur().Mul(stark.Const(128))).Mul(stark.Const(2)))
-		for j := 4; j < 8; j++ {
-			r.zero("W: sign extension", w.Mul(rb[j].Cur().Sub(sign.Cur().Mul(stark.Const(255)))))
+		r.sendRange16("sign is bit 31", isReal, res[1].Sub(sign.Cur().Mul(stark.Const(1<<15))).Mul(stark.Const(2)))
+		for k := 2; k < 4; k++ {
+			r.zero("W: sign extension", w.Mul(res[k].Sub(sign.Cur().Mul(stark.Const(0xffff)))))
 		}
 		r.receiveALU("receive", isReal, op, limbCols(a), limbCols(b), res)
 	},
@@ -90,7 +90,8 @@ var addSubChip = chip{
 		setLimbs(m, row, 4, e.A)
 		setLimbs(m, row, 8, e.B)
 		res, _ := Eval(e.Op, e.A, e.B)
-		setBytes(m, row, 12, res, 8, c)
+		setLimbs(m, row, 12, res)
+		countLimbs(c, res)
 		w := e.Op == OpADDW || e.Op == OpSUBW
 		lo, hi := e.A, e.B
 		if e.Op == OpSUB || e.Op == OpSUBW {
@@ -103,12 +104,19 @@ var addSubChip = chip{
 			}
 			s := (lo>>(16*k))&0xffff + (hi>>(16*k))&0xffff + cin
 			cin = s >> 16
-			m.SetUint(row, 20+k, cin)
+			m.SetUint(row, 16+k, cin)
 		}
 		sign := (res >> 31) & 1
-		m.SetUint(row, 24, sign)
-		c.bytes[2*(((res>>24)&0xff)-128*sign)]++
+		m.SetUint(row, 20, sign)
+		c.limbs[2*(((res>>16)&0xffff)-sign<<15)]++
 	},
+}
+
+// countLimbs counts the range lookups of v's four 16-bit limbs.
+func countLimbs(c *counts, v uint64) {
+	for k := 0; k < 4; k++ {
+		c.limbs[(v>>(16*k))&0xffff]++
+	}
 }
 
 // bitwiseChip proves AND, OR, XOR (and ANDI, ORI, XORI) byte by byte through the AND table.
@@ -143,9 +151,10 @@ var bitwiseChip = chip{
 
 // ltChip proves SLT and SLTU (and SLTI, SLTIU, and the branch conditions BLT, BGE, BLTU, BGEU,
 // which the CPU reads off the same messages). The borrow chain a - b = d - 2^64·borrow_3 with d's
-// bytes range-checked gives the unsigned comparison (borrow_3). For SLT the top bytes of a and b
-// are range-checked, with the rest of limb 3 and their top bits as above; the signed result is
-// sa·(1 - sb) + [sa = sb]·borrow_3, with eqs = [sa = sb] a column to keep the degree at 3.
+// limbs range-checked gives the unsigned comparison (borrow_3). For SLT the sign of each operand
+// is its limb 3's top bit, shown by looking up 2·(limb_3 - 2^15·sign) in the 16-bit table (limb 3
+// is in range: the CPU guarantees its operands); the signed result is sa·(1 - sb) + [sa = sb]·
+// borrow_3, with eqs = [sa = sb] a column to keep the degree at 3.
 var ltChip = chip{
 	name: "alu_lt",
 	ops:  []Op{OpSLT, OpSLTU},
@@ -153,29 +162,21 @@ var ltChip = chip{
 		f, isReal, op := r.flags([]Op{OpSLT, OpSLTU})
 		slt, sltu := f[0].Cur(), f[1].Cur()
 		a, b := r.t.Columns("a", 4), r.t.Columns("b", 4)
-		d := r.t.Columns("diff", 8)
+		d := r.t.Columns("diff", 4)
 		borrow := r.t.Columns("borrow", 4)
-		ah, bh := r.t.Column("a_top_byte"), r.t.Column("b_top_byte")
 		sa, sb := r.t.Column("a_sign"), r.t.Column("b_sign")
 		eqs, res := r.t.Column("same_sign"), r.t.Column("result")
-		dl := limbs16(cur(d))
 		for k := 0; k < 4; k++ {
 			var bin stark.Expr
 			if k > 0 {
 				bin = borrow[k-1].Cur()
 			}
-			r.zero("borrow chain", a[k].Cur().Sub(b[k].Cur()).Sub(bin).Add(borrow[k].Cur().Mul(stark.Const(1<<16))).Sub(dl[k]))
+			r.zero("borrow chain", a[k].Cur().Sub(b[k].Cur()).Sub(bin).Add(borrow[k].Cur().Mul(stark.Const(1<<16))).Sub(d[k].Cur()))
 			r.boolean("borrow boolean", borrow[k].Cur())
+			r.sendRange16("difference limb range", isReal, d[k].Cur())
 		}
-		for j := 0; j < 8; j++ {
-			r.sendByte("difference byte range", isReal, d[j].Cur())
-		}
-		for _, s := range []struct {
-			limb, top, sign stark.Column
-		}{{a[3], ah, sa}, {b[3], bh, sb}} {
-			r.sendByte("top byte range", slt, s.top.Cur())
-			r.sendByte("limb 3 low byte range", slt, s.limb.Cur().Sub(s.top.Cur().Mul(stark.Const(256))))
-			r.sendByte("sign is bit 63", slt, s.top.Cur().Sub(s.sign.Cur().Mul(stark.Const(128))).Mul(stark.Const(2)))
+		for _, s := range []struct{ limb, sign stark.Column }{{a[3], sa}, {b[3], sb}} {
+			r.sendRange16("sign is bit 63", slt, s.limb.Cur().Sub(s.sign.Cur().Mul(stark.Const(1<<15))).Mul(stark.Const(2)))
 			r.boolean("sign boolean", s.sign.Cur())
 		}
 		r.zero("same sign", eqs.Cur().Sub(stark.Const(1).Sub(sa.Cur()).Sub(sb.Cur()).Add(sa.Cur().Mul(sb.Cur()).Mul(stark.Const(2)))))
@@ -188,30 +189,27 @@ var ltChip = chip{
 		m.SetUint(row, int(e.Op-OpSLT), 1)
 		setLimbs(m, row, 2, e.A)
 		setLimbs(m, row, 6, e.B)
-		setBytes(m, row, 10, e.A-e.B, 8, c)
+		setLimbs(m, row, 10, e.A-e.B)
+		countLimbs(c, e.A-e.B)
 		var bin uint64
 		for k := 0; k < 4; k++ {
 			ak, bk := (e.A>>(16*k))&0xffff, (e.B>>(16*k))&0xffff
 			bout := b2u(ak < bk+bin)
-			m.SetUint(row, 18+k, bout)
+			m.SetUint(row, 14+k, bout)
 			bin = bout
 		}
 		sa, sb := e.A>>63, e.B>>63
 		if e.Op == OpSLT {
-			ah, bh := e.A>>56, e.B>>56
-			m.SetUint(row, 22, ah)
-			m.SetUint(row, 23, bh)
-			for _, v := range []uint64{ah, (e.A >> 48) & 0xff, 2 * (ah - 128*sa), bh, (e.B >> 48) & 0xff, 2 * (bh - 128*sb)} {
-				c.bytes[v]++
-			}
-			m.SetUint(row, 24, sa)
-			m.SetUint(row, 25, sb)
+			c.limbs[2*(e.A>>48-sa<<15)]++
+			c.limbs[2*(e.B>>48-sb<<15)]++
+			m.SetUint(row, 18, sa)
+			m.SetUint(row, 19, sb)
 		} else {
 			sa, sb = 0, 0
 		}
-		m.SetUint(row, 26, b2u(sa == sb))
+		m.SetUint(row, 20, b2u(sa == sb))
 		res, _ := Eval(e.Op, e.A, e.B)
-		m.SetUint(row, 27, res)
+		m.SetUint(row, 21, res)
 	},
-	pad: func(m *stark.Matrix, row int) { m.SetUint(row, 26, 1) },
+	pad: func(m *stark.Matrix, row int) { m.SetUint(row, 20, 1) },
 }

@@ -11,8 +11,9 @@
 // 16-bit limbs halve the bus width against bytes, and a limb sum a_k + b_k + carry < 2^17 stays far
 // below p = 2^31 - 2^24 + 1. Products are formed on bytes (16 x 16-bit products overflow p):
 // a chip that multiplies re-reads its operands as 8 bytes each, tied to the limbs on the bus by
-// limb = lo + 256·hi. Range checks are byte lookups. A sign bit s of a byte t is shown by looking
-// up 2·(t - 128·s), a byte only for the true bit. The CPU guarantees that the operand limbs it
+// limb = lo + 256·hi. Range checks are 16-bit limb lookups where a value is a limb, byte lookups
+// where a chip needs the bytes. A sign bit s of a byte t is shown by looking up 2·(t - 128·s), a
+// byte only for the true bit (of a limb l: 2·(l - 2^15·s), a limb only for the true bit). The CPU guarantees that the operand limbs it
 // sends are in range (they come from memory, whose written values are range-checked once, by the
 // chip that produced them); every chip guarantees that the result limbs it returns are.
 //
@@ -23,6 +24,7 @@
 //
 //	BusALU     (op, a[4], b[4], r[4])        CPU sends, one ALU chip receives             (this slice)
 //	BusByte    (v)                           anyone sends, byte table (256 rows) receives (this slice)
+//	BusRange16 (v)                           anyone sends, 16-bit range table (2^16) receives (this slice)
 //	BusAnd     (x, y, x AND y)               bitwise chip sends, pair table (2^16) receives (this slice)
 //	BusShift   (x, s, x >> s, x mod 2^s)     shift chip sends, byte-shift table (9·256) receives (this slice)
 //	BusMem     (addr, v[4], ts)              one memory bus for registers and memory: every access
@@ -92,41 +94,47 @@
 //
 // # Cells per cycle
 //
-// Cells are main columns plus 4 per LogUp column: the stark core gives every interaction its own
-// extension column (and one for the running sum), so an interaction costs as much as 4 main
-// columns. Measured (BenchmarkCells) for this slice, per event (main + extension): add/sub
-// 25 + 44 = 69, bitwise 27 + 40 = 67, comparisons 28 + 64 = 92, shifts 76 + 84 = 160,
-// multiplication 58 + 212 = 270, division 89 + 232 = 321. The wide chips are the rare ones.
-// Estimate for a typical mix (Go STF: ~30% add-class, 5% bitwise, 5% shifts, 5% compare, 12%
-// branches of which half compare through the ALU, 6% jumps, 25% loads, 10% stores, 1% mul,
-// ~0.2% div), with the CPU at ~45 main columns and ~12 interactions (decode, ALU, 3 register
-// accesses sending and receiving, their 3 timestamp-gap checks, 1 running sum):
+// Cells are main columns plus 4 per LogUp column. The stark core batches fractions: two
+// interactions whose denominators and multiplicities have degree <= 1 share one extension column
+// (h·d1·d2 = m1·d2 + m2·d1, degree 3), and one more column holds the running sum. Measured
+// (BenchmarkCells) for this slice, per event, main + extension (before batching and 16-bit
+// limbs: main + extension):
 //
-//	CPU                        45 + 4·13                        ≈  97 per cycle
-//	ALU chips                  .30·69 + .05·67 + .05·160
-//	                           + .11·92 + .01·270 + .002·321    ≈  46
-//	memory chip (loads/stores) ~50 × 0.35                       ≈  18
+//	add/sub          21 +  16 =  37   (25 +  44 =  69)
+//	bitwise          27 +  24 =  51   (27 +  40 =  67)
+//	comparisons      22 +  20 =  42   (28 +  64 =  92)
+//	shifts           76 +  64 = 140   (76 +  84 = 160)
+//	multiplication   58 + 112 = 170   (58 + 212 = 270)
+//	division         89 + 128 = 217   (89 + 232 = 321)
+//
+// add/sub and comparisons range-check their results and differences as 16-bit limbs (one
+// lookup and one column per limb instead of two of each) and show sign bits on limb 3 (or limb 1
+// for the W forms) through the same table; multiplication, shifts and division still work on
+// bytes, which their products and shift tables need. Estimate for a typical mix (Go STF: ~30%
+// add-class, 5% bitwise, 5% shifts, 5% compare, 12% branches of which half compare through the
+// ALU, 6% jumps, 25% loads, 10% stores, 1% mul, ~0.2% div), with the CPU at ~45 main columns and
+// ~12 interactions (decode, ALU, 3 register accesses sending and receiving, their 3 timestamp-gap
+// checks as one 16-bit lookup each), of degree 1, so 6 batched columns and the running sum:
+//
+//	CPU                        45 + 4·7                         ≈  73 per cycle
+//	ALU chips                  .30·37 + .05·51 + .05·140
+//	                           + .11·42 + .01·170 + .002·217    ≈  27
+//	memory chip (loads/stores) ~35 × 0.35                       ≈  12
 //	decode, paging, Poseidon2  amortised                        ≈   5..10
-//	total                                                       ≈ 165 cells per cycle
+//	total                                                       ≈ 120 cells per cycle
 //
-// That misses the goal (≤ 100), mostly on extension columns. What brings it down, in order:
-// batching two lookups per LogUp column (h·d1·d2 = m1·d2 + m2·d1 is degree 3, which the core
-// allows; Plonky3 and SP1 batch this way) roughly halves the extension cells, ≈ 125; 16-bit
-// range lookups (one per limb instead of two byte lookups, which needs the lookup-bound change
-// below) cut the timestamp-gap and result checks, ≈ 110; the rest must come from the CPU's main
-// columns (SP1 keeps only the low limb of a register's previous timestamp, with a "bump" row
-// when the high limb changes). The ALU chips are not the problem: at 46 cells per cycle today
-// they are under half the total, and the wide ones (mul, div) are below 1.5% of cycles.
+// (It was ≈ 165 with one extension column per interaction and byte range checks.) The rest of
+// the way to ≤ 100 must come from the CPU's main columns (SP1 keeps only the low limb of a
+// register's previous timestamp, with a "bump" row when the high limb changes) and from moving
+// the shift and division chips to 16-bit limbs where their byte decompositions are not needed.
 //
-// # Lookup bounds (a limit of the stark core today)
+// # Lookup tables
 //
-// The core refuses a bus whose declared receive total, rows × bound, could reach p. For a lookup
-// table with distinct fixed keys only the senders' total matters (a fraction 1/(β - v) with v
-// outside the table cannot be cancelled while fewer than p copies of it are sent), but the
-// declaration caps a 2^16-row table at 32512 lookups of one entry, far too few for a 16-bit
-// range table (limb value 0 is looked up millions of times per segment). So this slice
-// range-checks with the 256-row byte table (up to 127·2^16 ≈ 8.3M lookups per value; 2^18
-// random divisions already look byte 0 up 6.6M times) and uses the 2^16-row pair table only for
-// AND; GenerateALUTraces returns ErrLookupOverflow rather than prove under a false bound. A lookup interaction kind whose
-// receive side needs no bound (the verifier checking only the send totals) lifts both limits.
+// The byte, byte-pair and 16-bit range tables are stark lookup tables (stark.Table.LookupTable):
+// their keys are preprocessed columns, distinct (checked at Setup), so their multiplicity columns
+// need no declared bound; the core bounds only the chips' total sends on each bus below p (for
+// distinct keys, a value outside the table would need p copies of its fraction to cancel). Limb
+// value 0, looked up millions of times per segment, is thus fine. The byte-shift table pads its
+// 9·256 entries to 2^12 rows with copies of its first entry, so its keys are not distinct and it
+// keeps a declared receive bound (shiftBound; ErrLookupOverflow beyond it).
 package rv64

@@ -42,9 +42,15 @@ type interaction struct {
 	bus    BusID
 	send   bool
 	mult   Expr
-	bound  uint64 // declared maximum of mult on any row
+	bound  uint64 // declared maximum of mult on any row (0 for a lookup table's receive)
 	values []Expr
+	// keys, for a lookup table's receive (LookupTable), are the preprocessed columns holding the
+	// table's distinct keys; values are their current-row expressions.
+	keys []int
 }
+
+// isLookupTable reports whether in is a lookup table's receive, whose multiplicity has no bound.
+func (in *interaction) isLookupTable() bool { return in.keys != nil }
 
 // Table declares one AIR table: named main columns, optional preprocessed (fixed) columns,
 // constraints and bus interactions. Build it with NewTable and its methods, then hand it to NewAIR.
@@ -141,7 +147,8 @@ func (t *Table) interact(bus BusID, send bool, mult Expr, bound uint64, values [
 func (t *Table) Send(bus BusID, mult Expr, values ...Expr) { t.interact(bus, true, mult, 1, values) }
 
 // Receive takes the tuple values off bus with multiplicity mult, which the table's constraints
-// must keep in {0, 1}. Use ReceiveMany for larger multiplicities (a lookup table's counts).
+// must keep in {0, 1}. Use ReceiveMany for larger multiplicities, and LookupTable for a table of
+// distinct fixed keys, whose counts need no bound.
 //
 // A proof is only valid when, on every bus, the multiset of sent tuples equals the multiset of
 // received ones. Multiplicities are field elements, so the argument shows equality modulo p; it
@@ -164,6 +171,64 @@ func (t *Table) ReceiveMany(bus BusID, mult Expr, bound uint64, values ...Expr) 
 	t.interact(bus, false, mult, bound, values)
 }
 
+// LookupTable declares t as the lookup table of bus: each row receives the tuple of its key
+// columns, which must be preprocessed (fixed in the verifying key) and hold distinct tuples on
+// distinct rows (Setup checks it), mult times. mult is chosen by the prover with no declared
+// bound, and a bus with a lookup table may have no other receiver.
+//
+// Why no bound is needed. LogUp shows Σ_sends m_s/(β - fp(v_s)) = Σ_rows mult_r/(β - fp(key_r))
+// as rational functions over F (up to the Schwartz-Zippel error). Group the sends by value: a
+// value v looked up c_v times in total contributes c_v/(β - fp(v)), with c_v the integer count
+// reduced mod p. The keys are distinct, so each pole (β - fp(key)) occurs once on the right, and
+// a value v that is no key has a pole on the left that nothing on the right cancels unless
+// c_v ≡ 0 mod p. The verifier keeps refusing statements whose sends on the bus could total p or
+// more (checkBusBounds still counts the sends), so 0 < c_v < p and every value sent is a key.
+// Whatever field elements the prover writes in mult, it can only make the right side match the
+// true counts mod p; it can never make an absent value appear.
+func (t *Table) LookupTable(bus BusID, mult Expr, keys ...Column) {
+	idx := make([]int, len(keys))
+	vals := make([]Expr, len(keys))
+	for i, k := range keys {
+		if (!k.pre || k.perm) && t.err == nil {
+			t.err = fmt.Errorf("stark: table %s: lookup key %d of bus %d is not a preprocessed column", t.name, i, bus)
+		}
+		idx[i], vals[i] = k.idx, k.Cur()
+	}
+	if len(keys) == 0 && t.err == nil {
+		t.err = fmt.Errorf("stark: table %s: lookup table of bus %d has no keys", t.name, bus)
+	}
+	if mult.Degree() > MaxConstraintDegree && t.err == nil {
+		t.err = fmt.Errorf("stark: table %s: bus %d multiplicity of degree %d", t.name, bus, mult.Degree())
+	}
+	t.interactions = append(t.interactions, interaction{bus: bus, mult: mult, values: vals, keys: idx})
+}
+
+// checkLookupKeys reports a lookup table whose keys repeat a tuple (or that has no preprocessed
+// values): its multiplicity, having no bound, would then let two keys' counts trade off.
+func (t *Table) checkLookupKeys() error {
+	for _, in := range t.interactions {
+		if !in.isLookupTable() {
+			continue
+		}
+		if t.pre == nil {
+			return fmt.Errorf("%w: table %s: lookup keys without preprocessed values", ErrAIR, t.name)
+		}
+		seen := make(map[string]int, t.pre.Height)
+		key := make([]byte, 4*len(in.keys))
+		for r := 0; r < t.pre.Height; r++ {
+			for j, c := range in.keys {
+				v := uint32(t.pre.Cols[c][r].Uint64())
+				key[4*j], key[4*j+1], key[4*j+2], key[4*j+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+			}
+			if prev, ok := seen[string(key)]; ok {
+				return fmt.Errorf("%w: table %s: lookup keys of bus %d repeat on rows %d and %d", ErrAIR, t.name, in.bus, prev, r)
+			}
+			seen[string(key)] = r
+		}
+	}
+	return nil
+}
+
 // lookup is what the LogUp witness needs for one interaction: the signed multiplicity (positive
 // for sends) and the denominator β - fingerprint. The same expressions appear in the table's
 // LogUp constraints, so the witness and the constraints cannot disagree on a fingerprint.
@@ -172,20 +237,89 @@ type lookup struct {
 	den  Expr // in E
 }
 
+// lookupGroups splits the table's interactions into the sets that share one LogUp column. A
+// column h holding Σ_{k∈G} m_k/d_k is constrained by h·Π_k d_k = Σ_k m_k·Π_{j≠k} d_j, whose degree
+// grows with the group, so interactions are placed first-fit, in declaration order, into the
+// first group whose constraint stays within MaxConstraintDegree: two fractions with degree-1
+// denominators and multiplicities of degree <= 1 share a column (1/a + 1/b = (a+b)/(ab)); a
+// degree-2 denominator keeps its own. The grouping depends only on the declaration, so the
+// verifying key fixes it.
+func (t *Table) lookupGroups() [][]int {
+	type group struct {
+		members []int
+		denDeg  int // Σ of the members' denominator degrees
+		numDeg  int // max over members of mult degree + the other members' denominator degrees
+	}
+	var gs []group
+	for k, in := range t.interactions {
+		dm, dd := in.mult.Degree(), 0
+		for _, v := range in.values {
+			dd = max(dd, v.Degree())
+		}
+		placed := false
+		for g := range gs {
+			denDeg := gs[g].denDeg + dd
+			numDeg := max(gs[g].numDeg+dd, dm+gs[g].denDeg)
+			if max(1+denDeg, numDeg) <= MaxConstraintDegree {
+				gs[g].members = append(gs[g].members, k)
+				gs[g].denDeg, gs[g].numDeg = denDeg, numDeg
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			gs = append(gs, group{members: []int{k}, denDeg: dd, numDeg: dm})
+		}
+	}
+	out := make([][]int, len(gs))
+	for g := range gs {
+		out[g] = gs[g].members
+	}
+	return out
+}
+
+// LogUpColumns is the number of extension-field columns (4 base columns each) the table's
+// interactions add to its trace: one per group of batched fractions and one running sum.
+func (t *Table) LogUpColumns() int {
+	if len(t.interactions) == 0 {
+		return 0
+	}
+	return len(t.lookupGroups()) + 1
+}
+
+// groupTerm is the LogUp constraint of a column h batching the fractions m_k/d_k of members:
+// h·Π d_k - Σ_k m_k·Π_{j≠k} d_j.
+func groupTerm(h Expr, lookups []lookup, members []int) Expr {
+	prod := h
+	var num Expr
+	for _, k := range members {
+		prod = prod.Mul(lookups[k].den)
+		term := lookups[k].mult
+		for _, j := range members {
+			if j != k {
+				term = term.Mul(lookups[j].den)
+			}
+		}
+		num = num.Add(term)
+	}
+	return prod.Sub(num)
+}
+
 // definitions returns every constraint of table t in composition order: the declared ones, then
-// for each interaction k the LogUp term h_k·(β - fp_k) - m_k = 0 (m_k negated for receives), then
-// the running sum S: S = Σ_k h_k on the first row, S' = S + Σ_k h_k' on transitions, S = total on
+// for each group G of batched interactions (lookupGroups) the LogUp term of its column h_G,
+// h_G·Π_{k∈G}(β - fp_k) = Σ_{k∈G} m_k·Π_{j≠k}(β - fp_j) (m_k negated for receives), then the
+// running sum S: S = Σ_G h_G on the first row, S' = S + Σ_G h_G' on transitions, S = total on
 // the last row. fp = bus + Σ_v γ^(v+1)·value_v. This is the one definition the prover's quotient,
-// the verifier's out-of-domain check and the soundness calculator all use.
-func (t *Table) definitions() ([]constraint, []lookup) {
+// the verifier's out-of-domain check and the soundness calculator all use; the witness's
+// multiplicities and denominators are the same lookup expressions.
+func (t *Table) definitions() ([]constraint, []lookup, [][]int) {
 	defs := append([]constraint(nil), t.constraints...)
 	K := len(t.interactions)
 	if K == 0 {
-		return defs, nil
+		return defs, nil, nil
 	}
 	beta := challenge(0)
 	lookups := make([]lookup, K)
-	var sumH, sumHn Expr
 	for k, in := range t.interactions {
 		fp := Const(uint64(in.bus))
 		for v, val := range in.values {
@@ -196,18 +330,26 @@ func (t *Table) definitions() ([]constraint, []lookup) {
 			m = m.Neg()
 		}
 		lookups[k] = lookup{mult: m, den: beta.Sub(fp)}
-		h := permCol(k)
-		defs = append(defs, constraint{name: fmt.Sprintf("LogUp term of interaction %d (bus %d)", k, in.bus), sel: EveryRow,
-			expr: h.Cur().Mul(lookups[k].den).Sub(m)})
+	}
+	groups := t.lookupGroups()
+	var sumH, sumHn Expr
+	for g, members := range groups {
+		h := permCol(g)
+		buses := make([]BusID, len(members))
+		for j, k := range members {
+			buses[j] = t.interactions[k].bus
+		}
+		defs = append(defs, constraint{name: fmt.Sprintf("LogUp term of interactions %v (buses %v)", members, buses), sel: EveryRow,
+			expr: groupTerm(h.Cur(), lookups, members)})
 		sumH, sumHn = sumH.Add(h.Cur()), sumHn.Add(h.Next())
 	}
-	s := permCol(K)
+	s := permCol(len(groups))
 	defs = append(defs,
 		constraint{name: "LogUp running sum (first row)", sel: FirstRow, expr: s.Cur().Sub(sumH)},
 		constraint{name: "LogUp running sum (transition)", sel: Transition, expr: s.Next().Sub(s.Cur()).Sub(sumHn)},
 		constraint{name: "LogUp running sum (last row)", sel: LastRow, expr: s.Cur().Sub(logUpSum())},
 	)
-	return defs, lookups
+	return defs, lookups, groups
 }
 
 // maxTupleWidth is the widest tuple the table sends or receives.
@@ -227,6 +369,7 @@ type AIR struct {
 	defs      [][]constraint // per table, every constraint, LogUp terms included (see definitions)
 	progs     []*program     // per table, defs compiled: the quotient and the verifier run it
 	lookups   [][]lookup     // per table, the LogUp witness expressions
+	groups    [][][]int      // per table, the interactions batched into each LogUp column
 	tracePrgs []*program     // per table, declared constraints then each lookup's (mult, den)
 	degrees   []int          // per table, max constraint degree (LogUp included)
 }
@@ -246,6 +389,9 @@ func (a *AIR) checkBusBounds(logH []int) error {
 	total := map[key]uint64{}
 	for i, t := range a.tables {
 		for _, in := range t.interactions {
+			if in.isLookupTable() {
+				continue // no bound needed: see LookupTable
+			}
 			k := key{in.bus, in.send}
 			// bound < 2^31 and rows <= 2^24, so one term fits easily; saturate the sum at p.
 			total[k] = min(total[k]+in.bound<<uint(logH[i]), modulus)
@@ -291,12 +437,16 @@ func NewAIR(name string, numPublic int, tables ...*Table) (*AIR, error) {
 				return nil, fmt.Errorf("%w: table %s: preprocessed height %d too small", ErrAIR, t.name, t.pre.Height)
 			}
 		}
+		if err := a.checkLookupBuses(t); err != nil {
+			return nil, err
+		}
 		a.defs = append(a.defs, nil)
 		a.progs = append(a.progs, nil)
 		a.lookups = append(a.lookups, nil)
 		a.tracePrgs = append(a.tracePrgs, nil)
 		a.degrees = append(a.degrees, 0)
-		defs, lookups := t.definitions()
+		defs, lookups, groups := t.definitions()
+		a.groups = append(a.groups, groups)
 		if err := a.compile(len(a.defs)-1, defs, lookups); err != nil {
 			return nil, err
 		}
@@ -304,12 +454,34 @@ func NewAIR(name string, numPublic int, tables ...*Table) (*AIR, error) {
 	return a, nil
 }
 
+// checkLookupBuses refuses a lookup table sharing its bus with any other receiver: its argument
+// (LookupTable) needs every pole on the receiving side to be a distinct key of that one table.
+func (a *AIR) checkLookupBuses(t *Table) error {
+	for _, in := range t.interactions {
+		if !in.isLookupTable() {
+			continue
+		}
+		n := 0
+		for _, u := range a.tables {
+			for _, o := range u.interactions {
+				if o.bus == in.bus && !o.send {
+					n++
+				}
+			}
+		}
+		if n != 1 {
+			return fmt.Errorf("%w: bus %d has a lookup table (in %s) and %d other receivers", ErrAIR, in.bus, t.name, n-1)
+		}
+	}
+	return nil
+}
+
 // compile installs table i's definitions and compiles them (tests call it to alter a definition).
 func (a *AIR) compile(i int, defs []constraint, lookups []lookup) error {
 	t := a.tables[i]
 	nPerm, nChal := 0, 0
 	if K := len(t.interactions); K > 0 {
-		nPerm, nChal = K+1, t.maxTupleWidth()+1
+		nPerm, nChal = len(a.groups[i])+1, t.maxTupleWidth()+1
 	}
 	var roots []Expr
 	deg := 1
@@ -358,11 +530,10 @@ func (a *AIR) quotientLog(i int) int {
 }
 
 func (a *AIR) numPermCols(i int) int {
-	k := len(a.tables[i].interactions)
-	if k == 0 {
+	if len(a.tables[i].interactions) == 0 {
 		return 0
 	}
-	return 4 * (k + 1)
+	return 4 * (len(a.groups[i]) + 1)
 }
 
 // VerifyingKey is what a verifier needs: the AIR's structure and the commitment to its
@@ -398,6 +569,9 @@ func Setup(air *AIR, params Params) (*ProvingKey, error) {
 	doms := newDomains()
 	var preMats []*Matrix
 	for i, t := range air.tables {
+		if err := t.checkLookupKeys(); err != nil {
+			return nil, err
+		}
 		vk.preLogHeight = append(vk.preLogHeight, -1)
 		if t.pre == nil || len(t.preCols) == 0 {
 			continue
@@ -433,7 +607,7 @@ func (vk *VerifyingKey) Digest() hash.Digest { return vk.digest }
 func (vk *VerifyingKey) AIR() *AIR { return vk.air }
 
 func (vk *VerifyingKey) computeDigest() hash.Digest {
-	b := []byte("zkexex/stark/vk/v2\x00")
+	b := []byte("zkexex/stark/vk/v3\x00")
 	b = appendString(b, vk.air.name)
 	b = appendU32(b, uint32(vk.air.numPublic), uint32(len(vk.air.tables)), uint32(vk.logBlowup))
 	for i, t := range vk.air.tables {
@@ -452,7 +626,20 @@ func (vk *VerifyingKey) computeDigest() hash.Digest {
 			if in.send {
 				s = 1
 			}
+			if in.isLookupTable() {
+				s = 2
+			}
 			b = appendU32(b, uint32(in.bus), s, uint32(len(in.values)), uint32(in.bound))
+			for _, c := range in.keys {
+				b = appendU32(b, uint32(c))
+			}
+		}
+		b = appendU32(b, uint32(len(vk.air.groups[i])))
+		for _, g := range vk.air.groups[i] {
+			b = appendU32(b, uint32(len(g)))
+			for _, k := range g {
+				b = appendU32(b, uint32(k))
+			}
 		}
 		b = vk.air.progs[i].encode(b)
 	}

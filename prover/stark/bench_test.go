@@ -282,3 +282,30 @@ func BenchmarkCommitPhase(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCells reports, per table of the test AIRs, the trace cells per row: main columns, the
+// extension cells of its LogUp columns as batched (4 per column), and as they were with one
+// column per interaction (ext_unbatched), to show what batching saves.
+func BenchmarkCells(b *testing.B) {
+	airs := []*AIR{range16AIR(b, range16Burst)}
+	for _, s := range testStatements(b) {
+		airs = append(airs, s.air)
+	}
+	for _, air := range airs {
+		for _, tb := range air.Tables() {
+			b.Run(air.name+"/"+tb.Name(), func(b *testing.B) {
+				var ext int
+				for i := 0; i < b.N; i++ {
+					ext = 4 * tb.LogUpColumns()
+				}
+				unbatched := 0
+				if k := len(tb.interactions); k > 0 {
+					unbatched = 4 * (k + 1)
+				}
+				b.ReportMetric(float64(tb.Width()), "main_cells/row")
+				b.ReportMetric(float64(ext), "ext_cells/row")
+				b.ReportMetric(float64(unbatched), "ext_unbatched/row")
+			})
+		}
+	}
+}

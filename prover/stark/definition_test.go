@@ -67,12 +67,18 @@ func TestOneDefinitionOfLogUp(t *testing.T) {
 		t.Fatalf("with the transition removed from the definition, the forgery should verify: %v", err)
 	}
 
-	// Flip the sign of the multiplicity in interaction 0's term: the honest LogUp witness no longer
-	// satisfies the definition, so the prover's quotient is not a polynomial and the proof fails.
+	// Flip the sign of interaction 0's multiplicity inside its batched term (both byte lookups
+	// share LogUp column 0): the honest LogUp witness no longer satisfies the definition, so the
+	// prover's quotient is not a polynomial and the proof fails.
 	air = rangeAIR(t)
+	if len(air.groups[0]) != 1 || len(air.groups[0][0]) != 2 {
+		t.Fatalf("the two byte lookups should share one LogUp column, got groups %v", air.groups[0])
+	}
 	defs = slices.Clone(air.defs[0])
 	k := len(air.tables[0].constraints)
-	defs[k].expr = permCol(0).Cur().Mul(air.lookups[0][0].den).Add(air.lookups[0][0].mult)
+	flipped := slices.Clone(air.lookups[0])
+	flipped[0].mult = flipped[0].mult.Neg()
+	defs[k].expr = groupTerm(permCol(0).Cur(), flipped, air.groups[0][0])
 	if err := air.compile(0, defs, air.lookups[0]); err != nil {
 		t.Fatal(err)
 	}

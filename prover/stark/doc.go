@@ -39,6 +39,16 @@
 // statement in which any bus's total sends, or total receives (Σ rows × the interaction's
 // declared multiplicity bound), could reach p (ErrBusOverflow).
 //
+// A lookup table (Table.LookupTable: preprocessed keys, distinct, checked at Setup; the only
+// receiver on its bus) declares no bound on its multiplicities: a value outside the table has a
+// pole no key cancels unless it is sent a multiple of p times, which the send bound excludes. So
+// a 2^16-row range table serves any number of lookups up to the senders' bound.
+//
+// Fractions share extension columns: lookupGroups places each interaction first-fit into a
+// column whose constraint h·Π d_k = Σ m_k·Π_{j≠k} d_j stays within degree 3, so two lookups with
+// degree-1 denominators and multiplicities cost one column (4 base cells) instead of two. The
+// grouping is part of the verifying key (proof version 3).
+//
 // Conjectured security of DefaultParams at the reference shapes (ReferenceShapes: 512 degree-3
 // constraints, 1024 opened columns, tuples up to 8 wide), pinned by TestReferenceTable:
 //

@@ -8,7 +8,7 @@ import (
 	"github.com/zkexex/zkexex/prover/hash"
 )
 
-// Proof encoding (version 2), all integers little-endian u32, field elements as their canonical
+// Proof encoding (version 3), all integers little-endian u32, field elements as their canonical
 // u32, extension elements as their four coordinates (extFromCoeffs order), digests as 32 bytes:
 //
 //	magic "ZKXS" | version | params (log blowup, queries, PoW bits, log final len, LogUp PoW bits)

@@ -3,7 +3,7 @@ package stark
 import "github.com/zkexex/zkexex/prover/hash"
 
 // ProofVersion is the encoding version written at the head of every proof.
-const ProofVersion = 2
+const ProofVersion = 3
 
 // Proof is a STARK proof for one AIR statement. It carries its parameter set; the public values
 // are supplied to Verify separately (they are part of the statement, not of the proof).

@@ -73,6 +73,7 @@ type prover struct {
 	stats   *Stats
 	mainLDE []*Matrix
 	perm    []*Matrix // natural order over H_n, nil without interactions
+	busSums [][]E     // per table, per interaction, Σ over rows of its fraction
 	permLDE []*Matrix
 	sums    []E
 	quotLDE []*Matrix
@@ -457,14 +458,16 @@ func (pr *prover) logUpChallenges(i int) []E {
 	return append([]E{pr.beta}, extPowers(pr.gamma, pr.air.tables[i].maxTupleWidth()+1)[1:]...)
 }
 
-// buildPerm computes the LogUp columns: for each interaction k a column h_k = m_k / (β - fp_k)
-// (m_k negated for receives) and a running sum S with S[0] = Σ_k h_k[0], S[i+1] = S[i] +
-// Σ_k h_k[i+1]. S[n-1] is the table's contribution to the global sum, which must be zero over all
-// tables. m_k and β - fp_k come from the table's definitions (lookups).
+// buildPerm computes the LogUp columns: for each group G of batched interactions (AIR.groups) a
+// column h_G = Σ_{k∈G} m_k / (β - fp_k) (m_k negated for receives) and a running sum S with
+// S[0] = Σ_G h_G[0], S[i+1] = S[i] + Σ_G h_G[i+1]. S[n-1] is the table's contribution to the global
+// sum, which must be zero over all tables. m_k and β - fp_k come from the table's definitions
+// (lookups). It also keeps each interaction's own total (busSums), to name an unbalanced bus.
 func (pr *prover) buildPerm() error {
 	air := pr.air
 	pr.perm = make([]*Matrix, len(air.tables))
 	pr.sums = make([]E, len(air.tables))
+	pr.busSums = make([][]E, len(air.tables))
 	for i, t := range air.tables {
 		K := len(t.interactions)
 		if K == 0 {
@@ -497,25 +500,34 @@ func (pr *prover) buildPerm() error {
 			}
 		}
 		inv := batchInvertExt(den)
-		m := NewMatrix(4*(K+1), n)
+		groups := air.groups[i]
+		G := len(groups)
+		m := NewMatrix(4*(G+1), n)
+		per := make([]E, K)
 		var s E
 		for r := 0; r < n; r++ {
-			for k := 0; k < K; k++ {
-				var h E
-				h.MulByElement(&inv[r*K+k], &num[r*K+k])
-				c := extCoeffs(&h)
-				for j := 0; j < 4; j++ {
-					m.Cols[4*k+j][r] = c[j]
+			for g, members := range groups {
+				var hg E
+				for _, k := range members {
+					var h E
+					h.MulByElement(&inv[r*K+k], &num[r*K+k])
+					per[k].Add(&per[k], &h)
+					hg.Add(&hg, &h)
 				}
-				s.Add(&s, &h)
+				c := extCoeffs(&hg)
+				for j := 0; j < 4; j++ {
+					m.Cols[4*g+j][r] = c[j]
+				}
+				s.Add(&s, &hg)
 			}
 			c := extCoeffs(&s)
 			for j := 0; j < 4; j++ {
-				m.Cols[4*K+j][r] = c[j]
+				m.Cols[4*G+j][r] = c[j]
 			}
 		}
 		pr.perm[i] = m
 		pr.sums[i] = s
+		pr.busSums[i] = per
 	}
 	return nil
 }
@@ -545,23 +557,16 @@ func (pr *prover) checkBuses() error {
 	if total.IsZero() {
 		return nil
 	}
-	// Find the culprit(s) for a useful message: recompute per bus.
+	// Name the culprit(s): sum each bus's fractions separately.
 	per := map[BusID]*E{}
 	for i, t := range pr.air.tables {
-		if pr.perm[i] == nil {
-			continue
-		}
-		n := pr.traces[i].Height
 		for k, in := range t.interactions {
 			acc := per[in.bus]
 			if acc == nil {
 				acc = new(E)
 				per[in.bus] = acc
 			}
-			for r := 0; r < n; r++ {
-				h := permValue(pr.perm[i], 4*k, r)
-				acc.Add(acc, &h)
-			}
+			acc.Add(acc, &pr.busSums[i][k])
 		}
 	}
 	var bad []BusID
@@ -713,10 +718,6 @@ func (pr *prover) quotient(i int, alpha E) error {
 	pr.quotLDE[i] = out
 	pr.quotCof[i] = cof
 	return nil
-}
-
-func permValue(m *Matrix, col, pos int) E {
-	return extFromCoeffs(m.Cols[col][pos], m.Cols[col+1][pos], m.Cols[col+2][pos], m.Cols[col+3][pos])
 }
 
 // baryWeights returns w_i = (z^n - 1)/n · ω^i/(z - ω^i), so that f(z) = Σ w_i·f(ω^i) for f of
