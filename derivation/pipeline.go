@@ -29,12 +29,18 @@ var (
 	// another root, the key is not the proposer, ...): the pipeline stops proposing, keeps
 	// proving, and ProposeErr returns it.
 	ErrProposalRejected = errors.New("derivation: proposal rejected permanently")
-	// ErrProposedOutputReorged: a reorg dropped a block whose output the oracle already holds
-	// (deeper than ProposeDepth). The oracle will not take the next output on top of it, so
-	// proposing stops (ProposeErr) until the challenger deletes the output; proving goes on.
+	// ErrProposedOutputReorged: the oracle holds an output whose L2 block a reorg dropped
+	// (deeper than ProposeDepth) and it cannot be deleted: the proposer is no Oracle, has no
+	// challenger key, or the output is finalized. The oracle will not take the next output on
+	// top of it, so proposing stops (ProposeErr, which wraps the reason); proving goes on. With
+	// an Oracle that can delete it, the pipeline deletes the output and proposes the span again.
 	ErrProposedOutputReorged = errors.New("derivation: a proposed output was reorged out of L2")
 	// ErrNotCanonical: a proposal whose L2 block left the canonical chain before it was sent.
 	ErrNotCanonical = errors.New("derivation: proposal no longer canonical")
+
+	// errOracleAhead: the oracle's latest output is above the proven head, so it cannot be
+	// checked yet (after a reorg, or with a store behind L1); not a failure, read it again later.
+	errOracleAhead = errors.New("derivation: oracle ahead of the proven index")
 )
 
 // Proposal is one output root for the L1 oracle.
@@ -61,6 +67,25 @@ type Proposed struct {
 // Config.RetryBackoff.
 type Proposer interface {
 	Propose(ctx context.Context, p *Proposal) (*Proposed, error)
+}
+
+// Oracle is what a Proposer implements when it can read the L1 oracle and act as its
+// challenger. With one, the pipeline derives what to propose from the oracle alone: before
+// every proposal, on start, after any error and every Config.OracleRecheck, it reads the
+// oracle's latest output, compares it with the proven index, deletes the outputs the L2 chain
+// no longer has and proposes the output after the oracle's latest. Its own record of what was
+// proposed is only a cache, so an L1 reorg that drops a proposal, a lost store or a restart at
+// any point of a proposal's life leads to neither a duplicate nor a gap.
+type Oracle interface {
+	// Latest returns the L2 block number and root of the oracle's latest output (its
+	// starting block and root when it holds none).
+	Latest(ctx context.Context) (uint64, common.Hash, error)
+	// OutputRoot returns the oracle's root for exactly L2 block n; false when it holds none.
+	OutputRoot(ctx context.Context, n uint64) (common.Hash, bool, error)
+	// DeleteFrom deletes the output for L2 block n and every later one through the oracle's
+	// challenger role. An error wrapping ErrProposalRejected says it never can (the output is
+	// finalized, no challenger key): what the error says is what the operator must do.
+	DeleteFrom(ctx context.Context, n uint64) error
 }
 
 // Config configures a Pipeline.
@@ -91,6 +116,10 @@ type Config struct {
 	RetainDepth uint64
 	// RetryBackoff is the delay after a failed proof or proposal (default 1s).
 	RetryBackoff time.Duration
+	// OracleRecheck is how often the pipeline reads the oracle when it has nothing to propose,
+	// to notice an L1 reorg that dropped an output (default 12s, one L1 slot). Used only when
+	// Proposer is an Oracle.
+	OracleRecheck time.Duration
 	// Registry receives the metrics (default geth's metrics.DefaultRegistry).
 	Registry metrics.Registry
 }
@@ -163,6 +192,8 @@ type Pipeline struct {
 	prop     *job
 	retryAt  time.Time
 	propWait time.Time
+	oracle   Oracle    // Proposer as an Oracle, nil when it is not one
+	syncAt   time.Time // when the oracle is to be read again even with nothing to propose (zero: now)
 	running  sync.WaitGroup
 
 	met struct {
@@ -188,9 +219,14 @@ type proveResult struct {
 
 type proposeResult struct {
 	job  *job
-	prop *Proposal
+	prop *Proposal // nil when the job sent no proposal
 	res  *Proposed
 	err  error
+	// With an Oracle: the oracle's latest output block as read (or as left by the proposal or
+	// deletion the job made), valid when synced is set.
+	latest  uint64
+	synced  bool
+	deleted uint64 // the job deleted the oracle's outputs from this block up (0: none)
 }
 
 // New opens (or creates) the pipeline's store. The anchor and interval must match what the
@@ -208,6 +244,9 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = time.Second
 	}
+	if cfg.OracleRecheck <= 0 {
+		cfg.OracleRecheck = 12 * time.Second
+	}
 	if cfg.Registry == nil {
 		cfg.Registry = metrics.DefaultRegistry
 	}
@@ -216,6 +255,7 @@ func New(cfg Config) (*Pipeline, error) {
 		return nil, err
 	}
 	p := &Pipeline{cfg: cfg, st: st}
+	p.oracle, _ = cfg.Proposer.(Oracle)
 	if err := p.load(); err != nil {
 		st.close()
 		return nil, err
@@ -441,6 +481,9 @@ func (p *Pipeline) Run(ctx context.Context, ec *exex.Context) error {
 		if !p.propWait.IsZero() {
 			wake = min(wake, p.propWait.Sub(now))
 		}
+		if p.oracle != nil && !p.syncAt.IsZero() {
+			wake = min(wake, p.syncAt.Sub(now))
+		}
 		timer.Reset(max(wake, time.Millisecond))
 		select {
 		case <-ctx.Done():
@@ -608,7 +651,12 @@ func (p *Pipeline) truncate(batch *pebble.Batch, from uint64) ([]Event, error) {
 		log.Info("Retracted proven blocks", "from", s, "to", p.provenHead, "reorgFrom", from)
 		p.setProvenHead(s - 1)
 	}
-	if p.proposed >= from {
+	if p.proposed >= from && p.oracle != nil {
+		// The oracle may hold an output the chain no longer has: the next oracle read compares
+		// them once the new blocks are proven, and deletes what differs.
+		log.Warn("Reorg below a proposed output; checking the oracle once re-proven", "proposed", p.proposed, "reorgFrom", from)
+		p.syncAt = time.Time{}
+	} else if p.proposed >= from {
 		err := fmt.Errorf("%w: the oracle holds L2 block %d's output, blocks from %d were replaced; the challenger must delete it", ErrProposedOutputReorged, p.proposed, from)
 		log.Error("Proposing stopped", "err", err)
 		p.mu.Lock()
@@ -680,7 +728,25 @@ func (p *Pipeline) schedule(ctx context.Context, wg *sync.WaitGroup, proved chan
 			}()
 		}
 	}
-	if p.cfg.Proposer != nil && p.prop == nil && p.propWait.IsZero() && p.ProposeErr() == nil {
+	if p.oracle != nil && p.prop == nil && p.propWait.IsZero() && p.ProposeErr() == nil {
+		next := p.proposed + p.cfg.SubmissionInterval
+		due := next <= p.provenHead && next+p.cfg.ProposeDepth <= p.head()
+		if due || !time.Now().Before(p.syncAt) {
+			jctx, cancel := context.WithCancel(ctx)
+			j := &job{gen: p.gen, start: next, end: next, cancel: cancel}
+			p.prop = j
+			provenHead, head := p.provenHead, p.head()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := p.syncPropose(jctx, j, provenHead, head)
+				select {
+				case posted <- r:
+				case <-ctx.Done():
+				}
+			}()
+		}
+	} else if p.cfg.Proposer != nil && p.prop == nil && p.propWait.IsZero() && p.ProposeErr() == nil {
 		next := p.proposed + p.cfg.SubmissionInterval
 		if next <= p.provenHead && next+p.cfg.ProposeDepth <= p.head() {
 			prop, err := p.proposal(next)
@@ -817,6 +883,9 @@ func (p *Pipeline) onPosted(r proposeResult) error {
 	if p.prop == r.job {
 		p.prop = nil
 	}
+	if p.oracle != nil {
+		return p.onSynced(r)
+	}
 	if r.err != nil {
 		if r.job.gen != p.gen && (errors.Is(r.err, context.Canceled) || errors.Is(r.err, ErrNotCanonical)) {
 			return nil
@@ -856,6 +925,177 @@ func (p *Pipeline) onPosted(r proposeResult) error {
 	p.met.proposals.Inc(1)
 	if r.res != nil {
 		// The proposer logs the landing at Info ("output N for L2 block B, ..."); this adds the L2 hash.
+		log.Debug("Proposal recorded", "output", r.res.OutputIndex, "l2Block", r.prop.L2BlockNumber, "l2Hash", r.prop.L2BlockHash, "tx", r.res.L1TxHash)
+	}
+	return nil
+}
+
+// syncPropose is one oracle job, run off the Run goroutine on a snapshot of the proven head and
+// the view's head: read the oracle's latest output; if the proven index disagrees with it,
+// delete the outputs from the lowest that differs; otherwise propose the output after it when
+// that is proven and deep enough. Store reads here are safe against Run's writes: a result
+// from before a truncation is told apart by its generation.
+func (p *Pipeline) syncPropose(ctx context.Context, j *job, provenHead, head uint64) proposeResult {
+	r := proposeResult{job: j}
+	a, iv := p.cfg.Anchor.Number, p.cfg.SubmissionInterval
+	latest, root, err := p.oracle.Latest(ctx)
+	if err != nil {
+		r.err = fmt.Errorf("derivation: read oracle: %w", err)
+		return r
+	}
+	if latest < a || (latest-a)%iv != 0 {
+		r.err = fmt.Errorf("%w: oracle's latest output is for L2 block %d, not a span end after anchor %d interval %d", ErrProposalRejected, latest, a, iv)
+		return r
+	}
+	if latest > a {
+		if latest > provenHead {
+			// Not proven that far (a reorg, or a store lost or behind L1): nothing to compare with yet.
+			r.err = fmt.Errorf("%w: oracle's latest output is for L2 block %d, proven head is %d", errOracleAhead, latest, provenHead)
+			return r
+		}
+		ours, err := p.provenRoot(latest)
+		if err != nil {
+			r.err = err
+			return r
+		}
+		if ours != root {
+			from, err := p.firstDivergent(ctx, latest)
+			if err != nil {
+				r.err = err
+				return r
+			}
+			log.Warn("Oracle holds outputs the L2 chain no longer has; deleting", "from", from, "latest", latest, "oracleRoot", root, "ours", ours)
+			if err := p.oracle.DeleteFrom(ctx, from); err != nil {
+				if errors.Is(err, ErrProposalRejected) {
+					err = fmt.Errorf("%w: from L2 block %d: %w", ErrProposedOutputReorged, from, err)
+				}
+				r.err = err
+				return r
+			}
+			r.deleted, r.latest, r.synced = from, from-iv, true
+			return r
+		}
+	}
+	r.latest, r.synced = latest, true
+	next := latest + iv
+	if next > provenHead || next+p.cfg.ProposeDepth > head {
+		return r
+	}
+	prop, err := p.proposal(next)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	r.prop = prop
+	// The node may have moved past the notifications: check its chain last thing.
+	if c := p.cfg.Canonical; c != nil && c(prop.L2BlockNumber) != prop.L2BlockHash {
+		r.err = ErrNotCanonical
+		return r
+	}
+	r.res, r.err = p.cfg.Proposer.Propose(ctx, prop)
+	if r.err == nil {
+		r.latest = next
+	}
+	return r
+}
+
+// provenRoot is the output root of proven block n.
+func (p *Pipeline) provenRoot(n uint64) (common.Hash, error) {
+	pb, err := p.ProvenBlock(n)
+	if err != nil {
+		return common.Hash{}, fmt.Errorf("derivation: proven block %d: %w", n, err)
+	}
+	if pb == nil {
+		return common.Hash{}, fmt.Errorf("derivation: proven block %d missing", n)
+	}
+	return pb.Claim.OutputRoot, nil
+}
+
+// firstDivergent walks down from the oracle's latest output (which differs from the index) to
+// the lowest output that differs too.
+func (p *Pipeline) firstDivergent(ctx context.Context, latest uint64) (uint64, error) {
+	a, iv := p.cfg.Anchor.Number, p.cfg.SubmissionInterval
+	from := latest
+	for from-iv > a {
+		theirs, ok, err := p.oracle.OutputRoot(ctx, from-iv)
+		if err != nil {
+			return 0, fmt.Errorf("derivation: read oracle: %w", err)
+		}
+		ours, err := p.provenRoot(from - iv)
+		if err != nil {
+			return 0, err
+		}
+		if !ok || theirs == ours {
+			break
+		}
+		from -= iv
+	}
+	return from, nil
+}
+
+// onSynced takes an oracle job's result: what the oracle holds replaces the pipeline's cache of
+// it, and a landing is recorded in the index.
+func (p *Pipeline) onSynced(r proposeResult) error {
+	now := time.Now()
+	if r.err != nil {
+		if r.job.gen != p.gen && (errors.Is(r.err, context.Canceled) || errors.Is(r.err, ErrNotCanonical)) {
+			p.syncAt = time.Time{}
+			return nil
+		}
+		if errors.Is(r.err, errOracleAhead) {
+			log.Debug("Waiting to prove up to the oracle's latest output", "err", r.err)
+			p.propWait = now.Add(p.cfg.RetryBackoff)
+			return nil
+		}
+		p.met.proposeFailure.Inc(1)
+		if errors.Is(r.err, ErrProposalRejected) || errors.Is(r.err, ErrProposedOutputReorged) {
+			log.Error("Proposing stopped (proving goes on)", "err", r.err)
+			p.mu.Lock()
+			p.propErr = r.err
+			p.mu.Unlock()
+			return nil
+		}
+		log.Warn("Oracle sync or proposal failed; reading the oracle again", "err", r.err, "backoff", p.cfg.RetryBackoff)
+		p.propWait = now.Add(p.cfg.RetryBackoff)
+		p.syncAt = time.Time{}
+		return nil
+	}
+	if r.deleted != 0 {
+		p.syncAt = time.Time{} // propose the span again at once
+	} else {
+		p.syncAt = now.Add(p.cfg.OracleRecheck)
+	}
+	batch := p.st.db.NewBatch()
+	defer batch.Close()
+	if err := batch.Set(keyProposed, be64(r.latest), nil); err != nil {
+		return err
+	}
+	// Landings above the oracle's latest are gone from L1 (an L1 reorg, or deleted).
+	if r.latest < p.provenHead {
+		if err := batch.DeleteRange(numKey('l', r.latest+1), numKey('l', p.provenHead+1), nil); err != nil {
+			return err
+		}
+	}
+	if r.res != nil {
+		rec, err := encodeRecord(&onL1RLP{L2Hash: r.prop.L2BlockHash, OnL1: OnL1{OutputIndex: r.res.OutputIndex, L1BlockNumber: r.res.L1BlockNumber, L1TxHash: r.res.L1TxHash}})
+		if err != nil {
+			return err
+		}
+		if err := batch.Set(numKey('l', r.prop.L2BlockNumber), rec, nil); err != nil {
+			return err
+		}
+	}
+	if err := batch.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("derivation: record proposal: %w", err)
+	}
+	p.mu.Lock()
+	if p.proposed != r.latest && r.res == nil {
+		log.Info("Oracle's latest output", "l2Block", r.latest, "was", p.proposed)
+	}
+	p.proposed = r.latest
+	p.mu.Unlock()
+	if r.res != nil {
+		p.met.proposals.Inc(1)
 		log.Debug("Proposal recorded", "output", r.res.OutputIndex, "l2Block", r.prop.L2BlockNumber, "l2Hash", r.prop.L2BlockHash, "tx", r.res.L1TxHash)
 	}
 	return nil

@@ -85,6 +85,8 @@ type harness struct {
 	// prover and proposer override the dev prover and the recorder when set.
 	prover   derivation.Prover
 	proposer derivation.Proposer
+	// newProposer, when set, makes the proposer at every start (as a restarted process would).
+	newProposer func() derivation.Proposer
 
 	m      *exex.Manager
 	p      *derivation.Pipeline
@@ -119,11 +121,14 @@ func (h *harness) start() {
 	if h.proposer != nil {
 		proposer = h.proposer
 	}
+	if h.newProposer != nil {
+		proposer = h.newProposer()
+	}
 	p, err := derivation.New(derivation.Config{
 		Dir: h.dir, STF: h.stfCfg, Anchor: h.anchor, SubmissionInterval: h.interval,
 		Prover: prover, Proposer: proposer, ProposeDepth: h.depth,
 		Canonical:    h.chain.BC.GetCanonicalHash,
-		RetryBackoff: 50 * time.Millisecond, Registry: metrics.NewRegistry(),
+		RetryBackoff: 50 * time.Millisecond, OracleRecheck: 100 * time.Millisecond, Registry: metrics.NewRegistry(),
 	})
 	if err != nil {
 		h.t.Fatal(err)
