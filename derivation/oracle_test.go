@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,6 +56,21 @@ func (a *l1Oracle) OutputRoot(ctx context.Context, n uint64) (common.Hash, bool,
 func (a *l1Oracle) DeleteFrom(ctx context.Context, n uint64) error {
 	_, err := a.p.DeleteFrom(ctx, n)
 	return rejected(err)
+}
+
+// forgetful loses the result of a proposal that landed, as a process killed between the
+// landing and recording it would.
+type forgetful struct {
+	*l1Oracle
+	forget atomic.Bool
+}
+
+func (f *forgetful) Propose(ctx context.Context, p *derivation.Proposal) (*derivation.Proposed, error) {
+	res, err := f.l1Oracle.Propose(ctx, p)
+	if err == nil && f.forget.CompareAndSwap(true, false) {
+		return nil, errors.New("killed before recording the landing")
+	}
+	return res, err
 }
 
 // l1 is a simulated L1 with the oracle anchored at the harness's anchor, mined every 10ms.
@@ -323,11 +339,22 @@ func TestOracleRestarts(t *testing.T) {
 	h.settle()
 	e.check(h, 3)
 
-	// Landed and recorded.
+	// Landed, not recorded.
+	h.stop()
+	f := &forgetful{l1Oracle: e.proposer().(*l1Oracle)}
+	f.forget.Store(true)
+	h.newProposer = func() derivation.Proposer { return f }
+	h.start()
 	h.chain.Extend(3)
 	h.settle()
 	e.check(h, 6)
+	if f.forget.Load() {
+		t.Fatal("no landing was lost")
+	}
+
+	// Landed and recorded.
 	h.stop()
+	h.newProposer = e.proposer
 	h.start()
 
 	// The pipeline's store and WAL lost: it proves from the anchor again, waits until it has

@@ -114,6 +114,11 @@ type Config struct {
 	// RetainDepth: STF inputs of blocks this far below the proven head are dropped (default
 	// 256); a reorg deeper than that cannot be re-proven and stops the pipeline.
 	RetainDepth uint64
+	// RetainProven: the proven index, span receipts and L1 landings of spans ending this many
+	// blocks below the proven head are pruned, never above the oracle's latest output (default
+	// DefaultRetainProven). An indexer needs them for the oracle's finalization window (an
+	// output can be challenged until then): set it to finalizationPeriodSeconds / l2BlockTime.
+	RetainProven uint64
 	// RetryBackoff is the delay after a failed proof or proposal (default 1s).
 	RetryBackoff time.Duration
 	// OracleRecheck is how often the pipeline reads the oracle when it has nothing to propose,
@@ -123,6 +128,10 @@ type Config struct {
 	// Registry receives the metrics (default geth's metrics.DefaultRegistry).
 	Registry metrics.Registry
 }
+
+// DefaultRetainProven is Config.RetainProven's default: the OP Stack's 7-day finalization period
+// (604800 s) at 2-second L2 blocks.
+const DefaultRetainProven = 604800 / 2
 
 // EventKind says what happened to an index entry.
 type EventKind uint8
@@ -181,6 +190,7 @@ type Pipeline struct {
 	mu         sync.Mutex
 	provenHead uint64
 	proposed   uint64 // highest span end the proposer accepted
+	tail       uint64 // lowest block in the proven index (retention pruned those below)
 	viewHead   uint64
 	closed     bool
 	propErr    error
@@ -197,8 +207,9 @@ type Pipeline struct {
 	running  sync.WaitGroup
 
 	met struct {
-		provenHead, viewHead          *metrics.Gauge
+		provenHead, viewHead, tail    *metrics.Gauge
 		proven, retracted, proposals  *metrics.Counter
+		pruned                        *metrics.Counter
 		proveTime                     *metrics.Timer
 		proveFailures, proposeFailure *metrics.Counter
 	}
@@ -241,6 +252,9 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.RetainDepth == 0 {
 		cfg.RetainDepth = 256
 	}
+	if cfg.RetainProven == 0 {
+		cfg.RetainProven = DefaultRetainProven
+	}
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = time.Second
 	}
@@ -270,7 +284,10 @@ func New(cfg Config) (*Pipeline, error) {
 	p.met.proveTime = metrics.GetOrRegisterTimer(prefix+"prove/span", r)
 	p.met.proveFailures = metrics.GetOrRegisterCounter(prefix+"prove/failures", r)
 	p.met.proposeFailure = metrics.GetOrRegisterCounter(prefix+"propose/failures", r)
+	p.met.tail = metrics.GetOrRegisterGauge(prefix+"proven/tail", r)
+	p.met.pruned = metrics.GetOrRegisterCounter(prefix+"pruned/blocks", r)
 	p.met.provenHead.Update(int64(p.provenHead))
+	p.met.tail.Update(int64(p.tail))
 	return p, nil
 }
 
@@ -323,7 +340,16 @@ func (p *Pipeline) load() error {
 	if err != nil {
 		return err
 	}
-	p.provenHead = p.cfg.Anchor.Number
+	p.tail = p.cfg.Anchor.Number + 1
+	if raw, err := p.st.get(keyTail); err != nil {
+		return err
+	} else if raw != nil {
+		if len(raw) != 8 || beUint64(raw) <= p.cfg.Anchor.Number {
+			return fmt.Errorf("%w: proven tail marker", ErrCorruptRecord)
+		}
+		p.tail = beUint64(raw)
+	}
+	p.provenHead = p.tail - 1
 	err = p.st.scan('p', func(n uint64, v []byte) error {
 		pb, err := DecodeProven(n, v)
 		if err != nil {
@@ -626,7 +652,7 @@ func (p *Pipeline) truncate(batch *pebble.Batch, from uint64) ([]Event, error) {
 	p.retryAt = time.Time{}
 	var events []Event
 	if p.provenHead >= from {
-		s := p.spanStart(from)
+		s := max(p.spanStart(from), p.tail)
 		for n := p.provenHead; n >= s; n-- {
 			raw, err := p.st.get(numKey('p', n))
 			if err != nil {
@@ -847,10 +873,21 @@ func (p *Pipeline) onProved(r proveResult) error {
 	if err := p.pruneInputs(batch, end); err != nil {
 		return err
 	}
+	tail, err := p.pruneProven(batch, end)
+	if err != nil {
+		return err
+	}
 	if err := batch.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("derivation: write store: %w", err)
 	}
 	p.setProvenHead(end)
+	if tail != p.tail {
+		p.met.pruned.Inc(int64(tail - p.tail))
+		p.met.tail.Update(int64(tail))
+		p.mu.Lock()
+		p.tail = tail
+		p.mu.Unlock()
+	}
 	p.met.proven.Inc(int64(len(claims)))
 	p.met.proveTime.Update(r.took)
 	log.Info("Proved span", "start", start, "end", end, "outputRoot", sc.EndOutputRoot, "receipt", r.proof.Receipt.Kind, "elapsed", r.took.Round(time.Millisecond))
@@ -877,6 +914,45 @@ func (p *Pipeline) pruneInputs(batch *pebble.Batch, end uint64) error {
 		}
 	}
 	return nil
+}
+
+// pruneProven deletes the index entries, receipts and landings of the spans that ended
+// RetainProven below end, keeping the oracle's latest output's span (the next proof starts
+// from it, and the oracle is checked against it) and everything not yet proposed. Returns the
+// new tail.
+func (p *Pipeline) pruneProven(batch *pebble.Batch, end uint64) (uint64, error) {
+	if end < p.cfg.Anchor.Number+p.cfg.RetainProven+p.cfg.SubmissionInterval {
+		return p.tail, nil
+	}
+	cut := end - p.cfg.RetainProven // prune spans ending at or below cut
+	if p.cfg.Proposer != nil && p.proposed < cut+p.cfg.SubmissionInterval {
+		if p.proposed < p.cfg.Anchor.Number+p.cfg.SubmissionInterval {
+			return p.tail, nil
+		}
+		cut = p.proposed - p.cfg.SubmissionInterval
+	}
+	a, iv := p.cfg.Anchor.Number, p.cfg.SubmissionInterval
+	cut = a + (cut-a)/iv*iv
+	if cut < p.tail {
+		return p.tail, nil
+	}
+	for _, prefix := range []byte{'p', 's', 'l'} {
+		if err := batch.DeleteRange(numKey(prefix, p.tail), numKey(prefix, cut+1), nil); err != nil {
+			return 0, err
+		}
+	}
+	if err := batch.Set(keyTail, be64(cut+1), nil); err != nil {
+		return 0, err
+	}
+	log.Debug("Pruned the proven index", "from", p.tail, "to", cut)
+	return cut + 1, nil
+}
+
+// ProvenTail returns the lowest block the proven index still holds (retention prunes below it).
+func (p *Pipeline) ProvenTail() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.tail
 }
 
 func (p *Pipeline) onPosted(r proposeResult) error {
@@ -1016,7 +1092,7 @@ func (p *Pipeline) provenRoot(n uint64) (common.Hash, error) {
 func (p *Pipeline) firstDivergent(ctx context.Context, latest uint64) (uint64, error) {
 	a, iv := p.cfg.Anchor.Number, p.cfg.SubmissionInterval
 	from := latest
-	for from-iv > a {
+	for from-iv > a && from-iv >= p.ProvenTail() {
 		theirs, ok, err := p.oracle.OutputRoot(ctx, from-iv)
 		if err != nil {
 			return 0, fmt.Errorf("derivation: read oracle: %w", err)

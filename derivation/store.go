@@ -23,6 +23,7 @@ var ErrCorruptRecord = errors.New("derivation: corrupt store record")
 //	"p" ‖ be64 n proven block n: RLP [hash, stf.Claim ABI, spanStart, spanEnd]
 //	"s" ‖ be64 e the receipt of the span ending at e (prover/receipt encoding)
 //	"o"          the highest span end handed to the proposer successfully (be64)
+//	"t"          the lowest block still in the proven index, once retention pruned below it (be64)
 //	"l" ‖ be64 n where block n's output landed on L1: RLP [l2Hash, outputIndex, l1Block, l1Tx]
 const (
 	storeVersion  = 1
@@ -33,6 +34,7 @@ var (
 	keyVersion  = []byte("v")
 	keyAnchor   = []byte("a")
 	keyProposed = []byte("o")
+	keyTail     = []byte("t")
 )
 
 func numKey(prefix byte, n uint64) []byte {
