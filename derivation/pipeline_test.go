@@ -83,8 +83,8 @@ type harness struct {
 	depth    uint64
 
 	// prover and proposer override the dev prover and the recorder when set.
-	prover   derivation.Prover
-	proposer derivation.Proposer
+	prover       derivation.Prover
+	proposer     derivation.Proposer
 	retainProven uint64
 	reg          metrics.Registry
 	// newProposer, when set, makes the proposer at every start (as a restarted process would).

@@ -147,6 +147,9 @@ func decodeView(b []byte) (*viewRecord, error) {
 	return &r, nil
 }
 
+// store owns the pipeline's pebble DB: the layout above, the record codecs and durable reads
+// and writes. It holds no state of its own; the view, the index's heads and the scheduler keep
+// theirs in memory and write through it in batches that Run's goroutine commits.
 type store struct{ db *pebble.DB }
 
 func openStore(dir string) (*store, error) {
