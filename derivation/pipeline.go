@@ -334,6 +334,10 @@ func (p *Pipeline) load() error {
 	if err != nil {
 		return err
 	}
+	if p.tail > p.cfg.Anchor.Number+1 && p.provenHead < p.tail {
+		// Retention never prunes the proven head's span, so a tail needs entries above it.
+		return fmt.Errorf("%w: proven tail %d with no proven block at or above it", ErrCorruptRecord, p.tail)
+	}
 	p.proposed = p.cfg.Anchor.Number
 	if raw, err := p.st.get(keyProposed); err != nil {
 		return err

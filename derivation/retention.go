@@ -34,16 +34,16 @@ func (p *Pipeline) pruneInputs(batch *pebble.Batch, end uint64) error {
 // RetainProven below end, keeping the oracle's latest output's span (the next proof starts
 // from it, and the oracle is checked against it) and everything not yet proposed. Returns the
 // new tail.
-func (p *Pipeline) pruneProven(batch *pebble.Batch, end uint64) (uint64, error) {
+func (p *Pipeline) pruneProven(batch *pebble.Batch, end, proposed uint64) (uint64, error) {
 	if end < p.cfg.Anchor.Number+p.cfg.RetainProven+p.cfg.SubmissionInterval {
 		return p.tail, nil
 	}
 	cut := end - p.cfg.RetainProven // prune spans ending at or below cut
-	if p.cfg.Proposer != nil && p.proposed < cut+p.cfg.SubmissionInterval {
-		if p.proposed < p.cfg.Anchor.Number+p.cfg.SubmissionInterval {
+	if p.cfg.Proposer != nil && proposed < cut+p.cfg.SubmissionInterval {
+		if proposed < p.cfg.Anchor.Number+p.cfg.SubmissionInterval {
 			return p.tail, nil
 		}
-		cut = p.proposed - p.cfg.SubmissionInterval
+		cut = proposed - p.cfg.SubmissionInterval
 	}
 	a, iv := p.cfg.Anchor.Number, p.cfg.SubmissionInterval
 	cut = a + (cut-a)/iv*iv
@@ -60,6 +60,18 @@ func (p *Pipeline) pruneProven(batch *pebble.Batch, end uint64) (uint64, error) 
 	}
 	log.Debug("Pruned the proven index", "from", p.tail, "to", cut)
 	return cut + 1, nil
+}
+
+// setTail records the tail a committed pruning left.
+func (p *Pipeline) setTail(tail uint64) {
+	if tail == p.tail {
+		return
+	}
+	p.met.pruned.Inc(int64(tail - p.tail))
+	p.met.tail.Update(int64(tail))
+	p.mu.Lock()
+	p.tail = tail
+	p.mu.Unlock()
 }
 
 // ProvenTail returns the lowest block the proven index still holds (retention prunes below it).

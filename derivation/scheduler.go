@@ -285,7 +285,7 @@ func (p *Pipeline) onProved(r proveResult) error {
 	if err := p.pruneInputs(batch, end); err != nil {
 		return err
 	}
-	tail, err := p.pruneProven(batch, end)
+	tail, err := p.pruneProven(batch, end, p.proposed)
 	if err != nil {
 		return err
 	}
@@ -293,13 +293,7 @@ func (p *Pipeline) onProved(r proveResult) error {
 		return fmt.Errorf("derivation: write store: %w", err)
 	}
 	p.setProvenHead(end)
-	if tail != p.tail {
-		p.met.pruned.Inc(int64(tail - p.tail))
-		p.met.tail.Update(int64(tail))
-		p.mu.Lock()
-		p.tail = tail
-		p.mu.Unlock()
-	}
+	p.setTail(tail)
 	p.met.proven.Inc(int64(len(claims)))
 	p.met.proveTime.Update(r.took)
 	log.Info("Proved span", "start", start, "end", end, "outputRoot", sc.EndOutputRoot, "receipt", r.proof.Receipt.Kind, "elapsed", r.took.Round(time.Millisecond))
@@ -346,12 +340,17 @@ func (p *Pipeline) onPosted(r proposeResult) error {
 			return err
 		}
 	}
+	tail, err := p.pruneProven(batch, p.provenHead, r.prop.L2BlockNumber)
+	if err != nil {
+		return err
+	}
 	if err := batch.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("derivation: record proposal: %w", err)
 	}
 	p.mu.Lock()
 	p.proposed = r.prop.L2BlockNumber
 	p.mu.Unlock()
+	p.setTail(tail)
 	p.met.proposals.Inc(1)
 	if r.res != nil {
 		// The proposer logs the landing at Info ("output N for L2 block B, ..."); this adds the L2 hash.
@@ -515,9 +514,14 @@ func (p *Pipeline) onSynced(r proposeResult) error {
 			return err
 		}
 	}
+	tail, err := p.pruneProven(batch, p.provenHead, r.latest)
+	if err != nil {
+		return err
+	}
 	if err := batch.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("derivation: record proposal: %w", err)
 	}
+	p.setTail(tail)
 	p.mu.Lock()
 	if p.proposed != r.latest && r.res == nil {
 		log.Info("Oracle's latest output", "l2Block", r.latest, "was", p.proposed)
