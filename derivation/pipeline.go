@@ -424,7 +424,7 @@ func (p *Pipeline) ProvenBlock(n uint64) (*ProvenBlock, error) {
 }
 
 // Proposed returns the highest L2 block whose output the proposer accepted (the anchor's
-// number when none).
+// number when none); with an Oracle, the oracle's latest output as last read.
 func (p *Pipeline) Proposed() uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()

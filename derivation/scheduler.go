@@ -382,6 +382,11 @@ func (p *Pipeline) syncPropose(ctx context.Context, j *job, provenHead, head uin
 			r.err = fmt.Errorf("%w: oracle's latest output is for L2 block %d, proven head is %d", errOracleAhead, latest, provenHead)
 			return r
 		}
+		if tail := p.ProvenTail(); latest < tail {
+			r.err = fmt.Errorf("%w: the oracle's latest output is for L2 block %d, below the proven index's tail %d: "+
+				"L1 lost outputs deeper than retention keeps; restart with a larger RetainProven and an empty store", ErrProposalRejected, latest, tail)
+			return r
+		}
 		ours, err := p.provenRoot(latest)
 		if err != nil {
 			r.err = err
