@@ -10,7 +10,6 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/event"
-	"github.com/ethereum/go-ethereum/log"
 	"github.com/ethereum/go-ethereum/metrics"
 	"github.com/zkexex/zkexex/exex"
 	"github.com/zkexex/zkexex/prover/receipt"
@@ -29,12 +28,18 @@ var (
 	// another root, the key is not the proposer, ...): the pipeline stops proposing, keeps
 	// proving, and ProposeErr returns it.
 	ErrProposalRejected = errors.New("derivation: proposal rejected permanently")
-	// ErrProposedOutputReorged: a reorg dropped a block whose output the oracle already holds
-	// (deeper than ProposeDepth). The oracle will not take the next output on top of it, so
-	// proposing stops (ProposeErr) until the challenger deletes the output; proving goes on.
+	// ErrProposedOutputReorged: the oracle holds an output whose L2 block a reorg dropped
+	// (deeper than ProposeDepth) and it cannot be deleted: the proposer is no Oracle, has no
+	// challenger key, or the output is finalized. The oracle will not take the next output on
+	// top of it, so proposing stops (ProposeErr, which wraps the reason); proving goes on. With
+	// an Oracle that can delete it, the pipeline deletes the output and proposes the span again.
 	ErrProposedOutputReorged = errors.New("derivation: a proposed output was reorged out of L2")
 	// ErrNotCanonical: a proposal whose L2 block left the canonical chain before it was sent.
 	ErrNotCanonical = errors.New("derivation: proposal no longer canonical")
+
+	// errOracleAhead: the oracle's latest output is above the proven head, so it cannot be
+	// checked yet (after a reorg, or with a store behind L1); not a failure, read it again later.
+	errOracleAhead = errors.New("derivation: oracle ahead of the proven index")
 )
 
 // Proposal is one output root for the L1 oracle.
@@ -63,6 +68,25 @@ type Proposer interface {
 	Propose(ctx context.Context, p *Proposal) (*Proposed, error)
 }
 
+// Oracle is what a Proposer implements when it can read the L1 oracle and act as its
+// challenger. With one, the pipeline derives what to propose from the oracle alone: before
+// every proposal, on start, after any error and every Config.OracleRecheck, it reads the
+// oracle's latest output, compares it with the proven index, deletes the outputs the L2 chain
+// no longer has and proposes the output after the oracle's latest. Its own record of what was
+// proposed is only a cache, so an L1 reorg that drops a proposal, a lost store or a restart at
+// any point of a proposal's life leads to neither a duplicate nor a gap.
+type Oracle interface {
+	// Latest returns the L2 block number and root of the oracle's latest output (its
+	// starting block and root when it holds none).
+	Latest(ctx context.Context) (uint64, common.Hash, error)
+	// OutputRoot returns the oracle's root for exactly L2 block n; false when it holds none.
+	OutputRoot(ctx context.Context, n uint64) (common.Hash, bool, error)
+	// DeleteFrom deletes the output for L2 block n and every later one through the oracle's
+	// challenger role. An error wrapping ErrProposalRejected says it never can (the output is
+	// finalized, no challenger key): what the error says is what the operator must do.
+	DeleteFrom(ctx context.Context, n uint64) error
+}
+
 // Config configures a Pipeline.
 type Config struct {
 	// Name of the exex extension (default "derivation"); keep it stable across restarts.
@@ -89,11 +113,24 @@ type Config struct {
 	// RetainDepth: STF inputs of blocks this far below the proven head are dropped (default
 	// 256); a reorg deeper than that cannot be re-proven and stops the pipeline.
 	RetainDepth uint64
+	// RetainProven: the proven index, span receipts and L1 landings of spans ending this many
+	// blocks below the proven head are pruned, never above the oracle's latest output (default
+	// DefaultRetainProven). An indexer needs them for the oracle's finalization window (an
+	// output can be challenged until then): set it to finalizationPeriodSeconds / l2BlockTime.
+	RetainProven uint64
 	// RetryBackoff is the delay after a failed proof or proposal (default 1s).
 	RetryBackoff time.Duration
+	// OracleRecheck is how often the pipeline reads the oracle when it has nothing to propose,
+	// to notice an L1 reorg that dropped an output (default 12s, one L1 slot). Used only when
+	// Proposer is an Oracle.
+	OracleRecheck time.Duration
 	// Registry receives the metrics (default geth's metrics.DefaultRegistry).
 	Registry metrics.Registry
 }
+
+// DefaultRetainProven is Config.RetainProven's default: the OP Stack's 7-day finalization period
+// (604800 s) at 2-second L2 blocks.
+const DefaultRetainProven = 604800 / 2
 
 // EventKind says what happened to an index entry.
 type EventKind uint8
@@ -152,45 +189,25 @@ type Pipeline struct {
 	mu         sync.Mutex
 	provenHead uint64
 	proposed   uint64 // highest span end the proposer accepted
+	tail       uint64 // lowest block in the proven index (retention pruned those below)
 	viewHead   uint64
 	closed     bool
 	propErr    error
 
-	// Owned by Run's goroutine.
-	view     []common.Hash // view[i] is the hash of block Anchor.Number+1+i
-	gen      uint64        // bumped on every truncation; results of older jobs are dropped
-	job      *job
-	prop     *job
-	retryAt  time.Time
-	propWait time.Time
-	running  sync.WaitGroup
+	oracle Oracle // Proposer as an Oracle, nil when it is not one
+
+	// Owned by Run's goroutine: the view (filled by New), the scheduler (one per Run).
+	view    canonicalView
+	sch     *scheduler
+	running sync.WaitGroup // Run calls, which Close waits for
 
 	met struct {
-		provenHead, viewHead          *metrics.Gauge
+		provenHead, viewHead, tail    *metrics.Gauge
 		proven, retracted, proposals  *metrics.Counter
+		pruned                        *metrics.Counter
 		proveTime                     *metrics.Timer
 		proveFailures, proposeFailure *metrics.Counter
 	}
-}
-
-type job struct {
-	gen        uint64
-	start, end uint64
-	cancel     context.CancelFunc
-}
-
-type proveResult struct {
-	job   *job
-	proof *SpanProof
-	err   error
-	took  time.Duration
-}
-
-type proposeResult struct {
-	job  *job
-	prop *Proposal
-	res  *Proposed
-	err  error
 }
 
 // New opens (or creates) the pipeline's store. The anchor and interval must match what the
@@ -205,8 +222,14 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.RetainDepth == 0 {
 		cfg.RetainDepth = 256
 	}
+	if cfg.RetainProven == 0 {
+		cfg.RetainProven = DefaultRetainProven
+	}
 	if cfg.RetryBackoff <= 0 {
 		cfg.RetryBackoff = time.Second
+	}
+	if cfg.OracleRecheck <= 0 {
+		cfg.OracleRecheck = 12 * time.Second
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = metrics.DefaultRegistry
@@ -215,7 +238,8 @@ func New(cfg Config) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pipeline{cfg: cfg, st: st}
+	p := &Pipeline{cfg: cfg, st: st, view: canonicalView{anchor: cfg.Anchor}}
+	p.oracle, _ = cfg.Proposer.(Oracle)
 	if err := p.load(); err != nil {
 		st.close()
 		return nil, err
@@ -230,7 +254,10 @@ func New(cfg Config) (*Pipeline, error) {
 	p.met.proveTime = metrics.GetOrRegisterTimer(prefix+"prove/span", r)
 	p.met.proveFailures = metrics.GetOrRegisterCounter(prefix+"prove/failures", r)
 	p.met.proposeFailure = metrics.GetOrRegisterCounter(prefix+"propose/failures", r)
+	p.met.tail = metrics.GetOrRegisterGauge(prefix+"proven/tail", r)
+	p.met.pruned = metrics.GetOrRegisterCounter(prefix+"pruned/blocks", r)
 	p.met.provenHead.Update(int64(p.provenHead))
+	p.met.tail.Update(int64(p.tail))
 	return p, nil
 }
 
@@ -276,20 +303,29 @@ func (p *Pipeline) load() error {
 		if n != next || r.Parent != parent {
 			return fmt.Errorf("%w: view block %d does not extend %d", ErrCorruptRecord, n, next-1)
 		}
-		p.view = append(p.view, r.Hash)
+		p.view.push(r.Hash)
 		parent, next = r.Hash, next+1
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	p.provenHead = p.cfg.Anchor.Number
+	p.tail = p.cfg.Anchor.Number + 1
+	if raw, err := p.st.get(keyTail); err != nil {
+		return err
+	} else if raw != nil {
+		if len(raw) != 8 || beUint64(raw) <= p.cfg.Anchor.Number {
+			return fmt.Errorf("%w: proven tail marker", ErrCorruptRecord)
+		}
+		p.tail = beUint64(raw)
+	}
+	p.provenHead = p.tail - 1
 	err = p.st.scan('p', func(n uint64, v []byte) error {
 		pb, err := DecodeProven(n, v)
 		if err != nil {
 			return err
 		}
-		if n != p.provenHead+1 || pb.Hash != p.viewHash(n) {
+		if n != p.provenHead+1 || pb.Hash != p.view.hash(n) {
 			return fmt.Errorf("%w: proven block %d is not the view's next block", ErrCorruptRecord, n)
 		}
 		p.provenHead = n
@@ -297,6 +333,10 @@ func (p *Pipeline) load() error {
 	})
 	if err != nil {
 		return err
+	}
+	if p.tail > p.cfg.Anchor.Number+1 && p.provenHead < p.tail {
+		// Retention never prunes the proven head's span, so a tail needs entries above it.
+		return fmt.Errorf("%w: proven tail %d with no proven block at or above it", ErrCorruptRecord, p.tail)
 	}
 	p.proposed = p.cfg.Anchor.Number
 	if raw, err := p.st.get(keyProposed); err != nil {
@@ -307,7 +347,7 @@ func (p *Pipeline) load() error {
 		}
 		p.proposed = beUint64(raw)
 	}
-	p.viewHead = p.cfg.Anchor.Number + uint64(len(p.view))
+	p.viewHead = p.view.head()
 	return nil
 }
 
@@ -320,21 +360,6 @@ func beUint64(b []byte) uint64 {
 }
 
 func be64(n uint64) []byte { return numKey(0, n)[1:] }
-
-// viewHash is the hash of canonical block n in the view (the anchor's at the anchor), zero
-// when n is outside the view.
-func (p *Pipeline) viewHash(n uint64) common.Hash {
-	a := p.cfg.Anchor.Number
-	switch {
-	case n == a:
-		return p.cfg.Anchor.Hash
-	case n < a || n-a > uint64(len(p.view)):
-		return common.Hash{}
-	}
-	return p.view[n-a-1]
-}
-
-func (p *Pipeline) head() uint64 { return p.cfg.Anchor.Number + uint64(len(p.view)) }
 
 // Extension returns the exex extension running the pipeline; it starts after the anchor.
 func (p *Pipeline) Extension() exex.Extension {
@@ -399,7 +424,7 @@ func (p *Pipeline) ProvenBlock(n uint64) (*ProvenBlock, error) {
 }
 
 // Proposed returns the highest L2 block whose output the proposer accepted (the anchor's
-// number when none).
+// number when none); with an Oracle, the oracle's latest output as last read.
 func (p *Pipeline) Proposed() uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -418,30 +443,15 @@ func (p *Pipeline) ProposeErr() error {
 func (p *Pipeline) Run(ctx context.Context, ec *exex.Context) error {
 	p.running.Add(1)
 	defer p.running.Done()
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer func() {
-		cancel()
-		wg.Wait()
-		p.job, p.prop = nil, nil
-	}()
-	proved := make(chan proveResult, 1)
-	posted := make(chan proposeResult, 1)
+	p.sch = newScheduler(ctx)
+	defer p.sch.stop()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		if err := p.schedule(ctx, &wg, proved, posted); err != nil {
+		if err := p.schedule(); err != nil {
 			return err
 		}
-		var wake time.Duration = time.Hour
-		now := time.Now()
-		if !p.retryAt.IsZero() {
-			wake = min(wake, p.retryAt.Sub(now))
-		}
-		if !p.propWait.IsZero() {
-			wake = min(wake, p.propWait.Sub(now))
-		}
-		timer.Reset(max(wake, time.Millisecond))
+		timer.Reset(p.sch.wake(time.Now(), p.oracle != nil))
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -454,174 +464,18 @@ func (p *Pipeline) Run(ctx context.Context, ec *exex.Context) error {
 			}
 			tip := n.Tip()
 			ec.FinishedHeight(tip.Number, tip.Hash)
-		case r := <-proved:
+		case r := <-p.sch.proved:
 			if err := p.onProved(r); err != nil {
 				return err
 			}
-		case r := <-posted:
+		case r := <-p.sch.posted:
 			if err := p.onPosted(r); err != nil {
 				return err
 			}
 		case <-timer.C:
-			now := time.Now()
-			if !p.retryAt.IsZero() && !now.Before(p.retryAt) {
-				p.retryAt = time.Time{}
-			}
-			if !p.propWait.IsZero() && !now.Before(p.propWait) {
-				p.propWait = time.Time{}
-			}
+			p.sch.expire(time.Now())
 		}
 	}
-}
-
-// apply makes one notification durable: truncates the view and the index for dropped blocks
-// (cancelling their work and emitting retractions), then appends the new blocks' inputs.
-func (p *Pipeline) apply(n *exex.Notification) error {
-	if err := n.Validate(); err != nil {
-		return err
-	}
-	batch := p.st.db.NewBatch()
-	defer batch.Close()
-	var events []Event
-	if n.Old != nil {
-		evs, err := p.truncate(batch, n.Old.Parent().Number+1)
-		if err != nil {
-			return err
-		}
-		events = append(events, evs...)
-	}
-	if n.New != nil {
-		for _, b := range n.New.Blocks {
-			id := b.ID()
-			if id.Number <= p.cfg.Anchor.Number {
-				if id.Number == p.cfg.Anchor.Number && id.Hash != p.cfg.Anchor.Hash {
-					return fmt.Errorf("%w: block %s replaces the anchor", ErrBelowAnchor, id)
-				}
-				continue
-			}
-			if id.Number <= p.head() {
-				if p.viewHash(id.Number) == id.Hash {
-					continue // redelivered after a restart
-				}
-				evs, err := p.truncate(batch, id.Number)
-				if err != nil {
-					return err
-				}
-				events = append(events, evs...)
-			}
-			if id.Number != p.head()+1 || b.Block.ParentHash() != p.viewHash(p.head()) {
-				return fmt.Errorf("%w: block %s does not extend the view's head #%d", ErrBrokenChain, id, p.head())
-			}
-			enc, err := p.input(b)
-			if err != nil {
-				return err
-			}
-			rec, err := encodeRecord(&viewRecord{Hash: id.Hash, Parent: b.Block.ParentHash(), Input: enc})
-			if err != nil {
-				return err
-			}
-			if err := batch.Set(numKey('b', id.Number), rec, nil); err != nil {
-				return err
-			}
-			p.view = append(p.view, id.Hash)
-		}
-	}
-	if err := batch.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("derivation: write store: %w", err)
-	}
-	p.mu.Lock()
-	p.viewHead = p.head()
-	p.mu.Unlock()
-	p.met.viewHead.Update(int64(p.head()))
-	for _, ev := range events {
-		p.feed.Send(ev)
-	}
-	return nil
-}
-
-// input builds the block's STF input from its notification alone.
-func (p *Pipeline) input(b *exex.Block) ([]byte, error) {
-	if b.Witness == nil {
-		return nil, fmt.Errorf("%w: block %s has no witness", ErrNoInput, b.ID())
-	}
-	mp := p.cfg.STF.MessagePasser
-	if mp == nil {
-		return (&stf.Input{Config: p.cfg.STF, Block: b.Block, Witness: b.Witness.ToExtWitness()}).Encode()
-	}
-	if len(b.AccountProofs) == 0 {
-		return nil, fmt.Errorf("%w: block %s has no account proofs (install the manager with ProveAccounts including the message passer %v)", ErrNoInput, b.ID(), *mp)
-	}
-	in := stf.InputWithProof(p.cfg.STF, b.Block, b.Witness.ToExtWitness(), b.AccountProofs)
-	return in.Encode()
-}
-
-// spanStart is the first block of the span containing n (> anchor).
-func (p *Pipeline) spanStart(n uint64) uint64 {
-	a, i := p.cfg.Anchor.Number, p.cfg.SubmissionInterval
-	return a + (n-a-1)/i*i + 1
-}
-
-// truncate drops blocks from `from` up out of the view and, with the whole span holding
-// `from`, out of the index; in-flight work on them is cancelled. Returns the retractions,
-// highest block first, to send once the batch is durable.
-func (p *Pipeline) truncate(batch *pebble.Batch, from uint64) ([]Event, error) {
-	if from <= p.cfg.Anchor.Number {
-		return nil, fmt.Errorf("%w: blocks from %d dropped, anchor is %d", ErrBelowAnchor, from, p.cfg.Anchor.Number)
-	}
-	if from > p.head() {
-		return nil, nil
-	}
-	p.gen++
-	if p.job != nil && p.job.end >= from {
-		p.job.cancel()
-		p.job = nil
-	}
-	if p.prop != nil && p.prop.end >= from {
-		p.prop.cancel()
-		p.prop = nil
-	}
-	p.retryAt = time.Time{}
-	var events []Event
-	if p.provenHead >= from {
-		s := p.spanStart(from)
-		for n := p.provenHead; n >= s; n-- {
-			raw, err := p.st.get(numKey('p', n))
-			if err != nil {
-				return nil, err
-			}
-			pb, err := DecodeProven(n, raw)
-			if err != nil {
-				return nil, err
-			}
-			events = append(events, Event{Kind: Retracted, Number: n, Hash: pb.Hash, OutputRoot: pb.Claim.OutputRoot, SpanStart: pb.SpanStart, SpanEnd: pb.SpanEnd})
-		}
-		if err := batch.DeleteRange(numKey('p', s), numKey('p', p.provenHead+1), nil); err != nil {
-			return nil, err
-		}
-		if err := batch.DeleteRange(numKey('s', s), numKey('s', p.provenHead+1), nil); err != nil {
-			return nil, err
-		}
-		if err := batch.DeleteRange(numKey('l', s), numKey('l', p.provenHead+1), nil); err != nil {
-			return nil, err
-		}
-		p.met.retracted.Inc(int64(p.provenHead - s + 1))
-		log.Info("Retracted proven blocks", "from", s, "to", p.provenHead, "reorgFrom", from)
-		p.setProvenHead(s - 1)
-	}
-	if p.proposed >= from {
-		err := fmt.Errorf("%w: the oracle holds L2 block %d's output, blocks from %d were replaced; the challenger must delete it", ErrProposedOutputReorged, p.proposed, from)
-		log.Error("Proposing stopped", "err", err)
-		p.mu.Lock()
-		if p.propErr == nil {
-			p.propErr = err
-		}
-		p.mu.Unlock()
-	}
-	if err := batch.DeleteRange(numKey('b', from), numKey('b', p.head()+1), nil); err != nil {
-		return nil, err
-	}
-	p.view = p.view[:from-p.cfg.Anchor.Number-1]
-	return events, nil
 }
 
 func (p *Pipeline) setProvenHead(n uint64) {
@@ -629,234 +483,4 @@ func (p *Pipeline) setProvenHead(n uint64) {
 	p.provenHead = n
 	p.mu.Unlock()
 	p.met.provenHead.Update(int64(n))
-}
-
-// schedule starts the next span proof and the next proposal when they are due.
-func (p *Pipeline) schedule(ctx context.Context, wg *sync.WaitGroup, proved chan<- proveResult, posted chan<- proposeResult) error {
-	if p.job == nil && p.retryAt.IsZero() {
-		start, end := p.provenHead+1, p.provenHead+p.cfg.SubmissionInterval
-		if end <= p.head() {
-			span := &Span{StartOutputRoot: p.cfg.Anchor.OutputRoot}
-			if start-1 != p.cfg.Anchor.Number {
-				prev, err := p.ProvenBlock(start - 1)
-				if err != nil {
-					return fmt.Errorf("derivation: proven block %d: %w", start-1, err)
-				}
-				if prev == nil {
-					return fmt.Errorf("derivation: proven block %d missing", start-1)
-				}
-				span.StartOutputRoot = prev.Claim.OutputRoot
-			}
-			for n := start; n <= end; n++ {
-				raw, err := p.st.get(numKey('b', n))
-				if err != nil {
-					return err
-				}
-				rec, err := decodeView(raw)
-				if err != nil {
-					return err
-				}
-				if len(rec.Input) == 0 {
-					return fmt.Errorf("%w: input of block %d was pruned (reorg deeper than RetainDepth?)", ErrNoInput, n)
-				}
-				in, err := stf.DecodeInput(rec.Input)
-				if err != nil {
-					return fmt.Errorf("derivation: stored input of block %d: %w", n, err)
-				}
-				span.Inputs = append(span.Inputs, in)
-			}
-			jctx, cancel := context.WithCancel(ctx)
-			j := &job{gen: p.gen, start: start, end: end, cancel: cancel}
-			p.job = j
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				t0 := time.Now()
-				proof, err := p.cfg.Prover.ProveSpan(jctx, span)
-				select {
-				case proved <- proveResult{job: j, proof: proof, err: err, took: time.Since(t0)}:
-				case <-ctx.Done():
-				}
-			}()
-		}
-	}
-	if p.cfg.Proposer != nil && p.prop == nil && p.propWait.IsZero() && p.ProposeErr() == nil {
-		next := p.proposed + p.cfg.SubmissionInterval
-		if next <= p.provenHead && next+p.cfg.ProposeDepth <= p.head() {
-			prop, err := p.proposal(next)
-			if err != nil {
-				return err
-			}
-			jctx, cancel := context.WithCancel(ctx)
-			j := &job{gen: p.gen, start: next, end: next, cancel: cancel}
-			p.prop = j
-			canonical := p.cfg.Canonical
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				// The node may have moved past the notifications: check its chain last thing.
-				r := proposeResult{job: j, prop: prop, err: ErrNotCanonical}
-				if canonical == nil || canonical(prop.L2BlockNumber) == prop.L2BlockHash {
-					r.res, r.err = p.cfg.Proposer.Propose(jctx, prop)
-				}
-				select {
-				case posted <- r:
-				case <-ctx.Done():
-				}
-			}()
-		}
-	}
-	return nil
-}
-
-func (p *Pipeline) proposal(n uint64) (*Proposal, error) {
-	pb, err := p.ProvenBlock(n)
-	if err != nil {
-		return nil, fmt.Errorf("derivation: proven block %d: %w", n, err)
-	}
-	if pb == nil {
-		return nil, fmt.Errorf("derivation: proven block %d missing", n)
-	}
-	raw, err := p.st.get(numKey('s', n))
-	if err != nil {
-		return nil, err
-	}
-	r, err := receipt.Decode(raw)
-	if err != nil {
-		return nil, fmt.Errorf("derivation: receipt of span ending %d: %w", n, err)
-	}
-	proof, err := r.Proof()
-	if err != nil {
-		return nil, err
-	}
-	return &Proposal{L2BlockNumber: n, L2BlockHash: pb.Hash, OutputRoot: pb.Claim.OutputRoot, PrevOutputRoot: r.Claim.StartOutputRoot, Proof: proof, Receipt: r}, nil
-}
-
-func (p *Pipeline) onProved(r proveResult) error {
-	if p.job == r.job {
-		p.job = nil
-	}
-	if r.job.gen != p.gen {
-		return nil // a reorg dropped some of its blocks; already cancelled and rescheduled
-	}
-	if r.err != nil {
-		p.met.proveFailures.Inc(1)
-		log.Error("Proving span failed; retrying", "start", r.job.start, "end", r.job.end, "err", r.err, "backoff", p.cfg.RetryBackoff)
-		p.retryAt = time.Now().Add(p.cfg.RetryBackoff)
-		return nil
-	}
-	start, end := r.job.start, r.job.end
-	claims := r.proof.Claims
-	if uint64(len(claims)) != end-start+1 {
-		return fmt.Errorf("%w: prover returned %d claims for span %d..%d", ErrBrokenChain, len(claims), start, end)
-	}
-	sc := r.proof.Receipt.Claim
-	for i, c := range claims {
-		n := start + uint64(i)
-		if c.BlockNumber != n || c.BlockHash != p.viewHash(n) || c.ParentHash != p.viewHash(n-1) {
-			return fmt.Errorf("%w: prover's claim for block %d is for %d [%x]", ErrBrokenChain, n, c.BlockNumber, c.BlockHash)
-		}
-	}
-	if sc.StartBlock != start || sc.EndBlock != end || sc.EndBlockHash != p.viewHash(end) || sc.EndOutputRoot != claims[len(claims)-1].OutputRoot {
-		return fmt.Errorf("%w: span receipt %d..%d does not match the span %d..%d", ErrBrokenChain, sc.StartBlock, sc.EndBlock, start, end)
-	}
-	batch := p.st.db.NewBatch()
-	defer batch.Close()
-	events := make([]Event, 0, len(claims))
-	digest := sc.Digest()
-	for i, c := range claims {
-		n := start + uint64(i)
-		enc, err := EncodeProven(&ProvenBlock{Number: n, Hash: c.BlockHash, Claim: c, SpanStart: start, SpanEnd: end})
-		if err != nil {
-			return err
-		}
-		if err := batch.Set(numKey('p', n), enc, nil); err != nil {
-			return err
-		}
-		events = append(events, Event{Kind: Proven, Number: n, Hash: c.BlockHash, OutputRoot: c.OutputRoot, SpanStart: start, SpanEnd: end, SpanClaim: digest})
-	}
-	if err := batch.Set(numKey('s', end), r.proof.Receipt.Encode(), nil); err != nil {
-		return err
-	}
-	if err := p.pruneInputs(batch, end); err != nil {
-		return err
-	}
-	if err := batch.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("derivation: write store: %w", err)
-	}
-	p.setProvenHead(end)
-	p.met.proven.Inc(int64(len(claims)))
-	p.met.proveTime.Update(r.took)
-	log.Info("Proved span", "start", start, "end", end, "outputRoot", sc.EndOutputRoot, "receipt", r.proof.Receipt.Kind, "elapsed", r.took.Round(time.Millisecond))
-	for _, ev := range events {
-		p.feed.Send(ev)
-	}
-	return nil
-}
-
-// pruneInputs empties the stored inputs of the span that fell RetainDepth below end.
-func (p *Pipeline) pruneInputs(batch *pebble.Batch, end uint64) error {
-	if end < p.cfg.Anchor.Number+p.cfg.RetainDepth+p.cfg.SubmissionInterval {
-		return nil
-	}
-	hi := end - p.cfg.RetainDepth
-	lo := max(p.cfg.Anchor.Number+1, hi-p.cfg.SubmissionInterval+1)
-	for n := lo; n <= hi; n++ {
-		rec, err := encodeRecord(&viewRecord{Hash: p.viewHash(n), Parent: p.viewHash(n - 1)})
-		if err != nil {
-			return err
-		}
-		if err := batch.Set(numKey('b', n), rec, nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (p *Pipeline) onPosted(r proposeResult) error {
-	if p.prop == r.job {
-		p.prop = nil
-	}
-	if r.err != nil {
-		if r.job.gen != p.gen && (errors.Is(r.err, context.Canceled) || errors.Is(r.err, ErrNotCanonical)) {
-			return nil
-		}
-		p.met.proposeFailure.Inc(1)
-		if errors.Is(r.err, ErrProposalRejected) {
-			log.Error("Proposal rejected permanently; no more proposals (proving goes on)", "l2Block", r.prop.L2BlockNumber, "err", r.err)
-			p.mu.Lock()
-			p.propErr = r.err
-			p.mu.Unlock()
-			return nil
-		}
-		log.Warn("Proposal failed; retrying", "l2Block", r.prop.L2BlockNumber, "err", r.err, "backoff", p.cfg.RetryBackoff)
-		p.propWait = time.Now().Add(p.cfg.RetryBackoff)
-		return nil
-	}
-	batch := p.st.db.NewBatch()
-	defer batch.Close()
-	if err := batch.Set(keyProposed, be64(r.prop.L2BlockNumber), nil); err != nil {
-		return err
-	}
-	if r.res != nil {
-		rec, err := encodeRecord(&onL1RLP{L2Hash: r.prop.L2BlockHash, OnL1: OnL1{OutputIndex: r.res.OutputIndex, L1BlockNumber: r.res.L1BlockNumber, L1TxHash: r.res.L1TxHash}})
-		if err != nil {
-			return err
-		}
-		if err := batch.Set(numKey('l', r.prop.L2BlockNumber), rec, nil); err != nil {
-			return err
-		}
-	}
-	if err := batch.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("derivation: record proposal: %w", err)
-	}
-	p.mu.Lock()
-	p.proposed = r.prop.L2BlockNumber
-	p.mu.Unlock()
-	p.met.proposals.Inc(1)
-	if r.res != nil {
-		// The proposer logs the landing at Info ("output N for L2 block B, ..."); this adds the L2 hash.
-		log.Debug("Proposal recorded", "output", r.res.OutputIndex, "l2Block", r.prop.L2BlockNumber, "l2Hash", r.prop.L2BlockHash, "tx", r.res.L1TxHash)
-	}
-	return nil
 }

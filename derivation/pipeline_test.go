@@ -83,8 +83,12 @@ type harness struct {
 	depth    uint64
 
 	// prover and proposer override the dev prover and the recorder when set.
-	prover   derivation.Prover
-	proposer derivation.Proposer
+	prover       derivation.Prover
+	proposer     derivation.Proposer
+	retainProven uint64
+	reg          metrics.Registry
+	// newProposer, when set, makes the proposer at every start (as a restarted process would).
+	newProposer func() derivation.Proposer
 
 	m      *exex.Manager
 	p      *derivation.Pipeline
@@ -111,6 +115,7 @@ func newHarness(t *testing.T, seed int64, interval, depth uint64) *harness {
 }
 
 func (h *harness) start() {
+	h.reg = metrics.NewRegistry()
 	var prover derivation.Prover = &derivation.DevProver{}
 	if h.prover != nil {
 		prover = h.prover
@@ -119,11 +124,14 @@ func (h *harness) start() {
 	if h.proposer != nil {
 		proposer = h.proposer
 	}
+	if h.newProposer != nil {
+		proposer = h.newProposer()
+	}
 	p, err := derivation.New(derivation.Config{
 		Dir: h.dir, STF: h.stfCfg, Anchor: h.anchor, SubmissionInterval: h.interval,
 		Prover: prover, Proposer: proposer, ProposeDepth: h.depth,
 		Canonical:    h.chain.BC.GetCanonicalHash,
-		RetryBackoff: 50 * time.Millisecond, Registry: metrics.NewRegistry(),
+		RetryBackoff: 50 * time.Millisecond, OracleRecheck: 100 * time.Millisecond, RetainProven: h.retainProven, Registry: h.reg,
 	})
 	if err != nil {
 		h.t.Fatal(err)
@@ -210,7 +218,7 @@ func (h *harness) checkIndex() {
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		if n > top {
+		if n > top || n < h.p.ProvenTail() {
 			if pb != nil {
 				h.t.Fatalf("block %d indexed above the proven head %d", n, top)
 			}

@@ -22,7 +22,9 @@ var ErrCorruptRecord = errors.New("derivation: corrupt store record")
 //	"b" ‖ be64 n canonical view block n: RLP [hash, parentHash, stf.Input encoding or empty]
 //	"p" ‖ be64 n proven block n: RLP [hash, stf.Claim ABI, spanStart, spanEnd]
 //	"s" ‖ be64 e the receipt of the span ending at e (prover/receipt encoding)
-//	"o"          the highest span end handed to the proposer successfully (be64)
+//	"o"          the highest span end handed to the proposer successfully, or with an Oracle the
+//	             oracle's latest output as last read (be64)
+//	"t"          the lowest block still in the proven index, once retention pruned below it (be64)
 //	"l" ‖ be64 n where block n's output landed on L1: RLP [l2Hash, outputIndex, l1Block, l1Tx]
 const (
 	storeVersion  = 1
@@ -33,6 +35,7 @@ var (
 	keyVersion  = []byte("v")
 	keyAnchor   = []byte("a")
 	keyProposed = []byte("o")
+	keyTail     = []byte("t")
 )
 
 func numKey(prefix byte, n uint64) []byte {
@@ -145,6 +148,9 @@ func decodeView(b []byte) (*viewRecord, error) {
 	return &r, nil
 }
 
+// store owns the pipeline's pebble DB: the layout above, the record codecs and durable reads
+// and writes. It holds no state of its own; the view, the index's heads and the scheduler keep
+// theirs in memory and write through it in batches that Run's goroutine commits.
 type store struct{ db *pebble.DB }
 
 func openStore(dir string) (*store, error) {

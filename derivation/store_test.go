@@ -111,3 +111,26 @@ func FuzzDecodeLanding(f *testing.F) {
 		}
 	})
 }
+
+// TestTailMarkerTampered: a retention tail marker that is malformed, at the anchor, or above
+// every proven block is refused at open.
+func TestTailMarkerTampered(t *testing.T) {
+	for name, v := range map[string][]byte{"short": {1, 2, 3}, "anchor": be64(0), "no entries": be64(4)} {
+		t.Run(name, func(t *testing.T) {
+			cfg := Config{Dir: t.TempDir(), STF: &stf.Config{}, Prover: &DevProver{}, SubmissionInterval: 3, Anchor: Anchor{Hash: common.Hash{1}}}
+			p, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.st.db.Set(keyTail, v, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := New(cfg); !errors.Is(err, ErrCorruptRecord) {
+				t.Fatalf("tail %x: New = %v", v, err)
+			}
+		})
+	}
+}

@@ -38,6 +38,9 @@ type Client interface {
 type Config struct {
 	Oracle common.Address    // the L2OutputOracle
 	Key    *ecdsa.PrivateKey // the oracle's proposer account
+	// ChallengerKey, when set, is the oracle's challenger account: DeleteFrom uses it to delete
+	// outputs whose L2 blocks a reorg dropped. Without it such an output stops proposing.
+	ChallengerKey *ecdsa.PrivateKey
 
 	PollInterval     time.Duration // receipt polling [500ms]
 	ResubmitAfter    time.Duration // replace an unmined transaction with higher fees after [30s]
@@ -172,8 +175,8 @@ func newRevertError(l2Block uint64, tx common.Hash, r *contracts.RevertError) *R
 }
 
 type proposerMetrics struct {
-	proposals, already, retries, resubmits, failures *metrics.Counter
-	gas, latest                                      *metrics.Gauge
+	proposals, already, retries, resubmits, failures, deletions *metrics.Counter
+	gas, latest                                                 *metrics.Gauge
 }
 
 // Proposer posts outputs to the oracle, one at a time.
@@ -226,7 +229,7 @@ func New(ctx context.Context, cfg Config, client Client, store Store) (*Proposer
 		return nil, permanent(fmt.Errorf("%w: oracle %s wants %s, key is %s", ErrNotProposer, cfg.Oracle, role, from))
 	}
 	r, p := cfg.Registry, "zkexex/proposer/"
-	return &Proposer{
+	prop := &Proposer{
 		cfg: cfg, client: client, store: store, oracle: oracle, abi: parsed, from: from,
 		signer: types.LatestSignerForChainID(chainID),
 		m: proposerMetrics{
@@ -235,11 +238,18 @@ func New(ctx context.Context, cfg Config, client Client, store Store) (*Proposer
 			retries:   metrics.GetOrRegisterCounter(p+"retries", r),
 			resubmits: metrics.GetOrRegisterCounter(p+"resubmits", r),
 			failures:  metrics.GetOrRegisterCounter(p+"failures", r),
+			deletions: metrics.GetOrRegisterCounter(p+"deletions", r),
 			gas:       metrics.GetOrRegisterGauge(p+"gas", r),
 			latest:    metrics.GetOrRegisterGauge(p+"latest", r),
 		},
 		sleepFn: sleep,
-	}, nil
+	}
+	if cfg.ChallengerKey != nil {
+		if err := prop.checkChallenger(ctx, cfg.ChallengerKey); err != nil {
+			return nil, err
+		}
+	}
+	return prop, nil
 }
 
 // Address is the proposer account.

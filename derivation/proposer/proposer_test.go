@@ -38,6 +38,7 @@ type env struct {
 	sim        *simulated.Backend
 	client     simulated.Client
 	key        *ecdsa.PrivateKey
+	dkey       *ecdsa.PrivateKey // the deployer's, also the oracle's challenger
 	deployer   *bind.TransactOpts
 	oracleAddr common.Address
 	oracle     *bindings.L2OutputOracle
@@ -53,8 +54,8 @@ func newEnv(t *testing.T, tweak func(*contracts.OracleConfig, *types.Header)) *e
 	if e.key, err = crypto.GenerateKey(); err != nil {
 		t.Fatal(err)
 	}
-	dkey, _ := crypto.GenerateKey()
-	e.deployer, _ = bind.NewKeyedTransactorWithChainID(dkey, big.NewInt(1337))
+	e.dkey, _ = crypto.GenerateKey()
+	e.deployer, _ = bind.NewKeyedTransactorWithChainID(e.dkey, big.NewInt(1337))
 	eth := new(big.Int).Mul(big.NewInt(1000), big.NewInt(params.Ether))
 	e.sim = simulated.NewBackend(types.GenesisAlloc{
 		crypto.PubkeyToAddress(e.key.PublicKey): {Balance: eth},
