@@ -268,7 +268,8 @@ func (s *Service) Start() error { return nil }
 func (s *Service) Stop() error { return s.closeStores() }
 
 // Close closes the stores of a service whose node never started (node.Close does not stop
-// lifecycles that were not started). Safe to call more than once and after Stop.
+// lifecycles that were not started). Once the node started, close the node first: Close
+// waits for the pipeline, which runs until the manager stops. Safe to call more than once.
 func (s *Service) Close() error { return s.closeStores() }
 
 func (s *Service) closeStores() error {
