@@ -19,6 +19,7 @@ import (
 	"github.com/ethereum/go-ethereum/log"
 	"github.com/ethereum/go-ethereum/metrics"
 	"github.com/ethereum/go-ethereum/node"
+	"github.com/ethereum/go-ethereum/params"
 	"github.com/zkexex/zkexex/contracts"
 	"github.com/zkexex/zkexex/contracts/bindings"
 	"github.com/zkexex/zkexex/derivation"
@@ -45,8 +46,8 @@ type Config struct {
 	// Dir holds the derivation and proposer stores (default: "zkexex" in the node's datadir).
 	// The exex WAL goes to Exex.Dir (default: "zkexex-wal" in the node's datadir).
 	Dir string
-	// STF is the chain's STF config (default: the node's chain config with the OP
-	// message passer, stf.NewConfig).
+	// STF is the chain's STF config (default: the node's chain config; with the OP message
+	// passer, stf.NewConfig, except on mainnet, Sepolia and Hoodi, which have none).
 	STF *stf.Config
 	// Prover proves spans. Required.
 	Prover derivation.Prover
@@ -162,7 +163,7 @@ func Install(ctx context.Context, stack *node.Node, backend *eth.Ethereum, cfg C
 	bc := backend.BlockChain()
 	s := &Service{STF: cfg.STF}
 	if s.STF == nil {
-		s.STF = stf.NewConfig(bc.Config())
+		s.STF = defaultSTF(bc.Genesis().Hash(), bc.Config())
 	}
 	cfgHash, err := s.STF.Hash()
 	if err != nil {
@@ -250,6 +251,16 @@ func Install(ctx context.Context, stack *node.Node, backend *eth.Ethereum, cfg C
 	log.Info("zkexex installed", "anchor", s.Anchor.Number, "interval", s.Interval, "oracle", cfg.Oracle,
 		"proposing", s.Proposer != nil, "dir", cfg.Dir)
 	return s, nil
+}
+
+// defaultSTF: the L1 presets have no message passer (DESIGN.md, output root); any other
+// chain is taken for an OP-style L2 with the passer at its predeploy address.
+func defaultSTF(genesis common.Hash, chain *params.ChainConfig) *stf.Config {
+	switch genesis {
+	case params.MainnetGenesisHash, params.SepoliaGenesisHash, params.HoodiGenesisHash:
+		return stf.NewL1Config(chain)
+	}
+	return stf.NewConfig(chain)
 }
 
 func containsAddr(list []common.Address, a common.Address) bool {
