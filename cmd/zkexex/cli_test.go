@@ -50,7 +50,7 @@ func TestBadInvocations(t *testing.T) {
 }
 
 func TestClosestCommand(t *testing.T) {
-	for _, tc := range []struct{ a, b string }{{"devnte", "devnet"}, {"exeucte", "execute"}, {"STF", "stf"}, {"zzzzzzzz", ""}, {"prove", ""}} {
+	for _, tc := range []struct{ a, b string }{{"devnte", "devnet"}, {"exeucte", "execute"}, {"STF", "stf"}, {"zzzzzzzz", ""}, {"nodee", "node"}, {"aggregate", ""}} {
 		if got := closestCommand(newApp().Commands, tc.a); got != tc.b {
 			t.Errorf("closest to %q: %q, want %q", tc.a, got, tc.b)
 		}

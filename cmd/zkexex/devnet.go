@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -24,6 +23,7 @@ import (
 	"github.com/zkexex/zkexex/contracts/bindings"
 	"github.com/zkexex/zkexex/derivation"
 	"github.com/zkexex/zkexex/derivation/proposer"
+	"github.com/zkexex/zkexex/derivation/service"
 	"github.com/zkexex/zkexex/exex"
 	"github.com/zkexex/zkexex/exex/devnet"
 	"github.com/zkexex/zkexex/prover/vm"
@@ -145,33 +145,22 @@ func runDevnet(c *cli.Context) error {
 	return err
 }
 
-// proposerAdapter puts derivation's proposals through the L1 proposer (derivation/proposer),
-// records what landed and turns its permanent failures into derivation.ErrProposalRejected.
-type proposerAdapter struct {
-	p      *proposer.Proposer
+// proposalLog records what landed on L1 (the service's OnProposed hook).
+type proposalLog struct {
 	mu     sync.Mutex
 	record []proposalRecord
 }
 
-func (a *proposerAdapter) Propose(ctx context.Context, p *derivation.Proposal) (*derivation.Proposed, error) {
-	res, err := a.p.Propose(ctx, proposer.Output{L2BlockNumber: p.L2BlockNumber, OutputRoot: p.OutputRoot, PrevOutputRoot: p.PrevOutputRoot, Proof: p.Proof})
-	if errors.Is(err, proposer.ErrPermanent) {
-		return nil, fmt.Errorf("%w: %w", derivation.ErrProposalRejected, err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := &derivation.Proposed{OutputIndex: res.OutputIndex, L1BlockNumber: res.L1BlockNumber, L1TxHash: res.TxHash}
-	a.mu.Lock()
-	a.record = append(a.record, proposalRecord{Proposal: *p, Proposed: *out})
-	a.mu.Unlock()
-	return out, nil
+func (l *proposalLog) add(p derivation.Proposal, out derivation.Proposed) {
+	l.mu.Lock()
+	l.record = append(l.record, proposalRecord{Proposal: p, Proposed: out})
+	l.mu.Unlock()
 }
 
-func (a *proposerAdapter) records() []proposalRecord {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]proposalRecord(nil), a.record...)
+func (l *proposalLog) records() []proposalRecord {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]proposalRecord(nil), l.record...)
 }
 
 // runSystem runs the devnet until opts.Blocks (or ctx ends) and returns what happened; check,
@@ -219,29 +208,18 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 		return nil, err
 	}
 	var (
-		pipeline        *derivation.Pipeline
-		prop            *proposerAdapter
-		closeProposerDB = func() {}
+		svc    *service.Service
+		prop   = &proposalLog{}
+		logger = devnet.NewLogger()
 	)
-	defer func() { closeProposerDB() }()
-	logger := devnet.NewLogger()
 	l2, err := devnet.Start(devnet.Config{
 		DataDir:  filepath.Join(opts.DataDir, "l2"),
 		HTTPPort: opts.HTTPPort,
-		// The driver below notices the failure through Manager.Done and closes the node.
-		Exex:       exex.Config{OnFatal: func(error) {}, ProveAccounts: []common.Address{devnet.MessagePasserAddress}},
-		Extensions: []exex.Extension{logger.Extension()},
+		// The service installs the extension manager (and the logger next to the pipeline).
+		NoExex: true,
 		Prepare: func(d *devnet.Devnet) ([]exex.Extension, error) {
 			bc := d.Eth.BlockChain()
 			cfg := stf.NewConfig(d.Config)
-			cfgHash, err := cfg.Hash()
-			if err != nil {
-				return nil, err
-			}
-			anchor, err := derivation.AnchorFromChain(bc, cfg, 0)
-			if err != nil {
-				return nil, err
-			}
 			// A datadir that already holds a devnet reuses its oracle (the L1 chain persists).
 			depFile := filepath.Join(opts.DataDir, "oracle.txt")
 			var oracleAddr common.Address
@@ -249,6 +227,14 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 				oracleAddr = common.HexToAddress(strings.TrimSpace(string(raw)))
 				log.Info("Reusing the L2 output oracle of this datadir", "oracle", oracleAddr)
 			} else {
+				cfgHash, err := cfg.Hash()
+				if err != nil {
+					return nil, err
+				}
+				anchor, err := derivation.AnchorFromChain(bc, cfg, 0)
+				if err != nil {
+					return nil, err
+				}
 				dep, err := contracts.DeployDevOracle(ctx, auth, client, contracts.OracleConfig{
 					SubmissionInterval: opts.Interval, L2BlockTime: 1,
 					StartingBlockNumber: 0, StartingTimestamp: bc.Genesis().Time(), StartingOutputRoot: anchor.OutputRoot,
@@ -265,45 +251,35 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 				log.Info("Deployed the L2 output oracle on L1 (dev verifier: proofs are NOT checked)", "oracle", dep.Oracle, "verifier", dep.Verifier,
 					"interval", opts.Interval, "startingOutputRoot", anchor.OutputRoot, "imageID", prover.ImageID)
 			}
-			binding, err := bindings.NewL2OutputOracle(oracleAddr, client)
-			if err != nil {
-				return nil, err
-			}
-			sum.Oracle, sum.Binding, sum.STF = oracleAddr, binding, cfg
-			pdb, err := pebble.Open(filepath.Join(opts.DataDir, "proposer"), &pebble.Options{Logger: exex.PebbleLogger{Store: "proposer store"}})
-			if err != nil {
-				return nil, err
-			}
-			closeProposerDB = func() { pdb.Close() }
-			pstore, err := proposer.NewPebbleStore(pdb, []byte("proposer/"))
-			if err != nil {
-				return nil, err
-			}
-			l1p, err := proposer.New(ctx, proposer.Config{Oracle: oracleAddr, Key: key, PollInterval: 50 * time.Millisecond, BackoffMin: 100 * time.Millisecond}, client, pstore)
-			if err != nil {
-				return nil, err
-			}
-			prop = &proposerAdapter{p: l1p}
-			pipeline, err = derivation.New(derivation.Config{
-				Dir: filepath.Join(opts.DataDir, "derivation"), STF: cfg, Anchor: anchor, SubmissionInterval: opts.Interval,
-				Prover: tracker, Proposer: prop, ProposeDepth: 4, Canonical: bc.GetCanonicalHash,
+			var err error
+			svc, err = service.Install(ctx, d.Stack, d.Eth, service.Config{
+				Dir: opts.DataDir, STF: cfg, Prover: tracker, ImageID: prover.ImageID,
+				L1: client, Oracle: oracleAddr, ProposerKey: key,
+				Proposer:     proposer.Config{PollInterval: 50 * time.Millisecond, BackoffMin: 100 * time.Millisecond},
+				ProposeDepth: 4,
+				// The driver below notices the failure through Manager.Done and closes the node.
+				Exex:       exex.Config{OnFatal: func(error) {}},
+				Extensions: []exex.Extension{logger.Extension()},
+				OnProposed: prop.add,
 			})
 			if err != nil {
 				return nil, err
 			}
-			d.Stack.RegisterAPIs(pipeline.APIs())
-			return []exex.Extension{pipeline.Extension()}, nil
+			d.Manager = svc.Manager
+			sum.Oracle, sum.Binding, sum.STF = oracleAddr, svc.Oracle, cfg
+			return nil, nil
 		},
 	})
 	if err != nil {
-		if pipeline != nil {
-			pipeline.Close()
+		if svc != nil {
+			svc.Close()
 		}
 		return nil, err
 	}
+	pipeline := svc.Pipeline
 	defer func() {
 		l2.Close()
-		pipeline.Close()
+		svc.Close()
 	}()
 	sum.L2 = l2
 	log.Info("Devnet started", "datadir", opts.DataDir, "chainID", l2.Config.ChainID, "accounts", len(l2.Keys), "prover", opts.Prover)

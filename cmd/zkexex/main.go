@@ -29,6 +29,7 @@ func newApp() *cli.App {
 		Version: versionString(),
 		Commands: []*cli.Command{
 			devnetCommand,
+			nodeCommand,
 			stfCommand,
 			vmCommand,
 			executeCommand,

@@ -49,6 +49,9 @@ type Config struct {
 	// Prepare, when set, runs once the chain exists and before the node starts (the genesis
 	// is readable, RPC APIs can be registered); the extensions it returns are installed too.
 	Prepare func(d *Devnet) ([]exex.Extension, error)
+	// Genesis, when set, may change the genesis (its chain config's forks) before the chain
+	// is created; a test that replays the blocks elsewhere writes it out from here.
+	Genesis func(g *core.Genesis)
 }
 
 // MessagePasserAddress is the OP L2ToL1MessagePasser predeploy address, the account whose
@@ -97,6 +100,10 @@ func Start(cfg Config) (*Devnet, error) {
 	}
 	genesis.Alloc[StoreLogAddress] = types.Account{Code: StoreLogRuntime}
 	genesis.Alloc[MessagePasserAddress] = types.Account{Code: StoreLogRuntime, Storage: map[common.Hash]common.Hash{{31: 1}: {31: 0x42}, {31: 2}: {31: 7}}}
+	if cfg.Genesis != nil {
+		cfg.Genesis(genesis)
+		d.Config = genesis.Config
+	}
 
 	nodeCfg := node.Config{
 		Name:    "zkexex-devnet",
