@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"errors"
-	"fmt"
 	"math/big"
 	"sync/atomic"
 	"testing"
@@ -21,47 +20,24 @@ import (
 	"github.com/zkexex/zkexex/contracts"
 	"github.com/zkexex/zkexex/derivation"
 	"github.com/zkexex/zkexex/derivation/proposer"
+	"github.com/zkexex/zkexex/derivation/service"
 	"github.com/zkexex/zkexex/stf"
 )
 
-// l1Oracle is the adapter a deployment puts between the pipeline and the proposer: the real
-// proposer, oracle reads and challenger on a simulated L1 (a real EVM running the oracle).
-type l1Oracle struct{ p *proposer.Proposer }
-
-func rejected(err error) error {
-	if errors.Is(err, proposer.ErrPermanent) {
-		return fmt.Errorf("%w: %w", derivation.ErrProposalRejected, err)
-	}
-	return err
+// l1Oracle is the adapter a deployment uses between the pipeline and the proposer (the
+// service's): the real proposer, oracle reads and challenger on a simulated L1 (a real EVM
+// running the oracle).
+type l1Oracle interface {
+	derivation.Proposer
+	derivation.Oracle
 }
 
-func (a *l1Oracle) Propose(ctx context.Context, p *derivation.Proposal) (*derivation.Proposed, error) {
-	res, err := a.p.Propose(ctx, proposer.Output{L2BlockNumber: p.L2BlockNumber, OutputRoot: p.OutputRoot, PrevOutputRoot: p.PrevOutputRoot, Proof: p.Proof})
-	if err != nil {
-		return nil, rejected(err)
-	}
-	return &derivation.Proposed{OutputIndex: res.OutputIndex, L1BlockNumber: res.L1BlockNumber, L1TxHash: res.TxHash}, nil
-}
-
-func (a *l1Oracle) Latest(ctx context.Context) (uint64, common.Hash, error) { return a.p.Latest(ctx) }
-
-func (a *l1Oracle) OutputRoot(ctx context.Context, n uint64) (common.Hash, bool, error) {
-	o, err := a.p.OutputAt(ctx, n)
-	if err != nil || o == nil {
-		return common.Hash{}, false, err
-	}
-	return o.OutputRoot, true, nil
-}
-
-func (a *l1Oracle) DeleteFrom(ctx context.Context, n uint64) error {
-	_, err := a.p.DeleteFrom(ctx, n)
-	return rejected(err)
-}
+func newL1Oracle(p *proposer.Proposer) l1Oracle { return service.NewAdapter(p).(l1Oracle) }
 
 // forgetful loses the result of a proposal that landed, as a process killed between the
 // landing and recording it would.
 type forgetful struct {
-	*l1Oracle
+	l1Oracle
 	forget atomic.Bool
 }
 
@@ -135,7 +111,7 @@ func (e *l1) proposer() derivation.Proposer {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return &l1Oracle{p}
+	return newL1Oracle(p)
 }
 
 func (e *l1) mine() {
@@ -341,7 +317,7 @@ func TestOracleRestarts(t *testing.T) {
 
 	// Landed, not recorded.
 	h.stop()
-	f := &forgetful{l1Oracle: e.proposer().(*l1Oracle)}
+	f := &forgetful{l1Oracle: e.proposer().(l1Oracle)}
 	f.forget.Store(true)
 	h.newProposer = func() derivation.Proposer { return f }
 	h.start()

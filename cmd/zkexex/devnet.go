@@ -255,7 +255,9 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 			svc, err = service.Install(ctx, d.Stack, d.Eth, service.Config{
 				Dir: opts.DataDir, STF: cfg, Prover: tracker, ImageID: prover.ImageID,
 				L1: client, Oracle: oracleAddr, ProposerKey: key,
-				Proposer:     proposer.Config{PollInterval: 50 * time.Millisecond, BackoffMin: 100 * time.Millisecond},
+				// The devnet deploys the oracle with the proposer key as its challenger too, so
+				// outputs whose L2 blocks a reorg drops are deleted and proposed again.
+				Proposer:     proposer.Config{ChallengerKey: key, PollInterval: 50 * time.Millisecond, BackoffMin: 100 * time.Millisecond},
 				ProposeDepth: 4,
 				// The driver below notices the failure through Manager.Done and closes the node.
 				Exex:       exex.Config{OnFatal: func(error) {}},

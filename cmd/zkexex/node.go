@@ -24,6 +24,7 @@ import (
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
+	"github.com/zkexex/zkexex/derivation/proposer"
 	"github.com/zkexex/zkexex/derivation/service"
 	"github.com/zkexex/zkexex/exex"
 )
@@ -34,6 +35,7 @@ var (
 	oracleFlag         = &cli.StringFlag{Name: "oracle", Usage: "address of the L2OutputOracle on L1", Category: "ZKEXEX"}
 	proposerKeyFlag    = &cli.StringFlag{Name: "proposer.key", Usage: "file holding the proposer's hex private key (enables proposing)", Category: "ZKEXEX"}
 	proposerKSFlag     = &cli.StringFlag{Name: "proposer.keystore", Usage: "geth keystore file of the proposer account (enables proposing)", Category: "ZKEXEX"}
+	challengerKeyFlag  = &cli.StringFlag{Name: "challenger.key", Usage: "file holding the oracle challenger's hex private key: outputs whose L2 blocks a reorg drops are deleted and proposed again (without it such an output stops proposing)", Category: "ZKEXEX"}
 	proposerPassFlag   = &cli.StringFlag{Name: "proposer.password", Usage: "file holding the keystore's password", Category: "ZKEXEX"}
 	proverFlag         = &cli.StringFlag{Name: "prover", Usage: "dev (the STF natively, unproven receipts) or executor (the STF guest in the zkVM executor)", Value: "dev", Category: "ZKEXEX"}
 	proposeDepthFlag   = &cli.Uint64Flag{Name: "propose-depth", Usage: "blocks past a span's end before its output is proposed (above the deepest expected reorg)", Value: service.DefaultProposeDepth, Category: "ZKEXEX"}
@@ -87,7 +89,7 @@ canonical block is witnessed, proven per span and, with a proposer key, its outp
 proposed to the oracle on L1 (--l1.rpc, --oracle).`,
 	Flags: slices.Concat(gethNodeFlags, utils.NetworkFlags, utils.DatabaseFlags, utils.MetricsFlags, []cli.Flag{
 		nodeVerbosityFlag,
-		l1RPCFlag, oracleFlag, proposerKeyFlag, proposerKSFlag, proposerPassFlag, proverFlag, proposeDepthFlag,
+		l1RPCFlag, oracleFlag, proposerKeyFlag, proposerKSFlag, proposerPassFlag, challengerKeyFlag, proverFlag, proposeDepthFlag,
 		intervalFlag, storeDirFlag, walDirFlag, walBufferFlag, walPruneFlag, retainDepthFlag,
 	}),
 	Action: runNode,
@@ -95,12 +97,14 @@ proposed to the oracle on L1 (--l1.rpc, --oracle).`,
 
 // nodeOptions are our flags after the checks that need no network.
 type nodeOptions struct {
-	L1RPC    string
-	Oracle   common.Address
-	Key      *ecdsa.PrivateKey
-	Prover   string
-	Depth    uint64
-	Interval uint64
+	L1RPC  string
+	Oracle common.Address
+	Key    *ecdsa.PrivateKey
+	// Challenger is the oracle's challenger account (nil: reorged outputs stop proposing).
+	Challenger *ecdsa.PrivateKey
+	Prover     string
+	Depth      uint64
+	Interval   uint64
 }
 
 // parseNodeOptions checks our flags before anything starts, one line per problem.
@@ -140,6 +144,16 @@ func parseNodeOptions(c *cli.Context) (*nodeOptions, error) {
 			errs = append(errs, err)
 		}
 		o.Key = k
+	}
+	if f := c.String(challengerKeyFlag.Name); f != "" {
+		k, err := crypto.LoadECDSA(f)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--challenger.key: %w", err))
+		}
+		o.Challenger = k
+		if keyFile == "" && ksFile == "" {
+			errs = append(errs, errors.New("--challenger.key without a proposer key: the challenger only acts for the proposer"))
+		}
 	}
 	// One line for the first missing piece of the L1 side, not one per consequence.
 	proposing, hasOracle := keyFile != "" || ksFile != "", c.String(oracleFlag.Name) != ""
@@ -261,6 +275,7 @@ func runNode(c *cli.Context) error {
 	cfg := service.Config{
 		Dir: c.String(storeDirFlag.Name), Prover: tracker, ImageID: prover.ImageID,
 		Oracle: opts.Oracle, ProposerKey: opts.Key, SubmissionInterval: opts.Interval,
+		Proposer:     proposer.Config{ChallengerKey: opts.Challenger},
 		ProposeDepth: opts.Depth, RetainDepth: c.Uint64(retainDepthFlag.Name),
 		Exex: exex.Config{Dir: c.String(walDirFlag.Name), BufferSize: c.Int(walBufferFlag.Name), PruneDepth: c.Uint64(walPruneFlag.Name)},
 	}

@@ -59,6 +59,8 @@ func TestNodeBadFlags(t *testing.T) {
 		{[]string{"--proposer.key", keyFile, "--oracle", dead}, "proposing needs L1: a proposer key is set but --l1.rpc is not"},
 		{[]string{"--proposer.key", filepath.Join(dir, "missing"), "--l1.rpc", l1URL, "--oracle", dead}, "--proposer.key: open " + filepath.Join(dir, "missing")},
 		{[]string{"--proposer.keystore", filepath.Join(dir, "missing.json"), "--l1.rpc", l1URL, "--oracle", dead}, "--proposer.keystore: open"},
+		{[]string{"--challenger.key", keyFile, "--l1.rpc", l1URL, "--oracle", dead}, "--challenger.key without a proposer key"},
+		{[]string{"--proposer.key", keyFile, "--challenger.key", filepath.Join(dir, "missing"), "--l1.rpc", l1URL, "--oracle", dead}, "--challenger.key: open"},
 		{[]string{"--proposer.keystore", acct.URL.Path, "--proposer.password", wrongPass, "--l1.rpc", l1URL, "--oracle", dead}, "could not decrypt key with given password"},
 		{[]string{"--proposer.key", keyFile, "--l1.rpc", l1URL}, "proposing needs an oracle"},
 		{[]string{"--l1.rpc", l1URL, "--oracle", dead}, "--oracle " + dead + ": no contract at this address on L1"},

@@ -74,6 +74,10 @@ type Config struct {
 	ProposeDepth uint64
 	// RetainDepth: see derivation.Config.
 	RetainDepth uint64
+	// RetainProven: see derivation.Config (default: the oracle's finalization period in L2
+	// blocks, so an indexer keeps what the oracle can still delete; without an oracle,
+	// derivation.DefaultRetainProven).
+	RetainProven uint64
 	// RetryBackoff: see derivation.Config.
 	RetryBackoff time.Duration
 
@@ -109,6 +113,9 @@ type oracleParams struct {
 	interval, startBlock uint64
 	startRoot, cfgHash   common.Hash
 	imageID              common.Hash
+	// finalization and blockTime size the proven index's retention: an indexer needs what
+	// the oracle can still delete.
+	finalization, blockTime uint64
 }
 
 func readOracle(ctx context.Context, c proposer.Client, addr common.Address) (*bindings.L2OutputOracle, *oracleParams, error) {
@@ -137,6 +144,12 @@ func readOracle(ctx context.Context, c proposer.Client, addr common.Address) (*b
 		read("startingOutputRoot", func() error { v, err := o.StartingOutputRoot(opts); p.startRoot = v; return err }),
 		read("configHash", func() error { v, err := o.ConfigHash(opts); p.cfgHash = v; return err }),
 		read("imageId", func() error { v, err := o.ImageId(opts); p.imageID = v; return err }),
+		read("finalizationPeriodSeconds", func() error {
+			v, err := o.FinalizationPeriodSeconds(opts)
+			p.finalization = v.Uint64()
+			return err
+		}),
+		read("l2BlockTime", func() error { v, err := o.L2BlockTime(opts); p.blockTime = v.Uint64(); return err }),
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
@@ -225,7 +238,8 @@ func Install(ctx context.Context, stack *node.Node, backend *eth.Ethereum, cfg C
 	s.Pipeline, err = derivation.New(derivation.Config{
 		Dir: filepath.Join(cfg.Dir, "derivation"), STF: s.STF, Anchor: s.Anchor, SubmissionInterval: s.Interval,
 		Prover: cfg.Prover, Proposer: prop, ProposeDepth: cfg.ProposeDepth, Canonical: bc.GetCanonicalHash,
-		RetainDepth: cfg.RetainDepth, RetryBackoff: cfg.RetryBackoff, Registry: cfg.Registry,
+		RetainDepth: cfg.RetainDepth, RetainProven: retainProven(cfg.RetainProven, op), RetryBackoff: cfg.RetryBackoff,
+		Registry: cfg.Registry,
 	})
 	if err != nil {
 		s.closeStores()
@@ -251,6 +265,16 @@ func Install(ctx context.Context, stack *node.Node, backend *eth.Ethereum, cfg C
 	log.Info("zkexex installed", "anchor", s.Anchor.Number, "interval", s.Interval, "oracle", cfg.Oracle,
 		"proposing", s.Proposer != nil, "dir", cfg.Dir)
 	return s, nil
+}
+
+// retainProven sizes the proven index's retention: set explicitly, or the oracle's
+// finalization window in L2 blocks (plus one, so its oldest deletable output stays), or
+// derivation's default (0) without an oracle.
+func retainProven(set uint64, op *oracleParams) uint64 {
+	if set != 0 || op == nil || op.blockTime == 0 {
+		return set
+	}
+	return op.finalization/op.blockTime + 1
 }
 
 // defaultSTF: the L1 presets have no message passer (DESIGN.md, output root); any other
