@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -116,6 +118,8 @@ func TestSystemProcesses(t *testing.T) {
 		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run="+run, "-test.timeout=0")
 		cmd.Env = append(os.Environ(), env)
 		cmd.Stdout, cmd.Stderr = logs, logs
+		// The children die with the test process, even when it is killed.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -202,6 +206,7 @@ func TestSystemProcesses(t *testing.T) {
 			"--http", "--http.port", strconv.Itoa(httpPort), "--http.api", "eth,zkexex",
 			"--l1.rpc", l1URL, "--oracle", dep.Oracle.Hex(), "--proposer.key", keyFile, "--propose-depth", "4")
 		follower.Stdout, follower.Stderr = &followerLog, &followerLog
+		follower.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := follower.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -216,24 +221,46 @@ func TestSystemProcesses(t *testing.T) {
 
 	// drive replays the producer's canonical chain into the follower once: the blocks above
 	// the highest one both agree on, then the forkchoice.
-	var lastHead uint64
+	// extra: after a payload was not VALID (a follower restarted by kill -9 may hold a block
+	// without its state, and with no peers it cannot fetch it), resend that many blocks below
+	// the highest agreed one, as a consensus client backfills; doubled on each failure.
+	var lastHead, extra uint64
 	drive := func() error {
 		head, err := prod.HeaderByNumber(ctx, nil)
 		if err != nil {
 			return err
 		}
-		var missing []*types.Block
+		// The follower's current block, not its header chain: after a kill it may keep headers
+		// (and canonical hashes) above the last block whose state it holds.
+		fHead, err := fEth.BlockNumber(ctx)
+		if err != nil {
+			return err
+		}
+		var (
+			missing  []*types.Block
+			replaced bool // the follower holds another block at a height: a reorg to replay
+		)
 		for n := head.Number.Uint64(); n > 0; n-- {
 			pb, err := prod.BlockByNumber(ctx, new(big.Int).SetUint64(n))
 			if err != nil {
 				return err
 			}
-			if fh, err := fEth.HeaderByNumber(ctx, new(big.Int).SetUint64(n)); err == nil && fh.Hash() == pb.Hash() {
+			fh, err := fEth.HeaderByNumber(ctx, new(big.Int).SetUint64(n))
+			if err == nil && n <= fHead && fh.Hash() != pb.Hash() {
+				replaced = true
+			}
+			if err == nil && n <= fHead && fh.Hash() == pb.Hash() {
+				for k := uint64(1); k <= extra && n > k; k++ {
+					if pb, err = prod.BlockByNumber(ctx, new(big.Int).SetUint64(n-k)); err != nil {
+						return err
+					}
+					missing = append(missing, pb)
+				}
 				break
 			}
 			missing = append(missing, pb)
 		}
-		if len(missing) > 0 && missing[len(missing)-1].NumberU64() <= lastHead {
+		if replaced {
 			reorgs++
 		}
 		for i := len(missing) - 1; i >= 0; i-- {
@@ -245,7 +272,8 @@ func TestSystemProcesses(t *testing.T) {
 			}
 			calls++
 			if st.Status != engine.VALID {
-				return fmt.Errorf("newPayload %d: %s", b.NumberU64(), st.Status)
+				extra = 2*extra + 1
+				return fmt.Errorf("newPayload %d: %s (resending %d more below)", b.NumberU64(), st.Status, extra)
 			}
 		}
 		var fc engine.ForkChoiceResponse
@@ -255,7 +283,7 @@ func TestSystemProcesses(t *testing.T) {
 		if fc.PayloadStatus.Status != engine.VALID {
 			return fmt.Errorf("forkchoice %d: %s", head.Number, fc.PayloadStatus.Status)
 		}
-		lastHead = head.Number.Uint64()
+		lastHead, extra = head.Number.Uint64(), 0
 		return nil
 	}
 	want := uint64((blocks - 4) / interval * interval)
