@@ -272,8 +272,17 @@ func TestSystemProcesses(t *testing.T) {
 			}
 			calls++
 			if st.Status != engine.VALID {
-				extra = 2*extra + 1
-				return fmt.Errorf("newPayload %d: %s (resending %d more below)", b.NumberU64(), st.Status, extra)
+				// After a kill -9 the follower keeps blocks above its last state, and geth
+				// answers VALID for any block it knows, state or not; a child of such a block
+				// stays ACCEPTED. A consensus client then points forkchoice at the parent, and
+				// geth re-executes the ancestors whose state is missing (SetCanonical).
+				var fc engine.ForkChoiceResponse
+				parent := engine.ForkchoiceStateV1{HeadBlockHash: b.ParentHash()}
+				if err := fEngine.CallContext(ctx, &fc, "engine_forkchoiceUpdatedV3", parent, nil); err != nil {
+					return err
+				}
+				extra = min(2*extra+1, head.Number.Uint64())
+				return fmt.Errorf("newPayload %d: %s (forkchoice to its parent: %s; resending %d more below)", b.NumberU64(), st.Status, fc.PayloadStatus.Status, extra)
 			}
 		}
 		var fc engine.ForkChoiceResponse
