@@ -332,11 +332,7 @@ func (p *Pipeline) onPosted(r proposeResult) error {
 		return err
 	}
 	if r.res != nil {
-		rec, err := encodeRecord(&onL1RLP{L2Hash: r.prop.L2BlockHash, OnL1: OnL1{OutputIndex: r.res.OutputIndex, L1BlockNumber: r.res.L1BlockNumber, L1TxHash: r.res.L1TxHash}})
-		if err != nil {
-			return err
-		}
-		if err := batch.Set(numKey('l', r.prop.L2BlockNumber), rec, nil); err != nil {
+		if err := putLanding(batch, r.prop, r.res); err != nil {
 			return err
 		}
 	}
@@ -511,11 +507,7 @@ func (p *Pipeline) onSynced(r proposeResult) error {
 		}
 	}
 	if r.res != nil {
-		rec, err := encodeRecord(&onL1RLP{L2Hash: r.prop.L2BlockHash, OnL1: OnL1{OutputIndex: r.res.OutputIndex, L1BlockNumber: r.res.L1BlockNumber, L1TxHash: r.res.L1TxHash}})
-		if err != nil {
-			return err
-		}
-		if err := batch.Set(numKey('l', r.prop.L2BlockNumber), rec, nil); err != nil {
+		if err := putLanding(batch, r.prop, r.res); err != nil {
 			return err
 		}
 	}
@@ -538,4 +530,13 @@ func (p *Pipeline) onSynced(r proposeResult) error {
 		log.Debug("Proposal recorded", "output", r.res.OutputIndex, "l2Block", r.prop.L2BlockNumber, "l2Hash", r.prop.L2BlockHash, "tx", r.res.L1TxHash)
 	}
 	return nil
+}
+
+// putLanding records in batch where the proposal of prop's L2 block landed on L1.
+func putLanding(batch *pebble.Batch, prop *Proposal, res *Proposed) error {
+	rec, err := encodeRecord(&onL1RLP{L2Hash: prop.L2BlockHash, OnL1: OnL1{OutputIndex: res.OutputIndex, L1BlockNumber: res.L1BlockNumber, L1TxHash: res.L1TxHash}})
+	if err != nil {
+		return err
+	}
+	return batch.Set(numKey('l', prop.L2BlockNumber), rec, nil)
 }
