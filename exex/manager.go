@@ -564,6 +564,9 @@ func (m *Manager) commit(n *Notification) error {
 	m.mu.Lock()
 	m.applyToView(n)
 	m.cache[seq] = n
+	// The gauges follow the WAL before anyone is woken, so a reader that has seen entry seq
+	// also sees it counted.
+	m.updateWALMetricsLocked()
 	close(m.notify)
 	m.notify = make(chan struct{})
 	m.mu.Unlock()
