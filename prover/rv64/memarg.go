@@ -78,7 +78,9 @@ func Timestamp(cycle uint64, slot int) uint64 { return 4*cycle + uint64(slot) + 
 const maxCycles = 1 << 22
 
 // addrLimbs splits a byte address below 2^48 into the three 16-bit limbs the buses carry.
-func addrLimbs(a uint64) [3]uint64 { return [3]uint64{a & 0xffff, (a >> 16) & 0xffff, (a >> 32) & 0xffff} }
+func addrLimbs(a uint64) [3]uint64 {
+	return [3]uint64{a & 0xffff, (a >> 16) & 0xffff, (a >> 32) & 0xffff}
+}
 
 // RegAddr is the byte address of register r's word in the bank of mode (0 user, 1 kernel): ABI v1
 // keeps registers on the machine page (vm.MachineBase + 0x100·mode + 8·r).
