@@ -303,8 +303,9 @@ func buildSys(r *rules) sysCols {
 	ad0 := c.ad[0].Cur()
 	s := ad0.Sub(c.w16.Cur().Mul(stark.Const(8)))         // addr mod 8
 	off := ad0.Sub(c.hi4.Cur().Mul(stark.Const(1 << 12))) // addr mod 4096
+	// w16 is a limb, so the first word's address 8·w16 is aligned; s = addr - 8·w16 is then in
+	// [0, 8) because sys_io's first row receives it as the index of its one-hot start byte.
 	r.sendRange16("io address split", io, c.w16.Cur())
-	r.sendRange16("io address split", io, s.Mul(stark.Const(1<<13)))
 	r.sendByte("io address split", io, c.hi4.Cur())
 	r.sendRange16("io address split", io, off.Mul(stark.Const(16)))
 	r.sendRange16("page bound", io, off.Add(n).Sub(nz).Mul(stark.Const(16)))
@@ -807,7 +808,6 @@ func fillSystem(evs []sysEvent) *sysTrace {
 			set(sc.w16, al[0]>>3)
 			set(sc.hi4, al[0]>>12)
 			cnt.limbs[al[0]>>3]++
-			cnt.limbs[(al[0]&7)<<13]++
 			cnt.bytes[al[0]>>12]++
 			off := al[0] & 0xfff
 			cnt.limbs[(off<<4)&0xffff]++
@@ -897,10 +897,4 @@ func fillIO(m *stark.Matrix, c *ioCols, row int, e *sysEvent, a, jpos uint64, cn
 		row++
 	}
 	return row
-}
-
-// sysCells returns the system tables' cells per row (main, extension), for the cell report.
-func sysCells() (sysMain, sysExt, ioMain, ioExt int) {
-	ts := SystemTables()
-	return ts[0].Width(), 4 * ts[0].LogUpColumns(), ts[1].Width(), 4 * ts[1].LogUpColumns()
 }

@@ -647,31 +647,34 @@ func sysTampers() []sysTamper {
 // left out, so each test depends on its rule.
 func TestSystemTampers(t *testing.T) {
 	for _, tc := range sysTampers() {
-		t.Run(tc.name, func(t *testing.T) {
-			build := func(omit map[string]map[string]bool) *sysStatement {
-				s := newScenario(t)
-				tc.build(s)
-				evs := cloneEvents(s.evs)
-				if tc.forge != nil {
-					evs = tc.forge(s, evs)
-				}
-				ss := s.statement(evs, omit)
-				if tc.post != nil {
-					tc.post(ss, omit != nil)
-				}
-				return ss
-			}
-			err := build(nil).prove(t, false)
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("forgery: got %v, want %v", err, tc.want)
-			}
-			if tc.rule != "" && !strings.Contains(err.Error(), tc.rule) {
-				t.Fatalf("forgery caught by another rule: %v", err)
-			}
-			if err := build(tc.omit).prove(t, true); err != nil {
-				t.Fatalf("without %v the forgery should pass, got %v", tc.omit, err)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { runTamper(t, tc) })
+	}
+}
+
+func runTamper(t *testing.T, tc sysTamper) {
+	t.Helper()
+	build := func(omit map[string]map[string]bool) *sysStatement {
+		s := newScenario(t)
+		tc.build(s)
+		evs := cloneEvents(s.evs)
+		if tc.forge != nil {
+			evs = tc.forge(s, evs)
+		}
+		ss := s.statement(evs, omit)
+		if tc.post != nil {
+			tc.post(ss, omit != nil)
+		}
+		return ss
+	}
+	err := build(nil).prove(t, false)
+	if !errors.Is(err, tc.want) {
+		t.Fatalf("forgery: got %v, want %v", err, tc.want)
+	}
+	if tc.rule != "" && !strings.Contains(err.Error(), tc.rule) {
+		t.Fatalf("forgery caught by another rule: %v", err)
+	}
+	if err := build(tc.omit).prove(t, true); err != nil {
+		t.Fatalf("without %v the forgery should pass, got %v", tc.omit, err)
 	}
 }
 
@@ -681,4 +684,22 @@ func colIdx(t *stark.Table, name string) int {
 		panic("no column " + name)
 	}
 	return i
+}
+
+// BenchmarkSystemCells reports the cells per row of the system tables: sys (one row per trap,
+// mret or host call), sys_io (one row per word a READ or WRITE touches) and journal (one row per
+// 32 bytes of the length-prefixed journal).
+func BenchmarkSystemCells(b *testing.B) {
+	tables := append(SystemTables(), JournalTable())
+	for _, t := range tables {
+		b.Run(t.Name(), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				_ = t.Width()
+			}
+			main, ext := t.Width(), 4*t.LogUpColumns()
+			b.ReportMetric(float64(main), "main_cells/row")
+			b.ReportMetric(float64(ext), "ext_cells/row")
+			b.ReportMetric(float64(main+ext), "cells/row")
+		})
+	}
 }

@@ -1,0 +1,252 @@
+package rv64
+
+import (
+	"testing"
+
+	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/stark"
+	"github.com/zkexex/zkexex/prover/vm"
+)
+
+// More tamper tests: one per remaining rule of the system tables (TestSystemTampers has those
+// the brief lists), run by TestSystemRuleTampers.
+
+// forgeReg makes the test's register write of kernel register r store v, and the host call's read
+// of it (slot) see v.
+func forgeReg(s *scenario, evs []sysEvent, r uint64, slot int, v uint64) {
+	for i := range s.writes {
+		if s.writes[i].addr == RegAddr(1, r) {
+			s.writes[i].v2 = v
+		}
+	}
+	evs[0].Acc[slot].Prev = v
+	if slot != 1 {
+		evs[0].Acc[slot].Next = v
+	}
+}
+
+// initWord is the word's paged-in value.
+func initWord(s *scenario, addr uint64) uint64 {
+	w, err := newMemTracker(s.pages).word(addr)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return w.v
+}
+
+// ioRowsOf returns sys_io's rows of the call at ts.
+func ioRowsOf(ss *sysStatement, ts uint64) []int {
+	m := ss.traces[sIO]
+	tc, rd, wr, jr := colIdx(ss.tables[sIO], "ts"), colIdx(ss.tables[sIO], "is_read"), colIdx(ss.tables[sIO], "is_write"), colIdx(ss.tables[sIO], "is_journal")
+	var rows []int
+	for r := 0; r < m.Height; r++ {
+		real := m.Cols[rd][r].Uint64() + m.Cols[wr][r].Uint64() + m.Cols[jr][r].Uint64()
+		if real == 1 && m.Cols[tc][r].Uint64() == ts {
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+func addCell(m *stark.Matrix, row, col int, delta int64) {
+	var d stark.F
+	d.SetInt64(delta)
+	m.Cols[col][row].Add(&m.Cols[col][row], &d)
+}
+
+func ruleTampers() []sysTamper {
+	ecall := func(s *scenario) { s.sys(SysEcall, 0x1000, 0, nil) }
+	mret := func(s *scenario) {
+		s.store(vm.MachineBase+mpEPC, 0x1004)
+		s.sys(SysMret, vm.KernelBase, 1, nil)
+	}
+	read := func(s *scenario) { s.host(vm.KernelBase, hostRead, bufPage+2, 9, 0, []byte{1, 2, 3}) }
+	write := func(s *scenario) { s.host(vm.KernelBase, hostWrite, 1, bufPage, 6, nil) }
+	halt := func(s *scenario) { s.host(vm.KernelBase, hostHalt, 0x105, 0, 0, nil) }
+	omit := func(table string, rules ...string) map[string]map[string]bool {
+		m := map[string]bool{}
+		for _, r := range rules {
+			m[r] = true
+		}
+		return map[string]map[string]bool{table: m}
+	}
+	ev := func(f func(s *scenario, e *sysEvent)) func(s *scenario, evs []sysEvent) []sysEvent {
+		return func(s *scenario, evs []sysEvent) []sysEvent { f(s, &evs[0]); return evs }
+	}
+	return []sysTamper{
+		{name: "trap leaves the mode word", build: ecall, want: stark.ErrConstraint, rule: "trap mode word", omit: omit("sys", "trap mode word"),
+			forge: ev(func(_ *scenario, e *sysEvent) { e.Acc[2].Next = 0 })},
+		{name: "trap to another entry", build: ecall, want: stark.ErrConstraint, rule: "trap next pc", omit: omit("sys", "trap next pc"),
+			forge: ev(func(_ *scenario, e *sysEvent) { e.NextPC += 4 })},
+		{name: "mret leaves kernel mode in memory", build: mret, want: stark.ErrConstraint, rule: "mret mode word", omit: omit("sys", "mret mode word"),
+			forge: ev(func(_ *scenario, e *sysEvent) { e.Acc[1].Next = 1 })},
+		{name: "host call changes a1", build: read, want: stark.ErrConstraint, rule: "reads keep the word", omit: omit("sys", "reads keep the word"),
+			forge: ev(func(_ *scenario, e *sysEvent) { e.Acc[2].Next++ })},
+		{name: "HALT changes a0", build: halt, want: stark.ErrConstraint, rule: "halt keeps a0", omit: omit("sys", "halt keeps a0"),
+			forge: ev(func(_ *scenario, e *sysEvent) { e.Acc[1].Next = 0 })},
+		{name: "exit code without HALT", build: read, want: stark.ErrConstraint, rule: "exit code zero unless halted", omit: omit("sys", "exit code zero unless halted"),
+			post: func(ss *sysStatement, _ bool) { ss.public[PubExitCode].SetUint64(5) }},
+		{name: "WRITE to fd 4", build: write, want: stark.ErrConstraint, rule: "write fd", omit: omit("sys", "write fd"),
+			forge: ev(func(s *scenario, e *sysEvent) { forgeReg(s, []sysEvent{*e}, regA0, 1, 4); e.Acc[1].Prev = 4 })},
+		{name: "READ result differs from n", build: read, want: stark.ErrConstraint, rule: "io result", omit: omit("sys", "io result"),
+			forge: ev(func(_ *scenario, e *sysEvent) { e.Acc[1].Next++ })},
+		{name: "READ above 2^48", build: read, want: stark.ErrConstraint, rule: "io address below 2^48", omit: omit("sys", "io address below 2^48"),
+			forge: ev(func(s *scenario, e *sysEvent) {
+				forgeReg(s, []sysEvent{*e}, regA0, 1, bufPage+2+1<<48)
+				e.Acc[1].Prev = bufPage + 2 + 1<<48
+			})},
+		{name: "READ reports bytes it does not write", build: read, want: stark.ErrConstraint, rule: "n nonzero", omit: omit("sys", "n nonzero"),
+			forge: ev(func(_ *scenario, e *sysEvent) { e.Words = nil }),
+			post: func(ss *sysStatement, _ bool) {
+				ss.traces[sSys].SetUint(0, colIdx(ss.tables[sSys], "n_nonzero"), 0)
+				// The page bound's lookup of 16·(off + n - nz) moves from 16·4 to 16·5.
+				bumpCount(ss.traces[sRange16], 64, -1)
+				bumpCount(ss.traces[sRange16], 80, 1)
+			}},
+		{name: "READ across the page end", build: func(s *scenario) { s.host(vm.KernelBase, hostRead, bufPage+0xffe, 4, 0, []byte{1, 2}) },
+			want: stark.ErrUnbalancedBus, omit: omit("sys", "page bound"),
+			forge: ev(func(s *scenario, e *sysEvent) {
+				e.N, e.Acc[1].Next = 4, 4
+				old := initWord(s, bufPage+0x1000)
+				e.Words = append(e.Words, Access{Addr: bufPage + 0x1000, Prev: old, Next: old&^0xffff | 0x0403, Ts: e.Ts})
+			}),
+			post: func(ss *sysStatement, weak bool) {
+				if weak { // the fill counted 16·(off + n - 1) = 16·0x1001 as the limb it truncates to
+					bumpCount(ss.traces[sRange16], 0x10, -1)
+				}
+			}},
+		{name: "READ across the page end with a forged page number", build: func(s *scenario) { s.host(vm.KernelBase, hostRead, bufPage+0xffe, 4, 0, []byte{1, 2}) },
+			want: stark.ErrUnbalancedBus, omit: omit("sys", "io address split"),
+			forge: ev(func(s *scenario, e *sysEvent) {
+				e.N, e.Acc[1].Next = 4, 4
+				old := initWord(s, bufPage+0x1000)
+				e.Words = append(e.Words, Access{Addr: bufPage + 0x1000, Prev: old, Next: old&^0xffff | 0x0403, Ts: e.Ts})
+			}),
+			post: func(ss *sysStatement, weak bool) {
+				// addr mod 2^16 = 0xffe claimed as page 1, offset -2: the page bound then sees
+				// 16·(-2 + 4 - 1) = 16, which the fill counted (16·0x1001 truncated).
+				ss.traces[sSys].SetUint(0, colIdx(ss.tables[sSys], "io_addr_page"), 1)
+				if weak {
+					bumpCount(ss.traces[sRange16], 0xffe>>3, -1)
+					bumpCount(ss.traces[sBytes], 0, -1)
+					bumpCount(ss.traces[sRange16], 0xffe0, -1)
+				}
+			}},
+		{name: "READ skips a word", build: func(s *scenario) {
+			s.host(vm.KernelBase, hostRead, bufPage, 20, 0, []byte("0123456789abcdefghij"))
+		},
+			want: stark.ErrConstraint, rule: "chain", omit: omit("sys_io", "chain"),
+			forge: ev(func(s *scenario, e *sysEvent) {
+				w := &e.Words[1]
+				w.Addr += 0x100
+				w.Prev = initWord(s, w.Addr)
+			})},
+		{name: "WRITE changes memory", build: write, want: stark.ErrConstraint, rule: "writes only read", omit: omit("sys_io", "writes only read"),
+			forge: ev(func(_ *scenario, e *sysEvent) { e.Words[0].Next ^= 0xff })},
+		{name: "journal writes out of order", build: journalScenario, want: stark.ErrConstraint, rule: "journal position", omit: omit("sys", "journal position"),
+			post: func(ss *sysStatement, _ bool) {
+				// The second write's 4 bytes first, then the first write's 11.
+				m, jp := ss.traces[sSys], colIdx(ss.tables[sSys], "journal_pos")
+				tsc := colIdx(ss.tables[sSys], "ts")
+				m.SetUint(0, jp, 4)
+				m.SetUint(1, jp, 0)
+				io, ijp := ss.traces[sIO], colIdx(ss.tables[sIO], "journal_pos")
+				for _, r := range ioRowsOf(ss, m.Cols[tsc][0].Uint64()) {
+					addCell(io, r, ijp, 4)
+				}
+				for _, r := range ioRowsOf(ss, m.Cols[tsc][1].Uint64()) {
+					addCell(io, r, ijp, -11)
+				}
+				j := ss.st.JournalBytes
+				rejournal(ss, append(append([]byte(nil), j[11:]...), j[:11]...))
+			}},
+	}
+}
+
+func TestSystemRuleTampers(t *testing.T) {
+	for _, tc := range ruleTampers() {
+		t.Run(tc.name, func(t *testing.T) { runTamper(t, tc) })
+	}
+}
+
+// responge recomputes the journal table's sponge from its bytes and row 0's capacity, as a
+// prover hashing what it put in the table would, and makes the public digest and the Poseidon2
+// stand-in follow.
+func responge(ss *sysStatement) {
+	m := ss.traces[sJournal]
+	c := buildJournal(&rules{t: stark.NewTable("journal")})
+	var state [24]stark.F
+	var ins [][24]stark.F
+	for row := 0; row < m.Height && m.Cols[c.isReal.Index()][row].Uint64() == 1; row++ {
+		for k := 0; k < 16; k++ {
+			var hi stark.F
+			hi.SetUint64(256)
+			hi.Mul(&hi, &m.Cols[c.b[2*k+1].Index()][row])
+			state[k].Add(&m.Cols[c.b[2*k].Index()][row], &hi)
+		}
+		for k := range c.cap {
+			if row == 0 {
+				state[16+k] = m.Cols[c.cap[k].Index()][row]
+			} else {
+				m.Cols[c.cap[k].Index()][row] = state[16+k]
+			}
+		}
+		ins = append(ins, state)
+		hash.Permute24(&state)
+		for k := range c.out {
+			m.Cols[c.out[k].Index()][row] = state[k]
+		}
+	}
+	copy(ss.public[PubJournal:], state[:8])
+	ss.tables[sP24] = testP24(ins)
+	ss.traces[sP24] = testP24Trace(ins)
+}
+
+func journalTampers() []sysTamper {
+	omit := func(rules ...string) map[string]map[string]bool {
+		m := map[string]bool{}
+		for _, r := range rules {
+			m[r] = true
+		}
+		return map[string]map[string]bool{"journal": m}
+	}
+	col := func(ss *sysStatement, name string) int { return colIdx(ss.tables[sJournal], name) }
+	return []sysTamper{
+		{name: "sponge in another domain", build: journalScenario, want: stark.ErrConstraint, rule: "sponge", omit: omit("sponge"),
+			post: func(ss *sysStatement, _ bool) {
+				ss.traces[sJournal].SetUint(0, col(ss, "cap_in[2]"), 1)
+				responge(ss)
+			}},
+		{name: "length claims two more bytes", build: journalScenario, want: stark.ErrConstraint, rule: "length", omit: omit("length"),
+			post: func(ss *sysStatement, _ bool) {
+				m := ss.traces[sJournal]
+				l := uint64(len(ss.st.JournalBytes))
+				for r := 0; r < m.Height; r++ {
+					m.SetUint(r, col(ss, "len"), l+2)
+				}
+				m.SetUint(0, col(ss, "byte[0]"), l+2)
+				bumpCount(ss.traces[sBytes], int(l), -1)
+				bumpCount(ss.traces[sBytes], int(l+2), 1)
+				responge(ss)
+			}},
+		{name: "length prefix encodes another length", build: journalScenario, want: stark.ErrConstraint, rule: "length prefix", omit: omit("length prefix"),
+			post: func(ss *sysStatement, _ bool) {
+				ss.traces[sJournal].SetUint(0, col(ss, "byte[2]"), 1) // len + 2^16
+				bumpCount(ss.traces[sBytes], 0, -1)
+				bumpCount(ss.traces[sBytes], 1, 1)
+				responge(ss)
+			}},
+		{name: "padding byte absorbed", build: journalScenario, want: stark.ErrConstraint, rule: "padding bytes are zero", omit: omit("padding bytes are zero"),
+			post: func(ss *sysStatement, _ bool) {
+				// 8 + 15 bytes occupy slots 0..22 of row 0.
+				ss.traces[sJournal].SetUint(0, col(ss, "byte[30]"), 5)
+				responge(ss)
+			}},
+	}
+}
+
+func TestJournalTampers(t *testing.T) {
+	for _, tc := range journalTampers() {
+		t.Run(tc.name, func(t *testing.T) { runTamper(t, tc) })
+	}
+}
