@@ -293,6 +293,7 @@ func honestScenario(t testing.TB) (*scenario, []byte) {
 		{bufPage + 0x20, 8, 8},         // one aligned word
 		{bufPage + 0xff9, 64, 7},       // cut at the page end
 		{bufPage + 0x1000, 4096, 4096}, // a whole page
+		{bufPage + 0x800, 1 << 40, 30}, // a length far above the page
 		{bufPage + 0x40, 10, 0},        // EOF
 		{1 << 60, 10, 0},               // EOF with an address no page holds
 	}
@@ -309,6 +310,7 @@ func honestScenario(t testing.TB) (*scenario, []byte) {
 		{2, bufPage + 0x200, 0},
 		{fdJournal, bufPage + 0xffe, 50}, // cut at the page end: 2 bytes
 		{fdJournal, bufPage + 0x1001, 1},
+		{1, bufPage + 0xf00, 1 << 63}, // cut at the page end: 256 bytes
 	}
 	for _, w := range writes {
 		e := s.host(vm.KernelBase+0x200, hostWrite, w.fd, w.addr, w.length, nil)
@@ -382,6 +384,37 @@ func TestSystemLongJournal(t *testing.T) {
 	}
 	ss := s.statement(s.evs, nil)
 	if hash.Digest(ss.st.Digest) != hash.HashBytes(want) {
+		t.Fatal("digest mismatch")
+	}
+	if err := ss.prove(t, true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSystemFullTables fills every table to its height, so that the last real rows are the
+// tables' last rows: 8 system events, 32 words, and a 248-byte journal (256 bytes with its
+// length, 8 sponge blocks).
+func TestSystemFullTables(t *testing.T) {
+	s := newScenario(t)
+	for i := 0; i < 3; i++ {
+		s.sys(SysEcall, 0x1000, 0, nil)
+		s.sys(SysMret, vm.KernelBase, 1, nil)
+	}
+	s.host(vm.KernelBase, hostWrite, 1, bufPage+0x800, 8, nil)
+	e := s.host(vm.KernelBase, hostWrite, fdJournal, bufPage, 248, nil)
+	ss := s.statement(s.evs, nil)
+	for i, want := range []int{8, 32, 8} {
+		if h := ss.traces[i].Height; h != want {
+			t.Fatalf("table %d has %d rows, want %d", i, h, want)
+		}
+	}
+	var journal []byte
+	for _, w := range e.Words {
+		for k := 0; k < 8; k++ {
+			journal = append(journal, byte(w.Prev>>(8*k)))
+		}
+	}
+	if hash.Digest(ss.st.Digest) != hash.HashBytes(journal) {
 		t.Fatal("digest mismatch")
 	}
 	if err := ss.prove(t, true); err != nil {
