@@ -141,6 +141,39 @@ func ruleTampers() []sysTamper {
 				w.Addr += 0x100
 				w.Prev = initWord(s, w.Addr)
 			})},
+		{name: "READ writes elsewhere than a0", build: read, want: stark.ErrConstraint, rule: "io address", omit: omit("sys", "io address"),
+			forge: ev(func(s *scenario, e *sysEvent) {
+				// The three bytes land at a0 + 0x100.
+				w := &e.Words[0]
+				w.Addr += 0x100
+				w.Prev = initWord(s, w.Addr)
+				w.Next = w.Prev&^0xffffff0000 | 0x0302010000
+			}),
+			post: func(ss *sysStatement, _ bool) {
+				m, tb := ss.traces[sSys], ss.tables[sSys]
+				addCell(m, 0, colIdx(tb, "io_addr[0]"), 0x100)
+				addCell(m, 0, colIdx(tb, "io_addr_div8"), 0x20)
+				for _, mv := range [][2]int{{0, 0x20}, {0x20, 0x1020}, {0x40, 0x1040}} { // addr/8, 16·off, the page bound
+					bumpCount(ss.traces[sRange16], mv[0], -1)
+					bumpCount(ss.traces[sRange16], mv[1], 1)
+				}
+			}},
+		{name: "READ leaves a hole mid-buffer", build: func(s *scenario) {
+			s.host(vm.KernelBase, hostRead, bufPage, 20, 0, []byte("0123456789abcdefghij"))
+		},
+			want: stark.ErrConstraint, rule: "middle words are whole", omit: omit("sys_io", "middle words are whole"),
+			forge: ev(func(_ *scenario, e *sysEvent) {
+				w := &e.Words[1]
+				w.Next = w.Next&^0xff | w.Prev&0xff // byte 8 keeps its old value
+			}),
+			post: func(ss *sysStatement, _ bool) {
+				// The middle word's range starts at its byte 1, so the next row's journal
+				// position (which counts bytes in range) is one lower.
+				m, tb := ss.traces[sIO], ss.tables[sIO]
+				m.SetUint(1, colIdx(tb, "start[0]"), 0)
+				m.SetUint(1, colIdx(tb, "start[1]"), 1)
+				addCell(m, 2, colIdx(tb, "journal_pos"), -1)
+			}},
 		{name: "WRITE changes memory", build: write, want: stark.ErrConstraint, rule: "writes only read", omit: omit("sys_io", "writes only read"),
 			forge: ev(func(_ *scenario, e *sysEvent) { e.Words[0].Next ^= 0xff })},
 		{name: "journal writes out of order", build: journalScenario, want: stark.ErrConstraint, rule: "journal position", omit: omit("sys", "journal position"),
