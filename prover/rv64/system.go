@@ -25,8 +25,12 @@ import (
 // with its journal position on BusJournal (tag journalByte) to the journal table (journal.go).
 //
 // The rows are in timestamp order (the gap to the previous row is range-checked), real rows
-// first, so that "HALT is on the last real row" makes HALT the last system event; with the CPU
-// ending on a system row when PubHalted = 1, HALT is the segment's last cycle.
+// first, so that "HALT is on the last real row" makes HALT the last system event, and the number
+// of HALT rows is PubHalted (0 or 1).
+//
+// What the CPU table must guarantee for this to mean what it says: the pc limbs it sends are
+// 16-bit (a trap writes them to memory as epc), and when PubHalted = 1 its last real row sends on
+// BusSys (then that message is the last system event, the HALT, so HALT is the last cycle).
 
 // BusSys kinds (the CPU sends them; segment.md).
 const (
