@@ -101,7 +101,7 @@ type sysCols struct {
 	clamped                             stark.Column    // WRITE cut at the page end
 }
 
-// sysAddr returns the machine-page address limb 0 of slot (A..D) for each row kind, as an
+// sysAddrs returns the machine-page addresses of slots A..D, limb 0 an
 // expression of the kind flags.
 func sysAddrs(trap, mret, host stark.Expr) [4][3]stark.Expr {
 	lo := func(trapOff, mretOff, hostOff uint64) [3]stark.Expr {
@@ -528,7 +528,7 @@ type sysEvent struct {
 	Words      []Access  // READ, WRITE: the words of [addr, addr + N), in address order
 }
 
-// addr returns a READ's or WRITE's buffer address and requested length.
+// ioArgs returns a READ's or WRITE's buffer address and requested length.
 func (e *sysEvent) ioArgs() (addr, length uint64) {
 	if e.Call == hostRead {
 		return e.Acc[1].Prev, e.Acc[2].Prev
