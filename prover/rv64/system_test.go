@@ -368,29 +368,6 @@ func TestSystemEmptyJournal(t *testing.T) {
 	}
 }
 
-// TestSystemLongJournal spans several sponge blocks, ending on an odd byte.
-func TestSystemLongJournal(t *testing.T) {
-	s := newScenario(t)
-	var want []byte
-	for _, w := range []struct{ addr, n uint64 }{{bufPage + 7, 61}, {bufPage + 0x300, 32}, {bufPage + 0x1f00, 40}} {
-		e := s.host(vm.KernelBase, hostWrite, fdJournal, w.addr, w.n, nil)
-		for _, a := range e.Words {
-			for k := uint64(0); k < 8; k++ {
-				if b := a.Addr + k; b >= w.addr && b < w.addr+w.n {
-					want = append(want, byte(a.Prev>>(8*k)))
-				}
-			}
-		}
-	}
-	ss := s.statement(s.evs, nil)
-	if hash.Digest(ss.st.Digest) != hash.HashBytes(want) {
-		t.Fatal("digest mismatch")
-	}
-	if err := ss.prove(t, true); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestSystemFullTables fills every table to its height, so that the last real rows are the
 // tables' last rows: 8 system events, 32 words, and a 248-byte journal (256 bytes with its
 // length, 8 sponge blocks).
