@@ -1,6 +1,7 @@
 package rv64
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/stark"
@@ -12,15 +13,15 @@ import (
 
 // forgeReg makes the test's register write of kernel register r store v, and the host call's read
 // of it (slot) see v.
-func forgeReg(s *scenario, evs []sysEvent, r uint64, slot int, v uint64) {
+func forgeReg(s *scenario, e *sysEvent, r uint64, slot int, v uint64) {
 	for i := range s.writes {
 		if s.writes[i].addr == RegAddr(1, r) {
 			s.writes[i].v2 = v
 		}
 	}
-	evs[0].Acc[slot].Prev = v
+	e.Acc[slot].Prev = v
 	if slot != 1 {
-		evs[0].Acc[slot].Next = v
+		e.Acc[slot].Next = v
 	}
 }
 
@@ -86,13 +87,12 @@ func ruleTampers() []sysTamper {
 		{name: "exit code without HALT", build: read, want: stark.ErrConstraint, rule: "exit code zero unless halted", omit: omit("sys", "exit code zero unless halted"),
 			post: func(ss *sysStatement, _ bool) { ss.public[PubExitCode].SetUint64(5) }},
 		{name: "WRITE to fd 4", build: write, want: stark.ErrConstraint, rule: "write fd", omit: omit("sys", "write fd"),
-			forge: ev(func(s *scenario, e *sysEvent) { forgeReg(s, []sysEvent{*e}, regA0, 1, 4); e.Acc[1].Prev = 4 })},
+			forge: ev(func(s *scenario, e *sysEvent) { forgeReg(s, e, regA0, 1, 4) })},
 		{name: "READ result differs from n", build: read, want: stark.ErrConstraint, rule: "io result", omit: omit("sys", "io result"),
 			forge: ev(func(_ *scenario, e *sysEvent) { e.Acc[1].Next++ })},
 		{name: "READ above 2^48", build: read, want: stark.ErrConstraint, rule: "io address below 2^48", omit: omit("sys", "io address below 2^48"),
 			forge: ev(func(s *scenario, e *sysEvent) {
-				forgeReg(s, []sysEvent{*e}, regA0, 1, bufPage+2+1<<48)
-				e.Acc[1].Prev = bufPage + 2 + 1<<48
+				forgeReg(s, e, regA0, 1, bufPage+2+1<<48)
 			})},
 		{name: "READ reports bytes it does not write", build: read, want: stark.ErrConstraint, rule: "n nonzero", omit: omit("sys", "n nonzero"),
 			forge: ev(func(_ *scenario, e *sysEvent) { e.Words = nil }),
@@ -173,6 +173,12 @@ func ruleTampers() []sysTamper {
 				m.SetUint(1, colIdx(tb, "start[1]"), 1)
 				addCell(m, 2, colIdx(tb, "journal_pos"), -1)
 			}},
+		{name: "host call with field-valued carries", build: halt, want: stark.ErrConstraint, rule: "carry boolean", omit: omit("sys", "carry boolean"),
+			post: func(ss *sysStatement, _ bool) { forgeCarries(ss) }},
+		{name: "READ with n > a1 through field-valued borrows", build: func(s *scenario) { s.host(vm.KernelBase, hostRead, bufPage, 8, 0, []byte("01234567")) },
+			want: stark.ErrConstraint, rule: "borrow boolean", omit: omit("sys", "borrow boolean"),
+			forge: ev(func(s *scenario, e *sysEvent) { forgeReg(s, e, regA1, 2, 5) }),
+			post:  func(ss *sysStatement, _ bool) { forgeBorrows(ss, 5, 8) }},
 		{name: "WRITE changes memory", build: write, want: stark.ErrConstraint, rule: "writes only read", omit: omit("sys_io", "writes only read"),
 			forge: ev(func(_ *scenario, e *sysEvent) { e.Words[0].Next ^= 0xff })},
 		{name: "journal writes out of order", build: journalScenario, want: stark.ErrConstraint, rule: "journal position", omit: omit("sys", "journal position"),
@@ -199,4 +205,85 @@ func TestSystemRuleTampers(t *testing.T) {
 	for _, tc := range ruleTampers() {
 		t.Run(tc.name, func(t *testing.T) { runTamper(t, tc) })
 	}
+}
+
+// forgeCarries finds a next pc other than pc + 4 whose three limbs are 16-bit and satisfy the
+// carry chain pc + 4 = np with carries that are field elements, not bits, and writes it into the
+// system row and the CPU's message. Such np exist because the chain holds modulo p: for np_0 = 0
+// and each np_1 the top carry c_1 = 2^-16·(pc_1 - np_1) + 2^-32·(pc_0 + 4) lands in the window
+// that keeps np_2 = pc_2 + c_1 a limb about twice in 2^16 tries.
+func forgeCarries(ss *sysStatement) {
+	m, tb := ss.traces[sSys], ss.tables[sSys]
+	col := func(n string) int { return colIdx(tb, n) }
+	pc := [3]uint64{m.Cols[col("pc[0]")][0].Uint64(), m.Cols[col("pc[1]")][0].Uint64(), m.Cols[col("pc[2]")][0].Uint64()}
+	var inv stark.F
+	inv.SetUint64(1 << 16)
+	inv.Inverse(&inv)
+	f := func(v int64) stark.F { var x stark.F; x.SetInt64(v); return x }
+	for np1 := int64(0); np1 < 1<<16; np1++ {
+		var c0, c1, np2 stark.F
+		c0 = f(int64(pc[0]) + 4) // np_0 = 0
+		c0.Mul(&c0, &inv)
+		c1 = f(int64(pc[1]) - np1)
+		c1.Add(&c1, &c0)
+		c1.Mul(&c1, &inv)
+		p2 := f(int64(pc[2]))
+		np2.Add(&p2, &c1)
+		if np2.Uint64() >= 1<<16 || np1 == int64((pc[1]+(pc[0]+4)>>16)&0xffff) {
+			continue
+		}
+		old := addrLimbs(pc[0] + pc[1]<<16 + pc[2]<<32 + 4)
+		np := [3]uint64{0, uint64(np1), np2.Uint64()}
+		for k := 0; k < 3; k++ {
+			bumpCount(ss.traces[sRange16], int(old[k]), -1)
+			bumpCount(ss.traces[sRange16], int(np[k]), 1)
+			m.SetUint(0, col(fmt.Sprintf("next_pc[%d]", k)), np[k])
+			ss.traces[sCPU].SetUint(0, 5+k, np[k])
+		}
+		m.Cols[col("pc4_carry0")][0] = c0
+		m.Cols[col("pc4_carry1")][0] = c1
+		return
+	}
+	panic("no forged next pc found")
+}
+
+// forgeBorrows rewrites the system row's length check x - n = d (n > x) with d's limbs 16-bit
+// and borrows that are field elements: d_0 = 0, and d_1, d_2 searched until the top limb
+// d_3 = -b_2 is 16-bit (about twice per 2^16 tries, as for forgeCarries).
+func forgeBorrows(ss *sysStatement, x, n uint64) {
+	m, tb := ss.traces[sSys], ss.tables[sSys]
+	col := func(s string, k int) int { return colIdx(tb, fmt.Sprintf("%s[%d]", s, k)) }
+	var inv stark.F
+	inv.SetUint64(1 << 16)
+	inv.Inverse(&inv)
+	f := func(v int64) stark.F { var r stark.F; r.SetInt64(v); return r }
+	b0 := f(int64(n) - int64(x)) // (d_0 + n - x_0)/2^16 with d_0 = 0
+	b0.Mul(&b0, &inv)
+	for d2 := int64(0); d2 < 64; d2++ {
+		for d1 := int64(0); d1 < 1<<16; d1++ {
+			b1 := f(d1)
+			b1.Add(&b1, &b0)
+			b1.Mul(&b1, &inv)
+			b2 := f(d2)
+			b2.Add(&b2, &b1)
+			b2.Mul(&b2, &inv)
+			var d3 stark.F
+			d3.Neg(&b2)
+			if d3.Uint64() >= 1<<16 {
+				continue
+			}
+			old := x - n
+			d := [4]uint64{0, uint64(d1), uint64(d2), d3.Uint64()}
+			for k := 0; k < 4; k++ {
+				bumpCount(ss.traces[sRange16], int((old>>(16*k))&0xffff), -1)
+				bumpCount(ss.traces[sRange16], int(d[k]), 1)
+				m.SetUint(0, col("len_diff", k), d[k])
+			}
+			m.Cols[col("len_borrow", 0)][0] = b0
+			m.Cols[col("len_borrow", 1)][0] = b1
+			m.Cols[col("len_borrow", 2)][0] = b2
+			return
+		}
+	}
+	panic("no forged borrows found")
 }
