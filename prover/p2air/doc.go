@@ -14,11 +14,14 @@
 // # Columns (W = width, P = partial rounds: 20 for W = 16, 23 for W = 24)
 //
 //	in[W]                    the input state
-//	full0[W] … full3[W]      the state after each of the first four full rounds (S-box, then M_E)
+//	full0[W] … full3[W]      the state after full rounds 0..3 (round key, S-box, then M_E)
 //	partial[P]               the S-box output of element 0 in each partial round
-//	full4[W] … full6[W]      the state after full rounds 5..7
-//	out[W]                   the state after the last full round: the output
+//	full4[W] … full6[W]      the state after full rounds 4..6
+//	out[W]                   the state after full round 7: the output
 //	mult                     how many times the row's (in, out) is received
+//
+// Constraints are named after what they pin ("full round r, element i", "partial round j"): 8W + P
+// of them, 148 for width 16 and 215 for width 24.
 //
 // 9W + P + 1 main columns: 165 for width 16, 240 for width 24. The single receive adds two
 // extension columns (its LogUp fraction and the running sum, 8 base cells), so a permutation costs

@@ -104,7 +104,7 @@ func newFixture(t testing.TB, width int) *fixture {
 	distinct := randomStates(rand.New(rand.NewPCG(uint64(width), 1)), width, 29)
 	reqs := append([][]F(nil), distinct...)
 	reqs = append(reqs, distinct[0], distinct[5], distinct[0], distinct[0])
-	ct, err := Trace(width, reqs, nil)
+	ct, err := Trace(width, reqs, nil, minRows)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestTraceMatchesHash(t *testing.T) {
 func TestTraceSplitsAndSkips(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	in := randomStates(rng, 16, 2)
-	m, err := Trace(16, [][]F{in[0], in[1], in[0]}, []uint64{2*MaxMult - 3, 0, 8})
+	m, err := Trace(16, [][]F{in[0], in[1], in[0]}, []uint64{2*MaxMult - 3, 0, 8}, minRows)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,12 +210,19 @@ func TestTraceSplitsAndSkips(t *testing.T) {
 	if m.Cols[p.inCol()][2] != in[0][0] {
 		t.Fatal("split row does not hold the split input")
 	}
-	empty, err := Trace(24, nil, nil)
+	empty, err := Trace(24, nil, nil, minRows)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if empty.Height != minRows {
 		t.Fatalf("empty trace height %d, want %d", empty.Height, minRows)
+	}
+	tall, err := Trace(16, in[:1], nil, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tall.Height != 128 {
+		t.Fatalf("minimum height 100 gave %d rows, want 128", tall.Height)
 	}
 }
 
@@ -228,18 +235,20 @@ func TestTraceRejectsBadRequests(t *testing.T) {
 		width  int
 		inputs [][]F
 		mult   []uint64
+		min    int
 		want   error
 	}{
-		{"width 20", 20, nil, nil, ErrWidth},
-		{"short input", 16, [][]F{good[0][:15]}, nil, ErrInput},
-		{"wide input", 16, [][]F{append(good[0], good[1][0])}, nil, ErrInput},
-		{"mult length", 16, good, []uint64{1}, ErrInput},
-		{"non-canonical", 16, [][]F{good[0], nonCanonical}, nil, hash.ErrNonCanonical},
-		{"count overflow", 16, [][]F{good[0], good[0]}, []uint64{math.MaxUint64, 1}, ErrInput},
-		{"too many rows", 16, good[:1], []uint64{MaxMult*maxRows + 1}, ErrInput},
+		{"width 20", 20, nil, nil, 0, ErrWidth},
+		{"short input", 16, [][]F{good[0][:15]}, nil, 0, ErrInput},
+		{"wide input", 16, [][]F{append(good[0], good[1][0])}, nil, 0, ErrInput},
+		{"mult length", 16, good, []uint64{1}, 0, ErrInput},
+		{"non-canonical", 16, [][]F{good[0], nonCanonical}, nil, 0, hash.ErrNonCanonical},
+		{"count overflow", 16, [][]F{good[0], good[0]}, []uint64{math.MaxUint64, 1}, 0, ErrInput},
+		{"too many rows", 16, good[:1], []uint64{MaxMult*maxRows + 1}, 0, ErrInput},
+		{"too tall", 16, good, nil, maxRows + 1, ErrInput},
 	}
 	for _, c := range cases {
-		if _, err := Trace(c.width, c.inputs, c.mult); !errors.Is(err, c.want) {
+		if _, err := Trace(c.width, c.inputs, c.mult, c.min); !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
 		}
 	}
@@ -393,7 +402,7 @@ func FuzzTrace(f *testing.F) {
 			inputs = append(inputs, in)
 			mult = append(mult, uint64(sel>>1))
 		}
-		m, err := Trace(w, inputs, mult)
+		m, err := Trace(w, inputs, mult, minRows)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,9 +25,10 @@ const (
 // Trace builds the chip's trace for width 16 or 24. inputs are the states whose permutations the
 // senders ask for, mult[i] how many times inputs[i] is asked for (nil: once each; 0: not at all).
 // Requests of the same input are merged into one row with the summed multiplicity, split over
-// several rows where it exceeds MaxMult; rows follow the order of first request and are padded to
-// a power of two (at least 4) with permutations of the zero state and mult 0.
-func Trace(width int, inputs [][]F, mult []uint64) (*stark.Matrix, error) {
+// several rows where it exceeds MaxMult; rows follow the order of first request and are padded
+// with permutations of the zero state and mult 0 to a power of two, at least minHeight (which
+// prover/stark needs to be at least 1 << params.LogFinalPolyLen, and 4).
+func Trace(width int, inputs [][]F, mult []uint64, minHeight int) (*stark.Matrix, error) {
 	p, err := paramsFor(width)
 	if err != nil {
 		return nil, err
@@ -55,8 +56,11 @@ func Trace(width int, inputs [][]F, mult []uint64) (*stark.Matrix, error) {
 			return nil, fmt.Errorf("%w: more than %d rows", ErrInput, maxRows)
 		}
 	}
+	if minHeight > maxRows {
+		return nil, fmt.Errorf("%w: minimum height %d above %d", ErrInput, minHeight, maxRows)
+	}
 	n := minRows
-	for n < len(plan) {
+	for n < len(plan) || n < minHeight {
 		n <<= 1
 	}
 	m := stark.NewMatrix(p.numCols(), n)
