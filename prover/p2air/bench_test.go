@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
@@ -114,6 +115,34 @@ func BenchmarkProve(b *testing.B) {
 				b.ReportMetric(native, "native_ns/perm")
 				b.ReportMetric(n24, "native_p24_ns/perm")
 				b.ReportMetric(float64(st.Total.Nanoseconds())/perm/native, "prove/native")
+			})
+		}
+	}
+}
+
+// BenchmarkTrace times trace generation of 2^14 distinct permutations on 1 and 2 cores, beside
+// the scalar hash.Permute16/Permute24 it must reproduce (one core), in ns per permutation.
+func BenchmarkTrace(b *testing.B) {
+	const logN = 14
+	for _, w := range testWidths {
+		inputs := randomStates(rand.New(rand.NewPCG(uint64(w), 7)), w, 1<<logN)
+		for _, procs := range []int{1, 2} {
+			b.Run(fmt.Sprintf("width=%d/procs=%d", w, procs), func(b *testing.B) {
+				prev := runtime.GOMAXPROCS(procs)
+				defer runtime.GOMAXPROCS(prev)
+				for range b.N {
+					if _, err := Trace(w, inputs, nil, minRows); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				perm := float64(b.N << logN)
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/perm, "ns/perm")
+				t0 := time.Now()
+				for _, in := range inputs[:1024] {
+					permute(in)
+				}
+				b.ReportMetric(float64(time.Since(t0).Nanoseconds())/1024, "scalar_ns/perm")
 			})
 		}
 	}

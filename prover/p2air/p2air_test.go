@@ -421,3 +421,32 @@ func FuzzTrace(f *testing.F) {
 		}
 	})
 }
+
+// TestSoundnessAtScale: with the default parameters the chip alone keeps >= 100 conjectured bits
+// up to 2^22 rows, its 2W-wide bus tuples included (they cost log2(2W/8) LogUp bits against the
+// reference shapes).
+func TestSoundnessAtScale(t *testing.T) {
+	for _, w := range testWidths {
+		tb, err := Table("poseidon2", w, testBus)
+		if err != nil {
+			t.Fatal(err)
+		}
+		air, err := stark.NewAIR("p2air", 0, tb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pk, err := stark.Setup(air, stark.DefaultParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for logN := 2; logN <= 22; logN++ {
+			sh := pk.VerifyingKey().ShapeOf([]int{logN})
+			if sh.MaxTupleWidth != 2*w || sh.MaxDegree != 3 {
+				t.Fatalf("width %d: shape %+v", w, sh)
+			}
+			if s := pk.Params().Soundness(sh); s.Total < 100 {
+				t.Fatalf("width %d, 2^%d rows: %s", w, logN, s)
+			}
+		}
+	}
+}
