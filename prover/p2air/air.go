@@ -141,6 +141,8 @@ func Message(in, out []stark.Expr) ([]stark.Expr, error) {
 // after them. The state is tracked as explicit coefficients over (in, partial columns) and each
 // expression is written out flat: prover/stark compiles an expression by walking it as a tree, so
 // the nested internal layers, written as a DAG, would expand exponentially in the round count.
+// (With a per-node memo in the compiler, the DAG would compile to about a third fewer
+// instructions: 3675 against 5699 at width 24, 2307 against 3392 at width 16.)
 func (p *params) partialRounds(t *stark.Table, in []stark.Expr, partial []stark.Column) []stark.Expr {
 	W := p.width
 	vars := append(append([]stark.Expr(nil), in...), curs(partial)...)
