@@ -67,10 +67,11 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkProve proves a full chip table of 2^12..2^14 distinct permutations with the default
-// (100-bit) parameters and reports, per permutation, trace generation and prove time, wall and CPU (with
-// the prover's quotient and grinding shares), beside the native batched permutation measured right
-// after it. The rows' multiplicities are zero so that the table proves alone (its bus is balanced
-// with nothing sent); the LogUp columns are built and committed all the same. -short runs 2^12.
+// (100-bit) parameters and reports, per permutation, trace generation and prove time, wall and
+// CPU (with the prover's quotient and grinding shares), beside the native batched permutation
+// measured right after it. The rows' multiplicities are zero so that the table proves alone (its
+// bus is balanced with nothing sent); the LogUp columns are built and committed all the same.
+// -short runs 2^12.
 func BenchmarkProve(b *testing.B) {
 	for _, w := range testWidths {
 		for _, logN := range []int{12, 13, 14} {
