@@ -1,9 +1,11 @@
 package rv64
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/p2air"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
 )
@@ -110,5 +112,49 @@ func journalTampers() []sysTamper {
 func TestJournalTampers(t *testing.T) {
 	for _, tc := range journalTampers() {
 		t.Run(tc.name, func(t *testing.T) { runTamper(t, tc) })
+	}
+}
+
+// withChip replaces the Poseidon2 stand-in by the real chip (prover/p2air) proving the journal's
+// permutations.
+func withChip(t *testing.T, ss *sysStatement, ins [][24]stark.F) {
+	t.Helper()
+	chip, err := p2air.Table("p24", 24, BusP24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := make([][]stark.F, len(ins))
+	for i := range ins {
+		req[i] = ins[i][:]
+	}
+	tr, err := p2air.Trace(24, req, nil, 1<<minLogRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss.tables[sP24], ss.traces[sP24] = chip, tr
+}
+
+// TestJournalWithPoseidon2Chip proves the journal's sponge against the real Poseidon2 chip, and
+// shows that the chip refuses a block whose output is not the permutation of its input.
+func TestJournalWithPoseidon2Chip(t *testing.T) {
+	s := newScenario(t)
+	journalScenario(s)
+	s.host(vm.KernelBase, hostWrite, fdJournal, bufPage+0x801, 70, nil)
+	ss := s.statement(s.evs, nil)
+	withChip(t, ss, ss.st.P24)
+	if err := ss.prove(t, true); err != nil {
+		t.Fatal(err)
+	}
+
+	// The last block's digest part replaced (and claimed as the public digest).
+	ss = s.statement(s.evs, nil)
+	withChip(t, ss, ss.st.P24)
+	m := ss.traces[sJournal]
+	c := buildJournal(&rules{t: stark.NewTable("journal")})
+	last := len(ss.st.P24) - 1
+	m.SetUint(last, c.out[0].Index(), 12345)
+	ss.public[PubJournal].SetUint64(12345)
+	if err := ss.prove(t, false); !errors.Is(err, stark.ErrUnbalancedBus) {
+		t.Fatalf("got %v, want an unbalanced bus", err)
 	}
 }
