@@ -3,9 +3,11 @@ package rv64
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/stark"
@@ -710,6 +712,45 @@ func BenchmarkSystemCells(b *testing.B) {
 			b.ReportMetric(float64(main), "main_cells/row")
 			b.ReportMetric(float64(ext), "ext_cells/row")
 			b.ReportMetric(float64(main+ext), "cells/row")
+		})
+	}
+}
+
+// BenchmarkSystemReadPages proves segments whose system events are whole-page READs (the
+// costliest host call per event: 513 sys_io rows each) with DefaultParams, and reports trace
+// generation and prove time per byte read. The fixed tables (the 2^16-row range table) and the
+// test counterparts are included, so the figure falls with the number of pages. Run with
+// -benchtime=1x.
+func BenchmarkSystemReadPages(b *testing.B) {
+	for _, pages := range []int{8, 64} {
+		b.Run(fmt.Sprintf("pages=%d", pages), func(b *testing.B) {
+			input := make([]byte, vm.PageSize)
+			var gen, prove float64
+			for i := 0; i < b.N; i++ {
+				s := newScenario(b)
+				for p := 0; p < pages; p++ {
+					s.host(vm.KernelBase, hostRead, bufPage+uint64(p%2)*vm.PageSize+1, vm.PageSize, 0, input[:vm.PageSize-1])
+				}
+				start := time.Now()
+				ss := s.statement(s.evs, nil)
+				gen += float64(time.Since(start))
+				air, err := stark.NewAIR("rv64-sys-bench", NumPublic, ss.tables...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pk, err := stark.Setup(air, stark.DefaultParams())
+				if err != nil {
+					b.Fatal(err)
+				}
+				start = time.Now()
+				if _, err := stark.Prove(context.Background(), pk, ss.traces, ss.public); err != nil {
+					b.Fatal(err)
+				}
+				prove += float64(time.Since(start))
+			}
+			n := float64(b.N) * float64(pages) * float64(vm.PageSize-1)
+			b.ReportMetric(gen/n, "gen_ns/byte")
+			b.ReportMetric(prove/n, "prove_ns/byte")
 		})
 	}
 }
