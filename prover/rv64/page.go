@@ -3,7 +3,9 @@ package rv64
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/stark"
@@ -298,80 +300,23 @@ func pagingTrace(in pagingInputs) (*pagingTraces, error) {
 	rows := len(pages) * blocksPerPage
 	m := stark.NewMatrix(pgCols, 1<<uint(logRows(rows)))
 	out := &pagingTraces{words: m}
+	leaves := make([][2]hash.Digest, len(pages))
+	p24 := make([][][]hash.Element, len(pages))
+	// Pages are independent (each fills its own 128 rows), and their 128 to 256 permutations each
+	// dominate generation: fill them in parallel.
+	err := parallelDo(len(pages), func(i int) error {
+		var err error
+		leaves[i], p24[i], err = fillPage(m, i*blocksPerPage, &pages[i], &in)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	leafIn := make(map[uint64]hash.Digest, len(pages))
 	leafOut := make(map[uint64]hash.Digest, len(pages))
 	for i := range pages {
-		pr := &pages[i]
-		lin := pageLimbs(&pr.Data)
-		var lout [vm.PageSize / 2]uint64
-		var ts [vm.PageSize / 8]uint64
-		dirty := false
-		for w := range ts {
-			addr := pr.Page*vm.PageSize + 8*uint64(w)
-			v, t, err := in.final(addr)
-			if err != nil {
-				return nil, err
-			}
-			ts[w] = t
-			for k := 0; k < 4; k++ {
-				lout[4*w+k] = (v >> (16 * k)) & 0xffff
-				dirty = dirty || lout[4*w+k] != lin[4*w+k]
-			}
-		}
-		key := pageKey(pr.Page)
-		flagLeft := in.flags[pr.Page]
-		var sIn, sOut [24]hash.Element
-		for k := range pageSpongeIV {
-			sIn[16+k].SetUint64(pageSpongeIV[k])
-		}
-		sOut = sIn
-		for b := 0; b < blocksPerPage; b++ {
-			row := i*blocksPerPage + b
-			m.SetUint(row, pgReal, 1)
-			m.SetUint(row, pgLast, b2u(b == blocksPerPage-1))
-			m.SetUint(row, pgBlk, uint64(b))
-			m.SetUint(row, pgFetched, b2u(in.fetched[pr.Page]))
-			m.SetUint(row, pgDirty, b2u(dirty))
-			for k := 0; k < 3; k++ {
-				m.SetUint(row, pgPage+k, key[k])
-			}
-			for j := 0; j < 16; j++ {
-				m.SetUint(row, pgVin+j, lin[16*b+j])
-				m.SetUint(row, pgVout+j, lout[16*b+j])
-			}
-			for k := 0; k < 4; k++ {
-				w := 4*b + k
-				m.SetUint(row, pgTsOut+k, ts[w])
-				m.SetUint(row, pgCode+k, in.code[pr.Page*vm.PageSize+8*uint64(w)])
-			}
-			f := min(flagLeft, pageFlagBound)
-			flagLeft -= f
-			m.SetUint(row, pgFlag, f)
-			for j := 0; j < 16; j++ {
-				sIn[j].SetUint64(lin[16*b+j])
-				sOut[j].SetUint64(lout[16*b+j])
-			}
-			for k := 0; k < 8; k++ {
-				m.Set(row, pgCapIn+k, sIn[16+k])
-				m.Set(row, pgCapOut+k, sOut[16+k])
-			}
-			out.p24 = append(out.p24, slices.Clone(sIn[:]))
-			hash.Permute24(&sIn)
-			if dirty {
-				out.p24 = append(out.p24, slices.Clone(sOut[:]))
-				hash.Permute24(&sOut)
-			} else {
-				sOut = sIn
-			}
-			for k := 0; k < 24; k++ {
-				m.Set(row, pgOIn+k, sIn[k])
-				m.Set(row, pgOOut+k, sOut[k])
-			}
-		}
-		var li, lo hash.Digest
-		copy(li[:], sIn[:8])
-		copy(lo[:], sOut[:8])
-		leafIn[pr.Page], leafOut[pr.Page] = li, lo
+		leafIn[pages[i].Page], leafOut[pages[i].Page] = leaves[i][0], leaves[i][1]
+		out.p24 = append(out.p24, p24[i]...)
 	}
 	u, err := buildUnion(in.startRoot, pages, leafIn, leafOut)
 	if err != nil {
@@ -380,6 +325,100 @@ func pagingTrace(in pagingInputs) (*pagingTraces, error) {
 	out.startRoot, out.endRoot = u.startRoot, u.endRoot
 	out.merkle, out.levels, out.p16 = merkleTrace(u)
 	return out, nil
+}
+
+// fillPage fills page pr's 128 rows from row0 and returns its page-in and page-out leaves and the
+// permutation inputs its rows send.
+func fillPage(m *stark.Matrix, row0 int, pr *vm.PageRecord, in *pagingInputs) (leaves [2]hash.Digest, p24 [][]hash.Element, err error) {
+	lin := pageLimbs(&pr.Data)
+	var lout [vm.PageSize / 2]uint64
+	var ts [vm.PageSize / 8]uint64
+	dirty := false
+	for w := range ts {
+		v, t, err := in.final(pr.Page*vm.PageSize + 8*uint64(w))
+		if err != nil {
+			return leaves, nil, err
+		}
+		ts[w] = t
+		for k := 0; k < 4; k++ {
+			lout[4*w+k] = (v >> (16 * k)) & 0xffff
+			dirty = dirty || lout[4*w+k] != lin[4*w+k]
+		}
+	}
+	key := pageKey(pr.Page)
+	flagLeft := in.flags[pr.Page]
+	var sIn, sOut [24]hash.Element
+	for k := range pageSpongeIV {
+		sIn[16+k].SetUint64(pageSpongeIV[k])
+	}
+	sOut = sIn
+	for b := 0; b < blocksPerPage; b++ {
+		row := row0 + b
+		m.SetUint(row, pgReal, 1)
+		m.SetUint(row, pgLast, b2u(b == blocksPerPage-1))
+		m.SetUint(row, pgBlk, uint64(b))
+		m.SetUint(row, pgFetched, b2u(in.fetched[pr.Page]))
+		m.SetUint(row, pgDirty, b2u(dirty))
+		for k := 0; k < 3; k++ {
+			m.SetUint(row, pgPage+k, key[k])
+		}
+		for j := 0; j < 16; j++ {
+			m.SetUint(row, pgVin+j, lin[16*b+j])
+			m.SetUint(row, pgVout+j, lout[16*b+j])
+		}
+		for k := 0; k < 4; k++ {
+			w := 4*b + k
+			m.SetUint(row, pgTsOut+k, ts[w])
+			m.SetUint(row, pgCode+k, in.code[pr.Page*vm.PageSize+8*uint64(w)])
+		}
+		f := min(flagLeft, pageFlagBound)
+		flagLeft -= f
+		m.SetUint(row, pgFlag, f)
+		for j := 0; j < 16; j++ {
+			sIn[j].SetUint64(lin[16*b+j])
+			sOut[j].SetUint64(lout[16*b+j])
+		}
+		for k := 0; k < 8; k++ {
+			m.Set(row, pgCapIn+k, sIn[16+k])
+			m.Set(row, pgCapOut+k, sOut[16+k])
+		}
+		p24 = append(p24, slices.Clone(sIn[:]))
+		hash.Permute24(&sIn)
+		if dirty {
+			p24 = append(p24, slices.Clone(sOut[:]))
+			hash.Permute24(&sOut)
+		} else {
+			sOut = sIn
+		}
+		for k := 0; k < 24; k++ {
+			m.Set(row, pgOIn+k, sIn[k])
+			m.Set(row, pgOOut+k, sOut[k])
+		}
+	}
+	copy(leaves[0][:], sIn[:8])
+	copy(leaves[1][:], sOut[:8])
+	return leaves, p24, nil
+}
+
+// parallelDo runs f(0..n-1) on GOMAXPROCS workers and returns the first error.
+func parallelDo(n int, f func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				if err := f(i); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // pagingTables declares the page, Merkle and level tables, in pagingTraces' order.
