@@ -779,6 +779,71 @@ func pageTampers() []pageTamper {
 				st.pt.words.SetUint(blocksPerPage, pgCode+1, 1)
 				st.memRows = append(st.memRows, memRow{kind: tmCode, acc: Access{Addr: a, Prev: wordOf(&st.records[1].Data, a)}})
 			}},
+		{name: "page moved to another position", table: "page_merkle", rule: "level offset", want: stark.ErrUnbalancedBus,
+			setup: written,
+			forge: func(t *testing.T, st *pgStatement) {
+				// Page 0x41's contents paged in as page 0x43: the level-1 row over 0x40 claims its
+				// right child 3 pages away. The segment's accesses to 0x41 move along.
+				const from, to = 0x41, 0x43
+				m := st.pt.words
+				for r := blocksPerPage; r < 2*blocksPerPage; r++ {
+					k := pageKey(to)
+					for j := 0; j < 3; j++ {
+						m.SetUint(r, pgPage+j, k[j])
+					}
+				}
+				mk := st.pt.merkle
+				for r := 0; r < mk.Height; r++ {
+					if u64(mk.Get(r, mkLevel)) == 1 && isOne(mk.Get(r, mkReal)) {
+						mk.SetUint(r, mkPw, to-from+1)
+					}
+				}
+				for i := range st.memRows {
+					if st.memRows[i].acc.Addr/vm.PageSize == from {
+						st.memRows[i].acc.Addr += (to - from) * vm.PageSize
+					}
+					if st.memRows[i].kind == tmFlag && st.memRows[i].page == from {
+						st.memRows[i].page = to
+					}
+				}
+			}},
+		{name: "page number changes mid-page", table: "page_words", rule: "page constant", want: stark.ErrConstraint,
+			setup: written,
+			forge: func(t *testing.T, st *pgStatement) {
+				// Blocks 2..63 of page 0x40 claim page 0x44 (not paged in): those words of 0x44
+				// get page 0x40's contents as their page-in values.
+				k := pageKey(0x44)
+				for r := 2; r < blocksPerPage/2; r++ {
+					for j := 0; j < 3; j++ {
+						st.pt.words.SetUint(r, pgPage+j, k[j])
+					}
+				}
+			}},
+		{name: "page-in word changed, sponge chain broken", table: "page_words", rule: "page-in sponge chain", want: stark.ErrConstraint,
+			setup: written,
+			forge: func(t *testing.T, st *pgStatement) {
+				// Block 3 of page 0x40 absorbs another limb; the next block restarts from the
+				// honest capacity, so the leaf is unchanged.
+				m := st.pt.words
+				var one stark.F
+				one.SetOne()
+				for _, c := range []int{pgVin, pgVout} {
+					v := m.Get(3, c)
+					v.Add(&v, &one)
+					m.Set(3, c, v)
+				}
+				var in []hash.Element
+				for j := 0; j < 16; j++ {
+					in = append(in, m.Get(3, pgVin+j))
+				}
+				for k := 0; k < 8; k++ {
+					in = append(in, m.Get(3, pgCapIn+k))
+				}
+				out := permute(in)
+				for k := range out {
+					m.Set(3, pgOIn+k, out[k])
+				}
+			}},
 		{name: "written page claimed clean", table: "page_words", rule: "clean page unchanged", want: stark.ErrConstraint,
 			setup: written,
 			forge: func(t *testing.T, st *pgStatement) {
