@@ -20,11 +20,12 @@ import (
 type testTree struct {
 	levels []map[uint64]hash.Digest
 	empty  []hash.Digest
+	data   map[uint64]*[vm.PageSize]byte
 }
 
 func newTestTree(mem map[uint64]*[vm.PageSize]byte) *testTree {
 	zero := hash.HashU32s(make([]uint32, vm.PageSize/4))
-	t := &testTree{empty: hash.EmptyRoots(zero, vm.PageBits)}
+	t := &testTree{empty: hash.EmptyRoots(zero, vm.PageBits), data: mem}
 	leaves := map[uint64]hash.Digest{}
 	for pn, d := range mem {
 		w := make([]uint32, vm.PageSize/4)
@@ -627,6 +628,15 @@ func written(t *testing.T) *pgStatement {
 	return s.build(t)
 }
 
+// threePages is pages 0 (fetched, with a code read), 1 and 2 read only, page 3 in memory but not
+// paged in; the page table has padding rows.
+func threePages(t *testing.T) *pgStatement {
+	s := newScenario(23, []uint64{0, 1, 2}, 3)
+	s.fetched[0] = true
+	s.ops = []pgOp{{opCode, 64, 0}, {opRead, vm.PageSize + 8, 0}}
+	return s.build(t)
+}
+
 func pageTampers() []pageTamper {
 	return []pageTamper{
 		{name: "page-in byte changed", table: "page_merkle", rule: "start root", want: stark.ErrConstraint,
@@ -843,6 +853,104 @@ func pageTampers() []pageTamper {
 				for k := range out {
 					m.Set(3, pgOIn+k, out[k])
 				}
+			}},
+		{name: "store lookup served by a padding row", table: "page_words", rule: "no flag on padding", want: stark.ErrConstraint,
+			setup: threePages,
+			forge: func(t *testing.T, st *pgStatement) {
+				// A padding row (page 0, fetched 0) answers a store into page 0, which is fetched.
+				st.pt.words.SetUint(3*blocksPerPage, pgFlag, 1)
+				st.memRows = append(st.memRows, memRow{kind: tmFlag, page: 0, claim: 0})
+			}},
+		{name: "leaf forged from a padding row", table: "page_words", rule: "padding sends nothing", want: stark.ErrConstraint,
+			setup: threePages,
+			forge: func(t *testing.T, st *pgStatement) {
+				// A padding row sends a leaf for page 3 (not paged in) whose end leaf hashes chosen
+				// contents, and the Merkle table takes it: the end tree gets a page nobody wrote.
+				const q = 3
+				chosen := randomPage(rand.New(rand.NewPCG(99, 1)))
+				lin := pageLimbs(chosen)
+				var s [24]hash.Element
+				for k := range pageSpongeIV {
+					s[16+k].SetUint64(pageSpongeIV[k])
+				}
+				for b := 0; b < blocksPerPage-1; b++ {
+					for j := 0; j < 16; j++ {
+						s[j].SetUint64(lin[16*b+j])
+					}
+					hash.Permute24(&s)
+				}
+				m, r := st.pt.words, 3*blocksPerPage+1 // not right after a last row, whose successor has blk 0
+				m.SetUint(r, pgLast, 1)
+				m.SetUint(r, pgDirty, 1)
+				m.SetUint(r, pgBlk, blocksPerPage-1)
+				k := pageKey(q)
+				for j := 0; j < 3; j++ {
+					m.SetUint(r, pgPage+j, k[j])
+				}
+				trueLeaf := st.tree.node(0, q)
+				for j := 0; j < 8; j++ {
+					m.Set(r, pgOIn+j, trueLeaf[j])
+					m.Set(r, pgCapOut+j, s[16+j])
+				}
+				for j := 0; j < 16; j++ {
+					s[j].SetUint64(lin[16*(blocksPerPage-1)+j])
+					m.Set(r, pgVout+j, s[j])
+				}
+				hash.Permute24(&s)
+				for j := 0; j < 24; j++ {
+					m.Set(r, pgOOut+j, s[j])
+				}
+				var forged hash.Digest
+				copy(forged[:], s[:8])
+				if forged != leafOfRecord(&vm.PageRecord{Data: *chosen}) {
+					t.Fatal("forged leaf is not the chosen page's")
+				}
+				leafIn, leafOut := map[uint64]hash.Digest{q: trueLeaf}, map[uint64]hash.Digest{q: forged}
+				recs := append(append([]vm.PageRecord(nil), st.records...), st.tree.record(q, st.tree.data[q]))
+				for _, rec := range st.records {
+					leafIn[rec.Page], leafOut[rec.Page] = leafOfRecord(&rec), leafOfRecord(&rec)
+				}
+				u, err := buildUnion(st.tree.root(), recs, leafIn, leafOut)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st.pt.merkle, _, _ = merkleTrace(u)
+				st.public = publicRoots(u.startRoot, u.endRoot)
+			}},
+		{name: "page-out sponge chain broken", table: "page_words", rule: "page-out sponge chain", want: stark.ErrConstraint,
+			setup: written,
+			forge: func(t *testing.T, st *pgStatement) {
+				// Page 0x41 (dirty) restarts its page-out sponge at block 4 from another capacity.
+				m := st.pt.words
+				var one stark.F
+				one.SetOne()
+				r0 := blocksPerPage + 4
+				v := m.Get(r0, pgCapOut)
+				v.Add(&v, &one)
+				m.Set(r0, pgCapOut, v)
+				for r := r0; r < 2*blocksPerPage; r++ {
+					var in []hash.Element
+					for j := 0; j < 16; j++ {
+						in = append(in, m.Get(r, pgVout+j))
+					}
+					for k := 0; k < 8; k++ {
+						in = append(in, m.Get(r, pgCapOut+k))
+					}
+					out := permute(in)
+					for k := range out {
+						m.Set(r, pgOOut+k, out[k])
+					}
+					if r+1 < 2*blocksPerPage {
+						for k := 0; k < 8; k++ {
+							m.Set(r+1, pgCapOut+k, out[16+k])
+						}
+					}
+				}
+				var leaf hash.Digest
+				for k := range leaf {
+					leaf[k] = m.Get(2*blocksPerPage-1, pgOOut+k)
+				}
+				st.public = publicRoots(st.pt.startRoot, refoldNew(st.pt.merkle, map[uint64]hash.Digest{0x41: leaf}))
 			}},
 		{name: "written page claimed clean", table: "page_words", rule: "clean page unchanged", want: stark.ErrConstraint,
 			setup: written,
