@@ -37,13 +37,15 @@ import (
 //
 // # Why every node appears exactly once
 //
-// Every real row other than the root sends its node once, and that message must be received.
-// The only receives of a level-ℓ message sit in rows of level ℓ+1, so a row is connected by a
-// chain of receives up to a row that sends nothing: the root (levels are integers below 37 in
-// this chain: a level-ℓ row's parent has level ℓ+1, and the level table has no level above 64,
-// whose rows no one receives). Keys and levels of all rows therefore follow from the root's by
-// the child relation, so they are canonical (the key's low ℓ bits are zero, limbs within their
-// widths, pw exactly the bit ℓ-1, which the key does not have: adding it carries nothing).
+// Every real row other than the root sends its node once, and that message must be received;
+// only rows of level ℓ+1 receive level-ℓ messages, and every row's level is one of 1..64 (its
+// lookup). So from any row, following the receiver of its message climbs one level per step and
+// must end, within 64 steps, at a row that sends nothing: the root, which the first-row
+// constraints put at row 0, level 36, key 0, and which no other row can be (root is 1 on row 0
+// only). No row has a level above 36 (its chain could never reach level 36 again), and a second
+// level-36 row would need a level-37 receiver. Keys follow from the root's: a child's key is its
+// parent's key or key + pw, so by induction each row's key is its node's leftmost page, with its
+// low ℓ bits zero and limbs within their widths, and adding pw = 2^(ℓ-1) carries nothing.
 // Uniqueness by induction from the root, which the first-row constraints fix and which no other
 // row can be (a second level-36 row would need a level-37 receiver): if every node of level ℓ
 // appears in at most one row, then node (ℓ-1, j) is received at most once (only by the one row of
