@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/zkexex/zkexex/prover/p2air"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
 )
@@ -76,13 +77,12 @@ func BenchmarkPagingTrace(b *testing.B) {
 	}
 }
 
-// p2Cells estimates the Poseidon2 chip's cells per permutation until prover/p2air lands: the
-// state after each full round's S-boxes (8·W), each partial round's S-box input (20 or 23), the
-// input (W), the multiplicity, and two extension columns for its one receive.
-func p2Cells(width int) float64 {
-	partial := 20
-	if width == 24 {
-		partial = 23
+// p2Cells is prover/p2air's cells per permutation at width w (main and extension columns).
+func p2Cells(w int) float64 {
+	t, err := p2air.Table("p2", w, BusP24)
+	if err != nil {
+		panic(err)
 	}
-	return float64(8*width + partial + width + 1 + 8)
+	m, e := tableCells(t)
+	return float64(m + e)
 }

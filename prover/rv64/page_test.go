@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/p2air"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
 )
@@ -113,6 +114,20 @@ func testPermTable(name string, width int, bus stark.BusID, ins [][]hash.Element
 	t.SetPreprocessed(pre)
 	t.LookupTable(bus, mult.Cur(), keys...)
 	return t, tr
+}
+
+// realChip is prover/p2air's chip of width w on bus, with its trace for the requests ins.
+func realChip(t testing.TB, w int, bus stark.BusID, ins [][]hash.Element) (*stark.Table, *stark.Matrix) {
+	t.Helper()
+	tb, err := p2air.Table(fmt.Sprint("p2air_", w), w, bus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := p2air.Trace(w, ins, nil, 1<<minLogRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb, tr
 }
 
 func permute(in []hash.Element) []hash.Element {
@@ -237,12 +252,13 @@ func newScenario(seed uint64, paged []uint64, others ...uint64) *scenario {
 // pgStatement is a scenario turned into traces: the paging tables, the stand-ins' rows and the
 // public values.
 type pgStatement struct {
-	pt      *pagingTraces
-	memRows []memRow
-	public  []stark.F
-	records []vm.PageRecord
-	finals  map[uint64]uint64 // word address → last value, for every paged word
-	tree    *testTree
+	pt       *pagingTraces
+	memRows  []memRow
+	public   []stark.F
+	records  []vm.PageRecord
+	finals   map[uint64]uint64 // word address → last value, for every paged word
+	tree     *testTree
+	realChip bool // prove with prover/p2air's chips
 }
 
 func (s *scenario) build(t testing.TB) *pgStatement {
@@ -369,12 +385,20 @@ func permInputs(words, mk *stark.Matrix, omit map[string]map[string]bool) (p24, 
 }
 
 // prove assembles the AIR (paging tables with omissions, stand-ins built from the traces as they
-// are now) and proves and verifies.
+// are now) and proves and verifies. The Poseidon2 requests go to the real chips (prover/p2air)
+// when realChip is set, to testPermTable otherwise (cheaper to prove; it holds the same pairs).
 func (st *pgStatement) prove(t testing.TB, omit map[string]map[string]bool) error {
 	t.Helper()
 	p24, p16 := permInputs(st.pt.words, st.pt.merkle, omit)
-	t24, tr24 := testPermTable("test_p24", 24, BusP24, p24)
-	t16, tr16 := testPermTable("test_p16", 16, BusP16, p16)
+	var t24, t16 *stark.Table
+	var tr24, tr16 *stark.Matrix
+	if st.realChip {
+		t24, tr24 = realChip(t, 24, BusP24, p24)
+		t16, tr16 = realChip(t, 16, BusP16, p16)
+	} else {
+		t24, tr24 = testPermTable("test_p24", 24, BusP24, p24)
+		t16, tr16 = testPermTable("test_p16", 16, BusP16, p16)
+	}
 	tm, ac := testMemTable()
 	var cnt counts
 	mem := memStandInTrace(st.memRows, ac, &cnt)
@@ -452,6 +476,7 @@ func TestPagingHonest(t *testing.T) {
 			if want := s.expectedEndRoot(st); st.pt.endRoot != want {
 				t.Fatalf("end root %s, recomputed %s", st.pt.endRoot, want)
 			}
+			st.realChip = true
 			if err := st.prove(t, nil); err != nil {
 				t.Fatal(err)
 			}
