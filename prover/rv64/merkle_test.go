@@ -76,9 +76,10 @@ func loopProgram(n int32) *vm.Program {
 }
 
 // TestPagingEndRootMatchesExecutor runs a real program and, for a middle segment, builds the
-// paging tables from its records: the start root must be the record's, and the end root the
-// executor's. The segment's final memory is the next segment's page-in (it touches the same
-// pages).
+// paging tables from its records: the start root must be the record's, the end root the
+// executor's, and the paging tables prove (with prover/p2air's chips and a memory stand-in that
+// moves each written word from its page-in value to its last one). The segment's final memory is
+// the next segment's page-in (it touches the same pages).
 func TestPagingEndRootMatchesExecutor(t *testing.T) {
 	var segs []*vm.Segment
 	res, err := vm.Execute(context.Background(), loopProgram(30000), vm.Config{Po2: vm.MinPo2,
@@ -98,28 +99,43 @@ func TestPagingEndRootMatchesExecutor(t *testing.T) {
 	for i := range seg.Pages {
 		start[seg.Pages[i].Page] = &seg.Pages[i].Data
 	}
-	changed := 0
+	var rows []memRow
 	final := func(a uint64) (uint64, uint64, error) {
 		p := later[a/vm.PageSize]
 		if p == nil {
 			t.Fatalf("page %#x of segment 1 not paged in by segment 2", a/vm.PageSize)
 		}
-		v := wordOf(p, a)
-		if v != wordOf(start[a/vm.PageSize], a) {
-			changed++
+		v, v0 := wordOf(p, a), wordOf(start[a/vm.PageSize], a)
+		if v != v0 {
+			// The memory stand-in moves the word from its page-in value to its last one.
+			rows = append(rows, memRow{kind: tmAcc, acc: Access{Addr: a, Prev: v0, Next: v, Ts: 1}})
 			return v, 1, nil
 		}
 		return v, 0, nil
 	}
-	pt, err := pagingTrace(pagingInputs{startRoot: seg.Start.Root, pages: seg.Pages, final: final})
+	// The middle segment runs only the loop body (pcs 0x1000c..0x10020): the decode table reads
+	// the words holding them once per distinct pc.
+	code := map[uint64]uint64{0x10008: 1, 0x10010: 2, 0x10018: 2, 0x10020: 1}
+	for a, n := range code {
+		for i := uint64(0); i < n; i++ {
+			rows = append(rows, memRow{kind: tmCode, acc: Access{Addr: a, Prev: wordOf(start[a/vm.PageSize], a)}})
+		}
+	}
+	pt, err := pagingTrace(pagingInputs{startRoot: seg.Start.Root, pages: seg.Pages, final: final,
+		code: code, fetched: map[uint64]bool{0x10: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	changed := len(rows) - 6
 	if changed == 0 {
 		t.Fatal("the segment wrote nothing")
 	}
 	if pt.startRoot != seg.Start.Root || pt.endRoot != seg.End.Root {
 		t.Fatalf("roots %s → %s, executor %s → %s", pt.startRoot, pt.endRoot, seg.Start.Root, seg.End.Root)
+	}
+	st := &pgStatement{pt: pt, memRows: rows, public: publicRoots(pt.startRoot, pt.endRoot), realChip: true}
+	if err := st.prove(t, nil); err != nil {
+		t.Fatal(err)
 	}
 	t.Logf("segment 1: %d pages, %d words changed, %d Merkle rows, %d + %d permutations",
 		len(seg.Pages), changed, len(pt.p16)/2, len(pt.p24), len(pt.p16))
