@@ -977,6 +977,71 @@ func pageTampers() []pageTamper {
 				}
 				st.public = publicRoots(st.pt.startRoot, refoldNew(st.pt.merkle, map[uint64]hash.Digest{0x41: leaf}))
 			}},
+		{name: "dirty flag dropped mid-page", table: "page_words", rule: "dirty constant", want: stark.ErrConstraint,
+			setup: written,
+			forge: func(t *testing.T, st *pgStatement) {
+				// Block 5 of page 0x41 (dirty, written in block 0) claims clean, so its page-out
+				// permutation is not hashed: it hands the next block another capacity, and the end
+				// leaf changes.
+				m := st.pt.words
+				r0 := blocksPerPage + 5
+				m.SetUint(r0, pgDirty, 0)
+				var one stark.F
+				one.SetOne()
+				v := m.Get(r0, pgOOut+20)
+				v.Add(&v, &one)
+				m.Set(r0, pgOOut+20, v)
+				for r := r0 + 1; r < 2*blocksPerPage; r++ {
+					var in []hash.Element
+					for k := 0; k < 8; k++ {
+						m.Set(r, pgCapOut+k, m.Get(r-1, pgOOut+16+k))
+					}
+					for j := 0; j < 16; j++ {
+						in = append(in, m.Get(r, pgVout+j))
+					}
+					for k := 0; k < 8; k++ {
+						in = append(in, m.Get(r, pgCapOut+k))
+					}
+					out := permute(in)
+					for k := range out {
+						m.Set(r, pgOOut+k, out[k])
+					}
+				}
+				var leaf hash.Digest
+				for k := range leaf {
+					leaf[k] = m.Get(2*blocksPerPage-1, pgOOut+k)
+				}
+				st.public = publicRoots(st.pt.startRoot, refoldNew(st.pt.merkle, map[uint64]hash.Digest{0x41: leaf}))
+			}},
+		{name: "page resumed after padding rows", table: "page_words", rule: "real rows first", want: stark.ErrConstraint,
+			setup: threePages,
+			forge: func(t *testing.T, st *pgStatement) {
+				// Blocks 0..3 of page 2 become padding: the page's sponges then resume from
+				// whatever capacity the padding rows hold, and those words are never paged in.
+				for r := 2 * blocksPerPage; r < 2*blocksPerPage+4; r++ {
+					st.pt.words.SetUint(r, pgReal, 0)
+				}
+			}},
+		{name: "root one level down", table: "page_merkle", rule: "root position", want: stark.ErrConstraint,
+			setup: written,
+			forge: func(t *testing.T, st *pgStatement) {
+				// Drop the root row: the level-35 node over the pages becomes the root, and the
+				// public roots are its digests.
+				m := st.pt.merkle
+				if u64(m.Get(1, mkLevel)) != vm.PageBits-1 {
+					t.Fatal("row 1 is not the level-35 node")
+				}
+				for c := range m.Cols {
+					copy(m.Cols[c], m.Cols[c][1:])
+					m.Cols[c][m.Height-1] = stark.F{}
+				}
+				m.SetUint(0, mkRoot, 1)
+				var start, end hash.Digest
+				for k := range start {
+					start[k], end[k] = m.Get(0, mkOld+k), m.Get(0, mkNew+k)
+				}
+				st.public = publicRoots(start, end)
+			}},
 		{name: "written page claimed clean", table: "page_words", rule: "clean page unchanged", want: stark.ErrConstraint,
 			setup: written,
 			forge: func(t *testing.T, st *pgStatement) {
