@@ -255,6 +255,9 @@ func pageLimbs(data *[vm.PageSize]byte) *[vm.PageSize / 2]uint64 {
 // pagingTrace fills the page, Merkle and level tables for one segment, checks the page records
 // against the start root and computes the end root as the executor does.
 func pagingTrace(in pagingInputs) (*pagingTraces, error) {
+	if in.final == nil {
+		return nil, fmt.Errorf("%w: no final memory", ErrPageTrace)
+	}
 	pages := slices.Clone(in.pages)
 	slices.SortFunc(pages, func(a, b vm.PageRecord) int {
 		switch {

@@ -538,6 +538,7 @@ func TestPagingTraceRejects(t *testing.T) {
 		{"store lookups beyond the bound", func(in *pagingInputs) {
 			in.flags = map[uint64]uint64{6: blocksPerPage*pageFlagBound + 1}
 		}, ErrPageTrace},
+		{"no final memory", func(in *pagingInputs) { in.final = nil }, ErrPageTrace},
 		{"final of an unpaged word", func(in *pagingInputs) {
 			in.final = func(uint64) (uint64, uint64, error) { return 0, 0, ErrMemoryTrace }
 		}, ErrMemoryTrace},
