@@ -1,6 +1,7 @@
 package rv64
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime"
@@ -12,31 +13,35 @@ import (
 	"github.com/zkexex/zkexex/prover/vm"
 )
 
-// The page table pages every paged-in page in and out of the memory argument and hashes it into
-// its start and end leaves.
+// The page tables page every paged-in page in and out of the memory argument and hash it into its
+// start and end leaves.
 //
 // # Rows
 //
-// One row per block of four 8-byte words (32 bytes: 16 16-bit limbs, exactly one absorption of
-// the width-24 sponge), 128 consecutive rows per page, pages one after the other, then padding.
-// A row holds the page number (page[3] as segment.md defines it, constant over the page), the
-// block index blk (0 on the page's first row, +1 per row, 127 on the row flagged last), the page's
-// fetched and dirty flags, the four words' page-in values v_in and page-out values v_out as limbs
-// with their last timestamps ts_out, the BusCode multiplicity of each word and a share of the
-// page's BusPageFlag multiplicity, and the states of two sponges: the page-in leaf over v_in and
-// the page-out leaf over v_out. Word k of a row has address (page[0]·4096 + 32·blk + 8·k,
+// Two tables with the same rows: page_clean holds the pages the segment leaves unchanged, and
+// page_written those it changes (some word's last value differs from its page-in value). One row
+// per block of four 8-byte words (32 bytes: 16 16-bit limbs, exactly one absorption of the
+// width-24 sponge), 128 consecutive rows per page, pages one after the other, then padding. A row
+// holds the page number (page[3] as segment.md defines it, constant over the page), the block
+// index blk (0 on the page's first row, +1 per row, 127 on the row flagged last), the page's
+// fetched flag, the four words' page-in values v_in as limbs with their last timestamps ts_out,
+// the BusCode multiplicity of each word and a share of the page's BusPageFlag multiplicity, and
+// the state of the page-in sponge over v_in. A written page's row adds the page-out values v_out
+// and the state of a second sponge over them; a clean page pages out v_in and its end leaf is its
+// start leaf, so it costs half the permutations and 48 fewer columns (most pages a segment touches
+// are only read: code, read-only data). Word k of a row has address (page[0]·4096 + 32·blk + 8·k,
 // page[1], page[2]). So a page's rows cover exactly its 512 words, each once, in order, and its
 // sponges absorb exactly its 2048 limbs in order from the initial state of hash.HashU32s over 1024
 // words; the last row's outputs are the leaves, sent on BusMerkle as (0, page, leaf_in, leaf_out).
 //
-// Messages per row (mult real unless stated):
+// Messages per row (mult real unless stated; v_out = v_in and o_out = o_in in page_clean):
 //
 //	sends    BusMem (addr_k, v_in_k, 0)             page-in, k = 0..3
 //	receives BusMem (addr_k, v_out_k, ts_out_k)     page-out
 //	sends    BusCode (addr_k, v_in_k)               mult code_k ∈ {0, 1, 2}, 0 unless fetched
 //	sends    BusPageFlag (page, fetched)            mult flag ∈ [0, pageFlagBound], 0 on padding
 //	sends    BusP24 (v_in‖cap_in, o_in)             the page-in sponge's permutation
-//	sends    BusP24 (v_out‖cap_out, o_out)          mult dirty: the page-out sponge's permutation
+//	sends    BusP24 (v_out‖cap_out, o_out)          page_written: the page-out sponge's permutation
 //	sends    BusMerkle (0, page, o_in[0..8], o_out[0..8])   mult last
 //
 // # Why the values are sound without range checks here
@@ -52,10 +57,9 @@ import (
 // page[0] < 16 and addr_k[0] < 2^16.
 //
 // The page number is unique (merkle.go: a leaf is received at most once), so each word is paged
-// in once and paged out once. fetched and dirty are per page; a dirty flag that is too small is
-// caught on BusMem (a clean page must page out v_in, which is not the last value of a written
-// word); a clean page (dirty = 0) pages out v_in with leaf_out = leaf_in and skips its second
-// sponge's permutations, halving the hashing of read-only pages.
+// in once and paged out once, from whichever table holds its page. A written page placed in
+// page_clean pages out v_in, which is not the last value of a word it changed: BusMem does not
+// balance.
 //
 // BusPageFlag and BusCode multiplicities need no range checks for soundness: only the rows of
 // page P send tuples naming P, with P's one fetched flag and P's page-in values, so a receiver can
@@ -82,24 +86,25 @@ const blocksPerPage = vm.PageSize / 32
 // page, or more lookups than the table's bounds.
 var ErrPageTrace = errors.New("rv64: inconsistent paging inputs")
 
-// Page table columns.
+// Page table columns. Both tables share the first pgCleanCols; the written-page table adds the
+// page-out values and sponge.
 const (
 	pgReal = iota
 	pgLast
 	pgBlk
 	pgFetched
-	pgDirty
-	pgPage   // 3
-	pgVin    = pgPage + 3
-	pgVout   = pgVin + 16
-	pgTsOut  = pgVout + 16 // 4
-	pgCode   = pgTsOut + 4 // 4
-	pgFlag   = pgCode + 4
-	pgCapIn  = pgFlag + 1   // 8: capacity entering this row's page-in permutation
-	pgOIn    = pgCapIn + 8  // 24: its output
-	pgCapOut = pgOIn + 24   // 8
-	pgOOut   = pgCapOut + 8 // 24
-	pgCols   = pgOOut + 24
+	pgPage      // 3
+	pgVin       = pgPage + 3
+	pgTsOut     = pgVin + 16  // 4
+	pgCode      = pgTsOut + 4 // 4
+	pgFlag      = pgCode + 4
+	pgCapIn     = pgFlag + 1  // 8: capacity entering this row's page-in permutation
+	pgOIn       = pgCapIn + 8 // 24: its output
+	pgCleanCols = pgOIn + 24
+	pgVout      = pgCleanCols  // 16
+	pgCapOut    = pgVout + 16  // 8
+	pgOOut      = pgCapOut + 8 // 24
+	pgDirtyCols = pgOOut + 24
 )
 
 // pageSpongeIV is the capacity of hash.HashU32s's sponge before a page's first block: the
@@ -107,27 +112,42 @@ const (
 // checks the table's leaves against hash.HashU32s.
 var pageSpongeIV = [8]uint64{2 * vm.PageSize / 4, 0, 3}
 
-// pageTable declares the page table (see the file comment).
-func pageTable(omit map[string]bool) *stark.Table {
-	t := stark.NewTable("page_words")
+// Table names: the pages the segment left unchanged, and those it changed.
+const (
+	pageCleanName = "page_clean"
+	pageDirtyName = "page_written"
+)
+
+// pageTable declares the page table of unchanged pages (dirty = false) or of changed ones (see
+// the file comment).
+func pageTable(omit map[string]bool, dirty bool) *stark.Table {
+	name := pageCleanName
+	if dirty {
+		name = pageDirtyName
+	}
+	t := stark.NewTable(name)
 	r := &rules{t: t, omit: omit}
 	real, last, blk := t.Column("real"), t.Column("last"), t.Column("blk")
-	fetched, dirty := t.Column("fetched"), t.Column("dirty")
+	fetched := t.Column("fetched")
 	page := t.Columns("page", 3)
-	vin, vout, tsOut := t.Columns("v_in", 16), t.Columns("v_out", 16), t.Columns("ts_out", 4)
+	vin, tsOut := t.Columns("v_in", 16), t.Columns("ts_out", 4)
 	code, flag := t.Columns("code", 4), t.Column("flag")
 	capIn, oIn := t.Columns("cap_in", 8), t.Columns("o_in", 24)
-	capOut, oOut := t.Columns("cap_out", 8), t.Columns("o_out", 24)
+	// A clean page pages out what it paged in, and its end leaf is its start leaf.
+	vout, oOut := vin, oIn
+	var capOut []stark.Column
+	if dirty {
+		vout, capOut, oOut = t.Columns("v_out", 16), t.Columns("cap_out", 8), t.Columns("o_out", 24)
+	}
 
 	one := stark.Const(1)
 	notLast := one.Sub(last.Cur())
-	for _, c := range []stark.Column{real, last, fetched, dirty} {
+	for _, c := range []stark.Column{real, last, fetched} {
 		r.boolean("flags boolean", c.Cur())
 	}
-	// A padding row sends no leaf and hashes no page-out block: with both, its free columns could
-	// hash any contents into a leaf for any page.
+	// A padding row sends no leaf: its end digest, never hashed in the written-page table, could be
+	// anything, for any page.
 	r.zero("padding sends nothing", last.Cur().Mul(one.Sub(real.Cur())))
-	r.zero("padding sends nothing", dirty.Cur().Mul(one.Sub(real.Cur())))
 	if !r.omit["real rows first"] {
 		t.AssertTransition("real rows first", one.Sub(real.Cur()).Mul(real.Next()))
 	}
@@ -151,31 +171,7 @@ func pageTable(omit map[string]bool) *stark.Table {
 		same("page constant", page[k])
 	}
 	same("fetched constant", fetched)
-	same("dirty constant", dirty)
-
-	// Sponges: the initial capacity on a page's first row, the previous output's capacity after.
-	sponge := func(name string, capc, o []stark.Column) {
-		if r.omit[name] {
-			return
-		}
-		for k := 0; k < 8; k++ {
-			iv := stark.Const(pageSpongeIV[k])
-			t.AssertFirst(name, real.Cur().Mul(capc[k].Cur().Sub(iv)))
-			t.AssertTransition(name, real.Next().Mul(last.Cur()).Mul(capc[k].Next().Sub(iv)))
-			t.AssertTransition(name, real.Next().Mul(notLast).Mul(capc[k].Next().Sub(o[16+k].Cur())))
-		}
-	}
-	sponge("page-in sponge chain", capIn, oIn)
-	sponge("page-out sponge chain", capOut, oOut)
-
-	// A clean page pages out what it paged in, and its page-out leaf is its page-in leaf.
-	clean := one.Sub(dirty.Cur())
-	for j := 0; j < 16; j++ {
-		r.zero("clean page unchanged", clean.Mul(vout[j].Cur().Sub(vin[j].Cur())))
-	}
-	for k := 0; k < hash.DigestElements; k++ {
-		r.zero("clean page leaf", last.Cur().Mul(clean).Mul(oOut[k].Cur().Sub(oIn[k].Cur())))
-	}
+	r.sponge("page-in sponge chain", real, last, capIn, oIn)
 
 	for k := range code {
 		c := code[k].Cur()
@@ -211,25 +207,44 @@ func pageTable(omit map[string]bool) *stark.Table {
 		t.Send(BusP24, real.Cur(), append(append(cur(vin), cur(capIn)...), cur(oIn)...)...)
 		r.interactions++
 	}
-	if !r.omit["page-out hash"] {
-		t.Send(BusP24, dirty.Cur(), append(append(cur(vout), cur(capOut)...), cur(oOut)...)...)
-		r.interactions++
-	}
 	if !r.omit["leaf"] {
 		key := [3]stark.Expr{page[0].Cur(), page[1].Cur(), page[2].Cur()}
 		t.Send(BusMerkle, last.Cur(), merkleMessage(stark.Const(0), key, digestExprs(oIn), digestExprs(oOut))...)
 		r.interactions++
 	}
+	if dirty {
+		r.sponge("page-out sponge chain", real, last, capOut, oOut)
+		if !r.omit["page-out hash"] {
+			t.Send(BusP24, real.Cur(), append(append(cur(vout), cur(capOut)...), cur(oOut)...)...)
+			r.interactions++
+		}
+	}
 	return t
+}
+
+// sponge chains a page sponge's permutations: the initial capacity on a page's first row, the
+// previous output's capacity after.
+func (r *rules) sponge(name string, real, last stark.Column, capc, o []stark.Column) {
+	if r.omit[name] {
+		return
+	}
+	notLast := stark.Const(1).Sub(last.Cur())
+	for k := 0; k < 8; k++ {
+		iv := stark.Const(pageSpongeIV[k])
+		r.t.AssertFirst(name, real.Cur().Mul(capc[k].Cur().Sub(iv)))
+		r.t.AssertTransition(name, real.Next().Mul(last.Cur()).Mul(capc[k].Next().Sub(iv)))
+		r.t.AssertTransition(name, real.Next().Mul(notLast).Mul(capc[k].Next().Sub(o[16+k].Cur())))
+	}
 }
 
 // pagingTraces is what trace generation hands the segment: the three paging tables' traces, the
 // roots, and the Poseidon2 permutations the chips must prove (one entry per send; the chips
 // deduplicate).
 type pagingTraces struct {
-	words, merkle, levels *stark.Matrix
-	startRoot, endRoot    hash.Digest
-	p24, p16              [][]hash.Element
+	clean, dirty       *stark.Matrix // the page tables of unchanged and of changed pages
+	merkle, levels     *stark.Matrix
+	startRoot, endRoot hash.Digest
+	p24, p16           [][]hash.Element
 }
 
 // pagingInputs is what the paging tables need from the rest of the segment's generation.
@@ -237,7 +252,8 @@ type pagingInputs struct {
 	startRoot hash.Digest
 	pages     []vm.PageRecord // the segment's page records (any order)
 	// final returns a paged-in word's last value and the timestamp of its last access (0 when
-	// never accessed): memTracker.final after every access.
+	// never accessed): memTracker.final after every access. It is called concurrently, and more
+	// than once per word.
 	final   func(addr uint64) (v, ts uint64, err error)
 	code    map[uint64]uint64 // word address → BusCode reads (decode rows reading it)
 	flags   map[uint64]uint64 // page → BusPageFlag lookups (stores, AMOs, SC words)
@@ -302,16 +318,39 @@ func pagingTrace(in pagingInputs) (*pagingTraces, error) {
 		}
 	}
 
-	rows := len(pages) * blocksPerPage
-	m := stark.NewMatrix(pgCols, 1<<uint(logRows(rows)))
-	out := &pagingTraces{words: m}
+	// Which pages changed decides their table; each page's rows are then filled in parallel (its
+	// 128 to 256 permutations dominate generation).
+	dirty := make([]bool, len(pages))
+	var nDirty int
+	if err := parallelDo(len(pages), func(i int) error {
+		var err error
+		dirty[i], err = pageChanged(&pages[i], in.final)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	row0 := make([]int, len(pages))
+	for i := range pages {
+		if dirty[i] {
+			row0[i] = nDirty * blocksPerPage
+			nDirty++
+		} else {
+			row0[i] = (i - nDirty) * blocksPerPage
+		}
+	}
+	out := &pagingTraces{
+		clean: stark.NewMatrix(pgCleanCols, 1<<uint(logRows((len(pages)-nDirty)*blocksPerPage))),
+		dirty: stark.NewMatrix(pgDirtyCols, 1<<uint(logRows(nDirty*blocksPerPage))),
+	}
 	leaves := make([][2]hash.Digest, len(pages))
 	p24 := make([][][]hash.Element, len(pages))
-	// Pages are independent (each fills its own 128 rows), and their 128 to 256 permutations each
-	// dominate generation: fill them in parallel.
 	err := parallelDo(len(pages), func(i int) error {
+		m := out.clean
+		if dirty[i] {
+			m = out.dirty
+		}
 		var err error
-		leaves[i], p24[i], err = fillPage(m, i*blocksPerPage, &pages[i], &in)
+		leaves[i], p24[i], err = fillPage(m, row0[i], &pages[i], &in, dirty[i])
 		return err
 	})
 	if err != nil {
@@ -332,13 +371,26 @@ func pagingTrace(in pagingInputs) (*pagingTraces, error) {
 	return out, nil
 }
 
-// fillPage fills page pr's 128 rows from row0 and returns its page-in and page-out leaves and the
-// permutation inputs its rows send.
-func fillPage(m *stark.Matrix, row0 int, pr *vm.PageRecord, in *pagingInputs) (leaves [2]hash.Digest, p24 [][]hash.Element, err error) {
+// pageChanged reports whether any word of the page ends with another value than it started with.
+func pageChanged(pr *vm.PageRecord, final func(uint64) (uint64, uint64, error)) (bool, error) {
+	for w := uint64(0); w < vm.PageSize/8; w++ {
+		v, _, err := final(pr.Page*vm.PageSize + 8*w)
+		if err != nil {
+			return false, err
+		}
+		if v != binary.LittleEndian.Uint64(pr.Data[8*w:]) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// fillPage fills page pr's 128 rows from row0 of the clean or the written-page table and returns
+// its start and end leaves and the permutation inputs its rows send.
+func fillPage(m *stark.Matrix, row0 int, pr *vm.PageRecord, in *pagingInputs, dirty bool) (leaves [2]hash.Digest, p24 [][]hash.Element, err error) {
 	lin := pageLimbs(&pr.Data)
 	var lout [vm.PageSize / 2]uint64
 	var ts [vm.PageSize / 8]uint64
-	dirty := false
 	for w := range ts {
 		v, t, err := in.final(pr.Page*vm.PageSize + 8*uint64(w))
 		if err != nil {
@@ -347,7 +399,6 @@ func fillPage(m *stark.Matrix, row0 int, pr *vm.PageRecord, in *pagingInputs) (l
 		ts[w] = t
 		for k := 0; k < 4; k++ {
 			lout[4*w+k] = (v >> (16 * k)) & 0xffff
-			dirty = dirty || lout[4*w+k] != lin[4*w+k]
 		}
 	}
 	key := pageKey(pr.Page)
@@ -363,13 +414,8 @@ func fillPage(m *stark.Matrix, row0 int, pr *vm.PageRecord, in *pagingInputs) (l
 		m.SetUint(row, pgLast, b2u(b == blocksPerPage-1))
 		m.SetUint(row, pgBlk, uint64(b))
 		m.SetUint(row, pgFetched, b2u(in.fetched[pr.Page]))
-		m.SetUint(row, pgDirty, b2u(dirty))
 		for k := 0; k < 3; k++ {
 			m.SetUint(row, pgPage+k, key[k])
-		}
-		for j := 0; j < 16; j++ {
-			m.SetUint(row, pgVin+j, lin[16*b+j])
-			m.SetUint(row, pgVout+j, lout[16*b+j])
 		}
 		for k := 0; k < 4; k++ {
 			w := 4*b + k
@@ -380,28 +426,38 @@ func fillPage(m *stark.Matrix, row0 int, pr *vm.PageRecord, in *pagingInputs) (l
 		flagLeft -= f
 		m.SetUint(row, pgFlag, f)
 		for j := 0; j < 16; j++ {
+			m.SetUint(row, pgVin+j, lin[16*b+j])
 			sIn[j].SetUint64(lin[16*b+j])
-			sOut[j].SetUint64(lout[16*b+j])
 		}
 		for k := 0; k < 8; k++ {
 			m.Set(row, pgCapIn+k, sIn[16+k])
-			m.Set(row, pgCapOut+k, sOut[16+k])
 		}
 		p24 = append(p24, slices.Clone(sIn[:]))
 		hash.Permute24(&sIn)
-		if dirty {
-			p24 = append(p24, slices.Clone(sOut[:]))
-			hash.Permute24(&sOut)
-		} else {
-			sOut = sIn
-		}
 		for k := 0; k < 24; k++ {
 			m.Set(row, pgOIn+k, sIn[k])
+		}
+		if !dirty {
+			continue
+		}
+		for j := 0; j < 16; j++ {
+			m.SetUint(row, pgVout+j, lout[16*b+j])
+			sOut[j].SetUint64(lout[16*b+j])
+		}
+		for k := 0; k < 8; k++ {
+			m.Set(row, pgCapOut+k, sOut[16+k])
+		}
+		p24 = append(p24, slices.Clone(sOut[:]))
+		hash.Permute24(&sOut)
+		for k := 0; k < 24; k++ {
 			m.Set(row, pgOOut+k, sOut[k])
 		}
 	}
 	copy(leaves[0][:], sIn[:8])
-	copy(leaves[1][:], sOut[:8])
+	leaves[1] = leaves[0]
+	if dirty {
+		copy(leaves[1][:], sOut[:8])
+	}
 	return leaves, p24, nil
 }
 
@@ -426,7 +482,14 @@ func parallelDo(n int, f func(i int) error) error {
 	return errors.Join(errs...)
 }
 
-// pagingTables declares the page, Merkle and level tables, in pagingTraces' order.
+// pagingTables declares the clean and written page tables, the Merkle table and the level table,
+// in the order of pagingTraces.matrices.
 func pagingTables(omit map[string]map[string]bool) []*stark.Table {
-	return []*stark.Table{pageTable(omit["page_words"]), merkleTable(omit["page_merkle"]), merkleLevelTable()}
+	return []*stark.Table{pageTable(omit[pageCleanName], false), pageTable(omit[pageDirtyName], true),
+		merkleTable(omit["page_merkle"]), merkleLevelTable()}
+}
+
+// matrices lists the traces in the order of pagingTables.
+func (p *pagingTraces) matrices() []*stark.Matrix {
+	return []*stark.Matrix{p.clean, p.dirty, p.merkle, p.levels}
 }

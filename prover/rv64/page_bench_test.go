@@ -23,20 +23,25 @@ const (
 
 func tableCells(t *stark.Table) (main, ext int) { return t.Width(), 4 * t.LogUpColumns() }
 
-// BenchmarkPagingCells reports the paging tables' cells: per page row (four words), per Merkle
-// row, and per paged-in page and per cycle at the STF profile above, Poseidon2 permutations
-// included at the chip's cost per permutation (p2Cells).
+// BenchmarkPagingCells reports the paging tables' cells: per page row (four words) of a clean and
+// of a written page, per Merkle row, and per paged-in page and per cycle at the STF profile
+// above, Poseidon2 permutations included at prover/p2air's cost per permutation (p2Cells).
 func BenchmarkPagingCells(b *testing.B) {
-	var wm, we, mm, me int
+	var cm, ce, dm, de, mm, me int
 	for i := 0; i < b.N; i++ {
-		wm, we = tableCells(pageTable(nil))
+		cm, ce = tableCells(pageTable(nil, false))
+		dm, de = tableCells(pageTable(nil, true))
 		mm, me = tableCells(merkleTable(nil))
 	}
 	p24, p16 := p2Cells(24), p2Cells(16)
-	perPage := float64(blocksPerPage*(wm+we)) + stfMerkleRowsPage*float64(mm+me)
-	perms := float64(blocksPerPage)*(1+stfDirtyFraction)*p24 + 2*stfMerkleRowsPage*p16
-	b.ReportMetric(float64(wm), "page_row_main")
-	b.ReportMetric(float64(we), "page_row_ext")
+	d := stfDirtyFraction
+	rowCells := (1-d)*float64(cm+ce) + d*float64(dm+de)
+	perPage := blocksPerPage*rowCells + stfMerkleRowsPage*float64(mm+me)
+	perms := float64(blocksPerPage)*(1+d)*p24 + 2*stfMerkleRowsPage*p16
+	b.ReportMetric(float64(cm), "clean_row_main")
+	b.ReportMetric(float64(ce), "clean_row_ext")
+	b.ReportMetric(float64(dm), "written_row_main")
+	b.ReportMetric(float64(de), "written_row_ext")
 	b.ReportMetric(float64(mm), "merkle_row_main")
 	b.ReportMetric(float64(me), "merkle_row_ext")
 	b.ReportMetric(perPage, "tables_cells/page")

@@ -347,7 +347,8 @@ func (s *scenario) expectedEndRoot(st *pgStatement) hash.Digest {
 }
 
 // permInputs reads the Poseidon2 requests off the paging traces, as the chips would receive them.
-func permInputs(words, mk *stark.Matrix, omit map[string]map[string]bool) (p24, p16 [][]hash.Element) {
+func permInputs(pt *pagingTraces, omit map[string]map[string]bool) (p24, p16 [][]hash.Element) {
+	mk := pt.merkle
 	row := func(m *stark.Matrix, r int, cols ...int) []hash.Element {
 		var out []hash.Element
 		for _, c := range cols {
@@ -362,12 +363,21 @@ func permInputs(words, mk *stark.Matrix, omit map[string]map[string]bool) (p24, 
 		}
 		return c
 	}
-	for r := 0; r < words.Height; r++ {
-		if isOne(words.Get(r, pgReal)) && !omit["page_words"]["page-in hash"] {
-			p24 = append(p24, row(words, r, append(span(pgVin, 16), span(pgCapIn, 8)...)...))
-		}
-		if isOne(words.Get(r, pgDirty)) && !omit["page_words"]["page-out hash"] {
-			p24 = append(p24, row(words, r, append(span(pgVout, 16), span(pgCapOut, 8)...)...))
+	for _, tb := range []struct {
+		m     *stark.Matrix
+		name  string
+		dirty bool
+	}{{pt.clean, pageCleanName, false}, {pt.dirty, pageDirtyName, true}} {
+		for r := 0; r < tb.m.Height; r++ {
+			if !isOne(tb.m.Get(r, pgReal)) {
+				continue
+			}
+			if !omit[tb.name]["page-in hash"] {
+				p24 = append(p24, row(tb.m, r, append(span(pgVin, 16), span(pgCapIn, 8)...)...))
+			}
+			if tb.dirty && !omit[tb.name]["page-out hash"] {
+				p24 = append(p24, row(tb.m, r, append(span(pgVout, 16), span(pgCapOut, 8)...)...))
+			}
 		}
 	}
 	for r := 0; r < mk.Height; r++ {
@@ -389,7 +399,7 @@ func permInputs(words, mk *stark.Matrix, omit map[string]map[string]bool) (p24, 
 // when realChip is set, to testPermTable otherwise (cheaper to prove; it holds the same pairs).
 func (st *pgStatement) prove(t testing.TB, omit map[string]map[string]bool) error {
 	t.Helper()
-	p24, p16 := permInputs(st.pt.words, st.pt.merkle, omit)
+	p24, p16 := permInputs(st.pt, omit)
 	var t24, t16 *stark.Table
 	var tr24, tr16 *stark.Matrix
 	if st.realChip {
@@ -423,7 +433,7 @@ func (st *pgStatement) prove(t testing.TB, omit map[string]map[string]bool) erro
 	if err != nil {
 		t.Fatal(err)
 	}
-	traces := []*stark.Matrix{st.pt.words, st.pt.merkle, levels, tr24, tr16, mem, lk[0], lk[3]}
+	traces := append(st.pt.matrices()[:3], levels, tr24, tr16, mem, lk[0], lk[3])
 	proof, err := stark.Prove(context.Background(), pk, traces, st.public)
 	if err != nil {
 		return err
@@ -494,7 +504,7 @@ func TestPageLeaf(t *testing.T) {
 	}
 	want := hash.HashU32s(w)
 	for k := 0; k < hash.DigestElements; k++ {
-		if got := st.pt.words.Get(blocksPerPage-1, pgOIn+k); got != want[k] {
+		if got := st.pt.clean.Get(blocksPerPage-1, pgOIn+k); got != want[k] {
 			t.Fatalf("leaf element %d: %v, want %v", k, got, want[k])
 		}
 	}
@@ -635,7 +645,7 @@ func appendRows(a, b *stark.Matrix, realCol int) *stark.Matrix {
 
 type pageTamper struct {
 	name  string
-	table string // "page_words" or "page_merkle"
+	table string // pageCleanName, pageDirtyName or "page_merkle"
 	rule  string
 	want  error
 	// setup builds the statement; forge changes it as a dishonest prover would. weak, when set,
@@ -705,7 +715,7 @@ func pageTampers() []pageTamper {
 		{name: "wrong end root", table: "page_merkle", rule: "end root", want: stark.ErrConstraint,
 			setup: written,
 			forge: func(t *testing.T, st *pgStatement) { st.public[PubEndRoot+3].SetUint64(12345) }},
-		{name: "page-out not the last value", table: "page_words", rule: "page-out", want: stark.ErrUnbalancedBus,
+		{name: "page-out not the last value", table: pageDirtyName, rule: "page-out", want: stark.ErrUnbalancedBus,
 			setup: written,
 			forge: func(t *testing.T, st *pgStatement) {
 				// Page the written word out as 0xabce and hash that into the end root.
@@ -732,7 +742,7 @@ func pageTampers() []pageTamper {
 				st.pt = pt
 				st.public = publicRoots(pt.startRoot, pt.endRoot)
 			},
-			// Without page-out, a stand-in takes every word's true last value off BusMem.
+			// Without page-out, a stand-in takes the written page's true last values off BusMem.
 			weak: func(st *pgStatement) {
 				tr := newMemTracker(st.records)
 				for _, r := range st.memRows {
@@ -741,6 +751,9 @@ func pageTampers() []pageTamper {
 					}
 				}
 				for _, rec := range st.records {
+					if rec.Page != 0x41 { // the written page; page_clean still pages 0x40 out
+						continue
+					}
 					for w := uint64(0); w < vm.PageSize/8; w++ {
 						a := rec.Page*vm.PageSize + 8*w
 						v, ts, _ := tr.final(a)
@@ -785,10 +798,10 @@ func pageTampers() []pageTamper {
 				if err != nil {
 					t.Fatal(err)
 				}
-				st.pt.words = appendRows(st.pt.words, dup.words, pgReal)
+				st.pt.clean = appendRows(st.pt.clean, dup.clean, pgReal)
 				st.pt.merkle = appendRows(st.pt.merkle, dup.merkle, mkReal)
 			}},
-		{name: "word address outside its page", table: "page_words", rule: "block sequence", want: stark.ErrConstraint,
+		{name: "word address outside its page", table: pageCleanName, rule: "block sequence", want: stark.ErrConstraint,
 			setup: func(t *testing.T) *pgStatement {
 				s := newScenario(22, []uint64{0x40}, 0x41)
 				return s.build(t)
@@ -796,23 +809,23 @@ func pageTampers() []pageTamper {
 			forge: func(t *testing.T, st *pgStatement) {
 				// The last block claims index 128: its words become those of page 0x41 (not paged
 				// in), and page 0x40's last four words are never paged in.
-				st.pt.words.SetUint(blocksPerPage-1, pgBlk, blocksPerPage)
+				st.pt.clean.SetUint(blocksPerPage-1, pgBlk, blocksPerPage)
 			}},
-		{name: "store lookup claims a fetched page unfetched", table: "page_words", rule: "fetched constant", want: stark.ErrConstraint,
+		{name: "store lookup claims a fetched page unfetched", table: pageCleanName, rule: "fetched constant", want: stark.ErrConstraint,
 			setup: written,
 			forge: func(t *testing.T, st *pgStatement) {
 				// Page 0x40 is fetched (code read in block 1); its block 0 row claims otherwise and
 				// serves a store's flag lookup.
-				st.pt.words.SetUint(0, pgFetched, 0)
-				st.pt.words.SetUint(0, pgFlag, 1)
+				st.pt.clean.SetUint(0, pgFetched, 0)
+				st.pt.clean.SetUint(0, pgFlag, 1)
 				st.memRows = append(st.memRows, memRow{kind: tmFlag, page: 0x40, claim: 0})
 			}},
-		{name: "code read on an unfetched page", table: "page_words", rule: "code only on fetched pages", want: stark.ErrConstraint,
+		{name: "code read on an unfetched page", table: pageDirtyName, rule: "code only on fetched pages", want: stark.ErrConstraint,
 			setup: written,
 			forge: func(t *testing.T, st *pgStatement) {
 				// Page 0x41 (written, so not fetched) serves a decode read of its start contents.
 				a := uint64(0x41*vm.PageSize + 8)
-				st.pt.words.SetUint(blocksPerPage, pgCode+1, 1)
+				st.pt.dirty.SetUint(0, pgCode+1, 1)
 				st.memRows = append(st.memRows, memRow{kind: tmCode, acc: Access{Addr: a, Prev: wordOf(&st.records[1].Data, a)}})
 			}},
 		{name: "page moved to another position", table: "page_merkle", rule: "level offset", want: stark.ErrUnbalancedBus,
@@ -821,8 +834,8 @@ func pageTampers() []pageTamper {
 				// Page 0x41's contents paged in as page 0x43: the level-1 row over 0x40 claims its
 				// right child 3 pages away. The segment's accesses to 0x41 move along.
 				const from, to = 0x41, 0x43
-				m := st.pt.words
-				for r := blocksPerPage; r < 2*blocksPerPage; r++ {
+				m := st.pt.dirty
+				for r := 0; r < blocksPerPage; r++ {
 					k := pageKey(to)
 					for j := 0; j < 3; j++ {
 						m.SetUint(r, pgPage+j, k[j])
@@ -843,7 +856,7 @@ func pageTampers() []pageTamper {
 					}
 				}
 			}},
-		{name: "page number changes mid-page", table: "page_words", rule: "page constant", want: stark.ErrConstraint,
+		{name: "page number changes mid-page", table: pageCleanName, rule: "page constant", want: stark.ErrConstraint,
 			setup: written,
 			forge: func(t *testing.T, st *pgStatement) {
 				// Blocks 2..63 of page 0x40 claim page 0x44 (not paged in): those words of 0x44
@@ -851,23 +864,21 @@ func pageTampers() []pageTamper {
 				k := pageKey(0x44)
 				for r := 2; r < blocksPerPage/2; r++ {
 					for j := 0; j < 3; j++ {
-						st.pt.words.SetUint(r, pgPage+j, k[j])
+						st.pt.clean.SetUint(r, pgPage+j, k[j])
 					}
 				}
 			}},
-		{name: "page-in word changed, sponge chain broken", table: "page_words", rule: "page-in sponge chain", want: stark.ErrConstraint,
+		{name: "page-in word changed, sponge chain broken", table: pageCleanName, rule: "page-in sponge chain", want: stark.ErrConstraint,
 			setup: written,
 			forge: func(t *testing.T, st *pgStatement) {
 				// Block 3 of page 0x40 absorbs another limb; the next block restarts from the
 				// honest capacity, so the leaf is unchanged.
-				m := st.pt.words
+				m := st.pt.clean
 				var one stark.F
 				one.SetOne()
-				for _, c := range []int{pgVin, pgVout} {
-					v := m.Get(3, c)
-					v.Add(&v, &one)
-					m.Set(3, c, v)
-				}
+				v := m.Get(3, pgVin)
+				v.Add(&v, &one)
+				m.Set(3, pgVin, v)
 				var in []hash.Element
 				for j := 0; j < 16; j++ {
 					in = append(in, m.Get(3, pgVin+j))
@@ -880,34 +891,24 @@ func pageTampers() []pageTamper {
 					m.Set(3, pgOIn+k, out[k])
 				}
 			}},
-		{name: "store lookup served by a padding row", table: "page_words", rule: "no flag on padding", want: stark.ErrConstraint,
+		{name: "store lookup served by a padding row", table: pageCleanName, rule: "no flag on padding", want: stark.ErrConstraint,
 			setup: threePages,
 			forge: func(t *testing.T, st *pgStatement) {
 				// A padding row (page 0, fetched 0) answers a store into page 0, which is fetched.
-				st.pt.words.SetUint(3*blocksPerPage, pgFlag, 1)
+				st.pt.clean.SetUint(3*blocksPerPage, pgFlag, 1)
 				st.memRows = append(st.memRows, memRow{kind: tmFlag, page: 0, claim: 0})
 			}},
-		{name: "leaf forged from a padding row", table: "page_words", rule: "padding sends nothing", want: stark.ErrConstraint,
+		{name: "leaf forged from a padding row", table: pageDirtyName, rule: "padding sends nothing", want: stark.ErrConstraint,
 			setup: threePages,
 			forge: func(t *testing.T, st *pgStatement) {
-				// A padding row sends a leaf for page 3 (not paged in) whose end leaf hashes chosen
-				// contents, and the Merkle table takes it: the end tree gets a page nobody wrote.
+				// A padding row of the written-page table (empty here) sends a leaf for page 3 (not
+				// paged in) with the hash of chosen contents as its end leaf, which that table's
+				// padding never hashes; the Merkle table takes it: the end tree gets a page nobody
+				// wrote.
 				const q = 3
-				chosen := randomPage(rand.New(rand.NewPCG(99, 1)))
-				lin := pageLimbs(chosen)
-				var s [24]hash.Element
-				for k := range pageSpongeIV {
-					s[16+k].SetUint64(pageSpongeIV[k])
-				}
-				for b := 0; b < blocksPerPage-1; b++ {
-					for j := 0; j < 16; j++ {
-						s[j].SetUint64(lin[16*b+j])
-					}
-					hash.Permute24(&s)
-				}
-				m, r := st.pt.words, 3*blocksPerPage+1 // not right after a last row, whose successor has blk 0
+				forged := leafOfRecord(&vm.PageRecord{Data: *randomPage(rand.New(rand.NewPCG(99, 1)))})
+				m, r := st.pt.dirty, 1 // not right after a last row, whose successor has blk 0
 				m.SetUint(r, pgLast, 1)
-				m.SetUint(r, pgDirty, 1)
 				m.SetUint(r, pgBlk, blocksPerPage-1)
 				k := pageKey(q)
 				for j := 0; j < 3; j++ {
@@ -916,20 +917,7 @@ func pageTampers() []pageTamper {
 				trueLeaf := st.tree.node(0, q)
 				for j := 0; j < 8; j++ {
 					m.Set(r, pgOIn+j, trueLeaf[j])
-					m.Set(r, pgCapOut+j, s[16+j])
-				}
-				for j := 0; j < 16; j++ {
-					s[j].SetUint64(lin[16*(blocksPerPage-1)+j])
-					m.Set(r, pgVout+j, s[j])
-				}
-				hash.Permute24(&s)
-				for j := 0; j < 24; j++ {
-					m.Set(r, pgOOut+j, s[j])
-				}
-				var forged hash.Digest
-				copy(forged[:], s[:8])
-				if forged != leafOfRecord(&vm.PageRecord{Data: *chosen}) {
-					t.Fatal("forged leaf is not the chosen page's")
+					m.Set(r, pgOOut+j, forged[j])
 				}
 				leafIn, leafOut := map[uint64]hash.Digest{q: trueLeaf}, map[uint64]hash.Digest{q: forged}
 				recs := append(append([]vm.PageRecord(nil), st.records...), st.tree.record(q, st.tree.data[q]))
@@ -943,18 +931,18 @@ func pageTampers() []pageTamper {
 				st.pt.merkle, _, _ = merkleTrace(u)
 				st.public = publicRoots(u.startRoot, u.endRoot)
 			}},
-		{name: "page-out sponge chain broken", table: "page_words", rule: "page-out sponge chain", want: stark.ErrConstraint,
+		{name: "page-out sponge chain broken", table: pageDirtyName, rule: "page-out sponge chain", want: stark.ErrConstraint,
 			setup: written,
 			forge: func(t *testing.T, st *pgStatement) {
 				// Page 0x41 (dirty) restarts its page-out sponge at block 4 from another capacity.
-				m := st.pt.words
+				m := st.pt.dirty
 				var one stark.F
 				one.SetOne()
-				r0 := blocksPerPage + 4
+				r0 := 4
 				v := m.Get(r0, pgCapOut)
 				v.Add(&v, &one)
 				m.Set(r0, pgCapOut, v)
-				for r := r0; r < 2*blocksPerPage; r++ {
+				for r := r0; r < blocksPerPage; r++ {
 					var in []hash.Element
 					for j := 0; j < 16; j++ {
 						in = append(in, m.Get(r, pgVout+j))
@@ -966,7 +954,7 @@ func pageTampers() []pageTamper {
 					for k := range out {
 						m.Set(r, pgOOut+k, out[k])
 					}
-					if r+1 < 2*blocksPerPage {
+					if r+1 < blocksPerPage {
 						for k := 0; k < 8; k++ {
 							m.Set(r+1, pgCapOut+k, out[16+k])
 						}
@@ -974,53 +962,17 @@ func pageTampers() []pageTamper {
 				}
 				var leaf hash.Digest
 				for k := range leaf {
-					leaf[k] = m.Get(2*blocksPerPage-1, pgOOut+k)
+					leaf[k] = m.Get(blocksPerPage-1, pgOOut+k)
 				}
 				st.public = publicRoots(st.pt.startRoot, refoldNew(st.pt.merkle, map[uint64]hash.Digest{0x41: leaf}))
 			}},
-		{name: "dirty flag dropped mid-page", table: "page_words", rule: "dirty constant", want: stark.ErrConstraint,
-			setup: written,
-			forge: func(t *testing.T, st *pgStatement) {
-				// Block 5 of page 0x41 (dirty, written in block 0) claims clean, so its page-out
-				// permutation is not hashed: it hands the next block another capacity, and the end
-				// leaf changes.
-				m := st.pt.words
-				r0 := blocksPerPage + 5
-				m.SetUint(r0, pgDirty, 0)
-				var one stark.F
-				one.SetOne()
-				v := m.Get(r0, pgOOut+20)
-				v.Add(&v, &one)
-				m.Set(r0, pgOOut+20, v)
-				for r := r0 + 1; r < 2*blocksPerPage; r++ {
-					var in []hash.Element
-					for k := 0; k < 8; k++ {
-						m.Set(r, pgCapOut+k, m.Get(r-1, pgOOut+16+k))
-					}
-					for j := 0; j < 16; j++ {
-						in = append(in, m.Get(r, pgVout+j))
-					}
-					for k := 0; k < 8; k++ {
-						in = append(in, m.Get(r, pgCapOut+k))
-					}
-					out := permute(in)
-					for k := range out {
-						m.Set(r, pgOOut+k, out[k])
-					}
-				}
-				var leaf hash.Digest
-				for k := range leaf {
-					leaf[k] = m.Get(2*blocksPerPage-1, pgOOut+k)
-				}
-				st.public = publicRoots(st.pt.startRoot, refoldNew(st.pt.merkle, map[uint64]hash.Digest{0x41: leaf}))
-			}},
-		{name: "page resumed after padding rows", table: "page_words", rule: "real rows first", want: stark.ErrConstraint,
+		{name: "page resumed after padding rows", table: pageCleanName, rule: "real rows first", want: stark.ErrConstraint,
 			setup: threePages,
 			forge: func(t *testing.T, st *pgStatement) {
 				// Blocks 0..3 of page 2 become padding: the page's sponges then resume from
 				// whatever capacity the padding rows hold, and those words are never paged in.
 				for r := 2 * blocksPerPage; r < 2*blocksPerPage+4; r++ {
-					st.pt.words.SetUint(r, pgReal, 0)
+					st.pt.clean.SetUint(r, pgReal, 0)
 				}
 			}},
 		{name: "root one level down", table: "page_merkle", rule: "root position", want: stark.ErrConstraint,
@@ -1042,41 +994,6 @@ func pageTampers() []pageTamper {
 					start[k], end[k] = m.Get(0, mkOld+k), m.Get(0, mkNew+k)
 				}
 				st.public = publicRoots(start, end)
-			}},
-		{name: "written page claimed clean", table: "page_words", rule: "clean page unchanged", want: stark.ErrConstraint,
-			setup: written,
-			forge: func(t *testing.T, st *pgStatement) {
-				// Page 0x41 was written; flag it clean, page out the true last values (BusMem
-				// balances) and keep its start leaf as its end leaf: the end root forgets the write.
-				m := st.pt.words
-				for r := blocksPerPage; r < 2*blocksPerPage; r++ {
-					m.SetUint(r, pgDirty, 0)
-					for k := 0; k < 8; k++ {
-						m.Set(r, pgCapOut+k, m.Get(r, pgCapIn+k))
-					}
-					for k := 0; k < 24; k++ {
-						m.Set(r, pgOOut+k, m.Get(r, pgOIn+k))
-					}
-				}
-				root := refoldNew(st.pt.merkle, map[uint64]hash.Digest{0x41: leafOfRecord(&st.records[1])})
-				st.public = publicRoots(st.pt.startRoot, root)
-			}},
-		{name: "clean page with a forged end leaf", table: "page_words", rule: "clean page leaf", want: stark.ErrConstraint,
-			setup: written,
-			forge: func(t *testing.T, st *pgStatement) {
-				// Page 0x40 is clean, so its page-out sponge is not hashed: claim another end leaf.
-				m := st.pt.words
-				var one stark.F
-				one.SetOne()
-				v := m.Get(blocksPerPage-1, pgOOut)
-				v.Add(&v, &one)
-				m.Set(blocksPerPage-1, pgOOut, v)
-				var leaf hash.Digest
-				for k := range leaf {
-					leaf[k] = m.Get(blocksPerPage-1, pgOOut+k)
-				}
-				root := refoldNew(st.pt.merkle, map[uint64]hash.Digest{0x40: leaf})
-				st.public = publicRoots(st.pt.startRoot, root)
 			}},
 	}
 }
