@@ -70,9 +70,11 @@ import (
 // distinct pc), which costs no column.
 
 // pageFlagBound is the declared bound of one page row's BusPageFlag multiplicity; a page's lookups
-// are spread over its 128 rows, so a page takes up to 2^19 store lookups. The stark core refuses
-// a statement whose total declared sends on a bus could reach p: 2^12 per row allows 2^18 page
-// rows (2048 pages).
+// are spread over its 128 rows, so a page takes up to 2^19 store lookups in a segment. The stark
+// core refuses a statement whose total declared sends on a bus could reach p, so the two page
+// tables' padded heights together must stay below 2^19 - 2^12 rows (at least 2048 pages; a 2^20
+// segment pages in at most 989, paging costing vm.PageInCycles each). A larger bound would trade
+// pages for lookups per page: the product is what p bounds.
 const pageFlagBound = 1 << 12
 
 // codeBound is the most BusCode reads of one word (two instructions per word).
