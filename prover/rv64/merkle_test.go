@@ -111,14 +111,14 @@ func TestPagingEndRootMatchesExecutor(t *testing.T) {
 		return wordOf(p, a), 0, nil
 	}
 	// The memory stand-in moves each changed word from its page-in value to its last one.
-	var rows []memRow
+	var rows []pgMemRow
 	for pn, p := range start {
 		for w := uint64(0); w < vm.PageSize/8; w++ {
 			a := pn*vm.PageSize + 8*w
 			if v, ts, err := final(a); err != nil {
 				t.Fatal(err)
 			} else if ts > 0 {
-				rows = append(rows, memRow{kind: tmAcc, acc: Access{Addr: a, Prev: wordOf(p, a), Next: v, Ts: ts}})
+				rows = append(rows, pgMemRow{kind: tmAcc, acc: Access{Addr: a, Prev: wordOf(p, a), Next: v, Ts: ts}})
 			}
 		}
 	}
@@ -128,7 +128,7 @@ func TestPagingEndRootMatchesExecutor(t *testing.T) {
 	code := map[uint64]uint64{0x10008: 1, 0x10010: 2, 0x10018: 2, 0x10020: 1}
 	for a, n := range code {
 		for i := uint64(0); i < n; i++ {
-			rows = append(rows, memRow{kind: tmCode, acc: Access{Addr: a, Prev: wordOf(start[a/vm.PageSize], a)}})
+			rows = append(rows, pgMemRow{kind: tmCode, acc: Access{Addr: a, Prev: wordOf(start[a/vm.PageSize], a)}})
 		}
 	}
 	pt, err := pagingTrace(pagingInputs{startRoot: seg.Start.Root, pages: seg.Pages, final: final,

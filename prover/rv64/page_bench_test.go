@@ -62,7 +62,7 @@ func BenchmarkPagingTrace(b *testing.B) {
 					paged = append(paged, pn)
 				}
 			}
-			s := newScenario(1, paged)
+			s := newPgScenario(1, paged)
 			for i, pn := range paged {
 				if i%3 == 0 {
 					s.ops = append(s.ops, pgOp{opWrite, pn * vm.PageSize, uint64(i)})

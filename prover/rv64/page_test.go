@@ -179,14 +179,14 @@ func testMemTable() (*stark.Table, accessCols) {
 	return t, ac
 }
 
-type memRow struct {
+type pgMemRow struct {
 	kind  int // tmAcc, tmCode, tmFlag, tmSink
 	acc   Access
 	page  uint64
 	claim uint64
 }
 
-func memStandInTrace(rows []memRow, ac accessCols, cnt *counts) *stark.Matrix {
+func memStandInTrace(rows []pgMemRow, ac accessCols, cnt *counts) *stark.Matrix {
 	m := stark.NewMatrix(tmCols+3, 1<<uint(logRows(len(rows))))
 	for i, r := range rows {
 		m.SetUint(i, r.kind, 1)
@@ -223,8 +223,8 @@ type pgOp struct {
 	addr, v uint64
 }
 
-// scenario is an initial memory, the pages a segment pages in, and what it does to them.
-type scenario struct {
+// pgScenario is an initial memory, the pages a segment pages in, and what it does to them.
+type pgScenario struct {
 	mem     map[uint64]*[vm.PageSize]byte // initial contents (pages not paged in give the tree non-empty siblings)
 	paged   []uint64
 	fetched map[uint64]bool
@@ -239,21 +239,21 @@ func randomPage(rng *rand.Rand) *[vm.PageSize]byte {
 	return &p
 }
 
-// newScenario fills every paged page and a few others with random bytes.
-func newScenario(seed uint64, paged []uint64, others ...uint64) *scenario {
+// newPgScenario fills every paged page and a few others with random bytes.
+func newPgScenario(seed uint64, paged []uint64, others ...uint64) *pgScenario {
 	rng := rand.New(rand.NewPCG(seed, 11))
-	s := &scenario{mem: map[uint64]*[vm.PageSize]byte{}, paged: paged, fetched: map[uint64]bool{}}
+	s := &pgScenario{mem: map[uint64]*[vm.PageSize]byte{}, paged: paged, fetched: map[uint64]bool{}}
 	for _, pn := range append(append([]uint64(nil), paged...), others...) {
 		s.mem[pn] = randomPage(rng)
 	}
 	return s
 }
 
-// pgStatement is a scenario turned into traces: the paging tables, the stand-ins' rows and the
+// pgStatement is a pgScenario turned into traces: the paging tables, the stand-ins' rows and the
 // public values.
 type pgStatement struct {
 	pt       *pagingTraces
-	memRows  []memRow
+	memRows  []pgMemRow
 	public   []stark.F
 	records  []vm.PageRecord
 	finals   map[uint64]uint64 // word address → last value, for every paged word
@@ -261,7 +261,7 @@ type pgStatement struct {
 	realChip bool // prove with prover/p2air's chips
 }
 
-func (s *scenario) build(t testing.TB) *pgStatement {
+func (s *pgScenario) build(t testing.TB) *pgStatement {
 	t.Helper()
 	tree := newTestTree(s.mem)
 	var recs []vm.PageRecord
@@ -291,13 +291,13 @@ func (s *scenario) build(t testing.TB) *pgStatement {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st.memRows = append(st.memRows, memRow{kind: tmAcc, acc: a})
+			st.memRows = append(st.memRows, pgMemRow{kind: tmAcc, acc: a})
 		case opCode:
 			code[op.addr]++
-			st.memRows = append(st.memRows, memRow{kind: tmCode, acc: Access{Addr: op.addr, Prev: wordOf(s.mem[op.addr/vm.PageSize], op.addr)}})
+			st.memRows = append(st.memRows, pgMemRow{kind: tmCode, acc: Access{Addr: op.addr, Prev: wordOf(s.mem[op.addr/vm.PageSize], op.addr)}})
 		case opFlag:
 			flags[op.addr/vm.PageSize]++
-			st.memRows = append(st.memRows, memRow{kind: tmFlag, page: op.addr / vm.PageSize})
+			st.memRows = append(st.memRows, pgMemRow{kind: tmFlag, page: op.addr / vm.PageSize})
 		}
 	}
 	pt, err := pagingTrace(pagingInputs{startRoot: tree.root(), pages: recs, final: tr.final, code: code, flags: flags, fetched: s.fetched})
@@ -329,7 +329,7 @@ func publicRoots(start, end hash.Digest) []stark.F {
 
 // expectedEndRoot recomputes the end root from scratch: the initial memory with the paged pages'
 // final words.
-func (s *scenario) expectedEndRoot(st *pgStatement) hash.Digest {
+func (s *pgScenario) expectedEndRoot(st *pgStatement) hash.Digest {
 	mem := map[uint64]*[vm.PageSize]byte{}
 	for pn, d := range s.mem {
 		c := *d
@@ -447,27 +447,27 @@ func TestPagingHonest(t *testing.T) {
 	const far = 0xfedcba987 // a page number with every limb non-zero
 	cases := []struct {
 		name string
-		scn  func() *scenario
+		scn  func() *pgScenario
 	}{
-		{"one page, read only", func() *scenario {
-			s := newScenario(1, []uint64{5}, 6, 1<<30)
+		{"one page, read only", func() *pgScenario {
+			s := newPgScenario(1, []uint64{5}, 6, 1<<30)
 			s.ops = []pgOp{{opRead, 5*vm.PageSize + 8, 0}, {opRead, 5*vm.PageSize + 8, 0}}
 			return s
 		}},
-		{"one page, written", func() *scenario {
-			s := newScenario(2, []uint64{5})
+		{"one page, written", func() *pgScenario {
+			s := newPgScenario(2, []uint64{5})
 			s.ops = []pgOp{{opWrite, 5*vm.PageSize + 16, 0x1234_5678_9abc_def0}, {opRead, 5*vm.PageSize + 16, 0},
 				{opWrite, 5*vm.PageSize + 4088, 7}, {opFlag, 5 * vm.PageSize, 0}, {opFlag, 5 * vm.PageSize, 0}}
 			return s
 		}},
-		{"two adjacent pages", func() *scenario {
-			s := newScenario(3, []uint64{0x10, 0x11}, 0x12)
+		{"two adjacent pages", func() *pgScenario {
+			s := newPgScenario(3, []uint64{0x10, 0x11}, 0x12)
 			s.ops = []pgOp{{opWrite, 0x11 * vm.PageSize, 1}, {opRead, 0x10*vm.PageSize + 4088, 0}}
 			return s
 		}},
-		{"many pages far apart, code", func() *scenario {
+		{"many pages far apart, code", func() *pgScenario {
 			pages := []uint64{0, 1, 0xf, 0x10, 0x12345, far, vm.MachineBase / vm.PageSize, 1<<vm.PageBits - 2}
-			s := newScenario(4, pages, 0x12344, far^1, 3)
+			s := newPgScenario(4, pages, 0x12344, far^1, 3)
 			s.fetched[0x10] = true
 			s.fetched[far] = true
 			s.ops = []pgOp{
@@ -496,7 +496,7 @@ func TestPagingHonest(t *testing.T) {
 
 // TestPageLeaf checks the page table's sponge against hash.HashU32s (and so pageSpongeIV).
 func TestPageLeaf(t *testing.T) {
-	s := newScenario(9, []uint64{7})
+	s := newPgScenario(9, []uint64{7})
 	st := s.build(t)
 	w := make([]uint32, vm.PageSize/4)
 	for i := range w {
@@ -511,7 +511,7 @@ func TestPageLeaf(t *testing.T) {
 }
 
 func TestPagingTraceRejects(t *testing.T) {
-	s := newScenario(5, []uint64{5, 6})
+	s := newPgScenario(5, []uint64{5, 6})
 	tree := newTestTree(s.mem)
 	recs := []vm.PageRecord{tree.record(5, s.mem[5]), tree.record(6, s.mem[6])}
 	tr := newMemTracker(recs)
@@ -657,7 +657,7 @@ type pageTamper struct {
 
 // written is two pages, the second written, the first fetched with code reads in its second block.
 func written(t *testing.T) *pgStatement {
-	s := newScenario(21, []uint64{0x40, 0x41}, 0x43, 0x7000)
+	s := newPgScenario(21, []uint64{0x40, 0x41}, 0x43, 0x7000)
 	s.fetched[0x40] = true
 	s.ops = []pgOp{{opCode, 0x40*vm.PageSize + 40, 0}, {opWrite, 0x41*vm.PageSize + 16, 0xabcd}, {opFlag, 0x41 * vm.PageSize, 0},
 		{opRead, 0x41*vm.PageSize + 16, 0}}
@@ -667,7 +667,7 @@ func written(t *testing.T) *pgStatement {
 // threePages is pages 0 (fetched, with a code read), 1 and 2 read only, page 3 in memory but not
 // paged in; the page table has padding rows.
 func threePages(t *testing.T) *pgStatement {
-	s := newScenario(23, []uint64{0, 1, 2}, 3)
+	s := newPgScenario(23, []uint64{0, 1, 2}, 3)
 	s.fetched[0] = true
 	s.ops = []pgOp{{opCode, 64, 0}, {opRead, vm.PageSize + 8, 0}}
 	return s.build(t)
@@ -757,7 +757,7 @@ func pageTampers() []pageTamper {
 					for w := uint64(0); w < vm.PageSize/8; w++ {
 						a := rec.Page*vm.PageSize + 8*w
 						v, ts, _ := tr.final(a)
-						st.memRows = append(st.memRows, memRow{kind: tmSink, acc: Access{Addr: a, Next: v, Ts: ts}})
+						st.memRows = append(st.memRows, pgMemRow{kind: tmSink, acc: Access{Addr: a, Next: v, Ts: ts}})
 					}
 				}
 			}},
@@ -803,7 +803,7 @@ func pageTampers() []pageTamper {
 			}},
 		{name: "word address outside its page", table: pageCleanName, rule: "block sequence", want: stark.ErrConstraint,
 			setup: func(t *testing.T) *pgStatement {
-				s := newScenario(22, []uint64{0x40}, 0x41)
+				s := newPgScenario(22, []uint64{0x40}, 0x41)
 				return s.build(t)
 			},
 			forge: func(t *testing.T, st *pgStatement) {
@@ -818,7 +818,7 @@ func pageTampers() []pageTamper {
 				// serves a store's flag lookup.
 				st.pt.clean.SetUint(0, pgFetched, 0)
 				st.pt.clean.SetUint(0, pgFlag, 1)
-				st.memRows = append(st.memRows, memRow{kind: tmFlag, page: 0x40, claim: 0})
+				st.memRows = append(st.memRows, pgMemRow{kind: tmFlag, page: 0x40, claim: 0})
 			}},
 		{name: "code read on an unfetched page", table: pageDirtyName, rule: "code only on fetched pages", want: stark.ErrConstraint,
 			setup: written,
@@ -826,7 +826,7 @@ func pageTampers() []pageTamper {
 				// Page 0x41 (written, so not fetched) serves a decode read of its start contents.
 				a := uint64(0x41*vm.PageSize + 8)
 				st.pt.dirty.SetUint(0, pgCode+1, 1)
-				st.memRows = append(st.memRows, memRow{kind: tmCode, acc: Access{Addr: a, Prev: wordOf(&st.records[1].Data, a)}})
+				st.memRows = append(st.memRows, pgMemRow{kind: tmCode, acc: Access{Addr: a, Prev: wordOf(&st.records[1].Data, a)}})
 			}},
 		{name: "page moved to another position", table: "page_merkle", rule: "level offset", want: stark.ErrUnbalancedBus,
 			setup: written,
@@ -896,7 +896,7 @@ func pageTampers() []pageTamper {
 			forge: func(t *testing.T, st *pgStatement) {
 				// A padding row (page 0, fetched 0) answers a store into page 0, which is fetched.
 				st.pt.clean.SetUint(3*blocksPerPage, pgFlag, 1)
-				st.memRows = append(st.memRows, memRow{kind: tmFlag, page: 0, claim: 0})
+				st.memRows = append(st.memRows, pgMemRow{kind: tmFlag, page: 0, claim: 0})
 			}},
 		{name: "leaf forged from a padding row", table: pageDirtyName, rule: "padding sends nothing", want: stark.ErrConstraint,
 			setup: threePages,
