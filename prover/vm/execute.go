@@ -458,6 +458,7 @@ func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, startIn *uin
 			seg.Pages = append(seg.Pages, pr)
 		}
 		seg.Dirty = slices.Sorted(slices.Values(m.dirtied))
+		seg.FetchedPages = slices.Sorted(slices.Values(m.fetched))
 	}
 	var root hash.Digest
 	if tree != nil {
@@ -484,7 +485,7 @@ func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, startIn *uin
 	res.Segments++
 	*start, *startIn = end, m.inPos
 	m.seg++
-	m.touched, m.dirtied, m.segOut = m.touched[:0], m.dirtied[:0], nil
+	m.touched, m.dirtied, m.fetched, m.segOut = m.touched[:0], m.dirtied[:0], m.fetched[:0], nil
 	m.segStartIn, m.segStartPg = m.instret, m.paging
 	m.invalidateCaches()
 	if halted {

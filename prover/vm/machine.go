@@ -38,6 +38,7 @@ type Machine struct {
 	record  bool     // keep segment records (start contents of written pages)
 	touched []uint64 // pages paged in this segment, in first-touch order
 	dirtied []uint64 // pages marked for page-out this segment
+	fetched []uint64 // pages instructions were fetched from this segment, in first-fetch order
 
 	// replay: only the pages of a record exist
 	strict bool
@@ -240,6 +241,10 @@ func (m *Machine) codePage(pn uint64) (*[PageSize / 4]inst, error) {
 	p, err := m.touch(pn, false)
 	if err != nil {
 		return nil, err
+	}
+	if p.runSeg != m.seg {
+		p.runSeg = m.seg
+		m.fetched = append(m.fetched, pn)
 	}
 	if p.code == nil {
 		c := new([PageSize / 4]inst)

@@ -1,0 +1,279 @@
+package vm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/zkexex/zkexex/prover/hash"
+)
+
+// memModel is an independent model of the memory a trace describes: the segment's page-in
+// contents, changed only by the accesses the steps report. It knows nothing of the executor's
+// register cache, TLBs or trap mechanism.
+type memModel struct {
+	pages   map[uint64]*[PageSize]byte
+	written map[uint64]bool
+}
+
+func newMemModel(seg *Segment) *memModel {
+	mm := &memModel{pages: make(map[uint64]*[PageSize]byte), written: make(map[uint64]bool)}
+	for i := range seg.Pages {
+		d := seg.Pages[i].Data
+		mm.pages[seg.Pages[i].Page] = &d
+	}
+	return mm
+}
+
+func (mm *memModel) apply(a Access) error {
+	if a.Addr&7 != 0 {
+		return fmt.Errorf("access to unaligned %#x", a.Addr)
+	}
+	p := mm.pages[a.Addr>>pageShift]
+	if p == nil {
+		return fmt.Errorf("access to %#x outside the segment's pages", a.Addr)
+	}
+	w := p[a.Addr&0xfff : a.Addr&0xfff+8]
+	var v uint64
+	for i := 7; i >= 0; i-- {
+		v = v<<8 | uint64(w[i])
+	}
+	if v != a.Old {
+		return fmt.Errorf("access to %#x (slot %d) says old %#x, memory holds %#x", a.Addr, a.Slot, a.Old, v)
+	}
+	if a.New != a.Old {
+		mm.written[a.Addr>>pageShift] = true
+		for i := range w {
+			w[i] = byte(a.New >> (8 * i))
+		}
+	}
+	return nil
+}
+
+// checkTrace traces seg and replays every step's accesses on a memModel: each access must find
+// the value it claims, and the model's pages must hash to the segment's end root. It returns
+// the steps by kind.
+func checkTrace(t *testing.T, seg *Segment) map[StepKind]int {
+	t.Helper()
+	mm := newMemModel(seg)
+	kinds := map[StepKind]int{}
+	var steps uint64
+	var acc []Access
+	prevNext := seg.Start.PC
+	err := TraceSegment(context.Background(), seg, func(s *Step) error {
+		if s.Cycle != steps {
+			return fmt.Errorf("step %d says cycle %d", steps, s.Cycle)
+		}
+		if s.PC != prevNext {
+			return fmt.Errorf("cycle %d at pc %#x, the previous step went to %#x", s.Cycle, s.PC, prevNext)
+		}
+		prevNext = s.NextPC
+		steps++
+		kinds[s.Kind]++
+		acc = s.Accesses(acc[:0])
+		for i, a := range acc {
+			if i > 0 && a.Slot < acc[i-1].Slot {
+				return fmt.Errorf("cycle %d: accesses out of timestamp order", s.Cycle)
+			}
+			for _, b := range acc[:i] {
+				if b.Addr == a.Addr && b.Slot == a.Slot {
+					return fmt.Errorf("cycle %d: two accesses to %#x at one timestamp", s.Cycle, a.Addr)
+				}
+			}
+			if err := mm.apply(a); err != nil {
+				return fmt.Errorf("cycle %d (pc %#x, insn %#08x, %v): %w", s.Cycle, s.PC, s.Insn, s.Kind, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("segment %d: %v", seg.Index, err)
+	}
+	if steps != seg.Instructions {
+		t.Fatalf("segment %d: %d steps, %d instructions", seg.Index, steps, seg.Instructions)
+	}
+	if steps > 0 && prevNext != seg.End.PC {
+		t.Fatalf("segment %d: last step goes to %#x, end pc %#x", seg.Index, prevNext, seg.End.PC)
+	}
+	for pn := range mm.written {
+		if _, ok := slices.BinarySearch(seg.Dirty, pn); !ok {
+			t.Fatalf("segment %d: the trace writes page %#x, which is not paged out", seg.Index, pn<<pageShift)
+		}
+	}
+	tree := &pageTree{nodes: make(map[uint64]hash.Digest), empty: zeroPageRoots()}
+	for i := range seg.Pages {
+		tree.addProof(seg.Pages[i].Page, pageLeaf(&seg.Pages[i].Data), seg.Pages[i].Proof)
+	}
+	tree.update(hashPages(seg.Dirty, func(pn uint64) *[PageSize]byte { return mm.pages[pn] }))
+	if tree.root() != seg.End.Root {
+		t.Fatalf("segment %d: the trace's memory hashes to %s, end root %s", seg.Index, tree.root(), seg.End.Root)
+	}
+	for _, pn := range seg.FetchedPages {
+		if _, ok := slices.BinarySearch(seg.Dirty, pn); ok && pn != machinePN {
+			if mm.written[pn] {
+				t.Fatalf("segment %d: stores into page %#x, which it fetched instructions from", seg.Index, pn<<pageShift)
+			}
+		}
+	}
+	return kinds
+}
+
+// segmentsOf runs p and returns its segment records.
+func segmentsOf(t *testing.T, p *Program, cfg Config) []*Segment {
+	t.Helper()
+	var segs []*Segment
+	cfg.OnSegment = func(s *Segment) error {
+		segs = append(segs, s)
+		return nil
+	}
+	execute(t, p, cfg)
+	return segs
+}
+
+func TestTraceCorpus(t *testing.T) {
+	programs := []string{"exitcode", "hashes", "goroutines", "floats", "maps", "bigmath"}
+	every := 1 // trace every segment, or (short) a sample with the first, the last and the I/O
+	if testing.Short() {
+		programs, every = programs[:1], 8
+	}
+	for _, name := range programs {
+		t.Run(name, func(t *testing.T) {
+			segs := segmentsOf(t, loadFile(t, corpusELF(t, name)), Config{Po2: MinPo2, Stdin: []byte("20\n")})
+			total := map[StepKind]int{}
+			for i, s := range segs {
+				if i%every != 0 && i != len(segs)-1 && len(s.Output) == 0 {
+					continue
+				}
+				executorFetched := s.FetchedPages
+				for k, n := range checkTrace(t, s) {
+					total[k] += n
+				}
+				if !slices.Equal(executorFetched, s.FetchedPages) {
+					t.Fatalf("segment %d: executor fetched %d pages, the trace %d", s.Index, len(executorFetched), len(s.FetchedPages))
+				}
+			}
+			if total[StepTrap] == 0 || total[StepMret] == 0 || total[StepHostCall] == 0 || total[StepHalt] != 1 {
+				t.Errorf("step kinds %v: expected traps, mrets, host calls and one halt", total)
+			}
+			t.Logf("%d segments, steps by kind %v", len(segs), total)
+		})
+	}
+}
+
+func TestTraceRandomInstructions(t *testing.T) {
+	as, ld := crossTools(t)
+	programs := 20
+	if testing.Short() {
+		programs = 4
+	}
+	dir := t.TempDir()
+	for i := 0; i < programs; i++ {
+		r := rand.New(rand.NewPCG(uint64(i), 0x7ace))
+		base := filepath.Join(dir, fmt.Sprintf("p%d", i))
+		assemble(t, as, ld, "rv64ima", base, genProgram(r, 400))
+		for _, s := range segmentsOf(t, loadFile(t, base), Config{Po2: MinPo2}) {
+			checkTrace(t, s)
+		}
+	}
+}
+
+// TestTraceTampered checks that a tampered record fails TraceSegment exactly as it fails
+// ReplaySegment.
+func TestTraceTampered(t *testing.T) {
+	segs := segmentsOf(t, loadFile(t, corpusELF(t, "exitcode")), Config{Po2: MinPo2})
+	if len(segs) < 2 {
+		t.Fatalf("%d segments", len(segs))
+	}
+	seg := segs[1]
+	b, err := seg.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := func() *Segment {
+		s, err := DecodeSegment(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	tampers := map[string]func(*Segment){
+		"end root":     func(s *Segment) { s.End.Root[0].SetUint64(1 + s.End.Root[0].Uint64()) },
+		"end pc":       func(s *Segment) { s.End.PC += 4 },
+		"start pc":     func(s *Segment) { s.Start.PC += 4 },
+		"instructions": func(s *Segment) { s.Instructions-- },
+		"paging":       func(s *Segment) { s.PagingCycles++ },
+		"page byte":    func(s *Segment) { s.Pages[len(s.Pages)/2].Data[100] ^= 1 },
+		"dirty":        func(s *Segment) { s.Dirty = s.Dirty[1:] },
+		"halted":       func(s *Segment) { s.Halted = !s.Halted },
+		"po2":          func(s *Segment) { s.Po2 = MaxPo2 + 1 },
+		"missing page": func(s *Segment) { s.Pages = slices.Delete(s.Pages, 0, 1) },
+	}
+	for name, tamper := range tampers {
+		t.Run(name, func(t *testing.T) {
+			a, b := fresh(), fresh()
+			tamper(a)
+			tamper(b)
+			want := ReplaySegment(context.Background(), a)
+			if want == nil {
+				t.Fatal("replay accepts the tampered record")
+			}
+			got := TraceSegment(context.Background(), b, func(*Step) error { return nil })
+			if got == nil || got.Error() != want.Error() {
+				t.Fatalf("trace: %v, replay: %v", got, want)
+			}
+			if errors.Is(want, ErrReplayMismatch) != errors.Is(got, ErrReplayMismatch) || errors.Is(want, ErrBadSegment) != errors.Is(got, ErrBadSegment) {
+				t.Fatalf("error kinds differ: trace %v, replay %v", got, want)
+			}
+		})
+	}
+	if err := TraceSegment(context.Background(), fresh(), func(*Step) error { return nil }); err != nil {
+		t.Fatalf("untampered: %v", err)
+	}
+	stop := errors.New("stop")
+	if err := TraceSegment(context.Background(), fresh(), func(*Step) error { return stop }); err != stop {
+		t.Fatalf("visitor error: %v", err)
+	}
+}
+
+// BenchmarkTraceSegment measures tracing one full segment of a compute loop against replaying
+// it (the ratio is what tracing costs over the fast interpreter), in instructions per second.
+func BenchmarkTraceSegment(b *testing.B) {
+	p := loadFile(b, corpusELF(b, "compute"))
+	var seg *Segment
+	execute(b, p, Config{Po2: 20, Stdin: []byte("100\n"), OnSegment: func(s *Segment) error {
+		if s.Index == 5 {
+			seg = s
+		}
+		return nil
+	}})
+	if seg == nil {
+		b.Fatal("no segment 5")
+	}
+	var replay, trace time.Duration
+	var accesses int
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if err := ReplaySegment(context.Background(), seg); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		accesses = 0
+		if err := TraceSegment(context.Background(), seg, func(s *Step) error {
+			accesses += len(s.Mem)
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		replay, trace = replay+t1.Sub(t0), trace+time.Since(t1)
+	}
+	n := float64(b.N) * float64(seg.Instructions)
+	b.ReportMetric(n/trace.Seconds()/1e6, "trace-MHz")
+	b.ReportMetric(n/replay.Seconds()/1e6, "replay-MHz")
+	b.ReportMetric(float64(seg.Instructions), "instructions/segment")
+	b.ReportMetric(float64(accesses)/float64(seg.Instructions), "mem-accesses/step")
+}
