@@ -72,6 +72,12 @@ func ReplaySegment(ctx context.Context, seg *Segment) error {
 			halted = true
 			break
 		}
+		if err == errCodeStore {
+			err = m.cutSegment()
+			if err == nil {
+				break
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrReplayMismatch, err)
 		}
@@ -90,7 +96,7 @@ func replayMachine(seg *Segment) (*Machine, *pageTree, error) {
 		return nil, nil, err
 	}
 	tree := &pageTree{nodes: make(map[uint64]hash.Digest), empty: zeroPageRoots()}
-	m := &Machine{seg: 1, strict: true, record: true, kprog: kprog, ready: true}
+	m := &Machine{seg: 1, strict: true, record: true, guardCode: true, kprog: kprog, ready: true}
 	m.invalidateCaches()
 	for i := range seg.Pages {
 		pr := &seg.Pages[i]

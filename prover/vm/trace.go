@@ -88,8 +88,8 @@ type Step struct {
 	MemAddr uint64
 	// Mem lists every access other than the register operands, in program order (which is
 	// timestamp order): a load's or store's words (a misaligned access is its two aligned
-	// words, an AMO or SC one read-modify-write); the LR reservation word that LR writes and
-	// SC reads and clears; a trap's writes of cause, trap pc and mode; mret's read of the trap
+	// words, an AMO or SC one read-modify-write); the LR reservation word that LR writes (after
+	// its load) and SC reads and clears (after its store); a trap's writes of cause, trap pc and mode; mret's read of the trap
 	// pc and write of mode; a host call's reads of a7, a0, a1, a2 (kernel bank), then the words
 	// READ writes or WRITE reads, then (READ, WRITE) its write of a0 in SlotRd.
 	Mem []Access
@@ -139,6 +139,12 @@ func TraceSegment(ctx context.Context, seg *Segment, visit func(*Step) error) er
 			}
 		}
 		h, err := t.step(st)
+		if err == errCodeStore {
+			err = m.cutSegment() // the store was not executed: no step
+			if err == nil {
+				break
+			}
+		}
 		if err != nil {
 			if errors.Is(err, ErrBankAccess) {
 				return err
@@ -295,11 +301,11 @@ func (t *tracer) step(st *Step) (halted bool, err error) {
 		st.Mem = append(st.Mem,
 			Access{Addr: lo, Old: v, New: v, Slot: SlotMem},
 			Access{Addr: MachineBase + kReserve, Old: res0, New: a, Slot: SlotMem})
-	case opSCW, opSCD:
-		st.Mem = append(st.Mem, Access{Addr: MachineBase + kReserve, Old: res0, New: 0, Slot: SlotMem})
+	case opSCW, opSCD: // the executor's order: the store (when it succeeds), then the clear
 		if res0 == a {
 			st.Mem = append(st.Mem, Access{Addr: lo, Old: t.old[0], New: m.peek(lo), Slot: SlotMem})
 		}
+		st.Mem = append(st.Mem, Access{Addr: MachineBase + kReserve, Old: res0, New: 0, Slot: SlotMem})
 	default:
 		t.words(st, lo, hi)
 	}

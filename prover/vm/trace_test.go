@@ -277,3 +277,77 @@ func BenchmarkTraceSegment(b *testing.B) {
 	b.ReportMetric(float64(seg.Instructions), "instructions/segment")
 	b.ReportMetric(float64(accesses)/float64(seg.Instructions), "mem-accesses/step")
 }
+
+// selfModifying calls a function on its own page, rewrites its first instruction, calls it
+// again and exits with the sum of both results (1 + 2 = 3 once the new code runs).
+const selfModifying = `.option norvc
+.text
+.globl _start
+_start:
+	lla s0, target
+	jalr ra, 0(s0)
+	mv s1, a0
+	li t0, 0x00200513 # addi a0, zero, 2
+.globl store
+.type store, @function
+store:
+	sw t0, 0(s0)
+	fence.i
+	jalr ra, 0(s0)
+	add a0, a0, s1
+	li a7, 93
+	ecall
+.section .wtext, "awx"
+.balign 4096
+target:
+	li a0, 1
+	ret
+`
+
+// TestSelfModifyingCode checks that a store into a page the segment fetched from ends the
+// segment just before it, that the next segment runs the new code, and that a store into the
+// storing instruction's own page is refused.
+func TestSelfModifyingCode(t *testing.T) {
+	as, ld := crossTools(t)
+	base := filepath.Join(t.TempDir(), "selfmod")
+	assemble(t, as, ld, "rv64ima", base, selfModifying)
+	p := loadFile(t, base)
+	var storePC uint64
+	for _, s := range p.symbols {
+		if s.name == "store" {
+			storePC = s.addr
+		}
+	}
+	var segs []*Segment
+	res := execute(t, p, Config{Po2: MinPo2, OnSegment: func(s *Segment) error {
+		segs = append(segs, s)
+		return nil
+	}})
+	if res.ExitCode != 3 {
+		t.Fatalf("exit code %d, want 3 (the rewritten instruction did not run)", res.ExitCode)
+	}
+	// the segment ends before the store (its page ran the old code) and again before the
+	// jump into the rewritten page (the new segment wrote it); the next one runs the new code
+	target := (storePC>>pageShift + 1) << pageShift
+	var cuts []uint64
+	for i, s := range segs {
+		if !s.Halted && s.Cycles()+maxInstrCycles <= 1<<MinPo2 {
+			cuts = append(cuts, s.End.PC)
+		}
+		if err := ReplaySegment(context.Background(), s); err != nil {
+			t.Fatalf("segment %d: %v", i, err)
+		}
+		checkTrace(t, s) // a trace that writes a page it fetched from fails here
+	}
+	if !slices.Equal(cuts, []uint64{storePC, target}) {
+		t.Fatalf("segments cut at %x, want before the store (%#x) and the fetch (%#x)", cuts, storePC, target)
+	}
+
+	// storing into its own page can never be separated from the fetch
+	own := filepath.Join(t.TempDir(), "ownpage")
+	assemble(t, as, ld, "rv64ima", own, ".option norvc\n.text\n.globl _start\n_start:\n\tlla t0, _start\n\tsw zero, 0(t0)\n\tli a7, 93\n\tecall\n")
+	_, err := Execute(context.Background(), loadFile(t, own), Config{Po2: MinPo2})
+	if !errors.Is(err, ErrCodeStore) {
+		t.Fatalf("store into its own page: %v", err)
+	}
+}
