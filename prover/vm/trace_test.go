@@ -2,8 +2,10 @@ package vm
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -350,4 +352,91 @@ func TestSelfModifyingCode(t *testing.T) {
 	if !errors.Is(err, ErrCodeStore) {
 		t.Fatalf("store into its own page: %v", err)
 	}
+}
+
+// syntheticSegment builds a record of a segment that starts at pc over the given pages (the
+// machine page included), with valid proofs against their root. Its end is unknown (zero).
+func syntheticSegment(pc uint64, pages map[uint64]*[PageSize]byte) *Segment {
+	tree := newPageTree()
+	pns := slices.Sorted(maps.Keys(pages))
+	tree.update(hashPages(pns, func(pn uint64) *[PageSize]byte { return pages[pn] }))
+	seg := &Segment{Version: SegmentVersion, Po2: MinPo2, Start: State{PC: pc, Root: tree.root()}}
+	for _, pn := range pns {
+		seg.Pages = append(seg.Pages, PageRecord{Page: pn, Data: *pages[pn], Proof: tree.proof(pn)})
+	}
+	return seg
+}
+
+// TestTraceBankAccess checks that a kernel load from the cached kernel bank is refused by the
+// tracer (ErrBankAccess) while one from the user bank is traced as a plain memory read.
+func TestTraceBankAccess(t *testing.T) {
+	const t0, a0 = 5, 10
+	ld := func(off uint32) uint32 { return off<<20 | t0<<15 | 3<<12 | a0<<7 | 0x03 } // ld a0, off(t0)
+	build := func(off uint32) *Segment {
+		mp, code := new([PageSize]byte), new([PageSize]byte)
+		binary.LittleEndian.PutUint64(mp[kMode:], 1)
+		binary.LittleEndian.PutUint64(mp[kKernelRegs+8*t0:], MachineBase)
+		binary.LittleEndian.PutUint64(mp[kKernelRegs+8*1:], 0x1111)
+		binary.LittleEndian.PutUint64(mp[kUserRegs+8*1:], 0x2222)
+		binary.LittleEndian.PutUint32(code[:], ld(off))
+		return syntheticSegment(KernelBase, map[uint64]*[PageSize]byte{machinePN: mp, KernelBase >> pageShift: code})
+	}
+	var steps []Step
+	visit := func(s *Step) error {
+		c := *s
+		c.Mem = slices.Clone(s.Mem)
+		steps = append(steps, c)
+		return nil
+	}
+	if err := TraceSegment(context.Background(), build(kKernelRegs+8), visit); !errors.Is(err, ErrBankAccess) || len(steps) != 0 {
+		t.Fatalf("load from the kernel bank: %v after %d steps", err, len(steps))
+	}
+	// the user bank is plain memory in kernel mode; the zero word after the load is illegal
+	// in kernel mode, which ends the replay with an error
+	err := TraceSegment(context.Background(), build(kUserRegs+8), visit)
+	if !errors.Is(err, ErrKernelBug) || len(steps) != 1 {
+		t.Fatalf("load from the user bank: %v after %d steps", err, len(steps))
+	}
+	s := steps[0]
+	want := []Access{{Addr: MachineBase + 8, Old: 0x2222, New: 0x2222, Slot: SlotMem}}
+	if s.Kind != StepInstr || s.Mode != 1 || !s.HasRs1 || s.Rs1Val != MachineBase || !s.HasRd || s.RdVal != 0x2222 || !slices.Equal(s.Mem, want) {
+		t.Fatalf("step %+v", s)
+	}
+}
+
+// FuzzTraceSegment: on any record, TraceSegment must agree with ReplaySegment and, when both
+// accept, visit exactly Instructions steps.
+func FuzzTraceSegment(f *testing.F) {
+	p, err := LoadELF(buildRawELF([]uint32{0xfc010593, 0x00000513, 0x00200613, 0x03f00893, insnEcall, insnExit, insnEcall}, 1<<13))
+	if err != nil {
+		f.Fatal(err)
+	}
+	_, err = Execute(context.Background(), p, Config{Po2: MinPo2, Stdin: []byte("in"), OnSegment: func(s *Segment) error {
+		b, err := s.MarshalBinary()
+		f.Add(b)
+		return err
+	}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := DecodeSegment(data)
+		if err != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var steps uint64
+		terr := TraceSegment(ctx, s, func(*Step) error { steps++; return nil })
+		if ctx.Err() != nil {
+			return
+		}
+		rerr := ReplaySegment(ctx, s)
+		if (terr == nil) != (rerr == nil) && !errors.Is(terr, ErrBankAccess) {
+			t.Fatalf("trace %v, replay %v", terr, rerr)
+		}
+		if terr == nil && steps != s.Instructions {
+			t.Fatalf("%d steps, %d instructions", steps, s.Instructions)
+		}
+	})
 }
