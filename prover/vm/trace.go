@@ -169,7 +169,7 @@ func TraceSegment(ctx context.Context, seg *Segment, visit func(*Step) error) er
 // tracer holds the scratch state of one trace.
 type tracer struct {
 	m   *Machine
-	old []uint64 // words snapshotted before a step, from oldBase up
+	old []uint64 // the words of a step's transfer before it runs, lowest address first
 }
 
 // peek reads the aligned word holding a without paging (0 where no page exists: the step

@@ -139,13 +139,14 @@ func segmentsOf(t *testing.T, p *Program, cfg Config) []*Segment {
 
 func TestTraceCorpus(t *testing.T) {
 	programs := []string{"exitcode", "hashes", "goroutines", "floats", "maps", "bigmath"}
-	every := 1 // trace every segment, or (short) a sample with the first, the last and the I/O
+	// every segment at po2 18, or (short) a sample at po2 16 with the first, the last and the I/O
+	every, po2 := 1, 18
 	if testing.Short() {
-		programs, every = programs[:1], 8
+		programs, every, po2 = programs[:1], 8, MinPo2
 	}
 	for _, name := range programs {
 		t.Run(name, func(t *testing.T) {
-			segs := segmentsOf(t, loadFile(t, corpusELF(t, name)), Config{Po2: MinPo2, Stdin: []byte("20\n")})
+			segs := segmentsOf(t, loadFile(t, corpusELF(t, name)), Config{Po2: po2, Stdin: []byte("20\n")})
 			total := map[StepKind]int{}
 			for i, s := range segs {
 				if i%every != 0 && i != len(segs)-1 && len(s.Output) == 0 {
