@@ -441,3 +441,64 @@ func FuzzTraceSegment(f *testing.F) {
 		}
 	})
 }
+
+// TestTraceHostCalls checks the READ and WRITE steps of a program that reads its input into a
+// misaligned stack buffer and writes it to the journal.
+func TestTraceHostCalls(t *testing.T) {
+	as, ld := crossTools(t)
+	base := filepath.Join(t.TempDir(), "echo")
+	assemble(t, as, ld, "rv64ima", base, `.option norvc
+.text
+.globl _start
+_start:
+	addi sp, sp, -64
+	li a0, 0
+	addi a1, sp, 3
+	li a2, 11
+	li a7, 63
+	ecall
+	mv a2, a0
+	li a0, 3
+	addi a1, sp, 3
+	li a7, 64
+	ecall
+	li a0, 0
+	li a7, 93
+	ecall
+`)
+	input := "hello world"
+	var reads, writes []Step
+	for _, seg := range segmentsOf(t, loadFile(t, base), Config{Po2: MinPo2, Stdin: []byte(input)}) {
+		checkTrace(t, seg)
+		err := TraceSegment(context.Background(), seg, func(s *Step) error {
+			if s.Kind == StepHostCall {
+				c := *s
+				c.Mem, c.Data = slices.Clone(s.Mem), slices.Clone(s.Data)
+				if s.Call == hostRead {
+					reads = append(reads, c)
+				} else {
+					writes = append(writes, c)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(reads) != 1 || len(writes) != 1 {
+		t.Fatalf("%d READs, %d WRITEs", len(reads), len(writes))
+	}
+	r, w := reads[0], writes[0]
+	buf := r.Args[0]
+	if string(r.Data) != input || r.Ret != 11 || r.Mode != 1 || buf&7 != 3 {
+		t.Fatalf("READ %+v", r)
+	}
+	// a7, a0, a1, a2 read, the 11 bytes at an odd address span two words, a0 written
+	if len(r.Mem) != 4+2+1 || r.Mem[0].Addr != RegAddr(1, 17) || r.Mem[4].Addr != buf&^7 || r.Mem[5].Addr != buf&^7+8 || r.Mem[6].Slot != SlotRd || r.Mem[6].New != 11 {
+		t.Fatalf("READ accesses %+v", r.Mem)
+	}
+	if string(w.Data) != input || w.Fd != FdJournal || w.Ret != 11 || w.Args[1] != buf || len(w.Mem) != 7 || w.Mem[4].Old != w.Mem[4].New {
+		t.Fatalf("WRITE %+v", w)
+	}
+}
