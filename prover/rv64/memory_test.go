@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/stark"
-	"github.com/zkexex/zkexex/prover/vm"
 )
 
 // refLoadStore is LoadStore written byte by byte, the reference it is tested against.
@@ -355,16 +354,14 @@ func TestLSWrongDecomposition(t *testing.T) {
 	}
 }
 
-// BenchmarkMemoryCells reports the memory tables' cells per event.
+// BenchmarkMemoryCells reports the memory tables' cells per event (one event per row): main
+// columns and the extension cells of their LogUp columns.
 func BenchmarkMemoryCells(b *testing.B) {
-	for _, tb := range []struct {
-		name string
-		t    func() *stark.Table
-	}{{"mem_ls", LSTable}} {
-		b.Run(tb.name, func(b *testing.B) {
+	for i, t := range MemoryTables() {
+		b.Run(t.Name(), func(b *testing.B) {
 			var main, ext int
-			for i := 0; i < b.N; i++ {
-				t := tb.t()
+			for n := 0; n < b.N; n++ {
+				t := MemoryTables()[i]
 				main, ext = t.Width(), 4*t.LogUpColumns()
 			}
 			b.ReportMetric(float64(main), "main_cells/event")
@@ -373,5 +370,3 @@ func BenchmarkMemoryCells(b *testing.B) {
 		})
 	}
 }
-
-var _ = vm.PageSize

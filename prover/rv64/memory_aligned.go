@@ -1,0 +1,327 @@
+package rv64
+
+import (
+	"fmt"
+
+	"github.com/zkexex/zkexex/prover/stark"
+	"github.com/zkexex/zkexex/prover/vm"
+)
+
+// The hot path: naturally aligned loads and stores (address a multiple of the width), which are
+// nearly all of them (the Go compiler aligns every object; misaligned accesses come from
+// hand-written byte copies). Such an access stays inside one 16-bit limb for bytes, is a whole
+// limb for halves, limbs 0-1 or 2-3 for words and the whole word for doubles, so the row needs
+// the word's limbs, a one-hot limb index and, for bytes only, one byte split of the selected
+// limb, where the general table (LSTable) holds the 16 bytes of two words. Loads and stores are
+// separate tables so that neither pays for the other's columns.
+
+// alignedCols is the layout of the aligned load or store table.
+type alignedCols struct {
+	flags   []stark.Column // width 1, 2, 4, 8
+	uns     stark.Column   // zero-extending load (loads only)
+	addr    []stark.Column
+	ts      stark.Column
+	val     []stark.Column // out (loads) or in (stores)
+	prev    []stark.Column // the word
+	next    []stark.Column // its new value (stores only)
+	q       []stark.Column // one-hot limb holding the access's first byte
+	odd     stark.Column   // a byte access to the limb's high byte
+	sel     stark.Column   // the selected limb of the old word
+	lo      stark.Column   // its low byte (byte accesses)
+	top     stark.Column   // loads: the loaded value's top limb before extension; stores: the new selected limb
+	sign    stark.Column   // loads: the sign bit
+	inByte  stark.Column   // stores: in's low byte (SB)
+	pg      stark.Column   // stores: page[0] of the word
+	acc     accessCols
+	isStore bool
+}
+
+var loadLayout, storeLayout = func() (alignedCols, alignedCols) {
+	_, l := buildAligned(false, nil)
+	_, s := buildAligned(true, nil)
+	return l, s
+}()
+
+// LoadTable is the table of naturally aligned loads; StoreTable of naturally aligned stores.
+// Both receive BusLS messages and access their word through memAccess at the message's ts; the
+// store table looks the word's page up on BusPageFlag with fetched = 0. The word address a_0 -
+// off (off = 2·limb + odd) goes on BusMem, which pins the offset as in LSTable; the alignment
+// rules (odd only for bytes, words at limb 0 or 2, doubles at limb 0) make the access natural.
+func LoadTable() *stark.Table  { t, _ := buildAligned(false, nil); return t }
+func StoreTable() *stark.Table { t, _ := buildAligned(true, nil); return t }
+
+func buildAligned(store bool, omit map[string]bool) (*stark.Table, alignedCols) {
+	name := "mem_load"
+	if store {
+		name = "mem_store"
+	}
+	t := stark.NewTable(name)
+	r := &rules{t: t, omit: omit}
+	c := alignedCols{isStore: store}
+	c.flags = t.Columns("width", 4)
+	if !store {
+		c.uns = t.Column("unsigned")
+	}
+	c.addr = t.Columns("addr", 3)
+	c.ts = t.Column("ts")
+	c.val = t.Columns("val", 4)
+	c.prev = t.Columns("prev", 4)
+	if store {
+		c.next = t.Columns("next", 4)
+	}
+	c.q = t.Columns("limb", 4)
+	c.odd = t.Column("odd")
+	c.sel = t.Column("sel")
+	c.lo = t.Column("lo")
+	c.top = t.Column("top")
+	if store {
+		c.inByte = t.Column("in_byte")
+		c.pg = t.Column("page")
+	} else {
+		c.sign = t.Column("sign")
+	}
+
+	one := stark.Const(1)
+	f := cur(c.flags)
+	w1, w2, w4, w8 := f[0], f[1], f[2], f[3]
+	var isReal, op stark.Expr
+	base := uint64(LSLB)
+	if store {
+		base = uint64(LSSB)
+	}
+	for i, fl := range f {
+		r.boolean("width boolean", fl)
+		isReal = isReal.Add(fl)
+		op = op.Add(fl.Mul(stark.Const(base + uint64(i))))
+	}
+	r.boolean("one operation per row", isReal)
+	if !store {
+		uns := c.uns.Cur()
+		r.boolean("unsigned boolean", uns)
+		r.zero("unsigned only for short loads", uns.Mul(one.Sub(w1).Sub(w2).Sub(w4)))
+		op = op.Add(uns.Mul(stark.Const(4)))
+	}
+
+	q := cur(c.q)
+	odd := c.odd.Cur()
+	var qSum, limbIdx stark.Expr
+	for k, qk := range q {
+		r.boolean("limb boolean", qk)
+		qSum = qSum.Add(qk)
+		limbIdx = limbIdx.Add(qk.Mul(stark.Const(uint64(k))))
+	}
+	r.zero("one limb per row", qSum.Sub(isReal))
+	r.boolean("odd boolean", odd)
+	r.zero("natural alignment: halves", odd.Mul(w2.Add(w4).Add(w8)))
+	r.zero("natural alignment: words", w4.Mul(q[1].Add(q[3])))
+	r.zero("natural alignment: doubles", w8.Mul(q[1].Add(q[2]).Add(q[3])))
+
+	P := cur(c.prev)
+	val := cur(c.val)
+	sel, lo, top := c.sel.Cur(), c.lo.Cur(), c.top.Cur()
+	var selExpr stark.Expr
+	for k := range q {
+		selExpr = selExpr.Add(q[k].Mul(P[k]))
+	}
+	r.zero("selected limb", sel.Sub(selExpr))
+	// The byte split of the selected limb: lo and (sel - lo)/256 are bytes.
+	hi := sel.Sub(lo).Mul(stark.ConstF(inv256))
+	r.sendByte("low byte range", w1, lo)
+	r.sendByte("high byte range", w1, hi)
+	b := lo.Add(odd.Mul(hi.Sub(lo))) // the addressed byte
+
+	a := cur(c.addr)
+	offset := odd.Add(limbIdx.Mul(stark.Const(2)))
+	wordAddr := [3]stark.Expr{a[0].Sub(offset), a[1], a[2]}
+	ts := c.ts.Cur()
+	msg := []stark.Expr{op, a[0], a[1], a[2], ts}
+	var zero4 = []stark.Expr{stark.Const(0), stark.Const(0), stark.Const(0), stark.Const(0)}
+
+	if !store {
+		sign := c.sign.Cur()
+		r.boolean("sign boolean", sign)
+		signed := w1.Add(w2).Add(w4).Sub(c.uns.Cur())
+		r.zero("sign only for signed loads", one.Sub(signed).Mul(sign))
+		for k := 0; k < 4; k++ {
+			r.zero("double load", w8.Mul(val[k].Sub(P[k])))
+		}
+		r.zero("word load limb 0", w4.Mul(val[0].Sub(q[0].Mul(P[0])).Sub(q[2].Mul(P[2]))))
+		r.zero("word load limb 1", w4.Mul(val[1].Sub(q[0].Mul(P[1])).Sub(q[2].Mul(P[3]))))
+		r.zero("half load", w2.Mul(val[0].Sub(sel)))
+		r.zero("byte load", w1.Mul(val[0].Sub(b).Sub(sign.Mul(stark.Const(0xff00)))))
+		ext := sign.Mul(stark.Const(0xffff))
+		r.zero("load extension", w1.Add(w2).Mul(val[1].Sub(ext)))
+		for k := 2; k < 4; k++ {
+			r.zero("load extension", w1.Add(w2).Add(w4).Mul(val[k].Sub(ext)))
+		}
+		// top: the unextended value's top 16 bits, whose bit 15 is the sign.
+		r.zero("top limb", w1.Mul(top.Sub(b.Mul(stark.Const(256)))).Add(w2.Mul(top.Sub(sel))).Add(w4.Mul(top.Sub(val[1]))))
+		r.sendRange16("sign is the top bit", signed, top.Sub(sign.Mul(stark.Const(1<<15))).Mul(stark.Const(2)))
+		c.acc = r.memAccess("word", isReal, wordAddr, limbCols(c.prev), limbCols(c.prev), ts)
+		msg = append(append(msg, zero4...), val...)
+	} else {
+		N := cur(c.next)
+		for k := 0; k < 4; k++ {
+			r.zero("double store", w8.Mul(N[k].Sub(val[k])))
+		}
+		r.zero("word store limb 0", w4.Mul(N[0].Sub(q[0].Mul(val[0])).Sub(q[2].Mul(P[0]))))
+		r.zero("word store limb 1", w4.Mul(N[1].Sub(q[0].Mul(val[1])).Sub(q[2].Mul(P[1]))))
+		r.zero("word store limb 2", w4.Mul(N[2].Sub(q[2].Mul(val[0])).Sub(q[0].Mul(P[2]))))
+		r.zero("word store limb 3", w4.Mul(N[3].Sub(q[2].Mul(val[1])).Sub(q[0].Mul(P[3]))))
+		// Halves and bytes replace the selected limb by top (the new limb).
+		for k := 0; k < 4; k++ {
+			r.zero("short store", w1.Add(w2).Mul(N[k].Sub(P[k]).Sub(q[k].Mul(top.Sub(P[k])))))
+		}
+		r.zero("half store", w2.Mul(top.Sub(val[0])))
+		// SB: in's low byte goes to the addressed byte, the limb's other byte stays.
+		ib := c.inByte.Cur()
+		r.sendByte("stored byte range", w1, ib)
+		r.sendByte("stored byte is in's low byte", w1, val[0].Sub(ib).Mul(stark.ConstF(inv256)))
+		newLimb := odd.Mul(lo.Add(ib.Mul(stark.Const(256)))).Add(one.Sub(odd).Mul(ib.Add(hi.Mul(stark.Const(256)))))
+		r.zero("byte store", w1.Mul(top.Sub(newLimb)))
+		c.acc = r.memAccess("word", isReal, wordAddr, limbCols(c.prev), limbCols(c.next), ts)
+		pg := c.pg.Cur()
+		r.sendRange16("page limb", isReal, wordAddr[0].Sub(pg.Mul(stark.Const(4096))).Mul(stark.Const(16)))
+		if !r.omit["page flag"] {
+			t.Receive(BusPageFlag, isReal, pg, a[1], a[2], stark.Const(0))
+			r.interactions++
+		}
+		msg = append(append(msg, val...), zero4...)
+	}
+	if !r.omit["receive"] {
+		t.Receive(BusLS, isReal, msg...)
+		r.interactions++
+	}
+	return t, c
+}
+
+// naturallyAligned reports a plain load or store whose address is a multiple of its width.
+func naturallyAligned(op LSOp, addr uint64) bool { return addr&(op.size()-1) == 0 }
+
+// alignedFill writes a checked, naturally aligned event's row.
+func alignedFill(m *stark.Matrix, row int, c *alignedCols, e *lsEvent, cnt *counts, pages map[uint64]uint64) {
+	size := e.Op.size()
+	wi := map[uint64]int{1: 0, 2: 1, 4: 2, 8: 3}[size]
+	m.SetUint(row, c.flags[wi].Index(), 1)
+	al := addrLimbs(e.Addr)
+	for k := 0; k < 3; k++ {
+		m.SetUint(row, c.addr[k].Index(), al[k])
+	}
+	m.SetUint(row, c.ts.Index(), e.Ts)
+	a := e.Words[0]
+	setLimbsAt(m, row, c.prev, a.Prev)
+	off := e.Addr & 7
+	limb := off / 2
+	m.SetUint(row, c.q[limb].Index(), 1)
+	sel := (a.Prev >> (16 * limb)) & 0xffff
+	m.SetUint(row, c.sel.Index(), sel)
+	odd := off & 1
+	m.SetUint(row, c.odd.Index(), odd)
+	if size == 1 {
+		m.SetUint(row, c.lo.Index(), sel&0xff)
+		cnt.bytes[sel&0xff]++
+		cnt.bytes[sel>>8]++
+	}
+	c.acc.fill(m, row, a, cnt)
+	if !c.isStore {
+		setLimbsAt(m, row, c.val, e.Out)
+		if e.Op >= LSLBU {
+			m.SetUint(row, c.uns.Index(), 1)
+		}
+		var top uint64
+		switch size {
+		case 1:
+			top = ((sel >> (8 * odd)) & 0xff) << 8
+		case 2:
+			top = sel
+		case 4:
+			top = (e.Out >> 16) & 0xffff
+		}
+		m.SetUint(row, c.top.Index(), top)
+		if e.Op.signed() {
+			s := top >> 15
+			m.SetUint(row, c.sign.Index(), s)
+			cnt.limbs[2*(top-s<<15)]++
+		}
+		return
+	}
+	setLimbsAt(m, row, c.val, e.In)
+	setLimbsAt(m, row, c.next, a.Next)
+	if size <= 2 {
+		m.SetUint(row, c.top.Index(), (a.Next>>(16*limb))&0xffff)
+	}
+	if size == 1 {
+		m.SetUint(row, c.inByte.Index(), e.In&0xff)
+		cnt.bytes[e.In&0xff]++
+		cnt.bytes[(e.In>>8)&0xff]++
+	}
+	m.SetUint(row, c.pg.Index(), pageLimb(a.Addr))
+	cnt.limbs[16*(a.Addr&0xfff)]++
+	pages[a.Addr/vm.PageSize]++
+}
+
+// MemoryTables lists the memory tables in the order memoryTraces fills them: aligned loads,
+// aligned stores, the general load/store table (misaligned accesses), the atomic table.
+func MemoryTables() []*stark.Table { return memoryTables(nil) }
+
+// memoryTables is MemoryTables with rules left out, per table name (tests only).
+func memoryTables(omit map[string]map[string]bool) []*stark.Table {
+	l, _ := buildAligned(false, omit["mem_load"])
+	s, _ := buildAligned(true, omit["mem_store"])
+	return []*stark.Table{l, s, lsTable(omit["mem_ls"]), atomicTable(omit["mem_atomic"])}
+}
+
+// memoryTraces routes the segment's BusLS events to the memory tables and fills them, checking
+// each event against the executor's semantics. It returns the four traces, the lookups they make,
+// the ALU events the atomic table sends, and the BusPageFlag lookups per page number.
+func memoryTraces(evs []lsEvent) ([]*stark.Matrix, *counts, []Event, map[uint64]uint64, error) {
+	var loads, stores, general, atomics []lsEvent
+	for i := range evs {
+		e := &evs[i]
+		switch {
+		case e.Op.isAtomic():
+			atomics = append(atomics, *e)
+		case (e.Op.isLoad() || e.Op.isStore()) && !naturallyAligned(e.Op, e.Addr):
+			general = append(general, *e)
+		case e.Op.isLoad():
+			loads = append(loads, *e)
+		case e.Op.isStore():
+			stores = append(stores, *e)
+		default:
+			return nil, nil, nil, nil, fmt.Errorf("%w: %v", ErrLSOp, e.Op)
+		}
+	}
+	pages := map[uint64]uint64{}
+	cnt := new(counts)
+	var out []*stark.Matrix
+	for _, part := range []struct {
+		evs []lsEvent
+		c   *alignedCols
+		t   func() *stark.Table
+	}{{loads, &loadLayout, LoadTable}, {stores, &storeLayout, StoreTable}} {
+		m := stark.NewMatrix(part.t().Width(), 1<<uint(logRows(len(part.evs))))
+		for i := range part.evs {
+			if _, err := part.evs[i].checkLS(); err != nil {
+				return nil, nil, nil, nil, err
+			}
+			alignedFill(m, i, part.c, &part.evs[i], cnt, pages)
+		}
+		out = append(out, m)
+	}
+	gm, gc, gp, err := lsTrace(general)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	am, ac, alu, ap, err := atomicTrace(atomics)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	cnt.add(gc)
+	cnt.add(ac)
+	for _, ps := range []map[uint64]uint64{gp, ap} {
+		for p, n := range ps {
+			pages[p] += n
+		}
+	}
+	return append(out, gm, am), cnt, alu, pages, nil
+}

@@ -1,0 +1,227 @@
+package rv64
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/zkexex/zkexex/prover/stark"
+)
+
+// memParts is a statement over all memory tables (MemoryTables), with the ALU chips for the
+// atomic table's messages and the test balancers.
+type memParts struct {
+	traces []*stark.Matrix // MemoryTables order
+	cnt    *counts
+	alu    []Event
+	mem    []busRow
+	ls     []busRow
+	flags  []busRow
+}
+
+// Trace positions in memParts.traces.
+const (
+	tmLoad = iota
+	tmStore
+	tmGeneral
+	tmAtomic
+)
+
+func memStatementParts(t testing.TB, evs []lsEvent, w *memWorld) *memParts {
+	t.Helper()
+	tr, cnt, alu, pages, err := memoryTraces(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &memParts{traces: tr, cnt: cnt, alu: alu, mem: w.rows(t), flags: pageFlagRows(pages)}
+	for i := range evs {
+		p.ls = append(p.ls, busRow{vals: lsTuple(&evs[i]), send: true})
+	}
+	return p
+}
+
+func (p *memParts) prove(t testing.TB, omit map[string]map[string]bool) error {
+	t.Helper()
+	alu, err := GenerateALUTraces(p.alu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := p.cnt.traces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		lt := alu[len(chips)+i]
+		for r := range lt.Cols[0] {
+			lt.Cols[0][r].Add(&lt.Cols[0][r], &own[i].Cols[0][r])
+		}
+	}
+	tables := append(memoryTables(omit), balancerTable("test_pager", BusMem, 8), balancerTable("test_cpu", BusLS, 13),
+		balancerTable("test_page_flags", BusPageFlag, 4))
+	traces := append(append([]*stark.Matrix(nil), p.traces...), balancerTrace(8, p.mem), balancerTrace(13, p.ls), balancerTrace(4, p.flags))
+	return proveStatement(t, append(tables, ALUTables()...), append(traces, alu...))
+}
+
+// runMem resolves plain and atomic steps in order, one cycle each.
+func runMem(t testing.TB, w *memWorld, steps []lsStep) []lsEvent {
+	t.Helper()
+	var evs []lsEvent
+	for i, s := range steps {
+		ts := Timestamp(uint64(i+1), SlotMem)
+		var e lsEvent
+		var err error
+		if s.op.isAtomic() {
+			e, err = resolveAtomic(w.tracker, s.op, s.addr, s.in, ts)
+		} else {
+			e, err = resolveLS(w.tracker, s.op, s.addr, s.in, ts)
+		}
+		if err != nil {
+			t.Fatalf("%v at %#x: %v", s.op, s.addr, err)
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+// TestMemoryCompleteness: every load and store at every offset of the words around lsBases
+// (aligned ones in the narrow tables, the rest in the general one) and atomics, interleaved.
+func TestMemoryCompleteness(t *testing.T) {
+	words := map[uint64]uint64{amoWord: 0x8000_0001_ffff_fffe, ReservationAddr: 0}
+	for i, b := range lsBases {
+		words[b] = 0x8877_6655_4433_2211 ^ uint64(i)<<60
+		words[b+8] = 0x0f1e_2d3c_4b5a_6978 ^ uint64(i)<<4
+	}
+	w := newMemWorld(words)
+	var steps []lsStep
+	in := uint64(0xfedc_ba98_7654_3210)
+	for _, b := range lsBases {
+		for off := uint64(0); off < 8; off++ {
+			for _, op := range plainOps {
+				steps = append(steps, lsStep{op, b + off, in})
+				in = in*0x9e3779b97f4a7c15 + 1
+			}
+			steps = append(steps, lsStep{LSAMOADDW, amoWord + 4*(off&1), in}, lsStep{LSLRD, amoWord, 0}, lsStep{LSSCD, amoWord, in})
+		}
+	}
+	evs := runMem(t, w, steps)
+	p := memStatementParts(t, evs, w)
+	for i, want := range []int{4 * 8 * 7, 4 * 8 * 4} {
+		if n := naturallyAlignedCount(evs, i == 1); n < want/3 {
+			t.Fatalf("only %d aligned events in table %d", n, i)
+		}
+	}
+	if err := p.prove(t, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func naturallyAlignedCount(evs []lsEvent, stores bool) (n int) {
+	for _, e := range evs {
+		if (e.Op.isStore() == stores) && (e.Op.isLoad() || e.Op.isStore()) && naturallyAligned(e.Op, e.Addr) {
+			n++
+		}
+	}
+	return n
+}
+
+func alignedCol(t testing.TB, store bool, name string) int {
+	tb, _ := buildAligned(store, nil)
+	for i, n := range tb.ColumnNames() {
+		if n == name {
+			return i
+		}
+	}
+	t.Fatalf("no column %q", name)
+	return 0
+}
+
+func TestAlignedTampers(t *testing.T) {
+	b := lsBases[0]
+	for _, tc := range []struct {
+		name  string
+		table string
+		rule  string
+		want  error
+		steps []lsStep
+		forge func(p *memParts, evs []lsEvent, weak bool)
+	}{
+		{name: "load returns the limb's other byte", table: "mem_load", rule: "byte load", want: stark.ErrConstraint,
+			steps: []lsStep{{LSLBU, b + 3, 0}}, // byte 0x44; the limb's low byte is 0x33
+			forge: func(p *memParts, evs []lsEvent, weak bool) {
+				p.traces[tmLoad].SetUint(0, alignedCol(t, false, "val[0]"), 0x33)
+				p.ls[0].vals[9] = 0x33
+			}},
+		{name: "load without sign extension", table: "mem_load", rule: "sign is the top bit", want: stark.ErrUnbalancedBus,
+			steps: []lsStep{{LSLB, b + 7, 0}}, // byte 0x88
+			forge: func(p *memParts, evs []lsEvent, weak bool) {
+				m := p.traces[tmLoad]
+				m.SetUint(0, alignedCol(t, false, "sign"), 0)
+				for k, v := range []uint64{0x88, 0, 0, 0} {
+					m.SetUint(0, alignedCol(t, false, "val["+string(rune('0'+k))+"]"), v)
+					p.ls[0].vals[9+k] = v
+				}
+				p.cnt.limbs[2*(0x8800-0x8000)]--
+			}},
+		{name: "word load from the wrong half", table: "mem_load", rule: "word load limb 0", want: stark.ErrConstraint,
+			steps: []lsStep{{LSLWU, b + 4, 0}},
+			forge: func(p *memParts, evs []lsEvent, weak bool) {
+				p.traces[tmLoad].SetUint(0, alignedCol(t, false, "val[0]"), 0x2211)
+				p.ls[0].vals[9] = 0x2211
+			}},
+		{name: "byte store changes the limb's other byte", table: "mem_store", rule: "byte store", want: stark.ErrConstraint,
+			steps: []lsStep{{LSSB, b + 2, 0xaa}},
+			forge: func(p *memParts, evs []lsEvent, weak bool) {
+				m := p.traces[tmStore]
+				nw := evs[0].Words[0].Next + 1<<24
+				m.SetUint(0, alignedCol(t, true, "top"), (nw>>16)&0xffff)
+				setLimbsAt(m, 0, storeLayout.next, nw)
+				p.mem[findRow(p.mem, b, true)].vals = memTuple(b, nw, evs[0].Ts)
+			}},
+		{name: "half store changes another limb", table: "mem_store", rule: "short store", want: stark.ErrConstraint,
+			steps: []lsStep{{LSSH, b + 2, 0xaaaa}},
+			forge: func(p *memParts, evs []lsEvent, weak bool) {
+				nw := evs[0].Words[0].Next ^ 0xffff<<32
+				setLimbsAt(p.traces[tmStore], 0, storeLayout.next, nw)
+				p.mem[findRow(p.mem, b, true)].vals = memTuple(b, nw, evs[0].Ts)
+			}},
+		{name: "store into a fetched page", table: "mem_store", rule: "page flag", want: stark.ErrUnbalancedBus,
+			steps: []lsStep{{LSSW, b + 4, 7}},
+			forge: func(p *memParts, evs []lsEvent, weak bool) {
+				p.flags[0].vals[3] = 1
+				if weak {
+					p.flags = nil
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, weak := range []bool{false, true} {
+				w := lsWorld()
+				evs := runMem(t, w, tc.steps)
+				p := memStatementParts(t, evs, w)
+				if !weak {
+					if err := p.prove(t, nil); err != nil {
+						t.Fatalf("honest statement: %v", err)
+					}
+				}
+				tc.forge(p, evs, weak)
+				var omit map[string]map[string]bool
+				if weak {
+					omit = map[string]map[string]bool{tc.table: {tc.rule: true}}
+				}
+				err := p.prove(t, omit)
+				if weak {
+					if err != nil {
+						t.Fatalf("without %q the forgery should pass, got %v", tc.rule, err)
+					}
+					continue
+				}
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("got %v, want %v", err, tc.want)
+				}
+				if errors.Is(err, stark.ErrConstraint) && !strings.Contains(err.Error(), tc.rule) {
+					t.Fatalf("caught by another rule: %v", err)
+				}
+			}
+		})
+	}
+}
