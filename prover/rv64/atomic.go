@@ -322,8 +322,8 @@ func buildAtomic(omit map[string]bool) (*stark.Table, atomicCols) {
 	return t, c
 }
 
-// checkAtomic verifies an atomic event against Atomic and returns the data word's old value as
-// the executor saw it.
+// checkAtomic verifies an atomic event against Atomic: its accesses are the ones the executor
+// makes, at the timestamps the atomic table uses, with the values it writes.
 func (e *lsEvent) checkAtomic() error {
 	word := e.Addr &^ 7
 	d := e.Words[0]
@@ -352,6 +352,8 @@ func (e *lsEvent) checkAtomic() error {
 		return fmt.Errorf("%w: %v at %#x: an AMO accesses no reservation", ErrLSEvent, e.Op, e.Addr)
 	case kind == akLR && e.In != 0:
 		return fmt.Errorf("%w: LR with in %#x", ErrLSEvent, e.In)
+	case e.Words[1] != Access{}:
+		return fmt.Errorf("%w: %v at %#x: atomics access one word", ErrLSEvent, e.Op, e.Addr)
 	}
 	return nil
 }

@@ -184,6 +184,8 @@ func (e *lsEvent) checkLS() (two bool, err error) {
 		return false, fmt.Errorf("%w: %v at %#x: out %#x, in %#x (out should be %#x)", ErrLSEvent, e.Op, e.Addr, e.Out, e.In, out)
 	case e.Words[0].Next != next[0] || (two && e.Words[1].Next != next[1]):
 		return false, fmt.Errorf("%w: %v at %#x: new words do not follow the store", ErrLSEvent, e.Op, e.Addr)
+	case (!two && e.Words[1] != Access{}) || e.Res != (Access{}):
+		return false, fmt.Errorf("%w: %v at %#x: an access no table row makes", ErrLSEvent, e.Op, e.Addr)
 	}
 	return two, nil
 }

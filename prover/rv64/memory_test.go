@@ -182,6 +182,8 @@ func TestLSTraceRefuses(t *testing.T) {
 		"wrong new word":     func(e []lsEvent) { e[1].Words[0].Next ^= 1 << 40 },
 		"other timestamp":    func(e []lsEvent) { e[1].Words[0].Ts++ },
 		"atomic op in table": func(e []lsEvent) { e[1].Op = LSAMOADDD },
+		"extra 2nd word":     func(e []lsEvent) { e[1].Words[1] = e[0].Words[1] },
+		"reservation access": func(e []lsEvent) { e[1].Res = e[0].Words[1] },
 	} {
 		bad := append([]lsEvent(nil), evs...)
 		f(bad)
