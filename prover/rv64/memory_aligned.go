@@ -9,15 +9,16 @@ import (
 
 // The hot path: naturally aligned loads and stores (address a multiple of the width), which are
 // nearly all of them (the Go compiler aligns every object; misaligned accesses come from
-// hand-written byte copies). Such an access stays inside one 16-bit limb for bytes, is a whole
-// limb for halves, limbs 0-1 or 2-3 for words and the whole word for doubles, so the row needs
-// the word's limbs, a one-hot limb index and, for bytes only, one byte split of the selected
-// limb, where the general table (LSTable) holds the 16 bytes of two words. Loads and stores are
-// separate tables so that neither pays for the other's columns.
+// hand-written byte copies). Doubles (LD, SD: pointers, integers, register spills) are the whole
+// word: their tables hold the address, the word and the memory access, nothing else. A narrower
+// access stays inside one 16-bit limb for bytes, is a whole limb for halves and limbs 0-1 or 2-3
+// for words, so its row needs the word's limbs, a one-hot limb index and, for bytes, one byte
+// split of the selected limb, where the general table (LSTable) holds the 16 bytes of two words.
+// Loads and stores are separate tables so that neither pays for the other's columns.
 
 // alignedCols is the layout of the aligned load or store table.
 type alignedCols struct {
-	flags   []stark.Column // width 1, 2, 4, 8
+	flags   []stark.Column // width 1, 2, 4
 	uns     stark.Column   // zero-extending load (loads only)
 	addr    []stark.Column
 	ts      stark.Column
@@ -42,7 +43,8 @@ var loadLayout, storeLayout = func() (alignedCols, alignedCols) {
 	return l, s
 }()
 
-// LoadTable is the table of naturally aligned loads; StoreTable of naturally aligned stores.
+// LoadTable is the table of naturally aligned LB, LH, LW, LBU, LHU, LWU; StoreTable of naturally
+// aligned SB, SH, SW.
 // Both receive BusLS messages and access their word through memAccess at the message's ts; the
 // store table looks the word's page up on BusPageFlag with fetched = 0. The word address a_0 -
 // off (off = 2·limb + odd) goes on BusMem, which pins the offset as in LSTable; the alignment
@@ -58,7 +60,7 @@ func buildAligned(store bool, omit map[string]bool) (*stark.Table, alignedCols) 
 	t := stark.NewTable(name)
 	r := &rules{t: t, omit: omit}
 	c := alignedCols{isStore: store}
-	c.flags = t.Columns("width", 4)
+	c.flags = t.Columns("width", 3)
 	if !store {
 		c.uns = t.Column("unsigned")
 	}
@@ -83,7 +85,7 @@ func buildAligned(store bool, omit map[string]bool) (*stark.Table, alignedCols) 
 
 	one := stark.Const(1)
 	f := cur(c.flags)
-	w1, w2, w4, w8 := f[0], f[1], f[2], f[3]
+	w1, w2, w4 := f[0], f[1], f[2]
 	var isReal, op stark.Expr
 	base := uint64(LSLB)
 	if store {
@@ -98,7 +100,7 @@ func buildAligned(store bool, omit map[string]bool) (*stark.Table, alignedCols) 
 	if !store {
 		uns := c.uns.Cur()
 		r.boolean("unsigned boolean", uns)
-		r.zero("unsigned only for short loads", uns.Mul(one.Sub(w1).Sub(w2).Sub(w4)))
+		r.zero("unsigned only on real rows", uns.Mul(one.Sub(isReal)))
 		op = op.Add(uns.Mul(stark.Const(4)))
 	}
 
@@ -112,9 +114,8 @@ func buildAligned(store bool, omit map[string]bool) (*stark.Table, alignedCols) 
 	}
 	r.zero("one limb per row", qSum.Sub(isReal))
 	r.boolean("odd boolean", odd)
-	r.zero("natural alignment: halves", odd.Mul(w2.Add(w4).Add(w8)))
+	r.zero("natural alignment: halves", odd.Mul(w2.Add(w4)))
 	r.zero("natural alignment: words", w4.Mul(q[1].Add(q[3])))
-	r.zero("natural alignment: doubles", w8.Mul(q[1].Add(q[2]).Add(q[3])))
 
 	P := cur(c.prev)
 	val := cur(c.val)
@@ -142,9 +143,6 @@ func buildAligned(store bool, omit map[string]bool) (*stark.Table, alignedCols) 
 		r.boolean("sign boolean", sign)
 		signed := w1.Add(w2).Add(w4).Sub(c.uns.Cur())
 		r.zero("sign only for signed loads", one.Sub(signed).Mul(sign))
-		for k := 0; k < 4; k++ {
-			r.zero("double load", w8.Mul(val[k].Sub(P[k])))
-		}
 		r.zero("word load limb 0", w4.Mul(val[0].Sub(q[0].Mul(P[0])).Sub(q[2].Mul(P[2]))))
 		r.zero("word load limb 1", w4.Mul(val[1].Sub(q[0].Mul(P[1])).Sub(q[2].Mul(P[3]))))
 		r.zero("half load", w2.Mul(val[0].Sub(sel)))
@@ -161,9 +159,6 @@ func buildAligned(store bool, omit map[string]bool) (*stark.Table, alignedCols) 
 		msg = append(append(msg, zero4...), val...)
 	} else {
 		N := cur(c.next)
-		for k := 0; k < 4; k++ {
-			r.zero("double store", w8.Mul(N[k].Sub(val[k])))
-		}
 		r.zero("word store limb 0", w4.Mul(N[0].Sub(q[0].Mul(val[0])).Sub(q[2].Mul(P[0]))))
 		r.zero("word store limb 1", w4.Mul(N[1].Sub(q[0].Mul(val[1])).Sub(q[2].Mul(P[1]))))
 		r.zero("word store limb 2", w4.Mul(N[2].Sub(q[2].Mul(val[0])).Sub(q[0].Mul(P[2]))))
@@ -201,7 +196,7 @@ func naturallyAligned(op LSOp, addr uint64) bool { return addr&(op.size()-1) == 
 // alignedFill writes a checked, naturally aligned event's row.
 func alignedFill(m *stark.Matrix, row int, c *alignedCols, e *lsEvent, cnt *counts, pages map[uint64]uint64) {
 	size := e.Op.size()
-	wi := map[uint64]int{1: 0, 2: 1, 4: 2, 8: 3}[size]
+	wi := map[uint64]int{1: 0, 2: 1, 4: 2}[size]
 	m.SetUint(row, c.flags[wi].Index(), 1)
 	al := addrLimbs(e.Addr)
 	for k := 0; k < 3; k++ {
@@ -260,22 +255,26 @@ func alignedFill(m *stark.Matrix, row int, c *alignedCols, e *lsEvent, cnt *coun
 	pages[a.Addr/vm.PageSize]++
 }
 
-// MemoryTables lists the memory tables in the order memoryTraces fills them: aligned loads,
-// aligned stores, the general load/store table (misaligned accesses), the atomic table.
+// MemoryTables lists the memory tables in the order memoryTraces fills them: aligned LD, aligned
+// SD, the other aligned loads, the other aligned stores, the general load/store table
+// (misaligned accesses), the atomic table.
 func MemoryTables() []*stark.Table { return memoryTables(nil) }
 
 // memoryTables is MemoryTables with rules left out, per table name (tests only).
 func memoryTables(omit map[string]map[string]bool) []*stark.Table {
+	ld, _ := buildDouble(false, omit["mem_ld"])
+	sd, _ := buildDouble(true, omit["mem_sd"])
 	l, _ := buildAligned(false, omit["mem_load"])
 	s, _ := buildAligned(true, omit["mem_store"])
-	return []*stark.Table{l, s, lsTable(omit["mem_ls"]), atomicTable(omit["mem_atomic"])}
+	return []*stark.Table{ld, sd, l, s, lsTable(omit["mem_ls"]), atomicTable(omit["mem_atomic"])}
 }
 
 // memoryTraces routes the segment's BusLS events to the memory tables and fills them, checking
-// each event against the executor's semantics. It returns the four traces, the lookups they make,
-// the ALU events the atomic table sends, and the BusPageFlag lookups per page number.
+// each event against the executor's semantics. It returns the tables' traces (MemoryTables
+// order), the lookups they make, the ALU events the atomic table sends, and the BusPageFlag
+// lookups per page number.
 func memoryTraces(evs []lsEvent) ([]*stark.Matrix, *counts, []Event, map[uint64]uint64, error) {
-	var loads, stores, general, atomics []lsEvent
+	var lds, sds, loads, stores, general, atomics []lsEvent
 	for i := range evs {
 		e := &evs[i]
 		switch {
@@ -283,6 +282,10 @@ func memoryTraces(evs []lsEvent) ([]*stark.Matrix, *counts, []Event, map[uint64]
 			atomics = append(atomics, *e)
 		case (e.Op.isLoad() || e.Op.isStore()) && !naturallyAligned(e.Op, e.Addr):
 			general = append(general, *e)
+		case e.Op == LSLD:
+			lds = append(lds, *e)
+		case e.Op == LSSD:
+			sds = append(sds, *e)
 		case e.Op.isLoad():
 			loads = append(loads, *e)
 		case e.Op.isStore():
@@ -295,16 +298,21 @@ func memoryTraces(evs []lsEvent) ([]*stark.Matrix, *counts, []Event, map[uint64]
 	cnt := new(counts)
 	var out []*stark.Matrix
 	for _, part := range []struct {
-		evs []lsEvent
-		c   *alignedCols
-		t   func() *stark.Table
-	}{{loads, &loadLayout, LoadTable}, {stores, &storeLayout, StoreTable}} {
+		evs  []lsEvent
+		t    func() *stark.Table
+		fill func(m *stark.Matrix, row int, e *lsEvent)
+	}{
+		{lds, LDTable, func(m *stark.Matrix, row int, e *lsEvent) { doubleFill(m, row, &ldLayout, e, cnt, pages) }},
+		{sds, SDTable, func(m *stark.Matrix, row int, e *lsEvent) { doubleFill(m, row, &sdLayout, e, cnt, pages) }},
+		{loads, LoadTable, func(m *stark.Matrix, row int, e *lsEvent) { alignedFill(m, row, &loadLayout, e, cnt, pages) }},
+		{stores, StoreTable, func(m *stark.Matrix, row int, e *lsEvent) { alignedFill(m, row, &storeLayout, e, cnt, pages) }},
+	} {
 		m := stark.NewMatrix(part.t().Width(), 1<<uint(logRows(len(part.evs))))
 		for i := range part.evs {
 			if _, err := part.evs[i].checkLS(); err != nil {
 				return nil, nil, nil, nil, err
 			}
-			alignedFill(m, i, part.c, &part.evs[i], cnt, pages)
+			part.fill(m, i, &part.evs[i])
 		}
 		out = append(out, m)
 	}
@@ -324,4 +332,89 @@ func memoryTraces(evs []lsEvent) ([]*stark.Matrix, *counts, []Event, map[uint64]
 		}
 	}
 	return append(out, gm, am), cnt, alu, pages, nil
+}
+
+// doubleCols is the layout of the aligned LD or SD table.
+type doubleCols struct {
+	real    stark.Column
+	addr    []stark.Column
+	ts      stark.Column
+	prev    []stark.Column // the word (LD's out)
+	val     []stark.Column // SD's in, the word's new value
+	pg      stark.Column   // SD: page[0] of the word
+	acc     accessCols
+	isStore bool
+}
+
+var ldLayout, sdLayout = func() (doubleCols, doubleCols) {
+	_, l := buildDouble(false, nil)
+	_, s := buildDouble(true, nil)
+	return l, s
+}()
+
+// LDTable is the table of aligned LD: the address is the word's (BusMem refuses any other), out
+// is the word. SDTable is the table of aligned SD: the word becomes in, and its page is looked
+// up on BusPageFlag with fetched = 0.
+func LDTable() *stark.Table { t, _ := buildDouble(false, nil); return t }
+func SDTable() *stark.Table { t, _ := buildDouble(true, nil); return t }
+
+func buildDouble(store bool, omit map[string]bool) (*stark.Table, doubleCols) {
+	name, op := "mem_ld", LSLD
+	if store {
+		name, op = "mem_sd", LSSD
+	}
+	t := stark.NewTable(name)
+	r := &rules{t: t, omit: omit}
+	c := doubleCols{isStore: store}
+	c.real = t.Column("real")
+	c.addr = t.Columns("addr", 3)
+	c.ts = t.Column("ts")
+	c.prev = t.Columns("prev", 4)
+	if store {
+		c.val = t.Columns("val", 4)
+		c.pg = t.Column("page")
+	}
+	isReal := c.real.Cur()
+	r.boolean("real boolean", isReal)
+	a := cur(c.addr)
+	word := [3]stark.Expr{a[0], a[1], a[2]}
+	ts := c.ts.Cur()
+	msg := []stark.Expr{stark.Const(uint64(op)), a[0], a[1], a[2], ts}
+	zero4 := []stark.Expr{stark.Const(0), stark.Const(0), stark.Const(0), stark.Const(0)}
+	if store {
+		c.acc = r.memAccess("word", isReal, word, limbCols(c.prev), limbCols(c.val), ts)
+		pg := c.pg.Cur()
+		r.sendRange16("page limb", isReal, a[0].Sub(pg.Mul(stark.Const(4096))).Mul(stark.Const(16)))
+		if !r.omit["page flag"] {
+			t.Receive(BusPageFlag, isReal, pg, a[1], a[2], stark.Const(0))
+			r.interactions++
+		}
+		msg = append(append(msg, cur(c.val)...), zero4...)
+	} else {
+		c.acc = r.memAccess("word", isReal, word, limbCols(c.prev), limbCols(c.prev), ts)
+		msg = append(append(msg, zero4...), cur(c.prev)...)
+	}
+	if !r.omit["receive"] {
+		t.Receive(BusLS, isReal, msg...)
+		r.interactions++
+	}
+	return t, c
+}
+
+func doubleFill(m *stark.Matrix, row int, c *doubleCols, e *lsEvent, cnt *counts, pages map[uint64]uint64) {
+	m.SetUint(row, c.real.Index(), 1)
+	al := addrLimbs(e.Addr)
+	for k := 0; k < 3; k++ {
+		m.SetUint(row, c.addr[k].Index(), al[k])
+	}
+	m.SetUint(row, c.ts.Index(), e.Ts)
+	a := e.Words[0]
+	setLimbsAt(m, row, c.prev, a.Prev)
+	c.acc.fill(m, row, a, cnt)
+	if c.isStore {
+		setLimbsAt(m, row, c.val, e.In)
+		m.SetUint(row, c.pg.Index(), pageLimb(a.Addr))
+		cnt.limbs[16*(a.Addr&0xfff)]++
+		pages[a.Addr/vm.PageSize]++
+	}
 }

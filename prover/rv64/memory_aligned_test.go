@@ -21,7 +21,9 @@ type memParts struct {
 
 // Trace positions in memParts.traces.
 const (
-	tmLoad = iota
+	tmLD = iota
+	tmSD
+	tmLoad
 	tmStore
 	tmGeneral
 	tmAtomic
@@ -183,6 +185,22 @@ func TestAlignedTampers(t *testing.T) {
 				nw := evs[0].Words[0].Next ^ 0xffff<<32
 				setLimbsAt(p.traces[tmStore], 0, storeLayout.next, nw)
 				p.mem[findRow(p.mem, b, true)].vals = memTuple(b, nw, evs[0].Ts)
+			}},
+		{name: "SD into a fetched page", table: "mem_sd", rule: "page flag", want: stark.ErrUnbalancedBus,
+			steps: []lsStep{{LSSD, b, 7}},
+			forge: func(p *memParts, evs []lsEvent, weak bool) {
+				p.flags[0].vals[3] = 1
+				if weak {
+					p.flags = nil
+				}
+			}},
+		{name: "SD looks another page up", table: "mem_sd", rule: "page limb", want: stark.ErrUnbalancedBus,
+			steps: []lsStep{{LSSD, b, 7}},
+			forge: func(p *memParts, evs []lsEvent, weak bool) {
+				// page[0] of 0x1000_0100 is 0: claim page 1, which the paging table offers unfetched
+				p.traces[tmSD].SetUint(0, sdLayout.pg.Index(), 1)
+				p.flags[0].vals[0] = 1
+				p.cnt.limbs[16*0x100]--
 			}},
 		{name: "store into a fetched page", table: "mem_store", rule: "page flag", want: stark.ErrUnbalancedBus,
 			steps: []lsStep{{LSSW, b + 4, 7}},
