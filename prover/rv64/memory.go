@@ -8,6 +8,14 @@ import (
 	"github.com/zkexex/zkexex/prover/vm"
 )
 
+// The memory tables receive the CPU's BusLS messages and prove each instruction's out and memory
+// effects: aligned LD and SD (LDTable, SDTable: the word itself), the other naturally aligned
+// loads and stores (LoadTable, StoreTable: a limb or a byte of one word), every other plain
+// load or store (LSTable: any byte offset, one or two words), and LR, SC and the AMOs
+// (AtomicTable). memoryTraces routes events to them; LoadStore and Atomic are the executor's
+// semantics that trace generation checks every event against (and that TestSemanticsAgainstExecutor
+// checks against prover/vm).
+
 // LSOp is the operation of a BusLS message: which load, store, LR, SC or AMO the CPU executed. The
 // numbering is a function of the instruction's fields, so that the CPU's decode can derive it
 // without naming these constants: loads 1 + funct3, stores 8 + funct3, and for opcode 0x2f
