@@ -44,11 +44,10 @@ var loadLayout, storeLayout = func() (alignedCols, alignedCols) {
 }()
 
 // LoadTable is the table of naturally aligned LB, LH, LW, LBU, LHU, LWU; StoreTable of naturally
-// aligned SB, SH, SW.
-// Both receive BusLS messages and access their word through memAccess at the message's ts; the
+// aligned SB, SH, SW. Both receive BusLS messages and access their word through memAccess at the message's ts; the
 // store table looks the word's page up on BusPageFlag with fetched = 0. The word address a_0 -
 // off (off = 2·limb + odd) goes on BusMem, which pins the offset as in LSTable; the alignment
-// rules (odd only for bytes, words at limb 0 or 2, doubles at limb 0) make the access natural.
+// rules (odd only for bytes, words at limb 0 or 2) make the access natural.
 func LoadTable() *stark.Table  { t, _ := buildAligned(false, nil); return t }
 func StoreTable() *stark.Table { t, _ := buildAligned(true, nil); return t }
 

@@ -2,7 +2,9 @@ package rv64
 
 import (
 	"context"
+	"errors"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/stark"
@@ -155,4 +157,41 @@ func lookupTraces(t testing.TB, cnt *counts) (bytes, limbs *stark.Matrix) {
 		t.Fatal(err)
 	}
 	return tr[0], tr[3]
+}
+
+// aluTracesWith generates the ALU tables' traces (ALUTables order) for events, with the lookup
+// tables also counting cnt (the memory tables' lookups).
+func aluTracesWith(t testing.TB, events []Event, cnt *counts) []*stark.Matrix {
+	t.Helper()
+	alu, err := GenerateALUTraces(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := cnt.traces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// After the chips: bytes, pairs, shifts, 16-bit limbs, as counts.traces orders them.
+	for i := range own {
+		lt := alu[len(chips)+i]
+		for r := range lt.Cols[0] {
+			lt.Cols[0][r].Add(&lt.Cols[0][r], &own[i].Cols[0][r])
+		}
+	}
+	return alu
+}
+
+// checkForgery: a forgery must be rejected with want (by rule, when a constraint catches it),
+// and prove once rule is removed (weak).
+func checkForgery(t testing.TB, err error, weak bool, want error, rule string) {
+	t.Helper()
+	switch {
+	case weak && err != nil:
+		t.Fatalf("without %q the forgery should pass, got %v", rule, err)
+	case weak:
+	case !errors.Is(err, want):
+		t.Fatalf("got %v, want %v", err, want)
+	case errors.Is(err, stark.ErrConstraint) && !strings.Contains(err.Error(), rule):
+		t.Fatalf("caught by another rule: %v", err)
+	}
 }
