@@ -18,11 +18,11 @@ import (
 
 // alignedCols is the layout of the aligned load or store table.
 type alignedCols struct {
-	flags   []stark.Column // width 1, 2, 4
+	flags   []stark.Column // width 1, 2
 	uns     stark.Column   // zero-extending load (loads only)
 	addr    []stark.Column
 	ts      stark.Column
-	val     []stark.Column // out (loads) or in (stores)
+	val     []stark.Column // out's limb 0 (loads; the rest is the extension) or in (stores)
 	prev    []stark.Column // the word
 	next    []stark.Column // its new value (stores only)
 	q       []stark.Column // one-hot limb holding the access's first byte
@@ -43,11 +43,11 @@ var loadLayout, storeLayout = func() (alignedCols, alignedCols) {
 	return l, s
 }()
 
-// LoadTable is the table of naturally aligned LB, LH, LW, LBU, LHU, LWU; StoreTable of naturally
-// aligned SB, SH, SW. Both receive BusLS messages and access their word through memAccess at the message's ts; the
+// LoadTable is the table of naturally aligned LB, LH, LBU, LHU; StoreTable of naturally aligned
+// SB, SH. Both receive BusLS messages and access their word through memAccess at the message's ts; the
 // store table looks the word's page up on BusPageFlag with fetched = 0. The word address a_0 -
 // off (off = 2·limb + odd) goes on BusMem, which pins the offset as in LSTable; the alignment
-// rules (odd only for bytes, words at limb 0 or 2) make the access natural.
+// rule (odd only for bytes) makes the access natural.
 func LoadTable() *stark.Table  { t, _ := buildAligned(false, nil); return t }
 func StoreTable() *stark.Table { t, _ := buildAligned(true, nil); return t }
 
@@ -59,13 +59,17 @@ func buildAligned(store bool, omit map[string]bool) (*stark.Table, alignedCols) 
 	t := stark.NewTable(name)
 	r := &rules{t: t, omit: omit}
 	c := alignedCols{isStore: store}
-	c.flags = t.Columns("width", 3)
+	c.flags = t.Columns("width", 2)
 	if !store {
 		c.uns = t.Column("unsigned")
 	}
 	c.addr = t.Columns("addr", 3)
 	c.ts = t.Column("ts")
-	c.val = t.Columns("val", 4)
+	if store {
+		c.val = t.Columns("val", 4)
+	} else {
+		c.val = t.Columns("val", 1)
+	}
 	c.prev = t.Columns("prev", 4)
 	if store {
 		c.next = t.Columns("next", 4)
@@ -84,7 +88,7 @@ func buildAligned(store bool, omit map[string]bool) (*stark.Table, alignedCols) 
 
 	one := stark.Const(1)
 	f := cur(c.flags)
-	w1, w2, w4 := f[0], f[1], f[2]
+	w1, w2 := f[0], f[1]
 	var isReal, op stark.Expr
 	base := uint64(LSLB)
 	if store {
@@ -113,8 +117,7 @@ func buildAligned(store bool, omit map[string]bool) (*stark.Table, alignedCols) 
 	}
 	r.zero("one limb per row", qSum.Sub(isReal))
 	r.boolean("odd boolean", odd)
-	r.zero("natural alignment: halves", odd.Mul(w2.Add(w4)))
-	r.zero("natural alignment: words", w4.Mul(q[1].Add(q[3])))
+	r.zero("natural alignment: halves", odd.Mul(w2))
 
 	P := cur(c.prev)
 	val := cur(c.val)
@@ -140,31 +143,21 @@ func buildAligned(store bool, omit map[string]bool) (*stark.Table, alignedCols) 
 	if !store {
 		sign := c.sign.Cur()
 		r.boolean("sign boolean", sign)
-		signed := w1.Add(w2).Add(w4).Sub(c.uns.Cur())
+		signed := isReal.Sub(c.uns.Cur())
 		r.zero("sign only for signed loads", one.Sub(signed).Mul(sign))
-		r.zero("word load limb 0", w4.Mul(val[0].Sub(q[0].Mul(P[0])).Sub(q[2].Mul(P[2]))))
-		r.zero("word load limb 1", w4.Mul(val[1].Sub(q[0].Mul(P[1])).Sub(q[2].Mul(P[3]))))
 		r.zero("half load", w2.Mul(val[0].Sub(sel)))
 		r.zero("byte load", w1.Mul(val[0].Sub(b).Sub(sign.Mul(stark.Const(0xff00)))))
-		ext := sign.Mul(stark.Const(0xffff))
-		r.zero("load extension", w1.Add(w2).Mul(val[1].Sub(ext)))
-		for k := 2; k < 4; k++ {
-			r.zero("load extension", w1.Add(w2).Add(w4).Mul(val[k].Sub(ext)))
-		}
 		// top: the unextended value's top 16 bits, whose bit 15 is the sign.
-		r.zero("top limb", w1.Mul(top.Sub(b.Mul(stark.Const(256)))).Add(w2.Mul(top.Sub(sel))).Add(w4.Mul(top.Sub(val[1]))))
+		r.zero("top limb", w1.Mul(top.Sub(b.Mul(stark.Const(256)))).Add(w2.Mul(top.Sub(sel))))
 		r.sendRange16("sign is the top bit", signed, top.Sub(sign.Mul(stark.Const(1<<15))).Mul(stark.Const(2)))
 		c.acc = r.memAccess("word", isReal, wordAddr, limbCols(c.prev), limbCols(c.prev), ts)
-		msg = append(append(msg, zero4...), val...)
+		ext := sign.Mul(stark.Const(0xffff))
+		msg = append(append(msg, zero4...), val[0], ext, ext, ext)
 	} else {
 		N := cur(c.next)
-		r.zero("word store limb 0", w4.Mul(N[0].Sub(q[0].Mul(val[0])).Sub(q[2].Mul(P[0]))))
-		r.zero("word store limb 1", w4.Mul(N[1].Sub(q[0].Mul(val[1])).Sub(q[2].Mul(P[1]))))
-		r.zero("word store limb 2", w4.Mul(N[2].Sub(q[2].Mul(val[0])).Sub(q[0].Mul(P[2]))))
-		r.zero("word store limb 3", w4.Mul(N[3].Sub(q[2].Mul(val[1])).Sub(q[0].Mul(P[3]))))
-		// Halves and bytes replace the selected limb by top (the new limb).
+		// The selected limb becomes top (the new limb); the others stay.
 		for k := 0; k < 4; k++ {
-			r.zero("short store", w1.Add(w2).Mul(N[k].Sub(P[k]).Sub(q[k].Mul(top.Sub(P[k])))))
+			r.zero("short store", N[k].Sub(P[k]).Sub(q[k].Mul(top.Sub(P[k]))))
 		}
 		r.zero("half store", w2.Mul(top.Sub(val[0])))
 		// SB: in's low byte goes to the addressed byte, the limb's other byte stays.
@@ -195,7 +188,7 @@ func naturallyAligned(op LSOp, addr uint64) bool { return addr&(op.size()-1) == 
 // alignedFill writes a checked, naturally aligned event's row.
 func alignedFill(m *stark.Matrix, row int, c *alignedCols, e *lsEvent, cnt *counts, pages map[uint64]uint64) {
 	size := e.Op.size()
-	wi := map[uint64]int{1: 0, 2: 1, 4: 2}[size]
+	wi := map[uint64]int{1: 0, 2: 1}[size]
 	m.SetUint(row, c.flags[wi].Index(), 1)
 	al := addrLimbs(e.Addr)
 	for k := 0; k < 3; k++ {
@@ -218,7 +211,7 @@ func alignedFill(m *stark.Matrix, row int, c *alignedCols, e *lsEvent, cnt *coun
 	}
 	c.acc.fill(m, row, a, cnt)
 	if !c.isStore {
-		setLimbsAt(m, row, c.val, e.Out)
+		m.SetUint(row, c.val[0].Index(), e.Out&0xffff)
 		if e.Op >= LSLBU {
 			m.SetUint(row, c.uns.Index(), 1)
 		}
@@ -228,8 +221,6 @@ func alignedFill(m *stark.Matrix, row int, c *alignedCols, e *lsEvent, cnt *coun
 			top = ((sel >> (8 * odd)) & 0xff) << 8
 		case 2:
 			top = sel
-		case 4:
-			top = (e.Out >> 16) & 0xffff
 		}
 		m.SetUint(row, c.top.Index(), top)
 		if e.Op.signed() {
@@ -241,9 +232,7 @@ func alignedFill(m *stark.Matrix, row int, c *alignedCols, e *lsEvent, cnt *coun
 	}
 	setLimbsAt(m, row, c.val, e.In)
 	setLimbsAt(m, row, c.next, a.Next)
-	if size <= 2 {
-		m.SetUint(row, c.top.Index(), (a.Next>>(16*limb))&0xffff)
-	}
+	m.SetUint(row, c.top.Index(), (a.Next>>(16*limb))&0xffff)
 	if size == 1 {
 		m.SetUint(row, c.inByte.Index(), e.In&0xff)
 		cnt.bytes[e.In&0xff]++
@@ -254,8 +243,8 @@ func alignedFill(m *stark.Matrix, row int, c *alignedCols, e *lsEvent, cnt *coun
 	pages[a.Addr/vm.PageSize]++
 }
 
-// MemoryTables lists the memory tables in the order memoryTraces fills them: aligned LD, aligned
-// SD, the other aligned loads, the other aligned stores, the general load/store table
+// MemoryTables lists the memory tables in the order memoryTraces fills them: aligned LD, SD,
+// LW/LWU, SW, byte and half loads, byte and half stores, the general load/store table
 // (misaligned accesses), the atomic table.
 func MemoryTables() []*stark.Table { return memoryTables(nil) }
 
@@ -263,9 +252,11 @@ func MemoryTables() []*stark.Table { return memoryTables(nil) }
 func memoryTables(omit map[string]map[string]bool) []*stark.Table {
 	ld, _ := buildDouble(false, omit["mem_ld"])
 	sd, _ := buildDouble(true, omit["mem_sd"])
+	lw, _ := buildWord(false, omit["mem_lw"])
+	sw, _ := buildWord(true, omit["mem_sw"])
 	l, _ := buildAligned(false, omit["mem_load"])
 	s, _ := buildAligned(true, omit["mem_store"])
-	return []*stark.Table{ld, sd, l, s, lsTable(omit["mem_ls"]), atomicTable(omit["mem_atomic"])}
+	return []*stark.Table{ld, sd, lw, sw, l, s, lsTable(omit["mem_ls"]), atomicTable(omit["mem_atomic"])}
 }
 
 // memoryTraces routes the segment's BusLS events to the memory tables and fills them, checking
@@ -273,7 +264,7 @@ func memoryTables(omit map[string]map[string]bool) []*stark.Table {
 // order), the lookups they make, the ALU events the atomic table sends, and the BusPageFlag
 // lookups per page number.
 func memoryTraces(evs []lsEvent) ([]*stark.Matrix, *counts, []Event, map[uint64]uint64, error) {
-	var lds, sds, loads, stores, general, atomics []lsEvent
+	var lds, sds, lws, sws, loads, stores, general, atomics []lsEvent
 	for i := range evs {
 		e := &evs[i]
 		switch {
@@ -285,6 +276,10 @@ func memoryTraces(evs []lsEvent) ([]*stark.Matrix, *counts, []Event, map[uint64]
 			lds = append(lds, *e)
 		case e.Op == LSSD:
 			sds = append(sds, *e)
+		case e.Op == LSLW || e.Op == LSLWU:
+			lws = append(lws, *e)
+		case e.Op == LSSW:
+			sws = append(sws, *e)
 		case e.Op.isLoad():
 			loads = append(loads, *e)
 		case e.Op.isStore():
@@ -303,6 +298,8 @@ func memoryTraces(evs []lsEvent) ([]*stark.Matrix, *counts, []Event, map[uint64]
 	}{
 		{lds, LDTable, func(m *stark.Matrix, row int, e *lsEvent) { doubleFill(m, row, &ldLayout, e, cnt, pages) }},
 		{sds, SDTable, func(m *stark.Matrix, row int, e *lsEvent) { doubleFill(m, row, &sdLayout, e, cnt, pages) }},
+		{lws, LWTable, func(m *stark.Matrix, row int, e *lsEvent) { wordFill(m, row, &lwLayout, e, cnt, pages) }},
+		{sws, SWTable, func(m *stark.Matrix, row int, e *lsEvent) { wordFill(m, row, &swLayout, e, cnt, pages) }},
 		{loads, LoadTable, func(m *stark.Matrix, row int, e *lsEvent) { alignedFill(m, row, &loadLayout, e, cnt, pages) }},
 		{stores, StoreTable, func(m *stark.Matrix, row int, e *lsEvent) { alignedFill(m, row, &storeLayout, e, cnt, pages) }},
 	} {
@@ -416,4 +413,129 @@ func doubleFill(m *stark.Matrix, row int, c *doubleCols, e *lsEvent, cnt *counts
 		cnt.limbs[16*(a.Addr&0xfff)]++
 		pages[a.Addr/vm.PageSize]++
 	}
+}
+
+// wordCols is the layout of the aligned LW/LWU or SW table.
+type wordCols struct {
+	real, uns, half stark.Column // half: the upper 32 bits of the word
+	addr            []stark.Column
+	ts              stark.Column
+	val             []stark.Column // LW: out's limbs 0-1; SW: in
+	prev, next      []stark.Column
+	sign            stark.Column // LW: bit 31
+	pg              stark.Column // SW: page[0] of the word
+	acc             accessCols
+	isStore         bool
+}
+
+var lwLayout, swLayout = func() (wordCols, wordCols) {
+	_, l := buildWord(false, nil)
+	_, s := buildWord(true, nil)
+	return l, s
+}()
+
+// LWTable is the table of aligned LW and LWU: out is the word's half (limbs 0-1 or 2-3),
+// sign-extended for LW. SWTable is the table of aligned SW: in's low limbs replace the half,
+// and the page is looked up on BusPageFlag with fetched = 0. The word address a_0 - 4·half goes
+// on BusMem, which pins half.
+func LWTable() *stark.Table { t, _ := buildWord(false, nil); return t }
+func SWTable() *stark.Table { t, _ := buildWord(true, nil); return t }
+
+func buildWord(store bool, omit map[string]bool) (*stark.Table, wordCols) {
+	name := "mem_lw"
+	if store {
+		name = "mem_sw"
+	}
+	t := stark.NewTable(name)
+	r := &rules{t: t, omit: omit}
+	c := wordCols{isStore: store}
+	c.real = t.Column("real")
+	if !store {
+		c.uns = t.Column("unsigned")
+	}
+	c.half = t.Column("half")
+	c.addr = t.Columns("addr", 3)
+	c.ts = t.Column("ts")
+	if store {
+		c.val = t.Columns("val", 4)
+		c.next = t.Columns("next", 4)
+		c.pg = t.Column("page")
+	} else {
+		c.val = t.Columns("val", 2)
+		c.sign = t.Column("sign")
+	}
+	c.prev = t.Columns("prev", 4)
+	one := stark.Const(1)
+	isReal, h := c.real.Cur(), c.half.Cur()
+	r.boolean("real boolean", isReal)
+	r.boolean("half boolean", h)
+	a := cur(c.addr)
+	word := [3]stark.Expr{a[0].Sub(h.Mul(stark.Const(4))), a[1], a[2]}
+	ts := c.ts.Cur()
+	P, val := cur(c.prev), cur(c.val)
+	zero4 := []stark.Expr{stark.Const(0), stark.Const(0), stark.Const(0), stark.Const(0)}
+	var msg []stark.Expr
+	if store {
+		N := cur(c.next)
+		r.zero("word store low half", N[0].Sub(val[0]).Sub(h.Mul(P[0].Sub(val[0]))))
+		r.zero("word store low half", N[1].Sub(val[1]).Sub(h.Mul(P[1].Sub(val[1]))))
+		r.zero("word store high half", N[2].Sub(P[2]).Sub(h.Mul(val[0].Sub(P[2]))))
+		r.zero("word store high half", N[3].Sub(P[3]).Sub(h.Mul(val[1].Sub(P[3]))))
+		c.acc = r.memAccess("word", isReal, word, limbCols(c.prev), limbCols(c.next), ts)
+		pg := c.pg.Cur()
+		r.sendRange16("page limb", isReal, word[0].Sub(pg.Mul(stark.Const(4096))).Mul(stark.Const(16)))
+		if !r.omit["page flag"] {
+			t.Receive(BusPageFlag, isReal, pg, a[1], a[2], stark.Const(0))
+			r.interactions++
+		}
+		msg = append(append([]stark.Expr{stark.Const(uint64(LSSW)), a[0], a[1], a[2], ts}, val...), zero4...)
+	} else {
+		uns, sign := c.uns.Cur(), c.sign.Cur()
+		r.boolean("unsigned boolean", uns)
+		r.boolean("sign boolean", sign)
+		r.zero("sign only for LW", sign.Mul(one.Sub(isReal).Add(uns)))
+		r.zero("word load limb 0", val[0].Sub(P[0]).Sub(h.Mul(P[2].Sub(P[0]))))
+		r.zero("word load limb 1", val[1].Sub(P[1]).Sub(h.Mul(P[3].Sub(P[1]))))
+		r.sendRange16("sign is bit 31", isReal.Sub(uns), val[1].Sub(sign.Mul(stark.Const(1<<15))).Mul(stark.Const(2)))
+		c.acc = r.memAccess("word", isReal, word, limbCols(c.prev), limbCols(c.prev), ts)
+		ext := sign.Mul(stark.Const(0xffff))
+		op := stark.Const(uint64(LSLW)).Add(uns.Mul(stark.Const(uint64(LSLWU - LSLW))))
+		msg = append(append([]stark.Expr{op, a[0], a[1], a[2], ts}, zero4...), val[0], val[1], ext, ext)
+	}
+	if !r.omit["receive"] {
+		t.Receive(BusLS, isReal, msg...)
+		r.interactions++
+	}
+	return t, c
+}
+
+func wordFill(m *stark.Matrix, row int, c *wordCols, e *lsEvent, cnt *counts, pages map[uint64]uint64) {
+	m.SetUint(row, c.real.Index(), 1)
+	h := (e.Addr >> 2) & 1
+	m.SetUint(row, c.half.Index(), h)
+	al := addrLimbs(e.Addr)
+	for k := 0; k < 3; k++ {
+		m.SetUint(row, c.addr[k].Index(), al[k])
+	}
+	m.SetUint(row, c.ts.Index(), e.Ts)
+	a := e.Words[0]
+	setLimbsAt(m, row, c.prev, a.Prev)
+	c.acc.fill(m, row, a, cnt)
+	if c.isStore {
+		setLimbsAt(m, row, c.val, e.In)
+		setLimbsAt(m, row, c.next, a.Next)
+		m.SetUint(row, c.pg.Index(), pageLimb(a.Addr))
+		cnt.limbs[16*(a.Addr&0xfff)]++
+		pages[a.Addr/vm.PageSize]++
+		return
+	}
+	m.SetUint(row, c.val[0].Index(), e.Out&0xffff)
+	m.SetUint(row, c.val[1].Index(), (e.Out>>16)&0xffff)
+	if e.Op == LSLWU {
+		m.SetUint(row, c.uns.Index(), 1)
+		return
+	}
+	s := (e.Out >> 31) & 1
+	m.SetUint(row, c.sign.Index(), s)
+	cnt.limbs[2*((e.Out>>16)&0xffff-s<<15)]++
 }

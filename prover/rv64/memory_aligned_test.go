@@ -21,6 +21,8 @@ type memParts struct {
 const (
 	tmLD = iota
 	tmSD
+	tmLW
+	tmSW
 	tmLoad
 	tmStore
 	tmGeneral
@@ -143,17 +145,31 @@ func TestAlignedTampers(t *testing.T) {
 			forge: func(p *memParts, evs []lsEvent, weak bool) {
 				m := p.traces[tmLoad]
 				m.SetUint(0, alignedCol(t, false, "sign"), 0)
+				m.SetUint(0, alignedCol(t, false, "val[0]"), 0x88)
 				for k, v := range []uint64{0x88, 0, 0, 0} {
-					m.SetUint(0, alignedCol(t, false, "val["+string(rune('0'+k))+"]"), v)
 					p.ls[0].vals[9+k] = v
 				}
 				p.cnt.limbs[2*(0x8800-0x8000)]--
 			}},
-		{name: "word load from the wrong half", table: "mem_load", rule: "word load limb 0", want: stark.ErrConstraint,
+		{name: "word load from the wrong half", table: "mem_lw", rule: "word load limb 0", want: stark.ErrConstraint,
 			steps: []lsStep{{LSLWU, b + 4, 0}},
 			forge: func(p *memParts, evs []lsEvent, weak bool) {
-				p.traces[tmLoad].SetUint(0, alignedCol(t, false, "val[0]"), 0x2211)
+				p.traces[tmLW].SetUint(0, lwLayout.val[0].Index(), 0x2211)
 				p.ls[0].vals[9] = 0x2211
+			}},
+		{name: "LW without sign extension", table: "mem_lw", rule: "sign is bit 31", want: stark.ErrUnbalancedBus,
+			steps: []lsStep{{LSLW, b + 4, 0}}, // 0x88776655
+			forge: func(p *memParts, evs []lsEvent, weak bool) {
+				p.traces[tmLW].SetUint(0, lwLayout.sign.Index(), 0)
+				p.ls[0].vals[11], p.ls[0].vals[12] = 0, 0
+				p.cnt.limbs[2*(0x8877-0x8000)]--
+			}},
+		{name: "SW changes the other half", table: "mem_sw", rule: "word store low half", want: stark.ErrConstraint,
+			steps: []lsStep{{LSSW, b + 4, 0xabcd_ef01}},
+			forge: func(p *memParts, evs []lsEvent, weak bool) {
+				nw := evs[0].Words[0].Next ^ 0xffff
+				setLimbsAt(p.traces[tmSW], 0, swLayout.next, nw)
+				p.mem[findRow(p.mem, b, true)].vals = memTuple(b, nw, evs[0].Ts)
 			}},
 		{name: "byte store changes the limb's other byte", table: "mem_store", rule: "byte store", want: stark.ErrConstraint,
 			steps: []lsStep{{LSSB, b + 2, 0xaa}},
@@ -188,7 +204,7 @@ func TestAlignedTampers(t *testing.T) {
 				p.cnt.limbs[16*0x100]--
 			}},
 		{name: "store into a fetched page", table: "mem_store", rule: "page flag", want: stark.ErrUnbalancedBus,
-			steps: []lsStep{{LSSW, b + 4, 7}},
+			steps: []lsStep{{LSSH, b + 4, 7}},
 			forge: func(p *memParts, evs []lsEvent, weak bool) {
 				p.flags[0].vals[3] = 1
 				if weak {
