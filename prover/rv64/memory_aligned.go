@@ -11,10 +11,10 @@ import (
 // nearly all of them (the Go compiler aligns every object; misaligned accesses come from
 // hand-written byte copies). Doubles (LD, SD: pointers, integers, register spills) are the whole
 // word: their tables hold the address, the word and the memory access, nothing else. A narrower
-// access stays inside one 16-bit limb for bytes, is a whole limb for halves and limbs 0-1 or 2-3
-// for words, so its row needs the word's limbs, a one-hot limb index and, for bytes, one byte
-// split of the selected limb, where the general table (LSTable) holds the 16 bytes of two words.
-// Loads and stores are separate tables so that neither pays for the other's columns.
+// access is limbs 0-1 or 2-3 for words (LW, LWU, SW: a half flag), a whole limb for halves and
+// inside one limb for bytes (a one-hot limb index and, for bytes, one byte split of the selected
+// limb), where the general table (LSTable) holds the 16 bytes of two words. Loads and stores are
+// separate tables so that neither pays for the other's columns.
 
 // alignedCols is the layout of the aligned load or store table.
 type alignedCols struct {
@@ -44,10 +44,10 @@ var loadLayout, storeLayout = func() (alignedCols, alignedCols) {
 }()
 
 // LoadTable is the table of naturally aligned LB, LH, LBU, LHU; StoreTable of naturally aligned
-// SB, SH. Both receive BusLS messages and access their word through memAccess at the message's ts; the
-// store table looks the word's page up on BusPageFlag with fetched = 0. The word address a_0 -
-// off (off = 2·limb + odd) goes on BusMem, which pins the offset as in LSTable; the alignment
-// rule (odd only for bytes) makes the access natural.
+// SB, SH. Both receive BusLS messages and access their word through memAccess at the message's
+// ts; the store table looks the word's page up on BusPageFlag with fetched = 0. The word address
+// a_0 - off (off = 2·limb + odd) goes on BusMem, which pins the offset as in LSTable; the
+// alignment rule (odd only for bytes) makes the access natural.
 func LoadTable() *stark.Table  { t, _ := buildAligned(false, nil); return t }
 func StoreTable() *stark.Table { t, _ := buildAligned(true, nil); return t }
 
@@ -492,6 +492,8 @@ func buildWord(store bool, omit map[string]bool) (*stark.Table, wordCols) {
 	} else {
 		uns, sign := c.uns.Cur(), c.sign.Cur()
 		r.boolean("unsigned boolean", uns)
+		// uns ≤ real keeps the sign lookup's multiplicity real - uns in {0, 1}.
+		r.zero("unsigned only on real rows", uns.Mul(one.Sub(isReal)))
 		r.boolean("sign boolean", sign)
 		r.zero("sign only for LW", sign.Mul(one.Sub(isReal).Add(uns)))
 		r.zero("word load limb 0", val[0].Sub(P[0]).Sub(h.Mul(P[2].Sub(P[0]))))
