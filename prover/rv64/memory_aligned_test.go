@@ -167,13 +167,13 @@ func TestAlignedTampers(t *testing.T) {
 		{name: "LW padding row takes a lookup back", table: "mem_lw", rule: "unsigned only on real rows", want: stark.ErrConstraint,
 			steps: []lsStep{{LSLW, b, 0}},
 			forge: func(p *memParts, evs []lsEvent, weak bool) {
-				// unsigned on a padding row makes the sign lookup's multiplicity -1: a lookup
-				// of 2·(val_1 - 2^15·sign) is taken back, here one of limb 0x2222
+				// unsigned on a padding row makes the sign lookup's multiplicity -1: the lookup
+				// 2·(val_1 - 2^15·sign) is taken back, here the real row's 2·0x4433
 				m := p.traces[tmLW]
 				m.SetUint(1, lwLayout.uns.Index(), 1)
-				m.SetUint(1, lwLayout.val[1].Index(), 0x1111)
-				m.SetUint(1, lwLayout.prev[1].Index(), 0x1111)
-				p.cnt.limbs[0x2222]--
+				m.SetUint(1, lwLayout.val[1].Index(), 0x4433)
+				m.SetUint(1, lwLayout.prev[1].Index(), 0x4433)
+				p.cnt.limbs[0x8866]--
 			}},
 		{name: "SW changes the other half", table: "mem_sw", rule: "word store low half", want: stark.ErrConstraint,
 			steps: []lsStep{{LSSW, b + 4, 0xabcd_ef01}},
