@@ -489,8 +489,16 @@ func atomicFill(m *stark.Matrix, row int, e *lsEvent, cnt *counts, pages map[uin
 		case akSWAP, akSC:
 			res = in
 		case akADD, akXOR, akAND, akOR:
-			aop = map[int]Op{akADD: OpADD, akXOR: OpXOR, akAND: OpAND, akOR: OpOR}[kind]
-			if kind == akADD && !double {
+			switch {
+			case kind == akXOR:
+				aop = OpXOR
+			case kind == akAND:
+				aop = OpAND
+			case kind == akOR:
+				aop = OpOR
+			case double:
+				aop = OpADD
+			default:
 				aop = OpADDW
 			}
 			ca, cb = e.Out, in

@@ -3,6 +3,7 @@ package rv64
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
@@ -443,7 +444,7 @@ func buildLS(omit map[string]bool) (*stark.Table, lsCols) {
 func lsFill(m *stark.Matrix, row int, e *lsEvent, two bool, cnt *counts, pages map[uint64]uint64) {
 	c := &lsLayout
 	size := int(e.Op.size())
-	si := map[int]int{1: 0, 2: 1, 4: 2, 8: 3}[size]
+	si := bits.TrailingZeros(uint(size)) // the index of the width in lsSizes
 	store := e.Op.isStore()
 	if store {
 		si += 4

@@ -188,7 +188,7 @@ func naturallyAligned(op LSOp, addr uint64) bool { return addr&(op.size()-1) == 
 // alignedFill writes a checked, naturally aligned event's row.
 func alignedFill(m *stark.Matrix, row int, c *alignedCols, e *lsEvent, cnt *counts, pages map[uint64]uint64) {
 	size := e.Op.size()
-	wi := map[uint64]int{1: 0, 2: 1}[size]
+	wi := int(size >> 1) // width 1 or 2
 	m.SetUint(row, c.flags[wi].Index(), 1)
 	al := addrLimbs(e.Addr)
 	for k := 0; k < 3; k++ {
