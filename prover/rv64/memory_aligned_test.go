@@ -1,7 +1,10 @@
 package rv64
 
 import (
+	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/zkexex/zkexex/prover/stark"
 )
@@ -242,5 +245,63 @@ func TestAlignedTampers(t *testing.T) {
 				checkForgery(t, err, weak, tc.want, tc.rule)
 			}
 		})
+	}
+}
+
+// BenchmarkMemoryProve proves n aligned LD (or SD) events on 64 words with the test balancers
+// and the byte and range tables (fixed costs that 2^14 events do not fully amortise), and
+// reports trace generation and prove time per event. Trace generation includes the test
+// balancers' traces. Run with -benchtime=1x.
+func BenchmarkMemoryProve(b *testing.B) {
+	for _, op := range []LSOp{LSLD, LSSD} {
+		for _, logN := range []int{14, 16} {
+			b.Run(fmt.Sprintf("%v/2^%d", op, logN), func(b *testing.B) {
+				if testing.Short() && logN > 14 {
+					b.Skip("large sizes without -short")
+				}
+				words := map[uint64]uint64{}
+				for i := uint64(0); i < 64; i++ {
+					words[0x1000_0000+8*i] = i * 0x0101_0101_0101_0101
+				}
+				w := newMemWorld(words)
+				steps := make([]lsStep, 1<<logN)
+				for i := range steps {
+					steps[i] = lsStep{op, 0x1000_0000 + 8*uint64(i%64), uint64(i)}
+				}
+				evs := runMem(b, w, steps)
+				air, err := stark.NewAIR("rv64-mem-bench", 0, append(MemoryTables(), balancerTable("test_pager", BusMem, 8),
+					balancerTable("test_cpu", BusLS, 13), balancerTable("test_page_flags", BusPageFlag, 4), byteTable(), range16Table())...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pk, err := stark.Setup(air, stark.DefaultParams())
+				if err != nil {
+					b.Fatal(err)
+				}
+				traces := func() []*stark.Matrix {
+					p := memStatementParts(b, evs, w)
+					bt, lt := lookupTraces(b, p.cnt)
+					return append(p.traces, balancerTrace(8, p.mem), balancerTrace(13, p.ls), balancerTrace(4, p.flags), bt, lt)
+				}
+				// One unmeasured proof first, so that the size's first allocation is not charged.
+				if _, err := stark.Prove(context.Background(), pk, traces(), nil); err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				var gen, prove float64
+				for i := 0; i < b.N; i++ {
+					s := time.Now()
+					tr := traces()
+					gen += float64(time.Since(s))
+					s = time.Now()
+					if _, err := stark.Prove(context.Background(), pk, tr, nil); err != nil {
+						b.Fatal(err)
+					}
+					prove += float64(time.Since(s))
+				}
+				b.ReportMetric(gen/float64(b.N)/float64(len(evs)), "gen_ns/event")
+				b.ReportMetric(prove/float64(b.N)/float64(len(evs)), "prove_ns/event")
+			})
+		}
 	}
 }
