@@ -215,18 +215,28 @@ func TestAtomicTampers(t *testing.T) {
 				if sc.Words[0], err = w.tracker.access(amoWord+8, old, 0x77, ts); err != nil {
 					t.Fatal(err)
 				}
-				p := atomicStatementParts(t, evs, w)
-				pages := map[uint64]uint64{}
-				m := stark.NewMatrix(p.m.Width(), p.m.Height)
-				copy(m.Cols, p.m.Cols)
-				for c := range m.Cols {
-					m.Cols[c] = append([]stark.F(nil), p.m.Cols[c]...)
+				return withForgedRow(t, w, evs, &sc)
+			}},
+		{name: "SC fails although reserved", rule: "SC failure needs another reservation", want: stark.ErrConstraint,
+			forged: func(t *testing.T) *atomicParts {
+				w := atomicWorld()
+				evs := runAtomic(t, w, []lsStep{{LSLRD, amoWord, 0}})
+				ts := Timestamp(2, SlotMem)
+				sc := lsEvent{Op: LSSCD, Addr: amoWord, Ts: ts, In: 0x77, Out: 1}
+				var err error
+				if sc.Res, err = w.tracker.access(ReservationAddr, amoWord, 0, ts-1); err != nil {
+					t.Fatal(err)
 				}
-				atomicFill(m, 1, &sc, p.cnt, pages)
-				p.m = m
-				p.mem = w.rows(t)
-				p.ls = append(p.ls, busRow{vals: lsTuple(&sc), send: true})
-				p.flags = pageFlagRows(pages)
+				return withForgedRow(t, w, evs, &sc)
+			}},
+		{name: "AMOMIN stores the larger", rule: "min/max select", want: stark.ErrConstraint,
+			forged: func(t *testing.T) *atomicParts {
+				w := atomicWorld()
+				evs := runAtomic(t, w, []lsStep{{LSAMOMIND, amoWord, 1}}) // old is negative: min is old
+				p := atomicStatementParts(t, evs, w)
+				setLimbsAt(p.m, 0, atomicLayout.res, 1)
+				setLimbsAt(p.m, 0, atomicLayout.next, 1)
+				p.mem[findRow(p.mem, amoWord, true)].vals = memTuple(amoWord, 1, evs[0].Ts)
 				return p
 			}},
 		{name: "AMO writes a wrong result", rule: "ALU result", want: stark.ErrConstraint,
@@ -261,4 +271,22 @@ func TestAtomicTampers(t *testing.T) {
 			checkForgery(t, tc.forged(t).prove(t, map[string]bool{tc.rule: true}), true, tc.want, tc.rule)
 		})
 	}
+}
+
+// withForgedRow is the statement of the honest events evs with the forged event e filled in as
+// the next row, bypassing the event check (the world's tracker made e's accesses).
+func withForgedRow(t *testing.T, w *memWorld, evs []lsEvent, e *lsEvent) *atomicParts {
+	t.Helper()
+	p := atomicStatementParts(t, evs, w)
+	_, _, _, pages, err := atomicTrace(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := atomicFill(p.m, len(evs), e, p.cnt, pages); ok {
+		p.alu = append(p.alu, a)
+	}
+	p.mem = w.rows(t)
+	p.ls = append(p.ls, busRow{vals: lsTuple(e), send: true})
+	p.flags = pageFlagRows(pages)
+	return p
 }
