@@ -219,7 +219,7 @@ type lsCols struct {
 	val        []stark.Column // in (stores) or out (loads), 4 limbs
 	off        []stark.Column // one-hot byte offset within the first word
 	ob, nb     []stark.Column // old and new bytes of the two words
-	vb         []stark.Column // the accessed bytes
+	vb         []stark.Column // the accessed bytes (those past the width are unused; generation writes 0)
 	sign       stark.Column   // sign bit of a sign-extending load
 	two        stark.Column   // the access spills into the next word
 	c1, c2     stark.Column   // carries of (word address + 8) into limbs 1 and 2
@@ -327,9 +327,6 @@ func buildLS(omit map[string]bool) (*stark.Table, lsCols) {
 			}
 		}
 		r.zero("accessed byte", e)
-	}
-	for j := 0; j < 8; j++ {
-		r.zero("bytes past the width are zero", isReal.Sub(sizeAbove(j)).Mul(c.vb[j].Cur()))
 	}
 	// Loads leave the words as they are; stores change only the window: inStoreWindow(i) is
 	// isStore exactly when byte i is in the window.

@@ -247,6 +247,12 @@ func TestLSTampers(t *testing.T) {
 				// the honest lookup 2·(0x88 - 128) = 16 goes; the forged 2·0x88 is no byte
 				p.cnt.bytes[16]--
 			}},
+		{name: "misaligned LH returns a limb that is not its bytes", rule: "value limb", want: stark.ErrConstraint,
+			steps: []lsStep{{LSLHU, b + 3, 0}},
+			forge: func(p *lsParts, evs []lsEvent, weak bool) {
+				p.m.SetUint(0, lsCol(t, "val[0]"), 0x5545)
+				p.ls[0].vals[9] = 0x5545
+			}},
 		{name: "store changes a byte outside its width", rule: "store keeps bytes outside the window", want: stark.ErrConstraint,
 			steps: []lsStep{{LSSB, b + 2, 0xaa}},
 			forge: func(p *lsParts, evs []lsEvent, weak bool) {
@@ -307,6 +313,21 @@ func TestLSTampers(t *testing.T) {
 				checkForgery(t, err, weak, tc.want, tc.rule)
 			}
 		})
+	}
+}
+
+// TestLSWrongCarry: a misaligned load from the word before a limb-0 carry that forms the second
+// word's address without the carry names a non-canonical address no page-in sent.
+func TestLSWrongCarry(t *testing.T) {
+	w := lsWorld()
+	evs := runLS(t, w, []lsStep{{LSLD, lsBases[2] + 4, 0}})
+	p := lsStatementParts(t, evs, w)
+	if err := p.prove(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	p.m.SetUint(0, lsCol(t, "carry1"), 0)
+	if err := p.prove(t, nil); !errors.Is(err, stark.ErrUnbalancedBus) {
+		t.Fatalf("got %v, want %v", err, stark.ErrUnbalancedBus)
 	}
 }
 
