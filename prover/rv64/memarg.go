@@ -200,6 +200,8 @@ func (t *memTracker) access(addr, old, next, ts uint64) (Access, error) {
 		return Access{}, err
 	}
 	switch {
+	case ts > Timestamp(maxCycles-1, SlotRd):
+		return Access{}, fmt.Errorf("%w: word %#x accessed at %d, past a segment's last timestamp", ErrMemoryTrace, addr, ts)
 	case ts <= w.ts:
 		return Access{}, fmt.Errorf("%w: word %#x accessed at %d after %d", ErrMemoryTrace, addr, ts, w.ts)
 	case old != w.v:
