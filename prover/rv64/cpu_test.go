@@ -1,0 +1,555 @@
+package rv64
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/zkexex/zkexex/prover/stark"
+	"github.com/zkexex/zkexex/prover/vm"
+)
+
+// RV64 encoders for the test programs.
+func encR(f7, rs2, rs1, f3, rd, op uint32) uint32 {
+	return f7<<25 | rs2<<20 | rs1<<15 | f3<<12 | rd<<7 | op
+}
+func encI(imm int32, rs1, f3, rd, op uint32) uint32 {
+	return uint32(imm)&0xfff<<20 | rs1<<15 | f3<<12 | rd<<7 | op
+}
+func encS(imm int32, rs2, rs1, f3 uint32) uint32 {
+	u := uint32(imm)
+	return u>>5&0x7f<<25 | rs2<<20 | rs1<<15 | f3<<12 | u&31<<7 | 0x23
+}
+func encB(imm int32, rs2, rs1, f3 uint32) uint32 {
+	u := uint32(imm)
+	return u>>12&1<<31 | u>>5&0x3f<<25 | rs2<<20 | rs1<<15 | f3<<12 | u>>1&0xf<<8 | u>>11&1<<7 | 0x63
+}
+func encU(imm20, rd, op uint32) uint32 { return imm20<<12 | rd<<7 | op }
+func encJ(imm int32, rd uint32) uint32 {
+	u := uint32(imm)
+	return u>>20&1<<31 | u>>1&0x3ff<<21 | u>>11&1<<20 | u>>12&0xff<<12 | rd<<7 | 0x6f
+}
+func encAMO(f5, rs2, rs1, f3, rd uint32) uint32 { return encR(f5<<2, rs2, rs1, f3, rd, 0x2f) }
+
+const (
+	insnECALL = 0x00000073
+	insnMRET  = 0x30200073
+	insnFADD  = 0x00000053 // fadd.s f0, f0, f0: outside RV64IMA
+	userCode  = 0x10000
+)
+
+// lsMsg and sysMsg are the BusLS and BusSys messages the test machine expects the CPU to send.
+type lsMsg struct{ op, addr, ts, in, out uint64 }
+type sysMsg struct{ kind, ts, pc, next, mode uint64 }
+
+// testMachine interprets straight-line RV64IMA code with the proven machine's traps: plain Go
+// semantics (and Eval for ALU operations) give each instruction's values, a memTracker resolves the
+// register accesses. Its hooks let a test steer execution where no honest machine would go.
+type testMachine struct {
+	t             testing.TB
+	code          map[uint64]uint32
+	mem           *memTracker
+	init          map[uint64]uint64 // page-in value of every word accessed
+	pc, mode, epc uint64
+	evs           []cpuEvent
+	ls            []lsMsg
+	sys           []sysMsg
+	modeRead      Access
+}
+
+// newTestMachine loads the programs (pc → words) and a machine page whose registers hold regVal(mode, r).
+func newTestMachine(t testing.TB, progs map[uint64][]uint32, start, mode uint64) *testMachine {
+	m := &testMachine{t: t, code: map[uint64]uint32{}, init: map[uint64]uint64{}, pc: start, mode: mode}
+	for base, words := range progs {
+		for i, w := range words {
+			m.code[base+4*uint64(i)] = w
+		}
+	}
+	page := vm.PageRecord{Page: vm.MachineBase / vm.PageSize}
+	for bank := uint64(0); bank < 2; bank++ {
+		for r := uint64(1); r < 32; r++ {
+			binary.LittleEndian.PutUint64(page.Data[0x100*bank+8*r:], regVal(bank, r))
+		}
+	}
+	binary.LittleEndian.PutUint64(page.Data[0x200:], mode)
+	m.mem = newMemTracker([]vm.PageRecord{page})
+	m.modeRead = m.access(modeAddr, mode, Timestamp(0, SlotRs1))
+	return m
+}
+
+// regVal is the start value of register r: small multiples of 8, so that memory operands stay in
+// the address space, with a few large ones.
+func regVal(bank, r uint64) uint64 {
+	if r >= 28 {
+		return 0xfedcba9876543210 ^ r<<bank
+	}
+	return 0x1000*r + 0x10*bank
+}
+
+func (m *testMachine) access(addr, next, ts uint64) Access {
+	w, err := m.mem.word(addr)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	if _, ok := m.init[addr]; !ok {
+		m.init[addr] = w.v
+	}
+	a, err := m.mem.access(addr, w.v, next, ts)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	return a
+}
+
+func (m *testMachine) codeWord(pc uint64) uint64 {
+	return uint64(m.code[pc&^7]) | uint64(m.code[pc&^7+4])<<32
+}
+
+// loadVal is what the memory stand-in returns for a load or AMO at addr.
+func loadVal(addr uint64) uint64 { return addr*0x9e3779b97f4a7c15 ^ 0x5555 }
+
+// step executes the instruction at pc.
+func (m *testMachine) step() {
+	i := uint64(len(m.evs))
+	pc := m.pc
+	insn, ok := m.code[pc]
+	if !ok {
+		m.t.Fatalf("no code at %#x", pc)
+	}
+	d := decodeInsn(pc, insn)
+	e := cpuEvent{PC: pc, Insn: insn, CodeWord: m.codeWord(pc), Mode: m.mode}
+	read := func(k, slot int) uint64 {
+		if !flag(&d, dUse+k) {
+			return 0
+		}
+		addr := RegAddr(m.mode, d.reg[k])
+		w, _ := m.mem.word(addr)
+		e.Acc[k] = m.access(addr, w.v, Timestamp(i, slot))
+		return w.v
+	}
+	e.Rs1, e.Rs2 = read(0, SlotRs1), read(1, SlotRs2)
+	rs1, rs2 := e.Rs1, e.Rs2
+	iimm := uint64(int64(int32(insn) >> 20))
+	simm := uint64(int64(int32(insn)>>25<<5) | int64(insn>>7&31))
+	bimm := uint64(int64(int32(insn)>>31)<<12 | int64(insn>>7&1)<<11 | int64(insn>>25&0x3f)<<5 | int64(insn>>8&0xf)<<1)
+	jimm := uint64(int64(int32(insn)>>31)<<20 | int64(insn>>21&0x3ff)<<1 | int64(insn>>20&1)<<11 | int64(insn>>12&0xff)<<12)
+	uimm := uint64(int64(int32(insn & 0xfffff000)))
+	f3 := insn >> 12 & 7
+	next, rd := pc+4, uint64(0)
+	ts := Timestamp(i, SlotMem)
+	switch insn & 0x7f {
+	case 0x37:
+		rd = uimm
+	case 0x17:
+		rd = pc + uimm
+	case 0x6f:
+		rd, next = pc+4, pc+jimm
+	case 0x67:
+		rd, next = pc+4, (rs1+iimm)&^1
+	case 0x63:
+		taken := map[uint32]bool{0: rs1 == rs2, 1: rs1 != rs2, 4: int64(rs1) < int64(rs2), 5: int64(rs1) >= int64(rs2),
+			6: rs1 < rs2, 7: rs1 >= rs2}[f3]
+		if taken {
+			next = pc + bimm
+		}
+	case 0x03:
+		rd = loadVal(rs1 + iimm)
+		m.ls = append(m.ls, lsMsg{1 + uint64(f3), rs1 + iimm, ts, 0, rd})
+	case 0x23:
+		m.ls = append(m.ls, lsMsg{8 + uint64(f3), rs1 + simm, ts, rs2, 0})
+	case 0x2f:
+		rd = loadVal(rs1)
+		m.ls = append(m.ls, lsMsg{16 + 2*uint64(insn>>27) + uint64(f3) - 2, rs1, ts, rs2, rd})
+	case 0x13, 0x1b, 0x33, 0x3b:
+		b := rs2
+		switch {
+		case insn&0x7f == 0x13 && (f3 == 1 || f3 == 5):
+			b = uint64(insn >> 20 & 63)
+		case insn&0x7f == 0x1b && f3 != 0:
+			b = uint64(insn >> 20 & 31)
+		case insn&0x7f == 0x13 || insn&0x7f == 0x1b:
+			b = iimm
+		}
+		var err error
+		if rd, err = Eval(Op(d.out[oOpc]), rs1, b); err != nil {
+			m.t.Fatal(err)
+		}
+	case 0x0f:
+	default:
+		s := sysMsg{ts: ts, pc: pc, mode: m.mode}
+		switch {
+		case m.mode == 0:
+			s.kind, next, m.epc = 2, vm.KernelBase, pc+4
+			if insn != insnECALL {
+				s.kind = 1
+			}
+			m.mode = 1
+		case insn == insnECALL:
+			s.kind, next = 4, pc+4
+		case insn == insnMRET:
+			s.kind, next = 3, m.epc
+			m.mode = 0
+		default:
+			m.t.Fatalf("illegal instruction %#x in kernel mode", insn)
+		}
+		s.next = next
+		m.sys = append(m.sys, s)
+	}
+	if flag(&d, dUse+2) {
+		e.Acc[2] = m.access(RegAddr(e.Mode, d.reg[2]), rd, Timestamp(i, SlotRd))
+	}
+	if flag(&d, dUse+2) || insn&0x7f == 0x03 || insn&0x7f == 0x2f {
+		e.Rd = rd
+	}
+	e.NextPC = next
+	m.pc = next
+	m.evs = append(m.evs, e)
+}
+
+func (m *testMachine) run(n int) *testMachine {
+	for i := 0; i < n; i++ {
+		m.step()
+	}
+	return m
+}
+
+// allClasses is a program that runs every instruction class, user and kernel mode, traps, mret and
+// a host call.
+func allClasses() map[uint64][]uint32 {
+	const (
+		OPI, OPIW, OP, OPW = 0x13, 0x1b, 0x33, 0x3b
+	)
+	u := []uint32{
+		encI(5, 0, 0, 1, OPI),      // addi x1, x0, 5
+		encI(-3, 0, 0, 2, OPI),     // addi x2, x0, -3
+		encR(0, 2, 1, 0, 3, OP),    // add
+		encR(0x20, 2, 1, 0, 4, OP), // sub
+		encI(60, 1, 1, 5, OPI),     // slli
+		encI(0x400|3, 5, 5, 6, OPI), encI(3, 5, 5, 7, OPI), // srai, srli
+		encR(0, 1, 1, 1, 8, OP), encR(0, 1, 5, 5, 9, OP), encR(0x20, 1, 5, 5, 10, OP), // sll srl sra
+		encR(0, 1, 2, 2, 11, OP), encR(0, 1, 2, 3, 12, OP), // slt sltu
+		encI(-1, 2, 2, 13, OPI), encI(7, 1, 3, 14, OPI), // slti sltiu
+		encR(0, 2, 1, 4, 15, OP), encR(0, 2, 1, 6, 16, OP), encR(0, 2, 1, 7, 17, OP), // xor or and
+		encI(-7, 1, 4, 15, OPI), encI(0x123, 1, 6, 16, OPI), encI(-2, 2, 7, 17, OPI), // xori ori andi
+		encR(1, 2, 2, 0, 18, OP), encR(1, 5, 2, 1, 19, OP), encR(1, 5, 2, 3, 19, OP), encR(1, 5, 2, 2, 19, OP), // mul mulh mulhu mulhsu
+		encR(1, 2, 5, 4, 20, OP), encR(1, 2, 5, 5, 20, OP), encR(1, 2, 5, 6, 20, OP), encR(1, 0, 5, 7, 20, OP), // div divu rem remu(by x0)
+		encR(0, 1, 5, 0, 21, OPW), encR(0x20, 1, 5, 0, 21, OPW), encR(0, 1, 2, 1, 21, OPW), encR(0, 1, 2, 5, 21, OPW), encR(0x20, 1, 2, 5, 21, OPW),
+		encR(1, 2, 2, 0, 21, OPW), encR(1, 1, 2, 4, 21, OPW), encR(1, 1, 2, 5, 21, OPW), encR(1, 1, 2, 6, 21, OPW), encR(1, 1, 2, 7, 21, OPW),
+		encI(-9, 2, 0, 22, OPIW), encI(31, 2, 1, 22, OPIW), encI(4, 2, 5, 22, OPIW), encI(0x400|4, 2, 5, 22, OPIW), // addiw slliw srliw sraiw
+		encU(0x80000, 22, 0x37), encU(0x12345, 23, 0x37), encU(1, 24, 0x17), encU(0xfffff, 25, 0x17), // lui auipc
+		encB(8, 1, 1, 0), encI(1, 0, 0, 0, OPI), // beq taken, skips a nop
+		encB(8, 1, 1, 1),                        // bne not taken
+		encB(8, 1, 2, 4), encI(1, 0, 0, 0, OPI), // blt taken
+		encB(8, 1, 2, 5),                        // bge not taken
+		encB(8, 2, 1, 6), encI(1, 0, 0, 0, OPI), // bltu taken
+		encB(-4, 2, 1, 7),                       // bgeu not taken (backwards)
+		encJ(8, 26), encI(1, 0, 0, 0, OPI), // jal
+		encU(0, 27, 0x17), encI(13, 27, 0, 28, 0x67), encI(1, 0, 0, 0, OPI), // auipc; jalr to +12 (bit 0 cleared)
+		encI(3, 1, 0, 29, 0x03), encI(16, 1, 3, 30, 0x03), encI(-5, 1, 4, 29, 0x03), encI(7, 1, 1, 29, 0x03), // lb ld lbu lh
+		encI(0, 1, 5, 29, 0x03), encI(1, 1, 2, 29, 0x03), encI(9, 1, 6, 29, 0x03), encI(0, 1, 3, 0, 0x03), // lhu lw lwu; ld x0
+		encS(1, 2, 1, 0), encS(-5, 5, 1, 3), encS(6, 2, 1, 1), encS(2, 0, 1, 2), // sb sd sh sw(x0)
+		encAMO(2, 0, 1, 2, 11), encAMO(3, 2, 1, 2, 12), encAMO(0, 2, 1, 3, 13), encAMO(1, 2, 1, 2, 13), encAMO(28, 0, 1, 3, 14), // lr.w sc.w amoadd.d amoswap.w amomaxu.d
+		0x0ff0000f, 0x0000100f, // fence, fence.i
+		encR(0, 2, 1, 0, 0, OP), encR(0, 1, 0, 0, 3, OP), // add x0 (dropped), add x3, x0, x1
+		insnECALL,             // trap 8 → kernel
+		insnFADD,              // trap 2 (the kernel resumes after it)
+		encI(1, 1, 0, 1, OPI), // addi x1, x1, 1
+		insnMRET,              // mret in user mode: trap 2
+		encI(1, 1, 0, 1, OPI),
+	}
+	k := []uint32{
+		encI(1, 10, 0, 10, OPI), // addi a0, a0, 1 (kernel bank)
+		insnECALL,               // host call
+		insnMRET,
+	}
+	return map[uint64][]uint32{userCode: u, vm.KernelBase: k}
+}
+
+// runAll runs allClasses to its end.
+func runAll(t testing.TB) *testMachine {
+	progs := allClasses()
+	m := newTestMachine(t, progs, userCode, 0)
+	last := userCode + 4*uint64(len(progs[userCode])-1)
+	for m.pc != last+4 {
+		if len(m.evs) > 1000 {
+			t.Fatal("runaway program")
+		}
+		m.step()
+		if m.pc == vm.KernelBase+12 { // after the kernel's mret position: restart the kernel for the next trap
+			t.Fatal("kernel ran past mret")
+		}
+	}
+	return m
+}
+
+// cpuRun is everything the test statement is built from; tampers change it before the traces are
+// written, or the traces after.
+type cpuRun struct {
+	evs      []cpuEvent
+	rows     []cpuRow
+	dec      []decodeRow
+	ls       []lsMsg
+	sys      []sysMsg
+	modeRead Access
+	words    []wordEnds
+	code     map[uint64]uint64
+	pub      []stark.F
+}
+
+type wordEnds struct{ addr, init, final, finalTs uint64 }
+
+func (m *testMachine) cpuRun() *cpuRun {
+	m.t.Helper()
+	r := &cpuRun{evs: m.evs, ls: m.ls, sys: m.sys, modeRead: m.modeRead, code: map[uint64]uint64{}}
+	for i := range m.evs {
+		row, err := cpuRowOf(i, &m.evs[i], decodeInsn(m.evs[i].PC, m.evs[i].Insn))
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		r.rows = append(r.rows, row)
+	}
+	var err error
+	if r.dec, err = decodeRows(m.evs); err != nil {
+		m.t.Fatal(err)
+	}
+	for pc := range m.code {
+		r.code[pc&^7] = m.codeWord(pc)
+	}
+	for _, a := range sortedKeys(m.init) {
+		v, ts, err := m.mem.final(a)
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		r.words = append(r.words, wordEnds{a, m.init[a], v, ts})
+	}
+	r.pub = make([]stark.F, NumPublic)
+	for k, l := range addrLimbs(m.evs[0].PC) {
+		r.pub[PubStartPC+k].SetUint64(l)
+	}
+	for k, l := range addrLimbs(m.evs[len(m.evs)-1].NextPC) {
+		r.pub[PubEndPC+k].SetUint64(l)
+	}
+	return r
+}
+
+func sortedKeys(m map[uint64]uint64) []uint64 {
+	var ks []uint64
+	for k := range m {
+		ks = append(ks, k)
+	}
+	for i := 1; i < len(ks); i++ {
+		for j := i; j > 0 && ks[j] < ks[j-1]; j-- {
+			ks[j], ks[j-1] = ks[j-1], ks[j]
+		}
+	}
+	return ks
+}
+
+// Positions of the statement's tables after the ALU tables.
+const (
+	tsCPU = tRange16 + 1 + iota
+	tsDecode
+	tsClass
+	tsMode
+	tsMem
+	tsCode
+	tsLS
+	tsSys
+)
+
+func memBalancerTable() *stark.Table {
+	t := stark.NewTable("test_mem")
+	addr, init, fin := t.Columns("addr", 3), t.Columns("init", 4), t.Columns("final", 4)
+	ts, isReal := t.Column("final_ts"), t.Column("is_real")
+	t.AssertBool("is_real boolean", isReal.Cur())
+	t.Send(BusMem, isReal.Cur(), append(append(cur(addr), cur(init)...), stark.Const(0))...)
+	t.Receive(BusMem, isReal.Cur(), append(append(cur(addr), cur(fin)...), ts.Cur())...)
+	return t
+}
+
+func codeTable() *stark.Table {
+	t := stark.NewTable("test_code")
+	addr, v, mult := t.Columns("addr", 3), t.Columns("v", 4), t.Column("mult")
+	t.SendMany(BusCode, mult.Cur(), 1<<12, append(cur(addr), cur(v)...)...)
+	return t
+}
+
+func lsReceiverTable() *stark.Table {
+	t := stark.NewTable("test_ls")
+	cols := t.Columns("msg", 13)
+	isReal := t.Column("is_real")
+	t.AssertBool("is_real boolean", isReal.Cur())
+	t.Receive(BusLS, isReal.Cur(), cur(cols)...)
+	return t
+}
+
+func sysReceiverTable() *stark.Table {
+	t := stark.NewTable("test_sys")
+	cols := t.Columns("msg", 9)
+	isReal := t.Column("is_real")
+	t.AssertBool("is_real boolean", isReal.Cur())
+	t.Receive(BusSys, isReal.Cur(), cur(cols)...)
+	return t
+}
+
+func cpuAIR(t testing.TB, omit map[string]map[string]bool) *stark.AIR {
+	t.Helper()
+	tables := append(aluTables(omit), newCPUTable(omit["cpu"]), newDecodeTable(omit["decode"]), classTable(),
+		newModeTable(omit["cpu_mode"]), memBalancerTable(), codeTable(), lsReceiverTable(), sysReceiverTable())
+	air, err := stark.NewAIR("rv64-cpu-test", NumPublic, tables...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return air
+}
+
+// rowsFor returns a zero matrix tall enough for n rows.
+func rowsFor(width, n int) *stark.Matrix { return stark.NewMatrix(width, 1<<uint(logRows(n))) }
+
+// traces writes every table's trace for the run.
+func (r *cpuRun) traces(t testing.TB) []*stark.Matrix {
+	t.Helper()
+	cpuM, cpuCnt, aluEvs := writeCPUTrace(r.evs, r.rows)
+	dt := writeDecodeTrace(r.dec)
+	modeM, modeCnt, err := modeTrace(r.modeRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := GenerateALUTraces(aluEvs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*counts{cpuCnt, dt.counts, modeCnt} {
+		for v, n := range c.bytes {
+			addCount(tr[tBytes], v, n)
+		}
+		for v, n := range c.limbs {
+			addCount(tr[tRange16], v, n)
+		}
+	}
+	mem := rowsFor(13, len(r.words))
+	for i, w := range r.words {
+		setLimbsN(mem, i, 0, w.addr, 3)
+		setLimbsN(mem, i, 3, w.init, 4)
+		setLimbsN(mem, i, 7, w.final, 4)
+		mem.SetUint(i, 11, w.finalTs)
+		mem.SetUint(i, 12, 1)
+	}
+	code := rowsFor(8, len(r.code))
+	for i, a := range sortedKeys(r.code) {
+		setLimbsN(code, i, 0, a, 3)
+		setLimbsN(code, i, 3, r.code[a], 4)
+		code.SetUint(i, 7, dt.code[a])
+	}
+	ls := rowsFor(14, len(r.ls))
+	for i, l := range r.ls {
+		ls.SetUint(i, 0, l.op)
+		setLimbsN(ls, i, 1, l.addr, 3)
+		ls.SetUint(i, 4, l.ts)
+		setLimbsN(ls, i, 5, l.in, 4)
+		setLimbsN(ls, i, 9, l.out, 4)
+		ls.SetUint(i, 13, 1)
+	}
+	sys := rowsFor(10, len(r.sys))
+	for i, s := range r.sys {
+		sys.SetUint(i, 0, s.kind)
+		sys.SetUint(i, 1, s.ts)
+		setLimbsN(sys, i, 2, s.pc, 3)
+		setLimbsN(sys, i, 5, s.next, 3)
+		sys.SetUint(i, 8, s.mode)
+		sys.SetUint(i, 9, 1)
+	}
+	return append(tr, cpuM, dt.decode, dt.class, modeM, mem, code, ls, sys)
+}
+
+func addCount(m *stark.Matrix, v int, n uint64) {
+	var d stark.F
+	d.SetUint64(n)
+	m.Cols[0][v].Add(&m.Cols[0][v], &d)
+}
+
+func setLimbsN(m *stark.Matrix, row, col int, v uint64, n int) {
+	for k := 0; k < n; k++ {
+		m.SetUint(row, col+k, v>>(16*k)&0xffff)
+	}
+}
+
+
+func proveCPU(t testing.TB, air *stark.AIR, traces []*stark.Matrix, pub []stark.F) error {
+	t.Helper()
+	pk, err := stark.Setup(air, stark.TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof, err := stark.Prove(context.Background(), pk, traces, pub)
+	if err != nil {
+		return err
+	}
+	return stark.Verify(pk.VerifyingKey(), proof, pub, stark.VerifierConfig{})
+}
+
+// TestCPUAllClasses proves and verifies a run of every instruction class, in both modes, with
+// traps, mret and a host call, against the real ALU chips and lookup tables.
+func TestCPUAllClasses(t *testing.T) {
+	m := runAll(t)
+	r := m.cpuRun()
+	if err := proveCPU(t, cpuAIR(t, nil), r.traces(t), r.pub); err != nil {
+		t.Fatal(err)
+	}
+	// The production entry points give the same CPU and decode traces.
+	cm, _, _, err := cpuTraceOf(m.evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dt, err := decodeTrace(m.evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := r.traces(t)
+	for _, p := range []struct {
+		a, b *stark.Matrix
+		name string
+	}{{cm, tr[tsCPU], "cpu"}, {dt.decode, tr[tsDecode], "decode"}, {dt.class, tr[tsClass], "class"}} {
+		for c := range p.a.Cols {
+			for i := range p.a.Cols[c] {
+				if p.a.Cols[c][i] != p.b.Cols[c][i] {
+					t.Fatalf("%s trace differs at column %d row %d", p.name, c, i)
+				}
+			}
+		}
+	}
+}
+
+// cpuTamper forges a run. The forgery must be rejected with want; with rule (in table) left out
+// the same forgery must prove and verify (weak adjusts what the omitted rule's absence changes).
+type cpuTamper struct {
+	name, table, rule string
+	want              error
+	forge             func(t testing.TB, m *testMachine) *cpuRun
+	weak              func(tr []*stark.Matrix)
+}
+
+func errorsIs(err, want error) bool { return errors.Is(err, want) }
+
+func runTamper(t *testing.T, tc cpuTamper) {
+	t.Helper()
+	progs := allClasses()
+	r := tc.forge(t, newTestMachine(t, progs, userCode, 0))
+	err := proveCPU(t, cpuAIR(t, nil), r.traces(t), r.pub)
+	if !errorsIs(err, tc.want) {
+		t.Fatalf("forgery: got %v, want %v", err, tc.want)
+	}
+	if errors.Is(err, stark.ErrConstraint) && !strings.Contains(err.Error(), tc.rule) {
+		t.Fatalf("forgery caught by another rule: %v", err)
+	}
+	r = tc.forge(t, newTestMachine(t, progs, userCode, 0))
+	tr := r.traces(t)
+	if tc.weak != nil {
+		tc.weak(tr)
+	}
+	if err := proveCPU(t, cpuAIR(t, map[string]map[string]bool{tc.table: {tc.rule: true}}), tr, r.pub); err != nil {
+		t.Fatalf("without %q the forgery should pass, got %v", tc.rule, err)
+	}
+}
