@@ -34,10 +34,11 @@ func encJ(imm int32, rd uint32) uint32 {
 func encAMO(f5, rs2, rs1, f3, rd uint32) uint32 { return encR(f5<<2, rs2, rs1, f3, rd, 0x2f) }
 
 const (
-	insnECALL = 0x00000073
-	insnMRET  = 0x30200073
-	insnFADD  = 0x00000053 // fadd.s f0, f0, f0: outside RV64IMA
-	userCode  = 0x10000
+	insnECALL   = 0x00000073
+	insnMRET    = 0x30200073
+	insnFADD    = 0x00000053 // fadd.s f0, f0, f0: outside RV64IMA
+	insnECALLRd = 0x000000f3 // SYSTEM, funct3 0, funct7 0 with rd = 1: not ecall, illegal
+	userCode    = 0x10000
 )
 
 // lsMsg and sysMsg are the BusLS and BusSys messages the test machine expects the CPU to send.
@@ -57,11 +58,20 @@ type testMachine struct {
 	ls            []lsMsg
 	sys           []sysMsg
 	modeRead      Access
+
+	// Hooks for forgeries (nil: honest). decode decodes a word (decodeInsn); override replaces the
+	// word executed at pc; forgeRead and forgeRd replace an operand or the value written to rd;
+	// after runs after each step and may move pc or mode.
+	decode    func(pc uint64, insn uint32) decodedInsn
+	override  func(pc uint64, insn uint32) uint32
+	forgeRead func(i, k int, v uint64) uint64
+	forgeRd   func(i int, v uint64) uint64
+	after     func(m *testMachine, i int)
 }
 
 // newTestMachine loads the programs (pc → words) and a machine page whose registers hold regVal(mode, r).
 func newTestMachine(t testing.TB, progs map[uint64][]uint32, start, mode uint64) *testMachine {
-	m := &testMachine{t: t, code: map[uint64]uint32{}, init: map[uint64]uint64{}, pc: start, mode: mode}
+	m := &testMachine{t: t, code: map[uint64]uint32{}, init: map[uint64]uint64{}, pc: start, mode: mode, decode: decodeInsn}
 	for base, words := range progs {
 		for i, w := range words {
 			m.code[base+4*uint64(i)] = w
@@ -110,7 +120,8 @@ func (m *testMachine) codeWord(pc uint64) uint64 {
 // loadVal is what the memory stand-in returns for a load or AMO at addr.
 func loadVal(addr uint64) uint64 { return addr*0x9e3779b97f4a7c15 ^ 0x5555 }
 
-// step executes the instruction at pc.
+// step executes the instruction at pc. The class comes from the decoding (so that a forged decoding
+// steers execution); values come from Go's own semantics of the instruction's bits.
 func (m *testMachine) step() {
 	i := uint64(len(m.evs))
 	pc := m.pc
@@ -118,7 +129,10 @@ func (m *testMachine) step() {
 	if !ok {
 		m.t.Fatalf("no code at %#x", pc)
 	}
-	d := decodeInsn(pc, insn)
+	if m.override != nil {
+		insn = m.override(pc, insn)
+	}
+	d := m.decode(pc, insn)
 	e := cpuEvent{PC: pc, Insn: insn, CodeWord: m.codeWord(pc), Mode: m.mode}
 	read := func(k, slot int) uint64 {
 		if !flag(&d, dUse+k) {
@@ -126,8 +140,12 @@ func (m *testMachine) step() {
 		}
 		addr := RegAddr(m.mode, d.reg[k])
 		w, _ := m.mem.word(addr)
-		e.Acc[k] = m.access(addr, w.v, Timestamp(i, slot))
-		return w.v
+		v := w.v
+		e.Acc[k] = m.access(addr, v, Timestamp(i, slot))
+		if m.forgeRead != nil {
+			v = m.forgeRead(int(i), k, v)
+		}
+		return v
 	}
 	e.Rs1, e.Rs2 = read(0, SlotRs1), read(1, SlotRs2)
 	rs1, rs2 := e.Rs1, e.Rs2
@@ -139,56 +157,20 @@ func (m *testMachine) step() {
 	f3 := insn >> 12 & 7
 	next, rd := pc+4, uint64(0)
 	ts := Timestamp(i, SlotMem)
-	switch insn & 0x7f {
-	case 0x37:
-		rd = uimm
-	case 0x17:
-		rd = pc + uimm
-	case 0x6f:
-		rd, next = pc+4, pc+jimm
-	case 0x67:
-		rd, next = pc+4, (rs1+iimm)&^1
-	case 0x63:
-		taken := map[uint32]bool{0: rs1 == rs2, 1: rs1 != rs2, 4: int64(rs1) < int64(rs2), 5: int64(rs1) >= int64(rs2),
-			6: rs1 < rs2, 7: rs1 >= rs2}[f3]
-		if taken {
-			next = pc + bimm
-		}
-	case 0x03:
-		rd = loadVal(rs1 + iimm)
-		m.ls = append(m.ls, lsMsg{1 + uint64(f3), rs1 + iimm, ts, 0, rd})
-	case 0x23:
-		m.ls = append(m.ls, lsMsg{8 + uint64(f3), rs1 + simm, ts, rs2, 0})
-	case 0x2f:
-		rd = loadVal(rs1)
-		m.ls = append(m.ls, lsMsg{16 + 2*uint64(insn>>27) + uint64(f3) - 2, rs1, ts, rs2, rd})
-	case 0x13, 0x1b, 0x33, 0x3b:
-		b := rs2
-		switch {
-		case insn&0x7f == 0x13 && (f3 == 1 || f3 == 5):
-			b = uint64(insn >> 20 & 63)
-		case insn&0x7f == 0x1b && f3 != 0:
-			b = uint64(insn >> 20 & 31)
-		case insn&0x7f == 0x13 || insn&0x7f == 0x1b:
-			b = iimm
-		}
-		var err error
-		if rd, err = Eval(Op(d.out[oOpc]), rs1, b); err != nil {
-			m.t.Fatal(err)
-		}
-	case 0x0f:
-	default:
+	o := d.out
+	switch {
+	case flag(&d, dSys):
 		s := sysMsg{ts: ts, pc: pc, mode: m.mode}
 		switch {
 		case m.mode == 0:
-			s.kind, next, m.epc = 2, vm.KernelBase, pc+4
-			if insn != insnECALL {
-				s.kind = 1
+			s.kind, next, m.epc = 1, vm.KernelBase, pc+4
+			if flag(&d, dAlpha) {
+				s.kind = 2
 			}
 			m.mode = 1
-		case insn == insnECALL:
+		case flag(&d, dAlpha):
 			s.kind, next = 4, pc+4
-		case insn == insnMRET:
+		case flag(&d, dBeta):
 			s.kind, next = 3, m.epc
 			m.mode = 0
 		default:
@@ -196,16 +178,54 @@ func (m *testMachine) step() {
 		}
 		s.next = next
 		m.sys = append(m.sys, s)
+	case o[oLUI] == 1:
+		rd = uimm + pc*uint64(o[oPCAdd])
+	case o[oJALR] == 1:
+		rd, next = pc+4, (rs1+iimm)&^1
+	case o[oLink] == 1:
+		rd, next = pc+4, pc+jimm
+	case o[oFB] == 1:
+		taken := map[uint32]bool{0: rs1 == rs2, 1: rs1 != rs2, 4: int64(rs1) < int64(rs2), 5: int64(rs1) >= int64(rs2),
+			6: rs1 < rs2, 7: rs1 >= rs2}[f3]
+		if taken {
+			next = pc + bimm
+		}
+	case o[oLoad] == 1:
+		rd = loadVal(rs1 + iimm)
+		m.ls = append(m.ls, lsMsg{1 + uint64(f3), rs1 + iimm, ts, 0, rd})
+	case o[oStore] == 1:
+		m.ls = append(m.ls, lsMsg{8 + uint64(f3), rs1 + simm, ts, rs2, 0})
+	case o[oAMO] == 1:
+		rd = loadVal(rs1)
+		m.ls = append(m.ls, lsMsg{16 + 2*uint64(insn>>27) + uint64(f3) - 2, rs1, ts, rs2, rd})
+	case o[oALU] == 1:
+		b := rs2
+		switch {
+		case o[oFSh] == 1:
+			b = uint64(insn >> 20 & 63)
+		case o[oFI] == 1:
+			b = iimm
+		}
+		var err error
+		if rd, err = Eval(Op(o[oOpc]), rs1, b); err != nil {
+			m.t.Fatal(err)
+		}
+	}
+	if m.forgeRd != nil {
+		rd = m.forgeRd(int(i), rd)
 	}
 	if flag(&d, dUse+2) {
 		e.Acc[2] = m.access(RegAddr(e.Mode, d.reg[2]), rd, Timestamp(i, SlotRd))
 	}
-	if flag(&d, dUse+2) || insn&0x7f == 0x03 || insn&0x7f == 0x2f {
+	if flag(&d, dUse+2) || o[oLoad] == 1 || o[oAMO] == 1 {
 		e.Rd = rd
 	}
 	e.NextPC = next
 	m.pc = next
 	m.evs = append(m.evs, e)
+	if m.after != nil {
+		m.after(m, int(i))
+	}
 }
 
 func (m *testMachine) run(n int) *testMachine {
@@ -222,11 +242,11 @@ func allClasses() map[uint64][]uint32 {
 		OPI, OPIW, OP, OPW = 0x13, 0x1b, 0x33, 0x3b
 	)
 	u := []uint32{
-		encI(5, 0, 0, 1, OPI),      // addi x1, x0, 5
-		encI(-3, 0, 0, 2, OPI),     // addi x2, x0, -3
-		encR(0, 2, 1, 0, 3, OP),    // add
-		encR(0x20, 2, 1, 0, 4, OP), // sub
-		encI(60, 1, 1, 5, OPI),     // slli
+		encI(5, 0, 0, 1, OPI),                              // addi x1, x0, 5
+		encI(-3, 0, 0, 2, OPI),                             // addi x2, x0, -3
+		encR(0, 2, 1, 0, 3, OP),                            // add
+		encR(0x20, 2, 1, 0, 4, OP),                         // sub
+		encI(60, 1, 1, 5, OPI),                             // slli
 		encI(0x400|3, 5, 5, 6, OPI), encI(3, 5, 5, 7, OPI), // srai, srli
 		encR(0, 1, 1, 1, 8, OP), encR(0, 1, 5, 5, 9, OP), encR(0x20, 1, 5, 5, 10, OP), // sll srl sra
 		encR(0, 1, 2, 2, 11, OP), encR(0, 1, 2, 3, 12, OP), // slt sltu
@@ -244,7 +264,7 @@ func allClasses() map[uint64][]uint32 {
 		encB(8, 1, 2, 4), encI(1, 0, 0, 0, OPI), // blt taken
 		encB(8, 1, 2, 5),                        // bge not taken
 		encB(8, 2, 1, 6), encI(1, 0, 0, 0, OPI), // bltu taken
-		encB(-4, 2, 1, 7),                       // bgeu not taken (backwards)
+		encB(-4, 2, 1, 7),                  // bgeu not taken (backwards)
 		encJ(8, 26), encI(1, 0, 0, 0, OPI), // jal
 		encU(0, 27, 0x17), encI(13, 27, 0, 28, 0x67), encI(1, 0, 0, 0, OPI), // auipc; jalr to +12 (bit 0 cleared)
 		encI(3, 1, 0, 29, 0x03), encI(16, 1, 3, 30, 0x03), encI(-5, 1, 4, 29, 0x03), encI(7, 1, 1, 29, 0x03), // lb ld lbu lh
@@ -255,6 +275,7 @@ func allClasses() map[uint64][]uint32 {
 		encR(0, 2, 1, 0, 0, OP), encR(0, 1, 0, 0, 3, OP), // add x0 (dropped), add x3, x0, x1
 		insnECALL,             // trap 8 → kernel
 		insnFADD,              // trap 2 (the kernel resumes after it)
+		insnECALLRd,           // ecall's encoding with rd = 1: illegal, trap 2
 		encI(1, 1, 0, 1, OPI), // addi x1, x1, 1
 		insnMRET,              // mret in user mode: trap 2
 		encI(1, 1, 0, 1, OPI),
@@ -269,9 +290,12 @@ func allClasses() map[uint64][]uint32 {
 
 // runAll runs allClasses to its end.
 func runAll(t testing.TB) *testMachine {
-	progs := allClasses()
-	m := newTestMachine(t, progs, userCode, 0)
-	last := userCode + 4*uint64(len(progs[userCode])-1)
+	return runAllOn(t, newTestMachine(t, allClasses(), userCode, 0))
+}
+
+// runAllOn runs m (loaded with allClasses) until it leaves the user program's last instruction.
+func runAllOn(t testing.TB, m *testMachine) *testMachine {
+	last := userCode + 4*uint64(len(allClasses()[userCode])-1)
 	for m.pc != last+4 {
 		if len(m.evs) > 1000 {
 			t.Fatal("runaway program")
@@ -296,23 +320,43 @@ type cpuRun struct {
 	words    []wordEnds
 	code     map[uint64]uint64
 	pub      []stark.F
+	dropALU  bool // the ALU chips receive nothing (a forgery's weak statement without the CPU's ALU send)
 }
 
 type wordEnds struct{ addr, init, final, finalTs uint64 }
 
-func (m *testMachine) cpuRun() *cpuRun {
+func (m *testMachine) cpuRun() *cpuRun { return m.cpuRunWith(nil) }
+
+// cpuRunWith builds the run's rows; rowOf, when not nil, makes the row of cycle i instead of
+// cpuRowOf (for forgeries that no honest row allows). Decode rows come from the machine's decoder.
+func (m *testMachine) cpuRunWith(rowOf func(i int, e *cpuEvent, d decodedInsn) cpuRow) *cpuRun {
 	m.t.Helper()
 	r := &cpuRun{evs: m.evs, ls: m.ls, sys: m.sys, modeRead: m.modeRead, code: map[uint64]uint64{}}
-	for i := range m.evs {
-		row, err := cpuRowOf(i, &m.evs[i], decodeInsn(m.evs[i].PC, m.evs[i].Insn))
-		if err != nil {
-			m.t.Fatal(err)
-		}
-		r.rows = append(r.rows, row)
+	type key struct {
+		pc   uint64
+		insn uint32
 	}
-	var err error
-	if r.dec, err = decodeRows(m.evs); err != nil {
-		m.t.Fatal(err)
+	idx := map[key]int{}
+	for i := range m.evs {
+		e := &m.evs[i]
+		d := m.decode(e.PC, e.Insn)
+		if rowOf != nil {
+			r.rows = append(r.rows, rowOf(i, e, d))
+		} else {
+			row, err := cpuRowOf(i, e, d)
+			if err != nil {
+				m.t.Fatal(err)
+			}
+			r.rows = append(r.rows, row)
+		}
+		k := key{e.PC, e.Insn}
+		j, ok := idx[k]
+		if !ok {
+			j = len(r.dec)
+			idx[k] = j
+			r.dec = append(r.dec, decodeRow{d: d, word: e.CodeWord})
+		}
+		r.dec[j].n++
 	}
 	for pc := range m.code {
 		r.code[pc&^7] = m.codeWord(pc)
@@ -332,6 +376,19 @@ func (m *testMachine) cpuRun() *cpuRun {
 		r.pub[PubEndPC+k].SetUint64(l)
 	}
 	return r
+}
+
+// twinRow is the honest row of an event changed by change (which must leave it consistent), for
+// forgeries that then alter the row.
+func twinRow(t testing.TB, i int, e *cpuEvent, d decodedInsn, change func(e *cpuEvent)) cpuRow {
+	t.Helper()
+	twin := *e
+	change(&twin)
+	row, err := cpuRowOf(i, &twin, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return row
 }
 
 func sortedKeys(m map[uint64]uint64) []uint64 {
@@ -417,6 +474,9 @@ func (r *cpuRun) traces(t testing.TB) []*stark.Matrix {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if r.dropALU {
+		aluEvs = nil
+	}
 	tr, err := GenerateALUTraces(aluEvs)
 	if err != nil {
 		t.Fatal(err)
@@ -476,7 +536,6 @@ func setLimbsN(m *stark.Matrix, row, col int, v uint64, n int) {
 	}
 }
 
-
 func proveCPU(t testing.TB, air *stark.AIR, traces []*stark.Matrix, pub []stark.F) error {
 	t.Helper()
 	pk, err := stark.Setup(air, stark.TestParams())
@@ -523,33 +582,226 @@ func TestCPUAllClasses(t *testing.T) {
 }
 
 // cpuTamper forges a run. The forgery must be rejected with want; with rule (in table) left out
-// the same forgery must prove and verify (weak adjusts what the omitted rule's absence changes).
+// the same forgery must prove and verify (weak adjusts what the omitted rule's absence changes). A
+// tamper without a rule is caught by a bus whose rules are other tables' (the memory argument).
 type cpuTamper struct {
 	name, table, rule string
 	want              error
 	forge             func(t testing.TB, m *testMachine) *cpuRun
-	weak              func(tr []*stark.Matrix)
+	weak              func(r *cpuRun, tr []*stark.Matrix)
 }
-
-func errorsIs(err, want error) bool { return errors.Is(err, want) }
 
 func runTamper(t *testing.T, tc cpuTamper) {
 	t.Helper()
-	progs := allClasses()
-	r := tc.forge(t, newTestMachine(t, progs, userCode, 0))
+	r := tc.forge(t, newTestMachine(t, allClasses(), userCode, 0))
 	err := proveCPU(t, cpuAIR(t, nil), r.traces(t), r.pub)
-	if !errorsIs(err, tc.want) {
+	if !errors.Is(err, tc.want) {
 		t.Fatalf("forgery: got %v, want %v", err, tc.want)
 	}
-	if errors.Is(err, stark.ErrConstraint) && !strings.Contains(err.Error(), tc.rule) {
+	if errors.Is(err, stark.ErrConstraint) && !strings.Contains(err.Error(), "\""+tc.rule+"\"") {
 		t.Fatalf("forgery caught by another rule: %v", err)
 	}
-	r = tc.forge(t, newTestMachine(t, progs, userCode, 0))
+	if tc.rule == "" {
+		return
+	}
+	r = tc.forge(t, newTestMachine(t, allClasses(), userCode, 0))
+	if tc.weak != nil {
+		tc.weak(r, nil)
+	}
 	tr := r.traces(t)
 	if tc.weak != nil {
-		tc.weak(tr)
+		tc.weak(r, tr)
 	}
 	if err := proveCPU(t, cpuAIR(t, map[string]map[string]bool{tc.table: {tc.rule: true}}), tr, r.pub); err != nil {
 		t.Fatalf("without %q the forgery should pass, got %v", tc.rule, err)
+	}
+}
+
+// indexOf is the cycle of the first execution of insn.
+func indexOf(t testing.TB, evs []cpuEvent, insn uint32) int {
+	for i, e := range evs {
+		if e.Insn == insn {
+			return i
+		}
+	}
+	t.Fatalf("%#08x not executed", insn)
+	return -1
+}
+
+var (
+	insnAdd3 = encR(0, 2, 1, 0, 3, 0x33) // add x3, x1, x2 (cycle 2)
+	insnBNE  = encB(8, 1, 1, 1)          // bne x1, x1, +8: not taken
+	insnJAL  = encJ(8, 26)
+)
+
+func cpuTampers() []cpuTamper {
+	honest := func(t testing.TB, m *testMachine) *cpuRun { return runAllOn(t, m).cpuRun() }
+	return []cpuTamper{
+		{name: "ALU result off by one", table: "cpu", rule: "alu send", want: stark.ErrUnbalancedBus,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.forgeRd = func(i int, v uint64) uint64 {
+					if i == 2 {
+						return v + 1
+					}
+					return v
+				}
+				runAllOn(t, m)
+				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
+					if i != 2 {
+						return twinRow(t, i, e, d, func(*cpuEvent) {})
+					}
+					row := twinRow(t, i, e, d, func(e *cpuEvent) { e.Rd--; e.Acc[2].Next-- })
+					row.rd++
+					row.cnd = row.rd & 0xffff
+					return row
+				})
+			},
+			weak: func(r *cpuRun, tr []*stark.Matrix) { r.dropALU = true }},
+		{name: "skipped instruction", table: "cpu", rule: "next pc", want: stark.ErrConstraint,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.after = func(m *testMachine, i int) {
+					if i == 1 {
+						m.pc += 4
+					}
+				}
+				return runAllOn(t, m).cpuRun()
+			}},
+		{name: "repeated instruction", table: "cpu", rule: "next pc", want: stark.ErrConstraint,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.after = func(m *testMachine, i int) {
+					if i == 2 {
+						m.pc -= 4
+					}
+				}
+				return runAllOn(t, m).cpuRun()
+			}},
+		{name: "branch taken wrongly", table: "cpu", rule: "taken", want: stark.ErrConstraint,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.after = func(m *testMachine, i int) {
+					if e := m.evs[i]; e.Insn == insnBNE {
+						m.pc = e.PC + 8
+					}
+				}
+				runAllOn(t, m)
+				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
+					row := twinRow(t, i, e, d, func(*cpuEvent) {})
+					if e.Insn == insnBNE {
+						row.taken = 1
+					}
+					return row
+				})
+			}},
+		{name: "wrong rd write (link value)", table: "cpu", rule: "link value", want: stark.ErrConstraint,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.forgeRd = func(i int, v uint64) uint64 {
+					if m.code[m.pc] == insnJAL {
+						return v + 4
+					}
+					return v
+				}
+				runAllOn(t, m)
+				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
+					if e.Insn != insnJAL {
+						return twinRow(t, i, e, d, func(*cpuEvent) {})
+					}
+					row := twinRow(t, i, e, d, func(e *cpuEvent) { e.Rd -= 4; e.Acc[2].Next -= 4 })
+					row.rd += 4
+					row.cnd = row.rd & 0xffff
+					return row
+				})
+			}},
+		{name: "register read returning another value", want: stark.ErrUnbalancedBus,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.forgeRead = func(i, k int, v uint64) uint64 {
+					if i == 2 && k == 0 {
+						return v + 1
+					}
+					return v
+				}
+				runAllOn(t, m)
+				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
+					return twinRow(t, i, e, d, func(e *cpuEvent) { e.Acc[0].Prev, e.Acc[0].Next = e.Rs1, e.Rs1 })
+				})
+			}},
+		{name: "legal word decoded as illegal (forged trap)", table: "decode", rule: "class lookup", want: stark.ErrUnbalancedBus,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.decode = func(pc uint64, insn uint32) decodedInsn {
+					if insn == insnAdd3 {
+						var ill [numOut]int64
+						ill[oSys] = 1
+						return decodeWith(pc, insn, ill)
+					}
+					return decodeInsn(pc, insn)
+				}
+				return runAllOn(t, m).cpuRun()
+			},
+			weak: zeroClassCounts},
+		{name: "illegal word decoded as legal (F instruction as ADD)", table: "decode", rule: "class lookup", want: stark.ErrUnbalancedBus,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.decode = func(pc uint64, insn uint32) decodedInsn {
+					if insn == insnFADD {
+						return decodeWith(pc, insn, classify(keyOf(insnAdd3)))
+					}
+					return decodeInsn(pc, insn)
+				}
+				return runAllOn(t, m).cpuRun()
+			},
+			weak: zeroClassCounts},
+		{name: "illegal word decoded as legal (ecall with rd != 0)", table: "decode", rule: "fields zero when ok", want: stark.ErrConstraint,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.decode = func(pc uint64, insn uint32) decodedInsn {
+					d := decodeInsn(pc, insn)
+					if insn == insnECALLRd {
+						d.ok, d.sinv = 1, stark.F{}
+						d.setFields()
+					}
+					return d
+				}
+				return runAllOn(t, m).cpuRun()
+			}},
+		{name: "wrong immediate", table: "decode", rule: "instruction bits (high half)", want: stark.ErrConstraint,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.override = func(pc uint64, insn uint32) uint32 {
+					if pc == userCode {
+						return insn ^ 1<<21 // addi x1, x0, 7 executed where addi x1, x0, 5 is
+					}
+					return insn
+				}
+				return runAllOn(t, m).cpuRun()
+			}},
+		{name: "mode change without a trap", table: "cpu", rule: "mode transition", want: stark.ErrConstraint,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.after = func(m *testMachine, i int) {
+					if i == 0 {
+						m.mode = 1
+					}
+				}
+				return m.run(20).cpuRun()
+			}},
+		{name: "wrong start pc", table: "cpu", rule: "start pc", want: stark.ErrConstraint,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				r := honest(t, m)
+				r.pub[PubStartPC].SetUint64(userCode + 4)
+				return r
+			}},
+		{name: "wrong end pc", table: "cpu", rule: "end pc", want: stark.ErrConstraint,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				r := honest(t, m)
+				r.pub[PubEndPC+1].SetUint64(7)
+				return r
+			}},
+	}
+}
+
+func zeroClassCounts(r *cpuRun, tr []*stark.Matrix) {
+	if tr != nil {
+		clear(tr[tsClass].Cols[0])
+	}
+}
+
+// TestCPUTampers: each forgery is rejected, and proves once its rule is left out.
+func TestCPUTampers(t *testing.T) {
+	for _, tc := range cpuTampers() {
+		t.Run(tc.name, func(t *testing.T) { runTamper(t, tc) })
 	}
 }

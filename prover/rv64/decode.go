@@ -383,7 +383,7 @@ func decodeWith(pc uint64, insn uint32, out [numOut]int64) decodedInsn {
 		}
 	}
 	// The target: pc·pcadd + the B, J or U offset, as a 48-bit sum with carries.
-	iI, iS, iSh, b0, j0, j1, u0, u1 := immLimbs(insn)
+	_, _, _, b0, j0, j1, u0, u1 := immLimbs(insn)
 	sgn := bit(insn, 31)
 	var off [3]uint64
 	switch {
@@ -404,7 +404,14 @@ func decodeWith(pc uint64, insn uint32, out [numOut]int64) decodedInsn {
 		carry = d.e[k]
 	}
 	d.v3 = 0xffff*sgn + d.e[2] - (1<<16)*sgn*d.e[2]
+	d.setFields()
+	return d
+}
 
+// setFields computes the BusDecode tuple (after pc) from the row's witness.
+func (d *decodedInsn) setFields() {
+	o, insn, sgn := &d.out, d.insn, bit(d.insn, 31)
+	iI, iS, iSh, _, _, _, _, _ := immLimbs(insn)
 	f := &d.fields
 	f[dC0].SetUint64(d.c[0])
 	f[dC1].SetUint64(d.c[1])
@@ -430,7 +437,6 @@ func decodeWith(pc uint64, insn uint32, out [numOut]int64) decodedInsn {
 		f[dALU+j] = fieldOf(int64(d.ok) * o[oj])
 	}
 	f[dSys] = fieldOf(o[oSys] + (1-int64(d.ok))*(1-o[oSys]))
-	return d
 }
 
 // decodeCols are the decode table's main columns.
