@@ -469,6 +469,12 @@ func decodeCells() (main, ext int) {
 	return t.Width(), 4 * t.LogUpColumns()
 }
 
+// modeCells returns the mode-read table's main and extension cells per row (8 rows per segment).
+func modeCells() (main, ext int) {
+	t := newModeTable(nil)
+	return t.Width(), 4 * t.LogUpColumns()
+}
+
 // modeAddr is the mode word's address on the machine page (ABI v1).
 const modeAddr = vm.MachineBase + 0x200
 
