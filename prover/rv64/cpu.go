@@ -75,6 +75,14 @@ var cpuLayout, cpuWidth = func() (cpuCols, int) {
 	return c, t.Width()
 }()
 
+// half is 1/2 in F.
+var half = func() stark.F {
+	var h stark.F
+	h.SetUint64(2)
+	h.Inverse(&h)
+	return h
+}()
+
 func limbs4(cs []stark.Column) [4]stark.Expr {
 	return [4]stark.Expr{cs[0].Cur(), cs[1].Cur(), cs[2].Cur(), cs[3].Cur()}
 }
@@ -93,10 +101,14 @@ func buildCPU(r *rules) cpuCols {
 	pc := [3]stark.Expr{c.pc[0].Cur(), c.pc[1].Cur(), c.pc[2].Cur()}
 	ts := func(slot int) stark.Expr { return clk.Mul(stark.Const(4)).Add(stark.Const(uint64(slot + 1))) }
 	alu, eqt, alpha, beta := d(dALU), d(dEqt), d(dAlpha), d(dBeta)
-	link, jalr, lui, load, store, amo, sys := d(dLink), d(dJALR), d(dLUI), d(dLoad), d(dStore), d(dAMO), d(dSys)
+	jalr, load, store, amo, sys := d(dJALR), d(dLoad), d(dStore), d(dAMO), d(dSys)
+	// rdsrc ∈ {0, 1, 2}: [rdsrc = 1] and [rdsrc = 2] as quadratics.
+	rdsrc := d(dRdSrc)
+	link := rdsrc.Mul(stark.Const(2).Sub(rdsrc))
+	lui := rdsrc.Mul(rdsrc.Sub(one)).Mul(stark.ConstF(half))
 	use := [3]stark.Expr{d(dUse), d(dUse + 1), d(dUse + 2)}
 	rs1v, rs2v, rdPrev, rdv := limbs4(c.rs1v), limbs4(c.rs2v), limbs4(c.rdPrev), limbs4(c.rdv)
-	imm := [4]stark.Expr{d(dImm), d(dImm + 1), d(dImm + 2), d(dImm + 2)}
+	imm := [4]stark.Expr{d(dImm), d(dImmHi), d(dImmHi), d(dImmHi)}
 	tgt := [3]stark.Expr{d(dTgt), d(dTgt + 1), d(dTgt + 2)}
 
 	// Clock, first row, rows real then padding, start pc.
@@ -126,7 +138,7 @@ func buildCPU(r *rules) cpuCols {
 		r.interactions++
 	}
 	// Padding rows received nothing: their flags, uses and carries are zero.
-	for _, i := range []int{dC0, dC1, dUse, dUse + 1, dUse + 2, dALU, dEqt, dAlpha, dBeta, dLink, dJALR, dLUI, dLoad, dStore, dAMO, dSys} {
+	for _, i := range []int{dC0, dC1, dUse, dUse + 1, dUse + 2, dALU, dEqt, dAlpha, dBeta, dRdSrc, dJALR, dLoad, dStore, dAMO, dSys} {
 		r.zero("padding fields", one.Sub(isReal).Mul(d(i)))
 	}
 
@@ -288,7 +300,8 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 	o := d.out
 	seq := e.PC + 4
 	next := seq
-	immv := d.fields[dImm].Uint64() | d.fields[dImm+1].Uint64()<<16 | d.fields[dImm+2].Uint64()<<32 | d.fields[dImm+2].Uint64()<<48
+	hi := d.fields[dImmHi].Uint64()
+	immv := d.fields[dImm].Uint64() | hi<<16 | hi<<32 | hi<<48
 	sys := flag(&d, dSys)
 	switch {
 	case sys:
@@ -303,7 +316,7 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 			return bad("illegal instruction in kernel mode")
 		}
 	case o[oLUI] == 1:
-		row.rd = d.tgt[0] | d.tgt[1]<<16 | d.tgt[2]<<32 | d.fields[dImm+2].Uint64()<<48
+		row.rd = d.tgt[0] | d.tgt[1]<<16 | d.tgt[2]<<32 | hi<<48
 	case o[oLink] == 1:
 		row.rd = seq
 		if o[oJALR] == 1 {

@@ -617,17 +617,6 @@ func runTamper(t *testing.T, tc cpuTamper) {
 	}
 }
 
-// indexOf is the cycle of the first execution of insn.
-func indexOf(t testing.TB, evs []cpuEvent, insn uint32) int {
-	for i, e := range evs {
-		if e.Insn == insn {
-			return i
-		}
-	}
-	t.Fatalf("%#08x not executed", insn)
-	return -1
-}
-
 var (
 	insnAdd3 = encR(0, 2, 1, 0, 3, 0x33) // add x3, x1, x2 (cycle 2)
 	insnBNE  = encB(8, 1, 1, 1)          // bne x1, x1, +8: not taken

@@ -270,32 +270,35 @@ func classTable() *stark.Table {
 }
 
 // decodeFields is the number of values the decode table sends on BusDecode after pc[3]: seq carries
-// c0 c1, tgt[3], imm0 imm1 immhi, rs1 rs2 rd, use1 use2 used, opc, and the class flags
-// alu eqt alpha beta link jalr lui load store amo sys.
-const decodeFields = 2 + 3 + 3 + 3 + 3 + 1 + 11
+// c0 c1, tgt[3], imm0 immhi, rs1 rs2 rd, use1 use2 used, opc, and the class fields
+// alu eqt alpha beta rdsrc jalr load store amo sys.
+const decodeFields = 2 + 3 + 2 + 3 + 3 + 1 + 10
 
-// Positions within the BusDecode tuple after pc.
+// Positions within the BusDecode tuple after pc. The ALU's immediate operand is (imm0, immhi,
+// immhi, immhi): every immediate the ALU takes is sign-extended from at most 16 bits. rdsrc says
+// where rd's value comes from when no chip proves it: 1 pc + 4 (JAL, JALR), 2 (tgt, immhi) (LUI,
+// AUIPC: the decode table computes the value), 0 otherwise.
 const (
 	dC0    = 0
 	dC1    = 1
-	dTgt   = 2  // 3 limbs
-	dImm   = 5  // imm0, imm1, immhi
-	dRs1   = 8  // rs1, rs2, rd indices
-	dRs2   = 9  //
-	dRd    = 10 //
-	dUse   = 11 // use1, use2, used
-	dOpc   = 14
-	dALU   = 15 // the flags, in this order
-	dEqt   = 16
-	dAlpha = 17
-	dBeta  = 18
-	dLink  = 19
-	dJALR  = 20
-	dLUI   = 21
-	dLoad  = 22
-	dStore = 23
-	dAMO   = 24
-	dSys   = 25
+	dTgt   = 2 // 3 limbs
+	dImm   = 5
+	dImmHi = 6
+	dRs1   = 7 // rs1, rs2, rd indices
+	dRs2   = 8
+	dRd    = 9
+	dUse   = 10 // use1, use2, used
+	dOpc   = 13
+	dALU   = 14
+	dEqt   = 15
+	dAlpha = 16
+	dBeta  = 17
+	dRdSrc = 18
+	dJALR  = 19
+	dLoad  = 20
+	dStore = 21
+	dAMO   = 22
+	dSys   = 23
 )
 
 // decodedInsn is everything the decode table proves about one (pc, word): the row's witness and
@@ -430,12 +433,12 @@ func (d *decodedInsn) setFields() {
 	imm0 := uint64(o[oFI])*iI + uint64(o[oFS])*iS + uint64(o[oFSh])*iSh
 	imm1 := uint64(o[oFI]+o[oFS]) * 0xffff * sgn
 	f[dImm].SetUint64(imm0)
-	f[dImm+1].SetUint64(imm1)
-	f[dImm+2].SetUint64(imm1 + uint64(o[oLUI])*d.v3)
+	f[dImmHi].SetUint64(imm1 + uint64(o[oLUI])*d.v3)
 	f[dOpc] = fieldOf(o[oOpc])
-	for j, oj := range []int{oALU, oEqt, oAlpha, oBeta, oLink, oJALR, oLUI, oLoad, oStore, oAMO} {
-		f[dALU+j] = fieldOf(int64(d.ok) * o[oj])
+	for _, p := range [][2]int{{dALU, oALU}, {dEqt, oEqt}, {dAlpha, oAlpha}, {dBeta, oBeta}, {dJALR, oJALR}, {dLoad, oLoad}, {dStore, oStore}, {dAMO, oAMO}} {
+		f[p[0]] = fieldOf(int64(d.ok) * o[p[1]])
 	}
+	f[dRdSrc] = fieldOf(int64(d.ok) * (o[oLink] + 2*o[oLUI]))
 	f[dSys] = fieldOf(o[oSys] + (1-int64(d.ok))*(1-o[oSys]))
 }
 
@@ -588,13 +591,13 @@ func buildDecode(r *rules) decodeCols {
 	iI := field(20, 12, 0).Add(sgn.Mul(stark.Const(0xf000)))
 	iS := field(7, 5, 0).Add(field(25, 7, 5)).Add(sgn.Mul(stark.Const(0xf000)))
 	imm1 := fI.Add(fS).Mul(sgn.Mul(ffff))
-	imm := [3]stark.Expr{fI.Mul(iI).Add(fS.Mul(iS)).Add(fSh.Mul(field(20, 6, 0))), imm1, imm1.Add(out(oLUI).Mul(c.v3.Cur()))}
 
 	var f [decodeFields]stark.Expr
 	f[dC0], f[dC1] = c.c[0].Cur(), c.c[1].Cur()
+	f[dImm] = fI.Mul(iI).Add(fS.Mul(iS)).Add(fSh.Mul(field(20, 6, 0)))
+	f[dImmHi] = imm1.Add(out(oLUI).Mul(c.v3.Cur()))
 	for k := 0; k < 3; k++ {
 		f[dTgt+k] = c.tgt[k].Cur()
-		f[dImm+k] = imm[k]
 		f[dRs1+k] = regs[k]
 		f[dUse+k] = ok.Mul(c.use[k].Cur())
 	}
@@ -602,9 +605,10 @@ func buildDecode(r *rules) decodeCols {
 		f[dTgt] = f[dTgt].Add(fB.Add(fJ).Mul(e2.Sub(sgn)))
 	}
 	f[dOpc] = out(oOpc)
-	for j, oj := range []int{oALU, oEqt, oAlpha, oBeta, oLink, oJALR, oLUI, oLoad, oStore, oAMO} {
-		f[dALU+j] = ok.Mul(out(oj))
+	for _, p := range [][2]int{{dALU, oALU}, {dEqt, oEqt}, {dAlpha, oAlpha}, {dBeta, oBeta}, {dJALR, oJALR}, {dLoad, oLoad}, {dStore, oStore}, {dAMO, oAMO}} {
+		f[p[0]] = ok.Mul(out(p[1]))
 	}
+	f[dRdSrc] = ok.Mul(out(oLink).Add(out(oLUI).Mul(stark.Const(2))))
 	f[dSys] = out(oSys).Add(one.Sub(ok).Mul(one.Sub(out(oSys))))
 	if !r.omit["decode send"] {
 		r.t.SendMany(BusDecode, c.mult.Cur(), decodeBound, append(pc[:], f[:]...)...)

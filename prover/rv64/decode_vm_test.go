@@ -16,6 +16,8 @@ type vmInst struct {
 	imm int64
 }
 
+var _ = vmInst{}.raw // the field keeps vm's layout
+
 // vmDecode is prover/vm's decoder (decode.go), the executor's own classification, which the decode
 // table must match exactly. It is unexported; the linkname keeps this test on the real thing.
 //
@@ -42,7 +44,8 @@ func nameOf(d *decodedInsn) (string, uint64) {
 		}
 		return int64(v)
 	}
-	imm := d.fields[dImm].Uint64() | d.fields[dImm+1].Uint64()<<16 | d.fields[dImm+2].Uint64()<<32 | d.fields[dImm+2].Uint64()<<48
+	hi := d.fields[dImmHi].Uint64()
+	imm := d.fields[dImm].Uint64() | hi<<16 | hi<<32 | hi<<48
 	tgt := d.tgt[0] | d.tgt[1]<<16 | d.tgt[2]<<32
 	opc := o[oOpc]
 	switch {
@@ -54,7 +57,7 @@ func nameOf(d *decodedInsn) (string, uint64) {
 			return "MRET", 0
 		}
 		return "ILLEGAL", 0
-	case f(dLUI) == 1:
+	case f(dRdSrc) == 2:
 		v := tgt | d.v3<<48
 		if o[oPCAdd] == 1 {
 			return "AUIPC", v
@@ -62,7 +65,7 @@ func nameOf(d *decodedInsn) (string, uint64) {
 		return "LUI", v
 	case f(dJALR) == 1:
 		return "JALR", imm
-	case f(dLink) == 1:
+	case f(dRdSrc) == 1:
 		return "JAL", tgt
 	case o[oFB] == 1:
 		n := map[Op]string{OpSUB: "BEQ", OpSLT: "BLT", OpSLTU: "BLTU"}[Op(opc)]
