@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/stark"
@@ -536,12 +538,31 @@ func setLimbsN(m *stark.Matrix, row, col int, v uint64, n int) {
 	}
 }
 
-func proveCPU(t testing.TB, air *stark.AIR, traces []*stark.Matrix, pub []stark.F) error {
+// cpuKeys caches proving keys per AIR (Setup commits the 2^15-row class table and the other
+// lookup tables, most of a small test's proving time).
+var cpuKeys = struct {
+	sync.Mutex
+	m map[string]*stark.ProvingKey
+}{m: map[string]*stark.ProvingKey{}}
+
+func setupCached(t testing.TB, name string, air func() *stark.AIR) *stark.ProvingKey {
 	t.Helper()
-	pk, err := stark.Setup(air, stark.TestParams())
+	cpuKeys.Lock()
+	defer cpuKeys.Unlock()
+	if pk := cpuKeys.m[name]; pk != nil {
+		return pk
+	}
+	pk, err := stark.Setup(air(), stark.TestParams())
 	if err != nil {
 		t.Fatal(err)
 	}
+	cpuKeys.m[name] = pk
+	return pk
+}
+
+func proveCPU(t testing.TB, omit map[string]map[string]bool, traces []*stark.Matrix, pub []stark.F) error {
+	t.Helper()
+	pk := setupCached(t, fmt.Sprint("cpu", omit), func() *stark.AIR { return cpuAIR(t, omit) })
 	proof, err := stark.Prove(context.Background(), pk, traces, pub)
 	if err != nil {
 		return err
@@ -554,7 +575,7 @@ func proveCPU(t testing.TB, air *stark.AIR, traces []*stark.Matrix, pub []stark.
 func TestCPUAllClasses(t *testing.T) {
 	m := runAll(t)
 	r := m.cpuRun()
-	if err := proveCPU(t, cpuAIR(t, nil), r.traces(t), r.pub); err != nil {
+	if err := proveCPU(t, nil, r.traces(t), r.pub); err != nil {
 		t.Fatal(err)
 	}
 	// The production entry points give the same CPU and decode traces.
@@ -594,7 +615,7 @@ type cpuTamper struct {
 func runTamper(t *testing.T, tc cpuTamper) {
 	t.Helper()
 	r := tc.forge(t, newTestMachine(t, allClasses(), userCode, 0))
-	err := proveCPU(t, cpuAIR(t, nil), r.traces(t), r.pub)
+	err := proveCPU(t, nil, r.traces(t), r.pub)
 	if !errors.Is(err, tc.want) {
 		t.Fatalf("forgery: got %v, want %v", err, tc.want)
 	}
@@ -604,6 +625,9 @@ func runTamper(t *testing.T, tc cpuTamper) {
 	if tc.rule == "" {
 		return
 	}
+	if testing.Short() {
+		return // the weak statements are full proofs: shown without -short
+	}
 	r = tc.forge(t, newTestMachine(t, allClasses(), userCode, 0))
 	if tc.weak != nil {
 		tc.weak(r, nil)
@@ -612,7 +636,7 @@ func runTamper(t *testing.T, tc cpuTamper) {
 	if tc.weak != nil {
 		tc.weak(r, tr)
 	}
-	if err := proveCPU(t, cpuAIR(t, map[string]map[string]bool{tc.table: {tc.rule: true}}), tr, r.pub); err != nil {
+	if err := proveCPU(t, map[string]map[string]bool{tc.table: {tc.rule: true}}, tr, r.pub); err != nil {
 		t.Fatalf("without %q the forgery should pass, got %v", tc.rule, err)
 	}
 }

@@ -2,6 +2,7 @@ package rv64
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/stark"
@@ -21,10 +22,13 @@ func decodeReceiverTable() *stark.Table {
 // range table, a code table sending each word and a receiver taking the Go decoder's tuples.
 func proveDecode(t *testing.T, rows []decodeRow, omit map[string]bool) error {
 	t.Helper()
-	air, err := stark.NewAIR("rv64-decode-test", 0, newDecodeTable(omit), classTable(), range16Table(), codeTable(), decodeReceiverTable())
-	if err != nil {
-		t.Fatal(err)
-	}
+	pk := setupCached(t, fmt.Sprint("decode", omit), func() *stark.AIR {
+		air, err := stark.NewAIR("rv64-decode-test", 0, newDecodeTable(omit), classTable(), range16Table(), codeTable(), decodeReceiverTable())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return air
+	})
 	dt := writeDecodeTrace(rows)
 	rt := stark.NewMatrix(1, 1<<16)
 	for v, n := range dt.counts.limbs {
@@ -48,11 +52,7 @@ func proveDecode(t *testing.T, rows []decodeRow, omit map[string]bool) error {
 		}
 		rx.SetUint(i, 3+decodeFields, r.n)
 	}
-	pk, err := stark.Setup(air, stark.TestParams())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = stark.Prove(context.Background(), pk, []*stark.Matrix{dt.decode, dt.class, rt, code, rx}, nil)
+	_, err := stark.Prove(context.Background(), pk, []*stark.Matrix{dt.decode, dt.class, rt, code, rx}, nil)
 	return err
 }
 
