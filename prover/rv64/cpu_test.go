@@ -69,6 +69,8 @@ type testMachine struct {
 	forgeRead func(i, k int, v uint64) uint64
 	forgeRd   func(i int, v uint64) uint64
 	after     func(m *testMachine, i int)
+	// kernelTraps lets an illegal instruction trap in kernel mode (which no honest machine does).
+	kernelTraps bool
 }
 
 // newTestMachine loads the programs (pc → words) and a machine page whose registers hold regVal(mode, r).
@@ -164,7 +166,7 @@ func (m *testMachine) step() {
 	case flag(&d, dSys):
 		s := sysMsg{ts: ts, pc: pc, mode: m.mode}
 		switch {
-		case m.mode == 0:
+		case m.mode == 0 || m.kernelTraps && !flag(&d, dAlpha) && !flag(&d, dBeta):
 			s.kind, next, m.epc = 1, vm.KernelBase, pc+4
 			if flag(&d, dAlpha) {
 				s.kind = 2
@@ -263,6 +265,7 @@ func allClasses() map[uint64][]uint32 {
 		encU(0x80000, 22, 0x37), encU(0x12345, 23, 0x37), encU(1, 24, 0x17), encU(0xfffff, 25, 0x17), // lui auipc
 		encB(8, 1, 1, 0), encI(1, 0, 0, 0, OPI), // beq taken, skips a nop
 		encB(8, 1, 1, 1),                        // bne not taken
+		insnBEQNe,                               // beq not taken
 		encB(8, 1, 2, 4), encI(1, 0, 0, 0, OPI), // blt taken
 		encB(8, 1, 2, 5),                        // bge not taken
 		encB(8, 2, 1, 6), encI(1, 0, 0, 0, OPI), // bltu taken
@@ -642,9 +645,11 @@ func runTamper(t *testing.T, tc cpuTamper) {
 }
 
 var (
-	insnAdd3 = encR(0, 2, 1, 0, 3, 0x33) // add x3, x1, x2 (cycle 2)
-	insnBNE  = encB(8, 1, 1, 1)          // bne x1, x1, +8: not taken
-	insnJAL  = encJ(8, 26)
+	insnAdd3  = encR(0, 2, 1, 0, 3, 0x33) // add x3, x1, x2 (cycle 2)
+	insnBNE   = encB(8, 1, 1, 1)          // bne x1, x1, +8: not taken
+	insnBEQNe = encB(8, 2, 1, 0)          // beq x1, x2, +8: not taken
+	insnLUI   = encU(0x12345, 23, 0x37)
+	insnJAL   = encJ(8, 26)
 )
 
 func cpuTampers() []cpuTamper {
@@ -790,6 +795,81 @@ func cpuTampers() []cpuTamper {
 					}
 				}
 				return m.run(20).cpuRun()
+			}},
+		{name: "BEQ taken on unequal operands", table: "cpu", rule: "equal: difference zero", want: stark.ErrConstraint,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.after = func(m *testMachine, i int) {
+					if e := m.evs[i]; e.Insn == insnBEQNe {
+						m.pc = e.PC + 8
+					}
+				}
+				runAllOn(t, m)
+				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
+					row := twinRow(t, i, e, d, func(*cpuEvent) {})
+					if e.Insn == insnBEQNe {
+						row.taken, row.cnd, row.inv = 1, 1, stark.F{}
+					}
+					return row
+				})
+			}},
+		{name: "wrong LUI value", table: "cpu", rule: "upper immediate value", want: stark.ErrConstraint,
+			forge: func(t testing.TB, m *testMachine) *cpuRun {
+				m.forgeRd = func(i int, v uint64) uint64 {
+					if m.code[m.pc] == insnLUI {
+						return v + 1<<12
+					}
+					return v
+				}
+				runAllOn(t, m)
+				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
+					if e.Insn != insnLUI {
+						return twinRow(t, i, e, d, func(*cpuEvent) {})
+					}
+					row := twinRow(t, i, e, d, func(e *cpuEvent) { e.Rd -= 1 << 12; e.Acc[2].Next -= 1 << 12 })
+					row.rd += 1 << 12
+					row.cnd = row.rd & 0xffff
+					return row
+				})
+			}},
+		{name: "illegal instruction in kernel mode", table: "cpu", rule: "no illegal instruction in kernel mode", want: stark.ErrConstraint,
+			forge: func(t testing.TB, _ *testMachine) *cpuRun {
+				// The kernel's own code, with an F instruction in the middle, run in kernel mode
+				// from the kernel entry; the forged row traps as if in user mode.
+				m := newTestMachine(t, map[uint64][]uint32{vm.KernelBase: {encI(1, 10, 0, 10, 0x13), insnFADD, encI(1, 10, 0, 10, 0x13)}}, vm.KernelBase, 1)
+				m.decode = func(pc uint64, insn uint32) decodedInsn { return decodeInsn(pc, insn) }
+				m.kernelTraps = true
+				m.run(3)
+				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
+					return twinRow(t, i, e, d, func(e *cpuEvent) {
+						if e.Insn == insnFADD {
+							e.Mode = 0
+						}
+					})
+				})
+			}},
+		{name: "user-mode store into the kernel range", table: "cpu", rule: "user access below the kernel range", want: stark.ErrConstraint,
+			forge: func(t testing.TB, _ *testMachine) *cpuRun {
+				m := newTestMachine(t, map[uint64][]uint32{userCode: {
+					encI(-1, 0, 0, 6, 0x13), encI(48, 6, 5, 6, 0x13), encI(32, 6, 1, 6, 0x13), // x6 = KernelBase
+					encS(0x208, 1, 6, 3), // sd x1, 0x208(x6)
+				}}, userCode, 0)
+				return m.run(4).cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
+					// The row as cpuRowOf makes it in kernel mode, where the access is allowed.
+					row := twinRow(t, i, e, d, func(e *cpuEvent) {
+						e.Mode = 1
+						for k := range e.Acc {
+							e.Acc[k].Addr = RegAddr(1, d.reg[k])
+						}
+					})
+					row.nextMode = 0
+					return row
+				})
+			}},
+		{name: "start mode other than the mode word", want: stark.ErrUnbalancedBus,
+			forge: func(t testing.TB, _ *testMachine) *cpuRun {
+				m := newTestMachine(t, allClasses(), userCode, 0)
+				m.mode = 1 // kernel mode with the mode word saying user
+				return m.run(10).cpuRun()
 			}},
 		{name: "wrong start pc", table: "cpu", rule: "start pc", want: stark.ErrConstraint,
 			forge: func(t testing.TB, m *testMachine) *cpuRun {
