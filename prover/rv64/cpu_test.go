@@ -898,3 +898,51 @@ func TestCPUTampers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { runTamper(t, tc) })
 	}
 }
+
+// TestCPUTraceRejectsInconsistentEvents: trace generation refuses events no execution produces.
+func TestCPUTraceRejectsInconsistentEvents(t *testing.T) {
+	for name, change := range map[string]func(evs []cpuEvent){
+		"next pc":          func(evs []cpuEvent) { evs[3].NextPC += 4 },
+		"code word":        func(evs []cpuEvent) { evs[3].CodeWord ^= 1 << 40 },
+		"mode":             func(evs []cpuEvent) { evs[3].Mode = 1 },
+		"rd value":         func(evs []cpuEvent) { evs[2].Rd++ },
+		"operand":          func(evs []cpuEvent) { evs[2].Rs1++ },
+		"access timestamp": func(evs []cpuEvent) { evs[2].Acc[0].Ts += 4 },
+		"misaligned pc":    func(evs []cpuEvent) { evs[0].PC += 2 },
+		"no cycles":        func(evs []cpuEvent) {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			evs := append([]cpuEvent(nil), runAll(t).evs...)
+			change(evs)
+			if name == "no cycles" {
+				evs = nil
+			}
+			if _, _, _, err := cpuTraceOf(evs); !errors.Is(err, ErrCPUTrace) {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+	if _, err := decodeTrace([]cpuEvent{{PC: 0x1000, Insn: 0x13, CodeWord: 0x93}}); !errors.Is(err, ErrCPUTrace) {
+		t.Fatalf("decode of a word not in its code word: %v", err)
+	}
+}
+
+// TestDecodeRowsSplit: an instruction executed more than decodeBound times takes several decode
+// rows, each within the declared multiplicity bound, all reading its code word.
+func TestDecodeRowsSplit(t *testing.T) {
+	loop := encB(0, 0, 0, 0) // beq x0, x0, 0: a one-instruction loop
+	evs := make([]cpuEvent, 2*decodeBound+5)
+	for i := range evs {
+		evs[i] = cpuEvent{PC: userCode, NextPC: userCode, Insn: loop, CodeWord: uint64(loop)}
+	}
+	rows, err := decodeRows(evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0].n != decodeBound || rows[1].n != decodeBound || rows[2].n != 5 {
+		t.Fatalf("rows %d: %v %v", len(rows), rows[0].n, rows[len(rows)-1].n)
+	}
+	if dt := writeDecodeTrace(rows); dt.code[userCode] != 3 {
+		t.Fatalf("code word read %d times", dt.code[userCode])
+	}
+}
