@@ -18,7 +18,16 @@ import (
 // Columns are shared between classes where one class leaves them free, so that rare classes cost the
 // hot row nothing: rs2v holds the load address and the JALR target (neither reads rs2) and a system
 // call's next pc; rd_prev holds the store address (a store writes no register); inv is the BEQ/BNE
-// zero test's inverse and JALR's cleared bit 0.
+// zero test's inverse, JALR's cleared bit 0 and a user-mode access's kernel-range test. Branch decisions need no class flags of their own:
+// the decode table sends coefficients with taken = alpha + beta·cond (BLT: 0 + 1·lt, BGE: 1 - lt,
+// JAL: 1), and on system rows alpha and beta say ecall and mret.
+//
+// Cells per cycle (BenchmarkCPUCells): 59 main columns (clk, first, mode, is_real, pc[3], 24 decoded
+// fields, rs1v/rs2v/rd_prev/rdv 16, taken, cond, inv, 3 accesses x 3) and 11
+// extension columns (44 cells): 14 degree-1 interactions (BusDecode, the start mode, 3 accesses x 4)
+// batched in pairs, the ALU, BusLS and BusSys sends of degree 2 alone, and the running sum: 103.
+// The decode table costs 86 + 28 = 114 cells per distinct instruction, the mode read 21 x 8 per
+// segment.
 
 // ErrCPUTrace marks CPU events that no honest execution produces: a next pc, operand, result or
 // memory access that does not match the instruction.
@@ -57,7 +66,7 @@ type cpuCols struct {
 	pc                       []stark.Column
 	dec                      []stark.Column // the BusDecode fields after pc (decodeFields)
 	rs1v, rs2v, rdPrev, rdv  []stark.Column
-	taken, cnd, inv, kw      stark.Column
+	taken, cnd, inv          stark.Column
 	acc                      [3]accessCols // rs1, rs2, rd
 }
 
@@ -93,7 +102,7 @@ func buildCPU(r *rules) cpuCols {
 		clk: t.Column("clk"), first: t.Column("first"), mode: t.Column("mode"), isReal: t.Column("is_real"),
 		pc: t.Columns("pc", 3), dec: t.Columns("dec", decodeFields),
 		rs1v: t.Columns("rs1v", 4), rs2v: t.Columns("rs2v", 4), rdPrev: t.Columns("rd_prev", 4), rdv: t.Columns("rdv", 4),
-		taken: t.Column("taken"), cnd: t.Column("cond"), inv: t.Column("inv"), kw: t.Column("kernel_range_inv"),
+		taken: t.Column("taken"), cnd: t.Column("cond"), inv: t.Column("inv"),
 	}
 	one := stark.Const(1)
 	d := func(i int) stark.Expr { return c.dec[i].Cur() }
@@ -226,10 +235,11 @@ func buildCPU(r *rules) cpuCols {
 		addr[k] = load.Mul(rs2v[k]).Add(store.Mul(rdPrev[k])).Add(amo.Mul(rs1v[k]))
 	}
 	// User mode may not touch the kernel range [2^48 - 2^32, 2^48), whose addresses are those with
-	// limb 2 = 0xffff: (1 - mode)·ls = (addr_2 - 0xffff)·kw has a solution kw exactly when the
-	// address is outside it or the row is not a user-mode access. (The memory chip's second word of
-	// a misaligned access that starts at most 7 bytes below the range is not covered: see report.)
-	r.zero("user access below the kernel range", one.Sub(mode).Mul(lsMult).Sub(addr[2].Sub(stark.Const(0xffff)).Mul(c.kw.Cur())))
+	// limb 2 = 0xffff: (1 - mode)·ls = (addr_2 - 0xffff·ls)·w has a solution w exactly when the row is
+	// not a user-mode access or its address is outside the range. w is the inv column (free on these
+	// rows; the factor ls leaves it free on others). The second word of a misaligned access starting
+	// less than 8 bytes below the range is the memory chip's to refuse: it alone knows the size.
+	r.zero("user access below the kernel range", one.Sub(mode).Mul(lsMult).Sub(addr[2].Sub(lsMult.Mul(stark.Const(0xffff))).Mul(c.inv.Cur())))
 	if !r.omit["ls send"] {
 		vals := []stark.Expr{d(dOpc)}
 		vals = append(vals, addr[:]...)
@@ -263,7 +273,7 @@ type cpuRow struct {
 	d                      decodedInsn
 	rs1v, rs2v, rdPrev, rd uint64
 	taken, cnd             uint64
-	inv, kw                stark.F
+	inv                    stark.F
 	alu                    *Event
 	nextMode               uint64
 }
@@ -397,11 +407,11 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 		if a >= vm.KernelBase {
 			return bad("user-mode access to %#x in the kernel range", a)
 		}
-		row.kw.SetUint64(a >> 32 & 0xffff)
+		row.inv.SetUint64(a >> 32 & 0xffff)
 		var k stark.F
 		k.SetUint64(0xffff)
-		row.kw.Sub(&row.kw, &k)
-		row.kw.Inverse(&row.kw)
+		row.inv.Sub(&row.inv, &k)
+		row.inv.Inverse(&row.inv)
 	}
 	if !flag(&d, dEqt) {
 		row.cnd = row.rd & 0xffff // the rule cond = rdv[0] holds on every row but BEQ/BNE
@@ -472,7 +482,6 @@ func writeCPUTrace(evs []cpuEvent, rows []cpuRow) (*stark.Matrix, *counts, []Eve
 		set(i, L.taken, row.taken)
 		set(i, L.cnd, row.cnd)
 		m.Set(i, L.inv.Index(), row.inv)
-		m.Set(i, L.kw.Index(), row.kw)
 		for k := 0; k < 3; k++ {
 			if flag(&row.d, dUse+k) {
 				L.acc[k].fill(m, i, e.Acc[k], cnt)
