@@ -9,7 +9,8 @@ import (
 )
 
 // The CPU table: one row per cycle. A row receives its instruction's decoded fields from the decode
-// table (BusDecode, keyed by pc), reads rs1 and rs2 and writes rd through the memory argument at
+// table (BusDecode, keyed by pc, ending with the row's mode, which must be [pc in the kernel range]:
+// user code never runs there and the kernel nowhere else), reads rs1 and rs2 and writes rd through the memory argument at
 // RegAddr(mode, r), and hands the work to a chip: one ALU message (ALU ops, branch conditions, load
 // and store addresses, JALR targets), one BusLS message (loads, stores, AMOs, LR, SC) or one BusSys
 // message (traps, mret, host calls). The next row's pc is this row's next pc; padding rows after the
@@ -26,7 +27,7 @@ import (
 // fields, rs1v/rs2v/rd_prev/rdv 16, taken, cond, inv, 3 accesses x 3) and 11
 // extension columns (44 cells): 14 degree-1 interactions (BusDecode, the start mode, 3 accesses x 4)
 // batched in pairs, the ALU, BusLS and BusSys sends of degree 2 alone, and the running sum: 103.
-// The decode table costs 86 + 28 = 114 cells per distinct instruction, the mode read 21 x 8 per
+// The decode table costs 88 + 28 = 116 cells per distinct instruction, the mode read 21 x 8 per
 // segment.
 
 // ErrCPUTrace marks CPU events that no honest execution produces: a next pc, operand, result or
@@ -143,7 +144,7 @@ func buildCPU(r *rules) cpuCols {
 
 	// The instruction at pc.
 	if !r.omit["decode receive"] {
-		t.Receive(BusDecode, isReal, append(pc[:], cur(c.dec)...)...)
+		t.Receive(BusDecode, isReal, append(append(pc[:], cur(c.dec)...), mode)...)
 		r.interactions++
 	}
 	// Padding rows received nothing: their flags, uses and carries are zero.

@@ -325,7 +325,8 @@ type cpuRun struct {
 	words    []wordEnds
 	code     map[uint64]uint64
 	pub      []stark.F
-	dropALU  bool // the ALU chips receive nothing (a forgery's weak statement without the CPU's ALU send)
+	dropALU  bool                     // the ALU chips receive nothing (a forgery's weak statement without the CPU's ALU send)
+	patch    func(tr []*stark.Matrix) // a forgery's change to the written traces
 }
 
 type wordEnds struct{ addr, init, final, finalTs uint64 }
@@ -526,7 +527,11 @@ func (r *cpuRun) traces(t testing.TB) []*stark.Matrix {
 		sys.SetUint(i, 8, s.mode)
 		sys.SetUint(i, 9, 1)
 	}
-	return append(tr, cpuM, dt.decode, dt.class, modeM, mem, code, ls, sys)
+	out := append(tr, cpuM, dt.decode, dt.class, modeM, mem, code, ls, sys)
+	if r.patch != nil {
+		r.patch(out)
+	}
+	return out
 }
 
 func addCount(m *stark.Matrix, v int, n uint64) {
@@ -787,14 +792,28 @@ func cpuTampers() []cpuTamper {
 				}
 				return runAllOn(t, m).cpuRun()
 			}},
-		{name: "mode change without a trap", table: "cpu", rule: "mode transition", want: stark.ErrConstraint,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
+		{name: "mode change without a trap (jump into the kernel)", table: "cpu", rule: "mode transition", want: stark.ErrConstraint,
+			forge: func(t testing.TB, _ *testMachine) *cpuRun {
+				m := kernelJump(t)
 				m.after = func(m *testMachine, i int) {
-					if i == 0 {
+					if i == 3 {
 						m.mode = 1
 					}
 				}
-				return m.run(20).cpuRun()
+				return m.run(6).cpuRun()
+			}},
+		{name: "user code in the kernel range", table: "decode", rule: "user pc", want: stark.ErrConstraint,
+			forge: func(t testing.TB, _ *testMachine) *cpuRun {
+				r := kernelJump(t).run(6).cpuRun()
+				r.patch = func(tr []*stark.Matrix) {
+					// The decode rows of the kernel's code claim a user pc.
+					for i, d := range r.dec {
+						if d.d.pc >= vm.KernelBase {
+							tr[tsDecode].SetUint(i, decodeLayout.kr.Index(), 0)
+						}
+					}
+				}
+				return r
 			}},
 		{name: "BEQ taken on unequal operands", table: "cpu", rule: "equal: difference zero", want: stark.ErrConstraint,
 			forge: func(t testing.TB, m *testMachine) *cpuRun {
@@ -884,6 +903,16 @@ func cpuTampers() []cpuTamper {
 				return r
 			}},
 	}
+}
+
+// kernelJump is a user program that jumps to the kernel's code (jalr to KernelBase), which the
+// executor refuses in user mode.
+func kernelJump(t testing.TB) *testMachine {
+	return newTestMachine(t, map[uint64][]uint32{
+		userCode: {encI(-1, 0, 0, 6, 0x13), encI(48, 6, 5, 6, 0x13), encI(32, 6, 1, 6, 0x13), // x6 = KernelBase
+			encI(0, 6, 0, 0, 0x67)}, // jalr x0, 0(x6)
+		vm.KernelBase: {encI(1, 10, 0, 10, 0x13), encI(2, 10, 0, 10, 0x13)},
+	}, userCode, 0)
 }
 
 func zeroClassCounts(r *cpuRun, tr []*stark.Matrix) {

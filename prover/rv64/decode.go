@@ -269,8 +269,8 @@ func classTable() *stark.Table {
 	return t
 }
 
-// decodeFields is the number of values the decode table sends on BusDecode after pc[3]: seq carries
-// c0 c1, tgt[3], imm0 immhi, rs1 rs2 rd, use1 use2 used, opc, and the class fields
+// decodeFields is the number of values the decode table sends on BusDecode after pc[3], before the
+// mode: seq carries c0 c1, tgt[3], imm0 immhi, rs1 rs2 rd, use1 use2 used, opc, and the class fields
 // alu eqt alpha beta rdsrc jalr load store amo sys.
 const decodeFields = 2 + 3 + 2 + 3 + 3 + 1 + 10
 
@@ -457,6 +457,7 @@ type decodeCols struct {
 	c, e         []stark.Column // carries of pc + 4 and of the target
 	tgt          []stark.Column
 	v3           stark.Column // AUIPC's limb 3
+	kr, krInv    stark.Column // [pc in the kernel range] and its zero test's inverse
 }
 
 // newDecodeTable declares the decode table with rules left out by name (tests only).
@@ -474,7 +475,7 @@ func declareDecode(t *stark.Table) decodeCols {
 		x21: t.Column("x21"), sinv: t.Column("fields_inv"), ok: t.Column("ok"),
 		inv: t.Columns("reg_inv", 3), use: t.Columns("use", 3),
 		c: t.Columns("seq_carry", 2), e: t.Columns("tgt_carry", 3), tgt: t.Columns("tgt", 3),
-		v3: t.Column("auipc_hi"),
+		v3: t.Column("auipc_hi"), kr: t.Column("kernel_pc"), krInv: t.Column("kernel_pc_inv"),
 	}
 }
 
@@ -610,8 +611,14 @@ func buildDecode(r *rules) decodeCols {
 	}
 	f[dRdSrc] = ok.Mul(out(oLink).Add(out(oLUI).Mul(stark.Const(2))))
 	f[dSys] = out(oSys).Add(one.Sub(ok).Mul(one.Sub(out(oSys))))
+	// The mode the instruction runs in is [pc in the kernel range] (limb 2 = 0xffff): user code may
+	// not run there (the executor faults), and the kernel runs nowhere else. The CPU receives its mode
+	// column in this position.
+	kr, d2 := c.kr.Cur(), pc[2].Sub(stark.Const(0xffff))
+	r.zero("kernel pc", kr.Mul(d2))
+	r.zero("user pc", one.Sub(kr).Sub(d2.Mul(c.krInv.Cur())))
 	if !r.omit["decode send"] {
-		r.t.SendMany(BusDecode, c.mult.Cur(), decodeBound, append(pc[:], f[:]...)...)
+		r.t.SendMany(BusDecode, c.mult.Cur(), decodeBound, append(append(pc[:], f[:]...), kr)...)
 		r.interactions++
 	}
 	return c
@@ -689,8 +696,12 @@ func writeDecodeTrace(rows []decodeRow) *decodeTraces {
 		class[r.d.key]++
 		code[r.d.pc&^7]++
 	}
+	var padInv stark.F
+	padInv.SetInt64(-0xffff)
+	padInv.Inverse(&padInv)
 	for i := len(rows); i < m.Height; i++ {
 		m.SetUint(i, decodeLayout.ok.Index(), 1) // "ok iff fields zero" on an all-zero row
+		m.Set(i, decodeLayout.krInv.Index(), padInv)
 	}
 	cl := stark.NewMatrix(1, 1<<classKeyBits)
 	for k, v := range class {
@@ -731,6 +742,15 @@ func fillDecodeRow(m *stark.Matrix, row int, L *decodeCols, d decodedInsn, word,
 	set(L.c[0], d.c[0])
 	set(L.c[1], d.c[1])
 	set(L.v3, d.v3)
+	if pc2 := d.pc >> 32 & 0xffff; pc2 == 0xffff {
+		set(L.kr, 1)
+	} else {
+		var inv stark.F
+		inv.SetUint64(pc2)
+		inv.Sub(&inv, new(stark.F).SetUint64(0xffff))
+		inv.Inverse(&inv)
+		m.Set(row, L.krInv.Index(), inv)
+	}
 	seq := addrLimbs(d.pc + 4)
 	for k := 0; k < 3; k++ {
 		cnt.limbs[seq[k]]++

@@ -12,7 +12,7 @@ import (
 // (pc[3] and the fields) mult times.
 func decodeReceiverTable() *stark.Table {
 	t := stark.NewTable("test_decode_rx")
-	cols := t.Columns("v", 3+decodeFields)
+	cols := t.Columns("v", 4+decodeFields)
 	mult := t.Column("mult")
 	t.ReceiveMany(BusDecode, mult.Cur(), decodeBound, cur(cols)...)
 	return t
@@ -44,13 +44,14 @@ func proveDecode(t *testing.T, rows []decodeRow, omit map[string]bool) error {
 		setLimbsN(code, i, 3, words[a], 4)
 		code.SetUint(i, 7, dt.code[a])
 	}
-	rx := rowsFor(4+decodeFields, len(rows))
+	rx := rowsFor(5+decodeFields, len(rows))
 	for i, r := range rows {
 		setLimbsN(rx, i, 0, r.d.pc, 3)
 		for j, f := range r.d.fields {
 			rx.Set(i, 3+j, f)
 		}
-		rx.SetUint(i, 3+decodeFields, r.n)
+		rx.SetUint(i, 3+decodeFields, r.d.pc>>32&0xffff/0xffff)
+		rx.SetUint(i, 4+decodeFields, r.n)
 	}
 	_, err := stark.Prove(context.Background(), pk, []*stark.Matrix{dt.decode, dt.class, rt, code, rx}, nil)
 	return err
