@@ -423,6 +423,38 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 	return row, nil
 }
 
+// lsMessage is the BusLS message a load, store, AMO, LR or SC sends: op is its LSOp number (the
+// memory chip's numbering, segment.md), addr the effective address, in the stored or AMO operand,
+// out the value for rd.
+type lsMessage struct{ Op, Addr, Ts, In, Out uint64 }
+
+// sysMessage is the BusSys message of a trap (kind 1 illegal, 2 user ecall), mret (3) or host
+// call (4).
+type sysMessage struct{ Kind, Ts, PC, NextPC, Mode uint64 }
+
+// cpuMessages returns the BusLS or BusSys message cycle i sends (nil when it sends none), as the CPU
+// row builds it: trace generation hands them to the memory and system tables.
+func cpuMessages(i int, e *cpuEvent) (*lsMessage, *sysMessage, error) {
+	d := decodeInsn(e.PC, e.Insn)
+	row, err := cpuRowOf(i, e, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts := Timestamp(uint64(i), SlotMem)
+	switch {
+	case flag(&d, dLoad):
+		return &lsMessage{uint64(d.out[oOpc]), row.rs2v, ts, 0, row.rd}, nil, nil
+	case flag(&d, dStore):
+		return &lsMessage{uint64(d.out[oOpc]), row.rdPrev, ts, e.Rs2, 0}, nil, nil
+	case flag(&d, dAMO):
+		return &lsMessage{uint64(d.out[oOpc]), e.Rs1, ts, e.Rs2, row.rd}, nil, nil
+	case flag(&d, dSys):
+		kind := 1 + b2u(flag(&d, dAlpha))*(1+2*e.Mode) + b2u(flag(&d, dBeta))*2*e.Mode
+		return nil, &sysMessage{kind, ts, e.PC, e.NextPC, e.Mode}, nil
+	}
+	return nil, nil, nil
+}
+
 // cpuTraceOf builds the CPU table's trace from the segment's events (cycle i = row i) and returns
 // the range-check counts of its accesses and the ALU messages it sends. (alu_test.go's stand-in
 // already holds the name cpuTrace.)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -585,6 +586,24 @@ func TestCPUAllClasses(t *testing.T) {
 	r := m.cpuRun()
 	if err := proveCPU(t, nil, r.traces(t), r.pub); err != nil {
 		t.Fatal(err)
+	}
+	// cpuMessages gives the messages the test machine expects.
+	var ls []lsMsg
+	var sys []sysMsg
+	for i := range m.evs {
+		l, s, err := cpuMessages(i, &m.evs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l != nil {
+			ls = append(ls, lsMsg{l.Op, l.Addr, l.Ts, l.In, l.Out})
+		}
+		if s != nil {
+			sys = append(sys, sysMsg{s.Kind, s.Ts, s.PC, s.NextPC, s.Mode})
+		}
+	}
+	if !slices.Equal(ls, m.ls) || !slices.Equal(sys, m.sys) {
+		t.Fatalf("messages differ:\n%v\n%v\n%v\n%v", ls, m.ls, sys, m.sys)
 	}
 	// The production entry points give the same CPU and decode traces.
 	cm, _, _, err := cpuTraceOf(m.evs)
