@@ -19,9 +19,10 @@ import (
 // Columns are shared between classes where one class leaves them free, so that rare classes cost the
 // hot row nothing: rs2v holds the load address and the JALR target (neither reads rs2) and a system
 // call's next pc; rd_prev holds the store address (a store writes no register); inv is the BEQ/BNE
-// zero test's inverse, JALR's cleared bit 0 and a user-mode access's kernel-range test. Branch decisions need no class flags of their own:
-// the decode table sends coefficients with taken = alpha + beta·cond (BLT: 0 + 1·lt, BGE: 1 - lt,
-// JAL: 1), and on system rows alpha and beta say ecall and mret.
+// zero test's inverse, JALR's cleared bit 0 and a user-mode access's kernel-range test. Branch
+// decisions need no class flags of their own: the decode table sends coefficients with
+// taken = alpha + beta·cond (BLT: 0 + 1·lt, BGE: 1 - lt, JAL: 1), and on system rows alpha and beta
+// say ecall and mret.
 //
 // Cells per cycle (BenchmarkCPUCells): 59 main columns (clk, first, mode, is_real, pc[3], 24 decoded
 // fields, rs1v/rs2v/rd_prev/rdv 16, taken, cond, inv, 3 accesses x 3) and 11
@@ -85,15 +86,15 @@ var cpuLayout, cpuWidth = func() (cpuCols, int) {
 	return c, t.Width()
 }()
 
-// half is 1/2 in F.
-var half = func() stark.F {
+// halfF is 1/2 in F.
+var halfF = func() stark.F {
 	var h stark.F
 	h.SetUint64(2)
 	h.Inverse(&h)
 	return h
 }()
 
-func limbs4(cs []stark.Column) [4]stark.Expr {
+func cpuLimbs(cs []stark.Column) [4]stark.Expr {
 	return [4]stark.Expr{cs[0].Cur(), cs[1].Cur(), cs[2].Cur(), cs[3].Cur()}
 }
 
@@ -115,9 +116,9 @@ func buildCPU(r *rules) cpuCols {
 	// rdsrc ∈ {0, 1, 2}: [rdsrc = 1] and [rdsrc = 2] as quadratics.
 	rdsrc := d(dRdSrc)
 	link := rdsrc.Mul(stark.Const(2).Sub(rdsrc))
-	lui := rdsrc.Mul(rdsrc.Sub(one)).Mul(stark.ConstF(half))
+	lui := rdsrc.Mul(rdsrc.Sub(one)).Mul(stark.ConstF(halfF))
 	use := [3]stark.Expr{d(dUse), d(dUse + 1), d(dUse + 2)}
-	rs1v, rs2v, rdPrev, rdv := limbs4(c.rs1v), limbs4(c.rs2v), limbs4(c.rdPrev), limbs4(c.rdv)
+	rs1v, rs2v, rdPrev, rdv := cpuLimbs(c.rs1v), cpuLimbs(c.rs2v), cpuLimbs(c.rdPrev), cpuLimbs(c.rdv)
 	imm := [4]stark.Expr{d(dImm), d(dImmHi), d(dImmHi), d(dImmHi)}
 	tgt := [3]stark.Expr{d(dTgt), d(dTgt + 1), d(dTgt + 2)}
 
@@ -279,7 +280,7 @@ type cpuRow struct {
 	nextMode               uint64
 }
 
-func flag(d *decodedInsn, i int) bool { return !d.fields[i].IsZero() }
+func decFlag(d *decodedInsn, i int) bool { return !d.fields[i].IsZero() }
 
 // cpuRowOf checks an event against its decoding and computes the row.
 func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
@@ -288,7 +289,7 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 		return cpuRow{}, fmt.Errorf("%w: cycle %d, pc %#x, insn %#08x: %s", ErrCPUTrace, i, e.PC, e.Insn, fmt.Sprintf(format, args...))
 	}
 	for k, slot := range []int{SlotRs1, SlotRs2, SlotRd} {
-		if !flag(&d, dUse+k) {
+		if !decFlag(&d, dUse+k) {
 			continue
 		}
 		a := e.Acc[k]
@@ -301,11 +302,11 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 		}
 	}
 	for k := 0; k < 2; k++ {
-		if !flag(&d, dUse+k) && []uint64{e.Rs1, e.Rs2}[k] != 0 {
+		if !decFlag(&d, dUse+k) && []uint64{e.Rs1, e.Rs2}[k] != 0 {
 			return bad("operand %d is not read but is %#x", k, []uint64{e.Rs1, e.Rs2}[k])
 		}
 	}
-	if flag(&d, dUse+2) {
+	if decFlag(&d, dUse+2) {
 		row.rdPrev = e.Acc[2].Prev
 		if e.Acc[2].Next != e.Rd {
 			return bad("rd written %#x, result %#x", e.Acc[2].Next, e.Rd)
@@ -316,7 +317,7 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 	next := seq
 	hi := d.fields[dImmHi].Uint64()
 	immv := d.fields[dImm].Uint64() | hi<<16 | hi<<32 | hi<<48
-	sys := flag(&d, dSys)
+	sys := decFlag(&d, dSys)
 	switch {
 	case sys:
 		row.rs2v = e.NextPC
@@ -324,9 +325,9 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 		switch {
 		case e.Mode == 0: // traps, mret in user mode included
 			row.nextMode = 1
-		case flag(&d, dBeta):
+		case decFlag(&d, dBeta):
 			row.nextMode = 0
-		case !flag(&d, dAlpha):
+		case !decFlag(&d, dAlpha):
 			return bad("illegal instruction in kernel mode")
 		}
 	case o[oLUI] == 1:
@@ -383,26 +384,26 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 			}
 			if row.taken == 1 {
 				next = d.tgt[0] | d.tgt[1]<<16 | d.tgt[2]<<32
-				if d.e[2] != bit(e.Insn, 31) {
+				if d.e[2] != insnBit(e.Insn, 31) {
 					return bad("branch target out of the address space")
 				}
 			}
-		} else if flag(&d, dUse+2) && res != e.Rd {
+		} else if decFlag(&d, dUse+2) && res != e.Rd {
 			return bad("ALU result %#x, rd %#x", res, e.Rd)
 		}
 	}
-	if o[oFJ] == 1 && d.e[2] != bit(e.Insn, 31) {
+	if o[oFJ] == 1 && d.e[2] != insnBit(e.Insn, 31) {
 		return bad("jump target out of the address space")
 	}
-	if flag(&d, dUse+2) && row.rd != e.Rd {
+	if decFlag(&d, dUse+2) && row.rd != e.Rd {
 		return bad("rd value %#x, event says %#x", row.rd, e.Rd)
 	}
-	if e.Mode == 0 && (flag(&d, dLoad) || flag(&d, dStore) || flag(&d, dAMO)) {
+	if e.Mode == 0 && (decFlag(&d, dLoad) || decFlag(&d, dStore) || decFlag(&d, dAMO)) {
 		a := row.rs2v // loads
 		switch {
-		case flag(&d, dStore):
+		case decFlag(&d, dStore):
 			a = row.rdPrev
-		case flag(&d, dAMO):
+		case decFlag(&d, dAMO):
 			a = e.Rs1
 		}
 		if a >= vm.KernelBase {
@@ -414,7 +415,7 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 		row.inv.Sub(&row.inv, &k)
 		row.inv.Inverse(&row.inv)
 	}
-	if !flag(&d, dEqt) {
+	if !decFlag(&d, dEqt) {
 		row.cnd = row.rd & 0xffff // the rule cond = rdv[0] holds on every row but BEQ/BNE
 	}
 	if next != e.NextPC {
@@ -423,18 +424,18 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 	return row, nil
 }
 
-// lsMessage is the BusLS message a load, store, AMO, LR or SC sends: op is its LSOp number (the
+// cpuLSMessage is the BusLS message a load, store, AMO, LR or SC sends: op is its LSOp number (the
 // memory chip's numbering, segment.md), addr the effective address, in the stored or AMO operand,
 // out the value for rd.
-type lsMessage struct{ Op, Addr, Ts, In, Out uint64 }
+type cpuLSMessage struct{ Op, Addr, Ts, In, Out uint64 }
 
-// sysMessage is the BusSys message of a trap (kind 1 illegal, 2 user ecall), mret (3) or host
+// cpuSysMessage is the BusSys message of a trap (kind 1 illegal, 2 user ecall), mret (3) or host
 // call (4).
-type sysMessage struct{ Kind, Ts, PC, NextPC, Mode uint64 }
+type cpuSysMessage struct{ Kind, Ts, PC, NextPC, Mode uint64 }
 
 // cpuMessages returns the BusLS or BusSys message cycle i sends (nil when it sends none), as the CPU
 // row builds it: trace generation hands them to the memory and system tables.
-func cpuMessages(i int, e *cpuEvent) (*lsMessage, *sysMessage, error) {
+func cpuMessages(i int, e *cpuEvent) (*cpuLSMessage, *cpuSysMessage, error) {
 	d := decodeInsn(e.PC, e.Insn)
 	row, err := cpuRowOf(i, e, d)
 	if err != nil {
@@ -442,15 +443,15 @@ func cpuMessages(i int, e *cpuEvent) (*lsMessage, *sysMessage, error) {
 	}
 	ts := Timestamp(uint64(i), SlotMem)
 	switch {
-	case flag(&d, dLoad):
-		return &lsMessage{uint64(d.out[oOpc]), row.rs2v, ts, 0, row.rd}, nil, nil
-	case flag(&d, dStore):
-		return &lsMessage{uint64(d.out[oOpc]), row.rdPrev, ts, e.Rs2, 0}, nil, nil
-	case flag(&d, dAMO):
-		return &lsMessage{uint64(d.out[oOpc]), e.Rs1, ts, e.Rs2, row.rd}, nil, nil
-	case flag(&d, dSys):
-		kind := 1 + b2u(flag(&d, dAlpha))*(1+2*e.Mode) + b2u(flag(&d, dBeta))*2*e.Mode
-		return nil, &sysMessage{kind, ts, e.PC, e.NextPC, e.Mode}, nil
+	case decFlag(&d, dLoad):
+		return &cpuLSMessage{uint64(d.out[oOpc]), row.rs2v, ts, 0, row.rd}, nil, nil
+	case decFlag(&d, dStore):
+		return &cpuLSMessage{uint64(d.out[oOpc]), row.rdPrev, ts, e.Rs2, 0}, nil, nil
+	case decFlag(&d, dAMO):
+		return &cpuLSMessage{uint64(d.out[oOpc]), e.Rs1, ts, e.Rs2, row.rd}, nil, nil
+	case decFlag(&d, dSys):
+		kind := 1 + b2u(decFlag(&d, dAlpha))*(1+2*e.Mode) + b2u(decFlag(&d, dBeta))*2*e.Mode
+		return nil, &cpuSysMessage{kind, ts, e.PC, e.NextPC, e.Mode}, nil
 	}
 	return nil, nil, nil
 }
@@ -516,7 +517,7 @@ func writeCPUTrace(evs []cpuEvent, rows []cpuRow) (*stark.Matrix, *counts, []Eve
 		set(i, L.cnd, row.cnd)
 		m.Set(i, L.inv.Index(), row.inv)
 		for k := 0; k < 3; k++ {
-			if flag(&row.d, dUse+k) {
+			if decFlag(&row.d, dUse+k) {
 				L.acc[k].fill(m, i, e.Acc[k], cnt)
 			}
 		}
@@ -551,8 +552,8 @@ func modeCells() (main, ext int) {
 	return t.Width(), 4 * t.LogUpColumns()
 }
 
-// modeAddr is the mode word's address on the machine page (ABI v1).
-const modeAddr = vm.MachineBase + 0x200
+// cpuModeAddr is the mode word's address on the machine page (ABI v1).
+const cpuModeAddr = vm.MachineBase + 0x200
 
 // newModeTable declares the mode-read table: its first row reads the mode word at the segment's
 // first timestamp (Timestamp(0, SlotRs1): rs1 reads of cycle 0 are register words, and the system
@@ -581,7 +582,7 @@ func buildMode(r *rules) modeCols {
 	t.AssertFirst("one read", isReal.Sub(stark.Const(1)))
 	t.AssertTransition("one read", c.isReal.Next())
 	r.boolean("mode boolean", mode)
-	al := addrLimbs(modeAddr)
+	al := addrLimbs(cpuModeAddr)
 	addr := [3]stark.Expr{stark.Const(al[0]), stark.Const(al[1]), stark.Const(al[2])}
 	v := [4]stark.Expr{mode}
 	c.acc = r.memAccess("mode", isReal, addr, v, v, stark.Const(Timestamp(0, SlotRs1)))
@@ -592,7 +593,7 @@ func buildMode(r *rules) modeCols {
 
 // modeTrace is the mode-read table's trace: a is the read of the mode word at Timestamp(0, SlotRs1).
 func modeTrace(a Access) (*stark.Matrix, *counts, error) {
-	if a.Addr != modeAddr || a.Ts != Timestamp(0, SlotRs1) || a.Prev != a.Next || a.Prev > 1 {
+	if a.Addr != cpuModeAddr || a.Ts != Timestamp(0, SlotRs1) || a.Prev != a.Next || a.Prev > 1 {
 		return nil, nil, fmt.Errorf("%w: mode read %+v", ErrCPUTrace, a)
 	}
 	m := stark.NewMatrix(modeWidth, 1<<minLogRows)

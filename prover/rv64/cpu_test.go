@@ -15,51 +15,51 @@ import (
 )
 
 // RV64 encoders for the test programs.
-func encR(f7, rs2, rs1, f3, rd, op uint32) uint32 {
+func cpuEncR(f7, rs2, rs1, f3, rd, op uint32) uint32 {
 	return f7<<25 | rs2<<20 | rs1<<15 | f3<<12 | rd<<7 | op
 }
-func encI(imm int32, rs1, f3, rd, op uint32) uint32 {
+func cpuEncI(imm int32, rs1, f3, rd, op uint32) uint32 {
 	return uint32(imm)&0xfff<<20 | rs1<<15 | f3<<12 | rd<<7 | op
 }
-func encS(imm int32, rs2, rs1, f3 uint32) uint32 {
+func cpuEncS(imm int32, rs2, rs1, f3 uint32) uint32 {
 	u := uint32(imm)
 	return u>>5&0x7f<<25 | rs2<<20 | rs1<<15 | f3<<12 | u&31<<7 | 0x23
 }
-func encB(imm int32, rs2, rs1, f3 uint32) uint32 {
+func cpuEncB(imm int32, rs2, rs1, f3 uint32) uint32 {
 	u := uint32(imm)
 	return u>>12&1<<31 | u>>5&0x3f<<25 | rs2<<20 | rs1<<15 | f3<<12 | u>>1&0xf<<8 | u>>11&1<<7 | 0x63
 }
-func encU(imm20, rd, op uint32) uint32 { return imm20<<12 | rd<<7 | op }
-func encJ(imm int32, rd uint32) uint32 {
+func cpuEncU(imm20, rd, op uint32) uint32 { return imm20<<12 | rd<<7 | op }
+func cpuEncJ(imm int32, rd uint32) uint32 {
 	u := uint32(imm)
 	return u>>20&1<<31 | u>>1&0x3ff<<21 | u>>11&1<<20 | u>>12&0xff<<12 | rd<<7 | 0x6f
 }
-func encAMO(f5, rs2, rs1, f3, rd uint32) uint32 { return encR(f5<<2, rs2, rs1, f3, rd, 0x2f) }
+func cpuEncAMO(f5, rs2, rs1, f3, rd uint32) uint32 { return cpuEncR(f5<<2, rs2, rs1, f3, rd, 0x2f) }
 
 const (
-	insnECALL   = 0x00000073
-	insnMRET    = 0x30200073
-	insnFADD    = 0x00000053 // fadd.s f0, f0, f0: outside RV64IMA
-	insnECALLRd = 0x000000f3 // SYSTEM, funct3 0, funct7 0 with rd = 1: not ecall, illegal
-	userCode    = 0x10000
+	cpuECALL    = 0x00000073
+	cpuMRET     = 0x30200073
+	cpuFADD     = 0x00000053 // fadd.s f0, f0, f0: outside RV64IMA
+	cpuECALLRd  = 0x000000f3 // SYSTEM, funct3 0, funct7 0 with rd = 1: not ecall, illegal
+	cpuUserCode = 0x10000
 )
 
-// lsMsg and sysMsg are the BusLS and BusSys messages the test machine expects the CPU to send.
-type lsMsg struct{ op, addr, ts, in, out uint64 }
-type sysMsg struct{ kind, ts, pc, next, mode uint64 }
+// cpuLSMsg and cpuSysMsg are the BusLS and BusSys messages the test machine expects the CPU to send.
+type cpuLSMsg struct{ op, addr, ts, in, out uint64 }
+type cpuSysMsg struct{ kind, ts, pc, next, mode uint64 }
 
-// testMachine interprets straight-line RV64IMA code with the proven machine's traps: plain Go
+// cpuMachine interprets straight-line RV64IMA code with the proven machine's traps: plain Go
 // semantics (and Eval for ALU operations) give each instruction's values, a memTracker resolves the
 // register accesses. Its hooks let a test steer execution where no honest machine would go.
-type testMachine struct {
+type cpuMachine struct {
 	t             testing.TB
 	code          map[uint64]uint32
 	mem           *memTracker
 	init          map[uint64]uint64 // page-in value of every word accessed
 	pc, mode, epc uint64
 	evs           []cpuEvent
-	ls            []lsMsg
-	sys           []sysMsg
+	ls            []cpuLSMsg
+	sys           []cpuSysMsg
 	modeRead      Access
 
 	// Hooks for forgeries (nil: honest). decode decodes a word (decodeInsn); override replaces the
@@ -69,14 +69,14 @@ type testMachine struct {
 	override  func(pc uint64, insn uint32) uint32
 	forgeRead func(i, k int, v uint64) uint64
 	forgeRd   func(i int, v uint64) uint64
-	after     func(m *testMachine, i int)
+	after     func(m *cpuMachine, i int)
 	// kernelTraps lets an illegal instruction trap in kernel mode (which no honest machine does).
 	kernelTraps bool
 }
 
-// newTestMachine loads the programs (pc → words) and a machine page whose registers hold regVal(mode, r).
-func newTestMachine(t testing.TB, progs map[uint64][]uint32, start, mode uint64) *testMachine {
-	m := &testMachine{t: t, code: map[uint64]uint32{}, init: map[uint64]uint64{}, pc: start, mode: mode, decode: decodeInsn}
+// newTestMachine loads the programs (pc → words) and a machine page whose registers hold cpuRegVal(mode, r).
+func newTestMachine(t testing.TB, progs map[uint64][]uint32, start, mode uint64) *cpuMachine {
+	m := &cpuMachine{t: t, code: map[uint64]uint32{}, init: map[uint64]uint64{}, pc: start, mode: mode, decode: decodeInsn}
 	for base, words := range progs {
 		for i, w := range words {
 			m.code[base+4*uint64(i)] = w
@@ -85,25 +85,25 @@ func newTestMachine(t testing.TB, progs map[uint64][]uint32, start, mode uint64)
 	page := vm.PageRecord{Page: vm.MachineBase / vm.PageSize}
 	for bank := uint64(0); bank < 2; bank++ {
 		for r := uint64(1); r < 32; r++ {
-			binary.LittleEndian.PutUint64(page.Data[0x100*bank+8*r:], regVal(bank, r))
+			binary.LittleEndian.PutUint64(page.Data[0x100*bank+8*r:], cpuRegVal(bank, r))
 		}
 	}
 	binary.LittleEndian.PutUint64(page.Data[0x200:], mode)
 	m.mem = newMemTracker([]vm.PageRecord{page})
-	m.modeRead = m.access(modeAddr, mode, Timestamp(0, SlotRs1))
+	m.modeRead = m.access(cpuModeAddr, mode, Timestamp(0, SlotRs1))
 	return m
 }
 
-// regVal is the start value of register r: small multiples of 8, so that memory operands stay in
+// cpuRegVal is the start value of register r: small multiples of 8, so that memory operands stay in
 // the address space, with a few large ones.
-func regVal(bank, r uint64) uint64 {
+func cpuRegVal(bank, r uint64) uint64 {
 	if r >= 28 {
 		return 0xfedcba9876543210 ^ r<<bank
 	}
 	return 0x1000*r + 0x10*bank
 }
 
-func (m *testMachine) access(addr, next, ts uint64) Access {
+func (m *cpuMachine) access(addr, next, ts uint64) Access {
 	w, err := m.mem.word(addr)
 	if err != nil {
 		m.t.Fatal(err)
@@ -118,16 +118,16 @@ func (m *testMachine) access(addr, next, ts uint64) Access {
 	return a
 }
 
-func (m *testMachine) codeWord(pc uint64) uint64 {
+func (m *cpuMachine) codeWord(pc uint64) uint64 {
 	return uint64(m.code[pc&^7]) | uint64(m.code[pc&^7+4])<<32
 }
 
-// loadVal is what the memory stand-in returns for a load or AMO at addr.
-func loadVal(addr uint64) uint64 { return addr*0x9e3779b97f4a7c15 ^ 0x5555 }
+// cpuLoadVal is what the memory stand-in returns for a load or AMO at addr.
+func cpuLoadVal(addr uint64) uint64 { return addr*0x9e3779b97f4a7c15 ^ 0x5555 }
 
 // step executes the instruction at pc. The class comes from the decoding (so that a forged decoding
 // steers execution); values come from Go's own semantics of the instruction's bits.
-func (m *testMachine) step() {
+func (m *cpuMachine) step() {
 	i := uint64(len(m.evs))
 	pc := m.pc
 	insn, ok := m.code[pc]
@@ -140,7 +140,7 @@ func (m *testMachine) step() {
 	d := m.decode(pc, insn)
 	e := cpuEvent{PC: pc, Insn: insn, CodeWord: m.codeWord(pc), Mode: m.mode}
 	read := func(k, slot int) uint64 {
-		if !flag(&d, dUse+k) {
+		if !decFlag(&d, dUse+k) {
 			return 0
 		}
 		addr := RegAddr(m.mode, d.reg[k])
@@ -164,18 +164,18 @@ func (m *testMachine) step() {
 	ts := Timestamp(i, SlotMem)
 	o := d.out
 	switch {
-	case flag(&d, dSys):
-		s := sysMsg{ts: ts, pc: pc, mode: m.mode}
+	case decFlag(&d, dSys):
+		s := cpuSysMsg{ts: ts, pc: pc, mode: m.mode}
 		switch {
-		case m.mode == 0 || m.kernelTraps && !flag(&d, dAlpha) && !flag(&d, dBeta):
+		case m.mode == 0 || m.kernelTraps && !decFlag(&d, dAlpha) && !decFlag(&d, dBeta):
 			s.kind, next, m.epc = 1, vm.KernelBase, pc+4
-			if flag(&d, dAlpha) {
+			if decFlag(&d, dAlpha) {
 				s.kind = 2
 			}
 			m.mode = 1
-		case flag(&d, dAlpha):
+		case decFlag(&d, dAlpha):
 			s.kind, next = 4, pc+4
-		case flag(&d, dBeta):
+		case decFlag(&d, dBeta):
 			s.kind, next = 3, m.epc
 			m.mode = 0
 		default:
@@ -196,13 +196,13 @@ func (m *testMachine) step() {
 			next = pc + bimm
 		}
 	case o[oLoad] == 1:
-		rd = loadVal(rs1 + iimm)
-		m.ls = append(m.ls, lsMsg{1 + uint64(f3), rs1 + iimm, ts, 0, rd})
+		rd = cpuLoadVal(rs1 + iimm)
+		m.ls = append(m.ls, cpuLSMsg{1 + uint64(f3), rs1 + iimm, ts, 0, rd})
 	case o[oStore] == 1:
-		m.ls = append(m.ls, lsMsg{8 + uint64(f3), rs1 + simm, ts, rs2, 0})
+		m.ls = append(m.ls, cpuLSMsg{8 + uint64(f3), rs1 + simm, ts, rs2, 0})
 	case o[oAMO] == 1:
-		rd = loadVal(rs1)
-		m.ls = append(m.ls, lsMsg{16 + 2*uint64(insn>>27) + uint64(f3) - 2, rs1, ts, rs2, rd})
+		rd = cpuLoadVal(rs1)
+		m.ls = append(m.ls, cpuLSMsg{16 + 2*uint64(insn>>27) + uint64(f3) - 2, rs1, ts, rs2, rd})
 	case o[oALU] == 1:
 		b := rs2
 		switch {
@@ -219,10 +219,10 @@ func (m *testMachine) step() {
 	if m.forgeRd != nil {
 		rd = m.forgeRd(int(i), rd)
 	}
-	if flag(&d, dUse+2) {
+	if decFlag(&d, dUse+2) {
 		e.Acc[2] = m.access(RegAddr(e.Mode, d.reg[2]), rd, Timestamp(i, SlotRd))
 	}
-	if flag(&d, dUse+2) || o[oLoad] == 1 || o[oAMO] == 1 {
+	if decFlag(&d, dUse+2) || o[oLoad] == 1 || o[oAMO] == 1 {
 		e.Rd = rd
 	}
 	e.NextPC = next
@@ -233,75 +233,75 @@ func (m *testMachine) step() {
 	}
 }
 
-func (m *testMachine) run(n int) *testMachine {
+func (m *cpuMachine) run(n int) *cpuMachine {
 	for i := 0; i < n; i++ {
 		m.step()
 	}
 	return m
 }
 
-// allClasses is a program that runs every instruction class, user and kernel mode, traps, mret and
+// cpuAllClasses is a program that runs every instruction class, user and kernel mode, traps, mret and
 // a host call.
-func allClasses() map[uint64][]uint32 {
+func cpuAllClasses() map[uint64][]uint32 {
 	const (
 		OPI, OPIW, OP, OPW = 0x13, 0x1b, 0x33, 0x3b
 	)
 	u := []uint32{
-		encI(5, 0, 0, 1, OPI),                              // addi x1, x0, 5
-		encI(-3, 0, 0, 2, OPI),                             // addi x2, x0, -3
-		encR(0, 2, 1, 0, 3, OP),                            // add
-		encR(0x20, 2, 1, 0, 4, OP),                         // sub
-		encI(60, 1, 1, 5, OPI),                             // slli
-		encI(0x400|3, 5, 5, 6, OPI), encI(3, 5, 5, 7, OPI), // srai, srli
-		encR(0, 1, 1, 1, 8, OP), encR(0, 1, 5, 5, 9, OP), encR(0x20, 1, 5, 5, 10, OP), // sll srl sra
-		encR(0, 1, 2, 2, 11, OP), encR(0, 1, 2, 3, 12, OP), // slt sltu
-		encI(-1, 2, 2, 13, OPI), encI(7, 1, 3, 14, OPI), // slti sltiu
-		encR(0, 2, 1, 4, 15, OP), encR(0, 2, 1, 6, 16, OP), encR(0, 2, 1, 7, 17, OP), // xor or and
-		encI(-7, 1, 4, 15, OPI), encI(0x123, 1, 6, 16, OPI), encI(-2, 2, 7, 17, OPI), // xori ori andi
-		encR(1, 2, 2, 0, 18, OP), encR(1, 5, 2, 1, 19, OP), encR(1, 5, 2, 3, 19, OP), encR(1, 5, 2, 2, 19, OP), // mul mulh mulhu mulhsu
-		encR(1, 2, 5, 4, 20, OP), encR(1, 2, 5, 5, 20, OP), encR(1, 2, 5, 6, 20, OP), encR(1, 0, 5, 7, 20, OP), // div divu rem remu(by x0)
-		encR(0, 1, 5, 0, 21, OPW), encR(0x20, 1, 5, 0, 21, OPW), encR(0, 1, 2, 1, 21, OPW), encR(0, 1, 2, 5, 21, OPW), encR(0x20, 1, 2, 5, 21, OPW),
-		encR(1, 2, 2, 0, 21, OPW), encR(1, 1, 2, 4, 21, OPW), encR(1, 1, 2, 5, 21, OPW), encR(1, 1, 2, 6, 21, OPW), encR(1, 1, 2, 7, 21, OPW),
-		encI(-9, 2, 0, 22, OPIW), encI(31, 2, 1, 22, OPIW), encI(4, 2, 5, 22, OPIW), encI(0x400|4, 2, 5, 22, OPIW), // addiw slliw srliw sraiw
-		encU(0x80000, 22, 0x37), encU(0x12345, 23, 0x37), encU(1, 24, 0x17), encU(0xfffff, 25, 0x17), // lui auipc
-		encB(8, 1, 1, 0), encI(1, 0, 0, 0, OPI), // beq taken, skips a nop
-		encB(8, 1, 1, 1),                        // bne not taken
-		insnBEQNe,                               // beq not taken
-		encB(8, 1, 2, 4), encI(1, 0, 0, 0, OPI), // blt taken
-		encB(8, 1, 2, 5),                        // bge not taken
-		encB(8, 2, 1, 6), encI(1, 0, 0, 0, OPI), // bltu taken
-		encB(-4, 2, 1, 7),                  // bgeu not taken (backwards)
-		encJ(8, 26), encI(1, 0, 0, 0, OPI), // jal
-		encU(0, 27, 0x17), encI(13, 27, 0, 28, 0x67), encI(1, 0, 0, 0, OPI), // auipc; jalr to +12 (bit 0 cleared)
-		encI(3, 1, 0, 29, 0x03), encI(16, 1, 3, 30, 0x03), encI(-5, 1, 4, 29, 0x03), encI(7, 1, 1, 29, 0x03), // lb ld lbu lh
-		encI(0, 1, 5, 29, 0x03), encI(1, 1, 2, 29, 0x03), encI(9, 1, 6, 29, 0x03), encI(0, 1, 3, 0, 0x03), // lhu lw lwu; ld x0
-		encS(1, 2, 1, 0), encS(-5, 5, 1, 3), encS(6, 2, 1, 1), encS(2, 0, 1, 2), // sb sd sh sw(x0)
-		encAMO(2, 0, 1, 2, 11), encAMO(3, 2, 1, 2, 12), encAMO(0, 2, 1, 3, 13), encAMO(1, 2, 1, 2, 13), encAMO(28, 0, 1, 3, 14), // lr.w sc.w amoadd.d amoswap.w amomaxu.d
+		cpuEncI(5, 0, 0, 1, OPI),                                 // addi x1, x0, 5
+		cpuEncI(-3, 0, 0, 2, OPI),                                // addi x2, x0, -3
+		cpuEncR(0, 2, 1, 0, 3, OP),                               // add
+		cpuEncR(0x20, 2, 1, 0, 4, OP),                            // sub
+		cpuEncI(60, 1, 1, 5, OPI),                                // slli
+		cpuEncI(0x400|3, 5, 5, 6, OPI), cpuEncI(3, 5, 5, 7, OPI), // srai, srli
+		cpuEncR(0, 1, 1, 1, 8, OP), cpuEncR(0, 1, 5, 5, 9, OP), cpuEncR(0x20, 1, 5, 5, 10, OP), // sll srl sra
+		cpuEncR(0, 1, 2, 2, 11, OP), cpuEncR(0, 1, 2, 3, 12, OP), // slt sltu
+		cpuEncI(-1, 2, 2, 13, OPI), cpuEncI(7, 1, 3, 14, OPI), // slti sltiu
+		cpuEncR(0, 2, 1, 4, 15, OP), cpuEncR(0, 2, 1, 6, 16, OP), cpuEncR(0, 2, 1, 7, 17, OP), // xor or and
+		cpuEncI(-7, 1, 4, 15, OPI), cpuEncI(0x123, 1, 6, 16, OPI), cpuEncI(-2, 2, 7, 17, OPI), // xori ori andi
+		cpuEncR(1, 2, 2, 0, 18, OP), cpuEncR(1, 5, 2, 1, 19, OP), cpuEncR(1, 5, 2, 3, 19, OP), cpuEncR(1, 5, 2, 2, 19, OP), // mul mulh mulhu mulhsu
+		cpuEncR(1, 2, 5, 4, 20, OP), cpuEncR(1, 2, 5, 5, 20, OP), cpuEncR(1, 2, 5, 6, 20, OP), cpuEncR(1, 0, 5, 7, 20, OP), // div divu rem remu(by x0)
+		cpuEncR(0, 1, 5, 0, 21, OPW), cpuEncR(0x20, 1, 5, 0, 21, OPW), cpuEncR(0, 1, 2, 1, 21, OPW), cpuEncR(0, 1, 2, 5, 21, OPW), cpuEncR(0x20, 1, 2, 5, 21, OPW),
+		cpuEncR(1, 2, 2, 0, 21, OPW), cpuEncR(1, 1, 2, 4, 21, OPW), cpuEncR(1, 1, 2, 5, 21, OPW), cpuEncR(1, 1, 2, 6, 21, OPW), cpuEncR(1, 1, 2, 7, 21, OPW),
+		cpuEncI(-9, 2, 0, 22, OPIW), cpuEncI(31, 2, 1, 22, OPIW), cpuEncI(4, 2, 5, 22, OPIW), cpuEncI(0x400|4, 2, 5, 22, OPIW), // addiw slliw srliw sraiw
+		cpuEncU(0x80000, 22, 0x37), cpuEncU(0x12345, 23, 0x37), cpuEncU(1, 24, 0x17), cpuEncU(0xfffff, 25, 0x17), // lui auipc
+		cpuEncB(8, 1, 1, 0), cpuEncI(1, 0, 0, 0, OPI), // beq taken, skips a nop
+		cpuEncB(8, 1, 1, 1),                           // bne not taken
+		cpuBEQNe,                                      // beq not taken
+		cpuEncB(8, 1, 2, 4), cpuEncI(1, 0, 0, 0, OPI), // blt taken
+		cpuEncB(8, 1, 2, 5),                           // bge not taken
+		cpuEncB(8, 2, 1, 6), cpuEncI(1, 0, 0, 0, OPI), // bltu taken
+		cpuEncB(-4, 2, 1, 7),                     // bgeu not taken (backwards)
+		cpuEncJ(8, 26), cpuEncI(1, 0, 0, 0, OPI), // jal
+		cpuEncU(0, 27, 0x17), cpuEncI(13, 27, 0, 28, 0x67), cpuEncI(1, 0, 0, 0, OPI), // auipc; jalr to +12 (bit 0 cleared)
+		cpuEncI(3, 1, 0, 29, 0x03), cpuEncI(16, 1, 3, 30, 0x03), cpuEncI(-5, 1, 4, 29, 0x03), cpuEncI(7, 1, 1, 29, 0x03), // lb ld lbu lh
+		cpuEncI(0, 1, 5, 29, 0x03), cpuEncI(1, 1, 2, 29, 0x03), cpuEncI(9, 1, 6, 29, 0x03), cpuEncI(0, 1, 3, 0, 0x03), // lhu lw lwu; ld x0
+		cpuEncS(1, 2, 1, 0), cpuEncS(-5, 5, 1, 3), cpuEncS(6, 2, 1, 1), cpuEncS(2, 0, 1, 2), // sb sd sh sw(x0)
+		cpuEncAMO(2, 0, 1, 2, 11), cpuEncAMO(3, 2, 1, 2, 12), cpuEncAMO(0, 2, 1, 3, 13), cpuEncAMO(1, 2, 1, 2, 13), cpuEncAMO(28, 0, 1, 3, 14), // lr.w sc.w amoadd.d amoswap.w amomaxu.d
 		0x0ff0000f, 0x0000100f, // fence, fence.i
-		encR(0, 2, 1, 0, 0, OP), encR(0, 1, 0, 0, 3, OP), // add x0 (dropped), add x3, x0, x1
-		insnECALL,             // trap 8 → kernel
-		insnFADD,              // trap 2 (the kernel resumes after it)
-		insnECALLRd,           // ecall's encoding with rd = 1: illegal, trap 2
-		encI(1, 1, 0, 1, OPI), // addi x1, x1, 1
-		insnMRET,              // mret in user mode: trap 2
-		encI(1, 1, 0, 1, OPI),
+		cpuEncR(0, 2, 1, 0, 0, OP), cpuEncR(0, 1, 0, 0, 3, OP), // add x0 (dropped), add x3, x0, x1
+		cpuECALL,                 // trap 8 → kernel
+		cpuFADD,                  // trap 2 (the kernel resumes after it)
+		cpuECALLRd,               // ecall's encoding with rd = 1: illegal, trap 2
+		cpuEncI(1, 1, 0, 1, OPI), // addi x1, x1, 1
+		cpuMRET,                  // mret in user mode: trap 2
+		cpuEncI(1, 1, 0, 1, OPI),
 	}
 	k := []uint32{
-		encI(1, 10, 0, 10, OPI), // addi a0, a0, 1 (kernel bank)
-		insnECALL,               // host call
-		insnMRET,
+		cpuEncI(1, 10, 0, 10, OPI), // addi a0, a0, 1 (kernel bank)
+		cpuECALL,                   // host call
+		cpuMRET,
 	}
-	return map[uint64][]uint32{userCode: u, vm.KernelBase: k}
+	return map[uint64][]uint32{cpuUserCode: u, vm.KernelBase: k}
 }
 
-// runAll runs allClasses to its end.
-func runAll(t testing.TB) *testMachine {
-	return runAllOn(t, newTestMachine(t, allClasses(), userCode, 0))
+// cpuRunAll runs cpuAllClasses to its end.
+func cpuRunAll(t testing.TB) *cpuMachine {
+	return cpuRunAllOn(t, newTestMachine(t, cpuAllClasses(), cpuUserCode, 0))
 }
 
-// runAllOn runs m (loaded with allClasses) until it leaves the user program's last instruction.
-func runAllOn(t testing.TB, m *testMachine) *testMachine {
-	last := userCode + 4*uint64(len(allClasses()[userCode])-1)
+// cpuRunAllOn runs m (loaded with cpuAllClasses) until it leaves the user program's last instruction.
+func cpuRunAllOn(t testing.TB, m *cpuMachine) *cpuMachine {
+	last := cpuUserCode + 4*uint64(len(cpuAllClasses()[cpuUserCode])-1)
 	for m.pc != last+4 {
 		if len(m.evs) > 1000 {
 			t.Fatal("runaway program")
@@ -320,23 +320,23 @@ type cpuRun struct {
 	evs      []cpuEvent
 	rows     []cpuRow
 	dec      []decodeRow
-	ls       []lsMsg
-	sys      []sysMsg
+	ls       []cpuLSMsg
+	sys      []cpuSysMsg
 	modeRead Access
-	words    []wordEnds
+	words    []cpuWordEnds
 	code     map[uint64]uint64
 	pub      []stark.F
 	dropALU  bool                     // the ALU chips receive nothing (a forgery's weak statement without the CPU's ALU send)
 	patch    func(tr []*stark.Matrix) // a forgery's change to the written traces
 }
 
-type wordEnds struct{ addr, init, final, finalTs uint64 }
+type cpuWordEnds struct{ addr, init, final, finalTs uint64 }
 
-func (m *testMachine) cpuRun() *cpuRun { return m.cpuRunWith(nil) }
+func (m *cpuMachine) cpuRun() *cpuRun { return m.cpuRunWith(nil) }
 
 // cpuRunWith builds the run's rows; rowOf, when not nil, makes the row of cycle i instead of
 // cpuRowOf (for forgeries that no honest row allows). Decode rows come from the machine's decoder.
-func (m *testMachine) cpuRunWith(rowOf func(i int, e *cpuEvent, d decodedInsn) cpuRow) *cpuRun {
+func (m *cpuMachine) cpuRunWith(rowOf func(i int, e *cpuEvent, d decodedInsn) cpuRow) *cpuRun {
 	m.t.Helper()
 	r := &cpuRun{evs: m.evs, ls: m.ls, sys: m.sys, modeRead: m.modeRead, code: map[uint64]uint64{}}
 	type key struct {
@@ -368,12 +368,12 @@ func (m *testMachine) cpuRunWith(rowOf func(i int, e *cpuEvent, d decodedInsn) c
 	for pc := range m.code {
 		r.code[pc&^7] = m.codeWord(pc)
 	}
-	for _, a := range sortedKeys(m.init) {
+	for _, a := range cpuSortedKeys(m.init) {
 		v, ts, err := m.mem.final(a)
 		if err != nil {
 			m.t.Fatal(err)
 		}
-		r.words = append(r.words, wordEnds{a, m.init[a], v, ts})
+		r.words = append(r.words, cpuWordEnds{a, m.init[a], v, ts})
 	}
 	r.pub = make([]stark.F, NumPublic)
 	for k, l := range addrLimbs(m.evs[0].PC) {
@@ -385,9 +385,9 @@ func (m *testMachine) cpuRunWith(rowOf func(i int, e *cpuEvent, d decodedInsn) c
 	return r
 }
 
-// twinRow is the honest row of an event changed by change (which must leave it consistent), for
+// cpuTwinRow is the honest row of an event changed by change (which must leave it consistent), for
 // forgeries that then alter the row.
-func twinRow(t testing.TB, i int, e *cpuEvent, d decodedInsn, change func(e *cpuEvent)) cpuRow {
+func cpuTwinRow(t testing.TB, i int, e *cpuEvent, d decodedInsn, change func(e *cpuEvent)) cpuRow {
 	t.Helper()
 	twin := *e
 	change(&twin)
@@ -398,7 +398,7 @@ func twinRow(t testing.TB, i int, e *cpuEvent, d decodedInsn, change func(e *cpu
 	return row
 }
 
-func sortedKeys(m map[uint64]uint64) []uint64 {
+func cpuSortedKeys(m map[uint64]uint64) []uint64 {
 	var ks []uint64
 	for k := range m {
 		ks = append(ks, k)
@@ -423,7 +423,7 @@ const (
 	tsSys
 )
 
-func memBalancerTable() *stark.Table {
+func cpuMemBalancer() *stark.Table {
 	t := stark.NewTable("test_mem")
 	addr, init, fin := t.Columns("addr", 3), t.Columns("init", 4), t.Columns("final", 4)
 	ts, isReal := t.Column("final_ts"), t.Column("is_real")
@@ -433,14 +433,14 @@ func memBalancerTable() *stark.Table {
 	return t
 }
 
-func codeTable() *stark.Table {
+func cpuCodeTable() *stark.Table {
 	t := stark.NewTable("test_code")
 	addr, v, mult := t.Columns("addr", 3), t.Columns("v", 4), t.Column("mult")
 	t.SendMany(BusCode, mult.Cur(), 1<<12, append(cur(addr), cur(v)...)...)
 	return t
 }
 
-func lsReceiverTable() *stark.Table {
+func cpuLSReceiver() *stark.Table {
 	t := stark.NewTable("test_ls")
 	cols := t.Columns("msg", 13)
 	isReal := t.Column("is_real")
@@ -449,7 +449,7 @@ func lsReceiverTable() *stark.Table {
 	return t
 }
 
-func sysReceiverTable() *stark.Table {
+func cpuSysReceiver() *stark.Table {
 	t := stark.NewTable("test_sys")
 	cols := t.Columns("msg", 9)
 	isReal := t.Column("is_real")
@@ -461,7 +461,7 @@ func sysReceiverTable() *stark.Table {
 func cpuAIR(t testing.TB, omit map[string]map[string]bool) *stark.AIR {
 	t.Helper()
 	tables := append(aluTables(omit), newCPUTable(omit["cpu"]), newDecodeTable(omit["decode"]), classTable(),
-		newModeTable(omit["cpu_mode"]), memBalancerTable(), codeTable(), lsReceiverTable(), sysReceiverTable())
+		newModeTable(omit["cpu_mode"]), cpuMemBalancer(), cpuCodeTable(), cpuLSReceiver(), cpuSysReceiver())
 	air, err := stark.NewAIR("rv64-cpu-test", NumPublic, tables...)
 	if err != nil {
 		t.Fatal(err)
@@ -469,8 +469,8 @@ func cpuAIR(t testing.TB, omit map[string]map[string]bool) *stark.AIR {
 	return air
 }
 
-// rowsFor returns a zero matrix tall enough for n rows.
-func rowsFor(width, n int) *stark.Matrix { return stark.NewMatrix(width, 1<<uint(logRows(n))) }
+// cpuRowsFor returns a zero matrix tall enough for n rows.
+func cpuRowsFor(width, n int) *stark.Matrix { return stark.NewMatrix(width, 1<<uint(logRows(n))) }
 
 // traces writes every table's trace for the run.
 func (r *cpuRun) traces(t testing.TB) []*stark.Matrix {
@@ -490,41 +490,41 @@ func (r *cpuRun) traces(t testing.TB) []*stark.Matrix {
 	}
 	for _, c := range []*counts{cpuCnt, dt.counts, modeCnt} {
 		for v, n := range c.bytes {
-			addCount(tr[tBytes], v, n)
+			cpuAddCount(tr[tBytes], v, n)
 		}
 		for v, n := range c.limbs {
-			addCount(tr[tRange16], v, n)
+			cpuAddCount(tr[tRange16], v, n)
 		}
 	}
-	mem := rowsFor(13, len(r.words))
+	mem := cpuRowsFor(13, len(r.words))
 	for i, w := range r.words {
-		setLimbsN(mem, i, 0, w.addr, 3)
-		setLimbsN(mem, i, 3, w.init, 4)
-		setLimbsN(mem, i, 7, w.final, 4)
+		cpuSetLimbs(mem, i, 0, w.addr, 3)
+		cpuSetLimbs(mem, i, 3, w.init, 4)
+		cpuSetLimbs(mem, i, 7, w.final, 4)
 		mem.SetUint(i, 11, w.finalTs)
 		mem.SetUint(i, 12, 1)
 	}
-	code := rowsFor(8, len(r.code))
-	for i, a := range sortedKeys(r.code) {
-		setLimbsN(code, i, 0, a, 3)
-		setLimbsN(code, i, 3, r.code[a], 4)
+	code := cpuRowsFor(8, len(r.code))
+	for i, a := range cpuSortedKeys(r.code) {
+		cpuSetLimbs(code, i, 0, a, 3)
+		cpuSetLimbs(code, i, 3, r.code[a], 4)
 		code.SetUint(i, 7, dt.code[a])
 	}
-	ls := rowsFor(14, len(r.ls))
+	ls := cpuRowsFor(14, len(r.ls))
 	for i, l := range r.ls {
 		ls.SetUint(i, 0, l.op)
-		setLimbsN(ls, i, 1, l.addr, 3)
+		cpuSetLimbs(ls, i, 1, l.addr, 3)
 		ls.SetUint(i, 4, l.ts)
-		setLimbsN(ls, i, 5, l.in, 4)
-		setLimbsN(ls, i, 9, l.out, 4)
+		cpuSetLimbs(ls, i, 5, l.in, 4)
+		cpuSetLimbs(ls, i, 9, l.out, 4)
 		ls.SetUint(i, 13, 1)
 	}
-	sys := rowsFor(10, len(r.sys))
+	sys := cpuRowsFor(10, len(r.sys))
 	for i, s := range r.sys {
 		sys.SetUint(i, 0, s.kind)
 		sys.SetUint(i, 1, s.ts)
-		setLimbsN(sys, i, 2, s.pc, 3)
-		setLimbsN(sys, i, 5, s.next, 3)
+		cpuSetLimbs(sys, i, 2, s.pc, 3)
+		cpuSetLimbs(sys, i, 5, s.next, 3)
 		sys.SetUint(i, 8, s.mode)
 		sys.SetUint(i, 9, 1)
 	}
@@ -535,13 +535,13 @@ func (r *cpuRun) traces(t testing.TB) []*stark.Matrix {
 	return out
 }
 
-func addCount(m *stark.Matrix, v int, n uint64) {
+func cpuAddCount(m *stark.Matrix, v int, n uint64) {
 	var d stark.F
 	d.SetUint64(n)
 	m.Cols[0][v].Add(&m.Cols[0][v], &d)
 }
 
-func setLimbsN(m *stark.Matrix, row, col int, v uint64, n int) {
+func cpuSetLimbs(m *stark.Matrix, row, col int, v uint64, n int) {
 	for k := 0; k < n; k++ {
 		m.SetUint(row, col+k, v>>(16*k)&0xffff)
 	}
@@ -554,7 +554,7 @@ var cpuKeys = struct {
 	m map[string]*stark.ProvingKey
 }{m: map[string]*stark.ProvingKey{}}
 
-func setupCached(t testing.TB, name string, air func() *stark.AIR) *stark.ProvingKey {
+func cpuSetupCached(t testing.TB, name string, air func() *stark.AIR) *stark.ProvingKey {
 	t.Helper()
 	cpuKeys.Lock()
 	defer cpuKeys.Unlock()
@@ -571,7 +571,7 @@ func setupCached(t testing.TB, name string, air func() *stark.AIR) *stark.Provin
 
 func proveCPU(t testing.TB, omit map[string]map[string]bool, traces []*stark.Matrix, pub []stark.F) error {
 	t.Helper()
-	pk := setupCached(t, fmt.Sprint("cpu", omit), func() *stark.AIR { return cpuAIR(t, omit) })
+	pk := cpuSetupCached(t, fmt.Sprint("cpu", omit), func() *stark.AIR { return cpuAIR(t, omit) })
 	proof, err := stark.Prove(context.Background(), pk, traces, pub)
 	if err != nil {
 		return err
@@ -582,24 +582,24 @@ func proveCPU(t testing.TB, omit map[string]map[string]bool, traces []*stark.Mat
 // TestCPUAllClasses proves and verifies a run of every instruction class, in both modes, with
 // traps, mret and a host call, against the real ALU chips and lookup tables.
 func TestCPUAllClasses(t *testing.T) {
-	m := runAll(t)
+	m := cpuRunAll(t)
 	r := m.cpuRun()
 	if err := proveCPU(t, nil, r.traces(t), r.pub); err != nil {
 		t.Fatal(err)
 	}
 	// cpuMessages gives the messages the test machine expects.
-	var ls []lsMsg
-	var sys []sysMsg
+	var ls []cpuLSMsg
+	var sys []cpuSysMsg
 	for i := range m.evs {
 		l, s, err := cpuMessages(i, &m.evs[i])
 		if err != nil {
 			t.Fatal(err)
 		}
 		if l != nil {
-			ls = append(ls, lsMsg{l.Op, l.Addr, l.Ts, l.In, l.Out})
+			ls = append(ls, cpuLSMsg{l.Op, l.Addr, l.Ts, l.In, l.Out})
 		}
 		if s != nil {
-			sys = append(sys, sysMsg{s.Kind, s.Ts, s.PC, s.NextPC, s.Mode})
+			sys = append(sys, cpuSysMsg{s.Kind, s.Ts, s.PC, s.NextPC, s.Mode})
 		}
 	}
 	if !slices.Equal(ls, m.ls) || !slices.Equal(sys, m.sys) {
@@ -635,13 +635,13 @@ func TestCPUAllClasses(t *testing.T) {
 type cpuTamper struct {
 	name, table, rule string
 	want              error
-	forge             func(t testing.TB, m *testMachine) *cpuRun
+	forge             func(t testing.TB, m *cpuMachine) *cpuRun
 	weak              func(r *cpuRun, tr []*stark.Matrix)
 }
 
-func runTamper(t *testing.T, tc cpuTamper) {
+func runCPUTamper(t *testing.T, tc cpuTamper) {
 	t.Helper()
-	r := tc.forge(t, newTestMachine(t, allClasses(), userCode, 0))
+	r := tc.forge(t, newTestMachine(t, cpuAllClasses(), cpuUserCode, 0))
 	err := proveCPU(t, nil, r.traces(t), r.pub)
 	if !errors.Is(err, tc.want) {
 		t.Fatalf("forgery: got %v, want %v", err, tc.want)
@@ -655,7 +655,7 @@ func runTamper(t *testing.T, tc cpuTamper) {
 	if testing.Short() {
 		return // the weak statements are full proofs: shown without -short
 	}
-	r = tc.forge(t, newTestMachine(t, allClasses(), userCode, 0))
+	r = tc.forge(t, newTestMachine(t, cpuAllClasses(), cpuUserCode, 0))
 	if tc.weak != nil {
 		tc.weak(r, nil)
 	}
@@ -669,30 +669,30 @@ func runTamper(t *testing.T, tc cpuTamper) {
 }
 
 var (
-	insnAdd3  = encR(0, 2, 1, 0, 3, 0x33) // add x3, x1, x2 (cycle 2)
-	insnBNE   = encB(8, 1, 1, 1)          // bne x1, x1, +8: not taken
-	insnBEQNe = encB(8, 2, 1, 0)          // beq x1, x2, +8: not taken
-	insnLUI   = encU(0x12345, 23, 0x37)
-	insnJAL   = encJ(8, 26)
+	cpuAdd3  = cpuEncR(0, 2, 1, 0, 3, 0x33) // add x3, x1, x2 (cycle 2)
+	cpuBNE   = cpuEncB(8, 1, 1, 1)          // bne x1, x1, +8: not taken
+	cpuBEQNe = cpuEncB(8, 2, 1, 0)          // beq x1, x2, +8: not taken
+	cpuLUI   = cpuEncU(0x12345, 23, 0x37)
+	cpuJAL   = cpuEncJ(8, 26)
 )
 
 func cpuTampers() []cpuTamper {
-	honest := func(t testing.TB, m *testMachine) *cpuRun { return runAllOn(t, m).cpuRun() }
+	honest := func(t testing.TB, m *cpuMachine) *cpuRun { return cpuRunAllOn(t, m).cpuRun() }
 	return []cpuTamper{
 		{name: "ALU result off by one", table: "cpu", rule: "alu send", want: stark.ErrUnbalancedBus,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
 				m.forgeRd = func(i int, v uint64) uint64 {
 					if i == 2 {
 						return v + 1
 					}
 					return v
 				}
-				runAllOn(t, m)
+				cpuRunAllOn(t, m)
 				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
 					if i != 2 {
-						return twinRow(t, i, e, d, func(*cpuEvent) {})
+						return cpuTwinRow(t, i, e, d, func(*cpuEvent) {})
 					}
-					row := twinRow(t, i, e, d, func(e *cpuEvent) { e.Rd--; e.Acc[2].Next-- })
+					row := cpuTwinRow(t, i, e, d, func(e *cpuEvent) { e.Rd--; e.Acc[2].Next-- })
 					row.rd++
 					row.cnd = row.rd & 0xffff
 					return row
@@ -700,121 +700,121 @@ func cpuTampers() []cpuTamper {
 			},
 			weak: func(r *cpuRun, tr []*stark.Matrix) { r.dropALU = true }},
 		{name: "skipped instruction", table: "cpu", rule: "next pc", want: stark.ErrConstraint,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
-				m.after = func(m *testMachine, i int) {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
+				m.after = func(m *cpuMachine, i int) {
 					if i == 1 {
 						m.pc += 4
 					}
 				}
-				return runAllOn(t, m).cpuRun()
+				return cpuRunAllOn(t, m).cpuRun()
 			}},
 		{name: "repeated instruction", table: "cpu", rule: "next pc", want: stark.ErrConstraint,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
-				m.after = func(m *testMachine, i int) {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
+				m.after = func(m *cpuMachine, i int) {
 					if i == 2 {
 						m.pc -= 4
 					}
 				}
-				return runAllOn(t, m).cpuRun()
+				return cpuRunAllOn(t, m).cpuRun()
 			}},
 		{name: "branch taken wrongly", table: "cpu", rule: "taken", want: stark.ErrConstraint,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
-				m.after = func(m *testMachine, i int) {
-					if e := m.evs[i]; e.Insn == insnBNE {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
+				m.after = func(m *cpuMachine, i int) {
+					if e := m.evs[i]; e.Insn == cpuBNE {
 						m.pc = e.PC + 8
 					}
 				}
-				runAllOn(t, m)
+				cpuRunAllOn(t, m)
 				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
-					row := twinRow(t, i, e, d, func(*cpuEvent) {})
-					if e.Insn == insnBNE {
+					row := cpuTwinRow(t, i, e, d, func(*cpuEvent) {})
+					if e.Insn == cpuBNE {
 						row.taken = 1
 					}
 					return row
 				})
 			}},
 		{name: "wrong rd write (link value)", table: "cpu", rule: "link value", want: stark.ErrConstraint,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
 				m.forgeRd = func(i int, v uint64) uint64 {
-					if m.code[m.pc] == insnJAL {
+					if m.code[m.pc] == cpuJAL {
 						return v + 4
 					}
 					return v
 				}
-				runAllOn(t, m)
+				cpuRunAllOn(t, m)
 				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
-					if e.Insn != insnJAL {
-						return twinRow(t, i, e, d, func(*cpuEvent) {})
+					if e.Insn != cpuJAL {
+						return cpuTwinRow(t, i, e, d, func(*cpuEvent) {})
 					}
-					row := twinRow(t, i, e, d, func(e *cpuEvent) { e.Rd -= 4; e.Acc[2].Next -= 4 })
+					row := cpuTwinRow(t, i, e, d, func(e *cpuEvent) { e.Rd -= 4; e.Acc[2].Next -= 4 })
 					row.rd += 4
 					row.cnd = row.rd & 0xffff
 					return row
 				})
 			}},
 		{name: "register read returning another value", want: stark.ErrUnbalancedBus,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
 				m.forgeRead = func(i, k int, v uint64) uint64 {
 					if i == 2 && k == 0 {
 						return v + 1
 					}
 					return v
 				}
-				runAllOn(t, m)
+				cpuRunAllOn(t, m)
 				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
-					return twinRow(t, i, e, d, func(e *cpuEvent) { e.Acc[0].Prev, e.Acc[0].Next = e.Rs1, e.Rs1 })
+					return cpuTwinRow(t, i, e, d, func(e *cpuEvent) { e.Acc[0].Prev, e.Acc[0].Next = e.Rs1, e.Rs1 })
 				})
 			}},
 		{name: "legal word decoded as illegal (forged trap)", table: "decode", rule: "class lookup", want: stark.ErrUnbalancedBus,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
 				m.decode = func(pc uint64, insn uint32) decodedInsn {
-					if insn == insnAdd3 {
+					if insn == cpuAdd3 {
 						var ill [numOut]int64
 						ill[oSys] = 1
 						return decodeWith(pc, insn, ill)
 					}
 					return decodeInsn(pc, insn)
 				}
-				return runAllOn(t, m).cpuRun()
+				return cpuRunAllOn(t, m).cpuRun()
 			},
-			weak: zeroClassCounts},
+			weak: cpuZeroClassCounts},
 		{name: "illegal word decoded as legal (F instruction as ADD)", table: "decode", rule: "class lookup", want: stark.ErrUnbalancedBus,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
 				m.decode = func(pc uint64, insn uint32) decodedInsn {
-					if insn == insnFADD {
-						return decodeWith(pc, insn, classify(keyOf(insnAdd3)))
+					if insn == cpuFADD {
+						return decodeWith(pc, insn, classOf(classKeyOf(cpuAdd3)))
 					}
 					return decodeInsn(pc, insn)
 				}
-				return runAllOn(t, m).cpuRun()
+				return cpuRunAllOn(t, m).cpuRun()
 			},
-			weak: zeroClassCounts},
+			weak: cpuZeroClassCounts},
 		{name: "illegal word decoded as legal (ecall with rd != 0)", table: "decode", rule: "fields zero when ok", want: stark.ErrConstraint,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
 				m.decode = func(pc uint64, insn uint32) decodedInsn {
 					d := decodeInsn(pc, insn)
-					if insn == insnECALLRd {
+					if insn == cpuECALLRd {
 						d.ok, d.sinv = 1, stark.F{}
 						d.setFields()
 					}
 					return d
 				}
-				return runAllOn(t, m).cpuRun()
+				return cpuRunAllOn(t, m).cpuRun()
 			}},
 		{name: "wrong immediate", table: "decode", rule: "instruction bits (high half)", want: stark.ErrConstraint,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
 				m.override = func(pc uint64, insn uint32) uint32 {
-					if pc == userCode {
+					if pc == cpuUserCode {
 						return insn ^ 1<<21 // addi x1, x0, 7 executed where addi x1, x0, 5 is
 					}
 					return insn
 				}
-				return runAllOn(t, m).cpuRun()
+				return cpuRunAllOn(t, m).cpuRun()
 			}},
 		{name: "mode change without a trap (jump into the kernel)", table: "cpu", rule: "mode transition", want: stark.ErrConstraint,
-			forge: func(t testing.TB, _ *testMachine) *cpuRun {
-				m := kernelJump(t)
-				m.after = func(m *testMachine, i int) {
+			forge: func(t testing.TB, _ *cpuMachine) *cpuRun {
+				m := cpuKernelJump(t)
+				m.after = func(m *cpuMachine, i int) {
 					if i == 3 {
 						m.mode = 1
 					}
@@ -822,8 +822,8 @@ func cpuTampers() []cpuTamper {
 				return m.run(6).cpuRun()
 			}},
 		{name: "user code in the kernel range", table: "decode", rule: "user pc", want: stark.ErrConstraint,
-			forge: func(t testing.TB, _ *testMachine) *cpuRun {
-				r := kernelJump(t).run(6).cpuRun()
+			forge: func(t testing.TB, _ *cpuMachine) *cpuRun {
+				r := cpuKernelJump(t).run(6).cpuRun()
 				r.patch = func(tr []*stark.Matrix) {
 					// The decode rows of the kernel's code claim a user pc.
 					for i, d := range r.dec {
@@ -835,65 +835,65 @@ func cpuTampers() []cpuTamper {
 				return r
 			}},
 		{name: "BEQ taken on unequal operands", table: "cpu", rule: "equal: difference zero", want: stark.ErrConstraint,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
-				m.after = func(m *testMachine, i int) {
-					if e := m.evs[i]; e.Insn == insnBEQNe {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
+				m.after = func(m *cpuMachine, i int) {
+					if e := m.evs[i]; e.Insn == cpuBEQNe {
 						m.pc = e.PC + 8
 					}
 				}
-				runAllOn(t, m)
+				cpuRunAllOn(t, m)
 				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
-					row := twinRow(t, i, e, d, func(*cpuEvent) {})
-					if e.Insn == insnBEQNe {
+					row := cpuTwinRow(t, i, e, d, func(*cpuEvent) {})
+					if e.Insn == cpuBEQNe {
 						row.taken, row.cnd, row.inv = 1, 1, stark.F{}
 					}
 					return row
 				})
 			}},
 		{name: "wrong LUI value", table: "cpu", rule: "upper immediate value", want: stark.ErrConstraint,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
 				m.forgeRd = func(i int, v uint64) uint64 {
-					if m.code[m.pc] == insnLUI {
+					if m.code[m.pc] == cpuLUI {
 						return v + 1<<12
 					}
 					return v
 				}
-				runAllOn(t, m)
+				cpuRunAllOn(t, m)
 				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
-					if e.Insn != insnLUI {
-						return twinRow(t, i, e, d, func(*cpuEvent) {})
+					if e.Insn != cpuLUI {
+						return cpuTwinRow(t, i, e, d, func(*cpuEvent) {})
 					}
-					row := twinRow(t, i, e, d, func(e *cpuEvent) { e.Rd -= 1 << 12; e.Acc[2].Next -= 1 << 12 })
+					row := cpuTwinRow(t, i, e, d, func(e *cpuEvent) { e.Rd -= 1 << 12; e.Acc[2].Next -= 1 << 12 })
 					row.rd += 1 << 12
 					row.cnd = row.rd & 0xffff
 					return row
 				})
 			}},
 		{name: "illegal instruction in kernel mode", table: "cpu", rule: "no illegal instruction in kernel mode", want: stark.ErrConstraint,
-			forge: func(t testing.TB, _ *testMachine) *cpuRun {
+			forge: func(t testing.TB, _ *cpuMachine) *cpuRun {
 				// The kernel's own code, with an F instruction in the middle, run in kernel mode
 				// from the kernel entry; the forged row traps as if in user mode.
-				m := newTestMachine(t, map[uint64][]uint32{vm.KernelBase: {encI(1, 10, 0, 10, 0x13), insnFADD, encI(1, 10, 0, 10, 0x13)}}, vm.KernelBase, 1)
+				m := newTestMachine(t, map[uint64][]uint32{vm.KernelBase: {cpuEncI(1, 10, 0, 10, 0x13), cpuFADD, cpuEncI(1, 10, 0, 10, 0x13)}}, vm.KernelBase, 1)
 				m.decode = func(pc uint64, insn uint32) decodedInsn { return decodeInsn(pc, insn) }
 				m.kernelTraps = true
 				m.run(3)
 				return m.cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
-					return twinRow(t, i, e, d, func(e *cpuEvent) {
-						if e.Insn == insnFADD {
+					return cpuTwinRow(t, i, e, d, func(e *cpuEvent) {
+						if e.Insn == cpuFADD {
 							e.Mode = 0
 						}
 					})
 				})
 			}},
 		{name: "user-mode store into the kernel range", table: "cpu", rule: "user access below the kernel range", want: stark.ErrConstraint,
-			forge: func(t testing.TB, _ *testMachine) *cpuRun {
-				m := newTestMachine(t, map[uint64][]uint32{userCode: {
-					encI(-1, 0, 0, 6, 0x13), encI(48, 6, 5, 6, 0x13), encI(32, 6, 1, 6, 0x13), // x6 = KernelBase
-					encS(0x208, 1, 6, 3), // sd x1, 0x208(x6)
-				}}, userCode, 0)
+			forge: func(t testing.TB, _ *cpuMachine) *cpuRun {
+				m := newTestMachine(t, map[uint64][]uint32{cpuUserCode: {
+					cpuEncI(-1, 0, 0, 6, 0x13), cpuEncI(48, 6, 5, 6, 0x13), cpuEncI(32, 6, 1, 6, 0x13), // x6 = KernelBase
+					cpuEncS(0x208, 1, 6, 3), // sd x1, 0x208(x6)
+				}}, cpuUserCode, 0)
 				return m.run(4).cpuRunWith(func(i int, e *cpuEvent, d decodedInsn) cpuRow {
 					// The row as cpuRowOf makes it in kernel mode, where the access is allowed.
-					row := twinRow(t, i, e, d, func(e *cpuEvent) {
+					row := cpuTwinRow(t, i, e, d, func(e *cpuEvent) {
 						e.Mode = 1
 						for k := range e.Acc {
 							e.Acc[k].Addr = RegAddr(1, d.reg[k])
@@ -904,19 +904,19 @@ func cpuTampers() []cpuTamper {
 				})
 			}},
 		{name: "start mode other than the mode word", want: stark.ErrUnbalancedBus,
-			forge: func(t testing.TB, _ *testMachine) *cpuRun {
-				m := newTestMachine(t, allClasses(), userCode, 0)
+			forge: func(t testing.TB, _ *cpuMachine) *cpuRun {
+				m := newTestMachine(t, cpuAllClasses(), cpuUserCode, 0)
 				m.mode = 1 // kernel mode with the mode word saying user
 				return m.run(10).cpuRun()
 			}},
 		{name: "wrong start pc", table: "cpu", rule: "start pc", want: stark.ErrConstraint,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
 				r := honest(t, m)
-				r.pub[PubStartPC].SetUint64(userCode + 4)
+				r.pub[PubStartPC].SetUint64(cpuUserCode + 4)
 				return r
 			}},
 		{name: "wrong end pc", table: "cpu", rule: "end pc", want: stark.ErrConstraint,
-			forge: func(t testing.TB, m *testMachine) *cpuRun {
+			forge: func(t testing.TB, m *cpuMachine) *cpuRun {
 				r := honest(t, m)
 				r.pub[PubEndPC+1].SetUint64(7)
 				return r
@@ -924,17 +924,17 @@ func cpuTampers() []cpuTamper {
 	}
 }
 
-// kernelJump is a user program that jumps to the kernel's code (jalr to KernelBase), which the
+// cpuKernelJump is a user program that jumps to the kernel's code (jalr to KernelBase), which the
 // executor refuses in user mode.
-func kernelJump(t testing.TB) *testMachine {
+func cpuKernelJump(t testing.TB) *cpuMachine {
 	return newTestMachine(t, map[uint64][]uint32{
-		userCode: {encI(-1, 0, 0, 6, 0x13), encI(48, 6, 5, 6, 0x13), encI(32, 6, 1, 6, 0x13), // x6 = KernelBase
-			encI(0, 6, 0, 0, 0x67)}, // jalr x0, 0(x6)
-		vm.KernelBase: {encI(1, 10, 0, 10, 0x13), encI(2, 10, 0, 10, 0x13)},
-	}, userCode, 0)
+		cpuUserCode: {cpuEncI(-1, 0, 0, 6, 0x13), cpuEncI(48, 6, 5, 6, 0x13), cpuEncI(32, 6, 1, 6, 0x13), // x6 = KernelBase
+			cpuEncI(0, 6, 0, 0, 0x67)}, // jalr x0, 0(x6)
+		vm.KernelBase: {cpuEncI(1, 10, 0, 10, 0x13), cpuEncI(2, 10, 0, 10, 0x13)},
+	}, cpuUserCode, 0)
 }
 
-func zeroClassCounts(r *cpuRun, tr []*stark.Matrix) {
+func cpuZeroClassCounts(r *cpuRun, tr []*stark.Matrix) {
 	if tr != nil {
 		clear(tr[tsClass].Cols[0])
 	}
@@ -943,7 +943,7 @@ func zeroClassCounts(r *cpuRun, tr []*stark.Matrix) {
 // TestCPUTampers: each forgery is rejected, and proves once its rule is left out.
 func TestCPUTampers(t *testing.T) {
 	for _, tc := range cpuTampers() {
-		t.Run(tc.name, func(t *testing.T) { runTamper(t, tc) })
+		t.Run(tc.name, func(t *testing.T) { runCPUTamper(t, tc) })
 	}
 }
 
@@ -960,7 +960,7 @@ func TestCPUTraceRejectsInconsistentEvents(t *testing.T) {
 		"no cycles":        func(evs []cpuEvent) {},
 	} {
 		t.Run(name, func(t *testing.T) {
-			evs := append([]cpuEvent(nil), runAll(t).evs...)
+			evs := append([]cpuEvent(nil), cpuRunAll(t).evs...)
 			change(evs)
 			if name == "no cycles" {
 				evs = nil
@@ -978,10 +978,10 @@ func TestCPUTraceRejectsInconsistentEvents(t *testing.T) {
 // TestDecodeRowsSplit: an instruction executed more than decodeBound times takes several decode
 // rows, each within the declared multiplicity bound, all reading its code word.
 func TestDecodeRowsSplit(t *testing.T) {
-	loop := encB(0, 0, 0, 0) // beq x0, x0, 0: a one-instruction loop
+	loop := cpuEncB(0, 0, 0, 0) // beq x0, x0, 0: a one-instruction loop
 	evs := make([]cpuEvent, 2*decodeBound+5)
 	for i := range evs {
-		evs[i] = cpuEvent{PC: userCode, NextPC: userCode, Insn: loop, CodeWord: uint64(loop)}
+		evs[i] = cpuEvent{PC: cpuUserCode, NextPC: cpuUserCode, Insn: loop, CodeWord: uint64(loop)}
 	}
 	rows, err := decodeRows(evs)
 	if err != nil {
@@ -990,7 +990,7 @@ func TestDecodeRowsSplit(t *testing.T) {
 	if len(rows) != 3 || rows[0].n != decodeBound || rows[1].n != decodeBound || rows[2].n != 5 {
 		t.Fatalf("rows %d: %v %v", len(rows), rows[0].n, rows[len(rows)-1].n)
 	}
-	if dt := writeDecodeTrace(rows); dt.code[userCode] != 3 {
-		t.Fatalf("code word read %d times", dt.code[userCode])
+	if dt := writeDecodeTrace(rows); dt.code[cpuUserCode] != 3 {
+		t.Fatalf("code word read %d times", dt.code[cpuUserCode])
 	}
 }

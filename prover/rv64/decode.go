@@ -14,7 +14,7 @@ import (
 // the fields the CPU needs on BusDecode with multiplicity = the number of times the CPU executes it.
 //
 // Classification is exact for RV64IMA as prover/vm decodes it (decode.go): the class table is built
-// by classify from the same case analysis, word by word; the few legality conditions that are not a
+// by classOf from the same case analysis, word by word; the few legality conditions that are not a
 // function of (opcode, funct3, funct7) are the register fields of ecall (all zero), mret (rs2 = 2,
 // the rest zero) and LR (rs2 = 0), which the row tests with one inverse column. Compressed words
 // (low bits not 11) are looked up under key 31 (opcode 0x7f, reserved), so they classify as illegal.
@@ -69,17 +69,17 @@ const (
 // classKeyBits is the width of the class table's key: opcode bits 2..6, funct3, funct7.
 const classKeyBits = 15
 
-// keyOf returns the class key of a word: opcode[6:2] | funct3 << 5 | funct7 << 8, or 31 (opcode
+// classKeyOf returns the class key of a word: opcode[6:2] | funct3 << 5 | funct7 << 8, or 31 (opcode
 // 0x7f, a reserved encoding) for a word whose low bits are not 11.
-func keyOf(insn uint32) uint32 {
+func classKeyOf(insn uint32) uint32 {
 	if insn&3 != 3 {
 		return 31
 	}
 	return insn>>2&31 | (insn>>12&7)<<5 | (insn>>25)<<8
 }
 
-// classify is the class table row of key, from prover/vm/decode.go's case analysis.
-func classify(key uint32) [numOut]int64 {
+// classOf is the class table row of key, from prover/vm/decode.go's case analysis.
+func classOf(key uint32) [numOut]int64 {
 	var o [numOut]int64
 	opcode := key&31<<2 | 3
 	f3 := key >> 5 & 7
@@ -241,12 +241,12 @@ func classify(key uint32) [numOut]int64 {
 	return illegal()
 }
 
-// classTableRows is the class table's contents: row k holds key k and classify(k).
+// classTableRows is the class table's contents: row k holds key k and classOf(k).
 var classTableRows = func() *stark.Matrix {
 	m := stark.NewMatrix(1+numOut, 1<<classKeyBits)
 	for k := 0; k < 1<<classKeyBits; k++ {
 		m.SetUint(k, 0, uint64(k))
-		o := classify(uint32(k))
+		o := classOf(uint32(k))
 		for j, v := range o {
 			var f stark.F
 			f.SetInt64(v)
@@ -323,47 +323,47 @@ type decodedInsn struct {
 	fields [decodeFields]stark.F
 }
 
-func fieldOf(v int64) stark.F {
+func fieldInt(v int64) stark.F {
 	var f stark.F
 	f.SetInt64(v)
 	return f
 }
 
-func bit(insn uint32, i int) uint64 { return uint64(insn >> uint(i) & 1) }
+func insnBit(insn uint32, i int) uint64 { return uint64(insn >> uint(i) & 1) }
 
-// bitsVal is Σ_{i<n} bit(lo+i)·2^(shift+i).
-func bitsVal(insn uint32, lo, n, shift int) uint64 {
+// insnBits is Σ_{i<n} insnBit(lo+i)·2^(shift+i).
+func insnBits(insn uint32, lo, n, shift int) uint64 {
 	return uint64(insn>>uint(lo)&(1<<uint(n)-1)) << uint(shift)
 }
 
 // immLimbs returns the low limb of the I, S, B, J, U and shift immediates' 48-bit forms and their
 // limb 1 (the sign fills limb 2 except for shifts), as the decode table's constraints compute them.
 func immLimbs(insn uint32) (iI, iS, iSh, b0, j0, j1, u0, u1 uint64) {
-	s := bit(insn, 31)
-	iI = bitsVal(insn, 20, 12, 0) + s*0xf000
-	iS = bitsVal(insn, 7, 5, 0) + bitsVal(insn, 25, 7, 5) + s*0xf000
-	iSh = bitsVal(insn, 20, 6, 0)
-	b0 = bitsVal(insn, 8, 4, 1) + bitsVal(insn, 25, 6, 5) + bit(insn, 7)<<11 + s*0xf000
-	j0 = bitsVal(insn, 21, 10, 1) + bit(insn, 20)<<11 + bitsVal(insn, 12, 4, 12)
-	j1 = bitsVal(insn, 16, 4, 0) + s*0xfff0
-	u0 = bitsVal(insn, 12, 4, 12)
-	u1 = bitsVal(insn, 16, 16, 0)
+	s := insnBit(insn, 31)
+	iI = insnBits(insn, 20, 12, 0) + s*0xf000
+	iS = insnBits(insn, 7, 5, 0) + insnBits(insn, 25, 7, 5) + s*0xf000
+	iSh = insnBits(insn, 20, 6, 0)
+	b0 = insnBits(insn, 8, 4, 1) + insnBits(insn, 25, 6, 5) + insnBit(insn, 7)<<11 + s*0xf000
+	j0 = insnBits(insn, 21, 10, 1) + insnBit(insn, 20)<<11 + insnBits(insn, 12, 4, 12)
+	j1 = insnBits(insn, 16, 4, 0) + s*0xfff0
+	u0 = insnBits(insn, 12, 4, 12)
+	u1 = insnBits(insn, 16, 16, 0)
 	return
 }
 
 // decodeInsn decodes the word insn at pc as the decode table does.
 func decodeInsn(pc uint64, insn uint32) decodedInsn {
-	return decodeWith(pc, insn, classify(keyOf(insn)))
+	return decodeWith(pc, insn, classOf(classKeyOf(insn)))
 }
 
-// decodeWith decodes insn at pc with the class outputs out (classify's, unless a test forges them).
+// decodeWith decodes insn at pc with the class outputs out (classOf's, unless a test forges them).
 func decodeWith(pc uint64, insn uint32, out [numOut]int64) decodedInsn {
-	d := decodedInsn{pc: pc, insn: insn, key: keyOf(insn), out: out}
+	d := decodedInsn{pc: pc, insn: insn, key: classKeyOf(insn), out: out}
 	o := &d.out
-	d.lowok = bit(insn, 0) & bit(insn, 1)
-	d.x21 = bit(insn, 21) ^ uint64(o[oE21])
+	d.lowok = insnBit(insn, 0) & insnBit(insn, 1)
+	d.x21 = insnBit(insn, 21) ^ uint64(o[oE21])
 	s := uint64(o[oZRR])*(uint64(bits.OnesCount32(insn>>7&31))+uint64(bits.OnesCount32(insn>>15&31))) +
-		uint64(o[oZRS])*(bit(insn, 20)+bit(insn, 22)+bit(insn, 23)+bit(insn, 24)+d.x21)
+		uint64(o[oZRS])*(insnBit(insn, 20)+insnBit(insn, 22)+insnBit(insn, 23)+insnBit(insn, 24)+d.x21)
 	d.ok = 1
 	if s != 0 {
 		d.ok = 0
@@ -387,7 +387,7 @@ func decodeWith(pc uint64, insn uint32, out [numOut]int64) decodedInsn {
 	}
 	// The target: pc·pcadd + the B, J or U offset, as a 48-bit sum with carries.
 	_, _, _, b0, j0, j1, u0, u1 := immLimbs(insn)
-	sgn := bit(insn, 31)
+	sgn := insnBit(insn, 31)
 	var off [3]uint64
 	switch {
 	case o[oFB] == 1:
@@ -413,7 +413,7 @@ func decodeWith(pc uint64, insn uint32, out [numOut]int64) decodedInsn {
 
 // setFields computes the BusDecode tuple (after pc) from the row's witness.
 func (d *decodedInsn) setFields() {
-	o, insn, sgn := &d.out, d.insn, bit(d.insn, 31)
+	o, insn, sgn := &d.out, d.insn, insnBit(d.insn, 31)
 	iI, iS, iSh, _, _, _, _, _ := immLimbs(insn)
 	f := &d.fields
 	f[dC0].SetUint64(d.c[0])
@@ -434,19 +434,19 @@ func (d *decodedInsn) setFields() {
 	imm1 := uint64(o[oFI]+o[oFS]) * 0xffff * sgn
 	f[dImm].SetUint64(imm0)
 	f[dImmHi].SetUint64(imm1 + uint64(o[oLUI])*d.v3)
-	f[dOpc] = fieldOf(o[oOpc])
+	f[dOpc] = fieldInt(o[oOpc])
 	for _, p := range [][2]int{{dALU, oALU}, {dEqt, oEqt}, {dAlpha, oAlpha}, {dBeta, oBeta}, {dJALR, oJALR}, {dLoad, oLoad}, {dStore, oStore}, {dAMO, oAMO}} {
-		f[p[0]] = fieldOf(int64(d.ok) * o[p[1]])
+		f[p[0]] = fieldInt(int64(d.ok) * o[p[1]])
 	}
-	f[dRdSrc] = fieldOf(int64(d.ok) * (o[oLink] + 2*o[oLUI]))
-	f[dSys] = fieldOf(o[oSys] + (1-int64(d.ok))*(1-o[oSys]))
+	f[dRdSrc] = fieldInt(int64(d.ok) * (o[oLink] + 2*o[oLUI]))
+	f[dSys] = fieldInt(o[oSys] + (1-int64(d.ok))*(1-o[oSys]))
 }
 
 // decodeCols are the decode table's main columns.
 type decodeCols struct {
 	isReal, mult stark.Column
 	addr         []stark.Column // the word's address limbs (off BusCode)
-	half         stark.Column   // pc bit 2
+	halfF        stark.Column   // pc bit 2
 	word         []stark.Column // the word's four limbs
 	bits         []stark.Column // the instruction's 32 bits
 	lowok        stark.Column   // bit 0 · bit 1
@@ -470,7 +470,7 @@ func newDecodeTable(omit map[string]bool) *stark.Table {
 func declareDecode(t *stark.Table) decodeCols {
 	return decodeCols{
 		isReal: t.Column("is_real"), mult: t.Column("mult"),
-		addr: t.Columns("addr", 3), half: t.Column("half"), word: t.Columns("word", 4),
+		addr: t.Columns("addr", 3), halfF: t.Column("half"), word: t.Columns("word", 4),
 		bits: t.Columns("bit", 32), lowok: t.Column("lowok"), out: t.Columns("class", numOut),
 		x21: t.Column("x21"), sinv: t.Column("fields_inv"), ok: t.Column("ok"),
 		inv: t.Columns("reg_inv", 3), use: t.Columns("use", 3),
@@ -502,12 +502,12 @@ func buildDecode(r *rules) decodeCols {
 
 	r.boolean("is_real boolean", isReal)
 	r.zero("padding sends nothing", c.mult.Cur().Mul(one.Sub(isReal)))
-	r.boolean("half boolean", c.half.Cur())
+	r.boolean("half boolean", c.halfF.Cur())
 	for i := range c.bits {
 		r.boolean("bit boolean", b(i))
 	}
 	// The instruction is the word's limbs 0, 1 or 2, 3 as pc bit 2 says.
-	h := c.half.Cur()
+	h := c.halfF.Cur()
 	w := func(k int) stark.Expr { return c.word[k].Cur() }
 	lo := w(0).Add(h.Mul(w(2).Sub(w(0))))
 	hi := w(1).Add(h.Mul(w(3).Sub(w(1))))
@@ -718,16 +718,16 @@ func fillDecodeRow(m *stark.Matrix, row int, L *decodeCols, d decodedInsn, word,
 	for k := 0; k < 3; k++ {
 		set(L.addr[k], al[k])
 	}
-	set(L.half, d.pc>>2&1)
+	set(L.halfF, d.pc>>2&1)
 	for k := 0; k < 4; k++ {
 		set(L.word[k], word>>(16*k)&0xffff)
 	}
 	for i := 0; i < 32; i++ {
-		set(L.bits[i], bit(d.insn, i))
+		set(L.bits[i], insnBit(d.insn, i))
 	}
 	set(L.lowok, d.lowok)
 	for j := 0; j < numOut; j++ {
-		m.Set(row, L.out[j].Index(), fieldOf(d.out[j]))
+		m.Set(row, L.out[j].Index(), fieldInt(d.out[j]))
 	}
 	set(L.x21, d.x21)
 	m.Set(row, L.sinv.Index(), d.sinv)

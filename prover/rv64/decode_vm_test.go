@@ -33,9 +33,9 @@ var vmOpNames = []string{"ILLEGAL", "COMPRESSED", "LUI", "AUIPC", "JAL", "JALR",
 	"DIV", "DIVU", "REM", "REMU", "MULW", "DIVW", "DIVUW", "REMW", "REMUW", "FENCE", "ECALL", "MRET", "LRW", "SCW",
 	"LRD", "SCD", "AMOW", "AMOD"}
 
-// nameOf is the vm op name the decode table's fields stand for, and the immediate the vm would
+// vmNameOf is the vm op name the decode table's fields stand for, and the immediate the vm would
 // hold for it (absolute targets for branches, JAL and AUIPC, as vm's decode computes them).
-func nameOf(d *decodedInsn) (string, uint64) {
+func vmNameOf(d *decodedInsn) (string, uint64) {
 	o := d.out
 	f := func(i int) int64 {
 		v := d.fields[i].Uint64()
@@ -111,7 +111,7 @@ func checkAgainstVM(t *testing.T, pc uint64, insn uint32) {
 	if want == "COMPRESSED" {
 		want = "ILLEGAL"
 	}
-	got, imm := nameOf(&d)
+	got, imm := vmNameOf(&d)
 	if got != want {
 		t.Fatalf("%#08x at %#x: decode table says %s, vm %s", insn, pc, got, want)
 	}
@@ -125,10 +125,10 @@ func checkAgainstVM(t *testing.T, pc uint64, insn uint32) {
 	case "BEQ", "BNE", "BLT", "BGE", "BLTU", "BGEU", "JAL":
 		// In range the decoded target is the vm's; out of [0, 2^48) it is marked (sent odd).
 		if v := uint64(in.imm); v < 1<<48 {
-			if imm != v || d.e[2] != bit(insn, 31) {
+			if imm != v || d.e[2] != insnBit(insn, 31) {
 				t.Fatalf("%#08x at %#x: %s target %#x, vm %#x", insn, pc, want, imm, v)
 			}
-		} else if d.e[2] == bit(insn, 31) {
+		} else if d.e[2] == insnBit(insn, 31) {
 			t.Fatalf("%#08x at %#x: %s target %#x outside the address space not marked", insn, pc, want, v)
 		}
 	default:
@@ -156,8 +156,8 @@ func checkAgainstVM(t *testing.T, pc uint64, insn uint32) {
 // TestDecodeAgreesWithVM: every opcode/funct3/funct7 key (with random other bits and low bits),
 // the edge words around ecall and mret, and random words decode as prover/vm decodes them.
 func TestDecodeAgreesWithVM(t *testing.T) {
-	rng := newRand(5)
-	pcs := []uint64{0x1000, 0x10004, vm48(-8), vm48(-4096), 0xffff00000000, 0xfffffffc0000}
+	rng := cpuRand(5)
+	pcs := []uint64{0x1000, 0x10004, cpuVM48(-8), cpuVM48(-4096), 0xffff00000000, 0xfffffffc0000}
 	for k := uint32(0); k < 1<<classKeyBits; k++ {
 		for j := 0; j < 4; j++ {
 			other := rng.Uint32() &^ (0x7f | 7<<12 | 0x7f<<25)
@@ -169,7 +169,7 @@ func TestDecodeAgreesWithVM(t *testing.T) {
 			checkAgainstVM(t, pcs[rng.IntN(len(pcs))], insn)
 		}
 	}
-	for _, base := range []uint32{insnECALL, insnMRET} {
+	for _, base := range []uint32{cpuECALL, cpuMRET} {
 		checkAgainstVM(t, 0x1000, base)
 		for b := 7; b < 32; b++ {
 			checkAgainstVM(t, 0x1000, base^1<<uint(b))
@@ -184,6 +184,6 @@ func TestDecodeAgreesWithVM(t *testing.T) {
 	}
 }
 
-func vm48(d int64) uint64 { return uint64(int64(1<<48) + d) }
+func cpuVM48(d int64) uint64 { return uint64(int64(1<<48) + d) }
 
-func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 11)) }
+func cpuRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 11)) }
