@@ -44,6 +44,25 @@ var (
 	}
 )
 
+// InternalDiagonal16 returns the diagonal D of the width-16 internal matrix (all-ones + D), for
+// AIRs that constrain the permutation round by round (prover/p2air).
+func InternalDiagonal16() [16]Element {
+	var d [16]Element
+	for i, e := range diag16 {
+		d[i] = e.element()
+	}
+	return d
+}
+
+// InternalDiagonal24 is InternalDiagonal16 for width 24.
+func InternalDiagonal24() [24]Element {
+	var d [24]Element
+	for i, e := range diag24 {
+		d[i] = e.element()
+	}
+	return d
+}
+
 // roundConstants holds one width's permutation constants in Montgomery form. The layout is read by
 // the assembly kernels: full-round keys for the first half, then the partial-round keys, then the
 // full-round keys of the second half, all as 32-bit words.

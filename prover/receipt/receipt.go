@@ -1,7 +1,10 @@
 // Package receipt owns what a proof attests to and carries: the span claim (a run of L2
 // blocks from one output root to the next, under one guest image and chain config), receipts
-// over it, their encoding and verification, and the proof bytes the L1 oracle's verifier takes.
-// Only dev receipts (no seal, accepted only by a verifier configured for dev mode) exist today.
+// over it, their encoding and verification, and the proof bytes the L1 oracle's verifier takes;
+// and, one level down, the zkVM's segment receipts (a segment's claim and its seal, verified
+// through SealVerifier) and composite receipts (every segment of a run, checked for continuity
+// from the image to the halt, with the journal). Span receipts are dev receipts today (no seal,
+// accepted only by a verifier configured for dev mode).
 package receipt
 
 import (

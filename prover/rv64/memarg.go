@@ -58,21 +58,21 @@ const (
 	NumPublic    = 41
 )
 
-// Memory-access slots within a cycle: each cycle owns four timestamps, so that an instruction
-// whose rd is also rs1 (or a load from a register's own word) reads before it writes. Accesses to
-// different words may share a timestamp; two accesses to one word in one cycle must not.
+// Memory-access slots within a cycle (prover/vm defines them with the steps it reports): each
+// cycle owns four timestamps, so that an instruction whose rd is also rs1 reads before it writes.
+// Accesses to different words may share a timestamp; two accesses to one word in one cycle must not.
 const (
-	SlotRs1 = 0
-	SlotRs2 = 1
-	SlotMem = 2 // the load/store operand, AMOs, traps, mret and host calls
-	SlotRd  = 3
+	SlotRs1 = vm.SlotRs1
+	SlotRs2 = vm.SlotRs2
+	SlotMem = vm.SlotMem // the load/store operand, AMOs, traps, mret and host calls
+	SlotRd  = vm.SlotRd
 )
 
-// Timestamp is the memory argument's clock for an access at slot in cycle (0-based in the segment);
-// page-in values carry timestamp 0. With cycles below 2^22 every timestamp is at most 2^24, so the
-// gap ts - prevTs - 1 of a valid access lies in [0, 2^24) and a 16-bit limb plus a byte bound it;
-// a prevTs after ts would make the gap wrap to about p > 2^24, which no such pair can show.
-func Timestamp(cycle uint64, slot int) uint64 { return 4*cycle + uint64(slot) + 1 }
+// Timestamp is the memory argument's clock (vm.Timestamp: 4·cycle + slot + 1); page-in values
+// carry timestamp 0. With cycles below 2^22 every timestamp is at most 2^24, so the gap
+// ts - prevTs - 1 of a valid access lies in [0, 2^24) and a 16-bit limb plus a byte bound it; a
+// prevTs after ts would make the gap wrap to about p > 2^24, which no such pair can show.
+func Timestamp(cycle uint64, slot int) uint64 { return vm.Timestamp(cycle, uint8(slot)) }
 
 // maxCycles is the most cycles a segment may have for Timestamp's bound to hold.
 const maxCycles = 1 << 22
@@ -83,8 +83,8 @@ func addrLimbs(a uint64) [3]uint64 {
 }
 
 // RegAddr is the byte address of register r's word in the bank of mode (0 user, 1 kernel): ABI v1
-// keeps registers on the machine page (vm.MachineBase + 0x100·mode + 8·r).
-func RegAddr(mode, r uint64) uint64 { return vm.MachineBase + 0x100*mode + 8*r }
+// keeps registers on the machine page (vm.RegAddr).
+func RegAddr(mode, r uint64) uint64 { return vm.RegAddr(uint8(mode), uint8(r)) }
 
 // regAddrExpr is RegAddr as limbs of expressions in mode and r (columns, or constants): the low
 // limb is affine in both and the two high limbs are 0xffff, so a register access costs no columns.

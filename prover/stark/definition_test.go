@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 )
 
 // forgeExtraByte makes the byte table of the range statement claim one lookup of 7 too many and
@@ -144,5 +145,50 @@ func TestBusMultiplicityBound(t *testing.T) {
 		return tb
 	}()); !errors.Is(err, ErrAIR) {
 		t.Fatalf("bound p accepted: %v", err)
+	}
+}
+
+// TestCompileSharedExpression: an expression whose nodes are each shared by two parents, 64
+// levels deep (2^64 paths from the root), compiles to one instruction per node and evaluates
+// right. Before the compiler memoised by node it walked every path.
+func TestCompileSharedExpression(t *testing.T) {
+	x := NewTable("t").Column("x")
+	e := x.Cur()
+	want := F{}
+	want.SetUint64(3)
+	for i := 0; i < 64; i++ {
+		e = e.Mul(e).Sub(e) // v -> v² - v
+		var sq F
+		sq.Mul(&want, &want)
+		want.Sub(&sq, &want)
+	}
+	done := make(chan *program, 1)
+	go func() {
+		p, err := compileProgram(1, 0, 0, 0, 0, []Expr{e})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- p
+	}()
+	var p *program
+	select {
+	case p = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("compiling a shared expression did not finish")
+	}
+	if p == nil {
+		return
+	}
+	if len(p.ops) != 128 {
+		t.Fatalf("%d instructions, want 128 (one per node)", len(p.ops))
+	}
+	slots := make([]E, p.nSlots)
+	slots[p.mainSlot(0, false)].B0.A0.SetUint64(3)
+	for i, c := range p.consts {
+		slots[p.constSlot(i)].B0.A0 = c
+	}
+	p.evalExt(slots)
+	if got := slots[p.outputs[0]]; !got.B0.A0.Equal(&want) {
+		t.Fatalf("evaluated %v, want %v", got.B0.A0.String(), want.String())
 	}
 }

@@ -256,8 +256,15 @@ func compileProgram(width, preWidth, numPub, numPerm, numChal int, roots []Expr)
 	}
 	p.tmpOff = make([]int, p.nSrc)
 	memo := map[progKey]int{}
+	// done memoises by node as memo does by instruction: a node shared by many parents (a
+	// Poseidon2 round state feeding the next round's sums) is walked once, not once per path,
+	// which would take time exponential in the sharing depth.
+	done := map[*exprNode]int{}
 	var emit func(n *exprNode) int
 	emit = func(n *exprNode) int {
+		if s, ok := done[n]; ok {
+			return s
+		}
 		switch n.kind {
 		case exConst:
 			return p.constSlot(constIdx[uint32(n.c.Bits()[0])])
@@ -277,6 +284,7 @@ func compileProgram(width, preWidth, numPub, numPerm, numChal int, roots []Expr)
 		a, b := emit(n.a), emit(n.b)
 		k := progKey{kind: n.kind, a: a, b: b}
 		if s, ok := memo[k]; ok {
+			done[n] = s
 			return s
 		}
 		s := p.nSlots
@@ -292,6 +300,7 @@ func compileProgram(width, preWidth, numPub, numPerm, numChal int, roots []Expr)
 		}
 		p.ops = append(p.ops, instr{op: n.kind, dst: s, a: a, b: b})
 		memo[k] = s
+		done[n] = s
 		return s
 	}
 	for _, r := range roots {

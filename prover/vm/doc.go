@@ -81,6 +81,17 @@
 // boot-information block is needed: the program break is always 0 (brk answers 0, as a kernel
 // without one would; the Go runtime and musl then use mmap).
 //
+// # Segments and tracing
+//
+// A run is cut into segments of at most 2^po2 cycles: instructions plus paging (PageInCycles
+// for every page a segment touches, PageOutCycles for every page it writes). A segment never
+// both writes a page and fetches instructions from it, because the AIR decodes instructions
+// from the page-in contents: the executor ends the segment just before such a store or fetch
+// and the next segment pages the new code in (an instruction that stores into its own page
+// stops the run with ErrCodeStore). ReplaySegment re-executes a segment from its record alone;
+// TraceSegment does the same one instruction at a time and describes every cycle (Step: the
+// register operands and the aligned word accesses the AIR's memory argument checks).
+//
 // # Kernel data and the clock
 //
 // kernel.c's header comment lists the kernel's data (thread table, F registers, clock, mmap

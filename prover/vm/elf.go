@@ -163,6 +163,10 @@ var (
 	ErrMisalignedPC      = errors.New("vm: misaligned instruction address")
 	ErrBadSegment        = errors.New("vm: malformed segment record")
 	ErrReplayMismatch    = errors.New("vm: segment replay mismatch")
+	// ErrCodeStore: an instruction stores into the page it was fetched from. A segment never
+	// both writes a page and fetches from it (the AIR decodes from page-in contents), so the
+	// executor ends segments before such stores and fetches; this one would end every segment.
+	ErrCodeStore = errors.New("vm: store into the page the storing instruction executes from")
 )
 
 // Fault is the error that stops a run at a guest instruction; it unwraps to one of the

@@ -264,6 +264,7 @@ func ExecuteImage(ctx context.Context, img *Image, prog *Program, cfg Config) (*
 	if err := m.loadImage(img); err != nil {
 		return nil, err
 	}
+	m.guardCode = true
 	m.segLimit = 1 << po2
 	m.maxCycles = cfg.MaxCycles
 	m.forwardWrite = cfg.Output
@@ -315,8 +316,13 @@ func ExecuteImage(ctx context.Context, img *Image, prog *Program, cfg Config) (*
 		if m.prof != nil && (m.instret >= m.prof.next || err != nil) {
 			m.prof.sample(m.pc, m.instret, m.cycles())
 		}
-		halted := false
-		if err != nil {
+		halted, cut := false, false
+		if err == errCodeStore {
+			if err := m.cutSegment(); err != nil {
+				return nil, err
+			}
+			cut = true
+		} else if err != nil {
 			if _, ok := err.(haltSignal); !ok {
 				return nil, err
 			}
@@ -328,10 +334,10 @@ func ExecuteImage(ctx context.Context, img *Image, prog *Program, cfg Config) (*
 				cfg.Progress(m.cycles())
 			}
 		}
-		if !halted && m.maxCycles != 0 && m.cycles()+maxInstrCycles > m.maxCycles && !m.segmentFull() {
+		if !halted && !cut && m.maxCycles != 0 && m.cycles()+maxInstrCycles > m.maxCycles && !m.segmentFull() {
 			return nil, m.fault(ErrCycleLimit, m.pc, fmt.Sprintf("%d cycles", m.cycles()))
 		}
-		if halted || m.segmentFull() {
+		if halted || cut || m.segmentFull() {
 			if err := m.endSegment(po2, tree, &startState, &startIn, res, &cfg, halted); err != nil {
 				return nil, err
 			}
@@ -458,6 +464,7 @@ func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, startIn *uin
 			seg.Pages = append(seg.Pages, pr)
 		}
 		seg.Dirty = slices.Sorted(slices.Values(m.dirtied))
+		seg.FetchedPages = slices.Sorted(slices.Values(m.fetched))
 	}
 	var root hash.Digest
 	if tree != nil {
@@ -484,7 +491,7 @@ func (m *Machine) endSegment(po2 int, tree *pageTree, start *State, startIn *uin
 	res.Segments++
 	*start, *startIn = end, m.inPos
 	m.seg++
-	m.touched, m.dirtied, m.segOut = m.touched[:0], m.dirtied[:0], nil
+	m.touched, m.dirtied, m.fetched, m.segOut = m.touched[:0], m.dirtied[:0], m.fetched[:0], nil
 	m.segStartIn, m.segStartPg = m.instret, m.paging
 	m.invalidateCaches()
 	if halted {

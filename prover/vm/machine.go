@@ -2,6 +2,7 @@ package vm
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/bits"
 )
@@ -38,9 +39,13 @@ type Machine struct {
 	record  bool     // keep segment records (start contents of written pages)
 	touched []uint64 // pages paged in this segment, in first-touch order
 	dirtied []uint64 // pages marked for page-out this segment
+	fetched []uint64 // pages instructions were fetched from this segment, in first-fetch order
 
 	// replay: only the pages of a record exist
 	strict bool
+	// guardCode: a store into a page fetched from in this segment ends the segment before it
+	// (errCodeStore); off while building the image, which has no segments
+	guardCode bool
 
 	stdin        []byte
 	stdinBase    uint64 // offset of stdin[0] in the whole input (replay holds a window)
@@ -195,6 +200,11 @@ func (m *Machine) storeSlow(a uint64, size uint64, v uint64) error {
 	if m.mode == 0 && a+size-1 >= KernelBase {
 		return ErrKernelAccess
 	}
+	// A page this segment fetched from is never in the write TLB (codePage drops it), so
+	// every store into one reaches this check before it changes anything.
+	if m.guardCode && m.storesCode(a, size) {
+		return errCodeStore
+	}
 	if a&0xfff <= PageSize-size {
 		p, err := m.touch(a>>pageShift, true)
 		if err != nil {
@@ -235,11 +245,45 @@ func (m *Machine) store(a, size, v uint64) error {
 	return m.storeSlow(a, size, v)
 }
 
+// errCodeStore is returned internally, with nothing of the instruction done, when a store
+// would write a page the current segment fetched instructions from, or an instruction fetch
+// would read a page the segment wrote. The AIR decodes instructions from the page-in contents,
+// so a segment never both writes and runs a page: it ends before the store or the fetch and the
+// next segment pages the new code in.
+var errCodeStore = errors.New("vm: store into a fetched page")
+
+// storesCode reports whether a store to [a, a+size) would write a page the current segment
+// fetched instructions from.
+func (m *Machine) storesCode(a, size uint64) bool {
+	for pn := a >> pageShift; pn <= (a+size-1)>>pageShift; pn++ {
+		if p := m.mem.lookup(pn); p != nil && p.runSeg == m.seg {
+			return true
+		}
+	}
+	return false
+}
+
+// cutSegment is called when a store or a fetch ended the segment before it (errCodeStore); one
+// that does so as the segment's first instruction would end every segment before it.
+func (m *Machine) cutSegment() error {
+	if m.instret == m.segStartIn {
+		return m.fault(ErrCodeStore, m.pc, "a store into the page it executes from")
+	}
+	return nil
+}
+
 // codePage returns the predecoded instructions of page pn, paging it in.
 func (m *Machine) codePage(pn uint64) (*[PageSize / 4]inst, error) {
 	p, err := m.touch(pn, false)
 	if err != nil {
 		return nil, err
+	}
+	if p.runSeg != m.seg {
+		if m.guardCode && p.outSeg == m.seg {
+			return nil, errCodeStore // a page written in this segment: fetch it in the next
+		}
+		p.runSeg = m.seg
+		m.fetched = append(m.fetched, pn)
 	}
 	if p.code == nil {
 		c := new([PageSize / 4]inst)
@@ -294,6 +338,10 @@ func (m *Machine) run() error {
 				return m.fault(ErrKernelAccess, pc, "instruction fetch from the kernel range in user mode")
 			}
 			c, err := m.codePage(pc >> pageShift)
+			if err == errCodeStore {
+				m.pc = pc
+				return err
+			}
 			if err != nil {
 				m.pc = pc
 				return m.fault(err, pc, "instruction fetch")
@@ -380,6 +428,10 @@ func (m *Machine) run() error {
 			} else {
 				m.pc, m.instret = pc, n
 				if err := m.storeSlow(a, 8, x[in.rs2]); err != nil {
+					if err == errCodeStore {
+						n--
+						return err
+					}
 					return m.fault(err, pc, fmt.Sprintf("store to %#x", a))
 				}
 				cpn = ^uint64(0)
@@ -401,6 +453,10 @@ func (m *Machine) run() error {
 			} else {
 				m.pc, m.instret = pc, n
 				if err := m.storeSlow(a, size, x[in.rs2]); err != nil {
+					if err == errCodeStore {
+						n--
+						return err
+					}
 					return m.fault(err, pc, fmt.Sprintf("store to %#x", a))
 				}
 				cpn = ^uint64(0)
@@ -542,6 +598,10 @@ func (m *Machine) run() error {
 		case opLRW, opLRD, opSCW, opSCD, opAMOW, opAMOD:
 			m.pc, m.instret = pc, n
 			if err := m.atomic(in); err != nil {
+				if err == errCodeStore {
+					n--
+					return err
+				}
 				return m.fault(err, pc, "")
 			}
 			cpn = ^uint64(0)
@@ -552,6 +612,11 @@ func (m *Machine) run() error {
 				err = m.trap(causeEcallU, pc)
 			} else {
 				err = m.hostCall(pc)
+			}
+			if err == errCodeStore {
+				m.pc = pc
+				n--
+				return err
 			}
 			if err != nil {
 				return err
@@ -665,15 +730,17 @@ func (m *Machine) atomic(in *inst) error {
 		m.setX(in.rd, ext(v))
 		return nil
 	case opSCW, opSCD:
-		ok := m.word(kReserve) == a
-		m.setWord(kReserve, 0)
-		if !ok {
+		// the store comes first so that a store ending the segment (errCodeStore) leaves the
+		// reservation as it was
+		if m.word(kReserve) != a {
+			m.setWord(kReserve, 0)
 			m.setX(in.rd, 1)
 			return nil
 		}
 		if err := m.store(a, size, m.x[in.rs2]); err != nil {
 			return err
 		}
+		m.setWord(kReserve, 0)
 		m.setX(in.rd, 0)
 		return nil
 	}

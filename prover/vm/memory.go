@@ -37,6 +37,7 @@ type page struct {
 	data   [PageSize]byte
 	inSeg  uint32 // segment epoch in which the page was last paged in
 	outSeg uint32 // segment epoch in which the page was last marked for page-out
+	runSeg uint32 // segment epoch in which an instruction was last fetched from the page
 	code   *[PageSize / 4]inst
 	orig   *[PageSize]byte // contents at segment start, kept once the page is written while recording
 }

@@ -42,6 +42,11 @@ type Segment struct {
 	PagingCycles uint64
 	Halted       bool
 	ExitCode     uint8
+
+	// FetchedPages are the pages the segment fetched instructions from, ascending: the AIR
+	// decodes instructions from their page-in contents, so the segment never stores into them.
+	// Derived, not part of the encoding: the executor and TraceSegment fill it in.
+	FetchedPages []uint64
 }
 
 // Cycles is the segment's cycle count (at most 2^Po2).
@@ -52,37 +57,10 @@ func (s *Segment) Cycles() uint64 { return s.Instructions + s.PagingCycles }
 // that it ends at the recorded end state (pc and memory root) with the recorded cycle counts,
 // output, written pages and halt.
 func ReplaySegment(ctx context.Context, seg *Segment) error {
-	if err := seg.check(); err != nil {
-		return err
-	}
-	kprog, err := loadKernel()
+	m, tree, err := replayMachine(seg)
 	if err != nil {
 		return err
 	}
-	tree := &pageTree{nodes: make(map[uint64]hash.Digest), empty: zeroPageRoots()}
-	m := &Machine{seg: 1, strict: true, record: true, kprog: kprog, ready: true}
-	m.invalidateCaches()
-	for i := range seg.Pages {
-		pr := &seg.Pages[i]
-		leaf := pageLeaf(&pr.Data)
-		// seg.check bounds the page index and the proof length, so folding the path is the
-		// whole Merkle check.
-		if tree.addProof(pr.Page, leaf, pr.Proof) != seg.Start.Root {
-			return fmt.Errorf("%w: page %#x does not verify against the start root", ErrReplayMismatch, pr.Page<<pageShift)
-		}
-		p, err := m.mem.alloc(pr.Page)
-		if err != nil {
-			return err
-		}
-		p.data = pr.Data
-	}
-	if err := m.beginSegment(); err != nil {
-		return fmt.Errorf("%w: %w", ErrReplayMismatch, err)
-	}
-	m.pc = seg.Start.PC
-	m.loadBank()
-	m.segLimit = 1 << seg.Po2
-	m.stdin, m.stdinBase, m.stdinTotal, m.inPos = seg.Input, seg.InputPos, seg.InputTotal, seg.InputPos
 	halted := false
 	for !m.segmentFull() {
 		if err := ctx.Err(); err != nil {
@@ -94,10 +72,58 @@ func ReplaySegment(ctx context.Context, seg *Segment) error {
 			halted = true
 			break
 		}
+		if err == errCodeStore {
+			err = m.cutSegment()
+			if err == nil {
+				break
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrReplayMismatch, err)
 		}
 	}
+	return m.replayEnd(seg, tree, halted)
+}
+
+// replayMachine checks a record's pages against its start root and builds the machine that
+// replays it: only the recorded pages exist, the pc and register bank are the start state's.
+func replayMachine(seg *Segment) (*Machine, *pageTree, error) {
+	if err := seg.check(); err != nil {
+		return nil, nil, err
+	}
+	kprog, err := loadKernel()
+	if err != nil {
+		return nil, nil, err
+	}
+	tree := &pageTree{nodes: make(map[uint64]hash.Digest), empty: zeroPageRoots()}
+	m := &Machine{seg: 1, strict: true, record: true, guardCode: true, kprog: kprog, ready: true}
+	m.invalidateCaches()
+	for i := range seg.Pages {
+		pr := &seg.Pages[i]
+		leaf := pageLeaf(&pr.Data)
+		// seg.check bounds the page index and the proof length, so folding the path is the
+		// whole Merkle check.
+		if tree.addProof(pr.Page, leaf, pr.Proof) != seg.Start.Root {
+			return nil, nil, fmt.Errorf("%w: page %#x does not verify against the start root", ErrReplayMismatch, pr.Page<<pageShift)
+		}
+		p, err := m.mem.alloc(pr.Page)
+		if err != nil {
+			return nil, nil, err
+		}
+		p.data = pr.Data
+	}
+	if err := m.beginSegment(); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrReplayMismatch, err)
+	}
+	m.pc = seg.Start.PC
+	m.loadBank()
+	m.segLimit = 1 << seg.Po2
+	m.stdin, m.stdinBase, m.stdinTotal, m.inPos = seg.Input, seg.InputPos, seg.InputTotal, seg.InputPos
+	return m, tree, nil
+}
+
+// replayEnd checks the state a replay ended in against the record.
+func (m *Machine) replayEnd(seg *Segment, tree *pageTree, halted bool) error {
 	m.flushBank()
 	dirty := slices.Sorted(slices.Values(m.dirtied))
 	if !slices.Equal(dirty, seg.Dirty) {

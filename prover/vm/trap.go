@@ -105,6 +105,9 @@ func (m *Machine) hostCall(pc uint64) error {
 		}
 		m.sawRead = true
 		n, err := m.hostRead(a0, a1)
+		if err == errCodeStore {
+			return err
+		}
 		if err != nil {
 			return m.fault(err, pc, fmt.Sprintf("host READ(%#x, %d)", a0, a1))
 		}
