@@ -55,7 +55,8 @@ const (
 	PubExitCode  = 31 // 1: the HALT host call's exit code (0..255), 0 unless halted
 	PubJournal   = 32 // 8: hash.HashBytes of the journal bytes this segment wrote
 	PubPo2       = 40 // 1
-	NumPublic    = 41
+	PubIndex     = 41 // 1: the segment's index in its run (carried, as the image ID)
+	NumPublic    = 42
 )
 
 // Memory-access slots within a cycle (prover/vm defines them with the steps it reports): each
