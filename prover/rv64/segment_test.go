@@ -2,40 +2,18 @@ package rv64
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/receipt"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
+	"github.com/zkexex/zkexex/prover/vm/vmtest"
 )
 
 // assemble builds a static RV64IMA program from assembly with binutils.
 func assemble(t testing.TB, src string) *vm.Program {
 	t.Helper()
-	as, err1 := exec.LookPath("riscv64-linux-gnu-as")
-	ld, err2 := exec.LookPath("riscv64-linux-gnu-ld")
-	if err1 != nil || err2 != nil {
-		t.Skip("riscv64-linux-gnu-as/ld not installed (Debian binutils-riscv64-linux-gnu)")
-	}
-	dir := t.TempDir()
-	s, o, elf := filepath.Join(dir, "p.s"), filepath.Join(dir, "p.o"), filepath.Join(dir, "p")
-	if err := os.WriteFile(s, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(as, "-march=rv64ima", "-o", o, s).CombinedOutput(); err != nil {
-		t.Fatalf("as: %v\n%s", err, out)
-	}
-	if out, err := exec.Command(ld, "-static", "-nostdlib", "--no-relax", "-o", elf, o).CombinedOutput(); err != nil {
-		t.Fatalf("ld: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(elf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := vm.LoadELF(data)
+	p, err := vm.LoadELF(vmtest.Build(t, "rv64ima", src))
 	if err != nil {
 		t.Fatal(err)
 	}
