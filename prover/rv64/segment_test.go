@@ -2,7 +2,9 @@ package rv64
 
 import (
 	"context"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/zkexex/zkexex/prover/receipt"
 	"github.com/zkexex/zkexex/prover/stark"
@@ -101,4 +103,28 @@ func TestProveJournalProgram(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d segments, %d cycles, exit %d", len(comp.Segments), res.Cycles, res.ExitCode)
+}
+
+// countdownSource counts down from n (two instructions per iteration) and exits with 7.
+func countdownSource(n int) string {
+	return ".option norvc\n.text\n.globl _start\n_start:\n\tli t0, " + strconv.Itoa(n) + "\n1:\taddi t0, t0, -1\n\tbnez t0, 1b\n\tli a0, 7\n\tli a7, 93\n\tecall\n"
+}
+
+// TestProveSegments: a run of several segments proves segment by segment and its composite
+// receipt verifies (continuity, image, halt).
+func TestProveSegments(t *testing.T) {
+	n := 40000 // two segments at po2 16
+	if !testing.Short() {
+		n = 150000
+	}
+	prog := assemble(t, countdownSource(n))
+	start := time.Now()
+	comp, res := proveRun(t, prog, vm.Config{Po2: vm.MinPo2}, stark.TestParams())
+	if len(comp.Segments) < 2 || res.ExitCode != 7 {
+		t.Fatalf("%d segments, exit %d", len(comp.Segments), res.ExitCode)
+	}
+	if err := comp.Verify(res.ImageID, testVerifier()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d segments, %d cycles proven in %v", len(comp.Segments), res.Cycles, time.Since(start))
 }
