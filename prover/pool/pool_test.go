@@ -3,9 +3,6 @@ package pool
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,37 +10,14 @@ import (
 	"time"
 
 	"github.com/zkexex/zkexex/prover/vm"
+	"github.com/zkexex/zkexex/prover/vm/vmtest"
 )
 
 // loopProgram assembles a counting loop that runs about 2·n instructions and exits with 7.
 func loopProgram(t *testing.T, n int) *vm.Program {
 	t.Helper()
-	as, err := exec.LookPath("riscv64-linux-gnu-as")
-	if err != nil {
-		t.Skip("riscv64-linux-gnu-as not installed (Debian package binutils-riscv64-linux-gnu)")
-	}
-	ld, err := exec.LookPath("riscv64-linux-gnu-ld")
-	if err != nil {
-		t.Skip("riscv64-linux-gnu-ld not installed")
-	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "loop.s")
-	code := ".globl _start\n_start:\n li t0, " + strconv.Itoa(n) + "\n1: addi t0, t0, -1\n bnez t0, 1b\n li a0, 7\n li a7, 93\n ecall\n"
-	if err := os.WriteFile(src, []byte(code), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	obj, elf := filepath.Join(dir, "loop.o"), filepath.Join(dir, "loop")
-	if out, err := exec.Command(as, "-march=rv64ima", "-o", obj, src).CombinedOutput(); err != nil {
-		t.Fatalf("as: %v\n%s", err, out)
-	}
-	if out, err := exec.Command(ld, "-static", "-nostdlib", "-o", elf, obj).CombinedOutput(); err != nil {
-		t.Fatalf("ld: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(elf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := vm.LoadELF(data)
+	src := ".globl _start\n_start:\n li t0, " + strconv.Itoa(n) + "\n1: addi t0, t0, -1\n bnez t0, 1b\n li a0, 7\n li a7, 93\n ecall\n"
+	p, err := vm.LoadELF(vmtest.Build(t, "rv64ima", src))
 	if err != nil {
 		t.Fatal(err)
 	}

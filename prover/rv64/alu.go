@@ -23,20 +23,31 @@ var chipOf = func() map[Op]int {
 	return m
 }()
 
-// ALUTables declares the ALU chips followed by the byte, byte-AND, byte-shift and 16-bit range
-// tables, in the order GenerateALUTraces fills them. The chips receive on BusALU; the AIR that includes them must
-// contain the table that sends those messages (the CPU).
+// ALUTables declares the ALU chips followed by the lookup tables (lookupTables), in the order
+// GenerateALUTraces fills them. The chips receive on BusALU; the AIR that includes them must contain
+// the table that sends those messages (the CPU).
 func ALUTables() []*stark.Table { return aluTables(nil) }
 
 // aluTables is ALUTables with rules left out, per table name (tests only).
 func aluTables(omit map[string]map[string]bool) []*stark.Table {
+	return append(aluChips(omit), lookupTables()...)
+}
+
+// aluChips declares the ALU chips alone.
+func aluChips(omit map[string]map[string]bool) []*stark.Table {
 	var out []*stark.Table
 	for _, c := range chips {
 		t := stark.NewTable(c.name)
 		c.build(&rules{t: t, omit: omit[c.name]})
 		out = append(out, t)
 	}
-	return append(out, byteTable(), andTable(), shiftTable(), range16Table())
+	return out
+}
+
+// lookupTables declares the byte, byte-AND, byte-shift and 16-bit range tables that every table
+// of the segment AIR looks values up in; counts.traces fills them.
+func lookupTables() []*stark.Table {
+	return []*stark.Table{byteTable(), andTable(), shiftTable(), range16Table()}
 }
 
 // minLogRows is log2 of the smallest chip height: the stark core needs 2^max(2, LogFinalPolyLen)
@@ -53,28 +64,37 @@ func logRows(n int) int {
 
 // GenerateALUTraces fills the traces of ALUTables from the executor's ALU events: each chip gets
 // its events in order, padded to a power of two; the lookup tables count every lookup the chips
-// make. Rows are filled in parallel, each worker counting its own lookups.
+// make.
 func GenerateALUTraces(events []Event) ([]*stark.Matrix, error) {
+	out, cnt, err := aluChipTraces(events)
+	if err != nil {
+		return nil, err
+	}
+	lt, err := cnt.traces()
+	if err != nil {
+		return nil, err
+	}
+	return append(out, lt...), nil
+}
+
+// aluChipTraces fills the chips' traces (aluChips order) and returns the lookups they make.
+func aluChipTraces(events []Event) ([]*stark.Matrix, *counts, error) {
 	per := make([][]Event, len(chips))
 	for _, e := range events {
 		i, ok := chipOf[e.Op]
 		if !ok {
-			return nil, fmt.Errorf("%w: %d", ErrUnknownOp, e.Op)
+			return nil, nil, fmt.Errorf("%w: %d", ErrUnknownOp, e.Op)
 		}
 		per[i] = append(per[i], e)
 	}
-	var total counts
+	total := new(counts)
 	var out []*stark.Matrix
 	for i, c := range chips {
 		m, cnt := c.trace(per[i])
 		out = append(out, m)
 		total.add(cnt)
 	}
-	lt, err := total.traces()
-	if err != nil {
-		return nil, err
-	}
-	return append(out, lt...), nil
+	return out, total, nil
 }
 
 // width returns the chip's number of main columns.

@@ -55,7 +55,8 @@ const (
 	PubExitCode  = 31 // 1: the HALT host call's exit code (0..255), 0 unless halted
 	PubJournal   = 32 // 8: hash.HashBytes of the journal bytes this segment wrote
 	PubPo2       = 40 // 1
-	NumPublic    = 41
+	PubIndex     = 41 // 1: the segment's index in its run (carried, as the image ID)
+	NumPublic    = 42
 )
 
 // Memory-access slots within a cycle (prover/vm defines them with the steps it reports): each
@@ -200,6 +201,8 @@ func (t *memTracker) access(addr, old, next, ts uint64) (Access, error) {
 		return Access{}, err
 	}
 	switch {
+	case ts > Timestamp(maxCycles-1, SlotRd):
+		return Access{}, fmt.Errorf("%w: word %#x accessed at %d, past a segment's last timestamp", ErrMemoryTrace, addr, ts)
 	case ts <= w.ts:
 		return Access{}, fmt.Errorf("%w: word %#x accessed at %d after %d", ErrMemoryTrace, addr, ts, w.ts)
 	case old != w.v:

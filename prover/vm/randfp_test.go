@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zkexex/zkexex/prover/vm/vmtest"
 )
 
 // Random F/D instruction sequences against qemu-riscv64 (whose softfloat is the reference):
@@ -110,7 +112,7 @@ func genFPProgram(r *rand.Rand, n int) string {
 
 func TestRandomFPQEMU(t *testing.T) {
 	needQEMU(t)
-	as, ld := crossTools(t)
+	as, ld := vmtest.Tools(t)
 	programs, length := 400, 250
 	if testing.Short() {
 		programs, length = 40, 150
@@ -119,7 +121,7 @@ func TestRandomFPQEMU(t *testing.T) {
 	for i := 0; i < programs; i++ {
 		r := rand.New(rand.NewPCG(uint64(i), 0xf10a7))
 		base := filepath.Join(dir, fmt.Sprintf("fp%d", i))
-		assemble(t, as, ld, "rv64imafd", base, genFPProgram(r, length))
+		vmtest.Assemble(t, as, ld, "rv64imafd", base, genFPProgram(r, length))
 		want, code := runQEMU(t, base, nil)
 		res := execute(t, loadFile(t, base), Config{})
 		if len(want) != 352 || code != 0 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/vm/vmtest"
 )
 
 // memModel is an independent model of the memory a trace describes: the segment's page-in
@@ -169,7 +170,7 @@ func TestTraceCorpus(t *testing.T) {
 }
 
 func TestTraceRandomInstructions(t *testing.T) {
-	as, ld := crossTools(t)
+	as, ld := vmtest.Tools(t)
 	programs := 20
 	if testing.Short() {
 		programs = 4
@@ -178,7 +179,7 @@ func TestTraceRandomInstructions(t *testing.T) {
 	for i := 0; i < programs; i++ {
 		r := rand.New(rand.NewPCG(uint64(i), 0x7ace))
 		base := filepath.Join(dir, fmt.Sprintf("p%d", i))
-		assemble(t, as, ld, "rv64ima", base, genProgram(r, 400))
+		vmtest.Assemble(t, as, ld, "rv64ima", base, vmtest.RandomProgram(r, 400))
 		for _, s := range segmentsOf(t, loadFile(t, base), Config{Po2: MinPo2}) {
 			checkTrace(t, s)
 		}
@@ -311,9 +312,9 @@ target:
 // segment just before it, that the next segment runs the new code, and that a store into the
 // storing instruction's own page is refused.
 func TestSelfModifyingCode(t *testing.T) {
-	as, ld := crossTools(t)
+	as, ld := vmtest.Tools(t)
 	base := filepath.Join(t.TempDir(), "selfmod")
-	assemble(t, as, ld, "rv64ima", base, selfModifying)
+	vmtest.Assemble(t, as, ld, "rv64ima", base, selfModifying)
 	p := loadFile(t, base)
 	var storePC uint64
 	for _, s := range p.symbols {
@@ -348,7 +349,7 @@ func TestSelfModifyingCode(t *testing.T) {
 
 	// storing into its own page can never be separated from the fetch
 	own := filepath.Join(t.TempDir(), "ownpage")
-	assemble(t, as, ld, "rv64ima", own, ".option norvc\n.text\n.globl _start\n_start:\n\tlla t0, _start\n\tsw zero, 0(t0)\n\tli a7, 93\n\tecall\n")
+	vmtest.Assemble(t, as, ld, "rv64ima", own, ".option norvc\n.text\n.globl _start\n_start:\n\tlla t0, _start\n\tsw zero, 0(t0)\n\tli a7, 93\n\tecall\n")
 	_, err := Execute(context.Background(), loadFile(t, own), Config{Po2: MinPo2})
 	if !errors.Is(err, ErrCodeStore) {
 		t.Fatalf("store into its own page: %v", err)
@@ -445,9 +446,9 @@ func FuzzTraceSegment(f *testing.F) {
 // TestTraceHostCalls checks the READ and WRITE steps of a program that reads its input into a
 // misaligned stack buffer and writes it to the journal.
 func TestTraceHostCalls(t *testing.T) {
-	as, ld := crossTools(t)
+	as, ld := vmtest.Tools(t)
 	base := filepath.Join(t.TempDir(), "echo")
-	assemble(t, as, ld, "rv64ima", base, `.option norvc
+	vmtest.Assemble(t, as, ld, "rv64ima", base, `.option norvc
 .text
 .globl _start
 _start:
