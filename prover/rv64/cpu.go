@@ -272,7 +272,7 @@ func buildCPU(r *rules) cpuCols {
 
 // cpuRow is one CPU row's values, from an event and its decoding.
 type cpuRow struct {
-	d                      decodedInsn
+	d                      *decodedInsn
 	rs1v, rs2v, rdPrev, rd uint64
 	taken, cnd             uint64
 	inv                    stark.F
@@ -283,13 +283,13 @@ type cpuRow struct {
 func decFlag(d *decodedInsn, i int) bool { return !d.fields[i].IsZero() }
 
 // cpuRowOf checks an event against its decoding and computes the row.
-func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
+func cpuRowOf(i int, e *cpuEvent, d *decodedInsn) (cpuRow, error) {
 	row := cpuRow{d: d, rs1v: e.Rs1, rs2v: e.Rs2, nextMode: e.Mode}
 	bad := func(format string, args ...any) (cpuRow, error) {
 		return cpuRow{}, fmt.Errorf("%w: cycle %d, pc %#x, insn %#08x: %s", ErrCPUTrace, i, e.PC, e.Insn, fmt.Sprintf(format, args...))
 	}
 	for k, slot := range []int{SlotRs1, SlotRs2, SlotRd} {
-		if !decFlag(&d, dUse+k) {
+		if !decFlag(d, dUse+k) {
 			continue
 		}
 		a := e.Acc[k]
@@ -297,16 +297,16 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 		if a.Addr != want || a.Ts != Timestamp(uint64(i), slot) {
 			return bad("register access %d at (%#x, %d), want (%#x, %d)", k, a.Addr, a.Ts, want, Timestamp(uint64(i), slot))
 		}
-		if k < 2 && (a.Prev != a.Next || a.Prev != []uint64{e.Rs1, e.Rs2}[k]) {
-			return bad("register read %d returns %#x, operand %#x", k, a.Prev, []uint64{e.Rs1, e.Rs2}[k])
+		if k < 2 && (a.Prev != a.Next || a.Prev != [2]uint64{e.Rs1, e.Rs2}[k]) {
+			return bad("register read %d returns %#x, operand %#x", k, a.Prev, [2]uint64{e.Rs1, e.Rs2}[k])
 		}
 	}
 	for k := 0; k < 2; k++ {
-		if !decFlag(&d, dUse+k) && []uint64{e.Rs1, e.Rs2}[k] != 0 {
-			return bad("operand %d is not read but is %#x", k, []uint64{e.Rs1, e.Rs2}[k])
+		if !decFlag(d, dUse+k) && [2]uint64{e.Rs1, e.Rs2}[k] != 0 {
+			return bad("operand %d is not read but is %#x", k, [2]uint64{e.Rs1, e.Rs2}[k])
 		}
 	}
-	if decFlag(&d, dUse+2) {
+	if decFlag(d, dUse+2) {
 		row.rdPrev = e.Acc[2].Prev
 		if e.Acc[2].Next != e.Rd {
 			return bad("rd written %#x, result %#x", e.Acc[2].Next, e.Rd)
@@ -317,7 +317,7 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 	next := seq
 	hi := d.fields[dImmHi].Uint64()
 	immv := d.fields[dImm].Uint64() | hi<<16 | hi<<32 | hi<<48
-	sys := decFlag(&d, dSys)
+	sys := decFlag(d, dSys)
 	switch {
 	case sys:
 		row.rs2v = e.NextPC
@@ -325,9 +325,9 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 		switch {
 		case e.Mode == 0: // traps, mret in user mode included
 			row.nextMode = 1
-		case decFlag(&d, dBeta):
+		case decFlag(d, dBeta):
 			row.nextMode = 0
-		case !decFlag(&d, dAlpha):
+		case !decFlag(d, dAlpha):
 			return bad("illegal instruction in kernel mode")
 		}
 	case o[oLUI] == 1:
@@ -388,22 +388,22 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 					return bad("branch target out of the address space")
 				}
 			}
-		} else if decFlag(&d, dUse+2) && res != e.Rd {
+		} else if decFlag(d, dUse+2) && res != e.Rd {
 			return bad("ALU result %#x, rd %#x", res, e.Rd)
 		}
 	}
 	if o[oFJ] == 1 && d.e[2] != insnBit(e.Insn, 31) {
 		return bad("jump target out of the address space")
 	}
-	if decFlag(&d, dUse+2) && row.rd != e.Rd {
+	if decFlag(d, dUse+2) && row.rd != e.Rd {
 		return bad("rd value %#x, event says %#x", row.rd, e.Rd)
 	}
-	if e.Mode == 0 && (decFlag(&d, dLoad) || decFlag(&d, dStore) || decFlag(&d, dAMO)) {
+	if e.Mode == 0 && (decFlag(d, dLoad) || decFlag(d, dStore) || decFlag(d, dAMO)) {
 		a := row.rs2v // loads
 		switch {
-		case decFlag(&d, dStore):
+		case decFlag(d, dStore):
 			a = row.rdPrev
-		case decFlag(&d, dAMO):
+		case decFlag(d, dAMO):
 			a = e.Rs1
 		}
 		if a >= vm.KernelBase {
@@ -415,7 +415,7 @@ func cpuRowOf(i int, e *cpuEvent, d decodedInsn) (cpuRow, error) {
 		row.inv.Sub(&row.inv, &k)
 		row.inv.Inverse(&row.inv)
 	}
-	if !decFlag(&d, dEqt) {
+	if !decFlag(d, dEqt) {
 		row.cnd = row.rd & 0xffff // the rule cond = rdv[0] holds on every row but BEQ/BNE
 	}
 	if next != e.NextPC {
@@ -437,7 +437,7 @@ type cpuSysMessage struct{ Kind, Ts, PC, NextPC, Mode uint64 }
 // row builds it: trace generation hands them to the memory and system tables.
 func cpuMessages(i int, e *cpuEvent) (*cpuLSMessage, *cpuSysMessage, error) {
 	d := decodeInsn(e.PC, e.Insn)
-	row, err := cpuRowOf(i, e, d)
+	row, err := cpuRowOf(i, e, &d)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -465,6 +465,11 @@ func cpuTraceOf(evs []cpuEvent) (*stark.Matrix, *counts, []Event, error) {
 	}
 	rows := make([]cpuRow, len(evs))
 	mode := evs[0].Mode
+	type key struct {
+		pc   uint64
+		insn uint32
+	}
+	decoded := map[key]*decodedInsn{}
 	for i := range evs {
 		e := &evs[i]
 		if err := e.checkCode(); err != nil {
@@ -476,8 +481,14 @@ func cpuTraceOf(evs []cpuEvent) (*stark.Matrix, *counts, []Event, error) {
 		if i > 0 && e.PC != evs[i-1].NextPC {
 			return nil, nil, nil, fmt.Errorf("%w: cycle %d at pc %#x, previous next pc %#x", ErrCPUTrace, i, e.PC, evs[i-1].NextPC)
 		}
+		d, ok := decoded[key{e.PC, e.Insn}]
+		if !ok {
+			dv := decodeInsn(e.PC, e.Insn)
+			d = &dv
+			decoded[key{e.PC, e.Insn}] = d
+		}
 		var err error
-		if rows[i], err = cpuRowOf(i, e, decodeInsn(e.PC, e.Insn)); err != nil {
+		if rows[i], err = cpuRowOf(i, e, d); err != nil {
 			return nil, nil, nil, err
 		}
 		mode = rows[i].nextMode
@@ -517,7 +528,7 @@ func writeCPUTrace(evs []cpuEvent, rows []cpuRow) (*stark.Matrix, *counts, []Eve
 		set(i, L.cnd, row.cnd)
 		m.Set(i, L.inv.Index(), row.inv)
 		for k := 0; k < 3; k++ {
-			if decFlag(&row.d, dUse+k) {
+			if decFlag(row.d, dUse+k) {
 				L.acc[k].fill(m, i, e.Acc[k], cnt)
 			}
 		}

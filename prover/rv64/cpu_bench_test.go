@@ -21,3 +21,29 @@ func BenchmarkCPUCells(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCPUTrace generates the CPU and decode traces of a loop of ALU ops, loads, stores and a
+// branch (the test machine's events), and reports nanoseconds per cycle.
+func BenchmarkCPUTrace(b *testing.B) {
+	loop := []uint32{
+		cpuEncI(1, 5, 0, 5, 0x13),    // addi x5, x5, 1
+		cpuEncR(0, 5, 6, 0, 6, 0x33), // add x6, x6, x5
+		cpuEncS(8, 6, 2, 3),          // sd x6, 8(x2)
+		cpuEncI(8, 2, 3, 7, 0x03),    // ld x7, 8(x2)
+		cpuEncR(1, 7, 6, 0, 8, 0x33), // mul x8, x6, x7
+		cpuEncB(-20, 0, 0, 1),        // bne x0, x0: never taken
+		cpuEncB(-24, 9, 5, 4),        // blt x5, x9, loop
+	}
+	m := newCPUMachine(b, map[uint64][]uint32{cpuUserCode: loop}, cpuUserCode, 0)
+	m.run(1 << 15)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, _, err := cpuTraceOf(m.evs); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := decodeTrace(m.evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(m.evs)), "ns/cycle")
+}

@@ -74,8 +74,8 @@ type cpuMachine struct {
 	kernelTraps bool
 }
 
-// newTestMachine loads the programs (pc → words) and a machine page whose registers hold cpuRegVal(mode, r).
-func newTestMachine(t testing.TB, progs map[uint64][]uint32, start, mode uint64) *cpuMachine {
+// newCPUMachine loads the programs (pc → words) and a machine page whose registers hold cpuRegVal(mode, r).
+func newCPUMachine(t testing.TB, progs map[uint64][]uint32, start, mode uint64) *cpuMachine {
 	m := &cpuMachine{t: t, code: map[uint64]uint32{}, init: map[uint64]uint64{}, pc: start, mode: mode, decode: decodeInsn}
 	for base, words := range progs {
 		for i, w := range words {
@@ -296,7 +296,7 @@ func cpuAllClasses() map[uint64][]uint32 {
 
 // cpuRunAll runs cpuAllClasses to its end.
 func cpuRunAll(t testing.TB) *cpuMachine {
-	return cpuRunAllOn(t, newTestMachine(t, cpuAllClasses(), cpuUserCode, 0))
+	return cpuRunAllOn(t, newCPUMachine(t, cpuAllClasses(), cpuUserCode, 0))
 }
 
 // cpuRunAllOn runs m (loaded with cpuAllClasses) until it leaves the user program's last instruction.
@@ -350,7 +350,7 @@ func (m *cpuMachine) cpuRunWith(rowOf func(i int, e *cpuEvent, d decodedInsn) cp
 		if rowOf != nil {
 			r.rows = append(r.rows, rowOf(i, e, d))
 		} else {
-			row, err := cpuRowOf(i, e, d)
+			row, err := cpuRowOf(i, e, &d)
 			if err != nil {
 				m.t.Fatal(err)
 			}
@@ -391,7 +391,7 @@ func cpuTwinRow(t testing.TB, i int, e *cpuEvent, d decodedInsn, change func(e *
 	t.Helper()
 	twin := *e
 	change(&twin)
-	row, err := cpuRowOf(i, &twin, d)
+	row, err := cpuRowOf(i, &twin, &d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -641,7 +641,7 @@ type cpuTamper struct {
 
 func runCPUTamper(t *testing.T, tc cpuTamper) {
 	t.Helper()
-	r := tc.forge(t, newTestMachine(t, cpuAllClasses(), cpuUserCode, 0))
+	r := tc.forge(t, newCPUMachine(t, cpuAllClasses(), cpuUserCode, 0))
 	err := proveCPU(t, nil, r.traces(t), r.pub)
 	if !errors.Is(err, tc.want) {
 		t.Fatalf("forgery: got %v, want %v", err, tc.want)
@@ -655,7 +655,7 @@ func runCPUTamper(t *testing.T, tc cpuTamper) {
 	if testing.Short() {
 		return // the weak statements are full proofs: shown without -short
 	}
-	r = tc.forge(t, newTestMachine(t, cpuAllClasses(), cpuUserCode, 0))
+	r = tc.forge(t, newCPUMachine(t, cpuAllClasses(), cpuUserCode, 0))
 	if tc.weak != nil {
 		tc.weak(r, nil)
 	}
@@ -873,7 +873,7 @@ func cpuTampers() []cpuTamper {
 			forge: func(t testing.TB, _ *cpuMachine) *cpuRun {
 				// The kernel's own code, with an F instruction in the middle, run in kernel mode
 				// from the kernel entry; the forged row traps as if in user mode.
-				m := newTestMachine(t, map[uint64][]uint32{vm.KernelBase: {cpuEncI(1, 10, 0, 10, 0x13), cpuFADD, cpuEncI(1, 10, 0, 10, 0x13)}}, vm.KernelBase, 1)
+				m := newCPUMachine(t, map[uint64][]uint32{vm.KernelBase: {cpuEncI(1, 10, 0, 10, 0x13), cpuFADD, cpuEncI(1, 10, 0, 10, 0x13)}}, vm.KernelBase, 1)
 				m.decode = func(pc uint64, insn uint32) decodedInsn { return decodeInsn(pc, insn) }
 				m.kernelTraps = true
 				m.run(3)
@@ -887,7 +887,7 @@ func cpuTampers() []cpuTamper {
 			}},
 		{name: "user-mode store into the kernel range", table: "cpu", rule: "user access below the kernel range", want: stark.ErrConstraint,
 			forge: func(t testing.TB, _ *cpuMachine) *cpuRun {
-				m := newTestMachine(t, map[uint64][]uint32{cpuUserCode: {
+				m := newCPUMachine(t, map[uint64][]uint32{cpuUserCode: {
 					cpuEncI(-1, 0, 0, 6, 0x13), cpuEncI(48, 6, 5, 6, 0x13), cpuEncI(32, 6, 1, 6, 0x13), // x6 = KernelBase
 					cpuEncS(0x208, 1, 6, 3), // sd x1, 0x208(x6)
 				}}, cpuUserCode, 0)
@@ -905,7 +905,7 @@ func cpuTampers() []cpuTamper {
 			}},
 		{name: "start mode other than the mode word", want: stark.ErrUnbalancedBus,
 			forge: func(t testing.TB, _ *cpuMachine) *cpuRun {
-				m := newTestMachine(t, cpuAllClasses(), cpuUserCode, 0)
+				m := newCPUMachine(t, cpuAllClasses(), cpuUserCode, 0)
 				m.mode = 1 // kernel mode with the mode word saying user
 				return m.run(10).cpuRun()
 			}},
@@ -927,7 +927,7 @@ func cpuTampers() []cpuTamper {
 // cpuKernelJump is a user program that jumps to the kernel's code (jalr to KernelBase), which the
 // executor refuses in user mode.
 func cpuKernelJump(t testing.TB) *cpuMachine {
-	return newTestMachine(t, map[uint64][]uint32{
+	return newCPUMachine(t, map[uint64][]uint32{
 		cpuUserCode: {cpuEncI(-1, 0, 0, 6, 0x13), cpuEncI(48, 6, 5, 6, 0x13), cpuEncI(32, 6, 1, 6, 0x13), // x6 = KernelBase
 			cpuEncI(0, 6, 0, 0, 0x67)}, // jalr x0, 0(x6)
 		vm.KernelBase: {cpuEncI(1, 10, 0, 10, 0x13), cpuEncI(2, 10, 0, 10, 0x13)},

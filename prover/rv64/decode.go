@@ -121,11 +121,11 @@ func classOf(key uint32) [numOut]int64 {
 			eq          bool
 			alpha, beta int64
 		}
-		b, ok := map[uint32]br{0: {OpSUB, true, 0, 1}, 1: {OpSUB, true, 1, -1}, 4: {OpSLT, false, 0, 1},
-			5: {OpSLT, false, 1, -1}, 6: {OpSLTU, false, 0, 1}, 7: {OpSLTU, false, 1, -1}}[f3]
-		if !ok {
+		if f3 == 2 || f3 == 3 {
 			return illegal()
 		}
+		b := [8]br{0: {OpSUB, true, 0, 1}, 1: {OpSUB, true, 1, -1}, 4: {OpSLT, false, 0, 1},
+			5: {OpSLT, false, 1, -1}, 6: {OpSLTU, false, 0, 1}, 7: {OpSLTU, false, 1, -1}}[f3]
 		o[oOpc], o[oALU], o[oUR1], o[oUR2], o[oPCAdd], o[oFB] = int64(b.op), 1, 1, 1, 1, 1
 		o[oAlpha], o[oBeta] = b.alpha, b.beta
 		if b.eq {
