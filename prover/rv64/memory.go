@@ -223,6 +223,7 @@ type lsCols struct {
 	sign       stark.Column   // sign bit of a sign-extending load
 	two        stark.Column   // the access spills into the next word
 	c1, c2     stark.Column   // carries of (word address + 8) into limbs 1 and 2
+	kinv       stark.Column   // 1 / (addr[2] - 0xfffe) when c2 is set: no access across vm.KernelBase
 	pg1, pg2   stark.Column   // page[0] of the two words (stores)
 	acc1, acc2 accessCols
 }
@@ -277,6 +278,7 @@ func buildLS(omit map[string]bool) (*stark.Table, lsCols) {
 	c.sign = t.Column("sign")
 	c.two = t.Column("two_words")
 	c.c1, c.c2 = t.Column("carry1"), t.Column("carry2")
+	c.kinv = t.Column("kernel_inv")
 	c.pg1, c.pg2 = t.Column("page1"), t.Column("page2")
 
 	one := stark.Const(1)
@@ -396,6 +398,10 @@ func buildLS(omit map[string]bool) (*stark.Table, lsCols) {
 	r.boolean("carry boolean", c1)
 	r.boolean("carry boolean", c2)
 	r.zero("carry2 only after carry1", c2.Mul(one.Sub(c1)))
+	// An access whose second word carries into limb 2 from 0xfffe would span vm.KernelBase: half in
+	// user memory, half in the kernel's. The executor refuses it in either mode (ErrKernelAccess),
+	// and so does this rule, or a user program could write the kernel's first bytes.
+	r.zero("no access across the kernel base", c2.Mul(cur(c.addr)[2].Sub(stark.Const(0xfffe)).Mul(c.kinv.Cur()).Sub(one)))
 
 	a := cur(c.addr)
 	w0 := a[0].Sub(offset)
@@ -506,6 +512,10 @@ func lsFill(m *stark.Matrix, row int, e *lsEvent, two bool, cnt *counts, pages m
 			m.SetUint(row, c.c1.Index(), 1)
 			if (w1>>16)&0xffff == 0xffff {
 				m.SetUint(row, c.c2.Index(), 1)
+				var d stark.F
+				d.SetInt64(int64((w1>>32)&0xffff) - 0xfffe)
+				d.Inverse(&d) // zero when the access spans the kernel base: the rule then fails
+				m.Set(row, c.kinv.Index(), d)
 			}
 		}
 		c.acc2.fill(m, row, e.Words[1], cnt)

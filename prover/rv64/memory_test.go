@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/stark"
+	"github.com/zkexex/zkexex/prover/vm"
 )
 
 // refLoadStore is LoadStore written byte by byte, the reference it is tested against.
@@ -418,4 +419,30 @@ func FuzzLoadStore(f *testing.F) {
 			t.Fatalf("%v at %#x: %v", op, addr, err)
 		}
 	})
+}
+
+// TestLSKernelBase: an access that spans vm.KernelBase (its first bytes user memory, the rest the
+// kernel's first word) is refused by the table, as the executor refuses it in either mode; the
+// same access one word lower proves.
+func TestLSKernelBase(t *testing.T) {
+	low := uint64(vm.KernelBase - 16)
+	for _, tc := range []struct {
+		addr uint64
+		ok   bool
+	}{{low + 4, true}, {vm.KernelBase - 4, false}} {
+		for _, op := range []LSOp{LSLD, LSSD} {
+			w := newMemWorld(map[uint64]uint64{low: 1, low + 8: 2, vm.KernelBase: 3})
+			evs := runLS(t, w, []lsStep{{op, tc.addr, 0x1234_5678_9abc_def0}})
+			p := lsStatementParts(t, evs, w)
+			err := p.prove(t, nil)
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("%v at %#x: %v", op, tc.addr, err)
+				}
+				continue
+			}
+			checkForgery(t, err, false, stark.ErrConstraint, "no access across the kernel base")
+			checkForgery(t, p.prove(t, map[string]bool{"no access across the kernel base": true}), true, stark.ErrConstraint, "no access across the kernel base")
+		}
+	}
 }

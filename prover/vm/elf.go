@@ -148,7 +148,7 @@ var (
 	ErrDynamicELF        = errors.New("vm: not a static executable")
 	ErrIllegalInstr      = errors.New("vm: illegal instruction")
 	ErrCompressedInstr   = errors.New("vm: compressed instruction (C extension is not supported; rebuild the guest with -gcflags=all=-d=compressinstructions=0 -asmflags=all=-d=compressinstructions=0)")
-	ErrKernelAccess      = errors.New("vm: user-mode access to the kernel range")
+	ErrKernelAccess      = errors.New("vm: user-mode access to the kernel range, or an access across its start")
 	ErrKernelBug         = errors.New("vm: kernel bug (an instruction or host call the kernel may not make)")
 	ErrKernelFault       = errors.New("vm: the kernel stopped the run")
 	ErrBadKernel         = errors.New("vm: corrupt kernel image")

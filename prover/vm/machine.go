@@ -168,7 +168,7 @@ func (m *Machine) loadSlow(a uint64, size uint64) (uint64, error) {
 	if a+size < a || (a+size-1)>>pageShift >= 1<<PageBits {
 		return 0, ErrMemoryFault
 	}
-	if m.mode == 0 && a+size-1 >= KernelBase {
+	if (m.mode == 0 || a < KernelBase) && a+size-1 >= KernelBase {
 		return 0, ErrKernelAccess
 	}
 	if a&0xfff <= PageSize-size {
@@ -197,7 +197,7 @@ func (m *Machine) storeSlow(a uint64, size uint64, v uint64) error {
 	if a+size < a || (a+size-1)>>pageShift >= 1<<PageBits {
 		return ErrMemoryFault
 	}
-	if m.mode == 0 && a+size-1 >= KernelBase {
+	if (m.mode == 0 || a < KernelBase) && a+size-1 >= KernelBase {
 		return ErrKernelAccess
 	}
 	// A page this segment fetched from is never in the write TLB (codePage drops it), so
