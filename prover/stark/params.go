@@ -22,12 +22,13 @@ func (p Params) FRI() FRIParams {
 }
 
 // DefaultParams is the production set: rate 1/2, 100 queries and 16 bits of grinding give 116
-// conjectured FRI bits; 12 bits of grinding before the LogUp challenges (as SP1 does) keep the
-// LogUp term above 100 bits up to 2^26 fractions. At the reference shapes (ReferenceShapes, the
+// conjectured FRI bits; 16 bits of grinding before the LogUp challenges (SP1 grinds 12, OpenVM
+// 18) keep the LogUp term above 100 bits up to 2^31 fractions of 48-element tuples, which the
+// RISC-V segment AIR reaches at po2 22 (prover/rv64 TestSegmentSoundness). At the reference shapes (ReferenceShapes, the
 // table in the package documentation) the extension-field terms cap the total at 100 to 103 bits.
 // TestSoundnessFigures pins the figures.
 func DefaultParams() Params {
-	return Params{LogBlowup: 1, NumQueries: 100, PoWBits: 16, LogFinalPolyLen: 3, LogUpPoWBits: 12}
+	return Params{LogBlowup: 1, NumQueries: 100, PoWBits: 16, LogFinalPolyLen: 3, LogUpPoWBits: 16}
 }
 
 // TestParams is a fast, insecure set for tests about protocol logic (not about soundness).
