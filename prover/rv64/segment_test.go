@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -199,4 +200,153 @@ func TestSealBindsClaim(t *testing.T) {
 			t.Errorf("seal with byte %d flipped verifies", i)
 		}
 	}
+}
+
+// journalSegment executes journalProgram and returns its one segment record.
+func journalSegment(t *testing.T) *vm.Segment {
+	t.Helper()
+	var seg *vm.Segment
+	_, err := vm.Execute(context.Background(), assemble(t, journalProgram), vm.Config{Po2: vm.MinPo2, Stdin: []byte("dishonest"),
+		OnSegment: func(s *vm.Segment) error { seg = s; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seg
+}
+
+// column finds a table's trace and column index in a witness by name.
+func column(t *testing.T, w *witness, table, col string) (*stark.Matrix, int) {
+	t.Helper()
+	ts, err := segmentTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tb := range ts {
+		if tb.Name() != table {
+			continue
+		}
+		for j, c := range tb.ColumnNames() {
+			if c == col {
+				return w.traces[i], j
+			}
+		}
+	}
+	t.Fatalf("no column %s.%s", table, col)
+	return nil, 0
+}
+
+// firstRow is the first row whose column col is nonzero (a real row of a table with a flag).
+func firstRow(t *testing.T, m *stark.Matrix, col int) int {
+	t.Helper()
+	for r := 0; r < m.Height; r++ {
+		if !m.Cols[col][r].IsZero() {
+			return r
+		}
+	}
+	t.Fatal("no such row")
+	return 0
+}
+
+func bumpCell(m *stark.Matrix, row, col int) {
+	var one stark.F
+	one.SetOne()
+	m.Cols[col][row].Add(&m.Cols[col][row], &one)
+}
+
+// TestDishonestProver: the witness of a real segment, changed to describe a wrong execution in
+// one place, cannot be proven: the whole AIR (not one table alone) refuses each lie.
+func TestDishonestProver(t *testing.T) {
+	seg := journalSegment(t)
+	pk, err := ProvingKey(stark.TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	honest, err := generate(context.Background(), seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stark.Prove(context.Background(), pk, honest.traces, honest.public); err != nil {
+		t.Fatalf("honest witness: %v", err)
+	}
+	lies := map[string]func(t *testing.T, w *witness){
+		"ALU result off by one": func(t *testing.T, w *witness) {
+			m, c := column(t, w, "alu_addsub", "r[0]")
+			_, f := column(t, w, "alu_addsub", "is_ADD")
+			bumpCell(m, firstRow(t, m, f), c)
+		},
+		"load returns another value": func(t *testing.T, w *witness) {
+			m, c := column(t, w, "mem_load", "val[0]")
+			bumpCell(m, 0, c)
+		},
+		"skipped instruction": func(t *testing.T, w *witness) {
+			m, clk := column(t, w, "cpu", "clk")
+			for _, col := range m.Cols {
+				copy(col[10:], col[11:])
+			}
+			renumber(m, clk)
+		},
+		"repeated instruction": func(t *testing.T, w *witness) {
+			m, clk := column(t, w, "cpu", "clk")
+			for _, col := range m.Cols {
+				copy(col[11:], col[10:len(col)-1])
+			}
+			renumber(m, clk)
+		},
+		"register read returns another value": func(t *testing.T, w *witness) {
+			m, c := column(t, w, "cpu", "rs1v[0]")
+			bumpCell(m, 20, c)
+		},
+		"page-in byte changed": func(t *testing.T, w *witness) {
+			m, c := column(t, w, "page_clean", "v_in[3]")
+			bumpCell(m, 0, c)
+		},
+		"wrong start root": func(t *testing.T, w *witness) { bumpCell1(w.public, PubStartRoot+2) },
+		"wrong end root":   func(t *testing.T, w *witness) { bumpCell1(w.public, PubEndRoot+5) },
+		"wrong start pc":   func(t *testing.T, w *witness) { bumpCell1(w.public, PubStartPC) },
+		"wrong end pc":     func(t *testing.T, w *witness) { bumpCell1(w.public, PubEndPC) },
+		"forged exit code": func(t *testing.T, w *witness) { bumpCell1(w.public, PubExitCode) },
+		"not halted":       func(t *testing.T, w *witness) { w.public[PubHalted].SetZero() },
+		"journal digest":   func(t *testing.T, w *witness) { bumpCell1(w.public, PubJournal) },
+		"journal byte changed": func(t *testing.T, w *witness) {
+			// the journal table hashes a byte other than the one sys_io read from memory
+			m, c := column(t, w, "journal", "byte[12]")
+			bumpCell(m, 0, c)
+		},
+		"host call sent as another kind": func(t *testing.T, w *witness) {
+			m, c := column(t, w, "sys", "kind")
+			bumpCell(m, 0, c)
+		},
+	}
+	for name, lie := range lies {
+		t.Run(name, func(t *testing.T) {
+			w := &witness{public: slices.Clone(honest.public)}
+			for _, m := range honest.traces {
+				c := stark.NewMatrix(m.Width(), m.Height)
+				for j := range m.Cols {
+					copy(c.Cols[j], m.Cols[j])
+				}
+				w.traces = append(w.traces, c)
+			}
+			lie(t, w)
+			if _, err := stark.Prove(context.Background(), pk, w.traces, w.public); err == nil {
+				t.Fatal("a wrong execution proved")
+			} else {
+				t.Log(err)
+			}
+		})
+	}
+}
+
+// renumber rewrites the CPU's cycle column 0, 1, 2, ... after rows were moved, so that the lie is
+// caught by what the cycle means (timestamps, pc continuity), not by the counter itself.
+func renumber(m *stark.Matrix, clk int) {
+	for r := range m.Cols[clk] {
+		m.Cols[clk][r].SetUint64(uint64(r))
+	}
+}
+
+func bumpCell1(pub []stark.F, i int) {
+	var one stark.F
+	one.SetOne()
+	pub[i].Add(&pub[i], &one)
 }
