@@ -1,0 +1,2 @@
+// Package recursion owns the recursion machine.
+package recursion
