@@ -82,7 +82,7 @@ const (
 	aluMultA
 	aluMultB
 	aluMultOut
-	aluFlag0 // aluFlag0 + op is op's flag
+	aluFlag0    // aluFlag0 + op is op's flag
 	aluPreWidth = aluFlag0 + int(numALUOps)
 )
 
