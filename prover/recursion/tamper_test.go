@@ -132,7 +132,7 @@ func tampers() []tamper {
 				b.AssertEq(b.Poseidon2(permInput(b))[0], b.Witness())
 			},
 			witness: []E{Lift(p0Plus1)}, gen: ErrAssertion,
-			chip: chipPoseidon2,
+			chip:  chipPoseidon2,
 			forge: func(row []F) { row[Width] = p0Plus1 },
 			want:  stark.ErrUnbalancedBus, table: "poseidon2_io", rule: "permutation",
 		},
@@ -144,7 +144,7 @@ func tampers() []tamper {
 			},
 			// bit 2 selects 10 + 2·(20 - 10) = 30, neither operand.
 			witness: []E{Lift(fe(2)), Lift(fe(30))}, gen: ErrNotBoolean,
-			chip: chipSelect,
+			chip:  chipSelect,
 			forge: func([]F) {},
 			want:  stark.ErrConstraint, table: "select", rule: "bit is boolean",
 		},
@@ -163,7 +163,7 @@ func tampers() []tamper {
 				b.AssertEq(b.Const(fe(1)), b.Witness())
 			},
 			witness: []E{Lift(fe(2))}, gen: ErrAssertion,
-			chip: chipInit,
+			chip:  chipInit,
 			forge: func(row []F) { row[0] = fe(2) },
 			want:  stark.ErrConstraint, table: "init", rule: "constant limb 0",
 		},
@@ -173,7 +173,7 @@ func tampers() []tamper {
 				b.AssertEqExt(b.Lift(b.Witness()), b.WitnessExt())
 			},
 			witness: []E{Lift(fe(1)), fromCoeffs([]F{fe(1), {}, fe(1), {}})}, gen: ErrAssertion,
-			chip: chipInit,
+			chip:  chipInit,
 			forge: func(row []F) { row[2] = fe(1) },
 			want:  stark.ErrConstraint, table: "init", rule: "base limb 2 is zero",
 		},
@@ -183,7 +183,7 @@ func tampers() []tamper {
 				b.AssertEq(b.Public(0), b.Const(fe(9)))
 			},
 			public: []F{fe(8)}, gen: ErrAssertion,
-			chip: chipPublic,
+			chip:  chipPublic,
 			forge: func(row []F) { row[0] = fe(9) },
 			want:  stark.ErrConstraint, table: "public", rule: "public value 0",
 		},
