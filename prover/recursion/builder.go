@@ -216,18 +216,29 @@ func (b *Builder) Select(bit, x, y Felt) (Felt, Felt) {
 
 // Poseidon2 is prover/hash's width-16 permutation of in.
 func (b *Builder) Poseidon2(in [Width]Felt) [Width]Felt {
-	ins := make([]uint32, Width)
+	var out [Width]Felt
+	b.permute(chipPoseidon2, in[:], out[:])
+	return out
+}
+
+// Poseidon2x24 is prover/hash's width-24 permutation of in.
+func (b *Builder) Poseidon2x24(in [Width24]Felt) [Width24]Felt {
+	var out [Width24]Felt
+	b.permute(chipPoseidon2x24, in[:], out[:])
+	return out
+}
+
+func (b *Builder) permute(chip chipKind, in, out []Felt) {
+	ins := make([]uint32, len(in))
 	for i, x := range in {
 		ins[i] = b.read(x.id)
 	}
-	var out [Width]Felt
-	outs := make([]uint32, Width)
+	outs := make([]uint32, len(out))
 	for i := range out {
 		id, addr := b.alloc(kindBase)
 		out[i], outs[i] = Felt{id}, addr
 	}
-	b.emit(instr{chip: chipPoseidon2, in: ins, out: outs})
-	return out
+	b.emit(instr{chip: chip, in: ins, out: outs})
 }
 
 // Bits is the canonical little-endian bit decomposition of x.

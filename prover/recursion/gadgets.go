@@ -34,3 +34,39 @@ func (b *Builder) MerkleRoot(leaf Digest, bits []Felt, siblings []Digest) Digest
 	}
 	return node
 }
+
+// HashElements is hash.HashElements: prover/hash's width-24 sponge in overwrite mode, with the
+// element count and the domain tag in the capacity (so the zero-padded last block is injective).
+func (b *Builder) HashElements(in []Felt) Digest {
+	var s [Width24]Felt
+	zero := b.Const(F{})
+	for i := range s {
+		s[i] = zero
+	}
+	n := uint64(len(in))
+	s[hash.SpongeRate] = b.Const(feU(n & 0xffffff))
+	s[hash.SpongeRate+1] = b.Const(feU(n >> 24))
+	s[hash.SpongeRate+2] = b.Const(feU(spongeDomainElements))
+	if n == 0 {
+		s = b.Poseidon2x24(s)
+	}
+	for done := 0; done < len(in); done += hash.SpongeRate {
+		k := copy(s[:hash.SpongeRate], in[done:])
+		for i := k; i < hash.SpongeRate; i++ {
+			s[i] = zero
+		}
+		s = b.Poseidon2x24(s)
+	}
+	var d Digest
+	copy(d[:], s[:hash.DigestElements])
+	return d
+}
+
+// spongeDomainElements is prover/hash's capacity tag of HashElements (TestHashElements pins it).
+const spongeDomainElements = 1
+
+func feU(v uint64) F {
+	var f F
+	f.SetUint64(v)
+	return f
+}

@@ -20,6 +20,9 @@ const (
 	BusMemory stark.BusID = 1
 	// BusPoseidon2 is p2air's width-16 message (in[16], out[16]).
 	BusPoseidon2 stark.BusID = 2
+	// BusPoseidon2x24 is p2air's width-24 message (in[24], out[24]): the sponge of
+	// hash.HashElements (Merkle leaves) and prover/stark's transcript permute 24 elements.
+	BusPoseidon2x24 stark.BusID = 3
 )
 
 // MaxReads is the most times one address is read; the builder copies a value to a fresh address
@@ -31,8 +34,12 @@ const MaxReads = 16
 // NumBits is the width of a bit decomposition: every canonical KoalaBear element is below 2^31.
 const NumBits = 31
 
-// Width is the Poseidon2 state the machine permutes (prover/hash's compression width).
-const Width = 16
+// Width is the Poseidon2 state of Merkle compression (hash.Compress); Width24 that of
+// prover/hash's sponge and prover/stark's transcript.
+const (
+	Width   = 16
+	Width24 = 24
+)
 
 // minLogRows is the default log2 of the smallest table: DefaultParams' final polynomial has 2^3
 // coefficients and prover/stark needs tables at least that tall.
@@ -47,17 +54,36 @@ const (
 	chipExtALU
 	chipSelect
 	chipPoseidon2
+	chipPoseidon2x24
 	chipBits
 	chipPublic
 	numChips
 )
 
-var chipNames = [numChips]string{"init", "base_alu", "ext_alu", "select", "poseidon2_io", "bits", "public"}
+var chipNames = [numChips]string{"init", "base_alu", "ext_alu", "select", "poseidon2_io", "poseidon2_24_io", "bits", "public"}
 
 func (c chipKind) String() string { return chipNames[c] }
 
-// permutationTable is the name of the p2air table (the AIR's last).
-const permutationTable = "poseidon2"
+// The p2air tables follow the chips, width 16 then 24.
+const (
+	permutationTable   = "poseidon2"
+	permutationTable24 = "poseidon2_24"
+)
+
+// p2Width is the state width of a Poseidon2 I/O chip, and p2Bus the bus of its p2air table.
+func p2Width(c chipKind) int {
+	if c == chipPoseidon2x24 {
+		return Width24
+	}
+	return Width
+}
+
+func p2Bus(c chipKind) stark.BusID {
+	if c == chipPoseidon2x24 {
+		return BusPoseidon2x24
+	}
+	return BusPoseidon2
+}
 
 // ALU opcodes, shared by the base and extension chips; each has its preprocessed flag column.
 type aluOp uint8
@@ -110,15 +136,8 @@ const (
 	selPreWidth
 )
 
-// Poseidon2 I/O chip. Preprocessed: in addresses, out addresses, out mults, is_real.
-// Main: in[16], out[16].
-const (
-	p2AddrIn   = 0
-	p2AddrOut  = Width
-	p2MultOut  = 2 * Width
-	p2IsReal   = 3 * Width
-	p2PreWidth = 3*Width + 1
-)
+// Poseidon2 I/O chips of width W. Preprocessed: in addresses [0, W), out addresses [W, 2W), out
+// mults [2W, 3W), is_real (3W). Main: in[W], out[W].
 
 // Bits chip. Preprocessed: addr of x, is_real, bit addresses, bit mults.
 // Main: x, bit[31], top[6] (running products of bits 24..30).
@@ -200,8 +219,8 @@ func tables(numPublic int, pre [numChips]*stark.Matrix, omit map[string]map[stri
 			declareALU(t, r, 4)
 		case chipSelect:
 			declareSelect(t, r)
-		case chipPoseidon2:
-			if err := declarePoseidon2(t, r); err != nil {
+		case chipPoseidon2, chipPoseidon2x24:
+			if err := declarePoseidon2(t, r, p2Width(c), p2Bus(c)); err != nil {
 				return nil, err
 			}
 		case chipBits:
@@ -212,11 +231,18 @@ func tables(numPublic int, pre [numChips]*stark.Matrix, omit map[string]map[stri
 		t.SetPreprocessed(pre[c])
 		out = append(out, t)
 	}
-	chip, err := p2air.Table(permutationTable, Width, BusPoseidon2)
-	if err != nil {
-		return nil, err
+	for _, c := range []chipKind{chipPoseidon2, chipPoseidon2x24} {
+		name := permutationTable
+		if c == chipPoseidon2x24 {
+			name = permutationTable24
+		}
+		chip, err := p2air.Table(name, p2Width(c), p2Bus(c))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, chip)
 	}
-	return append(out, chip), nil
+	return out, nil
 }
 
 func preCols(t *stark.Table, name string, n int) []stark.Column {
@@ -326,15 +352,15 @@ func declareSelect(t *stark.Table, r *rules) {
 
 // declarePoseidon2: each real row reads a state from memory, asks p2air's chip for its
 // permutation, and writes the output state.
-func declarePoseidon2(t *stark.Table, r *rules) error {
-	addrIn, addrOut := preCols(t, "addr_in", Width), preCols(t, "addr_out", Width)
-	multOut := preCols(t, "mult_out", Width)
+func declarePoseidon2(t *stark.Table, r *rules, w int, bus stark.BusID) error {
+	addrIn, addrOut := preCols(t, "addr_in", w), preCols(t, "addr_out", w)
+	multOut := preCols(t, "mult_out", w)
 	real := t.Preprocessed("is_real").Cur()
-	in, out := curs(t.Columns("in", Width)), curs(t.Columns("out", Width))
-	for i := range Width {
+	in, out := curs(t.Columns("in", w)), curs(t.Columns("out", w))
+	for i := range w {
 		r.read(fmt.Sprintf("read in[%d]", i), real, addrIn[i].Cur(), in[i:i+1])
 	}
-	for i := range Width {
+	for i := range w {
 		r.write(fmt.Sprintf("write out[%d]", i), multOut[i].Cur(), addrOut[i].Cur(), out[i:i+1])
 	}
 	msg, err := p2air.Message(in, out)
@@ -342,7 +368,7 @@ func declarePoseidon2(t *stark.Table, r *rules) error {
 		return err
 	}
 	if !r.omit["permutation"] {
-		t.Send(BusPoseidon2, real, msg...)
+		t.Send(bus, real, msg...)
 	}
 	return nil
 }
@@ -399,8 +425,8 @@ func mainWidth(c chipKind) int {
 		return 12
 	case chipSelect:
 		return 5
-	case chipPoseidon2:
-		return 2 * Width
+	case chipPoseidon2, chipPoseidon2x24:
+		return 2 * p2Width(c)
 	case chipBits:
 		return bitsMain
 	}
@@ -416,8 +442,8 @@ func preWidth(c chipKind, numPublic int) int {
 		return aluPreWidth
 	case chipSelect:
 		return selPreWidth
-	case chipPoseidon2:
-		return p2PreWidth
+	case chipPoseidon2, chipPoseidon2x24:
+		return 3*p2Width(c) + 1
 	case chipBits:
 		return bitsPreWidth
 	}

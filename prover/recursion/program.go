@@ -100,13 +100,14 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 				setU(t, r, selMultOut1+j, p.mult[in.out[j]])
 			}
 			t.SetUint(r, selIsReal, 1)
-		case chipPoseidon2:
-			for j := range Width {
-				setU(t, r, p2AddrIn+j, in.in[j])
-				setU(t, r, p2AddrOut+j, in.out[j])
-				setU(t, r, p2MultOut+j, p.mult[in.out[j]])
+		case chipPoseidon2, chipPoseidon2x24:
+			w := p2Width(in.chip)
+			for j := range w {
+				setU(t, r, j, in.in[j])
+				setU(t, r, w+j, in.out[j])
+				setU(t, r, 2*w+j, p.mult[in.out[j]])
 			}
-			t.SetUint(r, p2IsReal, 1)
+			t.SetUint(r, 3*w, 1)
 		case chipBits:
 			setU(t, r, bitsAddrX, in.in[0])
 			t.SetUint(r, bitsIsReal, 1)
@@ -152,8 +153,8 @@ func (p *Program) execute(public []F, witness []E, forge forgeFunc, omit map[str
 		traces[c] = stark.NewMatrix(mainWidth(c), 1<<uint(p.logRows[c]))
 	}
 	mem := make([]E, len(p.kinds))
-	var perms [][]F
-	buf := make([]F, max(2*Width, bitsMain))
+	var perms [numChips][][]F
+	buf := make([]F, max(2*Width24, bitsMain))
 	for k, in := range p.instrs {
 		row := buf[:mainWidth(in.chip)]
 		clear(row)
@@ -168,18 +169,22 @@ func (p *Program) execute(public []F, witness []E, forge forgeFunc, omit map[str
 		for j, v := range row {
 			t.Set(in.row, j, v)
 		}
-		if in.chip == chipPoseidon2 {
-			perms = append(perms, append([]F(nil), row[:Width]...))
+		if in.chip == chipPoseidon2 || in.chip == chipPoseidon2x24 {
+			perms[in.chip] = append(perms[in.chip], append([]F(nil), row[:p2Width(in.chip)]...))
 		}
 	}
-	if omit[chipPoseidon2.String()]["permutation"] {
-		perms = nil
+	out := traces[:]
+	for _, c := range []chipKind{chipPoseidon2, chipPoseidon2x24} {
+		if omit[c.String()]["permutation"] {
+			perms[c] = nil
+		}
+		chip, err := p2air.Trace(p2Width(c), perms[c], nil, 1<<minLogRows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, chip)
 	}
-	chip, err := p2air.Trace(Width, perms, nil, 1<<minLogRows)
-	if err != nil {
-		return nil, err
-	}
-	return append(traces[:], chip), nil
+	return out, nil
 }
 
 // step fills an instruction's row: its inputs read from memory, its outputs computed.
@@ -269,6 +274,14 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 		}
 		hash.Permute16(&s)
 		copy(row[Width:], s[:])
+	case chipPoseidon2x24:
+		var s [Width24]F
+		for i := range s {
+			s[i] = mem[in.in[i]].B0.A0
+			row[i] = s[i]
+		}
+		hash.Permute24(&s)
+		copy(row[Width24:], s[:])
 	case chipBits:
 		x := mem[in.in[0]].B0.A0
 		row[0] = x
@@ -302,9 +315,10 @@ func (p *Program) writeBack(in *instr, row []F, mem []E) {
 		}
 	case chipSelect:
 		mem[in.out[0]], mem[in.out[1]] = liftF(row[3]), liftF(row[4])
-	case chipPoseidon2:
-		for i := range Width {
-			mem[in.out[i]] = liftF(row[Width+i])
+	case chipPoseidon2, chipPoseidon2x24:
+		w := p2Width(in.chip)
+		for i := range w {
+			mem[in.out[i]] = liftF(row[w+i])
 		}
 	case chipBits:
 		for i := range NumBits {

@@ -113,6 +113,21 @@ func everyChip(t testing.TB, rng *rand.Rand) statement {
 		b.AssertEq(out[i], b.Const(st[i]))
 	}
 
+	// The width-24 sponge, over lengths that end mid-block, on a block boundary, and empty.
+	for _, n := range []int{0, 5, 16, 21} {
+		xs := make([]F, n)
+		vars := make([]Felt, n)
+		for i := range xs {
+			xs[i] = fe(rng.Uint64N(hash.Modulus))
+			vars[i] = b.Const(xs[i])
+		}
+		want := hash.HashElements(xs)
+		got := b.HashElements(vars)
+		for j := range got {
+			b.AssertEq(got[j], b.Const(want[j]))
+		}
+	}
+
 	// Bits of p - 1 (the largest canonical element) and of a random value.
 	for _, v := range []F{fe(hash.Modulus - 1), xb} {
 		bits := b.Bits(b.Const(v))

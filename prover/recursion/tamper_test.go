@@ -137,6 +137,20 @@ func tampers() []tamper {
 			want:  stark.ErrUnbalancedBus, table: "poseidon2_io", rule: "permutation",
 		},
 		{
+			name: "width-24 Poseidon2 output forged",
+			build: func(b *Builder) {
+				var in [Width24]Felt
+				for i := range in {
+					in[i] = b.Const(F{})
+				}
+				b.AssertEq(b.Poseidon2x24(in)[5], b.Const(F{}))
+			},
+			gen:   ErrAssertion,
+			chip:  chipPoseidon2x24,
+			forge: func(row []F) { row[Width24+5] = F{} },
+			want:  stark.ErrUnbalancedBus, table: "poseidon2_24_io", rule: "permutation",
+		},
+		{
 			name: "select with a non-boolean bit",
 			build: func(b *Builder) {
 				l, _ := b.Select(b.Witness(), b.Const(fe(10)), b.Const(fe(20)))
@@ -249,7 +263,7 @@ func TestTampers(t *testing.T) {
 func TestMultiplicityLies(t *testing.T) {
 	s := everyChip(t, rand.New(rand.NewPCG(7, 8)))
 	for _, delta := range []int{1, -1} {
-		for _, c := range []chipKind{chipInit, chipBaseALU, chipExtALU, chipSelect, chipPoseidon2, chipBits, chipPublic} {
+		for _, c := range []chipKind{chipInit, chipBaseALU, chipExtALU, chipSelect, chipPoseidon2, chipPoseidon2x24, chipBits, chipPublic} {
 			t.Run(fmt.Sprintf("%s %+d", c, delta), func(t *testing.T) {
 				cp := *s.prog
 				cp.mult = append([]uint32(nil), s.prog.mult...)
