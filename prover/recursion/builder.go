@@ -221,6 +221,13 @@ func (b *Builder) Poseidon2(in [Width]Felt) [Width]Felt {
 	return out
 }
 
+// Poseidon2Swap is Poseidon2 of in with its halves swapped when bit = 1 (bit must be 0 or 1).
+func (b *Builder) Poseidon2Swap(bit Felt, in [Width]Felt) [Width]Felt {
+	var out [Width]Felt
+	b.permute(chipPoseidon2, append(in[:], bit), out[:])
+	return out
+}
+
 // Poseidon2x24 is prover/hash's width-24 permutation of in.
 func (b *Builder) Poseidon2x24(in [Width24]Felt) [Width24]Felt {
 	var out [Width24]Felt
@@ -228,6 +235,7 @@ func (b *Builder) Poseidon2x24(in [Width24]Felt) [Width24]Felt {
 	return out
 }
 
+// permute records a permutation of in (followed, for a swap, by the bit) into out.
 func (b *Builder) permute(chip chipKind, in, out []Felt) {
 	ins := make([]uint32, len(in))
 	for i, x := range in {

@@ -18,7 +18,8 @@ func (b *Builder) Compress(left, right Digest) Digest {
 
 // MerkleRoot is hash.RootFromProof: leaf folded up its authentication path (leaf level first),
 // the node on the right at level i when bits[i] = 1. bits must hold at least len(siblings)
-// boolean variables (Bits of the index, say); the select chip refuses any other value.
+// boolean variables (Bits of the index, say); the chip refuses any other value. Each level is one
+// row of the Poseidon2 chip, which swaps node and sibling itself (Poseidon2Swap).
 func (b *Builder) MerkleRoot(leaf Digest, bits []Felt, siblings []Digest) Digest {
 	if len(bits) < len(siblings) {
 		b.fail("%d index bits for a path of %d", len(bits), len(siblings))
@@ -26,11 +27,11 @@ func (b *Builder) MerkleRoot(leaf Digest, bits []Felt, siblings []Digest) Digest
 	}
 	node := leaf
 	for i, sib := range siblings {
-		var l, r Digest
-		for j := range node {
-			l[j], r[j] = b.Select(bits[i], node[j], sib[j])
-		}
-		node = b.Compress(l, r)
+		var s [Width]Felt
+		copy(s[:hash.DigestElements], node[:])
+		copy(s[hash.DigestElements:], sib[:])
+		out := b.Poseidon2Swap(bits[i], s)
+		copy(node[:], out[:hash.DigestElements])
 	}
 	return node
 }

@@ -137,7 +137,8 @@ const (
 )
 
 // Poseidon2 I/O chips of width W. Preprocessed: in addresses [0, W), out addresses [W, 2W), out
-// mults [2W, 3W), is_real (3W). Main: in[W], out[W].
+// mults [2W, 3W), is_real (3W), and for width 16 addr_bit, has_bit. Main: in[W], out[W], and for
+// width 16 the swap bit.
 
 // Bits chip. Preprocessed: addr of x, is_real, bit addresses, bit mults.
 // Main: x, bit[31], top[6] (running products of bits 24..30).
@@ -351,7 +352,10 @@ func declareSelect(t *stark.Table, r *rules) {
 }
 
 // declarePoseidon2: each real row reads a state from memory, asks p2air's chip for its
-// permutation, and writes the output state.
+// permutation, and writes the output state. The width-16 chip can also swap the halves of the
+// state it read before permuting, when a bit it reads is 1: a Merkle level (select node and
+// sibling by an index bit, compress) is then one row. The permutation's input is
+// in_i + bit·(in_{i±8} - in_i), of degree 2, which the bus message allows.
 func declarePoseidon2(t *stark.Table, r *rules, w int, bus stark.BusID) error {
 	addrIn, addrOut := preCols(t, "addr_in", w), preCols(t, "addr_out", w)
 	multOut := preCols(t, "mult_out", w)
@@ -363,7 +367,19 @@ func declarePoseidon2(t *stark.Table, r *rules, w int, bus stark.BusID) error {
 	for i := range w {
 		r.write(fmt.Sprintf("write out[%d]", i), multOut[i].Cur(), addrOut[i].Cur(), out[i:i+1])
 	}
-	msg, err := p2air.Message(in, out)
+	perm := in
+	if w == Width {
+		addrBit, hasBit := t.Preprocessed("addr_bit"), t.Preprocessed("has_bit")
+		bit := t.Column("bit").Cur()
+		r.boolean("bit is boolean", bit)
+		r.zero("no swap without a bit", stark.Const(1).Sub(hasBit.Cur()).Mul(bit))
+		r.read("read bit", hasBit.Cur(), addrBit.Cur(), []stark.Expr{bit})
+		perm = make([]stark.Expr, w)
+		for i := range w {
+			perm[i] = in[i].Add(bit.Mul(in[i^w/2].Sub(in[i])))
+		}
+	}
+	msg, err := p2air.Message(perm, out)
 	if err != nil {
 		return err
 	}
@@ -425,8 +441,10 @@ func mainWidth(c chipKind) int {
 		return 12
 	case chipSelect:
 		return 5
-	case chipPoseidon2, chipPoseidon2x24:
-		return 2 * p2Width(c)
+	case chipPoseidon2:
+		return 2*Width + 1
+	case chipPoseidon2x24:
+		return 2 * Width24
 	case chipBits:
 		return bitsMain
 	}
@@ -442,8 +460,10 @@ func preWidth(c chipKind, numPublic int) int {
 		return aluPreWidth
 	case chipSelect:
 		return selPreWidth
-	case chipPoseidon2, chipPoseidon2x24:
-		return 3*p2Width(c) + 1
+	case chipPoseidon2:
+		return 3*Width + 3
+	case chipPoseidon2x24:
+		return 3*Width24 + 1
 	case chipBits:
 		return bitsPreWidth
 	}

@@ -108,6 +108,10 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 				setU(t, r, 2*w+j, p.mult[in.out[j]])
 			}
 			t.SetUint(r, 3*w, 1)
+			if len(in.in) > w {
+				setU(t, r, 3*w+1, in.in[w])
+				t.SetUint(r, 3*w+2, 1)
+			}
 		case chipBits:
 			setU(t, r, bitsAddrX, in.in[0])
 			t.SetUint(r, bitsIsReal, 1)
@@ -169,8 +173,14 @@ func (p *Program) execute(public []F, witness []E, forge forgeFunc, omit map[str
 		for j, v := range row {
 			t.Set(in.row, j, v)
 		}
-		if in.chip == chipPoseidon2 || in.chip == chipPoseidon2x24 {
-			perms[in.chip] = append(perms[in.chip], append([]F(nil), row[:p2Width(in.chip)]...))
+		switch in.chip {
+		case chipPoseidon2:
+			var s [Width]F
+			copy(s[:], row)
+			swapHalves(&s, row[2*Width])
+			perms[in.chip] = append(perms[in.chip], s[:])
+		case chipPoseidon2x24:
+			perms[in.chip] = append(perms[in.chip], append([]F(nil), row[:Width24]...))
 		}
 	}
 	out := traces[:]
@@ -272,6 +282,14 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 			s[i] = mem[in.in[i]].B0.A0
 			row[i] = s[i]
 		}
+		if len(in.in) > Width {
+			bit := mem[in.in[Width]].B0.A0
+			if !bit.IsZero() && !bit.IsOne() && check {
+				return fmt.Errorf("%w: %s", ErrNotBoolean, bit.String())
+			}
+			row[2*Width] = bit
+		}
+		swapHalves(&s, row[2*Width])
 		hash.Permute16(&s)
 		copy(row[Width:], s[:])
 	case chipPoseidon2x24:
@@ -298,6 +316,19 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 		row[0] = public[in.index]
 	}
 	return nil
+}
+
+// swapHalves sets s to s_i + bit·(s_{i±8} - s_i): its halves swapped when bit = 1.
+func swapHalves(s *[Width]F, bit F) {
+	if bit.IsZero() {
+		return
+	}
+	in := *s
+	for i := range s {
+		var d F
+		d.Sub(&in[i^Width/2], &in[i]).Mul(&d, &bit)
+		s[i].Add(&in[i], &d)
+	}
 }
 
 // writeBack stores the row's output cells at the instruction's output addresses.

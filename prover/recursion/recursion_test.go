@@ -107,10 +107,15 @@ func everyChip(t testing.TB, rng *rand.Rand) statement {
 		st[i] = fe(uint64(i * i))
 		in[i] = b.Const(st[i])
 	}
+	sw := st
+	swapHalves(&sw, fe(1))
+	hash.Permute16(&sw)
 	hash.Permute16(&st)
-	out := b.Poseidon2(in)
+	out, outSwapped, outKept := b.Poseidon2(in), b.Poseidon2Swap(one, in), b.Poseidon2Swap(zero, in)
 	for i := range out {
 		b.AssertEq(out[i], b.Const(st[i]))
+		b.AssertEq(outKept[i], out[i])
+		b.AssertEq(outSwapped[i], b.Const(sw[i]))
 	}
 
 	// The width-24 sponge, over lengths that end mid-block, on a block boundary, and empty.

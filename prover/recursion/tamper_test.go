@@ -48,6 +48,12 @@ func tampers() []tamper {
 	hash.Permute16(&perm)
 	var p0Plus1 F
 	p0Plus1.Add(&perm[0], ptr(fe(1)))
+	swapped := st
+	swapHalves(&swapped, fe(1))
+	hash.Permute16(&swapped)
+	twice := st
+	swapHalves(&twice, fe(2))
+	hash.Permute16(&twice)
 	permInput := func(b *Builder) [Width]Felt {
 		var in [Width]Felt
 		for i := range in {
@@ -135,6 +141,29 @@ func tampers() []tamper {
 			chip:  chipPoseidon2,
 			forge: func(row []F) { row[Width] = p0Plus1 },
 			want:  stark.ErrUnbalancedBus, table: "poseidon2_io", rule: "permutation",
+		},
+		{
+			name: "Poseidon2 swap by a non-boolean bit",
+			build: func(b *Builder) {
+				b.AssertEq(b.Poseidon2Swap(b.Witness(), permInput(b))[0], b.Witness())
+			},
+			witness: []E{Lift(fe(2)), Lift(twice[0])}, gen: ErrNotBoolean,
+			chip:  chipPoseidon2,
+			forge: func([]F) {},
+			want:  stark.ErrConstraint, table: "poseidon2_io", rule: "bit is boolean",
+		},
+		{
+			name: "Poseidon2 swap without a bit",
+			build: func(b *Builder) {
+				b.AssertEq(b.Poseidon2(permInput(b))[0], b.Witness())
+			},
+			witness: []E{Lift(swapped[0])}, gen: ErrAssertion,
+			chip: chipPoseidon2,
+			forge: func(row []F) {
+				row[2*Width] = fe(1)
+				copy(row[Width:], swapped[:])
+			},
+			want: stark.ErrConstraint, table: "poseidon2_io", rule: "no swap without a bit",
 		},
 		{
 			name: "width-24 Poseidon2 output forged",
