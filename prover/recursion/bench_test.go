@@ -34,6 +34,7 @@ func BenchmarkCells(b *testing.B) {
 	for b.Loop() {
 	}
 	b.ReportMetric(float64(cells["poseidon2_io"]+cells[permutationTable]), "cells/poseidon2")
+	b.ReportMetric(float64(cells["poseidon2_24_io"]+cells[permutationTable24]), "cells/poseidon2_24")
 	b.ReportMetric(float64(cells["ext_alu"]), "cells/ext_op")
 	b.ReportMetric(float64(cells["base_alu"]), "cells/base_op")
 	b.ReportMetric(float64(cells["select"]), "cells/select")
