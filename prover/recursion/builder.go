@@ -24,14 +24,16 @@ const (
 )
 
 // instr is one recorded instruction: its chip, its opcode (for the ALUs), its input and output
-// addresses, and per kind: the constant, the witness index or the public index.
+// addresses, and for an init row its constant, witness index or hint, for a public row its index.
 type instr struct {
 	chip  chipKind
 	op    aluOp
 	in    []uint32
 	out   []uint32
+	konst bool
 	c     E
 	index int
+	hint  func(mem []E) E
 	base  bool // an init row holding a base value
 	row   int  // the instruction's row in its chip's table
 }
@@ -47,7 +49,13 @@ type Builder struct {
 	rows    [numChips]int
 	witness []kind
 	public  int // 1 + the largest public index read
+	consts  map[constKey]int32
 	err     error
+}
+
+type constKey struct {
+	k kind
+	c [4]F
 }
 
 // NewBuilder starts an empty program.
@@ -100,18 +108,41 @@ func (b *Builder) emit(in instr) {
 	b.instrs = append(b.instrs, in)
 }
 
-// Const is the constant c.
-func (b *Builder) Const(c F) Felt {
-	id, addr := b.alloc(kindBase)
-	b.emit(instr{chip: chipInit, out: []uint32{addr}, c: liftF(c), index: -1, base: true})
-	return Felt{id}
-}
+// Const is the constant c. Each constant is written once per program, however often it is used.
+func (b *Builder) Const(c F) Felt { return Felt{b.constant(kindBase, liftF(c))} }
 
 // ConstExt is the constant c.
-func (b *Builder) ConstExt(c E) Ext {
-	id, addr := b.alloc(kindExt)
-	b.emit(instr{chip: chipInit, out: []uint32{addr}, c: c, index: -1})
-	return Ext{id}
+func (b *Builder) ConstExt(c E) Ext { return Ext{b.constant(kindExt, c)} }
+
+func (b *Builder) constant(k kind, c E) int32 {
+	key := constKey{k, coeffs(&c)}
+	if id, ok := b.consts[key]; ok {
+		return id
+	}
+	id, addr := b.alloc(k)
+	b.emit(instr{chip: chipInit, out: []uint32{addr}, konst: true, c: c, base: k == kindBase})
+	if b.consts == nil {
+		b.consts = map[constKey]int32{}
+	}
+	b.consts[key] = id
+	return id
+}
+
+// hint is advice computed at execution from memory by f (which must read only addresses written
+// before it). Like a witness it is unconstrained: the program must check it.
+func (b *Builder) hint(k kind, f func(mem []E) E) int32 {
+	id, addr := b.alloc(k)
+	b.emit(instr{chip: chipInit, out: []uint32{addr}, hint: f, base: k == kindBase})
+	return id
+}
+
+// addrOf is the address holding variable id now, without counting a read (for hints).
+func (b *Builder) addrOf(id int32) uint32 {
+	if id <= 0 || int(id) > len(b.cur) {
+		b.fail("variable %d unknown to this builder", id)
+		return 0
+	}
+	return b.cur[id-1]
 }
 
 // Witness is the next base-field advice value (Execute's witness, in order of these calls).

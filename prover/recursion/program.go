@@ -74,9 +74,9 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 		case chipInit:
 			setU(t, r, initAddr, in.out[0])
 			setU(t, r, initMult, p.mult[in.out[0]])
-			setBool(t, r, initIsConst, in.index < 0)
+			setBool(t, r, initIsConst, in.konst)
 			setBool(t, r, initIsBase, in.base)
-			if in.index < 0 {
+			if in.konst {
 				for j, v := range coeffs(&in.c) {
 					t.Set(r, initConst+j, v)
 				}
@@ -202,7 +202,10 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 	switch in.chip {
 	case chipInit:
 		v := in.c
-		if in.index >= 0 {
+		switch {
+		case in.hint != nil:
+			v = in.hint(mem)
+		case !in.konst:
 			v = witness[in.index]
 		}
 		copy(row, coeffsSlice(&v))
