@@ -80,6 +80,14 @@
 // forge one row per rule and check both that the rule catches it and that, without the rule, the
 // forgery proves.
 //
+// # Gadgets
+//
+// Built on the instructions, each checked against its prover/hash or prover/stark original:
+// Compress and MerkleRoot (hash.Compress, hash.RootFromProof), HashElements (the width-24
+// sponge), Pack/Unpack (extension limbs; Unpack is a hint checked by Pack), Transcript (observe,
+// sample, SampleBits, CheckPoW, as stark.Transcript) and VerifyBatch (stark's multi-height
+// batched Merkle opening, run on a real proof's opening in TestVerifyBatchOnStarkProof).
+//
 // # Slice 2: the STARK verifier as a program
 //
 // The builder mirrors prover/stark's Verify step by step, for one child VK and proof shape:

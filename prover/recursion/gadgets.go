@@ -71,3 +71,51 @@ func feU(v uint64) F {
 	f.SetUint64(v)
 	return f
 }
+
+// MatrixShape is a committed matrix as a verifier knows it before reading a proof: its log
+// height (of the low-degree extension) and width.
+type MatrixShape struct{ LogHeight, Width int }
+
+// VerifyBatch is prover/stark's batched Merkle opening check: rows[i] is the row of matrix i
+// (of shapes[i]) at index idx of a 2^globalLogH domain, idxBits its little-endian bits (at least
+// globalLogH of them), and path the siblings, leaf level first. The rows of the tallest matrices
+// are hashed together into the leaf; after each level, the rows of the matrices one level
+// shorter are hashed and compressed into the node (the multi-height scheme of stark's MMCS).
+func (b *Builder) VerifyBatch(root Digest, shapes []MatrixShape, idxBits []Felt, globalLogH int, rows [][]Felt, path []Digest) {
+	if len(shapes) == 0 || len(rows) != len(shapes) {
+		b.fail("batch opening of %d rows for %d matrices", len(rows), len(shapes))
+		return
+	}
+	maxLogH := 0
+	byHeight := map[int][]int{}
+	for i, s := range shapes {
+		if len(rows[i]) != s.Width {
+			b.fail("row of width %d for a matrix of width %d", len(rows[i]), s.Width)
+			return
+		}
+		maxLogH = max(maxLogH, s.LogHeight)
+		byHeight[s.LogHeight] = append(byHeight[s.LogHeight], i)
+	}
+	if len(path) != maxLogH || globalLogH < maxLogH || len(idxBits) < globalLogH {
+		b.fail("path of %d for height 2^%d in a 2^%d domain (%d index bits)", len(path), maxLogH, globalLogH, len(idxBits))
+		return
+	}
+	hashRows := func(idx []int) Digest {
+		var buf []Felt
+		for _, i := range idx {
+			buf = append(buf, rows[i]...)
+		}
+		return b.HashElements(buf)
+	}
+	leafBits := idxBits[globalLogH-maxLogH:]
+	node := hashRows(byHeight[maxLogH])
+	for lvl := range maxLogH {
+		node = b.MerkleRoot(node, leafBits[lvl:lvl+1], path[lvl:lvl+1])
+		if inj := byHeight[maxLogH-lvl-1]; len(inj) > 0 {
+			node = b.Compress(node, hashRows(inj))
+		}
+	}
+	for j := range node {
+		b.AssertEq(node[j], root[j])
+	}
+}
