@@ -13,7 +13,7 @@ import (
 var (
 	ErrAssertion    = errors.New("recursion: assertion fails")
 	ErrInverseZero  = errors.New("recursion: inverse of zero")
-	ErrNotBoolean   = errors.New("recursion: select bit not boolean")
+	ErrNotBoolean   = errors.New("recursion: select or swap bit not boolean")
 	ErrWitness      = errors.New("recursion: malformed witness")
 	ErrPublicValues = errors.New("recursion: wrong number of public values")
 )
@@ -135,7 +135,7 @@ type forgeFunc func(instr int, chip chipKind, row []F)
 // Execute runs the program on its public values and witness (one value per Witness/WitnessExt
 // call, in order; a base witness must lie in F) and returns the traces of AIR's tables, in order.
 // A witness the program rejects (a failing assertion, an inverse of zero, a non-boolean select
-// bit) is an error wrapping ErrAssertion, ErrInverseZero or ErrNotBoolean.
+// or swap bit) is an error wrapping ErrAssertion, ErrInverseZero or ErrNotBoolean.
 func (p *Program) Execute(public []F, witness []E) ([]*stark.Matrix, error) {
 	return p.execute(public, witness, nil, nil)
 }
