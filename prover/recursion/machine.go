@@ -47,7 +47,7 @@ const minLogRows = 3
 
 type chipKind uint8
 
-// Chips, in the AIR's table order (the Poseidon2 permutation chip of p2air comes last).
+// Chips, in the AIR's table order (p2air's two permutation tables follow them).
 const (
 	chipInit chipKind = iota
 	chipBaseALU
