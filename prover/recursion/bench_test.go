@@ -1,0 +1,116 @@
+package recursion
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/zkexex/zkexex/prover/stark"
+)
+
+// rowCells is the committed cells per row of each table of a program's AIR (main columns and
+// LogUp columns, 4 base cells each; the preprocessed columns are in the verifying key), and the
+// preprocessed cells per row.
+func rowCells(tb testing.TB, p *Program) (cells, pre map[string]int) {
+	air, err := p.AIR("cells")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cells, pre = map[string]int{}, map[string]int{}
+	for c, t := range air.Tables() {
+		cells[t.Name()] = t.Width() + 4*t.LogUpColumns()
+		if c < int(numChips) {
+			pre[t.Name()] = preWidth(chipKind(c), p.numPublic)
+		}
+	}
+	return cells, pre
+}
+
+// BenchmarkCells reports what one instruction of each kind commits per proof: a Poseidon2 call is
+// a poseidon2_io row plus a p2air row.
+func BenchmarkCells(b *testing.B) {
+	s := everyChip(b, rand.New(rand.NewPCG(1, 2)))
+	cells, pre := rowCells(b, s.prog)
+	for b.Loop() {
+	}
+	b.ReportMetric(float64(cells["poseidon2_io"]+cells[permutationTable]), "cells/poseidon2")
+	b.ReportMetric(float64(cells["poseidon2_24_io"]+cells[permutationTable24]), "cells/poseidon2_24")
+	b.ReportMetric(float64(cells["ext_alu"]), "cells/ext_op")
+	b.ReportMetric(float64(cells["base_alu"]), "cells/base_op")
+	b.ReportMetric(float64(cells["select"]), "cells/select")
+	b.ReportMetric(float64(cells["bits"]), "cells/bits")
+	b.ReportMetric(float64(pre["poseidon2_io"]), "pre_cells/poseidon2")
+	b.ReportMetric(float64(pre["ext_alu"]), "pre_cells/ext_op")
+}
+
+// benchProgram is a verifier-like workload of about 2^14 rows in its tallest tables: Merkle
+// openings (index bits, selects, compressions) and a Horner evaluation in E, the shape of the OOD
+// check and the DEEP quotients.
+func benchProgram(tb testing.TB) statement {
+	const paths, depth, horner = 100, 16, 7600
+	tree := testTree(tb, depth)
+	root := tree.Root()
+	b := NewBuilder()
+	var w []E
+	for i := range paths {
+		index := (i * 2654435761) & (1<<depth - 1)
+		var leaf Digest
+		for j := range leaf {
+			leaf[j] = b.Witness()
+		}
+		bits := b.Bits(b.Witness())
+		sibs := make([]Digest, depth)
+		for l := range sibs {
+			for j := range sibs[l] {
+				sibs[l][j] = b.Witness()
+			}
+		}
+		got := b.MerkleRoot(leaf, bits[:], sibs)
+		for j := range got {
+			b.AssertEq(got[j], b.Const(root[j]))
+		}
+		w = append(w, merkleWitness(tree.Leaf(index), index, tree.Proof(index))...)
+	}
+	z := b.WitnessExt()
+	w = append(w, fromCoeffs([]F{fe(3), fe(1), fe(4), fe(1)}))
+	acc, c := b.ConstExt(E{}), b.ConstExt(Lift(fe(5)))
+	for range horner {
+		acc = b.ExtAdd(b.ExtMul(acc, z), c)
+	}
+	prog, err := b.Compile()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return statement{prog, nil, w}
+}
+
+func BenchmarkProve2to14(b *testing.B) {
+	s := benchProgram(b)
+	air, err := s.prog.AIR("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	pk, err := stark.Setup(air, stark.DefaultParams())
+	if err != nil {
+		b.Fatal(err)
+	}
+	cells, _ := rowCells(b, s.prog)
+	total := 0
+	var traces []*stark.Matrix
+	b.ResetTimer()
+	for range b.N {
+		traces, err = s.prog.Execute(nil, s.witness)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := stark.Prove(context.Background(), pk, traces, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	for i, t := range air.Tables() {
+		total += cells[t.Name()] * traces[i].Height
+		b.ReportMetric(float64(traces[i].Height), "rows_"+t.Name())
+	}
+	b.ReportMetric(float64(total), "cells")
+}

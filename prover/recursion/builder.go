@@ -1,0 +1,317 @@
+package recursion
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrProgram means the builder was misused: a zero or foreign variable, a negative public index.
+var ErrProgram = errors.New("recursion: malformed program")
+
+// Felt is a base-field variable of a program; Ext an extension-field one. The zero value of
+// either is invalid (it belongs to no builder).
+type (
+	Felt struct{ id int32 }
+	Ext  struct{ id int32 }
+)
+
+// kind is what an address holds.
+type kind uint8
+
+const (
+	kindBase kind = iota
+	kindExt
+)
+
+// instr is one recorded instruction: its chip, its opcode (for the ALUs), its input and output
+// addresses, and for an init row its constant, witness index or hint, for a public row its index.
+type instr struct {
+	chip  chipKind
+	op    aluOp
+	in    []uint32
+	out   []uint32
+	konst bool
+	c     E
+	index int
+	hint  func(mem []E) E
+	base  bool // an init row holding a base value
+	row   int  // the instruction's row in its chip's table
+}
+
+// Builder records a program for the recursion machine. Each operation appends an instruction and
+// returns its result variables; a variable's value lives at a fresh address, written once. Reads
+// are counted so that Compile can give each write its multiplicity.
+type Builder struct {
+	cur     []uint32 // per variable, the address currently holding its value
+	kinds   []kind   // per address
+	reads   []uint32 // per address
+	instrs  []instr
+	rows    [numChips]int
+	witness []kind
+	public  int // 1 + the largest public index read
+	consts  map[constKey]int32
+	err     error
+}
+
+type constKey struct {
+	k kind
+	c [4]F
+}
+
+// NewBuilder starts an empty program.
+func NewBuilder() *Builder { return &Builder{} }
+
+func (b *Builder) fail(format string, args ...any) {
+	if b.err == nil {
+		b.err = fmt.Errorf("%w: "+format, append([]any{ErrProgram}, args...)...)
+	}
+}
+
+// alloc returns a fresh variable at a fresh address.
+func (b *Builder) alloc(k kind) (int32, uint32) {
+	addr := uint32(len(b.kinds))
+	b.kinds = append(b.kinds, k)
+	b.reads = append(b.reads, 0)
+	b.cur = append(b.cur, addr)
+	return int32(len(b.cur)), addr
+}
+
+// read returns the address to read variable id from, counting the read. A value read MaxReads-1
+// times is first copied to a fresh address (the copy is its last read), so that no write's
+// multiplicity exceeds MaxReads.
+func (b *Builder) read(id int32) uint32 {
+	if id <= 0 || int(id) > len(b.cur) {
+		b.fail("variable %d unknown to this builder", id)
+		return 0
+	}
+	addr := b.cur[id-1]
+	if b.reads[addr] == MaxReads-1 {
+		k := b.kinds[addr]
+		b.reads[addr]++
+		fresh := uint32(len(b.kinds))
+		b.kinds = append(b.kinds, k)
+		b.reads = append(b.reads, 0)
+		chip := chipBaseALU
+		if k == kindExt {
+			chip = chipExtALU
+		}
+		b.emit(instr{chip: chip, op: opCopy, in: []uint32{addr, 0}, out: []uint32{fresh}})
+		b.cur[id-1], addr = fresh, fresh
+	}
+	b.reads[addr]++
+	return addr
+}
+
+func (b *Builder) emit(in instr) {
+	in.row = b.rows[in.chip]
+	b.rows[in.chip]++
+	b.instrs = append(b.instrs, in)
+}
+
+// Const is the constant c. Each constant is written once per program, however often it is used.
+func (b *Builder) Const(c F) Felt { return Felt{b.constant(kindBase, liftF(c))} }
+
+// ConstExt is the constant c.
+func (b *Builder) ConstExt(c E) Ext { return Ext{b.constant(kindExt, c)} }
+
+func (b *Builder) constant(k kind, c E) int32 {
+	key := constKey{k, coeffs(&c)}
+	if id, ok := b.consts[key]; ok {
+		return id
+	}
+	id, addr := b.alloc(k)
+	b.emit(instr{chip: chipInit, out: []uint32{addr}, konst: true, c: c, base: k == kindBase})
+	if b.consts == nil {
+		b.consts = map[constKey]int32{}
+	}
+	b.consts[key] = id
+	return id
+}
+
+// hint is advice computed at execution from memory by f (which must read only addresses written
+// before it). Like a witness it is unconstrained: the program must check it.
+func (b *Builder) hint(k kind, f func(mem []E) E) int32 {
+	id, addr := b.alloc(k)
+	b.emit(instr{chip: chipInit, out: []uint32{addr}, hint: f, base: k == kindBase})
+	return id
+}
+
+// addrOf is the address holding variable id now, without counting a read (for hints).
+func (b *Builder) addrOf(id int32) uint32 {
+	if id <= 0 || int(id) > len(b.cur) {
+		b.fail("variable %d unknown to this builder", id)
+		return 0
+	}
+	return b.cur[id-1]
+}
+
+// Witness is the next base-field advice value (Execute's witness, in order of these calls).
+func (b *Builder) Witness() Felt {
+	id, addr := b.alloc(kindBase)
+	b.emit(instr{chip: chipInit, out: []uint32{addr}, index: len(b.witness), base: true})
+	b.witness = append(b.witness, kindBase)
+	return Felt{id}
+}
+
+// WitnessExt is the next extension-field advice value.
+func (b *Builder) WitnessExt() Ext {
+	id, addr := b.alloc(kindExt)
+	b.emit(instr{chip: chipInit, out: []uint32{addr}, index: len(b.witness)})
+	b.witness = append(b.witness, kindExt)
+	return Ext{id}
+}
+
+// Public is the proof's public value i.
+func (b *Builder) Public(i int) Felt {
+	if i < 0 || i >= 1<<16 {
+		b.fail("public index %d", i)
+		i = 0
+	}
+	b.public = max(b.public, i+1)
+	id, addr := b.alloc(kindBase)
+	b.emit(instr{chip: chipPublic, out: []uint32{addr}, index: i})
+	return Felt{id}
+}
+
+// alu records a base (k = kindBase) or extension ALU instruction; y = 0 when the op reads one
+// operand (x for copy, y for inv).
+func (b *Builder) alu(k kind, op aluOp, x, y int32) int32 {
+	in := []uint32{0, 0}
+	if op != opInv {
+		in[0] = b.read(x)
+	}
+	if op != opCopy {
+		in[1] = b.read(y)
+	}
+	chip := chipBaseALU
+	if k == kindExt {
+		chip = chipExtALU
+	}
+	if op == opEq {
+		b.emit(instr{chip: chip, op: op, in: in})
+		return 0
+	}
+	id, addr := b.alloc(k)
+	b.emit(instr{chip: chip, op: op, in: in, out: []uint32{addr}})
+	return id
+}
+
+// Add is x + y.
+func (b *Builder) Add(x, y Felt) Felt { return Felt{b.alu(kindBase, opAdd, x.id, y.id)} }
+
+// Sub is x - y.
+func (b *Builder) Sub(x, y Felt) Felt { return Felt{b.alu(kindBase, opSub, x.id, y.id)} }
+
+// Mul is x · y.
+func (b *Builder) Mul(x, y Felt) Felt { return Felt{b.alu(kindBase, opMul, x.id, y.id)} }
+
+// Inv is 1/x; a program that inverts zero has no valid trace.
+func (b *Builder) Inv(x Felt) Felt { return Felt{b.alu(kindBase, opInv, 0, x.id)} }
+
+// Div is x / y (y ≠ 0).
+func (b *Builder) Div(x, y Felt) Felt { return b.Mul(x, b.Inv(y)) }
+
+// AssertEq requires x = y.
+func (b *Builder) AssertEq(x, y Felt) { b.alu(kindBase, opEq, x.id, y.id) }
+
+// Lift is x as an extension element. It costs nothing: a base value is stored with zero upper
+// limbs, so an extension instruction reads it as it is.
+func (b *Builder) Lift(x Felt) Ext { return Ext(x) }
+
+// ExtAdd is x + y.
+func (b *Builder) ExtAdd(x, y Ext) Ext { return Ext{b.alu(kindExt, opAdd, x.id, y.id)} }
+
+// ExtSub is x - y.
+func (b *Builder) ExtSub(x, y Ext) Ext { return Ext{b.alu(kindExt, opSub, x.id, y.id)} }
+
+// ExtMul is x · y.
+func (b *Builder) ExtMul(x, y Ext) Ext { return Ext{b.alu(kindExt, opMul, x.id, y.id)} }
+
+// ExtInv is 1/x (x ≠ 0).
+func (b *Builder) ExtInv(x Ext) Ext { return Ext{b.alu(kindExt, opInv, 0, x.id)} }
+
+// ExtDiv is x / y (y ≠ 0).
+func (b *Builder) ExtDiv(x, y Ext) Ext { return b.ExtMul(x, b.ExtInv(y)) }
+
+// AssertEqExt requires x = y.
+func (b *Builder) AssertEqExt(x, y Ext) { b.alu(kindExt, opEq, x.id, y.id) }
+
+// Select is (x, y) when bit = 0 and (y, x) when bit = 1; bit must be 0 or 1.
+func (b *Builder) Select(bit, x, y Felt) (Felt, Felt) {
+	in := []uint32{b.read(bit.id), b.read(x.id), b.read(y.id)}
+	id1, a1 := b.alloc(kindBase)
+	id2, a2 := b.alloc(kindBase)
+	b.emit(instr{chip: chipSelect, in: in, out: []uint32{a1, a2}})
+	return Felt{id1}, Felt{id2}
+}
+
+// Poseidon2 is prover/hash's width-16 permutation of in.
+func (b *Builder) Poseidon2(in [Width]Felt) [Width]Felt {
+	var out [Width]Felt
+	b.permute(chipPoseidon2, in[:], out[:])
+	return out
+}
+
+// Poseidon2Swap is Poseidon2 of in with its halves swapped when bit = 1 (bit must be 0 or 1).
+func (b *Builder) Poseidon2Swap(bit Felt, in [Width]Felt) [Width]Felt {
+	var out [Width]Felt
+	b.permute(chipPoseidon2, append(in[:], bit), out[:])
+	return out
+}
+
+// Poseidon2x24 is prover/hash's width-24 permutation of in.
+func (b *Builder) Poseidon2x24(in [Width24]Felt) [Width24]Felt {
+	var out [Width24]Felt
+	b.permute(chipPoseidon2x24, in[:], out[:])
+	return out
+}
+
+// permute records a permutation of in (followed, for a swap, by the bit) into out.
+func (b *Builder) permute(chip chipKind, in, out []Felt) {
+	ins := make([]uint32, len(in))
+	for i, x := range in {
+		ins[i] = b.read(x.id)
+	}
+	outs := make([]uint32, len(out))
+	for i := range out {
+		id, addr := b.alloc(kindBase)
+		out[i], outs[i] = Felt{id}, addr
+	}
+	b.emit(instr{chip: chip, in: ins, out: outs})
+}
+
+// Bits is the canonical little-endian bit decomposition of x.
+func (b *Builder) Bits(x Felt) [NumBits]Felt {
+	in := []uint32{b.read(x.id)}
+	var out [NumBits]Felt
+	outs := make([]uint32, NumBits)
+	for i := range out {
+		id, addr := b.alloc(kindBase)
+		out[i], outs[i] = Felt{id}, addr
+	}
+	b.emit(instr{chip: chipBits, in: in, out: outs})
+	return out
+}
+
+// Compile freezes the program recorded so far. The builder may go on recording; a later Compile
+// includes the new instructions.
+func (b *Builder) Compile() (*Program, error) {
+	if b.err != nil {
+		return nil, b.err
+	}
+	p := &Program{
+		instrs:    append([]instr(nil), b.instrs...),
+		mult:      append([]uint32(nil), b.reads...),
+		kinds:     append([]kind(nil), b.kinds...),
+		witness:   append([]kind(nil), b.witness...),
+		numPublic: b.public,
+		rows:      b.rows,
+	}
+	for c := range numChips {
+		p.logRows[c] = minLogRows
+		for 1<<uint(p.logRows[c]) < p.rows[c] {
+			p.logRows[c]++
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,125 @@
+// Package recursion owns the recursion machine: a small STARK-provable machine that runs fixed,
+// straight-line programs of field operations, Poseidon2 permutations and bit decompositions over
+// write-once memory, and the Go builder that records such programs and executes them into
+// traces. A recursion proof (slice 2) will be a proof that the STARK verifier of one child
+// verifying key, written as such a program, accepts the child proof held in the witness.
+//
+// This is SP1's design (a recursion ISA over write-once memory, one chip per instruction kind;
+// see the project notes PRIOR-ART.md, Q4); the code and the layouts are ours.
+//
+// # Programs
+//
+// A verifier's control flow is fixed by the child's verifying key and proof shape, so its
+// program has no branches and no loops: Builder records it as a list of instructions, each of
+// which writes its results to fresh addresses. The program is never fetched: each chip's table
+// holds its instructions, one per row, as preprocessed columns (addresses, multiplicities, opcode
+// flags), and the prover supplies only the values. The preprocessed columns, hence the program,
+// are committed in the verifying key (Program.AIR, then stark.Setup), and they fix every table's
+// height, so a recursion VK fixes its proofs' shape.
+//
+// # Memory
+//
+// Addresses are field elements, allocated in order. An address holds a base element or an
+// extension element; both travel on the memory bus as the tuple (addr, v0, v1, v2, v3) in
+// prover/stark's coordinate order, a base value with v1 = v2 = v3 = 0. One address with four
+// value limbs, rather than four addresses, makes an extension operand one LogUp fraction instead
+// of four; the zero limbs of base values are constants in the fingerprint and cost no column. It
+// also makes Lift free: an extension instruction reads a base address as it is. It cannot read an
+// extension value as a base one: every writer of a base value writes zero upper limbs (the
+// chips' own tuples for ALU, select, Poseidon2, bits and public outputs, the rule "base limb j is
+// zero" for a base witness), so a base read of a value outside F does not balance.
+//
+// Write-once memory needs no timestamps. Each address is written by exactly one instruction (the
+// builder allocates a fresh address for every result), which sends (addr, value) with
+// multiplicity m = the number of instructions that read it; each read receives (addr, value)
+// once. m is preprocessed, counted by the builder, so the prover chooses no multiplicity, and the
+// bus balances only if every read of addr sees the value written there. Reads of an address
+// that is written later (or never) have no matching send and leave the bus unbalanced, whatever
+// the order of rows.
+//
+// Every write declares MaxReads (16) as its multiplicity bound, which enters the verifier's check
+// that the bus's sends total below p (stark.ErrBusOverflow). The builder keeps every address
+// within it: a value about to be read for the 16th time is first copied to a fresh address (the
+// copy is its 16th read), and further reads go there. At MaxReads 16 the memory sends of a
+// 2^20-row width-16 Poseidon2 table total 2^28.
+//
+// # Instructions (chips)
+//
+//	init              constants (pinned to a preprocessed value) and witness (advice: free, base
+//	                  or extension). Writes 1.
+//	base_alu          add, sub, mul, inv (out·b = 1, so 1/0 has no trace), copy, assert_eq.
+//	                  Reads 2, writes 1. Div is mul by inv.
+//	ext_alu           the same over E, mul by E = F[w]/(w^4 - 3) (gnark-crypto's tower, which
+//	                  prover/stark's E is). A base operand is read as a lifted value, free.
+//	select            (out1, out2) = (a, b) or (b, a) by a boolean bit. Reads 3, writes 2.
+//	poseidon2_io      width 16: reads in[16], asks p2air's chip for (in, out) on BusPoseidon2,
+//	                  writes out[16]. It can swap the halves of in by a bit it reads, so a Merkle
+//	                  level (node and sibling ordered by an index bit, then compressed) is one
+//	                  row, not eight selects and a compression.
+//	poseidon2_24_io   width 24 (hash.HashElements' sponge, prover/stark's transcript), on
+//	                  BusPoseidon2x24.
+//	bits              the canonical 31-bit decomposition of a base element: bits boolean,
+//	                  Σ bit_i·2^i = x, and x < p (bits 24..30 all one forces bits 0..23 to zero,
+//	                  through a chain of 6 products), so each element has one decomposition.
+//	public            public value i of the proof, by a one-hot preprocessed selector.
+//
+// Padding rows have every flag and multiplicity zero: they constrain nothing and move nothing on
+// the buses. The two p2air tables (poseidon2, poseidon2_24) close the AIR; they merge repeated
+// permutations into one row.
+//
+// Committed cells per instruction (BenchmarkCells; main columns plus LogUp columns, 4 cells each;
+// the preprocessed columns are in the VK): base op 15, ext op 24, select 21, bits 106, Poseidon2
+// 282 at width 16 (109 in poseidon2_io, 173 in p2air) and 400 at width 24. Memory fractions
+// dominate the I/O rows: 33 reads and writes cost 68 LogUp cells against 33 main cells.
+//
+// # Execution
+//
+// Program.Execute runs the program on the witness and returns every table's trace. A witness the
+// program rejects is a typed error at generation (ErrAssertion, ErrInverseZero, ErrNotBoolean),
+// and the AIR rejects a trace that lies where generation would have refused: the tamper tests
+// forge one row per rule and check both that the rule catches it and that, without the rule, the
+// forgery proves.
+//
+// # Gadgets
+//
+// Built on the instructions, each checked against its prover/hash or prover/stark original:
+// Compress and MerkleRoot (hash.Compress, hash.RootFromProof), HashElements (the width-24
+// sponge), Pack/Unpack (extension limbs; Unpack is a hint checked by Pack), Transcript (observe,
+// sample, SampleBits, CheckPoW, as stark.Transcript) and VerifyBatch (stark's multi-height
+// batched Merkle opening, run on a real proof's opening in TestVerifyBatchOnStarkProof).
+//
+// # Slice 2: the STARK verifier as a program
+//
+// The builder mirrors prover/stark's Verify step by step, for one child VK and proof shape:
+//   - transcript: the width-24 duplex of stark.Transcript (rate 16, capacity keyed by the domain
+//     digest, which is a constant of the program), observe = overwrite the next rate cell,
+//     sample = permute when needed and read the rate backwards, exactly as transcript.go; labels
+//     and digests are constants or witness values observed in the same order as Verify.
+//   - proof-of-work (LogUp grinding and FRI's): observe the witnessed nonce in a clone of the
+//     state, sample, Bits, assert the low bits zero. SampleBits' rejection of p-1 (probability
+//     2^-31) cannot branch: the program asserts the sample ≠ p-1 and the prover regrinds (or the
+//     recursion prover refuses, a completeness loss of 2^-31 per draw).
+//   - the out-of-domain check: prover/stark compiles each table's constraints into a straight-
+//     line program (expr.go) whose instructions (add, sub, mul over F/E slots) map one to one
+//     onto ext_alu instructions, with base slots read as lifted values; the selectors' Lagrange
+//     values come from ζ^n by squarings and one ExtInv each; the composition is folded with α
+//     powers and compared with the quotient chunks' recombination at ζ.
+//   - FRI: per query, the index from Bits of a sample, each input round's Merkle opening (rows
+//     hashed with HashElements, leaves of shorter matrices compressed in as verifyBatch does,
+//     levels with Poseidon2Swap), the DEEP quotients (x = g·ω^rev(i) from the index bits by a
+//     product of selected powers, (f(x) - f(ζ))/(x - ζ) by ExtInv), folding by the pair formula
+//     of foldPair, rolling in shorter inputs, and the final polynomial by Horner.
+//   - lift and join: the public values of a recursion proof are its claim and the digest of the
+//     VK set it accepts children from; a child VK digest is checked against that set's Merkle
+//     root with MerkleRoot.
+//
+// The verifier program of a child at DefaultParams is about 100 queries × (4 input openings + one
+// per FRI layer) Merkle paths of ~20 levels, so Poseidon2 rows dominate, as they must.
+//
+// prover/stark internals slice 2 needs exported (read-only): the compiled constraint program of
+// each table (instructions and slot layout), the AIR's LogUp grouping and challenge layout, the
+// transcript's domain key (NewTranscript's digest) and the order of Verify's observations and
+// samples, the MMCS leaf layout (which matrices share a leaf, byHeight in verifyBatch), the DEEP
+// buckets and α-power order (deep.go), foldPair's formula and the FRI layer/roll-in schedule,
+// and the coset shift and roots of unity.
+package recursion
