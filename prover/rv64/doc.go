@@ -1,9 +1,9 @@
 // Package rv64 is the RISC-V AIR: the multi-table statement, on prover/stark, that one segment of
 // the proven machine (DESIGN.md "The proven machine", ABI v1: RV64IMA, traps, registers as
-// memory words on the machine page) ran from its start (pc, root) to its end (pc, root). This
-// first slice holds the ALU chips (ALUTables, GenerateALUTraces), the lookup tables they use and
-// their trace generation; the rest of this comment is the architecture the remaining tables are
-// built to.
+// memory words on the machine page) ran from its start (pc, root) to its end (pc, root): the
+// tables (segment.go lists them: CPU, decode, memory, system, journal, paging, Poseidon2, ALU and
+// lookup tables), their trace generation from the executor's steps (gen.go), Prove and the
+// receipt seal verifier. This comment is the architecture; each table's file argues its rules.
 //
 // # Values
 //
@@ -27,15 +27,9 @@
 //	BusRange16 (v)                           anyone sends, 16-bit range table (2^16) receives (this slice)
 //	BusAnd     (x, y, x AND y)               bitwise chip sends, pair table (2^16) receives (this slice)
 //	BusShift   (x, s, x >> s, x mod 2^s)     shift chip sends, byte-shift table (9·256) receives (this slice)
-//	BusMem     (addr, v[4], ts)              one memory bus for registers and memory: every access
-//	                                         sends (addr, v, ts) and receives (addr, v_prev, ts_prev),
-//	                                         with ts - ts_prev - 1 range-checked; page-in sends the
-//	                                         (addr, v, 0) of each touched word, page-out receives its
-//	                                         last (addr, v, ts) (offline memory checking)
-//	BusDecode  (pc, word[2], class, rd, rs1, rs2, imm[2], aluop)
-//	                                         decode table sends with multiplicity, CPU receives
-//	BusPage    (page, digest[8], dir)        paging table ↔ Poseidon2 chip
-//	BusHost    (ts, call, a0..a2, ret)       CPU ↔ host-call table
+//	BusMem ... BusJournal                    the segment's buses: memarg.go has their message layouts
+//	                                         (memory argument, CPU → memory and system tables, decode,
+//	                                         code words, page flags, Poseidon2, Merkle, journal)
 //
 // ALU chips, one per instruction class so that each is narrow and only pays for its own columns
 // (SP1 and OpenVM split the same way, PRIOR-ART.md): add/sub (+W, and the immediate forms, which
@@ -83,13 +77,16 @@
 // verifier can hard-code, and the image binds through the start root alone. Because the decode
 // table reads code as it was at the segment's start, a store into a page the segment fetches
 // from must be refused: the page table flags fetched pages, and every store looks its page up
-// with flag 0 (one lookup per store). The executor ends a segment before such a store (never in
-// Go programs, which do not write code); the next segment pages the new code in.
+// with flag 0 (one lookup per store). The executor ends a segment before such a store, and before
+// fetching from a page the segment wrote (never in Go programs, which do not write code); the
+// next segment pages the new code in.
 //
 // # Public values
 //
 // image ID (8 elements), start pc (3 16-bit limbs: pc < 2^48), start root (8), end pc (3), end
-// root (8), halted (1), exit code (1), journal digest (8), po2 (1): 41 elements. The CPU's first row takes the start
+// root (8), halted (1), exit code (1), journal digest (8), po2 (1), segment index (1): 42 elements
+// (memarg.go). The image ID and the index are carried, bound by the transcript; the composite
+// receipt checks them. The verifier also refuses a CPU table taller than 2^po2 rows. The CPU's first row takes the start
 // pc, its last row gives the end pc; the page table's roots are the Poseidon2 chip's outputs.
 //
 // # Cells per cycle

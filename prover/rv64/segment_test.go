@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -349,4 +352,42 @@ func bumpCell1(pub []stark.F, i int) {
 	var one stark.F
 	one.SetOne()
 	pub[i].Add(&pub[i], &one)
+}
+
+// goProgram builds one of prover/vm's Go test programs for the guest target.
+func goProgram(t *testing.T, name string) *vm.Program {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), name)
+	cmd := exec.Command("go", "build", "-trimpath", "-gcflags=all=-d=compressinstructions=0", "-asmflags=all=-d=compressinstructions=0", "-o", out, "../vm/testdata/"+name)
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=riscv64", "CGO_ENABLED=0", "GORISCV64=rva20u64")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", name, err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := vm.LoadELF(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestProveGoPrograms: Go programs (the runtime's start-up, its F/D instructions emulated by the
+// kernel, syscalls, goroutines) prove end to end. Minutes of proving: not in -short.
+func TestProveGoPrograms(t *testing.T) {
+	if testing.Short() {
+		t.Skip("proves whole Go programs (minutes)")
+	}
+	for _, name := range []string{"exitcode", "floats", "goroutines"} {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			comp, res := proveRun(t, goProgram(t, name), vm.Config{Po2: 18}, stark.TestParams())
+			if err := comp.Verify(res.ImageID, testVerifier()); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %d segments, %d cycles, exit %d, proven in %v", name, len(comp.Segments), res.Cycles, res.ExitCode, time.Since(start))
+		})
+	}
 }
