@@ -28,13 +28,9 @@ const (
 	busCPUMode     stark.BusID = 1302
 )
 
-// decodeBound is the declared bound of a decode row's multiplicity. The soundness of the decode bus
-// does not rest on it: the CPU receives each tuple with multiplicity 1 on at most 2^22 rows, so a
-// tuple the CPU receives c times (0 < c < p) must be sent by some decode row, whatever field values
-// the decode rows' multiplicities hold (LogUp equates Σ m_r ≡ c mod p per tuple). The bound only
-// keeps the verifier's bus total (rows × bound) below p for decode tables of up to 2^18 rows; trace
-// generation splits an instruction executed more often into several rows.
-const decodeBound = 1 << 12
+// A decode row sends its tuple with stark.SendTable: the tuple is true (the row decodes the word
+// BusCode gives it for its pc), so its multiplicity, the times the CPU executes the instruction,
+// needs no bound, and one row serves an instruction however often it runs.
 
 // Class table outputs, one preprocessed column each, after the key.
 const (
@@ -618,7 +614,7 @@ func buildDecode(r *rules) decodeCols {
 	r.zero("kernel pc", kr.Mul(d2))
 	r.zero("user pc", one.Sub(kr).Sub(d2.Mul(c.krInv.Cur())))
 	if !r.omit["decode send"] {
-		r.t.SendMany(BusDecode, c.mult.Cur(), decodeBound, append(append(pc[:], f[:]...), kr)...)
+		r.t.SendTable(BusDecode, c.mult.Cur(), append(append(pc[:], f[:]...), kr)...)
 		r.interactions++
 	}
 	return c
@@ -659,8 +655,8 @@ func decodeTrace(evs []cpuEvent) (*decodeTraces, error) {
 	return writeDecodeTrace(rows), nil
 }
 
-// decodeRows lists the decode rows of the events: one per distinct (pc, word), split into rows of
-// at most decodeBound executions each, in order of first execution.
+// decodeRows lists the decode rows of the events: one per distinct (pc, word), in order of first
+// execution.
 func decodeRows(evs []cpuEvent) ([]decodeRow, error) {
 	type key struct {
 		pc   uint64
@@ -675,7 +671,7 @@ func decodeRows(evs []cpuEvent) ([]decodeRow, error) {
 		}
 		k := key{e.PC, e.CodeWord}
 		j, ok := idx[k]
-		if !ok || rows[j].n == decodeBound {
+		if !ok {
 			j = len(rows)
 			idx[k] = j
 			rows = append(rows, decodeRow{d: decodeInsn(e.PC, e.Insn), word: e.CodeWord})

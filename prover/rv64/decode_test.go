@@ -14,7 +14,7 @@ func cpuDecodeReceiver() *stark.Table {
 	t := stark.NewTable("test_decode_rx")
 	cols := t.Columns("v", 4+decodeFields)
 	mult := t.Column("mult")
-	t.ReceiveMany(BusDecode, mult.Cur(), decodeBound, cur(cols)...)
+	t.ReceiveMany(BusDecode, mult.Cur(), 1<<12, cur(cols)...)
 	return t
 }
 

@@ -38,8 +38,8 @@ import (
 //
 //	sends    BusMem (addr_k, v_in_k, 0)             page-in, k = 0..3
 //	receives BusMem (addr_k, v_out_k, ts_out_k)     page-out
-//	sends    BusCode (addr_k, v_in_k)               mult code_k ∈ {0, 1, 2}, 0 unless fetched
-//	sends    BusPageFlag (page, fetched)            mult flag ∈ [0, pageFlagBound], 0 on padding
+//	sends    BusCode (addr_k, v_in_k)               mult code_k (unbounded), 0 unless fetched
+//	sends    BusPageFlag (page, fetched)            mult flag (unbounded), 0 on padding
 //	sends    BusP24 (v_in‖cap_in, o_in)             the page-in sponge's permutation
 //	sends    BusP24 (v_out‖cap_out, o_out)          page_written: the page-out sponge's permutation
 //	sends    BusMerkle (0, page, o_in[0..8], o_out[0..8])   mult last
@@ -61,26 +61,13 @@ import (
 // page_clean pages out v_in, which is not the last value of a word it changed: BusMem does not
 // balance.
 //
-// BusPageFlag and BusCode multiplicities need no range checks for soundness: only the rows of
-// page P send tuples naming P, with P's one fetched flag and P's page-in values, so a receiver can
-// only balance tuples that hold (whatever counts the rows claim, modulo p a tuple nobody sends
-// has an uncancelled pole while the receivers' total stays below p). Padding rows send no flag
-// (flag = 0 is enforced there, their page limbs being free). The code counts are therefore not
-// constrained; codeBound only declares, for the core's bus-total check, what an honest trace
-// needs.
-
-// pageFlagBound is the declared bound of one page row's BusPageFlag multiplicity; a page's lookups
-// are spread over its 128 rows, so a page takes up to 2^19 store lookups in a segment. The stark
-// core refuses a statement whose total declared sends on a bus could reach p, so the two page
-// tables' padded heights together must stay below 2^19 - 2^12 rows (at least 2048 pages; a 2^20
-// segment pages in at most 989, paging costing vm.PageInCycles each). A larger bound would trade
-// pages for lookups per page: the product is what p bounds.
-const pageFlagBound = 1 << 12
-
-// codeBound is the most BusCode reads of one word: two instructions per word, each decoded by one
-// row per decodeBound executions, and a segment executes at most maxCycles instructions. With up
-// to 2^17 page-word rows of 4 words the bus's total sends stay below 2^30 < p.
-const codeBound = 2 * maxCycles / decodeBound
+// BusPageFlag and BusCode are stark.SendTable sends: their multiplicities need no bound. Only the
+// rows of page P send tuples naming P, with P's one fetched flag and P's page-in values, and a page
+// appears once (merkle.go), so every tuple they send is true; whatever counts the rows claim, a
+// receiver can only balance tuples that hold (stark.SendTable). Padding rows send no flag (flag = 0
+// is enforced there, their page limbs being free). So a page takes any number of store lookups and
+// a word any number of decode reads, and the number of pages a segment may touch is bounded by
+// the rows its tables may have, not by the buses.
 
 // blocksPerPage is the number of page rows per page: four words, sixteen limbs per row.
 const blocksPerPage = vm.PageSize / 32
@@ -198,12 +185,12 @@ func pageTable(omit map[string]bool, dirty bool) *stark.Table {
 			r.interactions++
 		}
 		if !r.omit["code"] {
-			t.SendMany(BusCode, code[k].Cur(), codeBound, append(addr[:], in[:]...)...)
+			t.SendTable(BusCode, code[k].Cur(), append(addr[:], in[:]...)...)
 			r.interactions++
 		}
 	}
 	if !r.omit["page flag"] {
-		t.SendMany(BusPageFlag, flag.Cur(), pageFlagBound, page[0].Cur(), page[1].Cur(), page[2].Cur(), fetched.Cur())
+		t.SendTable(BusPageFlag, flag.Cur(), page[0].Cur(), page[1].Cur(), page[2].Cur(), fetched.Cur())
 		r.interactions++
 	}
 	if !r.omit["page-in hash"] {
@@ -294,15 +281,13 @@ func pagingTrace(in pagingInputs) (*pagingTraces, error) {
 		}
 		index[pages[i].Page] = i
 	}
-	for a, c := range in.code {
+	for a := range in.code {
 		pn := a / vm.PageSize
 		switch _, ok := index[pn]; {
 		case a&7 != 0 || !ok:
 			return nil, fmt.Errorf("%w: code word %#x is not a word of a paged-in page", ErrPageTrace, a)
 		case !in.fetched[pn]:
 			return nil, fmt.Errorf("%w: code word %#x on a page not flagged fetched", ErrPageTrace, a)
-		case c > codeBound:
-			return nil, fmt.Errorf("%w: code word %#x read %d times (at most %d)", ErrPageTrace, a, c, codeBound)
 		}
 	}
 	for pn, c := range in.flags {
@@ -311,8 +296,6 @@ func pagingTrace(in pagingInputs) (*pagingTraces, error) {
 			return nil, fmt.Errorf("%w: store lookup on page %#x, not paged in", ErrPageTrace, pn)
 		case in.fetched[pn] && c > 0:
 			return nil, fmt.Errorf("%w: store into fetched page %#x", ErrPageTrace, pn)
-		case c > blocksPerPage*pageFlagBound:
-			return nil, fmt.Errorf("%w: page %#x looked up %d times (at most %d)", ErrPageTrace, pn, c, blocksPerPage*pageFlagBound)
 		}
 	}
 	for pn := range in.fetched {
@@ -425,9 +408,8 @@ func fillPage(m *stark.Matrix, row0 int, pr *vm.PageRecord, in *pagingInputs, di
 			m.SetUint(row, pgTsOut+k, ts[w])
 			m.SetUint(row, pgCode+k, in.code[pr.Page*vm.PageSize+8*uint64(w)])
 		}
-		f := min(flagLeft, pageFlagBound)
-		flagLeft -= f
-		m.SetUint(row, pgFlag, f)
+		m.SetUint(row, pgFlag, flagLeft) // all of the page's store lookups on its first row
+		flagLeft = 0
 		for j := 0; j < 16; j++ {
 			m.SetUint(row, pgVin+j, lin[16*b+j])
 			sIn[j].SetUint64(lin[16*b+j])

@@ -537,16 +537,9 @@ func TestPagingTraceRejects(t *testing.T) {
 			in.code = map[uint64]uint64{9 * vm.PageSize: 1}
 			in.fetched = map[uint64]bool{9: true}
 		}, ErrPageTrace},
-		{"code read thrice", func(in *pagingInputs) {
-			in.code = map[uint64]uint64{5 * vm.PageSize: 3}
-			in.fetched = map[uint64]bool{5: true}
-		}, ErrPageTrace},
 		{"store into fetched page", func(in *pagingInputs) {
 			in.flags = map[uint64]uint64{5: 1}
 			in.fetched = map[uint64]bool{5: true}
-		}, ErrPageTrace},
-		{"store lookups beyond the bound", func(in *pagingInputs) {
-			in.flags = map[uint64]uint64{6: blocksPerPage*pageFlagBound + 1}
 		}, ErrPageTrace},
 		{"no final memory", func(in *pagingInputs) { in.final = nil }, ErrPageTrace},
 		{"final of an unpaged word", func(in *pagingInputs) {

@@ -47,7 +47,12 @@ type interaction struct {
 	// keys, for a lookup table's receive (LookupTable), are the preprocessed columns holding the
 	// table's distinct keys; values are their current-row expressions.
 	keys []int
+	// trueTuples marks a SendTable send: its multiplicity has no bound.
+	trueTuples bool
 }
+
+// unbounded reports whether in's multiplicity is exempt from the bus-total check.
+func (in *interaction) unbounded() bool { return in.isLookupTable() || in.trueTuples }
 
 // isLookupTable reports whether in is a lookup table's receive, whose multiplicity has no bound.
 func (in *interaction) isLookupTable() bool { return in.keys != nil }
@@ -201,6 +206,25 @@ func (t *Table) LookupTable(bus BusID, mult Expr, keys ...Column) {
 		t.err = fmt.Errorf("stark: table %s: bus %d multiplicity of degree %d", t.name, bus, mult.Degree())
 	}
 	t.interactions = append(t.interactions, interaction{bus: bus, mult: mult, values: vals, keys: idx})
+}
+
+// SendTable sends values on bus mult times, with no bound on mult, for a table whose AIR
+// guarantees that every tuple it sends is true: a fact the statement fixes, such as a paged-in
+// word's value or a page's flag, with one row per fact (the keys are not preprocessed, so the core
+// cannot check this; the table's own argument must). It is the sending twin of LookupTable, and
+// the same reasoning applies: a tuple that no SendTable row sends is only balanced by the bounded
+// sends and receives, whose totals the verifier keeps below p, so it is received exactly as often
+// as it is sent there; the prover's choice of mult only moves the counts of true tuples.
+func (t *Table) SendTable(bus BusID, mult Expr, values ...Expr) {
+	if mult.Degree() > MaxConstraintDegree && t.err == nil {
+		t.err = fmt.Errorf("stark: table %s: bus %d multiplicity of degree %d", t.name, bus, mult.Degree())
+	}
+	for _, v := range values {
+		if v.Degree() > MaxConstraintDegree-1 && t.err == nil {
+			t.err = fmt.Errorf("stark: table %s: bus %d value of degree %d (max %d)", t.name, bus, v.Degree(), MaxConstraintDegree-1)
+		}
+	}
+	t.interactions = append(t.interactions, interaction{bus: bus, send: true, mult: mult, values: values, trueTuples: true})
 }
 
 // checkLookupKeys reports a lookup table whose keys repeat a tuple (or that has no preprocessed
@@ -389,8 +413,8 @@ func (a *AIR) checkBusBounds(logH []int) error {
 	total := map[key]uint64{}
 	for i, t := range a.tables {
 		for _, in := range t.interactions {
-			if in.isLookupTable() {
-				continue // no bound needed: see LookupTable
+			if in.unbounded() {
+				continue // no bound needed: see LookupTable and SendTable
 			}
 			k := key{in.bus, in.send}
 			// bound < 2^31 and rows <= 2^24, so one term fits easily; saturate the sum at p.
@@ -628,6 +652,9 @@ func (vk *VerifyingKey) computeDigest() hash.Digest {
 			}
 			if in.isLookupTable() {
 				s = 2
+			}
+			if in.trueTuples {
+				s = 3
 			}
 			b = appendU32(b, uint32(in.bus), s, uint32(len(in.values)), uint32(in.bound))
 			for _, c := range in.keys {

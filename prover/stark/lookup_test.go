@@ -220,3 +220,90 @@ func TestLookupGroups(t *testing.T) {
 		}
 	}
 }
+
+const busFacts BusID = 9
+
+// factsAIR: table "facts" sends its (key, value) rows with an unbounded count (SendTable); table
+// "reader" receives one (key, value) per row.
+func factsAIR(t testing.TB) *AIR {
+	facts := NewTable("facts")
+	k, v, n := facts.Column("key"), facts.Column("value"), facts.Column("count")
+	facts.SendTable(busFacts, n.Cur(), k.Cur(), v.Cur())
+	reader := NewTable("reader")
+	rk, rv, f := reader.Column("key"), reader.Column("value"), reader.Column("flag")
+	reader.AssertBool("flag boolean", f.Cur())
+	reader.Receive(busFacts, f.Cur(), rk.Cur(), rv.Cur())
+	air, err := NewAIR("facts", 0, facts, reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return air
+}
+
+// factsTraces: 2^10 facts (key i, value i² + 7); the reader reads key reads[j] with value
+// vals[j]; the facts' counts are the reads of each key.
+func factsTraces(reads, vals []uint64) []*Matrix {
+	facts := NewMatrix(3, 1<<10)
+	reader := NewMatrix(3, 1<<10)
+	counts := make([]uint64, 1<<10)
+	for j, k := range reads {
+		reader.SetUint(j, 0, k)
+		reader.SetUint(j, 1, vals[j])
+		reader.SetUint(j, 2, 1)
+		counts[k%(1<<10)]++
+	}
+	for i := range counts {
+		facts.SetUint(i, 0, uint64(i))
+		facts.SetUint(i, 1, uint64(i*i+7))
+		facts.SetUint(i, 2, counts[i])
+	}
+	return []*Matrix{facts, reader}
+}
+
+// TestSendTable: the facts table's counts need no bound (2^10 rows could not declare even 2^21),
+// the verifier accepts true reads, and a read of a value no fact holds is refused by the prover
+// and, with the LogUp total forged to balance, by the verifier.
+func TestSendTable(t *testing.T) {
+	air := factsAIR(t)
+	if err := air.checkBusBounds([]int{24, 10}); err != nil {
+		t.Fatalf("a SendTable bus counted against p: %v", err)
+	}
+	pk, err := Setup(air, TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := make([]uint64, 1000)
+	vals := make([]uint64, len(reads))
+	for j := range reads {
+		reads[j] = uint64(j * 37 % 300)
+		vals[j] = reads[j]*reads[j] + 7
+	}
+	proof, err := Prove(context.Background(), pk, factsTraces(reads, vals), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(pk.VerifyingKey(), proof, nil, testVerifierConfig()); err != nil {
+		t.Fatal(err)
+	}
+	vals[5]++ // a value the facts do not hold
+	lie := factsTraces(reads, vals)
+	if _, err := Prove(context.Background(), pk, lie, nil); !errors.Is(err, ErrUnbalancedBus) {
+		t.Fatalf("prover: got %v, want ErrUnbalancedBus", err)
+	}
+	forge := func(perm []*Matrix, sums []E) {
+		sums[1].Neg(&sums[0])
+		m := perm[1]
+		c := extCoeffs(&sums[1])
+		G := len(m.Cols)/4 - 1
+		for j := 0; j < 4; j++ {
+			m.Cols[4*G+j][m.Height-1] = c[j]
+		}
+	}
+	proof, _, err = prove(context.Background(), pk, lie, nil, proveConfig{skipChecks: true, forgeLogUp: forge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(pk.VerifyingKey(), proof, nil, testVerifierConfig()); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("a read of a false fact verified: %v", err)
+	}
+}

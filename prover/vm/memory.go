@@ -22,12 +22,15 @@ const (
 )
 
 // Paging cost in cycles, charged to the segment that pages a page in (first access in the
-// segment) and, for pages it writes, out (at its end). The figure models the prover's work:
-// one cycle per 32-bit word hashed (1024) plus one per Merkle level (36). It is part of the
-// segment format: changing it changes segment boundaries.
+// segment) and, for pages it writes, out (at its end). The figures are the RISC-V AIR's cost of
+// a page in CPU rows (prover/rv64 BenchmarkSegment): a page-in is 128 Poseidon2 absorptions of
+// its 2048 limbs plus its page-table rows and Merkle path, about 46k cells, a page-out 128 more
+// absorptions, about 38k, and a cycle about 130 cells. Every table of a segment then fits in
+// 2^po2 rows, and the CPU table, one row per instruction, is mostly full. They are part of the
+// segment format: changing them changes segment boundaries.
 const (
-	PageInCycles  = PageSize/4 + PageBits
-	PageOutCycles = PageSize/4 + PageBits
+	PageInCycles  = 3 * PageSize / 32 // 384
+	PageOutCycles = 2 * PageSize / 32 // 256
 	// worst case for one instruction: fetch page + two data pages in (misaligned access
 	// across a page boundary), two data pages out.
 	maxInstrCycles = 1 + 3*PageInCycles + 2*PageOutCycles
