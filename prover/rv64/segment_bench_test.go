@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zkexex/zkexex/prover/receipt"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
 	"github.com/zkexex/zkexex/stf"
@@ -184,4 +185,79 @@ func log2(n int) int {
 		k++
 	}
 	return k
+}
+
+// BenchmarkProveSTFBlock proves the STF guest's whole run on stf/testdata/generated-10 (every
+// segment, from the image, default parameters), verifies the composite receipt and checks that
+// its journal is the claim the native STF gives. Figures: cycles, segments, kHz over the whole
+// block. Run: go test -run XXX -bench ProveSTFBlock -benchtime 1x ./prover/rv64/ (tens of minutes
+// on 2 cores).
+func BenchmarkProveSTFBlock(b *testing.B) {
+	dir := b.TempDir()
+	elf := filepath.Join(dir, "guest")
+	if err := stf.BuildGuest(context.Background(), elf); err != nil {
+		b.Skip("STF guest does not build here: ", err)
+	}
+	data, err := os.ReadFile(elf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prog, err := vm.LoadELF(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	img, _, err := vm.BuildImage(context.Background(), prog, vm.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	input, err := os.ReadFile("../../stf/testdata/generated-10/input.bin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	in, err := stf.DecodeInput(input)
+	if err != nil {
+		b.Fatal(err)
+	}
+	native, err := stf.Execute(context.Background(), in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		var segs []receipt.SegmentReceipt
+		var chunks [][]byte
+		res, err := vm.ExecuteImage(context.Background(), img, prog, vm.Config{Po2: vm.DefaultPo2, Stdin: input,
+			OnSegment: func(seg *vm.Segment) error {
+				r, err := Prove(context.Background(), seg, stark.DefaultParams())
+				if err != nil {
+					return err
+				}
+				segs = append(segs, *r)
+				chunks = append(chunks, receipt.JournalOf(seg))
+				fmt.Printf("segment %d: %d cycles, %v elapsed\n", seg.Index, seg.Cycles(), time.Since(start).Round(time.Second))
+				return nil
+			}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		comp, err := receipt.NewComposite(segs, chunks)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := comp.Verify(res.ImageID, NewVerifier()); err != nil {
+			b.Fatal(err)
+		}
+		claim, err := stf.DecodeClaim(res.Journal)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if claim != native {
+			b.Fatalf("proven claim %+v, native %+v", claim, native)
+		}
+		el := time.Since(start)
+		b.ReportMetric(float64(res.Cycles), "cycles")
+		b.ReportMetric(float64(len(segs)), "segments")
+		b.ReportMetric(float64(res.Cycles)/el.Seconds()/1e3, "kHz")
+	}
 }
