@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/p2air"
@@ -27,7 +28,6 @@ var ErrGenerate = errors.New("rv64: segment trace generation failed")
 type witness struct {
 	traces []*stark.Matrix
 	public []stark.F
-	cells  map[string]int // main cells per table (for the benchmarks)
 }
 
 // sysKind maps a step to the BusSys kind of segment.md.
@@ -169,41 +169,43 @@ func generate(ctx context.Context, seg *vm.Segment) (*witness, error) {
 		return nil, fmt.Errorf("%w: %d cycles", ErrGenerate, len(g.cpu))
 	}
 
-	total := new(counts)
-	var alu []Event
-	cpuM, cnt, cpuALU, err := cpuTraceOf(g.cpu)
+	// The tables fill in three waves, each one's tables in parallel: the CPU, decode, memory and
+	// system tables from the events; then paging (it needs the decode reads and store lookups) and
+	// the ALU chips (they need the CPU's and the atomics' messages); then the Poseidon2 chips.
+	var (
+		cpuM, modeM     *stark.Matrix
+		cpuCnt, modeCnt *counts
+		memCnt, aluCnt  *counts
+		cpuALU, memALU  []Event
+		dec             *decodeTraces
+		memM, chipM     []*stark.Matrix
+		flags           map[uint64]uint64
+		sys             *sysTrace
+		pg              *pagingTraces
+		p16M, p24M      *stark.Matrix
+	)
+	err := parallel(
+		func() (err error) { cpuM, cpuCnt, cpuALU, err = cpuTraceOf(g.cpu); return },
+		func() (err error) { modeM, modeCnt, err = modeTrace(g.mode); return },
+		func() (err error) { dec, err = decodeTrace(g.cpu); return },
+		func() (err error) { memM, memCnt, memALU, flags, err = memoryTraces(g.ls); return },
+		func() (err error) { sys, err = systemTrace(g.sys); return },
+	)
 	if err != nil {
 		return nil, err
 	}
-	total.add(cnt)
-	alu = append(alu, cpuALU...)
-	modeM, cnt, err := modeTrace(g.mode)
-	if err != nil {
-		return nil, err
-	}
-	total.add(cnt)
-	dec, err := decodeTrace(g.cpu)
-	if err != nil {
-		return nil, err
-	}
-	total.add(dec.counts)
-	memM, cnt, memALU, flags, err := memoryTraces(g.ls)
-	if err != nil {
-		return nil, err
-	}
-	total.add(cnt)
-	alu = append(alu, memALU...)
-	sys, err := systemTrace(g.sys)
-	if err != nil {
-		return nil, err
-	}
-	total.add(sys.Counts)
 	fetched := make(map[uint64]bool, len(seg.FetchedPages))
 	for _, p := range seg.FetchedPages {
 		fetched[p] = true
 	}
-	pg, err := pagingTrace(pagingInputs{startRoot: seg.Start.Root, pages: seg.Pages, final: g.tr.final,
-		code: dec.code, flags: flags, fetched: fetched})
+	err = parallel(
+		func() (err error) {
+			pg, err = pagingTrace(pagingInputs{startRoot: seg.Start.Root, pages: seg.Pages, final: g.tr.final,
+				code: dec.code, flags: flags, fetched: fetched})
+			return
+		},
+		func() (err error) { chipM, aluCnt, err = aluChipTraces(append(cpuALU, memALU...)); return },
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -213,25 +215,22 @@ func generate(ctx context.Context, seg *vm.Segment) (*witness, error) {
 	if sys.Halted != seg.Halted || (sys.Halted && sys.ExitCode != uint64(seg.ExitCode)) {
 		return nil, fmt.Errorf("%w: halted %v (exit %d), the record says %v (exit %d)", ErrGenerate, sys.Halted, sys.ExitCode, seg.Halted, seg.ExitCode)
 	}
-
 	p24 := make([][]hash.Element, 0, len(sys.P24)+len(pg.p24))
 	for i := range sys.P24 {
 		p24 = append(p24, sys.P24[i][:])
 	}
 	p24 = append(p24, pg.p24...)
-	p24M, err := p2air.Trace(24, p24, nil, 1<<minLogRows)
+	err = parallel(
+		func() (err error) { p24M, err = p2air.Trace(24, p24, nil, 1<<minLogRows); return },
+		func() (err error) { p16M, err = p2air.Trace(16, pg.p16, nil, 1<<minLogRows); return },
+	)
 	if err != nil {
 		return nil, err
 	}
-	p16M, err := p2air.Trace(16, pg.p16, nil, 1<<minLogRows)
-	if err != nil {
-		return nil, err
+	total := new(counts)
+	for _, c := range []*counts{cpuCnt, modeCnt, dec.counts, memCnt, sys.Counts, aluCnt} {
+		total.add(c)
 	}
-	chipM, cnt, err := aluChipTraces(alu)
-	if err != nil {
-		return nil, err
-	}
-	total.add(cnt)
 	lookupM, err := total.traces()
 	if err != nil {
 		return nil, err
@@ -248,4 +247,19 @@ func generate(ctx context.Context, seg *vm.Segment) (*witness, error) {
 	claimPublic(w.public, seg.ImageID, seg.Start, seg.End, uint8(seg.Po2), seg.Index)
 	sys.public(w.public)
 	return w, nil
+}
+
+// parallel runs fs at once and returns their errors, joined.
+func parallel(fs ...func() error) error {
+	errs := make([]error, len(fs))
+	var wg sync.WaitGroup
+	for i, f := range fs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
