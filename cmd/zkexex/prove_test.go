@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zkexex/zkexex/exex/exextest"
 	"github.com/zkexex/zkexex/prover/prove/provetest"
 	"github.com/zkexex/zkexex/prover/receipt"
 	"github.com/zkexex/zkexex/prover/vm"
+	"github.com/zkexex/zkexex/stf"
 )
 
 // zkexexRunner runs zkexex with args and returns its stdout, stderr and error.
@@ -187,5 +190,54 @@ func TestProveBadInvocations(t *testing.T) {
 	os.WriteFile(p, []byte("ZKXCRCjunk"), 0o644)
 	if _, _, err := inProcess(t, "verify", "--receipt", p); err == nil || !strings.Contains(err.Error(), "malformed") {
 		t.Fatalf("junk receipt: %v", err)
+	}
+}
+
+// TestProveSTFGuest proves the STF guest on a real geth block (no transactions, the cheapest
+// there is) with 'zkexex prove --input', and 'zkexex verify' prints the claim the native STF
+// gives. Minutes of proving: full mode only.
+func TestProveSTFGuest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("proves millions of cycles at full security (minutes)")
+	}
+	run := binary(t)
+	ctx := context.Background()
+	chain := exextest.NewChain(t, exextest.Options{TxsPerBlock: -1}) // negative: no transactions
+	block := chain.Extend(1)[0]
+	cfg := stf.NewConfig(chain.Config)
+	in, err := stf.InputFromChain(ctx, chain.BC, cfg, block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	native, err := stf.Execute(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := in.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	input, rcpt := filepath.Join(dir, "input.bin"), filepath.Join(dir, "receipt")
+	if err := os.WriteFile(input, enc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, stderr, err := run(t, "prove", "--input", input, "--out", rcpt); err != nil {
+		t.Fatalf("prove: %v\n%s", err, stderr)
+	}
+	t.Logf("proved the STF guest on an empty block in %v", time.Since(start).Round(time.Second))
+	stdout, stderr, err := run(t, "verify", "--receipt", rcpt)
+	if err != nil {
+		t.Fatalf("verify: %v\n%s", err, stderr)
+	}
+	var got struct {
+		STF *stf.Claim `json:"stfClaim"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("verify printed %q: %v", stdout, err)
+	}
+	if got.STF == nil || *got.STF != native {
+		t.Fatalf("verify printed %s, native claim %+v", stdout, native)
 	}
 }
