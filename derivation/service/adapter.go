@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/log"
@@ -68,9 +69,11 @@ func (c *receiptCheck) verify(p *derivation.Proposal) error {
 	if seal == nil {
 		seal = &derivation.SpanVerifier{}
 	}
+	start := time.Now()
 	if err := receipt.Verify(r, cl, receipt.VerifierOptions{ImageID: cl.ImageID, Seal: seal}); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadReceipt, err)
 	}
+	log.Info("Verified the span receipt", "start", cl.StartBlock, "end", cl.EndBlock, "kind", r.Kind, "bytes", len(r.Seal), "elapsed", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
