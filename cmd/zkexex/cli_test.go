@@ -17,7 +17,7 @@ func TestBadInvocations(t *testing.T) {
 		{[]string{"devnett"}, `did you mean "devnet"?`},
 		{[]string{"vm", "rnu"}, `did you mean "run"?`},
 		{[]string{"devnet", "--blocks", "3", "--txs", "-1"}, "--txs -1: want 0..2000"},
-		{[]string{"devnet", "--prover", "foo"}, `--prover "foo": want native or executor`},
+		{[]string{"devnet", "--prover", "foo"}, `--prover "foo": want native, executor or stark`},
 		{[]string{"devnet", "--verbosity", "9"}, "--verbosity 9"},
 		{[]string{"devnet", "--interval", "0"}, "--interval 0"},
 		{[]string{"devnet", "--http.port", "70000"}, "--http.port 70000"},

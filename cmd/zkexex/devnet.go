@@ -44,7 +44,7 @@ var devnetCommand = &cli.Command{
 		&cli.Int64Flag{Name: "seed", Usage: "seed for traffic and reorg depths", Value: 1},
 		&cli.IntFlag{Name: "txs", Usage: "transactions submitted per block", Value: 8},
 		&cli.Uint64Flag{Name: "interval", Usage: "the oracle's submission interval (L2 blocks per output)", Value: 5},
-		&cli.StringFlag{Name: "prover", Usage: "dev prover: native (run the STF natively) or executor (run the STF guest in the zkVM executor)", Value: "native"},
+		&cli.StringFlag{Name: "prover", Usage: "native or executor (dev receipts: the STF natively, or the STF guest in the zkVM executor), or stark (every segment proven; minutes per block)", Value: "native"},
 		&cli.IntFlag{Name: "http.port", Usage: "serve JSON-RPC (eth, net, web3, zkexex) on 127.0.0.1 at this port (0: no RPC)"},
 		&cli.IntFlag{Name: "verbosity", Usage: "log level: 0 crit .. 5 trace; 3 (info) hides geth's per-block lines, 4 shows them", Value: 3},
 		&cli.DurationFlag{Name: "stall-timeout", Usage: "fail when nothing moves (blocks, proving, proposals) for this long", Value: 10 * time.Minute},
@@ -78,9 +78,9 @@ const maxTxsPerBlock = 2000
 func (o *devnetOptions) validate() error {
 	var errs []error
 	switch o.Prover {
-	case "", "native", "executor":
+	case "", "native", "executor", "stark":
 	default:
-		errs = append(errs, fmt.Errorf("--prover %q: want native or executor", o.Prover))
+		errs = append(errs, fmt.Errorf("--prover %q: want native, executor or stark", o.Prover))
 	}
 	if o.Txs < 0 || o.Txs > maxTxsPerBlock {
 		errs = append(errs, fmt.Errorf("--txs %d: want 0..%d transactions per block", o.Txs, maxTxsPerBlock))
@@ -182,7 +182,7 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 	// The prover first: building the guest is the slow, failure-prone step, and nothing
 	// needs to run before it.
 	tracker := newSpanTracker(nil, opts.Prover, opts.ProgressInterval)
-	prover, err := devProver(ctx, opts.Prover, tracker)
+	prover, imageID, err := newProver(ctx, opts.Prover, tracker)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 					SubmissionInterval: opts.Interval, L2BlockTime: 1,
 					StartingBlockNumber: 0, StartingTimestamp: bc.Genesis().Time(), StartingOutputRoot: anchor.OutputRoot,
 					Proposer: auth.From, Challenger: auth.From, FinalizationPeriodSeconds: 3600,
-					ImageID: prover.ImageID, ConfigHash: cfgHash,
+					ImageID: imageID, ConfigHash: cfgHash,
 				})
 				if err != nil {
 					return nil, fmt.Errorf("devnet: deploy the oracle on L1: %w", err)
@@ -249,11 +249,11 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 				}
 				oracleAddr = dep.Oracle
 				log.Info("Deployed the L2 output oracle on L1 (dev verifier: proofs are NOT checked)", "oracle", dep.Oracle, "verifier", dep.Verifier,
-					"interval", opts.Interval, "startingOutputRoot", anchor.OutputRoot, "imageID", prover.ImageID)
+					"interval", opts.Interval, "startingOutputRoot", anchor.OutputRoot, "imageID", imageID)
 			}
 			var err error
 			svc, err = service.Install(ctx, d.Stack, d.Eth, service.Config{
-				Dir: opts.DataDir, STF: cfg, Prover: tracker, ImageID: prover.ImageID,
+				Dir: opts.DataDir, STF: cfg, Prover: tracker, ImageID: imageID,
 				L1: client, Oracle: oracleAddr, ProposerKey: key,
 				// The devnet deploys the oracle with the proposer key as its challenger too, so
 				// outputs whose L2 blocks a reorg drops are deleted and proposed again.

@@ -1,6 +1,6 @@
 // Command zkexex is the single zkexex binary: it runs an embedded geth node with the
 // execution extension (devnet, node), the stateless STF (stf), the zkVM executor
-// (vm, execute) and, later, the prover commands.
+// (vm, execute), its image (image) and the prover (prove, verify).
 package main
 
 import (
@@ -34,6 +34,8 @@ func newApp() *cli.App {
 			vmCommand,
 			executeCommand,
 			imageCommand,
+			proveCommand,
+			verifyCommand,
 		},
 	}
 	app.Action = unknownCommand(app.Commands)

@@ -37,7 +37,7 @@ var (
 	proposerKSFlag     = &cli.StringFlag{Name: "proposer.keystore", Usage: "geth keystore file of the proposer account (enables proposing)", Category: "ZKEXEX"}
 	challengerKeyFlag  = &cli.StringFlag{Name: "challenger.key", Usage: "file holding the oracle challenger's hex private key: outputs whose L2 blocks a reorg drops are deleted and proposed again (without it such an output stops proposing)", Category: "ZKEXEX"}
 	proposerPassFlag   = &cli.StringFlag{Name: "proposer.password", Usage: "file holding the keystore's password", Category: "ZKEXEX"}
-	proverFlag         = &cli.StringFlag{Name: "prover", Usage: "dev (the STF natively, unproven receipts) or executor (the STF guest in the zkVM executor)", Value: "dev", Category: "ZKEXEX"}
+	proverFlag         = &cli.StringFlag{Name: "prover", Usage: "dev (the STF natively, unproven receipts), executor (the STF guest in the zkVM executor, unproven receipts) or stark (every segment proven)", Value: "dev", Category: "ZKEXEX"}
 	proposeDepthFlag   = &cli.Uint64Flag{Name: "propose-depth", Usage: "blocks past a span's end before its output is proposed (above the deepest expected reorg)", Value: service.DefaultProposeDepth, Category: "ZKEXEX"}
 	intervalFlag       = &cli.Uint64Flag{Name: "interval", Usage: "L2 blocks per output when no oracle is named (with an oracle: read from it)", Category: "ZKEXEX"}
 	storeDirFlag       = &cli.StringFlag{Name: "zkexex.dir", Usage: "derivation and proposer stores (default: <datadir>/zkexex)", Category: "ZKEXEX"}
@@ -115,11 +115,9 @@ func parseNodeOptions(c *cli.Context) (*nodeOptions, error) {
 		errs = append(errs, fmt.Errorf("--verbosity %d: want 0 (crit) .. 5 (trace)", v))
 	}
 	switch o.Prover {
-	case "dev", "native", "executor":
-	case "stark":
-		errs = append(errs, errors.New("--prover stark: the STARK prover is not wired into the node yet; use dev or executor"))
+	case "dev", "native", "executor", "stark":
 	default:
-		errs = append(errs, fmt.Errorf("--prover %q: want dev or executor", o.Prover))
+		errs = append(errs, fmt.Errorf("--prover %q: want dev, executor or stark", o.Prover))
 	}
 	if s := c.String(oracleFlag.Name); s != "" {
 		if !common.IsHexAddress(s) {
@@ -267,13 +265,13 @@ func runNode(c *cli.Context) error {
 		kind = "native"
 	}
 	tracker := newSpanTracker(nil, kind, 10*time.Second)
-	prover, err := devProver(ctx, kind, tracker)
+	prover, imageID, err := newProver(ctx, kind, tracker)
 	if err != nil {
 		return err
 	}
 	tracker.inner = prover
 	cfg := service.Config{
-		Dir: c.String(storeDirFlag.Name), Prover: tracker, ImageID: prover.ImageID,
+		Dir: c.String(storeDirFlag.Name), Prover: tracker, ImageID: imageID,
 		Oracle: opts.Oracle, ProposerKey: opts.Key, SubmissionInterval: opts.Interval,
 		Proposer:     proposer.Config{ChallengerKey: opts.Challenger},
 		ProposeDepth: opts.Depth, RetainDepth: c.Uint64(retainDepthFlag.Name),

@@ -67,8 +67,7 @@ func TestNodeBadFlags(t *testing.T) {
 		{[]string{"--l1.rpc", l1URL, "--oracle", "0x12"}, `--oracle "0x12": not an address`},
 		{[]string{"--oracle", dead}, "--oracle needs --l1.rpc"},
 		{[]string{}, "no oracle and no --interval"},
-		{[]string{"--interval", "5", "--prover", "stark"}, "--prover stark: the STARK prover is not wired into the node yet"},
-		{[]string{"--interval", "5", "--prover", "gpu"}, `--prover "gpu": want dev or executor`},
+		{[]string{"--interval", "5", "--prover", "gpu"}, `--prover "gpu": want dev, executor or stark`},
 		{[]string{"--interval", "5", "--propose-depth", "0"}, "--propose-depth 0"},
 		{[]string{"--interval", "5", "--verbosity", "7"}, "--verbosity 7"},
 	} {

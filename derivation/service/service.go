@@ -25,6 +25,7 @@ import (
 	"github.com/zkexex/zkexex/derivation"
 	"github.com/zkexex/zkexex/derivation/proposer"
 	"github.com/zkexex/zkexex/exex"
+	"github.com/zkexex/zkexex/prover/receipt"
 	"github.com/zkexex/zkexex/stf"
 )
 
@@ -53,6 +54,9 @@ type Config struct {
 	Prover derivation.Prover
 	// ImageID, when non-zero, must be the oracle's image ID (the guest the prover runs).
 	ImageID common.Hash
+	// SpanVerifier checks the seals of non-dev receipts before they are proposed (default:
+	// derivation.SpanVerifier at full security). Tests proving with insecure parameters set it.
+	SpanVerifier receipt.SpanSealVerifier
 
 	// L1 reaches the settlement chain (an *ethclient.Client). Nil: no oracle, no proposals.
 	L1 proposer.Client
@@ -233,7 +237,11 @@ func Install(ctx context.Context, stack *node.Node, backend *eth.Ethereum, cfg C
 			s.pdb.Close()
 			return nil, err
 		}
-		prop = &adapter{p: s.Proposer, onProposed: cfg.OnProposed}
+		check := receiptCheck{imageID: cfg.ImageID, configHash: cfgHash, seal: cfg.SpanVerifier}
+		if op != nil {
+			check.imageID = op.imageID
+		}
+		prop = &adapter{p: s.Proposer, onProposed: cfg.OnProposed, check: check}
 	}
 	s.Pipeline, err = derivation.New(derivation.Config{
 		Dir: filepath.Join(cfg.Dir, "derivation"), STF: s.STF, Anchor: s.Anchor, SubmissionInterval: s.Interval,

@@ -3,8 +3,9 @@
 // over it, their encoding and verification, and the proof bytes the L1 oracle's verifier takes;
 // and, one level down, the zkVM's segment receipts (a segment's claim and its seal, verified
 // through SealVerifier) and composite receipts (every segment of a run, checked for continuity
-// from the image to the halt, with the journal). Span receipts are dev receipts today (no seal,
-// accepted only by a verifier configured for dev mode).
+// from the image to the halt, with the journal). A span receipt is a dev receipt (no seal,
+// accepted only by a verifier configured for dev mode) or a composite one (one composite
+// receipt per block, checked through a SpanSealVerifier).
 package receipt
 
 import (
@@ -127,8 +128,11 @@ type Kind uint8
 const KindDev Kind = 1
 
 func (k Kind) String() string {
-	if k == KindDev {
+	switch k {
+	case KindDev:
 		return "dev"
+	case KindComposite:
+		return "composite"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
@@ -152,10 +156,10 @@ const EncodingVersion = 1
 // Encode serialises the receipt, version 1:
 //
 //	byte 0           version (1)
-//	byte 1           kind (1: dev)
+//	byte 1           kind (1: dev, 2: composite)
 //	bytes 2..257     span claim ABI
 //	bytes 258..261   seal length, big endian
-//	bytes 262..      seal (empty for a dev receipt)
+//	bytes 262..      seal (empty for a dev receipt; a SpanSeal for a composite one)
 func (r *Receipt) Encode() []byte {
 	out := make([]byte, 0, 2+SpanClaimSize+4+len(r.Seal))
 	out = append(out, EncodingVersion, byte(r.Kind))
@@ -174,7 +178,7 @@ func Decode(b []byte) (*Receipt, error) {
 		return nil, fmt.Errorf("%w: version %d", ErrMalformed, b[0])
 	}
 	kind := Kind(b[1])
-	if kind != KindDev {
+	if kind != KindDev && kind != KindComposite {
 		return nil, fmt.Errorf("%w: kind %d", ErrMalformed, b[1])
 	}
 	claim, err := DecodeSpanClaim(b[2 : 2+SpanClaimSize])
@@ -187,6 +191,11 @@ func Decode(b []byte) (*Receipt, error) {
 	}
 	if kind == KindDev && n != 0 {
 		return nil, fmt.Errorf("%w: dev receipt with a seal", ErrMalformed)
+	}
+	if kind == KindComposite {
+		if _, err := DecodeSpanSeal(b[head:]); err != nil {
+			return nil, err
+		}
 	}
 	r := &Receipt{Kind: kind, Claim: claim}
 	if n > 0 {
@@ -201,10 +210,12 @@ type VerifierOptions struct {
 	ImageID common.Hash
 	// AllowDev accepts dev receipts. Never set it outside devnets and tests.
 	AllowDev bool
+	// Seal checks the seals of other receipts; without it they are ErrUnsupported.
+	Seal SpanSealVerifier
 }
 
 // Verify checks that r proves want under opts: the claim must equal want (image ID
-// included), and a dev receipt needs opts.AllowDev.
+// included), a dev receipt needs opts.AllowDev, and any other seal must satisfy opts.Seal.
 func Verify(r *Receipt, want SpanClaim, opts VerifierOptions) error {
 	if r == nil {
 		return fmt.Errorf("%w: no receipt", ErrMalformed)
@@ -221,6 +232,11 @@ func Verify(r *Receipt, want SpanClaim, opts VerifierOptions) error {
 			return ErrDevReceipt
 		}
 		return nil
+	case KindComposite:
+		if opts.Seal == nil {
+			return fmt.Errorf("%w: %v (no seal verifier)", ErrUnsupported, r.Kind)
+		}
+		return opts.Seal.VerifySpanSeal(r.Claim, r.Kind, r.Seal)
 	}
 	return fmt.Errorf("%w: %v", ErrUnsupported, r.Kind)
 }
@@ -275,9 +291,12 @@ func DecodeDevProof(b []byte) (DevProofFields, error) {
 	}, nil
 }
 
-// Proof returns the bytes to pass to the oracle's proposeL2Output for this receipt.
+// Proof returns the bytes to pass to the oracle's proposeL2Output for this receipt. A composite
+// receipt has no on-chain form until the Groth16 wrap exists: it is proposed with dev proof
+// bytes, which only an oracle deployed with the DevVerifier accepts, so its proofs are checked
+// off chain (by the proposer) and nowhere on chain.
 func (r *Receipt) Proof() ([]byte, error) {
-	if r.Kind == KindDev {
+	if r.Kind == KindDev || r.Kind == KindComposite {
 		return DevProof(r.Claim), nil
 	}
 	return nil, fmt.Errorf("%w: %v", ErrUnsupported, r.Kind)

@@ -123,6 +123,7 @@ func TestDecodeRejects(t *testing.T) {
 func FuzzDecode(f *testing.F) {
 	f.Add(NewDev(sampleClaim()).Encode())
 	f.Add([]byte{1, 1})
+	f.Add(sampleSpan(f).Encode())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := Decode(b)
 		if err != nil {

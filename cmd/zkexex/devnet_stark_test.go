@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/zkexex/zkexex/derivation"
+	"github.com/zkexex/zkexex/prover/receipt"
+	"github.com/zkexex/zkexex/stf"
+)
+
+// TestDevnetStarkProver runs the devnet with --prover stark on empty blocks: the first span
+// (one block) is proven segment by segment at full security, the proposer verifies its
+// composite receipt before proposing, and the proposed root is the native STF's.
+func TestDevnetStarkProver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("proves millions of cycles at full security (minutes)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
+	defer cancel()
+	// Five blocks: the proposer waits four deep, so the output of block 1 is proposed.
+	opts := devnetOptions{DataDir: t.TempDir(), Blocks: 5, Seed: 3, Txs: 0, Interval: 1, Prover: "stark"}
+	_, err := runSystem(ctx, opts, func(sum *devnetSummary) error {
+		if len(sum.Proposals) == 0 {
+			return fmt.Errorf("no proposals")
+		}
+		bc := sum.L2.Eth.BlockChain()
+		for _, r := range sum.Proposals {
+			p := r.Proposal
+			if p.Receipt.Kind != receipt.KindComposite {
+				return fmt.Errorf("block %d proposed with a %v receipt", p.L2BlockNumber, p.Receipt.Kind)
+			}
+			start := time.Now()
+			if err := receipt.Verify(p.Receipt, p.Receipt.Claim, receipt.VerifierOptions{ImageID: p.Receipt.Claim.ImageID, Seal: &derivation.SpanVerifier{}}); err != nil {
+				return fmt.Errorf("block %d: %w", p.L2BlockNumber, err)
+			}
+			in, err := stf.InputFromChain(ctx, bc, sum.STF, bc.GetBlockByNumber(p.L2BlockNumber))
+			if err != nil {
+				return err
+			}
+			claim, err := stf.Execute(ctx, in)
+			if err != nil {
+				return err
+			}
+			if claim.OutputRoot != p.OutputRoot {
+				return fmt.Errorf("block %d: proven root %x, native %x", p.L2BlockNumber, p.OutputRoot, claim.OutputRoot)
+			}
+			t.Logf("block %d: %d-byte composite receipt verified in %v", p.L2BlockNumber, len(p.Receipt.Seal), time.Since(start).Round(time.Millisecond))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

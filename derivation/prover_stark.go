@@ -1,0 +1,147 @@
+package derivation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/prove"
+	"github.com/zkexex/zkexex/prover/receipt"
+	"github.com/zkexex/zkexex/prover/rv64"
+	"github.com/zkexex/zkexex/prover/vm"
+	"github.com/zkexex/zkexex/stf"
+	"github.com/zkexex/zkexex/stf/guestio"
+)
+
+// ErrGuestFailed: the STF guest exited with an error on a block, so the block cannot be proven
+// (an invalid block or witness, or a guest bug); the error names the guest's exit class.
+var ErrGuestFailed = errors.New("derivation: the STF guest failed")
+
+// StarkProver proves spans with STARK proofs: each block's STF guest run, every segment
+// proven (prove.Run), and the span receipt is the span claim plus each block's composite
+// receipt (receipt.KindComposite). It proves blocks one after another; the segments of a
+// block are proven in parallel.
+type StarkProver struct {
+	image   *vm.Image
+	program *vm.Program
+	imageID common.Hash
+	// Options configure each block's proven run (segment size, workers, STARK parameters).
+	Options prove.Options
+	// OnBlock, when set, is called after each block is proven.
+	OnBlock func(block uint64, res *vm.Result, took time.Duration)
+}
+
+// NewStarkProver proves with the STF guest's image; prog, when not nil, is the ELF it was built
+// from (its symbols name functions in errors).
+func NewStarkProver(img *vm.Image, prog *vm.Program, opts prove.Options) *StarkProver {
+	return &StarkProver{image: img, program: prog, imageID: common.Hash(img.ID().Bytes()), Options: opts}
+}
+
+// ImageID is the image ID the receipts name.
+func (p *StarkProver) ImageID() common.Hash { return p.imageID }
+
+// ProveSpan implements Prover.
+func (p *StarkProver) ProveSpan(ctx context.Context, span *Span) (*SpanProof, error) {
+	claims := make([]stf.Claim, 0, len(span.Inputs))
+	blocks := make([]*receipt.CompositeReceipt, 0, len(span.Inputs))
+	for _, in := range span.Inputs {
+		n := in.Block.NumberU64()
+		enc, err := in.Encode()
+		if err != nil {
+			return nil, fmt.Errorf("derivation: input of block %d: %w", n, err)
+		}
+		start := time.Now()
+		comp, res, err := prove.Run(ctx, p.image, p.program, enc, p.Options)
+		if err != nil {
+			return nil, fmt.Errorf("derivation: proving block %d: %w", n, err)
+		}
+		c, err := guestClaim(comp)
+		if err != nil {
+			return nil, fmt.Errorf("derivation: block %d: %w", n, err)
+		}
+		if p.OnBlock != nil {
+			p.OnBlock(n, res, time.Since(start))
+		}
+		claims = append(claims, c)
+		blocks = append(blocks, comp)
+	}
+	sc, err := ChainClaims(p.imageID, span.StartOutputRoot, claims)
+	if err != nil {
+		return nil, err
+	}
+	r, err := receipt.NewCompositeSpan(sc, blocks)
+	if err != nil {
+		return nil, err
+	}
+	return &SpanProof{Receipt: r, Claims: claims}, nil
+}
+
+// guestClaim is the STF claim a run of the guest proves: its journal, when it exited with
+// guestio.ExitOK.
+func guestClaim(comp *receipt.CompositeReceipt) (stf.Claim, error) {
+	last, err := comp.Claim()
+	if err != nil {
+		return stf.Claim{}, err
+	}
+	if !last.Halted || last.ExitCode != guestio.ExitOK {
+		return stf.Claim{}, fmt.Errorf("%w: exit %d (%s)", ErrGuestFailed, last.ExitCode, guestio.ExitName(int(last.ExitCode)))
+	}
+	c, err := stf.DecodeClaim(comp.Journal)
+	if err != nil {
+		return stf.Claim{}, fmt.Errorf("%w: journal: %w", ErrGuestFailed, err)
+	}
+	return c, nil
+}
+
+// SpanVerifier verifies composite span receipts (receipt.SpanSealVerifier): every block's
+// composite receipt verifies under the claim's image ID, each run exited with
+// guestio.ExitOK, and the STF claims in their journals chain (ChainClaims) into exactly the
+// span claim. The span's start output root is taken from the claim: the oracle checks it
+// against its latest output.
+type SpanVerifier struct {
+	// Segments checks segment seals (nil: rv64.NewVerifier(), 100 conjectured bits).
+	Segments receipt.SealVerifier
+}
+
+// VerifySpanSeal implements receipt.SpanSealVerifier.
+func (v *SpanVerifier) VerifySpanSeal(claim receipt.SpanClaim, kind receipt.Kind, seal []byte) error {
+	if kind != receipt.KindComposite {
+		return fmt.Errorf("%w: %v", receipt.ErrUnsupported, kind)
+	}
+	s, err := receipt.DecodeSpanSeal(seal)
+	if err != nil {
+		return err
+	}
+	image, err := hash.DigestFromBytes(claim.ImageID[:])
+	if err != nil {
+		return fmt.Errorf("%w: image ID %s is no digest: %w", receipt.ErrSpanSeal, claim.ImageID, err)
+	}
+	// The cheap checks first: what the journals claim, then the proofs.
+	claims := make([]stf.Claim, len(s.Blocks))
+	for i, comp := range s.Blocks {
+		if claims[i], err = guestClaim(comp); err != nil {
+			return fmt.Errorf("%w: block %d of the span: %w", receipt.ErrSpanSeal, i, err)
+		}
+	}
+	got, err := ChainClaims(claim.ImageID, claim.StartOutputRoot, claims)
+	if err != nil {
+		return fmt.Errorf("%w: %w", receipt.ErrSpanSeal, err)
+	}
+	if got != claim {
+		return fmt.Errorf("%w: the blocks prove span %d..%d ending in output root %s, the claim is %d..%d ending in %s",
+			receipt.ErrSpanSeal, got.StartBlock, got.EndBlock, got.EndOutputRoot, claim.StartBlock, claim.EndBlock, claim.EndOutputRoot)
+	}
+	segs := v.Segments
+	if segs == nil {
+		segs = rv64.NewVerifier()
+	}
+	for i, comp := range s.Blocks {
+		if err := comp.Verify(image, segs); err != nil {
+			return fmt.Errorf("%w: block %d: %w", receipt.ErrSpanSeal, claims[i].BlockNumber, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package prove_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/zkexex/zkexex/prover/pool"
+	"github.com/zkexex/zkexex/prover/prove"
+	"github.com/zkexex/zkexex/prover/prove/provetest"
+	"github.com/zkexex/zkexex/prover/receipt"
+	"github.com/zkexex/zkexex/prover/rv64"
+	"github.com/zkexex/zkexex/prover/stark"
+	"github.com/zkexex/zkexex/prover/vm"
+)
+
+// testVerifier accepts TestParams' proofs: everything is checked but the security level.
+var testVerifier = &rv64.Verifier{Config: stark.VerifierConfig{}}
+
+// TestRunMultiSegment proves a run of several segments on two workers: the composite receipt
+// verifies under the run's image, carries its journal and exit code, and progress counts every
+// segment.
+func TestRunMultiSegment(t *testing.T) {
+	input := []byte("zkexex proves whole runs")
+	elf := provetest.EchoELF(t, 40000, 5) // > 2^16 cycles: two segments at po2 16
+	var last pool.Progress
+	comp, res, err := prove.ELF(context.Background(), elf, input, prove.Options{
+		Po2: vm.MinPo2, Workers: 2, Params: stark.TestParams(),
+		Progress: func(p pool.Progress) { last = p },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(comp.Segments) < 2 || len(comp.Segments) != res.Segments {
+		t.Fatalf("%d segment receipts, %d segments run", len(comp.Segments), res.Segments)
+	}
+	if err := comp.Verify(res.ImageID, testVerifier); err != nil {
+		t.Fatal(err)
+	}
+	claim, _ := comp.Claim()
+	if !bytes.Equal(comp.Journal, input) || claim.ExitCode != 5 || res.ExitCode != 5 {
+		t.Fatalf("journal %q, exit %d/%d", comp.Journal, claim.ExitCode, res.ExitCode)
+	}
+	if !last.Done || last.Proven != len(comp.Segments) || last.Emitted != last.Proven || last.ProvenCycles != res.Cycles {
+		t.Fatalf("last progress %+v, run of %d cycles", last, res.Cycles)
+	}
+	// The receipt survives its encoding.
+	enc, err := comp.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := receipt.DecodeCompositeReceipt(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dec.Verify(res.ImageID, testVerifier); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRunErrors: a cancelled context, a cycle limit and a bad parameter set stop the run with
+// their own errors.
+func TestRunErrors(t *testing.T) {
+	elf := provetest.EchoELF(t, 100, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := prove.ELF(ctx, elf, nil, prove.Options{Po2: vm.MinPo2, Params: stark.TestParams()}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+	if _, _, err := prove.ELF(context.Background(), elf, nil, prove.Options{Po2: vm.MinPo2, Params: stark.TestParams(), MaxCycles: 50}); !errors.Is(err, vm.ErrCycleLimit) {
+		t.Fatalf("cycle limit: %v", err)
+	}
+	if _, _, err := prove.ELF(context.Background(), elf, nil, prove.Options{Params: stark.Params{LogBlowup: 9, NumQueries: 1}}); !errors.Is(err, stark.ErrParams) {
+		t.Fatalf("bad params: %v", err)
+	}
+	if _, _, err := prove.ELF(context.Background(), elf, nil, prove.Options{Po2: 3, Params: stark.TestParams()}); err == nil {
+		t.Fatal("po2 3 accepted")
+	}
+}

@@ -1,0 +1,49 @@
+// Package provetest holds small guest programs for tests that prove whole runs: cheap to
+// prove, with a journal the test chooses.
+package provetest
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/zkexex/zkexex/prover/vm/vmtest"
+)
+
+// EchoSource is a static RV64IMA program that copies its whole input to the journal (fd 3),
+// spins for spin loop iterations (two instructions each) and exits with exit.
+func EchoSource(spin, exit int) string {
+	return `
+.option norvc
+.text
+.globl _start
+_start:
+1:	li a0, 0
+	lla a1, buf
+	li a2, 256
+	li a7, 63
+	ecall              # n = read(0, buf, 256)
+	beqz a0, 2f
+	mv a2, a0
+	li a0, 3
+	lla a1, buf
+	li a7, 64
+	ecall              # write(3, buf, n): the journal
+	j 1b
+2:	li t0, ` + strconv.Itoa(spin+1) + `
+3:	addi t0, t0, -1
+	bnez t0, 3b
+	li a0, ` + strconv.Itoa(exit) + `
+	li a7, 93
+	ecall
+.data
+.balign 8
+buf: .zero 256
+`
+}
+
+// EchoELF assembles EchoSource(spin, exit) into a static ELF (binutils required; the test is
+// skipped without them).
+func EchoELF(t testing.TB, spin, exit int) []byte {
+	t.Helper()
+	return vmtest.Build(t, "rv64ima", EchoSource(spin, exit))
+}
