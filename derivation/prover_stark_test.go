@@ -160,8 +160,7 @@ func TestStarkProverEmptyBlock(t *testing.T) {
 		t.Skip("proves millions of cycles")
 	}
 	ctx := context.Background()
-	// A negative TxsPerBlock generates blocks without transactions.
-	chain := exextest.NewChain(t, exextest.Options{TxsPerBlock: -1})
+	chain := exextest.NewChain(t, exextest.Options{EmptyBlocks: true})
 	blocks := chain.Extend(1)
 	cfg := stf.NewConfig(chain.Config)
 	anchor, err := derivation.AnchorFromChain(chain.BC, cfg, 0)

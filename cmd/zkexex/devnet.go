@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +37,7 @@ import (
 var devnetCommand = &cli.Command{
 	Name:  "devnet",
 	Usage: "run an in-process L2 dev chain with the execution extension, derivation and proposals to an in-process L1",
-	Flags: []cli.Flag{
+	Flags: append([]cli.Flag{
 		&cli.StringFlag{Name: "datadir", Usage: "data directory (default: a fresh temporary directory, removed on exit)"},
 		&cli.DurationFlag{Name: "block-time", Usage: "time between blocks (0: as fast as possible)", Value: time.Second},
 		&cli.Uint64Flag{Name: "blocks", Usage: "stop cleanly once the chain has this many blocks (0: run until interrupted)"},
@@ -49,7 +50,7 @@ var devnetCommand = &cli.Command{
 		&cli.IntFlag{Name: "verbosity", Usage: "log level: 0 crit .. 5 trace; 3 (info) hides geth's per-block lines, 4 shows them", Value: 3},
 		&cli.DurationFlag{Name: "stall-timeout", Usage: "fail when nothing moves (blocks, proving, proposals) for this long", Value: 10 * time.Minute},
 		&cli.DurationFlag{Name: "progress-interval", Usage: "time between progress lines while a span proves", Value: 10 * time.Second},
-	},
+	}, proveFlags("")...),
 	Action: runDevnet,
 }
 
@@ -63,7 +64,9 @@ type devnetOptions struct {
 	Txs        int
 	Interval   uint64
 	Prover     string
-	HTTPPort   int
+	// Prove sizes the STARK prover (--prover stark only).
+	Prove    proveConfig
+	HTTPPort int
 	// StallTimeout: the final waits fail only when nothing moved for this long (default 10m).
 	StallTimeout time.Duration
 	// ProgressInterval: time between progress lines while a span proves (default 10s).
@@ -82,6 +85,7 @@ func (o *devnetOptions) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("--prover %q: want native, executor or stark", o.Prover))
 	}
+	errs = append(errs, o.Prove.validate(cmp.Or(o.Prover, "native"))...)
 	if o.Txs < 0 || o.Txs > maxTxsPerBlock {
 		errs = append(errs, fmt.Errorf("--txs %d: want 0..%d transactions per block", o.Txs, maxTxsPerBlock))
 	}
@@ -118,7 +122,7 @@ func runDevnet(c *cli.Context) error {
 	opts := devnetOptions{
 		DataDir: c.String("datadir"), BlockTime: c.Duration("block-time"), Blocks: c.Uint64("blocks"),
 		ReorgEvery: c.Uint64("reorg-every"), Seed: c.Int64("seed"), Txs: c.Int("txs"), Interval: c.Uint64("interval"),
-		Prover: c.String("prover"), HTTPPort: c.Int("http.port"),
+		Prover: c.String("prover"), Prove: parseProveConfig(c), HTTPPort: c.Int("http.port"),
 		StallTimeout: c.Duration("stall-timeout"), ProgressInterval: c.Duration("progress-interval"),
 	}
 	if v := c.Int("verbosity"); v < 0 || v > 5 {
@@ -182,7 +186,7 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 	// The prover first: building the guest is the slow, failure-prone step, and nothing
 	// needs to run before it.
 	tracker := newSpanTracker(nil, opts.Prover, opts.ProgressInterval)
-	prover, imageID, err := newProver(ctx, opts.Prover, tracker)
+	prover, imageID, err := newProver(ctx, opts.Prover, opts.Prove, tracker)
 	if err != nil {
 		return nil, err
 	}

@@ -91,7 +91,7 @@ proposed to the oracle on L1 (--l1.rpc, --oracle).`,
 		nodeVerbosityFlag,
 		l1RPCFlag, oracleFlag, proposerKeyFlag, proposerKSFlag, proposerPassFlag, challengerKeyFlag, proverFlag, proposeDepthFlag,
 		intervalFlag, storeDirFlag, walDirFlag, walBufferFlag, walPruneFlag, retainDepthFlag,
-	}),
+	}, proveFlags("ZKEXEX")),
 	Action: runNode,
 }
 
@@ -103,13 +103,15 @@ type nodeOptions struct {
 	// Challenger is the oracle's challenger account (nil: reorged outputs stop proposing).
 	Challenger *ecdsa.PrivateKey
 	Prover     string
-	Depth      uint64
-	Interval   uint64
+	// Prove sizes the STARK prover (--prover stark only).
+	Prove    proveConfig
+	Depth    uint64
+	Interval uint64
 }
 
 // parseNodeOptions checks our flags before anything starts, one line per problem.
 func parseNodeOptions(c *cli.Context) (*nodeOptions, error) {
-	o := &nodeOptions{L1RPC: c.String(l1RPCFlag.Name), Prover: c.String(proverFlag.Name), Depth: c.Uint64(proposeDepthFlag.Name), Interval: c.Uint64(intervalFlag.Name)}
+	o := &nodeOptions{L1RPC: c.String(l1RPCFlag.Name), Prover: c.String(proverFlag.Name), Prove: parseProveConfig(c), Depth: c.Uint64(proposeDepthFlag.Name), Interval: c.Uint64(intervalFlag.Name)}
 	var errs []error
 	if v := c.Int(nodeVerbosityFlag.Name); v < 0 || v > 5 {
 		errs = append(errs, fmt.Errorf("--verbosity %d: want 0 (crit) .. 5 (trace)", v))
@@ -119,6 +121,7 @@ func parseNodeOptions(c *cli.Context) (*nodeOptions, error) {
 	default:
 		errs = append(errs, fmt.Errorf("--prover %q: want dev, executor or stark", o.Prover))
 	}
+	errs = append(errs, o.Prove.validate(o.Prover)...)
 	if s := c.String(oracleFlag.Name); s != "" {
 		if !common.IsHexAddress(s) {
 			errs = append(errs, fmt.Errorf("--oracle %q: not an address", s))
@@ -265,7 +268,7 @@ func runNode(c *cli.Context) error {
 		kind = "native"
 	}
 	tracker := newSpanTracker(nil, kind, 10*time.Second)
-	prover, imageID, err := newProver(ctx, kind, tracker)
+	prover, imageID, err := newProver(ctx, kind, opts.Prove, tracker)
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,9 @@ func TestNodeBadFlags(t *testing.T) {
 		{[]string{"--interval", "5", "--prover", "gpu"}, `--prover "gpu": want dev, executor or stark`},
 		{[]string{"--interval", "5", "--propose-depth", "0"}, "--propose-depth 0"},
 		{[]string{"--interval", "5", "--verbosity", "7"}, "--verbosity 7"},
+		{[]string{"--interval", "5", "--prover", "stark", "--prove.po2", "40"}, "--prove.po2 40: want 16..22"},
+		{[]string{"--interval", "5", "--prover", "stark", "--prove.workers", "-3"}, "--prove.workers -3"},
+		{[]string{"--interval", "5", "--prove.workers", "2"}, `they need --prover stark, not "dev"`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			start := time.Now()
@@ -101,7 +104,7 @@ func TestNodeHelp(t *testing.T) {
 	all := " " + strings.Join(names, " ") + " "
 	for _, want := range []string{"datadir", "mainnet", "sepolia", "hoodi", "networkid", "override.genesis", "syncmode", "gcmode",
 		"http", "ws", "authrpc.addr", "authrpc.port", "authrpc.jwtsecret", "metrics", "verbosity",
-		"l1.rpc", "oracle", "proposer.key", "proposer.keystore", "prover", "propose-depth", "wal.dir", "zkexex.dir", "retain-depth"} {
+		"l1.rpc", "oracle", "proposer.key", "proposer.keystore", "prover", "prove.po2", "prove.workers", "propose-depth", "wal.dir", "zkexex.dir", "retain-depth"} {
 		if !strings.Contains(all, " "+want+" ") {
 			t.Errorf("flag --%s missing", want)
 		}

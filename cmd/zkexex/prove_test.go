@@ -202,7 +202,7 @@ func TestProveSTFGuest(t *testing.T) {
 	}
 	run := binary(t)
 	ctx := context.Background()
-	chain := exextest.NewChain(t, exextest.Options{TxsPerBlock: -1}) // negative: no transactions
+	chain := exextest.NewChain(t, exextest.Options{EmptyBlocks: true})
 	block := chain.Extend(1)[0]
 	cfg := stf.NewConfig(chain.Config)
 	in, err := stf.InputFromChain(ctx, chain.BC, cfg, block)

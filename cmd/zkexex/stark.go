@@ -1,23 +1,79 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/log"
+	"github.com/urfave/cli/v2"
 	"github.com/zkexex/zkexex/derivation"
 	"github.com/zkexex/zkexex/prover/pool"
 	"github.com/zkexex/zkexex/prover/prove"
 	"github.com/zkexex/zkexex/prover/vm"
 )
 
+// proveConfig sizes the STARK prover of devnet and node; the zero value is the default.
+type proveConfig struct {
+	// Po2 is the segment size (vm.MinPo2..vm.MaxPo2; 0: vm.DefaultPo2).
+	Po2 int
+	// Workers is the number of segments proven at once (0: GOMAXPROCS). Each holds one
+	// segment's traces, so memory is about workers × the per-segment peak (about 10 GB at po2 20).
+	Workers int
+}
+
+// proveFlags are the --prove.* flags, listed under category (empty: none).
+func proveFlags(category string) []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "prove.po2", Usage: fmt.Sprintf("with --prover stark: segment size as a power of two (%d..%d); a worker's memory doubles with each step", vm.MinPo2, vm.MaxPo2), Value: vm.DefaultPo2, Category: category},
+		&cli.IntFlag{Name: "prove.workers", Usage: "with --prover stark: segments proven at once (0: one per CPU); each holds a segment's traces in memory", Category: category},
+	}
+}
+
+// parseProveConfig reads the --prove.* flags; an unset flag keeps its zero (the default), so
+// that validate can tell a knob given to a prover it does not size.
+func parseProveConfig(c *cli.Context) proveConfig {
+	var pc proveConfig
+	if c.IsSet("prove.po2") {
+		pc.Po2 = c.Int("prove.po2")
+	}
+	if c.IsSet("prove.workers") {
+		pc.Workers = c.Int("prove.workers")
+	}
+	return pc
+}
+
+// validate checks pc for a prover of kind, one error per problem: the knobs size only the
+// STARK prover, so giving them to another is a mistake rather than something to ignore.
+func (pc proveConfig) validate(kind string) []error {
+	var errs []error
+	if pc != (proveConfig{}) && kind != "stark" {
+		errs = append(errs, fmt.Errorf("--prove.po2 and --prove.workers size the STARK prover: they need --prover stark, not %q", kind))
+	}
+	if pc.Po2 != 0 && (pc.Po2 < vm.MinPo2 || pc.Po2 > vm.MaxPo2) {
+		errs = append(errs, fmt.Errorf("--prove.po2 %d: want %d..%d", pc.Po2, vm.MinPo2, vm.MaxPo2))
+	}
+	if pc.Workers < 0 {
+		errs = append(errs, fmt.Errorf("--prove.workers %d: want 1 or more (0: one per CPU)", pc.Workers))
+	}
+	return errs
+}
+
+// options are the proven runs' options: pc's segment size and workers, the default STARK
+// parameters (the only ones the verifier accepts), progress reported to progress.
+func (pc proveConfig) options(progress func(pool.Progress)) prove.Options {
+	return prove.Options{Po2: pc.Po2, Workers: pc.Workers, Progress: progress}
+}
+
 // newProver returns the span prover of kind and the image ID its receipts name: a dev prover
-// (native, executor) or the STARK prover (stark).
-func newProver(ctx context.Context, kind string, tr *spanTracker) (derivation.Prover, common.Hash, error) {
+// (native, executor) or the STARK prover (stark) sized by pc.
+func newProver(ctx context.Context, kind string, pc proveConfig, tr *spanTracker) (derivation.Prover, common.Hash, error) {
 	if kind == "stark" {
-		p, err := starkProver(ctx, tr)
+		p, err := starkProver(ctx, pc, tr)
 		if err != nil {
 			return nil, common.Hash{}, err
 		}
@@ -32,7 +88,10 @@ func newProver(ctx context.Context, kind string, tr *spanTracker) (derivation.Pr
 
 // starkProver proves every block with the STF guest built from this binary's source, every
 // segment at full security; each block's proving reports to the tracker.
-func starkProver(ctx context.Context, tr *spanTracker) (*derivation.StarkProver, error) {
+func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker) (*derivation.StarkProver, error) {
+	if err := errors.Join(pc.validate("stark")...); err != nil {
+		return nil, err
+	}
 	elf, err := loadGuest(ctx, "", log.Root())
 	if err != nil {
 		return nil, err
@@ -41,10 +100,7 @@ func starkProver(ctx context.Context, tr *spanTracker) (*derivation.StarkProver,
 	if err != nil {
 		return nil, fmt.Errorf("STARK prover: %w", err)
 	}
-	p := derivation.NewStarkProver(g.img, g.prog, prove.Options{
-		Po2:      vm.DefaultPo2,
-		Progress: func(pp pool.Progress) { tr.executorProgress(pp.ProvenCycles) },
-	})
+	p := derivation.NewStarkProver(g.img, g.prog, pc.options(func(pp pool.Progress) { tr.executorProgress(pp.ProvenCycles) }))
 	p.OnBlock = func(n uint64, res *vm.Result, took time.Duration) {
 		tr.blockDone(res.Cycles)
 		log.Info("Proved block", "chain", "L2", "block", n, "cycles", res.Cycles, "segments", res.Segments,
@@ -52,6 +108,6 @@ func starkProver(ctx context.Context, tr *spanTracker) (*derivation.StarkProver,
 	}
 	log.Warn("STARK prover: every segment of every block is proven (minutes per block on a small machine). "+
 		"Until the Groth16 wrap exists the L1 oracle keeps its dev verifier: receipts are verified by the proposer before it proposes, not on chain",
-		"imageID", p.ImageID())
+		"imageID", p.ImageID(), "po2", cmp.Or(pc.Po2, vm.DefaultPo2), "workers", cmp.Or(pc.Workers, runtime.GOMAXPROCS(0)))
 	return p, nil
 }

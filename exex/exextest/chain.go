@@ -23,9 +23,10 @@ import (
 // Options shape a test chain.
 type Options struct {
 	Seed        int64 // drives traffic and side-chain contents
-	TxsPerBlock int   // transactions per generated block (default 4)
+	TxsPerBlock int   // transactions per generated block (default 4; see EmptyBlocks)
 	Senders     int   // funded accounts sending them (default 4)
 	NonArchive  bool  // keep only recent state (the default is an archive node)
+	EmptyBlocks bool  // generate blocks without transactions (TxsPerBlock must then be 0)
 }
 
 // Chain is a real geth BlockChain plus a generator for canonical extensions and side chains.
@@ -46,7 +47,12 @@ type Chain struct {
 // StoreLog contract at devnet.StoreLogAddress, and starts a BlockChain on its genesis.
 func NewChain(t testing.TB, opts Options) *Chain {
 	t.Helper()
-	if opts.TxsPerBlock == 0 {
+	switch {
+	case opts.TxsPerBlock < 0:
+		t.Fatalf("exextest: TxsPerBlock %d is negative (EmptyBlocks asks for blocks without transactions)", opts.TxsPerBlock)
+	case opts.EmptyBlocks && opts.TxsPerBlock != 0:
+		t.Fatalf("exextest: EmptyBlocks with TxsPerBlock %d", opts.TxsPerBlock)
+	case opts.TxsPerBlock == 0 && !opts.EmptyBlocks:
 		opts.TxsPerBlock = 4
 	}
 	if opts.Senders == 0 {

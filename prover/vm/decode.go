@@ -78,6 +78,11 @@ const (
 	opAMOW // imm: funct5
 	opAMOD // imm: funct5
 	opMark
+	// jumps whose static target is not 4-aligned (no C extension): JAL always faults; a
+	// branch (its condition op kept in rd, which a branch never writes) faults when taken.
+	// Decoding them apart keeps the alignment check off the hot path of aligned jumps.
+	opJALMisaligned
+	opBranchMisaligned
 	// profiling forms of JAL/JALR (decoded only when a run is profiled): calls through ra
 	// and returns, which maintain the profiler's shadow call stack
 	opJALCall
@@ -128,6 +133,9 @@ func decode(raw uint32, pc uint64) inst {
 	case 0x6f:
 		off := int64(int32(raw)>>31)<<20 | int64(raw>>21&0x3ff)<<1 | int64(raw>>20&1)<<11 | int64(raw>>12&0xff)<<12
 		in.op, in.imm = opJAL, int64(pc)+off
+		if in.imm&3 != 0 {
+			in.op = opJALMisaligned
+		}
 	case 0x67:
 		if f3 == 0 {
 			in.op, in.imm = opJALR, immI
@@ -148,6 +156,9 @@ func decode(raw uint32, pc uint64) inst {
 			in.op = opBLTU
 		case 7:
 			in.op = opBGEU
+		}
+		if in.imm&3 != 0 && in.op != opIllegal {
+			in.op, in.rd = opBranchMisaligned, in.op
 		}
 	case 0x03:
 		in.imm = immI

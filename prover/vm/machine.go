@@ -361,6 +361,9 @@ func (m *Machine) run() error {
 			continue
 		case opJALR:
 			t := (x[in.rs1] + uint64(in.imm)) &^ 1
+			if t&2 != 0 {
+				return m.misalignedJump(pc, t)
+			}
 			x[in.rd] = pc + 4
 			pc = t
 			continue
@@ -645,14 +648,27 @@ func (m *Machine) run() error {
 			continue
 		case opJALRCall:
 			t := (x[in.rs1] + uint64(in.imm)) &^ 1
+			if t&2 != 0 {
+				return m.misalignedJump(pc, t)
+			}
 			x[in.rd] = pc + 4
 			m.prof.call(t, pc+4)
 			pc = t
 			continue
 		case opRet:
-			pc = x[1] &^ 1
+			t := x[1] &^ 1
+			if t&2 != 0 {
+				return m.misalignedJump(pc, t)
+			}
+			pc = t
 			m.prof.ret(pc)
 			continue
+		case opJALMisaligned:
+			return m.misalignedJump(pc, uint64(in.imm))
+		case opBranchMisaligned:
+			if branchTaken(in.rd, x[in.rs1], x[in.rs2]) {
+				return m.misalignedJump(pc, uint64(in.imm))
+			}
 		case opMark:
 			// first entry to main.main: note the instruction count, restore, re-execute
 			m.markInstret, m.markEmu = n-1, m.traps[1]
@@ -672,6 +688,33 @@ func (m *Machine) run() error {
 	}
 	m.pc = pc
 	return nil
+}
+
+// misalignedJump faults a taken jump or branch at pc whose target is not 4-aligned. Without
+// the C extension RISC-V raises instruction-address-misaligned on the jump itself, before it
+// writes rd, and the RV64 AIR has no row for such a step; the fault names the jump's pc.
+func (m *Machine) misalignedJump(pc, target uint64) error {
+	m.pc = pc
+	return m.fault(ErrMisalignedPC, pc, fmt.Sprintf("jump to %#x", target))
+}
+
+// branchTaken evaluates the condition of branch op on rs1 value a and rs2 value b.
+func branchTaken(op uint8, a, b uint64) bool {
+	switch op {
+	case opBEQ:
+		return a == b
+	case opBNE:
+		return a != b
+	case opBLT:
+		return int64(a) < int64(b)
+	case opBGE:
+		return int64(a) >= int64(b)
+	case opBLTU:
+		return a < b
+	case opBGEU:
+		return a >= b
+	}
+	return false
 }
 
 var loadSize = [numOps]uint64{opLB: 1, opLH: 2, opLW: 4, opLD: 8, opLBU: 1, opLHU: 2, opLWU: 4}
