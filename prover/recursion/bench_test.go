@@ -114,3 +114,52 @@ func BenchmarkProve2to14(b *testing.B) {
 	}
 	b.ReportMetric(float64(total), "cells")
 }
+
+// BenchmarkConstraintCheck reports what the out-of-domain check of a child proof costs the
+// recursion program, per child constraint (LogUp ones included) and per op of the child's compiled
+// constraint programs: for the small test AIR (childAIR) and for a recursion proof itself (the
+// AIR of everyChip's program: every chip, the Poseidon2 permutation tables included).
+func BenchmarkConstraintCheck(b *testing.B) {
+	rec := everyChip(b, rand.New(rand.NewPCG(1, 2)))
+	rpk, rproof, err := rec.prove(b, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cvk, cproof, cpub := childProof(b, 4)
+	for _, c := range []struct {
+		name   string
+		vk     *stark.VerifyingKey
+		proof  *stark.Proof
+		public []F
+	}{
+		{"child", cvk, cproof, cpub},
+		{"recursion", rpk.VerifyingKey(), rproof, rec.public},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var prog *Program
+			var constraints int
+			for b.Loop() {
+				prog, _, constraints = constraintProgram(b, c.vk, c.proof, c.public)
+			}
+			ops := 0
+			for i := range c.vk.AIR().Tables() {
+				v, err := c.vk.ConstraintView(i)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ops += len(v.Ops)
+			}
+			cells, _ := rowCells(b, prog)
+			total := 0
+			for ch := range numChips {
+				total += prog.rows[ch] * cells[ch.String()]
+			}
+			b.ReportMetric(float64(constraints), "child_constraints")
+			b.ReportMetric(float64(ops), "child_ops")
+			b.ReportMetric(float64(prog.rows[chipExtALU]), "ext_ops")
+			b.ReportMetric(float64(total), "cells")
+			b.ReportMetric(float64(total)/float64(constraints), "cells/constraint")
+			b.ReportMetric(float64(prog.rows[chipExtALU])/float64(ops), "ext_ops/child_op")
+		})
+	}
+}

@@ -50,6 +50,8 @@ type Builder struct {
 	witness []kind
 	public  int // 1 + the largest public index read
 	consts  map[constKey]int32
+	powers  map[int32][]Ext // per extension variable x, x^0, x^1, ... computed so far (extPowers)
+	squares map[int32][]Ext // per extension variable x, x^(2^0), x^(2^1), ... (extSquarings)
 	err     error
 }
 

@@ -55,13 +55,7 @@ func (b *Builder) ConstraintCheck(view *stark.ConstraintView, logN int, o *Child
 	}
 	if view.NumChal > 0 {
 		slots[view.ChalSlot(0)] = ch.Beta
-		g := ch.Gamma
-		for j := 1; j < view.NumChal; j++ {
-			if j > 1 {
-				g = b.ExtMul(g, ch.Gamma)
-			}
-			slots[view.ChalSlot(j)] = g
-		}
+		copy(slots[view.ChalSlot(1):], b.extPowers(ch.Gamma, view.NumChal)[1:])
 	}
 	slots[view.SumSlot()] = sum
 	for _, in := range view.Ops {
@@ -81,16 +75,11 @@ func (b *Builder) ConstraintCheck(view *stark.ConstraintView, logN int, o *Child
 
 	// Fold the constraints by α^k, k their index among all outputs, into one sum per selector.
 	var g [4]Ext
-	var apow Ext
+	apow := b.extPowers(ch.Alpha, len(view.Outputs))
 	for k, s := range view.Outputs {
 		term := slots[s]
 		if k > 0 {
-			if k == 1 {
-				apow = ch.Alpha
-			} else {
-				apow = b.ExtMul(apow, ch.Alpha)
-			}
-			term = b.ExtMul(term, apow)
+			term = b.ExtMul(term, apow[k])
 		}
 		sel := view.Selectors[k]
 		if g[sel].id == 0 {
@@ -101,10 +90,7 @@ func (b *Builder) ConstraintCheck(view *stark.ConstraintView, logN int, o *Child
 	}
 	// A selector no constraint uses adds nothing (stark's verifier adds its zero term).
 	one := b.ConstExt(liftF(feU(1)))
-	zn := ch.Zeta
-	for range logN {
-		zn = b.ExtMul(zn, zn)
-	}
+	zn := b.extSquarings(ch.Zeta, logN)[logN]
 	zh := b.ExtSub(zn, one)
 	var wInv F
 	wInv.Inverse(&w)
@@ -176,4 +162,37 @@ func (b *Builder) openingShape(view *stark.ConstraintView, o *ChildOpening, numP
 		return false
 	}
 	return true
+}
+
+// extPowers is x^0 .. x^(n-1), the powers computed once per builder and shared by every caller
+// (the child's tables all fold by the same α and read the same γ powers). x^0 is the constant 1.
+func (b *Builder) extPowers(x Ext, n int) []Ext {
+	if b.powers == nil {
+		b.powers = map[int32][]Ext{}
+	}
+	p := b.powers[x.id]
+	if len(p) == 0 {
+		p = []Ext{b.ConstExt(liftF(feU(1))), x}
+	}
+	for len(p) < n {
+		p = append(p, b.ExtMul(p[len(p)-1], x))
+	}
+	b.powers[x.id] = p
+	return p[:n]
+}
+
+// extSquarings is x^(2^0) .. x^(2^k), shared like extPowers (tables of equal height share ζ^n).
+func (b *Builder) extSquarings(x Ext, k int) []Ext {
+	if b.squares == nil {
+		b.squares = map[int32][]Ext{}
+	}
+	s := b.squares[x.id]
+	if len(s) == 0 {
+		s = []Ext{x}
+	}
+	for len(s) <= k {
+		s = append(s, b.ExtMul(s[len(s)-1], s[len(s)-1]))
+	}
+	b.squares[x.id] = s
+	return s[:k+1]
 }

@@ -3,6 +3,7 @@ package recursion
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/stark"
@@ -248,5 +249,31 @@ func TestConstraintCheckShape(t *testing.T) {
 				t.Fatalf("got %v, want ErrProgram", err)
 			}
 		})
+	}
+}
+
+// TestConstraintCheckOnRecursionProof: the child is itself a recursion proof (everyChip's, every
+// chip and both Poseidon2 permutation tables): its out-of-domain check runs as a program that
+// proves and verifies; a tampered quotient opening of the width-24 Poseidon2 table fails
+// generation.
+func TestConstraintCheckOnRecursionProof(t *testing.T) {
+	rec := everyChip(t, rand.New(rand.NewPCG(3, 4)))
+	pk, proof, err := rec.prove(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, w, _ := constraintProgram(t, pk.VerifyingKey(), proof, rec.public)
+	if _, err := prog.Execute(rec.public, w); err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]E(nil), w...)
+	// The last witness values are the last table's (poseidon2_24): its LogUp total, preceded by
+	// its quotient openings.
+	bad[len(bad)-2].B0.A1.Add(&bad[len(bad)-2].B0.A1, ptr(fe(1)))
+	if _, err := prog.Execute(rec.public, bad); !errors.Is(err, ErrAssertion) {
+		t.Fatalf("tampered quotient opening: got %v, want ErrAssertion", err)
+	}
+	if err := (statement{prog, rec.public, w}).proveAndVerify(t, nil, nil); err != nil {
+		t.Fatal(err)
 	}
 }
