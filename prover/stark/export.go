@@ -1,6 +1,9 @@
 package stark
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // This file exports, read-only, what a verifier written in another machine (prover/recursion's
 // verifier programs) needs to re-run Verify's out-of-domain check for a verifying key: each
@@ -44,6 +47,11 @@ type ConstraintView struct {
 	QuotientChunks int
 	// HasPreprocessed reports whether the table's preprocessed columns are committed (and opened).
 	HasPreprocessed bool
+	// LogUpGroups lists, per LogUp column but the last (the running sum), the interactions (in
+	// declaration order) whose fractions it batches.
+	LogUpGroups [][]int
+	// Names are the constraints' names, output by output.
+	Names []string
 }
 
 // MainSlot is the slot of main column c on the current row, or the next when next is set.
@@ -112,6 +120,10 @@ func (vk *VerifyingKey) ConstraintView(i int) (*ConstraintView, error) {
 	}
 	for _, c := range a.defs[i] {
 		v.Selectors = append(v.Selectors, c.sel)
+		v.Names = append(v.Names, c.name)
+	}
+	for _, g := range a.groups[i] {
+		v.LogUpGroups = append(v.LogUpGroups, append([]int(nil), g...))
 	}
 	return v, nil
 }
@@ -146,4 +158,138 @@ func ProofChallenges(vk *VerifyingKey, proof *Proof, public []F) (Challenges, er
 	}
 	ch, _ := v.replay()
 	return Challenges{Beta: ch.beta, Gamma: ch.gamma, Alpha: ch.alpha, Zeta: ch.zeta, DeepAlpha: ch.deepAlpha}, nil
+}
+
+// ErrOpening means values handed to a ConstraintView do not match its shape.
+var ErrOpening = errors.New("stark: opening does not match the table")
+
+// Eval runs the view's program on a table's openings at ζ and ζ·ω, the public values, the
+// table's claimed LogUp total and the challenges, and returns each constraint's value at ζ.
+func (v *ConstraintView) Eval(o *TableOpening, public []F, sum E, ch Challenges) ([]E, error) {
+	for pt := range 2 {
+		if len(o.Main[pt]) != v.Width || len(o.Pre[pt]) != v.PreWidth || len(o.Perm[pt]) != 4*v.NumPerm {
+			return nil, fmt.Errorf("%w: table %s, point %d", ErrOpening, v.Name, pt)
+		}
+	}
+	if len(public) != v.NumPublic {
+		return nil, fmt.Errorf("%w: table %s: %d public values, want %d", ErrOpening, v.Name, len(public), v.NumPublic)
+	}
+	slots := make([]E, v.NumSlots)
+	for pt, next := range []bool{false, true} {
+		for c := range v.Width {
+			slots[v.MainSlot(c, next)] = o.Main[pt][c]
+		}
+		for c := range v.PreWidth {
+			slots[v.PreSlot(c, next)] = o.Pre[pt][c]
+		}
+		for k := range v.NumPerm {
+			slots[v.PermSlot(k, next)] = extFromComponents(o.Perm[pt][4*k : 4*k+4])
+		}
+	}
+	for j := range v.NumPublic {
+		slots[v.PubSlot(j)] = lift(public[j])
+	}
+	for j, c := range v.Consts {
+		slots[v.ConstSlot(j)] = lift(c)
+	}
+	if v.NumChal > 0 {
+		slots[v.ChalSlot(0)] = ch.Beta
+		copy(slots[v.ChalSlot(1):], extPowers(ch.Gamma, v.NumChal)[1:])
+	}
+	slots[v.SumSlot()] = sum
+	for _, in := range v.Ops {
+		switch in.Op {
+		case OpAdd:
+			slots[in.Dst].Add(&slots[in.A], &slots[in.B])
+		case OpSub:
+			slots[in.Dst].Sub(&slots[in.A], &slots[in.B])
+		case OpMul:
+			slots[in.Dst].Mul(&slots[in.A], &slots[in.B])
+		}
+	}
+	out := make([]E, len(v.Outputs))
+	for k, s := range v.Outputs {
+		out[k] = slots[s]
+	}
+	return out, nil
+}
+
+// Identity is Verify's out-of-domain check of the table, from the view alone: lhs is the
+// constraints folded by α^k (k their index in Outputs) per selector and weighted by
+// SelectorFactors, rhs is Z_H(ζ)·RecombineQuotient. The check passes when they are equal.
+func (v *ConstraintView) Identity(o *TableOpening, public []F, sum E, ch Challenges, logN int) (lhs, rhs E, err error) {
+	outs, err := v.Eval(o, public, sum, ch)
+	if err != nil {
+		return lhs, rhs, err
+	}
+	factors, zh, err := SelectorFactors(ch.Zeta, logN)
+	if err != nil {
+		return lhs, rhs, err
+	}
+	if len(o.Quot[0]) != 4*v.QuotientChunks {
+		return lhs, rhs, fmt.Errorf("%w: table %s: %d quotient values", ErrOpening, v.Name, len(o.Quot[0]))
+	}
+	var g [4]E
+	apow := extPowers(ch.Alpha, len(outs))
+	for k := range outs {
+		var t E
+		t.Mul(&outs[k], &apow[k])
+		g[v.Selectors[k]].Add(&g[v.Selectors[k]], &t)
+	}
+	for s := range g {
+		var t E
+		t.Mul(&g[s], &factors[s])
+		lhs.Add(&lhs, &t)
+	}
+	q, err := RecombineQuotient(o.Quot[0], ch.Zeta, logN)
+	if err != nil {
+		return lhs, rhs, err
+	}
+	rhs.Mul(&zh, &q)
+	return lhs, rhs, nil
+}
+
+// SelectorFactors are the weights Verify gives each selector's folded constraints at ζ for a
+// trace of 2^logN rows (indexed by Selector): 1 for every row, Z_H(ζ)/(ζ-1) for the first,
+// Z_H(ζ)/(ζ-ω⁻¹) for the last, ζ-ω⁻¹ for transitions; and Z_H(ζ) = ζ^n - 1.
+func SelectorFactors(zeta E, logN int) (factors [4]E, zh E, err error) {
+	w, err := RowGenerator(logN)
+	if err != nil {
+		return factors, zh, err
+	}
+	var one, zm1, zmw E
+	one.SetOne()
+	zh = extExp(zeta, uint64(1)<<uint(logN))
+	zh.Sub(&zh, &one)
+	zm1.Sub(&zeta, &one)
+	w.Inverse(&w)
+	zmw = zeta
+	zmw.B0.A0.Sub(&zmw.B0.A0, &w)
+	if zm1.IsZero() || zmw.IsZero() {
+		return factors, zh, fmt.Errorf("%w: ζ is the first or last row", ErrOpening)
+	}
+	factors[EveryRow] = one
+	factors[FirstRow].Div(&zh, &zm1)
+	factors[LastRow].Div(&zh, &zmw)
+	factors[Transition] = zmw
+	return factors, zh, nil
+}
+
+// RecombineQuotient is Q(ζ) = Σ_r Q_r(ζ)·ζ^{n·r} from the quotient chunks' opened base columns
+// (four per chunk, ExtBasis) at ζ, n = 2^logN.
+func RecombineQuotient(quot []E, zeta E, logN int) (E, error) {
+	var q E
+	if len(quot)%4 != 0 || logN < 0 || logN > maxTwoAdicity {
+		return q, fmt.Errorf("%w: %d quotient values, height 2^%d", ErrOpening, len(quot), logN)
+	}
+	zn := extExp(zeta, uint64(1)<<uint(logN))
+	var zpow E
+	zpow.SetOne()
+	for r := 0; r < len(quot)/4; r++ {
+		c := extFromComponents(quot[4*r : 4*r+4])
+		c.Mul(&c, &zpow)
+		q.Add(&q, &c)
+		zpow.Mul(&zpow, &zn)
+	}
+	return q, nil
 }

@@ -2,110 +2,14 @@ package stark
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
-// viewIdentity evaluates the out-of-domain identity of table i from its ConstraintView alone, as
-// an external verifier would: the composition folded by α and the selectors' values at ζ (lhs),
-// and Z_H(ζ) times the quotient chunks recombined (rhs).
-func viewIdentity(t *testing.T, v *ConstraintView, o *TableOpening, public []F, sum E, ch Challenges, logN int) (lhs, rhs E) {
-	t.Helper()
-	basis := ExtBasis()
-	pack := func(c []E) E {
-		var acc, tmp E
-		for j := range 4 {
-			tmp.Mul(&c[j], &basis[j])
-			acc.Add(&acc, &tmp)
-		}
-		return acc
-	}
-	slots := make([]E, v.NumSlots)
-	for pt, next := range []bool{false, true} {
-		for c := range v.Width {
-			slots[v.MainSlot(c, next)] = o.Main[pt][c]
-		}
-		for c := range v.PreWidth {
-			slots[v.PreSlot(c, next)] = o.Pre[pt][c]
-		}
-		for k := range v.NumPerm {
-			slots[v.PermSlot(k, next)] = pack(o.Perm[pt][4*k : 4*k+4])
-		}
-	}
-	for j := range v.NumPublic {
-		slots[v.PubSlot(j)].B0.A0 = public[j]
-	}
-	for j, c := range v.Consts {
-		slots[v.ConstSlot(j)].B0.A0 = c
-	}
-	if v.NumChal > 0 {
-		slots[v.ChalSlot(0)] = ch.Beta
-		g := ch.Gamma
-		for j := 1; j < v.NumChal; j++ {
-			slots[v.ChalSlot(j)] = g
-			g.Mul(&g, &ch.Gamma)
-		}
-	}
-	slots[v.SumSlot()] = sum
-	for _, in := range v.Ops {
-		switch in.Op {
-		case OpAdd:
-			slots[in.Dst].Add(&slots[in.A], &slots[in.B])
-		case OpSub:
-			slots[in.Dst].Sub(&slots[in.A], &slots[in.B])
-		case OpMul:
-			slots[in.Dst].Mul(&slots[in.A], &slots[in.B])
-		default:
-			t.Fatalf("op %d", in.Op)
-		}
-	}
-	var g [4]E
-	var apow E
-	apow.SetOne()
-	for k, s := range v.Outputs {
-		var tmp E
-		tmp.Mul(&slots[s], &apow)
-		g[v.Selectors[k]].Add(&g[v.Selectors[k]], &tmp)
-		apow.Mul(&apow, &ch.Alpha)
-	}
-	w, err := RowGenerator(logN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var one, zn, zh, zm1, zmw, tmp E
-	one.SetOne()
-	zn = ch.Zeta
-	for range logN {
-		zn.Square(&zn)
-	}
-	zh.Sub(&zn, &one)
-	zm1.Sub(&ch.Zeta, &one)
-	w.Inverse(&w)
-	zmw = ch.Zeta
-	zmw.B0.A0.Sub(&zmw.B0.A0, &w)
-	lhs = g[EveryRow]
-	tmp.Div(&zh, &zm1)
-	tmp.Mul(&tmp, &g[FirstRow])
-	lhs.Add(&lhs, &tmp)
-	tmp.Div(&zh, &zmw)
-	tmp.Mul(&tmp, &g[LastRow])
-	lhs.Add(&lhs, &tmp)
-	tmp.Mul(&zmw, &g[Transition])
-	lhs.Add(&lhs, &tmp)
-	var zpow E
-	zpow.SetOne()
-	for r := range v.QuotientChunks {
-		q := pack(o.Quot[0][4*r : 4*r+4])
-		q.Mul(&q, &zpow)
-		rhs.Add(&rhs, &q)
-		zpow.Mul(&zpow, &zn)
-	}
-	rhs.Mul(&rhs, &zh)
-	return lhs, rhs
-}
-
 // TestConstraintViewMatchesVerifier: on real proofs of AIRs with every selector, preprocessed
-// columns and LogUp, the exported view's identity holds; and after each single opened value (or
-// LogUp total) is altered, the view and checkConstraintsAt give the same verdict.
+// columns and LogUp, the exported view's identity (ConstraintView.Identity, which reads nothing
+// but the view) holds; and after each single opened value (or LogUp total) is altered, the view
+// and checkConstraintsAt give the same verdict.
 func TestConstraintViewMatchesVerifier(t *testing.T) {
 	fib, fpub := fibTrace(5, 1, 1)
 	for _, tc := range []struct {
@@ -141,7 +45,13 @@ func TestConstraintViewMatchesVerifier(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				lhs, rhs := viewIdentity(t, v, &proof.Openings[i], tc.public, proof.LogUpSums[i], ch, proof.LogHeights[i])
+				if v.NumInputs() != vk.air.progs[i].nSrc || len(v.Names) != len(v.Outputs) || len(v.LogUpGroups) != max(v.NumPerm-1, 0) {
+					t.Fatalf("table %d: view layout differs from the compiled program", i)
+				}
+				lhs, rhs, err := v.Identity(&proof.Openings[i], tc.public, proof.LogUpSums[i], ch, proof.LogHeights[i])
+				if err != nil {
+					t.Fatal(err)
+				}
 				verr := ver.checkConstraintsAt(i, ch.Zeta, ch.Alpha, ch.Beta, ch.Gamma)
 				if lhs.Equal(&rhs) != (verr == nil) {
 					t.Fatalf("table %d, %s: view says %v, verifier says %v", i, what, lhs.Equal(&rhs), verr)
@@ -193,5 +103,30 @@ func TestConstraintViewRange(t *testing.T) {
 	}
 	if _, err := RowGenerator(maxTwoAdicity + 1); err == nil {
 		t.Fatal("height beyond the two-adicity accepted")
+	}
+	v, err := pk.VerifyingKey().ConstraintView(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one E
+	one.SetOne()
+	ok := &TableOpening{Main: [2][]E{make([]E, 2), make([]E, 2)}, Quot: [2][]E{make([]E, 4*v.QuotientChunks), nil}}
+	short := &TableOpening{Main: [2][]E{make([]E, 2), make([]E, 1)}}
+	for _, c := range []struct {
+		name   string
+		o      *TableOpening
+		public []F
+		zeta   E
+	}{
+		{"short main", short, make([]F, 3), E{}},
+		{"public values", ok, make([]F, 2), E{}},
+		{"ζ = 1", ok, make([]F, 3), one},
+	} {
+		if _, _, err := v.Identity(c.o, c.public, E{}, Challenges{Zeta: c.zeta}, 3); !errors.Is(err, ErrOpening) {
+			t.Errorf("%s: got %v, want ErrOpening", c.name, err)
+		}
+	}
+	if _, err := RecombineQuotient(make([]E, 5), one, 3); !errors.Is(err, ErrOpening) {
+		t.Errorf("ragged quotient: got %v", err)
 	}
 }
