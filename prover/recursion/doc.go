@@ -99,11 +99,18 @@
 //     state, sample, Bits, assert the low bits zero. SampleBits' rejection of p-1 (probability
 //     2^-31) cannot branch: the program asserts the sample ≠ p-1 and the prover regrinds (or the
 //     recursion prover refuses, a completeness loss of 2^-31 per draw).
-//   - the out-of-domain check: prover/stark compiles each table's constraints into a straight-
-//     line program (expr.go) whose instructions (add, sub, mul over F/E slots) map one to one
-//     onto ext_alu instructions, with base slots read as lifted values; the selectors' Lagrange
-//     values come from ζ^n by squarings and one ExtInv each; the composition is folded with α
-//     powers and compared with the quotient chunks' recombination at ζ.
+//   - the out-of-domain check (built: ConstraintCheck, constraint.go): prover/stark compiles each
+//     table's constraints into a straight-line program (expr.go, exported read-only as
+//     stark.ConstraintView) whose instructions (add, sub, mul over F/E slots) map one to one onto
+//     ext_alu instructions, with base slots read as lifted values and LogUp columns packed from
+//     their four opened base columns; the outputs are folded with α powers per selector, the
+//     selectors' factors come from ζ^n by squarings and one ExtInv each, and the sum is asserted
+//     equal to Z_H(ζ) times the quotient chunks' recombination (Horner in ζ^n). α and γ powers and
+//     ζ's squarings are computed once per program and shared by the child's tables. The openings
+//     and challenges are inputs: the transcript replay that derives the challenges from the
+//     proof's roots and openings is the next piece. Cost (BenchmarkConstraintCheck): about 1.25
+//     ext_alu rows per child program op, 706 committed cells per child constraint for a recursion
+//     child (546 constraints, 11,259 ops: 385k cells), 376 for the small test AIR.
 //   - FRI: per query, the index from Bits of a sample, each input round's Merkle opening (rows
 //     hashed with HashElements, leaves of shorter matrices compressed in as verifyBatch does,
 //     levels with Poseidon2Swap), the DEEP quotients (x = g·ω^rev(i) from the index bits by a
@@ -116,10 +123,12 @@
 // The verifier program of a child at DefaultParams is about 100 queries × (4 input openings + one
 // per FRI layer) Merkle paths of ~20 levels, so Poseidon2 rows dominate, as they must.
 //
-// prover/stark internals slice 2 needs exported (read-only): the compiled constraint program of
-// each table (instructions and slot layout), the AIR's LogUp grouping and challenge layout, the
-// transcript's domain key (NewTranscript's digest) and the order of Verify's observations and
-// samples, the MMCS leaf layout (which matrices share a leaf, byHeight in verifyBatch), the DEEP
-// buckets and α-power order (deep.go), foldPair's formula and the FRI layer/roll-in schedule,
-// and the coset shift and roots of unity.
+// prover/stark exports what the out-of-domain check needs in export.go (ConstraintView,
+// SelectorFactors, RecombineQuotient, RowGenerator, ExtBasis, ProofChallenges). The rest of
+// slice 2 needs, read-only: the transcript's proof-level preamble (newProofTranscript: the "vk",
+// "params", "heights", "public" observations) and the order of Verify's observations and
+// samples, with sampleOOD's rejection of ζ in F (a program asserts ζ - ζ_0 invertible instead);
+// the MMCS leaf layout (which matrices share a leaf, byHeight in verifyBatch), the DEEP buckets and
+// α-power order (deep.go), foldPair's formula and the FRI layer/roll-in schedule, and the coset
+// shift and roots of unity.
 package recursion
