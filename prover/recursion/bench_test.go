@@ -163,3 +163,26 @@ func BenchmarkConstraintCheck(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCheckOutOfDomain reports the whole pre-FRI check of a child proof (CheckOutOfDomain:
+// the transcript replay with every opening observed, the bus balance, every table's constraints
+// at ζ) in committed cells, for a recursion proof as the child.
+func BenchmarkCheckOutOfDomain(b *testing.B) {
+	rec := everyChip(b, rand.New(rand.NewPCG(1, 2)))
+	pk, proof, err := rec.prove(b, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var prog *Program
+	for b.Loop() {
+		prog, _ = outOfDomainProgram(b, pk.VerifyingKey(), proof, rec.public, false)
+	}
+	cells, _ := rowCells(b, prog)
+	total := 0
+	for ch := range numChips {
+		total += prog.rows[ch] * cells[ch.String()]
+		b.ReportMetric(float64(prog.rows[ch]), "rows_"+ch.String())
+	}
+	total += prog.rows[chipPoseidon2x24] * cells[permutationTable24]
+	b.ReportMetric(float64(total), "cells")
+}

@@ -14,7 +14,7 @@ const childBus stark.BusID = 3
 // childAIR is a small child statement with every selector, a degree-3 constraint (two quotient
 // chunks), a preprocessed column and a bus: the "cube" table steps x' = x³ + k (k preprocessed,
 // k_i = i), starts at pub0, ends at pub1, and sends each x to the "sink" table, which receives
-// it with a multiplicity column.
+// it with a multiplicity column; "pad" has no interaction (its LogUp total must be zero).
 func childAIR(t testing.TB, logN int) *stark.AIR {
 	cube := stark.NewTable("cube")
 	x := cube.Column("x")
@@ -33,7 +33,9 @@ func childAIR(t testing.TB, logN int) *stark.AIR {
 	v, m := sink.Column("v"), sink.Column("m")
 	sink.AssertBool("m boolean", m.Cur())
 	sink.Receive(childBus, m.Cur(), v.Cur())
-	air, err := stark.NewAIR("child", 2, cube, sink)
+	pad := stark.NewTable("pad")
+	pad.AssertBool("c boolean", pad.Column("c").Cur())
+	air, err := stark.NewAIR("child", 2, cube, sink, pad)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +64,9 @@ func childProof(t testing.TB, logN int) (*stark.VerifyingKey, *stark.Proof, []F)
 		}
 	}
 	public := []F{fe(5), x}
-	proof, err := stark.Prove(context.Background(), pk, []*stark.Matrix{cube, sink}, public)
+	pad := stark.NewMatrix(1, 4)
+	pad.SetUint(1, 0, 1)
+	proof, err := stark.Prove(context.Background(), pk, []*stark.Matrix{cube, sink, pad}, public)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,14 +85,7 @@ func constraintProgram(t testing.TB, vk *stark.VerifyingKey, proof *stark.Proof,
 	}
 	b := NewBuilder()
 	var w []E
-	witness := func(vals []E) []Ext {
-		out := make([]Ext, len(vals))
-		for i := range vals {
-			out[i] = b.WitnessExt()
-		}
-		w = append(w, vals...)
-		return out
-	}
+	witness := func(vals []E) []Ext { return witnessExts(b, &w, vals) }
 	one := func(v E) Ext { return witness([]E{v})[0] }
 	chv := ChildChallenges{Beta: one(ch.Beta), Gamma: one(ch.Gamma), Alpha: one(ch.Alpha), Zeta: one(ch.Zeta)}
 	pub := make([]Felt, len(public))
@@ -117,12 +114,22 @@ func constraintProgram(t testing.TB, vk *stark.VerifyingKey, proof *stark.Proof,
 	return prog, w, constraints
 }
 
+// witnessExts declares one extension witness per value, appending the values to w.
+func witnessExts(b *Builder, w *[]E, vals []E) []Ext {
+	out := make([]Ext, len(vals))
+	for i := range vals {
+		out[i] = b.WitnessExt()
+	}
+	*w = append(*w, vals...)
+	return out
+}
+
 // witnessIndex locates values of the child proof in constraintProgram's witness order.
 func witnessIndex(proof *stark.Proof) map[string]int {
 	idx := map[string]int{"beta": 0, "gamma": 1, "alpha": 2, "zeta": 3}
 	k := 4
 	for i, o := range proof.Openings {
-		name := []string{"cube", "sink"}[i]
+		name := []string{"cube", "sink", "pad"}[i]
 		for pt := range 2 {
 			for _, part := range []struct {
 				what string

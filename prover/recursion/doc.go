@@ -106,11 +106,18 @@
 //     their four opened base columns; the outputs are folded with α powers per selector, the
 //     selectors' factors come from ζ^n by squarings and one ExtInv each, and the sum is asserted
 //     equal to Z_H(ζ) times the quotient chunks' recombination (Horner in ζ^n). α and γ powers and
-//     ζ's squarings are computed once per program and shared by the child's tables. The openings
-//     and challenges are inputs: the transcript replay that derives the challenges from the
-//     proof's roots and openings is the next piece. Cost (BenchmarkConstraintCheck): about 1.25
-//     ext_alu rows per child program op, 706 committed cells per child constraint for a recursion
-//     child (546 constraints, 11,259 ops: 385k cells), 376 for the small test AIR.
+//     ζ's squarings are computed once per program and shared by the child's tables. Cost
+//     (BenchmarkConstraintCheck): about 1.25 ext_alu rows per child program op, 706 committed
+//     cells per child constraint for a recursion child (546 constraints, 11,259 ops: 385k
+//     cells), 376 for the small test AIR.
+//   - the replay up to DEEP (built: ReplayChallenges and CheckOutOfDomain, replay.go): the
+//     preamble, roots, LogUp grinding, β, γ, α, ζ (asserted outside F), every opening observed,
+//     the DEEP α; with the bus balance (a zero total for tables without interactions) and each
+//     table's ConstraintCheck. For a recursion child it is 1.15M cells (BenchmarkCheckOutOfDomain:
+//     31k ext_alu rows, 13k init rows, 599 width-24 permutations): observing the ~2,400 opened
+//     values costs more than the constraints, 7 ext ops each (Unpack's hints re-packed and
+//     compared). A pack instruction (four base reads, one extension write: one row) would cut
+//     that to one row per value.
 //   - FRI: per query, the index from Bits of a sample, each input round's Merkle opening (rows
 //     hashed with HashElements, leaves of shorter matrices compressed in as verifyBatch does,
 //     levels with Poseidon2Swap), the DEEP quotients (x = g·ω^rev(i) from the index bits by a
@@ -124,11 +131,9 @@
 // per FRI layer) Merkle paths of ~20 levels, so Poseidon2 rows dominate, as they must.
 //
 // prover/stark exports what the out-of-domain check needs in export.go (ConstraintView,
-// SelectorFactors, RecombineQuotient, RowGenerator, ExtBasis, ProofChallenges). The rest of
-// slice 2 needs, read-only: the transcript's proof-level preamble (newProofTranscript: the "vk",
-// "params", "heights", "public" observations) and the order of Verify's observations and
-// samples, with sampleOOD's rejection of ζ in F (a program asserts ζ - ζ_0 invertible instead);
-// the MMCS leaf layout (which matrices share a leaf, byHeight in verifyBatch), the DEEP buckets and
+// SelectorFactors, RecombineQuotient, RowGenerator, ExtBasis, ProofChallenges); the transcript
+// order is mirrored in ReplayChallenges and pinned to stark.ProofChallenges by
+// TestCheckOutOfDomain. The rest of slice 2 needs, read-only: the MMCS leaf layout (which matrices share a leaf, byHeight in verifyBatch), the DEEP buckets and
 // α-power order (deep.go), foldPair's formula and the FRI layer/roll-in schedule, and the coset
 // shift and roots of unity.
 package recursion
