@@ -2,6 +2,7 @@ package recursion
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/zkexex/zkexex/prover/hash"
@@ -120,5 +121,22 @@ func TestReplayShape(t *testing.T) {
 	}
 	if _, err := b.Compile(); !errors.Is(err, ErrProgram) {
 		t.Fatalf("got %v, want ErrProgram", err)
+	}
+}
+
+// TestCheckOutOfDomainOnRecursionProof: the whole pre-FRI check of a recursion proof (every chip,
+// both Poseidon2 tables), its challenges pinned to stark's, proves and verifies.
+func TestCheckOutOfDomainOnRecursionProof(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about 30k ext_alu rows to prove")
+	}
+	rec := everyChip(t, rand.New(rand.NewPCG(5, 6)))
+	pk, proof, err := rec.prove(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, w := outOfDomainProgram(t, pk.VerifyingKey(), proof, rec.public, true)
+	if err := (statement{prog, rec.public, w}).proveAndVerify(t, nil, nil); err != nil {
+		t.Fatal(err)
 	}
 }
