@@ -39,6 +39,7 @@ func BenchmarkCells(b *testing.B) {
 	b.ReportMetric(float64(cells["base_alu"]), "cells/base_op")
 	b.ReportMetric(float64(cells["select"]), "cells/select")
 	b.ReportMetric(float64(cells["bits"]), "cells/bits")
+	b.ReportMetric(float64(cells["limbs"]), "cells/limbs")
 	b.ReportMetric(float64(pre["poseidon2_io"]), "pre_cells/poseidon2")
 	b.ReportMetric(float64(pre["ext_alu"]), "pre_cells/ext_op")
 }
