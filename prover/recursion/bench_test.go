@@ -39,6 +39,7 @@ func BenchmarkCells(b *testing.B) {
 	b.ReportMetric(float64(cells["base_alu"]), "cells/base_op")
 	b.ReportMetric(float64(cells["select"]), "cells/select")
 	b.ReportMetric(float64(cells["bits"]), "cells/bits")
+	b.ReportMetric(float64(cells["limbs"]), "cells/limbs")
 	b.ReportMetric(float64(pre["poseidon2_io"]), "pre_cells/poseidon2")
 	b.ReportMetric(float64(pre["ext_alu"]), "pre_cells/ext_op")
 }
@@ -112,5 +113,77 @@ func BenchmarkProve2to14(b *testing.B) {
 		total += cells[t.Name()] * traces[i].Height
 		b.ReportMetric(float64(traces[i].Height), "rows_"+t.Name())
 	}
+	b.ReportMetric(float64(total), "cells")
+}
+
+// BenchmarkConstraintCheck reports what the out-of-domain check of a child proof costs the
+// recursion program, per child constraint (LogUp ones included) and per op of the child's compiled
+// constraint programs: for the small test AIR (childAIR) and for a recursion proof itself (the
+// AIR of everyChip's program: every chip, the Poseidon2 permutation tables included).
+func BenchmarkConstraintCheck(b *testing.B) {
+	rec := everyChip(b, rand.New(rand.NewPCG(1, 2)))
+	rpk, rproof, err := rec.prove(b, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cvk, cproof, cpub := childProof(b, 4)
+	for _, c := range []struct {
+		name   string
+		vk     *stark.VerifyingKey
+		proof  *stark.Proof
+		public []F
+	}{
+		{"child", cvk, cproof, cpub},
+		{"recursion", rpk.VerifyingKey(), rproof, rec.public},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var prog *Program
+			var constraints int
+			for b.Loop() {
+				prog, _, constraints = constraintProgram(b, c.vk, c.proof, c.public)
+			}
+			ops := 0
+			for i := range c.vk.AIR().Tables() {
+				v, err := c.vk.ConstraintView(i)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ops += len(v.Ops)
+			}
+			cells, _ := rowCells(b, prog)
+			total := 0
+			for ch := range numChips {
+				total += prog.rows[ch] * cells[ch.String()]
+			}
+			b.ReportMetric(float64(constraints), "child_constraints")
+			b.ReportMetric(float64(ops), "child_ops")
+			b.ReportMetric(float64(prog.rows[chipExtALU]), "ext_ops")
+			b.ReportMetric(float64(total), "cells")
+			b.ReportMetric(float64(total)/float64(constraints), "cells/constraint")
+			b.ReportMetric(float64(prog.rows[chipExtALU])/float64(ops), "ext_ops/child_op")
+		})
+	}
+}
+
+// BenchmarkCheckOutOfDomain reports the whole pre-FRI check of a child proof (CheckOutOfDomain:
+// the transcript replay with every opening observed, the bus balance, every table's constraints
+// at ζ) in committed cells, for a recursion proof as the child.
+func BenchmarkCheckOutOfDomain(b *testing.B) {
+	rec := everyChip(b, rand.New(rand.NewPCG(1, 2)))
+	pk, proof, err := rec.prove(b, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var prog *Program
+	for b.Loop() {
+		prog, _ = outOfDomainProgram(b, pk.VerifyingKey(), proof, rec.public, false)
+	}
+	cells, _ := rowCells(b, prog)
+	total := 0
+	for ch := range numChips {
+		total += prog.rows[ch] * cells[ch.String()]
+		b.ReportMetric(float64(prog.rows[ch]), "rows_"+ch.String())
+	}
+	total += prog.rows[chipPoseidon2x24] * cells[permutationTable24]
 	b.ReportMetric(float64(total), "cells")
 }

@@ -24,7 +24,7 @@ const (
 )
 
 // instr is one recorded instruction: its chip, its opcode (for the ALUs), its input and output
-// addresses, and for an init row its constant, witness index or hint, for a public row its index.
+// addresses, and for an init row its constant or witness index, for a public row its index.
 type instr struct {
 	chip  chipKind
 	op    aluOp
@@ -33,7 +33,6 @@ type instr struct {
 	konst bool
 	c     E
 	index int
-	hint  func(mem []E) E
 	base  bool // an init row holding a base value
 	row   int  // the instruction's row in its chip's table
 }
@@ -50,6 +49,8 @@ type Builder struct {
 	witness []kind
 	public  int // 1 + the largest public index read
 	consts  map[constKey]int32
+	powers  map[int32][]Ext // per extension variable x, x^0, x^1, ... computed so far (extPowers)
+	squares map[int32][]Ext // per extension variable x, x^(2^0), x^(2^1), ... (extSquarings)
 	err     error
 }
 
@@ -126,23 +127,6 @@ func (b *Builder) constant(k kind, c E) int32 {
 	}
 	b.consts[key] = id
 	return id
-}
-
-// hint is advice computed at execution from memory by f (which must read only addresses written
-// before it). Like a witness it is unconstrained: the program must check it.
-func (b *Builder) hint(k kind, f func(mem []E) E) int32 {
-	id, addr := b.alloc(k)
-	b.emit(instr{chip: chipInit, out: []uint32{addr}, hint: f, base: k == kindBase})
-	return id
-}
-
-// addrOf is the address holding variable id now, without counting a read (for hints).
-func (b *Builder) addrOf(id int32) uint32 {
-	if id <= 0 || int(id) > len(b.cur) {
-		b.fail("variable %d unknown to this builder", id)
-		return 0
-	}
-	return b.cur[id-1]
 }
 
 // Witness is the next base-field advice value (Execute's witness, in order of these calls).

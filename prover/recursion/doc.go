@@ -26,7 +26,7 @@
 // of four; the zero limbs of base values are constants in the fingerprint and cost no column. It
 // also makes Lift free: an extension instruction reads a base address as it is. It cannot read an
 // extension value as a base one: every writer of a base value writes zero upper limbs (the
-// chips' own tuples for ALU, select, Poseidon2, bits and public outputs, the rule "base limb j is
+// chips' own tuples for ALU, select, Poseidon2, bits, limbs and public outputs, the rule "base limb j is
 // zero" for a base witness), so a base read of a value outside F does not balance.
 //
 // Write-once memory needs no timestamps. Each address is written by exactly one instruction (the
@@ -62,13 +62,17 @@
 //	                  Σ bit_i·2^i = x, and x < p (bits 24..30 all one forces bits 0..23 to zero,
 //	                  through a chain of 6 products), so each element has one decomposition.
 //	public            public value i of the proof, by a one-hot preprocessed selector.
+//	limbs             pack (reads four base values, writes the extension value with those limbs)
+//	                  or unpack (reads an extension value, writes its limbs as base values). The
+//	                  limbs are the row's only main columns and both tuples read them, so the
+//	                  memory bus is the whole rule: no constraint.
 //
 // Padding rows have every flag and multiplicity zero: they constrain nothing and move nothing on
 // the buses. The two p2air tables (poseidon2, poseidon2_24) close the AIR; they merge repeated
 // permutations into one row.
 //
 // Committed cells per instruction (BenchmarkCells; main columns plus LogUp columns, 4 cells each;
-// the preprocessed columns are in the VK): base op 15, ext op 24, select 21, bits 106, Poseidon2
+// the preprocessed columns are in the VK): base op 15, ext op 24, select 21, limbs 28, bits 106, Poseidon2
 // 282 at width 16 (109 in poseidon2_io, 173 in p2air) and 400 at width 24. Memory fractions
 // dominate the I/O rows: 33 reads and writes cost 68 LogUp cells against 33 main cells.
 //
@@ -84,7 +88,7 @@
 //
 // Built on the instructions, each checked against its prover/hash or prover/stark original:
 // Compress and MerkleRoot (hash.Compress, hash.RootFromProof), HashElements (the width-24
-// sponge), Pack/Unpack (extension limbs; Unpack is a hint checked by Pack), Transcript (observe,
+// sponge), Pack/Unpack (extension limbs, one limbs row each), Transcript (observe,
 // sample, SampleBits, CheckPoW, as stark.Transcript) and VerifyBatch (stark's multi-height
 // batched Merkle opening, run on a real proof's opening in TestVerifyBatchOnStarkProof).
 //
@@ -99,11 +103,23 @@
 //     state, sample, Bits, assert the low bits zero. SampleBits' rejection of p-1 (probability
 //     2^-31) cannot branch: the program asserts the sample ≠ p-1 and the prover regrinds (or the
 //     recursion prover refuses, a completeness loss of 2^-31 per draw).
-//   - the out-of-domain check: prover/stark compiles each table's constraints into a straight-
-//     line program (expr.go) whose instructions (add, sub, mul over F/E slots) map one to one
-//     onto ext_alu instructions, with base slots read as lifted values; the selectors' Lagrange
-//     values come from ζ^n by squarings and one ExtInv each; the composition is folded with α
-//     powers and compared with the quotient chunks' recombination at ζ.
+//   - the out-of-domain check (built: ConstraintCheck, constraint.go): prover/stark compiles each
+//     table's constraints into a straight-line program (expr.go, exported read-only as
+//     stark.ConstraintView) whose instructions (add, sub, mul over F/E slots) map one to one onto
+//     ext_alu instructions, with base slots read as lifted values and LogUp columns packed from
+//     their four opened base columns; the outputs are folded with α powers per selector, the
+//     selectors' factors come from ζ^n by squarings and one ExtInv each, and the sum is asserted
+//     equal to Z_H(ζ) times the quotient chunks' recombination (Horner in ζ^n). α and γ powers and
+//     ζ's squarings are computed once per program and shared by the child's tables. Cost
+//     (BenchmarkConstraintCheck): about 1.26 ext_alu rows per child program op, 707 committed
+//     cells per child constraint for a recursion child (554 constraints, 11,355 ops: 392k
+//     cells), 376 for the small test AIR.
+//   - the replay up to DEEP (built: ReplayChallenges and CheckOutOfDomain, replay.go): the
+//     preamble, roots, LogUp grinding, β, γ, α, ζ (asserted outside F), every opening observed,
+//     the DEEP α; with the bus balance (a zero total for tables without interactions) and each
+//     table's ConstraintCheck. For a recursion child it is 712k cells (BenchmarkCheckOutOfDomain:
+//     14.3k ext_alu rows, almost all the constraint programs', 4.1k init rows, 2.5k limbs rows
+//     to observe the opened values, 624 width-24 permutations).
 //   - FRI: per query, the index from Bits of a sample, each input round's Merkle opening (rows
 //     hashed with HashElements, leaves of shorter matrices compressed in as verifyBatch does,
 //     levels with Poseidon2Swap), the DEEP quotients (x = g·ω^rev(i) from the index bits by a
@@ -116,10 +132,10 @@
 // The verifier program of a child at DefaultParams is about 100 queries × (4 input openings + one
 // per FRI layer) Merkle paths of ~20 levels, so Poseidon2 rows dominate, as they must.
 //
-// prover/stark internals slice 2 needs exported (read-only): the compiled constraint program of
-// each table (instructions and slot layout), the AIR's LogUp grouping and challenge layout, the
-// transcript's domain key (NewTranscript's digest) and the order of Verify's observations and
-// samples, the MMCS leaf layout (which matrices share a leaf, byHeight in verifyBatch), the DEEP
-// buckets and α-power order (deep.go), foldPair's formula and the FRI layer/roll-in schedule,
-// and the coset shift and roots of unity.
+// prover/stark exports what the out-of-domain check needs in export.go (ConstraintView,
+// SelectorFactors, RecombineQuotient, RowGenerator, ExtBasis, ProofChallenges); the transcript
+// order is mirrored in ReplayChallenges and pinned to stark.ProofChallenges by
+// TestCheckOutOfDomain. The rest of slice 2 needs, read-only: the MMCS leaf layout (which matrices share a leaf, byHeight in verifyBatch), the DEEP buckets and
+// α-power order (deep.go), foldPair's formula and the FRI layer/roll-in schedule, and the coset
+// shift and roots of unity.
 package recursion

@@ -73,6 +73,7 @@ func FuzzProgram(f *testing.F) {
 			case 13:
 				c := b.Unpack(ex)
 				base = append(base, c[:]...)
+				ext = append(ext, b.Pack([4]Felt{x, y, c[1], c[2]}))
 			case 14:
 				var s [Width24]Felt
 				for j := range s {

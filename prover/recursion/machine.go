@@ -57,10 +57,11 @@ const (
 	chipPoseidon2x24
 	chipBits
 	chipPublic
+	chipLimbs
 	numChips
 )
 
-var chipNames = [numChips]string{"init", "base_alu", "ext_alu", "select", "poseidon2_io", "poseidon2_24_io", "bits", "public"}
+var chipNames = [numChips]string{"init", "base_alu", "ext_alu", "select", "poseidon2_io", "poseidon2_24_io", "bits", "public", "limbs"}
 
 func (c chipKind) String() string { return chipNames[c] }
 
@@ -154,6 +155,20 @@ const (
 	bitsMain = 1 + NumBits + topBits - 1
 )
 
+// Limbs chip: a pack row reads four base values and writes the extension value with those limbs;
+// an unpack row reads an extension value and writes its four limbs as base values. Preprocessed:
+// addr_ext, addr_limb[4], mult_ext (the ext write's, pack), read_ext (unpack), read_limbs (pack),
+// mult_limb[4] (the limb writes', unpack). Main: c[4].
+const (
+	limbsAddrExt   = 0
+	limbsAddrLimb  = 1
+	limbsMultExt   = 5
+	limbsReadExt   = 6
+	limbsReadLimbs = 7
+	limbsMultLimb  = 8
+	limbsPreWidth  = 12
+)
+
 // rules declares constraints and interactions, leaving out those a test names.
 type rules struct {
 	t    *stark.Table
@@ -228,6 +243,8 @@ func tables(numPublic int, pre [numChips]*stark.Matrix, omit map[string]map[stri
 			declareBits(t, r)
 		case chipPublic:
 			declarePublic(t, r, numPublic)
+		case chipLimbs:
+			declareLimbs(t, r)
 		}
 		t.SetPreprocessed(pre[c])
 		out = append(out, t)
@@ -430,6 +447,26 @@ func declarePublic(t *stark.Table, r *rules, numPublic int) {
 	r.write("write", mult.Cur(), addr.Cur(), []stark.Expr{v.Cur()})
 }
 
+// declareLimbs: the four limbs and the extension value are the same columns, so a pack or unpack
+// row needs no constraint: the memory bus alone ties each base value to its limb (a base value's
+// tuple has zero upper limbs, so a limb written by an unpack row is a base value).
+func declareLimbs(t *stark.Table, r *rules) {
+	pre := make([]stark.Column, limbsPreWidth)
+	pre[limbsAddrExt] = t.Preprocessed("addr_ext")
+	copy(pre[limbsAddrLimb:], preCols(t, "addr_limb", 4))
+	pre[limbsMultExt] = t.Preprocessed("mult_ext")
+	pre[limbsReadExt] = t.Preprocessed("read_ext")
+	pre[limbsReadLimbs] = t.Preprocessed("read_limbs")
+	copy(pre[limbsMultLimb:], preCols(t, "mult_limb", 4))
+	c := curs(t.Columns("c", 4))
+	r.read("read ext", pre[limbsReadExt].Cur(), pre[limbsAddrExt].Cur(), c)
+	r.write("write ext", pre[limbsMultExt].Cur(), pre[limbsAddrExt].Cur(), c)
+	for j := range 4 {
+		r.read(fmt.Sprintf("read limb %d", j), pre[limbsReadLimbs].Cur(), pre[limbsAddrLimb+j].Cur(), c[j:j+1])
+		r.write(fmt.Sprintf("write limb %d", j), pre[limbsMultLimb+j].Cur(), pre[limbsAddrLimb+j].Cur(), c[j:j+1])
+	}
+}
+
 // mainWidth is the number of main columns of each chip.
 func mainWidth(c chipKind) int {
 	switch c {
@@ -447,6 +484,8 @@ func mainWidth(c chipKind) int {
 		return 2 * Width24
 	case chipBits:
 		return bitsMain
+	case chipLimbs:
+		return 4
 	}
 	return 1 // chipPublic
 }
@@ -466,6 +505,8 @@ func preWidth(c chipKind, numPublic int) int {
 		return 3*Width24 + 1
 	case chipBits:
 		return bitsPreWidth
+	case chipLimbs:
+		return limbsPreWidth
 	}
 	return 2 + numPublic // chipPublic
 }

@@ -123,6 +123,22 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 			setU(t, r, 0, in.out[0])
 			setU(t, r, 1, p.mult[in.out[0]])
 			t.SetUint(r, 2+in.index, 1)
+		case chipLimbs:
+			ext, limbs := in.out, in.in
+			if len(in.in) == 1 {
+				ext, limbs = in.in, in.out
+				t.SetUint(r, limbsReadExt, 1)
+				for j := range 4 {
+					setU(t, r, limbsMultLimb+j, p.mult[limbs[j]])
+				}
+			} else {
+				t.SetUint(r, limbsReadLimbs, 1)
+				setU(t, r, limbsMultExt, p.mult[ext[0]])
+			}
+			setU(t, r, limbsAddrExt, ext[0])
+			for j := range 4 {
+				setU(t, r, limbsAddrLimb+j, limbs[j])
+			}
 		}
 	}
 	return m
@@ -202,10 +218,7 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 	switch in.chip {
 	case chipInit:
 		v := in.c
-		switch {
-		case in.hint != nil:
-			v = in.hint(mem)
-		case !in.konst:
+		if !in.konst {
 			v = witness[in.index]
 		}
 		copy(row, coeffsSlice(&v))
@@ -317,6 +330,14 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 		}
 	case chipPublic:
 		row[0] = public[in.index]
+	case chipLimbs:
+		if len(in.in) == 1 {
+			copy(row, coeffsSlice(&mem[in.in[0]]))
+		} else {
+			for j := range 4 {
+				row[j] = mem[in.in[j]].B0.A0
+			}
+		}
 	}
 	return nil
 }
@@ -360,6 +381,14 @@ func (p *Program) writeBack(in *instr, row []F, mem []E) {
 		}
 	case chipPublic:
 		mem[in.out[0]] = liftF(row[0])
+	case chipLimbs:
+		if len(in.out) == 1 {
+			mem[in.out[0]] = fromCoeffs(row[:4])
+		} else {
+			for j := range 4 {
+				mem[in.out[j]] = liftF(row[j])
+			}
+		}
 	}
 }
 

@@ -146,6 +146,13 @@ func everyChip(t testing.TB, rng *rand.Rand) statement {
 	// Public values.
 	b.AssertEq(b.Add(b.Public(0), b.Public(1)), b.Const(fe(18)))
 
+	// Limbs: x unpacked to its coordinates, and packed back.
+	limbs := b.Unpack(ex)
+	for j, c := range coeffs(&x) {
+		b.AssertEq(limbs[j], b.Const(c))
+	}
+	b.AssertEqExt(b.Pack(limbs), ex)
+
 	prog, err := b.Compile()
 	if err != nil {
 		t.Fatal(err)

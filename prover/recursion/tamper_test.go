@@ -230,6 +230,41 @@ func tampers() []tamper {
 			forge: func(row []F) { row[0] = fe(9) },
 			want:  stark.ErrConstraint, table: "public", rule: "public value 0",
 		},
+		{
+			name: "unpacked limb forged",
+			build: func(b *Builder) {
+				b.AssertEq(b.Unpack(b.WitnessExt())[0], b.Witness())
+			},
+			witness: []E{x, Lift(xLimb0.B0.A0)}, gen: ErrAssertion,
+			chip:  chipLimbs,
+			forge: func(row []F) { row[0].Add(&row[0], ptr(fe(1))) },
+			want:  stark.ErrUnbalancedBus, table: "limbs", rule: "read ext",
+			unsent: func(p *Program) {
+				for _, in := range p.instrs {
+					if in.chip == chipLimbs && len(in.in) == 1 {
+						p.mult[in.in[0]]--
+					}
+				}
+			},
+		},
+		{
+			name: "packed value forged",
+			build: func(b *Builder) {
+				b.AssertEqExt(b.Pack([4]Felt{b.Witness(), b.Witness(), b.Witness(), b.Witness()}), b.WitnessExt())
+			},
+			witness: []E{Lift(fe(1)), Lift(fe(2)), Lift(fe(3)), Lift(fe(4)), fromCoeffs([]F{fe(2), fe(2), fe(3), fe(4)})},
+			gen:     ErrAssertion,
+			chip:    chipLimbs,
+			forge:   func(row []F) { row[0] = fe(2) },
+			want:    stark.ErrUnbalancedBus, table: "limbs", rule: "read limb 0",
+			unsent: func(p *Program) {
+				for _, in := range p.instrs {
+					if in.chip == chipLimbs && len(in.in) == 4 {
+						p.mult[in.in[0]]--
+					}
+				}
+			},
+		},
 	}
 }
 
@@ -292,7 +327,7 @@ func TestTampers(t *testing.T) {
 func TestMultiplicityLies(t *testing.T) {
 	s := everyChip(t, rand.New(rand.NewPCG(7, 8)))
 	for _, delta := range []int{1, -1} {
-		for _, c := range []chipKind{chipInit, chipBaseALU, chipExtALU, chipSelect, chipPoseidon2, chipPoseidon2x24, chipBits, chipPublic} {
+		for c := range numChips {
 			t.Run(fmt.Sprintf("%s %+d", c, delta), func(t *testing.T) {
 				cp := *s.prog
 				cp.mult = append([]uint32(nil), s.prog.mult...)

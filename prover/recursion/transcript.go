@@ -4,31 +4,29 @@ import (
 	"github.com/zkexex/zkexex/prover/hash"
 )
 
-// extBasisElem is the extension element whose limb j is 1 (the others 0).
-func extBasisElem(j int) E {
-	var c [4]F
-	c[j].SetOne()
-	return fromCoeffs(c[:])
-}
-
-// Pack is the extension element with limbs c (prover/stark's coordinate order): Σ c_j·e_j with
-// e_j the coordinate basis, three ext multiplications by constants and three additions.
+// Pack is the extension element with limbs c (prover/stark's coordinate order): one row of the
+// limbs chip, which reads the four base values and writes the extension value they form.
 func (b *Builder) Pack(c [4]Felt) Ext {
-	acc := b.Lift(c[0])
-	for j := 1; j < 4; j++ {
-		acc = b.ExtAdd(acc, b.ExtMul(b.Lift(c[j]), b.ConstExt(extBasisElem(j))))
+	in := make([]uint32, 4)
+	for j := range c {
+		in[j] = b.read(c[j].id)
 	}
-	return acc
+	id, addr := b.alloc(kindExt)
+	b.emit(instr{chip: chipLimbs, in: in, out: []uint32{addr}})
+	return Ext{id}
 }
 
-// Unpack is x's limbs: hinted, then packed and checked equal to x.
+// Unpack is x's limbs: one row of the limbs chip, which reads x and writes its limbs as base
+// values.
 func (b *Builder) Unpack(x Ext) [4]Felt {
-	addr := b.addrOf(x.id)
+	in := []uint32{b.read(x.id)}
 	var c [4]Felt
+	out := make([]uint32, 4)
 	for j := range c {
-		c[j] = Felt{b.hint(kindBase, func(mem []E) E { return liftF(coeffs(&mem[addr])[j]) })}
+		id, addr := b.alloc(kindBase)
+		c[j], out[j] = Felt{id}, addr
 	}
-	b.AssertEqExt(b.Pack(c), x)
+	b.emit(instr{chip: chipLimbs, in: in, out: out})
 	return c
 }
 
