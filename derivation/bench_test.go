@@ -24,7 +24,7 @@ func BenchmarkPipelineIngest(b *testing.B) {
 	gen := chain.Extend(blocks)
 	n := &exex.Notification{Kind: exex.Committed, New: chain.Blocks(true, gen...)}
 	for _, blk := range n.New.Blocks {
-		proof, err := exex.ProveAccounts(chain.BC, blk.Block.Root(), []common.Address{*cfg.MessagePasser})
+		proof, err := exex.ProveBlockAccounts(chain.BC, blk.Block, []common.Address{*cfg.MessagePasser})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -15,8 +15,8 @@ import (
 
 func TestChainClaims(t *testing.T) {
 	base := []stf.Claim{
-		{ConfigHash: common.Hash{1}, ParentHash: common.Hash{0xa0}, BlockHash: common.Hash{0xa1}, BlockNumber: 1, PreStateRoot: common.Hash{0xb0}, PostStateRoot: common.Hash{0xb1}, OutputRoot: common.Hash{0xc1}},
-		{ConfigHash: common.Hash{1}, ParentHash: common.Hash{0xa1}, BlockHash: common.Hash{0xa2}, BlockNumber: 2, PreStateRoot: common.Hash{0xb1}, PostStateRoot: common.Hash{0xb2}, OutputRoot: common.Hash{0xc2}},
+		{ConfigHash: common.Hash{1}, ParentHash: common.Hash{0xa0}, BlockHash: common.Hash{0xa1}, BlockNumber: 1, PreStateRoot: common.Hash{0xb0}, PostStateRoot: common.Hash{0xb1}, OutputRoot: common.Hash{0xc1}, ParentOutputRoot: common.Hash{0xc0}},
+		{ConfigHash: common.Hash{1}, ParentHash: common.Hash{0xa1}, BlockHash: common.Hash{0xa2}, BlockNumber: 2, PreStateRoot: common.Hash{0xb1}, PostStateRoot: common.Hash{0xb2}, OutputRoot: common.Hash{0xc2}, ParentOutputRoot: common.Hash{0xc1}},
 	}
 	sc, err := derivation.ChainClaims(common.Hash{9}, common.Hash{0xc0}, base)
 	if err != nil {
@@ -34,15 +34,29 @@ func TestChainClaims(t *testing.T) {
 		{"parent", func(c []stf.Claim) { c[1].ParentHash = common.Hash{0xff} }},
 		{"number", func(c []stf.Claim) { c[1].BlockNumber = 3 }},
 		{"state", func(c []stf.Claim) { c[1].PreStateRoot = common.Hash{0xff} }},
+		{"output root", func(c []stf.Claim) { c[1].ParentOutputRoot = common.Hash{0xff} }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := append([]stf.Claim(nil), base...)
 			tt.mut(c)
-			if _, err := derivation.ChainClaims(common.Hash{}, common.Hash{}, c); !errors.Is(err, derivation.ErrBrokenChain) {
+			if _, err := derivation.ChainClaims(common.Hash{}, common.Hash{0xc0}, c); !errors.Is(err, derivation.ErrBrokenChain) {
 				t.Fatalf("got %v", err)
 			}
 		})
+	}
+	// A span whose start output root is not the state its first block was executed on: the
+	// oracle's real latest output with blocks grafted on from another state.
+	for _, start := range []common.Hash{{}, {0xc1}, {0xc0, 1}} {
+		if _, err := derivation.ChainClaims(common.Hash{9}, start, base); !errors.Is(err, derivation.ErrStartOutputRoot) {
+			t.Fatalf("start output root %x: got %v, want ErrStartOutputRoot", start, err)
+		}
+	}
+	// The same with the first block's claim changed instead of the span's start.
+	c := append([]stf.Claim(nil), base...)
+	c[0].ParentOutputRoot = common.Hash{0xff}
+	if _, err := derivation.ChainClaims(common.Hash{9}, common.Hash{0xc0}, c); !errors.Is(err, derivation.ErrStartOutputRoot) {
+		t.Fatalf("first block on another state: got %v, want ErrStartOutputRoot", err)
 	}
 	if _, err := derivation.ChainClaims(common.Hash{}, common.Hash{}, nil); !errors.Is(err, derivation.ErrBrokenChain) {
 		t.Fatalf("empty span: %v", err)

@@ -2,6 +2,7 @@ package derivation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -38,7 +39,7 @@ type Prover interface {
 type BlockExecutor func(ctx context.Context, in *stf.Input) (stf.Claim, error)
 
 // DevProver runs the STF on each block of a span (Execute, stf.Execute by default), checks
-// that the claims chain (parent/block hashes, pre/post state roots, one config), and returns a
+// that the claims chain from the span's start output root (ChainClaims), and returns a
 // dev receipt over the real span claim. Nothing is proven: only a verifier in dev mode accepts
 // its receipts.
 type DevProver struct {
@@ -71,11 +72,23 @@ func (p *DevProver) ProveSpan(ctx context.Context, span *Span) (*SpanProof, erro
 	return &SpanProof{Receipt: receipt.NewDev(sc), Claims: claims}, nil
 }
 
-// ChainClaims joins consecutive per-block claims into the span claim, checking that each
-// block builds on the previous one (number, parent hash, state root) under one config.
+// ErrStartOutputRoot: a span's start output root is not the output root of the state its first
+// block was executed on (the parent output root its STF claim proves). The oracle checks the start
+// output root against its latest output; without this check a span could graft blocks executed on
+// any state onto the oracle's real output.
+var ErrStartOutputRoot = errors.New("derivation: span start output root is not the first block's parent output root")
+
+// ChainClaims joins consecutive per-block claims into the span claim, checking that the span
+// starts at startOutputRoot (the first claim's proven parent output root, ErrStartOutputRoot)
+// and that each block builds on the previous one (number, parent hash, state root, output root)
+// under one config (ErrBrokenChain).
 func ChainClaims(imageID, startOutputRoot common.Hash, claims []stf.Claim) (receipt.SpanClaim, error) {
 	if len(claims) == 0 {
 		return receipt.SpanClaim{}, fmt.Errorf("%w: empty span", ErrBrokenChain)
+	}
+	if first := claims[0]; first.ParentOutputRoot != startOutputRoot {
+		return receipt.SpanClaim{}, fmt.Errorf("%w: span starts at %x, block %d was executed on a state with output root %x",
+			ErrStartOutputRoot, startOutputRoot, first.BlockNumber, first.ParentOutputRoot)
 	}
 	for i := 1; i < len(claims); i++ {
 		prev, c := claims[i-1], claims[i]
@@ -86,6 +99,10 @@ func ChainClaims(imageID, startOutputRoot common.Hash, claims []stf.Claim) (rece
 			return receipt.SpanClaim{}, fmt.Errorf("%w: block %d does not extend %d", ErrBrokenChain, c.BlockNumber, prev.BlockNumber)
 		case c.PreStateRoot != prev.PostStateRoot:
 			return receipt.SpanClaim{}, fmt.Errorf("%w: block %d starts on state %x, block %d ended on %x", ErrBrokenChain, c.BlockNumber, c.PreStateRoot, prev.BlockNumber, prev.PostStateRoot)
+		case c.ParentOutputRoot != prev.OutputRoot:
+			// Implied by the parent hash and state root for an honest STF; checked so that the
+			// span's output roots chain by what the claims say, not by that argument.
+			return receipt.SpanClaim{}, fmt.Errorf("%w: block %d starts on output root %x, block %d ended on %x", ErrBrokenChain, c.BlockNumber, c.ParentOutputRoot, prev.BlockNumber, prev.OutputRoot)
 		}
 	}
 	first, last := claims[0], claims[len(claims)-1]

@@ -99,8 +99,9 @@ func guestClaim(comp *receipt.CompositeReceipt) (stf.Claim, error) {
 // SpanVerifier verifies composite span receipts (receipt.SpanSealVerifier): every block's
 // composite receipt verifies under the claim's image ID, each run exited with
 // guestio.ExitOK, and the STF claims in their journals chain (ChainClaims) into exactly the
-// span claim. The span's start output root is taken from the claim: the oracle checks it
-// against its latest output.
+// span claim, which includes that the first block's proven parent output root is the claim's
+// start output root (ErrStartOutputRoot): the oracle checks that root against its latest
+// output, so the span provably extends the state the oracle holds.
 type SpanVerifier struct {
 	// Segments checks segment seals (nil: rv64.NewVerifier(), 100 conjectured bits).
 	Segments receipt.SealVerifier

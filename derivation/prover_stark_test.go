@@ -41,14 +41,15 @@ func echoImage(t *testing.T, spin, exit int) (*vm.Image, *vm.Program) {
 	return img, prog
 }
 
-// chainedClaims are n STF claims that chain from block 5 on.
-func chainedClaims(n int) []stf.Claim {
+// chainedClaims are n STF claims that chain from block 5 on, starting at output root start.
+func chainedClaims(n int, start common.Hash) []stf.Claim {
 	var out []stf.Claim
-	parent, root := common.Hash{0xa0}, common.Hash{0xb0}
+	parent, root, output := common.Hash{0xa0}, common.Hash{0xb0}, start
 	for i := 0; i < n; i++ {
 		c := stf.Claim{ConfigHash: common.Hash{0xcc}, ParentHash: parent, BlockHash: common.Hash{0xa1, byte(i)}, BlockNumber: uint64(5 + i),
-			PreStateRoot: root, PostStateRoot: common.Hash{0xb1, byte(i)}, ReceiptsRoot: common.Hash{0xd0, byte(i)}, OutputRoot: common.Hash{0xe0, byte(i)}}
-		parent, root = c.BlockHash, c.PostStateRoot
+			PreStateRoot: root, PostStateRoot: common.Hash{0xb1, byte(i)}, ReceiptsRoot: common.Hash{0xd0, byte(i)}, OutputRoot: common.Hash{0xe0, byte(i)},
+			ParentOutputRoot: output}
+		parent, root, output = c.BlockHash, c.PostStateRoot, c.OutputRoot
 		out = append(out, c)
 	}
 	return out
@@ -69,12 +70,12 @@ func proveEcho(t *testing.T, img *vm.Image, prog *vm.Program, journal []byte) *r
 func TestSpanVerifier(t *testing.T) {
 	img, prog := echoImage(t, 0, 0)
 	imageID := common.Hash(img.ID().Bytes())
-	claims := chainedClaims(2)
+	startRoot := common.Hash{0x55}
+	claims := chainedClaims(2, startRoot)
 	var blocks []*receipt.CompositeReceipt
 	for _, c := range claims {
 		blocks = append(blocks, proveEcho(t, img, prog, c.ABI()))
 	}
-	startRoot := common.Hash{0x55}
 	sc, err := derivation.ChainClaims(imageID, startRoot, claims)
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +119,8 @@ func TestSpanVerifier(t *testing.T) {
 		c.Segments[0].Seal[len(c.Segments[0].Seal)/2] ^= 1
 		return c
 	}
+	offOutput := claims[1]
+	offOutput.ParentOutputRoot[0] ^= 1
 	withClaim := func(f func(*receipt.SpanClaim)) receipt.SpanClaim {
 		c := sc
 		f(&c)
@@ -129,11 +132,15 @@ func TestSpanVerifier(t *testing.T) {
 		err  error
 	}{
 		{"end output root", span(withClaim(func(c *receipt.SpanClaim) { c.EndOutputRoot[0] ^= 1 }), blocks...), receipt.ErrSpanSeal},
+		// The oracle's real latest output with blocks proven from another state grafted on.
+		{"start output root", span(withClaim(func(c *receipt.SpanClaim) { c.StartOutputRoot[0] ^= 1 }), blocks...), derivation.ErrStartOutputRoot},
 		{"end block", span(withClaim(func(c *receipt.SpanClaim) { c.EndBlock++ }), blocks...), receipt.ErrSpanSeal},
 		{"start parent", span(withClaim(func(c *receipt.SpanClaim) { c.StartParentHash[0] ^= 1 }), blocks...), receipt.ErrSpanSeal},
 		{"config", span(withClaim(func(c *receipt.SpanClaim) { c.ConfigHash[0] ^= 1 }), blocks...), receipt.ErrSpanSeal},
 		{"a block dropped", span(sc, blocks[0]), receipt.ErrSpanSeal},
-		{"blocks swapped", span(sc, blocks[1], blocks[0]), derivation.ErrBrokenChain},
+		// The second block was executed on the first's output, not on the span's start.
+		{"blocks swapped", span(sc, blocks[1], blocks[0]), derivation.ErrStartOutputRoot},
+		{"a block off the previous output root", span(sc, blocks[0], proveEcho(t, img, prog, offOutput.ABI())), derivation.ErrBrokenChain},
 		{"a block repeated", span(sc, blocks[0], blocks[0]), derivation.ErrBrokenChain},
 		// ReceiptsRoot (word 6) is in no span claim field: only the journal digest catches it.
 		{"journal byte", span(sc, blocks[0], tamperedJournal(1, 6*32)), receipt.ErrJournal},

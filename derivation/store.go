@@ -26,8 +26,11 @@ var ErrCorruptRecord = errors.New("derivation: corrupt store record")
 //	             oracle's latest output as last read (be64)
 //	"t"          the lowest block still in the proven index, once retention pruned below it (be64)
 //	"l" ‖ be64 n where block n's output landed on L1: RLP [l2Hash, outputIndex, l1Block, l1Tx]
+//
+// Version 2: stf.Claim gained its ninth word (parentOutputRoot), so version-1 "p" records no
+// longer decode; a version-1 store is refused at open rather than failing record by record.
 const (
-	storeVersion  = 1
+	storeVersion  = 2
 	recordVersion = 1
 )
 

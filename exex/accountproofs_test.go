@@ -81,3 +81,52 @@ func TestAccountProofs(t *testing.T) {
 		t.Fatalf("version 1 entry with proofs: %v", err)
 	}
 }
+
+// TestProveBlockAccounts: a block's account proofs prove each account in the parent state as
+// well as in the post-state (the STF needs both for the parent's output root and the block's),
+// and the post-state proof alone does not always cover the parent state.
+func TestProveBlockAccounts(t *testing.T) {
+	chain, ns := sampleNotifications(t, 4, 3)
+	absent := common.HexToAddress("0x4200000000000000000000000000000000000016")
+	addrs := []common.Address{devnet.StoreLogAddress, absent}
+	var postOnlyMissesParent bool
+	for _, b := range ns[0].New.Blocks {
+		parent := chain.BC.GetHeaderByHash(b.Block.ParentHash())
+		proof, err := exex.ProveBlockAccounts(chain.BC, b.Block, addrs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.IsSortedFunc(proof, func(a, b []byte) int { return bytes.Compare(crypto.Keccak256(a), crypto.Keccak256(b)) }) {
+			t.Fatal("proof nodes not sorted by hash")
+		}
+		post, err := exex.ProveAccounts(chain.BC, b.Block.Root(), addrs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		both, postOnly := memorydb.New(), memorydb.New()
+		for _, node := range proof {
+			both.Put(crypto.Keccak256(node), node)
+		}
+		for _, node := range post {
+			postOnly.Put(crypto.Keccak256(node), node)
+		}
+		for _, root := range []common.Hash{parent.Root, b.Block.Root()} {
+			for _, a := range addrs {
+				if _, err := trie.VerifyProof(root, crypto.Keccak256(a.Bytes()), both); err != nil {
+					t.Fatalf("block %d: proof of %v in state %x: %v", b.Block.NumberU64(), a, root, err)
+				}
+			}
+		}
+		if parent.Root != b.Block.Root() {
+			if _, err := trie.VerifyProof(parent.Root, crypto.Keccak256(addrs[0].Bytes()), postOnly); err != nil {
+				postOnlyMissesParent = true
+			}
+		}
+	}
+	if !postOnlyMissesParent {
+		t.Fatal("the post-state proofs alone proved every parent state: the test shows nothing")
+	}
+	if proof, err := exex.ProveBlockAccounts(chain.BC, ns[0].New.Blocks[0].Block, nil); err != nil || proof != nil {
+		t.Fatalf("no accounts: %d nodes, %v", len(proof), err)
+	}
+}

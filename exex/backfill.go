@@ -49,7 +49,7 @@ func (m *Manager) backfill(ctx context.Context, st *extState, ch chan<- *Notific
 				return fmt.Errorf("backfill: %w", err)
 			}
 			b.Witness = w
-			if b.AccountProofs, err = ProveAccounts(m.bc, b.Block.Root(), m.cfg.ProveAccounts); err != nil {
+			if b.AccountProofs, err = ProveBlockAccounts(m.bc, b.Block, m.cfg.ProveAccounts); err != nil {
 				return fmt.Errorf("backfill: %w", err)
 			}
 			c.Blocks = append(c.Blocks, b)

@@ -51,8 +51,9 @@ type Config struct {
 	RestartBackoff time.Duration
 	// Registry receives the metrics (default geth's metrics.DefaultRegistry).
 	Registry metrics.Registry
-	// ProveAccounts lists accounts whose post-state proof nodes are attached to every
-	// witnessed block (Block.AccountProofs) and stored in the WAL with it.
+	// ProveAccounts lists accounts whose proof nodes in the parent state and the post-state
+	// are attached to every witnessed block (Block.AccountProofs, ProveBlockAccounts) and
+	// stored in the WAL with it.
 	ProveAccounts []common.Address
 	// OnFatal is called once with the error that stopped the manager (an extension failed,
 	// a block could not be witnessed, the WAL could not be written).
@@ -509,7 +510,7 @@ func (m *Manager) witnessBlock(ctx context.Context, id BlockID) (*Block, error) 
 		return nil, err
 	}
 	b.Witness = w
-	if b.AccountProofs, err = ProveAccounts(m.bc, b.Block.Root(), m.cfg.ProveAccounts); err != nil {
+	if b.AccountProofs, err = ProveBlockAccounts(m.bc, b.Block, m.cfg.ProveAccounts); err != nil {
 		return nil, err
 	}
 	m.met.witnessed.Inc(1)
@@ -520,17 +521,40 @@ func (m *Manager) witnessBlock(ctx context.Context, id BlockID) (*Block, error) 
 // the given root, which the node must still hold; sorted by hash, without duplicates. Nil
 // when addrs is empty.
 func ProveAccounts(bc *core.BlockChain, root common.Hash, addrs []common.Address) ([][]byte, error) {
+	return proveAccounts(bc, []common.Hash{root}, addrs)
+}
+
+// ProveBlockAccounts returns the trie nodes proving addrs (present or absent) both in block's
+// parent state and in its post-state (Block.AccountProofs): the STF proves the message passer
+// in each, for the parent's output root and the block's. Sorted by hash, without duplicates;
+// nil when addrs is empty.
+func ProveBlockAccounts(bc *core.BlockChain, block *types.Block, addrs []common.Address) ([][]byte, error) {
 	if len(addrs) == 0 {
 		return nil, nil
 	}
-	tr, err := trie.NewStateTrie(trie.StateTrieID(root), bc.TrieDB())
-	if err != nil {
-		return nil, fmt.Errorf("%w: post-state %x for account proofs: %v", ErrMissingState, root, err)
+	parent := bc.GetHeader(block.ParentHash(), block.NumberU64()-1)
+	if parent == nil {
+		return nil, fmt.Errorf("%w: parent %x of block %d for account proofs", ErrMissingState, block.ParentHash(), block.NumberU64())
 	}
+	return proveAccounts(bc, []common.Hash{parent.Root, block.Root()}, addrs)
+}
+
+func proveAccounts(bc *core.BlockChain, roots []common.Hash, addrs []common.Address) ([][]byte, error) {
+	if len(addrs) == 0 {
+		return nil, nil
+	}
+	// A memorydb keyed by node hash deduplicates the nodes the proofs share and iterates in
+	// hash order.
 	proof := memorydb.New()
-	for _, a := range addrs {
-		if err := tr.Prove(crypto.Keccak256(a.Bytes()), proof); err != nil {
-			return nil, fmt.Errorf("%w: prove account %v in state %x: %v", ErrMissingState, a, root, err)
+	for _, root := range roots {
+		tr, err := trie.NewStateTrie(trie.StateTrieID(root), bc.TrieDB())
+		if err != nil {
+			return nil, fmt.Errorf("%w: state %x for account proofs: %v", ErrMissingState, root, err)
+		}
+		for _, a := range addrs {
+			if err := tr.Prove(crypto.Keccak256(a.Bytes()), proof); err != nil {
+				return nil, fmt.Errorf("%w: prove account %v in state %x: %v", ErrMissingState, a, root, err)
+			}
 		}
 	}
 	var out [][]byte

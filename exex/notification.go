@@ -45,10 +45,11 @@ func (id BlockID) String() string { return fmt.Sprintf("#%d [%x]", id.Number, id
 // (the pre-state needed to re-execute it statelessly); blocks of an Old chain may lack it.
 //
 // AccountProofs, set when the manager is configured with Config.ProveAccounts, holds the
-// post-state trie nodes proving those accounts (from the block's state root down to each
-// account, or to where its absence shows), read from the node's state when the block was
-// witnessed; sorted and deduplicated. Consumers that must prove an account in the
-// post-state (the STF's message passer) then need nothing from the node later.
+// trie nodes proving those accounts in the block's parent state and in its post-state (from
+// each state root down to each account, or to where its absence shows), read from the node's
+// state when the block was witnessed; sorted and deduplicated. Consumers that must prove an
+// account in either state (the STF's message passer, for the parent's output root and the
+// block's) then need nothing from the node later.
 type Block struct {
 	Block         *types.Block
 	Receipts      types.Receipts

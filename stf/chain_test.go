@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/consensus/ethash"
 	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/rawdb"
+	"github.com/ethereum/go-ethereum/core/state"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/core/vm"
 	"github.com/ethereum/go-ethereum/core/vm/program"
@@ -295,15 +296,29 @@ func (c *testChain) expectedClaim(t testing.TB, i int) Claim {
 	if err != nil {
 		t.Fatal(err)
 	}
+	parentState, err := c.bc.StateAt(parent.Root, parent.Number, parent.Time)
+	if err != nil {
+		t.Fatal(err)
+	}
 	imported := c.bc.GetHeaderByNumber(b.NumberU64())
 	return Claim{
-		ConfigHash:    configHash,
-		ParentHash:    parent.Hash(),
-		BlockHash:     imported.Hash(),
-		BlockNumber:   imported.Number.Uint64(),
-		PreStateRoot:  parent.Root,
-		PostStateRoot: imported.Root,
-		ReceiptsRoot:  imported.ReceiptHash,
-		OutputRoot:    OutputRoot(imported.Root, st.GetStorageRoot(*c.cfg.MessagePasser), imported.Hash()),
+		ConfigHash:       configHash,
+		ParentHash:       parent.Hash(),
+		BlockHash:        imported.Hash(),
+		BlockNumber:      imported.Number.Uint64(),
+		PreStateRoot:     parent.Root,
+		PostStateRoot:    imported.Root,
+		ReceiptsRoot:     imported.ReceiptHash,
+		OutputRoot:       OutputRoot(imported.Root, st.GetStorageRoot(*c.cfg.MessagePasser), imported.Hash()),
+		ParentOutputRoot: OutputRoot(parent.Root, storageRootOrEmpty(parentState, *c.cfg.MessagePasser), parent.Hash()),
 	}
+}
+
+// storageRootOrEmpty is the account's storage root, the empty-trie root when
+// the account does not exist (as an output root takes it).
+func storageRootOrEmpty(st *state.StateDB, addr common.Address) common.Hash {
+	if !st.Exist(addr) {
+		return types.EmptyRootHash
+	}
+	return st.GetStorageRoot(addr)
 }

@@ -8,15 +8,22 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
-// ClaimSize is the length of a claim's ABI encoding: eight static 32-byte words.
-const ClaimSize = 8 * 32
+// ClaimSize is the length of a claim's ABI encoding: nine static 32-byte words.
+const ClaimSize = 9 * 32
 
 // Claim is what one STF run attests to; its ABI encoding is the guest's journal.
 //
 // The ABI encoding is abi.encode(bytes32 configHash, bytes32 parentHash,
 // bytes32 blockHash, uint64 blockNumber, bytes32 preStateRoot,
-// bytes32 postStateRoot, bytes32 receiptsRoot, bytes32 outputRoot): the fields
-// in this order, one word each, blockNumber big-endian and left-padded.
+// bytes32 postStateRoot, bytes32 receiptsRoot, bytes32 outputRoot,
+// bytes32 parentOutputRoot): the fields in this order, one word each,
+// blockNumber big-endian and left-padded.
+//
+// ParentOutputRoot is the output root of the parent block, computed from the
+// proven pre-state (preStateRoot, the message passer's storage root proven in
+// it, parentHash). It is what ties a span's start output root, which the
+// output oracle checks against its latest output, to the state the first
+// block was executed on: without it a span could start from any state.
 type Claim struct {
 	ConfigHash    common.Hash `json:"configHash"`
 	ParentHash    common.Hash `json:"parentHash"`
@@ -26,6 +33,8 @@ type Claim struct {
 	PostStateRoot common.Hash `json:"postStateRoot"`
 	ReceiptsRoot  common.Hash `json:"receiptsRoot"`
 	OutputRoot    common.Hash `json:"outputRoot"`
+	// Added last so that the words before it keep their positions.
+	ParentOutputRoot common.Hash `json:"parentOutputRoot"`
 }
 
 // ABI returns the claim's ABI encoding (ClaimSize bytes), the journal bytes.
@@ -41,6 +50,7 @@ func (c Claim) ABI() []byte {
 	out = append(out, c.PostStateRoot[:]...)
 	out = append(out, c.ReceiptsRoot[:]...)
 	out = append(out, c.OutputRoot[:]...)
+	out = append(out, c.ParentOutputRoot[:]...)
 	return out
 }
 
@@ -61,14 +71,15 @@ func DecodeClaim(journal []byte) (Claim, error) {
 		}
 	}
 	return Claim{
-		ConfigHash:    common.BytesToHash(word(0)),
-		ParentHash:    common.BytesToHash(word(1)),
-		BlockHash:     common.BytesToHash(word(2)),
-		BlockNumber:   binary.BigEndian.Uint64(word(3)[24:]),
-		PreStateRoot:  common.BytesToHash(word(4)),
-		PostStateRoot: common.BytesToHash(word(5)),
-		ReceiptsRoot:  common.BytesToHash(word(6)),
-		OutputRoot:    common.BytesToHash(word(7)),
+		ConfigHash:       common.BytesToHash(word(0)),
+		ParentHash:       common.BytesToHash(word(1)),
+		BlockHash:        common.BytesToHash(word(2)),
+		BlockNumber:      binary.BigEndian.Uint64(word(3)[24:]),
+		PreStateRoot:     common.BytesToHash(word(4)),
+		PostStateRoot:    common.BytesToHash(word(5)),
+		ReceiptsRoot:     common.BytesToHash(word(6)),
+		OutputRoot:       common.BytesToHash(word(7)),
+		ParentOutputRoot: common.BytesToHash(word(8)),
 	}, nil
 }
 

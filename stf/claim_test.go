@@ -16,14 +16,15 @@ import (
 
 func testClaim() Claim {
 	return Claim{
-		ConfigHash:    common.Hash{1},
-		ParentHash:    common.Hash{2},
-		BlockHash:     common.Hash{3},
-		BlockNumber:   0x0102030405060708,
-		PreStateRoot:  common.Hash{5},
-		PostStateRoot: common.Hash{6},
-		ReceiptsRoot:  common.Hash{7},
-		OutputRoot:    common.Hash{8},
+		ConfigHash:       common.Hash{1},
+		ParentHash:       common.Hash{2},
+		BlockHash:        common.Hash{3},
+		BlockNumber:      0x0102030405060708,
+		PreStateRoot:     common.Hash{5},
+		PostStateRoot:    common.Hash{6},
+		ReceiptsRoot:     common.Hash{7},
+		OutputRoot:       common.Hash{8},
+		ParentOutputRoot: common.Hash{9},
 	}
 }
 
@@ -37,7 +38,7 @@ func TestClaimABI(t *testing.T) {
 	if !bytes.Equal(enc[3*32:4*32], common.FromHex("0x0000000000000000000000000000000000000000000000000102030405060708")) {
 		t.Fatalf("number word %x", enc[3*32:4*32])
 	}
-	if enc[0] != 1 || enc[32] != 2 || enc[64] != 3 || enc[128] != 5 || enc[160] != 6 || enc[192] != 7 || enc[224] != 8 {
+	if enc[0] != 1 || enc[32] != 2 || enc[64] != 3 || enc[128] != 5 || enc[160] != 6 || enc[192] != 7 || enc[224] != 8 || enc[256] != 9 {
 		t.Fatal("field order")
 	}
 	dec, err := DecodeClaim(enc)
@@ -65,7 +66,7 @@ func TestClaimJSON(t *testing.T) {
 	if err := json.Unmarshal(out, &m); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"configHash", "parentHash", "blockHash", "blockNumber", "preStateRoot", "postStateRoot", "receiptsRoot", "outputRoot"}
+	want := []string{"configHash", "parentHash", "blockHash", "blockNumber", "preStateRoot", "postStateRoot", "receiptsRoot", "outputRoot", "parentOutputRoot"}
 	if len(m) != len(want) {
 		t.Fatalf("keys %v", m)
 	}

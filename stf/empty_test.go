@@ -51,6 +51,9 @@ func TestEmptyState(t *testing.T) {
 			if err != nil {
 				t.Fatalf("message passer %v: %v", cfg.MessagePasser, err)
 			}
+			if parent := OutputRoot(types.EmptyRootHash, types.EmptyRootHash, bc.Genesis().Hash()); claim.ParentOutputRoot != parent {
+				t.Fatalf("parent output root %v, want %v", claim.ParentOutputRoot, parent)
+			}
 			if claim.OutputRoot != want || claim.PostStateRoot != types.EmptyRootHash || claim.ConfigHash != mustHash(t, cfg) {
 				t.Fatalf("claim %+v, want output root %v", claim, want)
 			}

@@ -46,7 +46,12 @@ func Execute(ctx context.Context, in *Input) (claim Claim, err error) {
 	if err != nil {
 		return Claim{}, err
 	}
-	mpRoot, err := messagePasserStorageRoot(ex.memdb, ex.postRoot, in.Config.MessagePasser, in.ExtraNodes)
+	addNodes(ex.memdb, in.ExtraNodes)
+	parentMP, err := messagePasserStorageRoot(ex.memdb, ex.parent.Root, in.Config.MessagePasser, "pre-state")
+	if err != nil {
+		return Claim{}, err
+	}
+	mpRoot, err := messagePasserStorageRoot(ex.memdb, ex.postRoot, in.Config.MessagePasser, "post-state")
 	if err != nil {
 		return Claim{}, err
 	}
@@ -60,6 +65,9 @@ func Execute(ctx context.Context, in *Input) (claim Claim, err error) {
 		PostStateRoot: ex.postRoot,
 		ReceiptsRoot:  ex.receiptsRoot,
 		OutputRoot:    OutputRoot(ex.postRoot, mpRoot, in.Block.Hash()),
+		// The parent's header hashes its state root, so the parent
+		// output root is fully determined by what the block builds on.
+		ParentOutputRoot: OutputRoot(ex.parent.Root, parentMP, header.ParentHash),
 	}, nil
 }
 
@@ -254,29 +262,37 @@ func classifyStateErr(err error) error {
 	return fmt.Errorf("%w: state access: %v", ErrMissingTrieNode, err)
 }
 
-// messagePasserStorageRoot proves the message passer's account in the
-// post-state from the witness nodes plus the input's extra nodes and returns
-// its storage root (the empty-trie root when the account does not exist).
-// A chain without a message passer (addr nil) uses the empty-trie root with
-// no proof, and so does an empty post-state: no account exists in it, and
-// the empty trie has no node to prove that with.
-func messagePasserStorageRoot(memdb ethdb.Database, postRoot common.Hash, addr *common.Address, extra [][]byte) (common.Hash, error) {
-	if addr == nil || postRoot == types.EmptyRootHash {
-		return types.EmptyRootHash, nil
-	}
+// addNodes adds the input's extra trie nodes to the witness database, keyed
+// by their hashes. They are consulted only after the block has executed on the
+// witness alone: a node can only be found under its own hash, so extra nodes
+// never change what a proof against a given root yields.
+func addNodes(memdb ethdb.Database, extra [][]byte) {
 	for _, n := range extra {
 		rawdb.WriteLegacyTrieNode(memdb, crypto.Keccak256Hash(n), n)
 	}
-	val, err := trie.VerifyProof(postRoot, crypto.Keccak256(addr.Bytes()), memdb)
+}
+
+// messagePasserStorageRoot proves the message passer's account in the state
+// with the given root (the parent's pre-state or the block's post-state) from
+// the witness nodes plus the input's extra nodes (addNodes) and returns its
+// storage root (the empty-trie root when the account does not exist). A chain
+// without a message passer (addr nil) uses the empty-trie root with no proof,
+// and so does an empty state: no account exists in it, and the empty trie has
+// no node to prove that with.
+func messagePasserStorageRoot(memdb ethdb.Database, root common.Hash, addr *common.Address, which string) (common.Hash, error) {
+	if addr == nil || root == types.EmptyRootHash {
+		return types.EmptyRootHash, nil
+	}
+	val, err := trie.VerifyProof(root, crypto.Keccak256(addr.Bytes()), memdb)
 	if err != nil {
-		return common.Hash{}, fmt.Errorf("%w: message passer %v in post-state: %v", ErrMissingTrieNode, addr, err)
+		return common.Hash{}, fmt.Errorf("%w: message passer %v in %s: %v", ErrMissingTrieNode, addr, which, err)
 	}
 	if val == nil {
 		return types.EmptyRootHash, nil
 	}
 	var acc types.StateAccount
 	if err := rlp.DecodeBytes(val, &acc); err != nil {
-		return common.Hash{}, fmt.Errorf("%w: message passer account: %v", ErrInvalidWitness, err)
+		return common.Hash{}, fmt.Errorf("%w: message passer account in %s: %v", ErrInvalidWitness, which, err)
 	}
 	return acc.Root, nil
 }

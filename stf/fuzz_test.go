@@ -94,3 +94,23 @@ func FuzzExecute(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeClaim: DecodeClaim never panics, fails only with
+// ErrMalformedInput, and what it accepts re-encodes to the same bytes.
+func FuzzDecodeClaim(f *testing.F) {
+	f.Add(testClaim().ABI())
+	f.Add(make([]byte, ClaimSize))
+	f.Add(make([]byte, ClaimSize-32)) // the eight-word layout before parentOutputRoot
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := DecodeClaim(b)
+		if err != nil {
+			if !errors.Is(err, ErrMalformedInput) {
+				t.Fatalf("error of another class: %v", err)
+			}
+			return
+		}
+		if !bytes.Equal(c.ABI(), b) {
+			t.Fatalf("claim %+v re-encodes differently", c)
+		}
+	})
+}

@@ -105,6 +105,8 @@ func TestHoodiCompleteBlocks(t *testing.T) {
 				PostStateRoot: b.Root(),
 				ReceiptsRoot:  b.ReceiptHash(),
 				OutputRoot:    OutputRoot(b.Root(), types.EmptyRootHash, b.Hash()),
+				// No message passer: the empty-trie root in the middle, as for the block's own.
+				ParentOutputRoot: OutputRoot(in.Witness.Headers[len(in.Witness.Headers)-1].Root, types.EmptyRootHash, b.ParentHash()),
 			}
 			if claim != want {
 				t.Fatalf("claim %+v\nwant  %+v", claim, want)

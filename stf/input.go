@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/stateless"
@@ -22,8 +23,10 @@ const InputVersion = 1
 
 // Input is everything the STF reads: the chain config, the block, the
 // execution witness of its parent state, and the extra trie nodes that prove
-// the message passer's account in the post-state (nodes the block did not
-// touch and so are not in the witness, plus those the block rewrote).
+// the message passer's account in the parent state and in the post-state
+// (nodes the block did not touch and so are not in the witness, plus those the
+// block rewrote). The parent-state proof gives the parent's output root, which
+// the claim carries so that a span's start output root is proven.
 //
 // Encoding (version 1): RLP [version, canonical chain-config encoding (bytes),
 // block (RLP), ExtWitness, [extra node, ...]]. The ExtWitness is geth's
@@ -104,8 +107,26 @@ func NewInput(ctx context.Context, cfg *Config, block *types.Block, witness *sta
 	if err != nil {
 		return nil, err
 	}
-	if cfg.MessagePasser == nil || ex.postRoot == types.EmptyRootHash {
+	if cfg.MessagePasser == nil {
 		return in, nil // no proof to carry (see messagePasserStorageRoot)
+	}
+	key := crypto.Keccak256(cfg.MessagePasser.Bytes())
+	proof := memorydb.New()
+	if parentRoot := ex.parent.Root; parentRoot != types.EmptyRootHash {
+		// The parent-state path is read before the commit below, from the
+		// witness nodes alone.
+		tr, err := trie.NewStateTrie(trie.StateTrieID(parentRoot), ex.triedb)
+		if err != nil {
+			return nil, classifyStateErr(err)
+		}
+		if err := tr.Prove(key, proof); err != nil {
+			return nil, fmt.Errorf("%w: message passer %v in pre-state %v (the witness lacks nodes on its path; build the input from a node's state): %w",
+				ErrMissingTrieNode, *cfg.MessagePasser, parentRoot, err)
+		}
+	}
+	if ex.postRoot == types.EmptyRootHash {
+		in.ExtraNodes = proofNodesNotIn(proof, witness)
+		return in, nil
 	}
 	// Commit the post-state into the witness-backed database so the account
 	// path can be read back from the new root, then keep the proof nodes the
@@ -121,8 +142,7 @@ func NewInput(ctx context.Context, cfg *Config, block *types.Block, witness *sta
 	if err != nil {
 		return nil, classifyStateErr(err)
 	}
-	proof := memorydb.New()
-	if err := tr.Prove(crypto.Keccak256(cfg.MessagePasser.Bytes()), proof); err != nil {
+	if err := tr.Prove(key, proof); err != nil {
 		return nil, fmt.Errorf("%w: message passer %v in post-state %v (the witness lacks pre-state nodes on its path; build the input from a node's state): %w",
 			ErrMissingTrieNode, *cfg.MessagePasser, root, err)
 	}
@@ -132,8 +152,8 @@ func NewInput(ctx context.Context, cfg *Config, block *types.Block, witness *sta
 
 // InputFromChain builds the input for an imported block of bc: the witness
 // comes from re-executing the block on its parent state (bc.ProcessBlock with
-// MakeWitness) and the message-passer proof from the block's post-state, so
-// both the parent's and the block's state must still be available.
+// MakeWitness) and the message-passer proofs from the parent's and the
+// block's states, so both must still be available.
 func InputFromChain(ctx context.Context, bc *core.BlockChain, cfg *Config, block *types.Block) (*Input, error) {
 	parent := bc.GetHeader(block.ParentHash(), block.NumberU64()-1)
 	if parent == nil {
@@ -147,16 +167,21 @@ func InputFromChain(ctx context.Context, bc *core.BlockChain, cfg *Config, block
 		return nil, errors.New("geth produced no witness")
 	}
 	witness := res.Witness().ToExtWitness()
-	if cfg.MessagePasser == nil || block.Root() == types.EmptyRootHash {
+	if cfg.MessagePasser == nil {
 		return &Input{Config: cfg, Block: block, Witness: witness}, nil
 	}
-	tr, err := trie.NewStateTrie(trie.StateTrieID(block.Root()), bc.TrieDB())
-	if err != nil {
-		return nil, fmt.Errorf("post-state of block %d: %w", block.NumberU64(), err)
-	}
 	proof := memorydb.New()
-	if err := tr.Prove(crypto.Keccak256(cfg.MessagePasser.Bytes()), proof); err != nil {
-		return nil, fmt.Errorf("prove message passer in post-state of block %d: %w", block.NumberU64(), err)
+	for _, root := range []common.Hash{parent.Root, block.Root()} {
+		if root == types.EmptyRootHash {
+			continue
+		}
+		tr, err := trie.NewStateTrie(trie.StateTrieID(root), bc.TrieDB())
+		if err != nil {
+			return nil, fmt.Errorf("state %v for block %d: %w", root, block.NumberU64(), err)
+		}
+		if err := tr.Prove(crypto.Keccak256(cfg.MessagePasser.Bytes()), proof); err != nil {
+			return nil, fmt.Errorf("prove message passer in state %v for block %d: %w", root, block.NumberU64(), err)
+		}
 	}
 	return &Input{Config: cfg, Block: block, Witness: witness, ExtraNodes: proofNodesNotIn(proof, witness)}, nil
 }
@@ -221,11 +246,13 @@ func ReadAccountProof(data []byte) ([][]byte, error) {
 	return out, nil
 }
 
-// InputWithProof builds the input for a block from its witness and a
-// post-state account proof of the message passer obtained elsewhere (for
-// example eth_getProof at the block from the node that produced the witness).
-// Only the proof nodes the witness lacks are kept; Execute checks the proof
-// against the computed post-state root.
+// InputWithProof builds the input for a block from its witness and account
+// proofs of the message passer obtained elsewhere: its nodes in the parent
+// state and in the post-state (for example eth_getProof at the parent and at
+// the block from the node that produced the witness), in any order, the two
+// lists simply concatenated. Only the nodes the witness lacks are kept;
+// Execute checks the proofs against the parent's and the computed post-state
+// roots.
 func InputWithProof(cfg *Config, block *types.Block, witness *stateless.ExtWitness, accountProof [][]byte) *Input {
 	proof := memorydb.New()
 	for _, n := range accountProof {

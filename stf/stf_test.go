@@ -105,40 +105,52 @@ func TestGeneratedChain(t *testing.T) {
 func TestInputWithProof(t *testing.T) {
 	c := newTestChain(t, 4)
 	for i, b := range c.blocks {
-		tr, err := trie.NewStateTrie(trie.StateTrieID(b.Root()), c.bc.TrieDB())
+		// eth_getProof at the parent and at the block, as a node serves them.
+		var proofs [2][]hexutil.Bytes
+		for j, root := range []common.Hash{c.bc.GetHeaderByHash(b.ParentHash()).Root, b.Root()} {
+			tr, err := trie.NewStateTrie(trie.StateTrieID(root), c.bc.TrieDB())
+			if err != nil {
+				t.Fatal(err)
+			}
+			proofDB := memorydb.New()
+			if err := tr.Prove(crypto.Keccak256(c.cfg.MessagePasser.Bytes()), proofDB); err != nil {
+				t.Fatal(err)
+			}
+			it := proofDB.NewIterator(nil, nil)
+			for it.Next() {
+				proofs[j] = append(proofs[j], slices.Clone(it.Value()))
+			}
+			it.Release()
+		}
+		witness := c.input(t, i).Witness
+		var both [][]byte
+		for _, nodes := range proofs {
+			for _, shape := range []any{
+				map[string]any{"accountProof": nodes},
+				map[string]any{"jsonrpc": "2.0", "id": 1, "result": map[string]any{"accountProof": nodes}},
+			} {
+				data, err := json.Marshal(shape)
+				if err != nil {
+					t.Fatal(err)
+				}
+				proof, err := ReadAccountProof(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(proof) != len(nodes) {
+					t.Fatalf("block %d: read %d of %d proof nodes", b.NumberU64(), len(proof), len(nodes))
+				}
+			}
+			for _, n := range nodes {
+				both = append(both, n)
+			}
+		}
+		got, err := Execute(context.Background(), InputWithProof(c.cfg, b, witness, both))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("block %d: %v", b.NumberU64(), err)
 		}
-		proofDB := memorydb.New()
-		if err := tr.Prove(crypto.Keccak256(c.cfg.MessagePasser.Bytes()), proofDB); err != nil {
-			t.Fatal(err)
-		}
-		var nodes []hexutil.Bytes
-		it := proofDB.NewIterator(nil, nil)
-		for it.Next() {
-			nodes = append(nodes, slices.Clone(it.Value()))
-		}
-		it.Release()
-		for _, shape := range []any{
-			map[string]any{"accountProof": nodes},
-			map[string]any{"jsonrpc": "2.0", "id": 1, "result": map[string]any{"accountProof": nodes}},
-		} {
-			data, err := json.Marshal(shape)
-			if err != nil {
-				t.Fatal(err)
-			}
-			proof, err := ReadAccountProof(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			witness := c.input(t, i).Witness
-			got, err := Execute(context.Background(), InputWithProof(c.cfg, b, witness, proof))
-			if err != nil {
-				t.Fatalf("block %d: %v", b.NumberU64(), err)
-			}
-			if want := c.expectedClaim(t, i); got != want {
-				t.Fatalf("block %d: claim %+v, want %+v", b.NumberU64(), got, want)
-			}
+		if want := c.expectedClaim(t, i); got != want {
+			t.Fatalf("block %d: claim %+v, want %+v", b.NumberU64(), got, want)
 		}
 	}
 	if _, err := ReadAccountProof([]byte(`{"balance":"0x0"}`)); err == nil {

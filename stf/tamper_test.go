@@ -5,12 +5,15 @@ import (
 	"errors"
 	"math/big"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/stateless"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethdb/memorydb"
+	"github.com/ethereum/go-ethereum/trie"
 )
 
 // cloneInput deep-copies what the tamper cases mutate.
@@ -255,4 +258,71 @@ func TestTruncatedInput(t *testing.T) {
 	if _, err := DecodeInput(append(slices.Clone(enc), 0)); !errors.Is(err, ErrMalformedInput) {
 		t.Fatalf("trailing byte: %v", err)
 	}
+}
+
+// TestParentOutputRootProof: the parent output root in a claim comes from a
+// proof of the message passer in the parent state. The test chain's message
+// passer is touched by every block, so its parent-state path is always in the
+// witness; the accounts below, read as the message passer under other configs,
+// are not, and the input's extra nodes complete their paths. (A node on the
+// parent-state path that the block did not rewrite is also on the post-state
+// path, so the extra nodes mostly serve both proofs.) Dropping the extra
+// nodes on the parent-state path fails with ErrMissingTrieNode in the
+// pre-state, which Execute proves first, and each claim's parent output root
+// is the previous block's output root.
+func TestParentOutputRootProof(t *testing.T) {
+	c := newTestChain(t, 6)
+	var tampered int
+	for _, mp := range []common.Address{revertAddr, factoryAddr, deployerAddr, blockhashAddr, {0x5e, 0xed}} {
+		cfg := *c.cfg
+		cfg.MessagePasser = &mp
+		key := crypto.Keccak256(mp.Bytes())
+		proofNodes := func(root common.Hash) map[string]bool {
+			tr, err := trie.NewStateTrie(trie.StateTrieID(root), c.bc.TrieDB())
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := memorydb.New()
+			if err := tr.Prove(key, db); err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]bool{}
+			it := db.NewIterator(nil, nil)
+			defer it.Release()
+			for it.Next() {
+				out[string(it.Value())] = true
+			}
+			return out
+		}
+		var prev Claim
+		for i, b := range c.blocks {
+			in, err := InputFromChain(context.Background(), c.bc, &cfg, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			honest, err := Execute(context.Background(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i > 0 && honest.ParentOutputRoot != prev.OutputRoot {
+				t.Fatalf("%v, block %d: parent output root %v, block %d's output root %v", mp, b.NumberU64(), honest.ParentOutputRoot, b.NumberU64()-1, prev.OutputRoot)
+			}
+			prev = honest
+			pre := proofNodes(c.bc.GetHeaderByHash(b.ParentHash()).Root)
+			kept := slices.DeleteFunc(slices.Clone(in.ExtraNodes), func(n []byte) bool { return pre[string(n)] })
+			if len(kept) == len(in.ExtraNodes) {
+				continue // the witness holds the whole parent-state path
+			}
+			tampered++
+			in.ExtraNodes = kept
+			claim, err := Execute(context.Background(), in)
+			if !errors.Is(err, ErrMissingTrieNode) || !strings.Contains(err.Error(), "pre-state") {
+				t.Fatalf("%v, block %d without the parent-state proof: claim %+v, error %v; want ErrMissingTrieNode in the pre-state", mp, b.NumberU64(), claim, err)
+			}
+		}
+	}
+	if tampered == 0 {
+		t.Fatal("no block needed extra nodes for a parent-state proof; the test proves nothing")
+	}
+	t.Logf("%d inputs refused without their parent-state proof nodes", tampered)
 }

@@ -28,7 +28,8 @@ var stfCommand = &cli.Command{
 				&cli.StringFlag{Name: "chain", Usage: "hoodi, mainnet, sepolia or a chain-config JSON file", Value: "mainnet"},
 				&cli.StringFlag{Name: "message-passer", Usage: "address of the L2ToL1MessagePasser whose storage root goes into the output root, or \"none\" " +
 					"(default: none for mainnet, sepolia and hoodi; " + stf.DefaultMessagePasser.Hex() + " for a chain-config file)"},
-				&cli.StringFlag{Name: "account-proof", Usage: "eth_getProof JSON of the message passer at the block (when the witness does not cover its path)"},
+				&cli.StringSliceFlag{Name: "account-proof", Usage: "eth_getProof JSON of the message passer, given twice: at the block's parent and at the block " +
+					"(when the witness does not cover its path; the parent's proves the output root the block builds on)"},
 				&cli.StringFlag{Name: "out", Usage: "output file", Required: true},
 			},
 			Action: stfInput,
@@ -79,14 +80,18 @@ func stfInput(ctx *cli.Context) error {
 		return err
 	}
 	var in *stf.Input
-	if p := ctx.String("account-proof"); p != "" {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		nodes, err := stf.ReadAccountProof(data)
-		if err != nil {
-			return err
+	if files := ctx.StringSlice("account-proof"); len(files) > 0 {
+		var nodes [][]byte
+		for _, p := range files {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			proof, err := stf.ReadAccountProof(data)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			nodes = append(nodes, proof...)
 		}
 		in = stf.InputWithProof(cfg, block, witness, nodes)
 		if _, err := stf.Execute(ctx.Context, in); err != nil {

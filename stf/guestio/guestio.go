@@ -7,7 +7,7 @@
 //   - fd 0 (stdin): the stf.Input encoding; the guest reads it to EOF.
 //
 //   - fd 3: the journal; on success the guest writes exactly the claim's ABI
-//     encoding (stf.ClaimSize = 256 bytes, see stf.Claim) and nothing else.
+//     encoding (stf.ClaimSize = 288 bytes, see stf.Claim) and nothing else.
 //
 //   - fd 2 (stderr): one human-readable line on failure; never part of a proof.
 //
