@@ -1,7 +1,7 @@
 // Package pool proves a run's segments on local worker goroutines while the executor is still
 // emitting them. It owns the scheduling only: what proving a segment means is the caller's
 // function. Memory stays bounded whatever the number of segments: the executor blocks once
-// Workers segments wait, and results leave through OnResult in segment order.
+// 2·Workers segments are between emission and their in-order hand-off through OnResult.
 package pool
 
 import (
@@ -88,6 +88,9 @@ func Run[R any](ctx context.Context, cfg Config[R], execute func(ctx context.Con
 	}
 	jobs := make(chan job, workers)
 	results := make(chan done, workers)
+	// window holds a token for every segment emitted and not yet handed on in order: a slow
+	// segment stops the executor after 2·workers more instead of letting finished proofs pile up.
+	window := make(chan struct{}, 2*workers)
 	start := time.Now()
 
 	var mu sync.Mutex
@@ -122,8 +125,7 @@ func Run[R any](ctx context.Context, cfg Config[R], execute func(ctx context.Con
 		}()
 	}
 
-	// The collector hands results on in order; at most workers+len(results) are ever held, because
-	// a worker cannot take a new job before its result is taken.
+	// The collector hands results on in order, releasing each one's window token.
 	collected := make(chan struct{})
 	emitted := 0
 	go func() {
@@ -145,11 +147,17 @@ func Run[R any](ctx context.Context, cfg Config[R], execute func(ctx context.Con
 						cancel(err)
 					}
 				}
+				<-window
 			}
 		}
 	}()
 
 	execErr := execute(ctx, func(seg *vm.Segment) error {
+		select {
+		case window <- struct{}{}:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
 		select {
 		case jobs <- job{emitted, seg}:
 			emitted++
