@@ -250,6 +250,25 @@ type pagingInputs struct {
 	fetched map[uint64]bool   // pages the segment fetches instructions from
 }
 
+// absorbBlock writes one sponge block on row: the 16 limbs at column vCol, the capacity before
+// the permutation at column capCol and the state after it at column oCol; it advances s and
+// returns the permutation's input for the Poseidon2 chip.
+func absorbBlock(m *stark.Matrix, row int, limbs []uint64, vCol, capCol, oCol int, s *[24]hash.Element) []hash.Element {
+	for j, l := range limbs {
+		m.SetUint(row, vCol+j, l)
+		s[j].SetUint64(l)
+	}
+	for k := 0; k < 8; k++ {
+		m.Set(row, capCol+k, s[16+k])
+	}
+	in := slices.Clone(s[:])
+	hash.Permute24(s)
+	for k := range s {
+		m.Set(row, oCol+k, s[k])
+	}
+	return in
+}
+
 func pageLimbs(data *[vm.PageSize]byte) *[vm.PageSize / 2]uint64 {
 	var l [vm.PageSize / 2]uint64
 	for i := range l {
@@ -388,7 +407,6 @@ func fillPage(m *stark.Matrix, row0 int, pr *vm.PageRecord, in *pagingInputs, di
 		}
 	}
 	key := pageKey(pr.Page)
-	flagLeft := in.flags[pr.Page]
 	var sIn, sOut [24]hash.Element
 	for k := range pageSpongeIV {
 		sIn[16+k].SetUint64(pageSpongeIV[k])
@@ -408,34 +426,12 @@ func fillPage(m *stark.Matrix, row0 int, pr *vm.PageRecord, in *pagingInputs, di
 			m.SetUint(row, pgTsOut+k, ts[w])
 			m.SetUint(row, pgCode+k, in.code[pr.Page*vm.PageSize+8*uint64(w)])
 		}
-		m.SetUint(row, pgFlag, flagLeft) // all of the page's store lookups on its first row
-		flagLeft = 0
-		for j := 0; j < 16; j++ {
-			m.SetUint(row, pgVin+j, lin[16*b+j])
-			sIn[j].SetUint64(lin[16*b+j])
+		if b == 0 {
+			m.SetUint(row, pgFlag, in.flags[pr.Page]) // all of the page's store lookups on its first row
 		}
-		for k := 0; k < 8; k++ {
-			m.Set(row, pgCapIn+k, sIn[16+k])
-		}
-		p24 = append(p24, slices.Clone(sIn[:]))
-		hash.Permute24(&sIn)
-		for k := 0; k < 24; k++ {
-			m.Set(row, pgOIn+k, sIn[k])
-		}
-		if !dirty {
-			continue
-		}
-		for j := 0; j < 16; j++ {
-			m.SetUint(row, pgVout+j, lout[16*b+j])
-			sOut[j].SetUint64(lout[16*b+j])
-		}
-		for k := 0; k < 8; k++ {
-			m.Set(row, pgCapOut+k, sOut[16+k])
-		}
-		p24 = append(p24, slices.Clone(sOut[:]))
-		hash.Permute24(&sOut)
-		for k := 0; k < 24; k++ {
-			m.Set(row, pgOOut+k, sOut[k])
+		p24 = append(p24, absorbBlock(m, row, lin[16*b:16*b+16], pgVin, pgCapIn, pgOIn, &sIn))
+		if dirty {
+			p24 = append(p24, absorbBlock(m, row, lout[16*b:16*b+16], pgVout, pgCapOut, pgOOut, &sOut))
 		}
 	}
 	copy(leaves[0][:], sIn[:8])
