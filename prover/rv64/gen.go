@@ -2,6 +2,7 @@ package rv64
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -59,12 +60,7 @@ func (g *stepEvents) codeWord(pc uint64) (uint64, error) {
 	if p == nil {
 		return 0, fmt.Errorf("%w: pc %#x is on a page the segment did not page in", ErrGenerate, pc)
 	}
-	d := p.Data[pc%vm.PageSize&^7:]
-	var w uint64
-	for k := 7; k >= 0; k-- {
-		w = w<<8 | uint64(d[k])
-	}
-	return w, nil
+	return binary.LittleEndian.Uint64(p.Data[pc%vm.PageSize&^7:]), nil
 }
 
 func (g *stepEvents) step(st *vm.Step) error {

@@ -1,6 +1,7 @@
 package rv64
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -173,9 +174,7 @@ func newMemTracker(pages []vm.PageRecord) *memTracker {
 	for i := range pages {
 		var ws [vm.PageSize / 8]wordState
 		for j := range ws {
-			d := pages[i].Data[8*j : 8*j+8]
-			ws[j].v = uint64(d[0]) | uint64(d[1])<<8 | uint64(d[2])<<16 | uint64(d[3])<<24 |
-				uint64(d[4])<<32 | uint64(d[5])<<40 | uint64(d[6])<<48 | uint64(d[7])<<56
+			ws[j].v = binary.LittleEndian.Uint64(pages[i].Data[8*j:])
 		}
 		t.pages[pages[i].Page] = &ws
 	}

@@ -73,8 +73,8 @@ func ProvingKey(params stark.Params) (*stark.ProvingKey, error) {
 func claimPublic(pub []stark.F, image hash.Digest, start, end vm.State, po2 uint8, index uint32) {
 	copy(pub[PubImageID:PubImageID+8], image[:])
 	setPC := func(at int, pc uint64) {
-		for k := 0; k < 3; k++ {
-			pub[at+k].SetUint64(pc >> (16 * k) & 0xffff)
+		for k, l := range addrLimbs(pc) {
+			pub[at+k].SetUint64(l)
 		}
 	}
 	setPC(PubStartPC, start.PC)
