@@ -18,8 +18,34 @@ import (
 	"github.com/zkexex/zkexex/stf"
 )
 
-// segmentFor runs a workload at po2 and returns its first full segment (the STF guest: the
-// first segment after the image whose cycles reach 2^po2 minus paging; a compute loop: segment 0).
+// stfGuest builds the STF guest and its image, and reads stf/testdata/generated-10's input.
+func stfGuest(b *testing.B) (*vm.Program, *vm.Image, []byte) {
+	b.Helper()
+	elf := filepath.Join(b.TempDir(), "guest")
+	if err := stf.BuildGuest(context.Background(), elf); err != nil {
+		b.Skip("STF guest does not build here: ", err)
+	}
+	data, err := os.ReadFile(elf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prog, err := vm.LoadELF(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	img, _, err := vm.BuildImage(context.Background(), prog, vm.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	input, err := os.ReadFile("../../stf/testdata/generated-10/input.bin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return prog, img, input
+}
+
+// segmentFor runs a workload at po2 and returns a representative full segment: a compute loop's
+// first, or, of the STF guest's first six from its image, the one with the most instructions.
 func segmentFor(b *testing.B, workload string, po2 int) *vm.Segment {
 	b.Helper()
 	var (
@@ -31,24 +57,7 @@ func segmentFor(b *testing.B, workload string, po2 int) *vm.Segment {
 	case "loop":
 		prog = assemble(b, countdownSource(1<<po2))
 	case "stf":
-		dir := b.TempDir()
-		elf := filepath.Join(dir, "guest")
-		if err := stf.BuildGuest(context.Background(), elf); err != nil {
-			b.Skip("STF guest does not build here: ", err)
-		}
-		data, err := os.ReadFile(elf)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if prog, err = vm.LoadELF(data); err != nil {
-			b.Fatal(err)
-		}
-		if img, _, err = vm.BuildImage(context.Background(), prog, vm.Config{}); err != nil {
-			b.Fatal(err)
-		}
-		if cfg.Stdin, err = os.ReadFile("../../stf/testdata/generated-10/input.bin"); err != nil {
-			b.Fatal(err)
-		}
+		prog, img, cfg.Stdin = stfGuest(b)
 	}
 	// The STF's first segments after the image mostly page memory in; take the segment with the
 	// most instructions among the first few full ones, which is what the bulk of a block looks like.
@@ -193,27 +202,7 @@ func log2(n int) int {
 // block. Run: go test -run XXX -bench ProveSTFBlock -benchtime 1x ./prover/rv64/ (tens of minutes
 // on 2 cores).
 func BenchmarkProveSTFBlock(b *testing.B) {
-	dir := b.TempDir()
-	elf := filepath.Join(dir, "guest")
-	if err := stf.BuildGuest(context.Background(), elf); err != nil {
-		b.Skip("STF guest does not build here: ", err)
-	}
-	data, err := os.ReadFile(elf)
-	if err != nil {
-		b.Fatal(err)
-	}
-	prog, err := vm.LoadELF(data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	img, _, err := vm.BuildImage(context.Background(), prog, vm.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	input, err := os.ReadFile("../../stf/testdata/generated-10/input.bin")
-	if err != nil {
-		b.Fatal(err)
-	}
+	prog, img, input := stfGuest(b)
 	in, err := stf.DecodeInput(input)
 	if err != nil {
 		b.Fatal(err)

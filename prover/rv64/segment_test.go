@@ -250,10 +250,11 @@ func firstRow(t *testing.T, m *stark.Matrix, col int) int {
 	return 0
 }
 
-func bumpCell(m *stark.Matrix, row, col int) {
+// bump adds one to a trace cell or a public value.
+func bump(f *stark.F) {
 	var one stark.F
 	one.SetOne()
-	m.Cols[col][row].Add(&m.Cols[col][row], &one)
+	f.Add(f, &one)
 }
 
 // TestDishonestProver: the witness of a real segment, changed to describe a wrong execution in
@@ -275,11 +276,11 @@ func TestDishonestProver(t *testing.T) {
 		"ALU result off by one": func(t *testing.T, w *witness) {
 			m, c := column(t, w, "alu_addsub", "r[0]")
 			_, f := column(t, w, "alu_addsub", "is_ADD")
-			bumpCell(m, firstRow(t, m, f), c)
+			bump(&m.Cols[c][firstRow(t, m, f)])
 		},
 		"load returns another value": func(t *testing.T, w *witness) {
 			m, c := column(t, w, "mem_load", "val[0]")
-			bumpCell(m, 0, c)
+			bump(&m.Cols[c][0])
 		},
 		"skipped instruction": func(t *testing.T, w *witness) {
 			m, clk := column(t, w, "cpu", "clk")
@@ -297,27 +298,27 @@ func TestDishonestProver(t *testing.T) {
 		},
 		"register read returns another value": func(t *testing.T, w *witness) {
 			m, c := column(t, w, "cpu", "rs1v[0]")
-			bumpCell(m, 20, c)
+			bump(&m.Cols[c][20])
 		},
 		"page-in byte changed": func(t *testing.T, w *witness) {
 			m, c := column(t, w, "page_clean", "v_in[3]")
-			bumpCell(m, 0, c)
+			bump(&m.Cols[c][0])
 		},
-		"wrong start root": func(t *testing.T, w *witness) { bumpCell1(w.public, PubStartRoot+2) },
-		"wrong end root":   func(t *testing.T, w *witness) { bumpCell1(w.public, PubEndRoot+5) },
-		"wrong start pc":   func(t *testing.T, w *witness) { bumpCell1(w.public, PubStartPC) },
-		"wrong end pc":     func(t *testing.T, w *witness) { bumpCell1(w.public, PubEndPC) },
-		"forged exit code": func(t *testing.T, w *witness) { bumpCell1(w.public, PubExitCode) },
+		"wrong start root": func(t *testing.T, w *witness) { bump(&w.public[PubStartRoot+2]) },
+		"wrong end root":   func(t *testing.T, w *witness) { bump(&w.public[PubEndRoot+5]) },
+		"wrong start pc":   func(t *testing.T, w *witness) { bump(&w.public[PubStartPC]) },
+		"wrong end pc":     func(t *testing.T, w *witness) { bump(&w.public[PubEndPC]) },
+		"forged exit code": func(t *testing.T, w *witness) { bump(&w.public[PubExitCode]) },
 		"not halted":       func(t *testing.T, w *witness) { w.public[PubHalted].SetZero() },
-		"journal digest":   func(t *testing.T, w *witness) { bumpCell1(w.public, PubJournal) },
+		"journal digest":   func(t *testing.T, w *witness) { bump(&w.public[PubJournal]) },
 		"journal byte changed": func(t *testing.T, w *witness) {
 			// the journal table hashes a byte other than the one sys_io read from memory
 			m, c := column(t, w, "journal", "byte[12]")
-			bumpCell(m, 0, c)
+			bump(&m.Cols[c][0])
 		},
 		"host call sent as another kind": func(t *testing.T, w *witness) {
 			m, c := column(t, w, "sys", "kind")
-			bumpCell(m, 0, c)
+			bump(&m.Cols[c][0])
 		},
 	}
 	for name, lie := range lies {
@@ -346,12 +347,6 @@ func renumber(m *stark.Matrix, clk int) {
 	for r := range m.Cols[clk] {
 		m.Cols[clk][r].SetUint64(uint64(r))
 	}
-}
-
-func bumpCell1(pub []stark.F, i int) {
-	var one stark.F
-	one.SetOne()
-	pub[i].Add(&pub[i], &one)
 }
 
 // goProgram builds one of prover/vm's Go test programs for the guest target.
