@@ -132,7 +132,9 @@ func (t *Table) AssertTransition(name string, e Expr) { t.assert(name, Transitio
 // AssertBool requires e ∈ {0, 1} on every row.
 func (t *Table) AssertBool(name string, e Expr) { t.AssertZero(name, e.Mul(e.Sub(Const(1)))) }
 
-func (t *Table) interact(bus BusID, send bool, mult Expr, bound uint64, values []Expr) {
+// checkDegrees records an error for a tuple value or multiplicity whose degree the LogUp
+// constraints cannot hold.
+func (t *Table) checkDegrees(bus BusID, mult Expr, values []Expr) {
 	for _, v := range values {
 		if v.Degree() > MaxConstraintDegree-1 && t.err == nil {
 			t.err = fmt.Errorf("stark: table %s: bus %d value of degree %d (max %d)", t.name, bus, v.Degree(), MaxConstraintDegree-1)
@@ -141,6 +143,10 @@ func (t *Table) interact(bus BusID, send bool, mult Expr, bound uint64, values [
 	if mult.Degree() > MaxConstraintDegree && t.err == nil {
 		t.err = fmt.Errorf("stark: table %s: bus %d multiplicity of degree %d", t.name, bus, mult.Degree())
 	}
+}
+
+func (t *Table) interact(bus BusID, send bool, mult Expr, bound uint64, values []Expr) {
+	t.checkDegrees(bus, mult, values)
 	if (bound == 0 || bound >= modulus) && t.err == nil {
 		t.err = fmt.Errorf("stark: table %s: bus %d multiplicity bound %d not in [1, p)", t.name, bus, bound)
 	}
@@ -202,9 +208,7 @@ func (t *Table) LookupTable(bus BusID, mult Expr, keys ...Column) {
 	if len(keys) == 0 && t.err == nil {
 		t.err = fmt.Errorf("stark: table %s: lookup table of bus %d has no keys", t.name, bus)
 	}
-	if mult.Degree() > MaxConstraintDegree && t.err == nil {
-		t.err = fmt.Errorf("stark: table %s: bus %d multiplicity of degree %d", t.name, bus, mult.Degree())
-	}
+	t.checkDegrees(bus, mult, vals)
 	t.interactions = append(t.interactions, interaction{bus: bus, mult: mult, values: vals, keys: idx})
 }
 
@@ -216,14 +220,7 @@ func (t *Table) LookupTable(bus BusID, mult Expr, keys ...Column) {
 // sends and receives, whose totals the verifier keeps below p, so it is received exactly as often
 // as it is sent there; the prover's choice of mult only moves the counts of true tuples.
 func (t *Table) SendTable(bus BusID, mult Expr, values ...Expr) {
-	if mult.Degree() > MaxConstraintDegree && t.err == nil {
-		t.err = fmt.Errorf("stark: table %s: bus %d multiplicity of degree %d", t.name, bus, mult.Degree())
-	}
-	for _, v := range values {
-		if v.Degree() > MaxConstraintDegree-1 && t.err == nil {
-			t.err = fmt.Errorf("stark: table %s: bus %d value of degree %d (max %d)", t.name, bus, v.Degree(), MaxConstraintDegree-1)
-		}
-	}
+	t.checkDegrees(bus, mult, values)
 	t.interactions = append(t.interactions, interaction{bus: bus, send: true, mult: mult, values: values, trueTuples: true})
 }
 
