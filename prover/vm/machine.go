@@ -164,11 +164,18 @@ func (m *Machine) touch(pn uint64, write bool) (*page, error) {
 	return p, nil
 }
 
+// kernelRangeRefused reports an access of size bytes at a that reaches the kernel range from user
+// mode, or that spans the kernel base in either mode (the RISC-V AIR refuses such an access: half
+// of it user memory, half the kernel's first word).
+func (m *Machine) kernelRangeRefused(a, size uint64) bool {
+	return (m.mode == 0 || a < KernelBase) && a+size-1 >= KernelBase
+}
+
 func (m *Machine) loadSlow(a uint64, size uint64) (uint64, error) {
 	if a+size < a || (a+size-1)>>pageShift >= 1<<PageBits {
 		return 0, ErrMemoryFault
 	}
-	if (m.mode == 0 || a < KernelBase) && a+size-1 >= KernelBase {
+	if m.kernelRangeRefused(a, size) {
 		return 0, ErrKernelAccess
 	}
 	if a&0xfff <= PageSize-size {
@@ -197,7 +204,7 @@ func (m *Machine) storeSlow(a uint64, size uint64, v uint64) error {
 	if a+size < a || (a+size-1)>>pageShift >= 1<<PageBits {
 		return ErrMemoryFault
 	}
-	if (m.mode == 0 || a < KernelBase) && a+size-1 >= KernelBase {
+	if m.kernelRangeRefused(a, size) {
 		return ErrKernelAccess
 	}
 	// A page this segment fetched from is never in the write TLB (codePage drops it), so
