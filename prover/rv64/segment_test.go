@@ -203,6 +203,55 @@ func TestSealBindsClaim(t *testing.T) {
 			t.Errorf("seal with byte %d flipped verifies", i)
 		}
 	}
+	// Each commitment and each kind of opening of the proof, changed alone and re-encoded.
+	bumpE := func(e *stark.E) { bump(&e.B0.A0) }
+	proofTampers := map[string]func(p *stark.Proof){
+		"main root":          func(p *stark.Proof) { bump(&p.MainRoot[0]) },
+		"LogUp root":         func(p *stark.Proof) { bump(&p.PermRoot[1]) },
+		"quotient root":      func(p *stark.Proof) { bump(&p.QuotRoot[2]) },
+		"LogUp nonce":        func(p *stark.Proof) { p.LogUpPoWNonce++ },
+		"LogUp sum":          func(p *stark.Proof) { bumpE(&p.LogUpSums[0]) },
+		"main opening":       func(p *stark.Proof) { bumpE(&p.Openings[0].Main[0][3]) },
+		"next-row opening":   func(p *stark.Proof) { bumpE(&p.Openings[0].Main[1][0]) },
+		"LogUp opening":      func(p *stark.Proof) { bumpE(&p.Openings[0].Perm[0][0]) },
+		"quotient opening":   func(p *stark.Proof) { bumpE(&p.Openings[0].Quot[0][0]) },
+		"FRI root":           func(p *stark.Proof) { bump(&p.FRI.Roots[0][0]) },
+		"FRI final poly":     func(p *stark.Proof) { bumpE(&p.FRI.FinalPoly[0]) },
+		"FRI nonce":          func(p *stark.Proof) { p.FRI.PoWNonce++ },
+		"FRI query row":      func(p *stark.Proof) { bump(&p.FRI.Queries[0].Steps[0].Rows[0][0]) },
+		"FRI query path":     func(p *stark.Proof) { bump(&p.FRI.Queries[0].Steps[0].Path[0][0]) },
+		"input query row":    func(p *stark.Proof) { bump(&p.Queries[0].Inputs[1].Rows[0][0]) },
+		"input query path":   func(p *stark.Proof) { bump(&p.Queries[0].Inputs[1].Path[0][0]) },
+		"table height":       func(p *stark.Proof) { p.LogHeights[5]++ },
+		"fewer FRI queries":  func(p *stark.Proof) { p.Params.NumQueries-- },
+		"no LogUp grinding":  func(p *stark.Proof) { p.Params.LogUpPoWBits = 0 },
+		"preprocessed query": func(p *stark.Proof) { bump(&p.Queries[0].Inputs[0].Rows[0][0]) },
+	}
+	proofTampers["nothing (the re-encoded seal verifies)"] = nil
+	for name, tamper := range proofTampers {
+		p, err := stark.DecodeProof(seg.Seal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tamper == nil {
+			b, err := p.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := v.VerifySeal(&seg.Claim, b); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			continue
+		}
+		tamper(p)
+		b, err := p.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.VerifySeal(&seg.Claim, b); err == nil {
+			t.Errorf("seal with its %s changed verifies", name)
+		}
+	}
 }
 
 // journalSegment executes journalProgram and returns its one segment record.
