@@ -564,6 +564,7 @@ type VerifyingKey struct {
 	logBlowup    int
 	preRoot      hash.Digest
 	preLogHeight []int // per table, -1 when it has no preprocessed columns
+	structure    hash.Digest
 	digest       hash.Digest
 }
 
@@ -611,7 +612,8 @@ func Setup(air *AIR, params Params) (*ProvingKey, error) {
 	}
 	pk.preTree = tree
 	vk.preRoot = tree.root()
-	vk.digest = vk.computeDigest()
+	vk.structure = vk.structureDigest()
+	vk.digest = hash.Compress(vk.structure, vk.preRoot)
 	return pk, nil
 }
 
@@ -621,14 +623,23 @@ func (pk *ProvingKey) VerifyingKey() *VerifyingKey { return pk.vk }
 // Params is the parameter set proofs from this key are made with.
 func (pk *ProvingKey) Params() Params { return pk.params }
 
-// Digest identifies the AIR (shapes, constraints, buses, preprocessed commitment, blowup).
+// Digest identifies the AIR (shapes, constraints, buses, preprocessed commitment, blowup): it is
+// hash.Compress(StructureDigest, PreRoot), so that a recursion verifier whose children share one
+// AIR but not one preprocessed commitment (recursion programs) derives it with one compression.
 func (vk *VerifyingKey) Digest() hash.Digest { return vk.digest }
+
+// StructureDigest identifies everything in the key but the preprocessed commitment.
+func (vk *VerifyingKey) StructureDigest() hash.Digest { return vk.structure }
+
+// PreRoot is the Merkle root of the preprocessed columns' LDEs (the zero digest when no table has
+// preprocessed columns).
+func (vk *VerifyingKey) PreRoot() hash.Digest { return vk.preRoot }
 
 // AIR returns the statement the key is for.
 func (vk *VerifyingKey) AIR() *AIR { return vk.air }
 
-func (vk *VerifyingKey) computeDigest() hash.Digest {
-	b := []byte("zkexex/stark/vk/v3\x00")
+func (vk *VerifyingKey) structureDigest() hash.Digest {
+	b := []byte("zkexex/stark/vk/v4\x00")
 	b = appendString(b, vk.air.name)
 	b = appendU32(b, uint32(vk.air.numPublic), uint32(len(vk.air.tables)), uint32(vk.logBlowup))
 	for i, t := range vk.air.tables {
@@ -667,8 +678,6 @@ func (vk *VerifyingKey) computeDigest() hash.Digest {
 		}
 		b = vk.air.progs[i].encode(b)
 	}
-	r := vk.preRoot.Bytes()
-	b = append(b, r[:]...)
 	return hash.HashBytes(b)
 }
 
