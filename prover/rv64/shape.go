@@ -278,9 +278,14 @@ func ShapeFor(natural Shape) (Shape, error) {
 	if err := natural.check(); err != nil {
 		return Shape{}, err
 	}
+	return pickShape(Shapes(natural.Po2), natural)
+}
+
+// pickShape returns the entry of menu with the fewest cells that dominates natural.
+func pickShape(menu []Shape, natural Shape) (Shape, error) {
 	var best Shape
 	var bestCells int64
-	for _, s := range Shapes(natural.Po2) {
+	for _, s := range menu {
 		if s.Dominates(natural) && (best.Log == nil || s.Cells() < bestCells) {
 			best, bestCells = s, s.Cells()
 		}
