@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -372,4 +373,47 @@ func TestMaxShapeBounds(t *testing.T) {
 			t.Logf("%-9s segment %d: %d cycles; tables at MaxShape's height: %v", name, seg.Index, seg.Cycles(), tight)
 		}
 	}
+}
+
+// TestShapeTable: the committed menu is consistent: every entry is a shape of the AIR for its
+// po2 (fixed tables at their heights, every table at least 2^minLogRows rows, the CPU table within
+// the po2), at most two per po2, distinct, and dominated by MaxShape.
+func TestShapeTable(t *testing.T) {
+	for po2, keys := range shapeTable {
+		if po2 < vm.MinPo2 || po2 > vm.MaxPo2 || len(keys) > 2 {
+			t.Fatalf("po2 %d: %d entries", po2, len(keys))
+		}
+		maxS := MaxShape(po2)
+		for i, k := range keys {
+			s, err := ParseShapeKey(k)
+			if err != nil {
+				t.Fatalf("po2 %d: %v", po2, err)
+			}
+			if s.Po2 != po2 || !maxS.Dominates(s) || slices.Contains(keys[:i], k) {
+				t.Errorf("po2 %d: entry %s (po2 %d) repeated or not within MaxShape %s", po2, k, s.Po2, maxS.Key())
+			}
+		}
+	}
+	for po2 := vm.MinPo2; po2 <= vm.MaxPo2; po2++ {
+		if len(shapeTable[po2]) == 0 {
+			t.Errorf("po2 %d: no calibrated shape", po2)
+		}
+	}
+}
+
+// TestProveAtMenuShape: a segment proven at the shape ShapeFor picks verifies.
+func TestProveAtMenuShape(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a full po2-16 shape: seconds")
+	}
+	seg := segmentsOf(t, assemble(t, journalProgram), vm.Config{Po2: vm.MinPo2, Stdin: []byte("menu")}, 1)[0]
+	natural, err := NaturalShape(context.Background(), seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ShapeFor(natural)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proveAt(t, seg, stark.TestParams(), s, testVerifier())
 }
