@@ -91,9 +91,6 @@ func TestShapePadding(t *testing.T) {
 // TestShapeProductionVerifier: a padded segment proof at the default parameters verifies with
 // NewVerifier.
 func TestShapeProductionVerifier(t *testing.T) {
-	if testing.Short() {
-		t.Skip("default parameters: seconds")
-	}
 	seg := segmentsOf(t, assemble(t, journalProgram), vm.Config{Po2: vm.MinPo2, Stdin: []byte("padded")}, 1)[0]
 	natural, err := NaturalShape(context.Background(), seg)
 	if err != nil {
@@ -270,6 +267,17 @@ func admissible(t *testing.T, s Shape) error {
 // under 100 conjectured bits (po2 20) or the stark core cannot prove at all (po2 21, 22).
 func TestMaxShapeAdmissible(t *testing.T) {
 	const maxAdmissiblePo2 = 19
+	// The check can fail: with every variable table at 2^23 rows the parameters give under 100
+	// bits.
+	huge := grown(MaxShape(vm.MaxPo2), 0)
+	for i, ti := range shapeTablesMust() {
+		if ti.fixed < 0 {
+			huge.Log[i] = maxShapeLog
+		}
+	}
+	if err := admissible(t, huge); !errors.Is(err, stark.ErrParams) {
+		t.Fatalf("all tables at 2^%d rows: %v", maxShapeLog, err)
+	}
 	for po2 := vm.MinPo2; po2 <= vm.MaxPo2; po2++ {
 		for i, s := range Shapes(po2) {
 			isMax := i == len(Shapes(po2))-1
@@ -403,9 +411,6 @@ func TestShapeTable(t *testing.T) {
 
 // TestProveAtMenuShape: a segment proven at the shape ShapeFor picks verifies.
 func TestProveAtMenuShape(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a full po2-16 shape: seconds")
-	}
 	seg := segmentsOf(t, assemble(t, journalProgram), vm.Config{Po2: vm.MinPo2, Stdin: []byte("menu")}, 1)[0]
 	natural, err := NaturalShape(context.Background(), seg)
 	if err != nil {
