@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/zkexex/zkexex/prover/hash"
 )
 
 // TestConstraintViewMatchesVerifier: on real proofs of AIRs with every selector, preprocessed
@@ -128,5 +130,41 @@ func TestConstraintViewRange(t *testing.T) {
 	}
 	if _, err := RecombineQuotient(make([]E, 5), one, 3); !errors.Is(err, ErrOpening) {
 		t.Errorf("ragged quotient: got %v", err)
+	}
+}
+
+// A structure key shares its structure digest with the real key and verifies nothing.
+func TestStructureKey(t *testing.T) {
+	air := rangeAIR(t)
+	pk, err := Setup(air, TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk, err := StructureKey(air, TestParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sk.StructureDigest() != pk.VerifyingKey().StructureDigest() {
+		t.Fatal("structure digests differ")
+	}
+	if got := hash.Compress(sk.StructureDigest(), pk.VerifyingKey().PreRoot()); got != pk.VerifyingKey().Digest() {
+		t.Fatal("a key's digest is not Compress(structure, preprocessed root)")
+	}
+	if sk.Digest() == pk.VerifyingKey().Digest() {
+		t.Fatal("the structure key has the real key's digest")
+	}
+	other, err := Setup(air, Params{LogBlowup: 2, NumQueries: 8, PoWBits: 2, LogFinalPolyLen: 1, LogUpPoWBits: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.VerifyingKey().StructureDigest() == sk.StructureDigest() {
+		t.Fatal("the blowup is not part of the structure")
+	}
+	proof, err := Prove(context.Background(), pk, rangeTraces(5, 1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(sk, proof, nil, VerifierConfig{}); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("verifying with a structure key: %v", err)
 	}
 }
