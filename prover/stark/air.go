@@ -616,6 +616,17 @@ func StructureKey(air *AIR, params Params) (*VerifyingKey, error) {
 	return vk, nil
 }
 
+// WithPreRoot is the key with vk's structure whose preprocessed columns commit to root: the key
+// of every Setup of an AIR of that structure with those columns. A verifier that knows the
+// structure (recursion programs share it) and trusts root (it belongs to a fixed set of keys)
+// needs no Setup.
+func (vk *VerifyingKey) WithPreRoot(root hash.Digest) *VerifyingKey {
+	k := *vk
+	k.preRoot = root
+	k.digest = hash.Compress(k.structure, root)
+	return &k
+}
+
 // newKey checks air against params and fills everything in the key but the commitment.
 func newKey(air *AIR, params Params) (*VerifyingKey, error) {
 	if err := params.Validate(); err != nil {

@@ -153,6 +153,9 @@ func TestStructureKey(t *testing.T) {
 	if sk.Digest() == pk.VerifyingKey().Digest() {
 		t.Fatal("the structure key has the real key's digest")
 	}
+	if sk.WithPreRoot(pk.VerifyingKey().PreRoot()).Digest() != pk.VerifyingKey().Digest() {
+		t.Fatal("the structure key with the real root is not the real key")
+	}
 	other, err := Setup(air, Params{LogBlowup: 2, NumQueries: 8, PoWBits: 2, LogFinalPolyLen: 1, LogUpPoWBits: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -166,5 +169,8 @@ func TestStructureKey(t *testing.T) {
 	}
 	if err := Verify(sk, proof, nil, VerifierConfig{}); !errors.Is(err, ErrInvalidProof) {
 		t.Fatalf("verifying with a structure key: %v", err)
+	}
+	if err := Verify(sk.WithPreRoot(pk.VerifyingKey().PreRoot()), proof, nil, VerifierConfig{}); err != nil {
+		t.Fatalf("verifying with the structure key and the real root: %v", err)
 	}
 }
