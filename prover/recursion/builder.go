@@ -282,7 +282,7 @@ func (b *Builder) Bits(x Felt) [NumBits]Felt {
 func (b *Builder) Compile() (*Program, error) { return b.CompileShape(nil) }
 
 // CompileShape is Compile with every table padded to the heights of shape (nil: the natural
-// ones). A table whose instructions do not fit is ErrShape.
+// ones). A table whose instructions do not fit is ErrProgramShape.
 func (b *Builder) CompileShape(shape Shape) (*Program, error) {
 	if b.err != nil {
 		return nil, b.err
@@ -309,7 +309,7 @@ func (b *Builder) CompileShape(shape Shape) (*Program, error) {
 	}
 	for c := range numChips {
 		if shape[c] < p.logRows[c] {
-			return nil, fmt.Errorf("%w: %s needs 2^%d rows, the shape has 2^%d", ErrShape, c, p.logRows[c], shape[c])
+			return nil, fmt.Errorf("%w: %s needs 2^%d rows, the shape has 2^%d", ErrProgramShape, c, p.logRows[c], shape[c])
 		}
 		p.logRows[c] = shape[c]
 	}

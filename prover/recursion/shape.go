@@ -6,8 +6,8 @@ import (
 	"slices"
 )
 
-// ErrShape: a program does not fit a shape, or a shape is malformed.
-var ErrShape = errors.New("recursion: program does not fit the shape")
+// ErrProgramShape: a program does not fit a shape, or a shape is malformed.
+var ErrProgramShape = errors.New("recursion: program does not fit the shape")
 
 // Shape is the log2 heights of a recursion AIR's tables, in AIR order: one per chip, then the two
 // Poseidon2 permutation tables, whose heights are those of their I/O chips (poseidon2_io,
@@ -42,15 +42,15 @@ func (s Shape) Max(o Shape) Shape {
 
 func (s Shape) check() error {
 	if len(s) != NumTables {
-		return fmt.Errorf("%w: %d heights for %d tables", ErrShape, len(s), NumTables)
+		return fmt.Errorf("%w: %d heights for %d tables", ErrProgramShape, len(s), NumTables)
 	}
 	for i, h := range s {
 		if h < minLogRows || h > maxLogRows {
-			return fmt.Errorf("%w: table %d height 2^%d", ErrShape, i, h)
+			return fmt.Errorf("%w: table %d height 2^%d", ErrProgramShape, i, h)
 		}
 	}
 	if s[numChips] != s[chipPoseidon2] || s[numChips+1] != s[chipPoseidon2x24] {
-		return fmt.Errorf("%w: permutation tables of 2^%d and 2^%d rows for I/O tables of 2^%d and 2^%d", ErrShape,
+		return fmt.Errorf("%w: permutation tables of 2^%d and 2^%d rows for I/O tables of 2^%d and 2^%d", ErrProgramShape,
 			s[numChips], s[numChips+1], s[chipPoseidon2], s[chipPoseidon2x24])
 	}
 	return nil

@@ -11,7 +11,7 @@ import (
 )
 
 // A program compiled to a larger shape proves with exactly the shape's heights, and a shape it
-// does not fit, or a malformed one, is ErrShape.
+// does not fit, or a malformed one, is ErrProgramShape.
 func TestCompileShape(t *testing.T) {
 	build := func() *Builder {
 		b := NewBuilder()
@@ -76,7 +76,7 @@ func TestCompileShape(t *testing.T) {
 	bad := natural.Shape()
 	bad[numChips]++
 	for name, s := range map[string]Shape{"too small": small, "permutation table apart": bad, "short": small[:3]} {
-		if _, err := build().CompileShape(s); !errors.Is(err, ErrShape) {
+		if _, err := build().CompileShape(s); !errors.Is(err, ErrProgramShape) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
