@@ -208,3 +208,62 @@ func forceJoin(a *Aggregator, l, r *Proof) error {
 	_, err = kp.prog.Execute(claim, w)
 	return err
 }
+
+// A child whose key is not in the set (a program of the prover's own that checks nothing and
+// claims what it likes): the aggregator and the native verifier refuse it, and a membership proof
+// in another set that holds its key does not satisfy the join program.
+func TestJoinRefusesOutsideKeys(t *testing.T) {
+	params := stark.TestParams()
+	run := proveAggRun(t, params)
+	set, agg := testSet(t, run, params)
+	lifts := run.lifts(t, agg)
+
+	evil := NewBuilder()
+	claimVars(evil)
+	kp, err := setupProgram(evil, set.Shape, set.Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outsider, err := agg.prove(context.Background(), kp, slices.Clone(lifts[1].Claim), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agg.Join(context.Background(), lifts[0], outsider); !errors.Is(err, ErrKeySet) {
+		t.Fatalf("join with an outside key: %v", err)
+	}
+	if err := set.Verify(outsider, stark.VerifierConfig{}); !errors.Is(err, ErrKeySet) {
+		t.Fatalf("verifying an outside key: %v", err)
+	}
+	// Forced: membership proven in a set of the same depth that also holds the outsider's key.
+	if depthFor(len(set.Keys)+1) != depthFor(len(set.Keys)) {
+		t.Fatalf("the test needs room for one more key in a set of %d", len(set.Keys))
+	}
+	wider := &VKSet{Params: set.Params, SegmentParams: set.SegmentParams, Shape: set.Shape, Config: set.Config,
+		Segments: append(slices.Clone(set.Segments), set.Segments[0]),
+		Keys:     append(slices.Clone(set.Keys), kp.pk.VerifyingKey().Digest())}
+	rec := set.recShape()
+	join, err := agg.program(0, func() (*Builder, error) { return buildJoin(rec, depthFor(len(set.Keys))) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := joinWitness(rec, wider, lifts[0], outsider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim, err := JoinClaim(lifts[0].Claim, outsider.Claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := join.prog.Execute(claim, w); !rejected(err) {
+		t.Fatalf("the join program accepts a key outside its set: %v", err)
+	}
+	// The same forced witness with the outsider's proof replaced by the genuine lift passes
+	// everything but the membership: the refusal above is the membership check.
+	w, err = joinWitness(rec, set, lifts[0], lifts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := join.prog.Execute(claim, w); err != nil {
+		t.Fatalf("the genuine join: %v", err)
+	}
+}
