@@ -9,25 +9,42 @@ import (
 	"github.com/zkexex/zkexex/prover/stark"
 )
 
-// Aggregation of RISC-V segment proofs (issue 12). A lift proves that one segment proof verifies
-// under the segment key and exposes the segment's claim; a join proves that two aggregation
-// proofs verify under keys of the verifying-key set and that their claims are consecutive, and
-// exposes the claim of the joined range. Lifts and joins are compiled to one shape (VKSet.Shape)
-// so that one join program verifies both.
+// Aggregation of RISC-V segment proofs (issue 12). Four programs, all compiled to one shape
+// (VKSet.Shape) so that each verifies the others' proofs:
+//   - lift: one segment proof verifies under the segment key; claims that segment (KindSegments);
+//   - join: two KindSegments proofs verify under keys of the set and their ranges are consecutive
+//     segments of one run; claims the joined range;
+//   - seal: one KindSegments proof covers a whole run (segment 0 from the image's state to a
+//     clean halt); claims that run's journal (KindRuns, a sequence of one run);
+//   - chain: two KindRuns proofs of one image; claims their sequence, its journals bound by a
+//     digest tree that the verifier recomputes from the journals.
+// Every program fixes the kind of its own claim and checks its children's, so a claim's kind is
+// as trustworthy as the set.
 
 // Public values of an aggregation proof (NumClaim of them), in this order.
 const (
 	// ClaimVKSet is the root of the verifying-key set the proof's children were checked against
-	// (8 elements). A lift has no recursion children: its value is free and only the join above
-	// it, which requires it to equal its own, gives it meaning.
+	// (8 elements). A lift has no recursion children: its value is free and only the program
+	// above it, which requires it to equal its own, gives it meaning.
 	ClaimVKSet = 0
-	// ClaimSegment starts the claim of the range of segments, in the segment proof's layout
-	// (rv64.Pub*): the image, the start of the first segment, the end of the last, its halt and
-	// exit code, the range's journal digest, the po2, and at rv64.PubIndex the first index.
-	ClaimSegment = hash.DigestElements
-	// ClaimLast is the index of the range's last segment.
+	// ClaimKind says what the claim is about: KindSegments or KindRuns.
+	ClaimKind = hash.DigestElements
+	// ClaimSegment starts the claim's body, in the segment proof's layout (rv64.Pub*). For
+	// KindSegments: the image, the start of the first segment, the end of the last, its halt and
+	// exit code, the range's journal digest, the po2, and at rv64.PubIndex the first index. For
+	// KindRuns: the image and, at rv64.PubJournal, the journal tree's digest; every other body
+	// value is zero.
+	ClaimSegment = ClaimKind + 1
+	// ClaimLast is the index of the range's last segment (KindSegments) or the number of runs
+	// (KindRuns).
 	ClaimLast = ClaimSegment + rv64.NumPublic
 	NumClaim  = ClaimLast + 1
+)
+
+// Claim kinds.
+const (
+	KindSegments = 0
+	KindRuns     = 1
 )
 
 // The journal digest of a range is that of the one segment in it that wrote to the journal, or
@@ -53,6 +70,7 @@ func claimVars(b *Builder) []Felt {
 func buildLift(seg ChildShape, po2 int) (*Builder, error) {
 	b := NewBuilder()
 	pub := claimVars(b)
+	b.AssertEq(pub[ClaimKind], b.Const(feU(KindSegments)))
 	child := pub[ClaimSegment:ClaimLast]
 	b.AssertEq(pub[ClaimLast], child[rv64.PubIndex])
 	// rv64.Verifier accepts a CPU table of at most 2^po2 rows: the key set's shapes for po2 obey
@@ -62,13 +80,12 @@ func buildLift(seg ChildShape, po2 int) (*Builder, error) {
 	return b, b.err
 }
 
-// buildJoin records the join of two aggregation proofs of shape rec (rec.VK a structure key:
-// each child's preprocessed root is a witness, its key's digest proven to lie in the set of
-// depth setDepth whose root is the claim's).
-func buildJoin(rec ChildShape, setDepth int) (*Builder, error) {
-	b := NewBuilder()
-	pub := claimVars(b)
-	var kids [2][]Felt
+// verifyChildren records the verification of n aggregation proofs of shape rec (rec.VK a
+// structure key: each child's preprocessed root is a witness, its key's digest proven to lie in
+// the set of depth setDepth whose root is the claim's), each of the given kind and naming the
+// same set. It returns the children's claims.
+func verifyChildren(b *Builder, pub []Felt, rec ChildShape, setDepth, n, kind int) [][]Felt {
+	kids := make([][]Felt, n)
 	for side := range kids {
 		c := make([]Felt, NumClaim)
 		for i := range c {
@@ -91,8 +108,50 @@ func buildJoin(rec ChildShape, setDepth int) (*Builder, error) {
 			b.AssertEq(got[j], pub[ClaimVKSet+j])
 			b.AssertEq(c[ClaimVKSet+j], pub[ClaimVKSet+j])
 		}
+		b.AssertEq(c[ClaimKind], b.Const(feU(uint64(kind))))
 		kids[side] = c
 	}
+	return kids
+}
+
+// childrenWitness lists verifyChildren's witness for the proofs cs, in its order.
+func childrenWitness(rec ChildShape, set *VKSet, cs ...*Proof) ([]E, error) {
+	var w []E
+	for _, c := range cs {
+		if len(c.Claim) != NumClaim {
+			return nil, fmt.Errorf("%w: claim of %d values", ErrWitness, len(c.Claim))
+		}
+		for _, v := range c.Claim {
+			w = append(w, Lift(v))
+		}
+		for _, v := range c.PreRoot {
+			w = append(w, Lift(v))
+		}
+		pw, err := ProofWitness(rec, c.Proof)
+		if err != nil {
+			return nil, err
+		}
+		w = append(w, pw...)
+		idx, path, err := set.path(rec.VK.WithPreRoot(c.PreRoot).Digest())
+		if err != nil {
+			return nil, err
+		}
+		w = append(w, Lift(feU(uint64(idx))))
+		for _, d := range path {
+			for _, v := range d {
+				w = append(w, Lift(v))
+			}
+		}
+	}
+	return w, nil
+}
+
+// buildJoin records the join of two KindSegments proofs of shape rec in a set of depth setDepth.
+func buildJoin(rec ChildShape, setDepth int) (*Builder, error) {
+	b := NewBuilder()
+	pub := claimVars(b)
+	b.AssertEq(pub[ClaimKind], b.Const(feU(KindSegments)))
+	kids := verifyChildren(b, pub, rec, setDepth, 2, KindSegments)
 	l, r := kids[0][ClaimSegment:], kids[1][ClaimSegment:]
 	own := pub[ClaimSegment:]
 	eq := func(x, y []Felt) {
@@ -157,32 +216,9 @@ type Proof struct {
 
 // joinWitness lists the join's witness in buildJoin's order.
 func joinWitness(rec ChildShape, set *VKSet, l, r *Proof) ([]E, error) {
-	var w []E
-	for _, c := range []*Proof{l, r} {
-		if len(c.Claim) != NumClaim {
-			return nil, fmt.Errorf("%w: claim of %d values", ErrWitness, len(c.Claim))
-		}
-		for _, v := range c.Claim {
-			w = append(w, Lift(v))
-		}
-		for _, v := range c.PreRoot {
-			w = append(w, Lift(v))
-		}
-		pw, err := ProofWitness(rec, c.Proof)
-		if err != nil {
-			return nil, err
-		}
-		w = append(w, pw...)
-		idx, path, err := set.path(rec.VK.WithPreRoot(c.PreRoot).Digest())
-		if err != nil {
-			return nil, err
-		}
-		w = append(w, Lift(feU(uint64(idx))))
-		for _, d := range path {
-			for _, v := range d {
-				w = append(w, Lift(v))
-			}
-		}
+	w, err := childrenWitness(rec, set, l, r)
+	if err != nil {
+		return nil, err
 	}
 	var ld, rd hash.Digest
 	copy(ld[:], l.Claim[ClaimSegment+rv64.PubJournal:])
@@ -223,7 +259,9 @@ func JoinClaim(l, r []F) ([]F, error) {
 	next.SetOne()
 	next.Add(&next, &l[ClaimLast])
 	switch {
-	case !same(l[:ClaimSegment], r[:ClaimSegment]):
+	case !l[ClaimKind].IsZero() || !r[ClaimKind].IsZero():
+		return nil, fmt.Errorf("%w: not both claims of segments", ErrJoin)
+	case !same(l[:ClaimKind], r[:ClaimKind]):
 		return nil, fmt.Errorf("%w: the children name different key sets", ErrJoin)
 	case !same(ls[rv64.PubImageID:rv64.PubImageID+hash.DigestElements], rs[rv64.PubImageID:rv64.PubImageID+hash.DigestElements]):
 		return nil, fmt.Errorf("%w: the children prove runs of different images", ErrJoin)

@@ -2,7 +2,9 @@ package recursion
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -81,7 +83,7 @@ func (a *Aggregator) Lift(ctx context.Context, proof *stark.Proof, public []F) (
 		return nil, fmt.Errorf("%w: po2 %d, heights %v", ErrSegmentShape, po2, proof.LogHeights)
 	}
 	seg := a.set.segShape(a.segVK, i)
-	kp, err := a.program(1+i, func() (*Builder, error) { return buildLift(seg, po2) })
+	kp, err := a.program(keyLifts+i, func() (*Builder, error) { return buildLift(seg, po2) })
 	if err != nil {
 		return nil, err
 	}
@@ -91,52 +93,108 @@ func (a *Aggregator) Lift(ctx context.Context, proof *stark.Proof, public []F) (
 	}
 	claim := make([]F, 0, NumClaim)
 	claim = append(claim, root[:]...)
+	claim = append(claim, feU(KindSegments))
 	claim = append(claim, public...)
 	claim = append(claim, public[rv64.PubIndex])
 	return a.prove(ctx, kp, claim, witness)
 }
 
-// Join proves that l and r verify under keys of the set and that r's range follows l's; the
-// claims must join (JoinClaim).
+// Join proves that l and r verify under keys of the set and that r follows l: for claims of
+// segments, r's range starts where l's ends (JoinClaim); for claims of runs, the chain of both
+// sequences (ChainClaim).
 func (a *Aggregator) Join(ctx context.Context, l, r *Proof) (*Proof, error) {
 	if err := a.set.init(); err != nil {
 		return nil, err
 	}
-	claim, err := JoinClaim(l.Claim, r.Claim)
+	if len(l.Claim) != NumClaim {
+		return nil, fmt.Errorf("%w: claim of %d values", ErrJoin, len(l.Claim))
+	}
+	key, claimOf, build := keyJoin, JoinClaim, buildJoin
+	if l.Claim[ClaimKind].IsOne() {
+		key, claimOf, build = keyChain, ChainClaim, buildChain
+	}
+	claim, err := claimOf(l.Claim, r.Claim)
 	if err != nil {
 		return nil, err
 	}
+	return a.recurse(ctx, key, build, claim, l, r)
+}
+
+// Seal proves that p, a claim of segments, covers a whole run of its image that exits with 0
+// (SealClaim), and claims that run as a sequence of one.
+func (a *Aggregator) Seal(ctx context.Context, p *Proof) (*Proof, error) {
+	if err := a.set.init(); err != nil {
+		return nil, err
+	}
+	claim, err := SealClaim(p.Claim)
+	if err != nil {
+		return nil, err
+	}
+	return a.recurse(ctx, keySeal, buildSeal, claim, p)
+}
+
+// recurse proves the program of key (built by build) over the children cs with claim.
+func (a *Aggregator) recurse(ctx context.Context, key int, build func(ChildShape, int) (*Builder, error), claim []F, cs ...*Proof) (*Proof, error) {
 	rec := a.set.recShape()
-	kp, err := a.program(0, func() (*Builder, error) { return buildJoin(rec, depthFor(len(a.set.Keys))) })
+	kp, err := a.program(key, func() (*Builder, error) { return build(rec, depthFor(len(a.set.Keys))) })
 	if err != nil {
 		return nil, err
 	}
-	witness, err := joinWitness(rec, a.set, l, r)
+	var witness []E
+	if key == keyJoin {
+		witness, err = joinWitness(rec, a.set, cs[0], cs[1])
+	} else {
+		witness, err = childrenWitness(rec, a.set, cs...)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return a.prove(ctx, kp, claim, witness)
 }
 
-// Aggregate joins proofs of consecutive ranges, in order, into one: pairwise, level by level, so
-// that the joins of a level are independent (and the tree's depth is logarithmic).
-func (a *Aggregator) Aggregate(ctx context.Context, proofs []*Proof) (*Proof, error) {
+// Aggregate joins proofs of consecutive ranges (or sequences of runs), in order, into one:
+// pairwise, level by level, the joins of a level on up to workers goroutines (0: GOMAXPROCS),
+// so that the tree's depth is logarithmic. Each join holds a recursion program's traces: memory
+// grows with workers.
+func (a *Aggregator) Aggregate(ctx context.Context, proofs []*Proof, workers int) (*Proof, error) {
 	if len(proofs) == 0 {
 		return nil, fmt.Errorf("%w: nothing to aggregate", ErrJoin)
 	}
-	for len(proofs) > 1 {
-		var next []*Proof
-		for i := 0; i+1 < len(proofs); i += 2 {
-			j, err := a.Join(ctx, proofs[i], proofs[i+1])
-			if err != nil {
-				return nil, fmt.Errorf("joining ranges %d and %d of %d: %w", i, i+1, len(proofs), err)
-			}
-			next = append(next, j)
-		}
-		if len(proofs)%2 == 1 {
-			next = append(next, proofs[len(proofs)-1])
-		}
-		proofs = next
+	return reducePairs(proofs, func(l, r *Proof) (*Proof, error) { return a.Join(ctx, l, r) }, workers)
+}
+
+// reducePairs joins xs pairwise, level by level (an odd last element goes up as it is), the
+// joins of a level on up to workers goroutines (0: GOMAXPROCS). xs must not be empty.
+func reducePairs[T any](xs []T, join func(l, r T) (T, error), workers int) (T, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	return proofs[0], nil
+	for len(xs) > 1 {
+		next := make([]T, (len(xs)+1)/2)
+		errs := make([]error, len(next))
+		sem := make(chan struct{}, workers)
+		var wg sync.WaitGroup
+		for i := range next {
+			if 2*i+1 == len(xs) {
+				next[i] = xs[2*i]
+				continue
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				next[i], errs[i] = join(xs[2*i], xs[2*i+1])
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("joining %d and %d of %d: %w", 2*i, 2*i+1, len(xs), errs[i])
+				}
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			var zero T
+			return zero, err
+		}
+		xs = next
+	}
+	return xs[0], nil
 }

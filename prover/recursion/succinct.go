@@ -59,6 +59,7 @@ func DecodeSeal(b []byte) (*Proof, error) {
 func runClaim(root hash.Digest, c *receipt.SegmentClaim, segments uint32) []F {
 	claim := make([]F, 0, NumClaim)
 	claim = append(claim, root[:]...)
+	claim = append(claim, feU(KindSegments))
 	claim = append(claim, rv64.PublicValues(c)...)
 	return append(claim, feU(uint64(segments)-1))
 }
@@ -119,4 +120,27 @@ func rootOf(claim []F) (hash.Digest, error) {
 	}
 	copy(d[:], claim[ClaimVKSet:])
 	return d, nil
+}
+
+// VerifyRuns checks that seal, an aggregation proof of runs (Seal, then Chain), proves that
+// len(journals) runs of image, each from the image's state to exit code 0, wrote these journals
+// in this order.
+func (v *SuccinctVerifier) VerifyRuns(image hash.Digest, journals [][]byte, seal []byte) error {
+	if len(journals) == 0 {
+		return fmt.Errorf("%w: no runs", ErrJoin)
+	}
+	p, err := DecodeSeal(seal)
+	if err != nil {
+		return err
+	}
+	root, err := v.Set.Root()
+	if err != nil {
+		return err
+	}
+	j, err := JournalRoot(journals)
+	if err != nil {
+		return err
+	}
+	p.Claim = runsClaim(root[:], image, j, uint64(len(journals)))
+	return v.Set.Verify(p, v.Config)
 }

@@ -21,8 +21,9 @@ type SegmentShape struct {
 	LogHeights []int
 }
 
-// VKSet is the fixed set of verifying keys aggregation proofs may have: the join program's and one
-// lift program's per allowed segment shape, all compiled to Shape and proven with Params. Its
+// VKSet is the fixed set of verifying keys aggregation proofs may have: the join, seal and chain
+// programs' and one lift program's per allowed segment shape, all compiled to Shape and proven
+// with Params. Its
 // Merkle root is in every aggregation claim; a succinct receipt is valid only for the set its
 // verifier trusts.
 type VKSet struct {
@@ -30,7 +31,7 @@ type VKSet struct {
 	SegmentParams stark.Params   // the segment proofs' that lifts verify
 	Shape         Shape          // every aggregation program's
 	Segments      []SegmentShape // lift i verifies segment proofs of shape Segments[i]
-	Keys          []hash.Digest  // Keys[0]: the join's; Keys[1+i]: lift i's
+	Keys          []hash.Digest  // keyJoin, keySeal, keyChain, then lift i's at keyLifts+i
 	// Config is the policy every program enforces on its children when it is built (nil:
 	// stark.DefaultVerifierConfig). Only tests on insecure parameter sets lower it; it is part of
 	// the programs, hence of the keys.
@@ -51,6 +52,14 @@ var (
 	ErrSegmentShape = errors.New("recursion: segment proof shape not in the key set")
 )
 
+// Indices of the programs' keys in VKSet.Keys.
+const (
+	keyJoin = iota
+	keySeal
+	keyChain
+	keyLifts
+)
+
 // Root is the set's Merkle root (its leaves are Keys, padded with zero digests to a power of two).
 func (s *VKSet) Root() (hash.Digest, error) {
 	if err := s.init(); err != nil {
@@ -61,8 +70,8 @@ func (s *VKSet) Root() (hash.Digest, error) {
 
 func (s *VKSet) init() error {
 	s.once.Do(func() {
-		if len(s.Keys) != 1+len(s.Segments) {
-			s.err = fmt.Errorf("%w: %d keys for %d segment shapes and the join", ErrKeySet, len(s.Keys), len(s.Segments))
+		if len(s.Keys) != keyLifts+len(s.Segments) {
+			s.err = fmt.Errorf("%w: %d keys for %d segment shapes and %d other programs", ErrKeySet, len(s.Keys), len(s.Segments), keyLifts)
 			return
 		}
 		if err := s.Shape.check(); err != nil {
@@ -176,29 +185,36 @@ func BuildVKSet(ctx context.Context, segVK *stark.VerifyingKey, proto *VKSet) (*
 		}
 		shape = shape.Max(p.Shape())
 	}
-	depth := depthFor(1 + len(shapes))
-	var join *Builder
+	depth := depthFor(keyLifts + len(shapes))
+	var recursive []*Builder // in key order: join, seal, chain
 	for {
 		sk, err := structureKey(shape, params)
 		if err != nil {
 			return nil, nil, err
 		}
-		if join, err = buildJoin(ChildShape{VK: sk, Params: params, LogHeights: shape, Config: set.Config}, depth); err != nil {
-			return nil, nil, err
+		rec := ChildShape{VK: sk, Params: params, LogHeights: shape, Config: set.Config}
+		recursive = recursive[:0]
+		grown := shape
+		for _, build := range []func(ChildShape, int) (*Builder, error){buildJoin, buildSeal, buildChain} {
+			b, err := build(rec, depth)
+			if err != nil {
+				return nil, nil, err
+			}
+			p, err := b.Compile()
+			if err != nil {
+				return nil, nil, err
+			}
+			recursive = append(recursive, b)
+			grown = grown.Max(p.Shape())
 		}
-		p, err := join.Compile()
-		if err != nil {
-			return nil, nil, err
+		if slices.Equal(grown, shape) {
+			break
 		}
-		if grown := shape.Max(p.Shape()); !slices.Equal(grown, shape) {
-			shape = grown
-			continue
-		}
-		break
+		shape = grown
 	}
 	set.Shape = shape
 	var progs []*keyedProgram
-	for _, b := range append([]*Builder{join}, lifts...) {
+	for _, b := range append(recursive, lifts...) {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
