@@ -76,7 +76,7 @@ func childProofAt(t testing.TB, logN int, shift uint64, params stark.Params) (*s
 		}
 	}
 	public := []F{fe(5), x}
-	pad := stark.NewMatrix(1, 4)
+	pad := stark.NewMatrix(1, max(4, 1<<uint(params.LogFinalPolyLen)))
 	pad.SetUint(1, 0, 1)
 	proof, err := stark.Prove(context.Background(), pk, []*stark.Matrix{cube, sink, pad}, public)
 	if err != nil {

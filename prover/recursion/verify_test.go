@@ -172,6 +172,7 @@ func TestVerifyProofTampers(t *testing.T) {
 		t.Fatalf("public value: got %v, want a refusal", err)
 	}
 }
+
 // recursionProof proves, under RecursionParams, the verifier program of a child proof of shape s,
 // and checks that stark.Verify accepts it with DefaultVerifierConfig.
 func recursionProof(t testing.TB, s ChildShape, child *stark.Proof, public []F) (statement, *stark.VerifyingKey, *stark.Proof) {
@@ -335,5 +336,49 @@ func TestVerifyProofBuildChecks(t *testing.T) {
 		if _, err := b.Compile(); !errors.Is(err, ErrProgram) {
 			t.Errorf("%s: got %v, want ErrProgram", c.name, err)
 		}
+	}
+}
+
+// TestDeepValues pins the program's query indices and DEEP quotients to the native verifier's
+// (stark.QueryValues): asserted equal inside the program, which must then execute and prove.
+func TestDeepValues(t *testing.T) {
+	vk, proof, public := childProof(t, 4)
+	indices, want, err := stark.QueryValues(vk, proof, public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := shapeOf(vk, proof)
+	l, err := layoutOf(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.buckets) < 2 {
+		t.Fatal("the test AIR should have buckets of two heights (a roll-in)")
+	}
+	b := NewBuilder()
+	p, w := childWitness(t, b, s, proof)
+	pub := []Felt{b.Public(0), b.Public(1)}
+	digest := b.constDigest(vk.Digest())
+	ch, deepAlpha, tr := b.CheckOutOfDomain(s, digest, pub, p)
+	v := b.newFRIVerifier(s, l, b.constDigest(vk.PreRoot()), ch.Zeta, deepAlpha, tr, p)
+	for q := range p.Queries {
+		acc := b.Const(F{})
+		for j := l.logLDE - 1; j >= 0; j-- {
+			acc = b.Add(b.Add(acc, acc), v.idx[q][j])
+		}
+		b.AssertEq(acc, b.Const(fe(indices[q])))
+		inv := v.points(q)
+		evals := v.deep(q, inv)
+		for j := range evals {
+			b.AssertEqExt(evals[j], b.ConstExt(want[q][j]))
+		}
+		v.query(q, inv, evals)
+	}
+	prog, err := b.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (statement{prog, public, w}).proveAndVerify(t, nil, nil); err != nil {
+		t.Fatal(err)
 	}
 }
