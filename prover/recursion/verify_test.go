@@ -221,16 +221,32 @@ func TestRecursionProof(t *testing.T) {
 }
 
 // TestRecursionOfRecursion: a recursion proof of a recursion proof verifies (the recursion closes
-// on itself), the inner one's public values (the child's) being the outer one's.
+// on itself), the inner one's public values (the child's) being the outer one's; the outer
+// program refuses inner proofs tampered in a DEEP-only opening, a query row and an FRI pair.
 func TestRecursionOfRecursion(t *testing.T) {
-	if testing.Short() {
-		t.Skip("proves a verifier of a RecursionParams proof")
-	}
 	vk, proof, public := childProof(t, 4)
 	_, rvk, rproof := recursionProof(t, shapeOf(vk, proof), proof, public)
 	s := ChildShape{VK: rvk, Params: RecursionParams(), LogHeights: rproof.LogHeights}
 	st, _, _ := recursionProof(t, s, rproof, public)
 	t.Logf("outer rows %v", st.prog.Rows())
+	for _, c := range []struct {
+		name string
+		f    func(p *stark.Proof)
+	}{
+		{"quotient opening next", func(p *stark.Proof) { bumpE(&p.Openings[2].Quot[1][3]) }},
+		{"query row", func(p *stark.Proof) { bumpF(&p.Queries[27].Inputs[2].Rows[4][1]) }},
+		{"FRI pair", func(p *stark.Proof) { bumpF(&p.FRI.Queries[13].Steps[5].Rows[0][7]) }},
+	} {
+		bad := cloneProof(t, rproof)
+		c.f(bad)
+		w, err := ProofWitness(s, bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.prog.Execute(public, w); !rejected(err) {
+			t.Errorf("%s: got %v", c.name, err)
+		}
+	}
 }
 
 // TestVerifyProofVariableRoot: a program whose child preprocessed root is a variable accepts
@@ -380,5 +396,26 @@ func TestDeepValues(t *testing.T) {
 	}
 	if err := (statement{prog, public, w}).proveAndVerify(t, nil, nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRecursionProofDefaultParams: the verifier program of a child proven at DefaultParams, with
+// the program enforcing DefaultVerifierConfig, executes and proves under RecursionParams; a
+// tampered FRI pair is refused.
+func TestRecursionProofDefaultParams(t *testing.T) {
+	vk, proof, public := childProofAt(t, 4, 0, stark.DefaultParams())
+	if err := stark.Verify(vk, proof, public, stark.DefaultVerifierConfig()); err != nil {
+		t.Fatal(err)
+	}
+	s := ChildShape{VK: vk, Params: proof.Params, LogHeights: proof.LogHeights}
+	st, _, _ := recursionProof(t, s, proof, public)
+	bad := cloneProof(t, proof)
+	bumpF(&bad.FRI.Queries[99].Steps[0].Rows[0][2])
+	w, err := ProofWitness(s, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.prog.Execute(public, w); !rejected(err) {
+		t.Fatalf("tampered FRI pair: got %v", err)
 	}
 }
