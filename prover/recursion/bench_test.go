@@ -240,3 +240,42 @@ func BenchmarkVerifyProof(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkProveVerifier times proving, under RecursionParams, the verifier program of a recursion
+// proof (the second level of recursion: what a join costs per child), with its trace shape.
+func BenchmarkProveVerifier(b *testing.B) {
+	vk, proof, public := childProof(b, 4)
+	_, rvk, rproof := recursionProof(b, shapeOf(vk, proof), proof, public)
+	prog, w := verifierProgram(b, ChildShape{VK: rvk, Params: RecursionParams(), LogHeights: rproof.LogHeights}, rproof, false)
+	air, err := prog.AIR("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	pk, err := stark.Setup(air, RecursionParams())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var traces []*stark.Matrix
+	var out *stark.Proof
+	for b.Loop() {
+		if traces, err = prog.Execute(public, w); err != nil {
+			b.Fatal(err)
+		}
+		if out, err = stark.Prove(context.Background(), pk, traces, public); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cells, _ := rowCells(b, prog)
+	total, maxH := 0, 0
+	for i, t := range air.Tables() {
+		total += cells[t.Name()] * traces[i].Height
+		maxH = max(maxH, traces[i].Height)
+	}
+	enc, err := out.MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(total), "trace_cells")
+	b.ReportMetric(float64(maxH), "max_rows")
+	b.ReportMetric(float64(len(enc)), "proof_bytes")
+}
