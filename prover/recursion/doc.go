@@ -134,7 +134,7 @@
 //     program; per FRI round the pair's opening (one 8-wide matrix at (idx>>r)>>1), four Selects
 //     by bit r that put the query's side first (asserted equal to the running value) so that
 //     foldPair's (e0-e1)/(2y) is (e_side-e_other)/(2·Y_r) with no sign to select, the roll-in of
-//     the next bucket (β²·value) at its height, and the final polynomial by Horner at 1/(1/Y_R).
+//     the next bucket (β²·value) at its height, and the final polynomial by Horner at Y_R (one Inv).
 //     TestDeepValues pins the indices and DEEP values to stark.QueryValues; TestVerifyProofTampers
 //     changes every kind of proof value alone and checks that both the program and stark.Verify
 //     refuse it.
@@ -159,8 +159,8 @@
 // limbs 3.0k, select 1.4k; Poseidon2 45%, ext_alu 37%, init 15%), proven in 10.6 s on two shared
 // cores (BenchmarkProveVerifier; a 429 kB proof). The ext_alu rows are mostly the DEEP batching
 // of the 1,221 opened columns of a recursion proof per query (a mul and an add per column:
-// 68k rows); a fused multiply-add ext instruction would halve them, and bring the tallest table
-// under 2^17 rows.
+// 68k rows); a fused multiply-add ext instruction would halve them, and bring ext_alu under
+// 2^16 rows.
 //
 // prover/stark exports, read-only, what the program mirrors (export.go): ConstraintView,
 // SelectorFactors, RecombineQuotient, RowGenerator, ExtBasis and ProofChallenges for the

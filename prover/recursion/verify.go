@@ -366,7 +366,7 @@ func (b *Builder) VerifyProof(s ChildShape, preRoot *Digest, public []Felt, p *S
 		b.fail("child statement: %v", err)
 		return digest
 	}
-	if !l.matches(s, p) {
+	if p == nil || !l.matches(s, p) {
 		b.fail("child proof variables do not have the shape of %v", s.LogHeights)
 		return digest
 	}
