@@ -132,10 +132,9 @@ func TestConstraintViewRange(t *testing.T) {
 	}
 }
 
-// TestCheckStatementMatchesVerify: CheckStatement accepts a real proof's shape, and each change
-// of the shape (parameters, blowup, heights, public values, security floor) that it refuses,
-// Verify refuses too on the proof so changed.
-func TestCheckStatementMatchesVerify(t *testing.T) {
+// memProof proves memAIR at TestParams: tables of two LDE heights, one with preprocessed columns.
+func memProof(t *testing.T) (*VerifyingKey, *Proof) {
+	t.Helper()
 	pk, err := Setup(memAIR(t), TestParams())
 	if err != nil {
 		t.Fatal(err)
@@ -145,6 +144,14 @@ func TestCheckStatementMatchesVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return vk, proof
+}
+
+// TestCheckStatementMatchesVerify: CheckStatement accepts a real proof's shape, and each change
+// of the shape (parameters, blowup, heights, public values, security floor) that it refuses,
+// Verify refuses too on the proof so changed.
+func TestCheckStatementMatchesVerify(t *testing.T) {
+	vk, proof := memProof(t)
 	if err := vk.CheckStatement(proof.Params, proof.LogHeights, 0, VerifierConfig{}); err != nil {
 		t.Fatal(err)
 	}
@@ -187,15 +194,7 @@ func TestCheckStatementMatchesVerify(t *testing.T) {
 // pass the native FRI query check at the indices it returns; a tampered query row is refused by
 // both QueryValues and Verify.
 func TestQueryValues(t *testing.T) {
-	pk, err := Setup(memAIR(t), TestParams())
-	if err != nil {
-		t.Fatal(err)
-	}
-	vk := pk.VerifyingKey()
-	proof, err := Prove(context.Background(), pk, memTraces(5, randomAccesses(20, 9)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	vk, proof := memProof(t)
 	v := &verifier{vk: vk, air: vk.air, proof: proof}
 	if err := v.checkShape(VerifierConfig{}); err != nil {
 		t.Fatal(err)
