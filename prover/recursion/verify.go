@@ -10,10 +10,11 @@ import (
 
 // RecursionParams is the parameter set of recursion proofs: rate 1/8 with 28 queries and 20 bits
 // of grinding (3·28 + 20 = 104 conjectured FRI bits) rather than DefaultParams' rate 1/2 with
-// 100 queries, because a verifier program's cost is dominated by its queries' Merkle paths, and
-// an 8× larger LDE of a recursion trace costs less than 3.5× the queries in every parent. SP1's
-// recursion shapes make the same trade (PRIOR-ART.md, Q4). TestRecursionParams pins the
-// calculator's figure on a real recursion proof.
+// 100 queries and 16 bits. A verifier program's cost is mostly its queries (Merkle paths, opened
+// rows, DEEP batching), so a 4× larger LDE of every recursion trace buys 3.6× fewer queries in
+// the program that verifies it. Plonky3's recursion examples use log_blowup 3 and SP1's shrink
+// shape ρ = 1/8 (PRIOR-ART.md, Q4). TestRecursionProof pins the calculator's figure on a real
+// recursion proof.
 func RecursionParams() stark.Params {
 	return stark.Params{LogBlowup: 3, NumQueries: 28, PoWBits: 20, LogFinalPolyLen: 3, LogUpPoWBits: 16}
 }
