@@ -34,7 +34,7 @@ func verifierProgram(t testing.TB, s ChildShape, proof *stark.Proof, varRoot boo
 	return prog, w
 }
 
-// proveAt proves the statement under params and verifies it with DefaultVerifierConfig.
+// proveAt proves the statement under params and verifies it under cfg.
 func (s statement) proveAt(t testing.TB, params stark.Params, cfg stark.VerifierConfig) (*stark.VerifyingKey, *stark.Proof) {
 	t.Helper()
 	air, err := s.prog.AIR("recursion")
