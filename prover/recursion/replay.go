@@ -5,9 +5,10 @@ const proofDomain = "zkexex/stark/proof"
 
 // ReplayChallenges is stark.Verify's Fiat-Shamir replay up to the DEEP step for a child proof of
 // shape s (fixed by the program: a recursion VK verifies one child shape) whose key has digest
-// vkDigest: the preamble (the VK digest, the parameters, the heights, the public values), the main root, the LogUp grinding (asserted), β and γ, the LogUp totals and the LogUp
-// root, α, the quotient root, ζ, the openings, and the DEEP step's α. It returns the challenges
-// and the transcript, positioned where FRI continues. TestReplayChallenges pins the order to
+// vkDigest: the preamble (the VK digest, the parameters, the heights, the public values), the
+// main root, the LogUp grinding (asserted), β and γ, the LogUp totals and the LogUp root, α, the
+// quotient root, ζ, the openings, and the DEEP step's α. It returns the challenges and the
+// transcript, positioned where FRI continues. TestCheckOutOfDomain pins the challenges to
 // stark.ProofChallenges.
 //
 // stark resamples ζ until it lies outside F (probability 2^-93 per draw that it does not). A
@@ -22,6 +23,10 @@ func (b *Builder) ReplayChallenges(s ChildShape, vkDigest Digest, public []Felt,
 	}
 	vk, params, logH := s.VK, s.Params, s.LogHeights
 	tables := len(vk.AIR().Tables())
+	if p == nil {
+		b.fail("no child proof")
+		return ch, Ext{}, nil
+	}
 	if len(logH) != tables || len(p.LogUpSums) != tables || len(p.Openings) != tables || len(public) != vk.AIR().NumPublic() {
 		b.fail("child proof of %d heights, %d LogUp totals, %d openings and %d public values for %d tables and %d public values",
 			len(logH), len(p.LogUpSums), len(p.Openings), len(public), tables, vk.AIR().NumPublic())

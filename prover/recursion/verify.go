@@ -10,10 +10,11 @@ import (
 
 // RecursionParams is the parameter set of recursion proofs: rate 1/8 with 28 queries and 20 bits
 // of grinding (3·28 + 20 = 104 conjectured FRI bits) rather than DefaultParams' rate 1/2 with
-// 100 queries, because a verifier program's cost is dominated by its queries' Merkle paths, and
-// an 8× larger LDE of a recursion trace costs less than 3.5× the queries in every parent. SP1's
-// recursion shapes make the same trade (PRIOR-ART.md, Q4). TestRecursionParams pins the
-// calculator's figure on a real recursion proof.
+// 100 queries and 16 bits. A verifier program's cost is mostly its queries (Merkle paths, opened
+// rows, DEEP batching), so a 4× larger LDE of every recursion trace buys 3.6× fewer queries in
+// the program that verifies it. Plonky3's recursion examples use log_blowup 3 and SP1's shrink
+// shape ρ = 1/8 (PRIOR-ART.md, Q4). TestRecursionProof pins the calculator's figure on a real
+// recursion proof.
 func RecursionParams() stark.Params {
 	return stark.Params{LogBlowup: 3, NumQueries: 28, PoWBits: 20, LogFinalPolyLen: 3, LogUpPoWBits: 16}
 }
@@ -366,7 +367,7 @@ func (b *Builder) VerifyProof(s ChildShape, preRoot *Digest, public []Felt, p *S
 		b.fail("child statement: %v", err)
 		return digest
 	}
-	if !l.matches(s, p) {
+	if p == nil || !l.matches(s, p) {
 		b.fail("child proof variables do not have the shape of %v", s.LogHeights)
 		return digest
 	}
@@ -381,7 +382,14 @@ func (b *Builder) VerifyProof(s ChildShape, preRoot *Digest, public []Felt, p *S
 	if t == nil {
 		return digest
 	}
-	b.verifyFRI(s, l, root, ch.Zeta, deepAlpha, t, p)
+	v := b.newFRIVerifier(s, l, root, ch.Zeta, deepAlpha, t, p)
+	if v == nil {
+		return digest
+	}
+	for q := range p.Queries {
+		inv := v.points(q)
+		v.query(q, inv, v.deep(q, inv))
+	}
 	return digest
 }
 
@@ -428,143 +436,170 @@ func (b *Builder) extDot(apow, v []Ext) Ext {
 	return acc
 }
 
-// verifyFRI is stark's DEEP step and friVerify on a child proof, from the transcript where
-// CheckOutOfDomain left it.
-func (b *Builder) verifyFRI(s ChildShape, l *layout, preRoot Digest, zeta, deepAlpha Ext, t *Transcript, p *StarkProof) {
+// friVerifier is stark's DEEP step and friVerify on one child proof, from the transcript where
+// CheckOutOfDomain left it: the challenges (friChallenges), then per query its points (points),
+// the DEEP quotients there (deep) and the FRI checks (query).
+type friVerifier struct {
+	b      *Builder
+	s      ChildShape
+	l      *layout
+	p      *StarkProof
+	zeta   Ext
+	claims []deepClaim
+	roots  [numRounds]Digest
+	betas  []Ext
+	beta2  []Ext    // β_r², the weight of an input rolled in at round r
+	idx    [][]Felt // per query, the index's little-endian bits in the tallest LDE domain
+	// yInv[j] is ω_L^(-2^(L-1-j)), the factor index bit j contributes to 1/y_L (y_L =
+	// ω_L^bitrev_L(idx)); one, half and the coset shift are constants every query reads.
+	yInv             []Felt
+	one, half, shift Felt
+}
+
+func (b *Builder) newFRIVerifier(s ChildShape, l *layout, preRoot Digest, zeta, deepAlpha Ext, t *Transcript, p *StarkProof) *friVerifier {
 	claims := b.deepClaims(s, l, zeta, deepAlpha, p)
 	if claims == nil {
-		return
+		return nil
 	}
+	v := &friVerifier{b: b, s: s, l: l, p: p, zeta: zeta, claims: claims,
+		roots: [numRounds]Digest{preRoot, p.MainRoot, p.PermRoot, p.QuotRoot}}
 	t.ObserveLabel("fri")
-	betas := make([]Ext, l.friRounds)
+	v.betas = make([]Ext, l.friRounds)
+	v.beta2 = make([]Ext, l.friRounds)
 	for r, root := range p.FRIRoots {
 		t.ObserveDigest(root)
-		betas[r] = t.SampleExt()
+		v.betas[r] = t.SampleExt()
+		v.beta2[r] = b.ExtMul(v.betas[r], v.betas[r])
 	}
 	t.ObserveLabel("final")
 	t.ObserveExt(p.FinalPoly...)
 	t.CheckPoW(s.Params.PoWBits, p.FRIPoWNonce)
-	idx := make([][]Felt, len(p.Queries))
-	for q := range idx {
-		idx[q] = t.SampleBits(l.logLDE)
+	v.idx = make([][]Felt, len(p.Queries))
+	for q := range v.idx {
+		v.idx[q] = t.SampleBits(l.logLDE)
 	}
 
 	// An empty commitment has the zero root (stark's verifyBatch of no matrices).
-	roots := [numRounds]Digest{preRoot, p.MainRoot, p.PermRoot, p.QuotRoot}
 	zero := b.constDigest(hash.Digest{})
-	for r := range roots {
+	for r, root := range v.roots {
 		if len(l.shapes[r]) == 0 {
-			b.assertDigest(roots[r], zero)
+			b.assertDigest(root, zero)
 		}
 	}
 
-	// Constants shared by every query. yInv[j] is ω_L^(-2^(L-1-j)): the factor index bit j
-	// contributes to 1/y_L, y_L = ω_L^bitrev_L(idx).
-	L := l.logLDE
-	wL, err := stark.RowGenerator(L)
+	wL, err := stark.RowGenerator(l.logLDE)
 	if err != nil {
 		b.fail("%v", err)
-		return
+		return nil
 	}
-	var wInv F
+	var wInv, half F
 	wInv.Inverse(&wL)
-	yInv := make([]Felt, L)
-	for j := L - 1; j >= 0; j-- {
-		yInv[j] = b.Const(wInv)
+	v.yInv = make([]Felt, l.logLDE)
+	for j := l.logLDE - 1; j >= 0; j-- {
+		v.yInv[j] = b.Const(wInv)
 		wInv.Square(&wInv)
 	}
-	var halfF F
-	halfF.SetUint64(2)
-	halfF.Inverse(&halfF)
-	one, half, shift := b.Const(feU(1)), b.Const(halfF), b.Const(stark.CosetShift())
-	halfE := b.Lift(half)
-	beta2 := make([]Ext, l.friRounds)
-	for r := range beta2 {
-		beta2[r] = b.ExtMul(betas[r], betas[r])
+	half.SetUint64(2)
+	half.Inverse(&half)
+	v.one, v.half, v.shift = b.Const(feU(1)), b.Const(half), b.Const(stark.CosetShift())
+	return v
+}
+
+// points is query q's inv[r] = 1/Y_r for r = 0..rounds, Y_r = y_L^(2^r) = ω_l^bitrev_l(idx>>r)
+// with l = L-r: ±y of FRI round r's pair, the final polynomial's point for r = rounds, and, over
+// the coset shift, the point of the bucket of LDE height 2^(L-r). One product of selected
+// constants and a squaring per round.
+func (v *friVerifier) points(q int) []Felt {
+	b, bits := v.b, v.idx[q]
+	inv := make([]Felt, v.l.friRounds+1)
+	for j := range v.l.logLDE {
+		f, _ := b.Select(bits[j], v.one, v.yInv[j])
+		if j == 0 {
+			inv[0] = f
+		} else {
+			inv[0] = b.Mul(inv[0], f)
+		}
 	}
+	for r := 1; r <= v.l.friRounds; r++ {
+		inv[r] = b.Mul(inv[r-1], inv[r-1])
+	}
+	return inv
+}
 
-	for q := range p.Queries {
-		bits := idx[q]
-		qo := &p.Queries[q]
-		for r := range numRounds {
-			if len(l.shapes[r]) > 0 {
-				b.VerifyBatch(roots[r], l.shapes[r], bits, L, qo.Inputs[r].Rows, qo.Inputs[r].Path)
-			}
+// deep authenticates query q's opened rows against the four input commitments and returns each
+// bucket's DEEP quotient (A(x) - A(ζ))/(x - ζ) + α^K·(A(x) - A(ζω))/(x - ζω) at the query's
+// point x = shift·y_h of its domain, A the batched opened row: stark's deepAt.
+func (v *friVerifier) deep(q int, inv []Felt) []Ext {
+	b, l, bits := v.b, v.l, v.idx[q]
+	qo := &v.p.Queries[q]
+	for r := range numRounds {
+		if len(l.shapes[r]) > 0 {
+			b.VerifyBatch(v.roots[r], l.shapes[r], bits, l.logLDE, qo.Inputs[r].Rows, qo.Inputs[r].Path)
 		}
-		// inv[r] = 1/Y_r with Y_r = y_L^(2^r): the point ±y of FRI round r (Y_r = ω_l^bitrev_l(idx>>r)),
-		// and for r = L-h the bucket of LDE height 2^h's point over the coset shift.
-		inv := make([]Felt, l.friRounds+1)
-		for j := range L {
-			f, _ := b.Select(bits[j], one, yInv[j])
-			if j == 0 {
-				inv[0] = f
-			} else {
-				inv[0] = b.Mul(inv[0], f)
-			}
-		}
-		for r := 1; r <= l.friRounds; r++ {
-			inv[r] = b.Mul(inv[r-1], inv[r-1])
-		}
-
-		// DEEP: each bucket's quotient at x = shift·y_h.
-		evals := make([]Ext, len(l.buckets))
-		for j, bk := range l.buckets {
-			c := &claims[j]
-			x := b.Lift(b.Mul(shift, b.Inv(inv[L-bk.LogLDE])))
-			var acc Ext
-			k := 0
-			for _, ti := range bk.Tables {
-				for r := range numRounds {
-					pos := l.pos[r][ti]
-					if pos < 0 {
-						continue
+	}
+	evals := make([]Ext, len(l.buckets))
+	for j, bk := range l.buckets {
+		c := &v.claims[j]
+		x := b.Lift(b.Mul(v.shift, b.Inv(inv[l.logLDE-bk.LogLDE])))
+		var acc Ext
+		k := 0
+		for _, ti := range bk.Tables {
+			for r := range numRounds {
+				pos := l.pos[r][ti]
+				if pos < 0 {
+					continue
+				}
+				for _, f := range qo.Inputs[r].Rows[pos] {
+					if k == 0 {
+						acc = b.Lift(f)
+					} else {
+						acc = b.ExtAdd(acc, b.ExtMul(c.apow[k], b.Lift(f)))
 					}
-					for _, f := range qo.Inputs[r].Rows[pos] {
-						if k == 0 {
-							acc = b.Lift(f)
-						} else {
-							acc = b.ExtAdd(acc, b.ExtMul(c.apow[k], b.Lift(f)))
-						}
-						k++
-					}
+					k++
 				}
 			}
-			u := b.ExtDiv(b.ExtSub(acc, c.a0), b.ExtSub(x, zeta))
-			w := b.ExtDiv(b.ExtSub(acc, c.a1), b.ExtSub(x, c.zw))
-			evals[j] = b.ExtAdd(u, b.ExtMul(w, c.apow[len(c.apow)-1]))
 		}
-
-		// FRI: per round the opened pair at (idx >> r) >> 1, its value on the query's side equal to
-		// the running one, the fold, and a roll-in when the next bucket's height is reached.
-		eval, next := evals[0], 1
-		for r := range l.friRounds {
-			lh := L - r - 1
-			st := &qo.FRI[r]
-			b.VerifyBatch(p.FRIRoots[r], []MatrixShape{{LogHeight: lh, Width: 8}}, bits[r+1:], lh, st.Rows, st.Path)
-			var side, other [4]Felt
-			for j := range 4 {
-				side[j], other[j] = b.Select(bits[r], st.Rows[0][j], st.Rows[0][4+j])
-			}
-			b.AssertEqExt(b.Pack(side), eval)
-			eo := b.Pack(other)
-			// foldPair with 1/(2y) for the pair (y, -y): with Y_r = (-1)^bit·y and the pair read
-			// from the query's side, (e0 - e1)/(2y) = (e_side - e_other)/(2·Y_r).
-			inv2y := b.Lift(b.Mul(half, inv[r]))
-			sum := b.ExtMul(b.ExtAdd(eval, eo), halfE)
-			diff := b.ExtMul(b.ExtMul(b.ExtSub(eval, eo), inv2y), betas[r])
-			eval = b.ExtAdd(sum, diff)
-			if next < len(l.buckets) && l.buckets[next].LogLDE == lh {
-				eval = b.ExtAdd(eval, b.ExtMul(beta2[r], evals[next]))
-				next++
-			}
-		}
-		// The final polynomial at y_lf = 1/inv[rounds], by Horner.
-		y := b.Lift(b.Inv(inv[l.friRounds]))
-		fp := p.FinalPoly
-		acc := fp[len(fp)-1]
-		for i := len(fp) - 2; i >= 0; i-- {
-			acc = b.ExtAdd(b.ExtMul(acc, y), fp[i])
-		}
-		b.AssertEqExt(acc, eval)
+		u := b.ExtDiv(b.ExtSub(acc, c.a0), b.ExtSub(x, v.zeta))
+		w := b.ExtDiv(b.ExtSub(acc, c.a1), b.ExtSub(x, c.zw))
+		evals[j] = b.ExtAdd(u, b.ExtMul(w, c.apow[len(c.apow)-1]))
 	}
+	return evals
+}
+
+// query is stark's friCheckQuery: per round the opened pair at (idx >> r) >> 1 authenticated,
+// its value on the query's side equal to the running one, the fold, a roll-in when the next
+// bucket's height is reached; and the final polynomial at the last point.
+func (v *friVerifier) query(q int, inv []Felt, evals []Ext) {
+	b, l, bits := v.b, v.l, v.idx[q]
+	qo := &v.p.Queries[q]
+	halfE := b.Lift(v.half)
+	eval, next := evals[0], 1
+	for r := range l.friRounds {
+		lh := l.logLDE - r - 1
+		st := &qo.FRI[r]
+		b.VerifyBatch(v.p.FRIRoots[r], []MatrixShape{{LogHeight: lh, Width: 8}}, bits[r+1:], lh, st.Rows, st.Path)
+		var side, other [4]Felt
+		for j := range 4 {
+			side[j], other[j] = b.Select(bits[r], st.Rows[0][j], st.Rows[0][4+j])
+		}
+		b.AssertEqExt(b.Pack(side), eval)
+		eo := b.Pack(other)
+		// foldPair with 1/(2y) for the pair (y, -y): with Y_r = (-1)^bit·y and the pair read
+		// from the query's side, (e0 - e1)/(2y) = (e_side - e_other)/(2·Y_r).
+		inv2y := b.Lift(b.Mul(v.half, inv[r]))
+		sum := b.ExtMul(b.ExtAdd(eval, eo), halfE)
+		diff := b.ExtMul(b.ExtMul(b.ExtSub(eval, eo), inv2y), v.betas[r])
+		eval = b.ExtAdd(sum, diff)
+		if next < len(l.buckets) && l.buckets[next].LogLDE == lh {
+			eval = b.ExtAdd(eval, b.ExtMul(v.beta2[r], evals[next]))
+			next++
+		}
+	}
+	y := b.Lift(b.Inv(inv[l.friRounds]))
+	fp := v.p.FinalPoly
+	acc := fp[len(fp)-1]
+	for i := len(fp) - 2; i >= 0; i-- {
+		acc = b.ExtAdd(b.ExtMul(acc, y), fp[i])
+	}
+	b.AssertEqExt(acc, eval)
 }

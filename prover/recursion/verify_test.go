@@ -34,7 +34,7 @@ func verifierProgram(t testing.TB, s ChildShape, proof *stark.Proof, varRoot boo
 	return prog, w
 }
 
-// proveAt proves the statement under params and verifies it with DefaultVerifierConfig.
+// proveAt proves the statement under params and verifies it under cfg.
 func (s statement) proveAt(t testing.TB, params stark.Params, cfg stark.VerifierConfig) (*stark.VerifyingKey, *stark.Proof) {
 	t.Helper()
 	air, err := s.prog.AIR("recursion")
@@ -172,6 +172,7 @@ func TestVerifyProofTampers(t *testing.T) {
 		t.Fatalf("public value: got %v, want a refusal", err)
 	}
 }
+
 // recursionProof proves, under RecursionParams, the verifier program of a child proof of shape s,
 // and checks that stark.Verify accepts it with DefaultVerifierConfig.
 func recursionProof(t testing.TB, s ChildShape, child *stark.Proof, public []F) (statement, *stark.VerifyingKey, *stark.Proof) {
@@ -220,16 +221,32 @@ func TestRecursionProof(t *testing.T) {
 }
 
 // TestRecursionOfRecursion: a recursion proof of a recursion proof verifies (the recursion closes
-// on itself), the inner one's public values (the child's) being the outer one's.
+// on itself), the inner one's public values (the child's) being the outer one's; the outer
+// program refuses inner proofs tampered in a DEEP-only opening, a query row and an FRI pair.
 func TestRecursionOfRecursion(t *testing.T) {
-	if testing.Short() {
-		t.Skip("proves a verifier of a RecursionParams proof")
-	}
 	vk, proof, public := childProof(t, 4)
 	_, rvk, rproof := recursionProof(t, shapeOf(vk, proof), proof, public)
 	s := ChildShape{VK: rvk, Params: RecursionParams(), LogHeights: rproof.LogHeights}
 	st, _, _ := recursionProof(t, s, rproof, public)
 	t.Logf("outer rows %v", st.prog.Rows())
+	for _, c := range []struct {
+		name string
+		f    func(p *stark.Proof)
+	}{
+		{"quotient opening next", func(p *stark.Proof) { bumpE(&p.Openings[2].Quot[1][3]) }},
+		{"query row", func(p *stark.Proof) { bumpF(&p.Queries[27].Inputs[2].Rows[4][1]) }},
+		{"FRI pair", func(p *stark.Proof) { bumpF(&p.FRI.Queries[13].Steps[5].Rows[0][7]) }},
+	} {
+		bad := cloneProof(t, rproof)
+		c.f(bad)
+		w, err := ProofWitness(s, bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.prog.Execute(public, w); !rejected(err) {
+			t.Errorf("%s: got %v", c.name, err)
+		}
+	}
 }
 
 // TestVerifyProofVariableRoot: a program whose child preprocessed root is a variable accepts
@@ -335,5 +352,70 @@ func TestVerifyProofBuildChecks(t *testing.T) {
 		if _, err := b.Compile(); !errors.Is(err, ErrProgram) {
 			t.Errorf("%s: got %v, want ErrProgram", c.name, err)
 		}
+	}
+}
+
+// TestDeepValues pins the program's query indices and DEEP quotients to the native verifier's
+// (stark.QueryValues): asserted equal inside the program, which must then execute and prove.
+func TestDeepValues(t *testing.T) {
+	vk, proof, public := childProof(t, 4)
+	indices, want, err := stark.QueryValues(vk, proof, public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := shapeOf(vk, proof)
+	l, err := layoutOf(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.buckets) < 2 {
+		t.Fatal("the test AIR should have buckets of two heights (a roll-in)")
+	}
+	b := NewBuilder()
+	p, w := childWitness(t, b, s, proof)
+	pub := []Felt{b.Public(0), b.Public(1)}
+	digest := b.constDigest(vk.Digest())
+	ch, deepAlpha, tr := b.CheckOutOfDomain(s, digest, pub, p)
+	v := b.newFRIVerifier(s, l, b.constDigest(vk.PreRoot()), ch.Zeta, deepAlpha, tr, p)
+	for q := range p.Queries {
+		acc := b.Const(F{})
+		for j := l.logLDE - 1; j >= 0; j-- {
+			acc = b.Add(b.Add(acc, acc), v.idx[q][j])
+		}
+		b.AssertEq(acc, b.Const(fe(indices[q])))
+		inv := v.points(q)
+		evals := v.deep(q, inv)
+		for j := range evals {
+			b.AssertEqExt(evals[j], b.ConstExt(want[q][j]))
+		}
+		v.query(q, inv, evals)
+	}
+	prog, err := b.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (statement{prog, public, w}).proveAndVerify(t, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRecursionProofDefaultParams: the verifier program of a child proven at DefaultParams, with
+// the program enforcing DefaultVerifierConfig, executes and proves under RecursionParams; a
+// tampered FRI pair is refused.
+func TestRecursionProofDefaultParams(t *testing.T) {
+	vk, proof, public := childProofAt(t, 4, 0, stark.DefaultParams())
+	if err := stark.Verify(vk, proof, public, stark.DefaultVerifierConfig()); err != nil {
+		t.Fatal(err)
+	}
+	s := ChildShape{VK: vk, Params: proof.Params, LogHeights: proof.LogHeights}
+	st, _, _ := recursionProof(t, s, proof, public)
+	bad := cloneProof(t, proof)
+	bumpF(&bad.FRI.Queries[99].Steps[0].Rows[0][2])
+	w, err := ProofWitness(s, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.prog.Execute(public, w); !rejected(err) {
+		t.Fatalf("tampered FRI pair: got %v", err)
 	}
 }
