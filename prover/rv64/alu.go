@@ -62,11 +62,15 @@ func logRows(n int) int {
 	return bits.Len(uint(n - 1))
 }
 
+// padLog returns log2 of the height a trace of n rows gets when its shape asks for at least
+// 2^minLog rows (0: its natural height).
+func padLog(n, minLog int) int { return max(logRows(n), minLog) }
+
 // GenerateALUTraces fills the traces of ALUTables from the executor's ALU events: each chip gets
 // its events in order, padded to a power of two; the lookup tables count every lookup the chips
 // make.
 func GenerateALUTraces(events []Event) ([]*stark.Matrix, error) {
-	out, cnt, err := aluChipTraces(events)
+	out, cnt, err := aluChipTraces(events, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -77,8 +81,9 @@ func GenerateALUTraces(events []Event) ([]*stark.Matrix, error) {
 	return append(out, lt...), nil
 }
 
-// aluChipTraces fills the chips' traces (aluChips order) and returns the lookups they make.
-func aluChipTraces(events []Event) ([]*stark.Matrix, *counts, error) {
+// aluChipTraces fills the chips' traces (aluChips order), each at least as tall as ml asks, and
+// returns the lookups they make.
+func aluChipTraces(events []Event, ml minLogs) ([]*stark.Matrix, *counts, error) {
 	per := make([][]Event, len(chips))
 	for _, e := range events {
 		i, ok := chipOf[e.Op]
@@ -90,7 +95,7 @@ func aluChipTraces(events []Event) ([]*stark.Matrix, *counts, error) {
 	total := new(counts)
 	var out []*stark.Matrix
 	for i, c := range chips {
-		m, cnt := c.trace(per[i])
+		m, cnt := c.trace(per[i], ml[c.name])
 		out = append(out, m)
 		total.add(cnt)
 	}
@@ -125,8 +130,8 @@ func (c *chip) unbatchedExtCells() int {
 // parallelRows is the number of rows below which one goroutine fills a chip alone.
 const parallelRows = 1 << 12
 
-func (c *chip) trace(events []Event) (*stark.Matrix, *counts) {
-	n := 1 << uint(logRows(len(events)))
+func (c *chip) trace(events []Event, minLog int) (*stark.Matrix, *counts) {
+	n := 1 << uint(padLog(len(events), minLog))
 	m := stark.NewMatrix(c.width(), n)
 	workers := runtime.GOMAXPROCS(0)
 	if len(events) < parallelRows {

@@ -407,8 +407,8 @@ func resolveAtomic(t *memTracker, op LSOp, addr, in, ts uint64) (lsEvent, error)
 
 // atomicTrace fills the atomic table. It returns the trace, its lookups, the ALU events it sends
 // (for the ALU chips' traces) and the BusPageFlag lookups per page number.
-func atomicTrace(evs []lsEvent) (*stark.Matrix, *counts, []Event, map[uint64]uint64, error) {
-	m := stark.NewMatrix(atomicTable(nil).Width(), 1<<uint(logRows(len(evs))))
+func atomicTrace(evs []lsEvent, minLog int) (*stark.Matrix, *counts, []Event, map[uint64]uint64, error) {
+	m := stark.NewMatrix(atomicTable(nil).Width(), 1<<uint(padLog(len(evs), minLog)))
 	cnt := new(counts)
 	pages := map[uint64]uint64{}
 	var alu []Event

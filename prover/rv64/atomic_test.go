@@ -107,7 +107,7 @@ func runAtomic(t testing.TB, w *memWorld, steps []lsStep) []lsEvent {
 
 func atomicStatementParts(t testing.TB, evs []lsEvent, w *memWorld) *atomicParts {
 	t.Helper()
-	m, cnt, alu, pages, err := atomicTrace(evs)
+	m, cnt, alu, pages, err := atomicTrace(evs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestAtomicTraceRefuses(t *testing.T) {
 	} {
 		bad := append([]lsEvent(nil), evs...)
 		f(bad)
-		if _, _, _, _, err := atomicTrace(bad); err == nil {
+		if _, _, _, _, err := atomicTrace(bad, 0); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -278,7 +278,7 @@ func TestAtomicTampers(t *testing.T) {
 func withForgedRow(t *testing.T, w *memWorld, evs []lsEvent, e *lsEvent) *atomicParts {
 	t.Helper()
 	p := atomicStatementParts(t, evs, w)
-	_, _, _, pages, err := atomicTrace(evs)
+	_, _, _, pages, err := atomicTrace(evs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -457,9 +457,9 @@ func cpuMessages(i int, e *cpuEvent) (*cpuLSMessage, *cpuSysMessage, error) {
 }
 
 // cpuTraceOf builds the CPU table's trace from the segment's events (cycle i = row i) and returns
-// the range-check counts of its accesses and the ALU messages it sends. (alu_test.go's stand-in
-// already holds the name cpuTrace.)
-func cpuTraceOf(evs []cpuEvent) (*stark.Matrix, *counts, []Event, error) {
+// the range-check counts of its accesses and the ALU messages it sends; the trace has at least
+// 2^minLog rows. (alu_test.go's stand-in already holds the name cpuTrace.)
+func cpuTraceOf(evs []cpuEvent, minLog int) (*stark.Matrix, *counts, []Event, error) {
 	if len(evs) == 0 || len(evs) > maxCycles {
 		return nil, nil, nil, fmt.Errorf("%w: %d cycles", ErrCPUTrace, len(evs))
 	}
@@ -493,13 +493,14 @@ func cpuTraceOf(evs []cpuEvent) (*stark.Matrix, *counts, []Event, error) {
 		}
 		mode = rows[i].nextMode
 	}
-	m, cnt, alu := writeCPUTrace(evs, rows)
+	m, cnt, alu := writeCPUTrace(evs, rows, minLog)
 	return m, cnt, alu, nil
 }
 
-// writeCPUTrace fills the CPU trace from checked rows; padding rows repeat the end pc and mode.
-func writeCPUTrace(evs []cpuEvent, rows []cpuRow) (*stark.Matrix, *counts, []Event) {
-	n := 1 << uint(logRows(len(evs)))
+// writeCPUTrace fills the CPU trace, at least 2^minLog rows, from checked rows; padding rows
+// repeat the end pc and mode.
+func writeCPUTrace(evs []cpuEvent, rows []cpuRow, minLog int) (*stark.Matrix, *counts, []Event) {
+	n := 1 << uint(padLog(len(evs), minLog))
 	m := stark.NewMatrix(cpuWidth, n)
 	cnt := new(counts)
 	var aluEvs []Event

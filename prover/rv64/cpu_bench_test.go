@@ -38,10 +38,10 @@ func BenchmarkCPUTrace(b *testing.B) {
 	m.run(1 << 15)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, _, _, err := cpuTraceOf(m.evs); err != nil {
+		if _, _, _, err := cpuTraceOf(m.evs, 0); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := decodeTrace(m.evs); err != nil {
+		if _, err := decodeTrace(m.evs, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

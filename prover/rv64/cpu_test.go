@@ -475,8 +475,8 @@ func cpuRowsFor(width, n int) *stark.Matrix { return stark.NewMatrix(width, 1<<u
 // traces writes every table's trace for the run.
 func (r *cpuRun) traces(t testing.TB) []*stark.Matrix {
 	t.Helper()
-	cpuM, cpuCnt, aluEvs := writeCPUTrace(r.evs, r.rows)
-	dt := writeDecodeTrace(r.dec)
+	cpuM, cpuCnt, aluEvs := writeCPUTrace(r.evs, r.rows, 0)
+	dt := writeDecodeTrace(r.dec, 0)
 	modeM, modeCnt, err := modeTrace(r.modeRead)
 	if err != nil {
 		t.Fatal(err)
@@ -606,11 +606,11 @@ func TestCPUAllClasses(t *testing.T) {
 		t.Fatalf("messages differ:\n%v\n%v\n%v\n%v", ls, m.ls, sys, m.sys)
 	}
 	// The production entry points give the same CPU and decode traces.
-	cm, _, _, err := cpuTraceOf(m.evs)
+	cm, _, _, err := cpuTraceOf(m.evs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dt, err := decodeTrace(m.evs)
+	dt, err := decodeTrace(m.evs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -965,12 +965,12 @@ func TestCPUTraceRejectsInconsistentEvents(t *testing.T) {
 			if name == "no cycles" {
 				evs = nil
 			}
-			if _, _, _, err := cpuTraceOf(evs); !errors.Is(err, ErrCPUTrace) {
+			if _, _, _, err := cpuTraceOf(evs, 0); !errors.Is(err, ErrCPUTrace) {
 				t.Fatalf("got %v", err)
 			}
 		})
 	}
-	if _, err := decodeTrace([]cpuEvent{{PC: 0x1000, Insn: 0x13, CodeWord: 0x93}}); !errors.Is(err, ErrCPUTrace) {
+	if _, err := decodeTrace([]cpuEvent{{PC: 0x1000, Insn: 0x13, CodeWord: 0x93}}, 0); !errors.Is(err, ErrCPUTrace) {
 		t.Fatalf("decode of a word not in its code word: %v", err)
 	}
 }
@@ -990,7 +990,7 @@ func TestDecodeRowsOnePerPC(t *testing.T) {
 	if len(rows) != 1 || rows[0].n != uint64(len(evs)) {
 		t.Fatalf("%d rows", len(rows))
 	}
-	if dt := writeDecodeTrace(rows); dt.code[cpuUserCode] != 1 {
+	if dt := writeDecodeTrace(rows, 0); dt.code[cpuUserCode] != 1 {
 		t.Fatalf("code word read %d times", dt.code[cpuUserCode])
 	}
 }

@@ -217,11 +217,11 @@ func cpuProveExecution(t *testing.T, prog *vm.Program, n int) map[uint64]int {
 	}
 	t.Logf("%d cycles, %d foreign accesses, %d distinct instructions", len(evs), len(foreign), len(codeVals))
 
-	cpuM, cpuCnt, aluEvs, err := cpuTraceOf(evs)
+	cpuM, cpuCnt, aluEvs, err := cpuTraceOf(evs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dt, err := decodeTrace(evs)
+	dt, err := decodeTrace(evs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -646,13 +646,14 @@ type decodeRow struct {
 	n    uint64
 }
 
-// decodeTrace builds the decode table's (and the class table's) traces from the CPU's events.
-func decodeTrace(evs []cpuEvent) (*decodeTraces, error) {
+// decodeTrace builds the decode table's (at least 2^minLog rows) and the class table's traces
+// from the CPU's events.
+func decodeTrace(evs []cpuEvent, minLog int) (*decodeTraces, error) {
 	rows, err := decodeRows(evs)
 	if err != nil {
 		return nil, err
 	}
-	return writeDecodeTrace(rows), nil
+	return writeDecodeTrace(rows, minLog), nil
 }
 
 // decodeRows lists the decode rows of the events: one per distinct (pc, word), in order of first
@@ -681,9 +682,9 @@ func decodeRows(evs []cpuEvent) ([]decodeRow, error) {
 	return rows, nil
 }
 
-// writeDecodeTrace fills the decode and class tables' traces from the rows.
-func writeDecodeTrace(rows []decodeRow) *decodeTraces {
-	m := stark.NewMatrix(decodeWidth, 1<<uint(logRows(len(rows))))
+// writeDecodeTrace fills the decode (at least 2^minLog rows) and class tables' traces from the rows.
+func writeDecodeTrace(rows []decodeRow, minLog int) *decodeTraces {
+	m := stark.NewMatrix(decodeWidth, 1<<uint(padLog(len(rows), minLog)))
 	cnt := new(counts)
 	class := make([]uint64, 1<<classKeyBits)
 	code := map[uint64]uint64{}

@@ -29,7 +29,7 @@ func cpuProveDecode(t *testing.T, rows []decodeRow, omit map[string]bool) error 
 		}
 		return air
 	})
-	dt := writeDecodeTrace(rows)
+	dt := writeDecodeTrace(rows, 0)
 	rt := stark.NewMatrix(1, 1<<16)
 	for v, n := range dt.counts.limbs {
 		rt.SetUint(v, 0, n)

@@ -152,8 +152,16 @@ func (g *stepEvents) step(st *vm.Step) error {
 	return nil
 }
 
-// generate replays seg and builds every table's trace and the public values.
+// generate replays seg and builds every table's trace, each at its natural height, and the
+// public values.
 func generate(ctx context.Context, seg *vm.Segment) (*witness, error) {
+	return generateAt(ctx, seg, nil)
+}
+
+// generateAt is generate with every table at least as tall as ml asks: the tables' own trace
+// functions write the padding rows, so a padded trace holds exactly the rows a naturally taller
+// one would.
+func generateAt(ctx context.Context, seg *vm.Segment, ml minLogs) (*witness, error) {
 	g := &stepEvents{tr: newMemTracker(seg.Pages), pages: make(map[uint64]*vm.PageRecord, len(seg.Pages))}
 	for i := range seg.Pages {
 		g.pages[seg.Pages[i].Page] = &seg.Pages[i]
@@ -181,11 +189,11 @@ func generate(ctx context.Context, seg *vm.Segment) (*witness, error) {
 		p16M, p24M      *stark.Matrix
 	)
 	err := parallel(
-		func() (err error) { cpuM, cpuCnt, cpuALU, err = cpuTraceOf(g.cpu); return },
+		func() (err error) { cpuM, cpuCnt, cpuALU, err = cpuTraceOf(g.cpu, ml["cpu"]); return },
 		func() (err error) { modeM, modeCnt, err = modeTrace(g.mode); return },
-		func() (err error) { dec, err = decodeTrace(g.cpu); return },
-		func() (err error) { memM, memCnt, memALU, flags, err = memoryTraces(g.ls); return },
-		func() (err error) { sys, err = systemTrace(g.sys); return },
+		func() (err error) { dec, err = decodeTrace(g.cpu, ml["decode"]); return },
+		func() (err error) { memM, memCnt, memALU, flags, err = memoryTraces(g.ls, ml); return },
+		func() (err error) { sys, err = systemTrace(g.sys, ml); return },
 	)
 	if err != nil {
 		return nil, err
@@ -197,10 +205,10 @@ func generate(ctx context.Context, seg *vm.Segment) (*witness, error) {
 	err = parallel(
 		func() (err error) {
 			pg, err = pagingTrace(pagingInputs{startRoot: seg.Start.Root, pages: seg.Pages, final: g.tr.final,
-				code: dec.code, flags: flags, fetched: fetched})
+				code: dec.code, flags: flags, fetched: fetched, minLog: ml})
 			return
 		},
-		func() (err error) { chipM, aluCnt, err = aluChipTraces(append(cpuALU, memALU...)); return },
+		func() (err error) { chipM, aluCnt, err = aluChipTraces(append(cpuALU, memALU...), ml); return },
 	)
 	if err != nil {
 		return nil, err
@@ -217,8 +225,8 @@ func generate(ctx context.Context, seg *vm.Segment) (*witness, error) {
 	}
 	p24 = append(p24, pg.p24...)
 	err = parallel(
-		func() (err error) { p24M, err = p2air.Trace(24, p24, nil, 1<<minLogRows); return },
-		func() (err error) { p16M, err = p2air.Trace(16, pg.p16, nil, 1<<minLogRows); return },
+		func() (err error) { p24M, err = p2air.Trace(24, p24, nil, 1<<max(minLogRows, ml["p2_24"])); return },
+		func() (err error) { p16M, err = p2air.Trace(16, pg.p16, nil, 1<<max(minLogRows, ml["p2_16"])); return },
 	)
 	if err != nil {
 		return nil, err

@@ -166,8 +166,9 @@ func journalTable(omit map[string]bool) *stark.Table {
 }
 
 // journalTrace fills the journal table for the journal bytes b, counts its lookups into cnt, and
-// returns the digest (hash.HashBytes(b)) and the permutation inputs, one per block.
-func journalTrace(b []byte, cnt *counts) (*stark.Matrix, [8]stark.F, [][24]stark.F) {
+// returns the digest (hash.HashBytes(b)) and the permutation inputs, one per block. The trace has
+// at least 2^minLog rows.
+func journalTrace(b []byte, cnt *counts, minLog int) (*stark.Matrix, [8]stark.F, [][24]stark.F) {
 	t := stark.NewTable("journal")
 	c := buildJournal(&rules{t: t})
 	stream := make([]byte, 8, 8+len(b))
@@ -176,7 +177,7 @@ func journalTrace(b []byte, cnt *counts) (*stark.Matrix, [8]stark.F, [][24]stark
 	}
 	stream = append(stream, b...)
 	rows := (len(stream) + journalSlots - 1) / journalSlots
-	m := stark.NewMatrix(t.Width(), 1<<uint(logRows(rows)))
+	m := stark.NewMatrix(t.Width(), 1<<uint(padLog(rows, minLog)))
 	limbs := uint64(len(stream)+1) / 2
 	var state [24]stark.F
 	state[16].SetUint64(limbs)

@@ -535,8 +535,8 @@ func lsFill(m *stark.Matrix, row int, e *lsEvent, two bool, cnt *counts, pages m
 // lsTrace fills the load/store table from the plain load and store events, checking each against
 // the executor's semantics. It returns the trace, the lookups the rows make, and the BusPageFlag
 // lookups per page number (the paging table's multiplicities).
-func lsTrace(evs []lsEvent) (*stark.Matrix, *counts, map[uint64]uint64, error) {
-	m := stark.NewMatrix(lsTable(nil).Width(), 1<<uint(logRows(len(evs))))
+func lsTrace(evs []lsEvent, minLog int) (*stark.Matrix, *counts, map[uint64]uint64, error) {
+	m := stark.NewMatrix(lsTable(nil).Width(), 1<<uint(padLog(len(evs), minLog)))
 	cnt := new(counts)
 	pages := map[uint64]uint64{}
 	for i := range evs {

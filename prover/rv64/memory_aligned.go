@@ -261,9 +261,9 @@ func memoryTables(omit map[string]map[string]bool) []*stark.Table {
 
 // memoryTraces routes the segment's BusLS events to the memory tables and fills them, checking
 // each event against the executor's semantics. It returns the tables' traces (MemoryTables
-// order), the lookups they make, the ALU events the atomic table sends, and the BusPageFlag
-// lookups per page number.
-func memoryTraces(evs []lsEvent) ([]*stark.Matrix, *counts, []Event, map[uint64]uint64, error) {
+// order, each at least as tall as ml asks), the lookups they make, the ALU events the atomic table
+// sends, and the BusPageFlag lookups per page number.
+func memoryTraces(evs []lsEvent, ml minLogs) ([]*stark.Matrix, *counts, []Event, map[uint64]uint64, error) {
 	var lds, sds, lws, sws, loads, stores, general, atomics []lsEvent
 	for i := range evs {
 		e := &evs[i]
@@ -303,7 +303,8 @@ func memoryTraces(evs []lsEvent) ([]*stark.Matrix, *counts, []Event, map[uint64]
 		{loads, LoadTable, func(m *stark.Matrix, row int, e *lsEvent) { alignedFill(m, row, &loadLayout, e, cnt, pages) }},
 		{stores, StoreTable, func(m *stark.Matrix, row int, e *lsEvent) { alignedFill(m, row, &storeLayout, e, cnt, pages) }},
 	} {
-		m := stark.NewMatrix(part.t().Width(), 1<<uint(logRows(len(part.evs))))
+		t := part.t()
+		m := stark.NewMatrix(t.Width(), 1<<uint(padLog(len(part.evs), ml[t.Name()])))
 		for i := range part.evs {
 			if _, err := part.evs[i].checkLS(); err != nil {
 				return nil, nil, nil, nil, err
@@ -312,11 +313,11 @@ func memoryTraces(evs []lsEvent) ([]*stark.Matrix, *counts, []Event, map[uint64]
 		}
 		out = append(out, m)
 	}
-	gm, gc, gp, err := lsTrace(general)
+	gm, gc, gp, err := lsTrace(general, ml["mem_ls"])
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	am, ac, alu, ap, err := atomicTrace(atomics)
+	am, ac, alu, ap, err := atomicTrace(atomics, ml["mem_atomic"])
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

@@ -34,7 +34,7 @@ const (
 
 func memStatementParts(t testing.TB, evs []lsEvent, w *memWorld) *memParts {
 	t.Helper()
-	tr, cnt, alu, pages, err := memoryTraces(evs)
+	tr, cnt, alu, pages, err := memoryTraces(evs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

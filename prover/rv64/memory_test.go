@@ -112,7 +112,7 @@ type lsParts struct {
 
 func lsStatementParts(t testing.TB, evs []lsEvent, w *memWorld) *lsParts {
 	t.Helper()
-	m, cnt, pages, err := lsTrace(evs)
+	m, cnt, pages, err := lsTrace(evs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestLSTraceRefuses(t *testing.T) {
 	} {
 		bad := append([]lsEvent(nil), evs...)
 		f(bad)
-		if _, _, _, err := lsTrace(bad); err == nil {
+		if _, _, _, err := lsTrace(bad, 0); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

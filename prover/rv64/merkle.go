@@ -332,9 +332,9 @@ func buildUnion(startRoot hash.Digest, pages []vm.PageRecord, leafIn, leafOut ma
 }
 
 // merkleTrace fills the Merkle table and the level table's multiplicities, and returns the
-// width-16 permutation inputs its rows send.
-func merkleTrace(u *pageTreeUnion) (mk, levels *stark.Matrix, p16 [][]hash.Element) {
-	n := 1 << uint(logRows(len(u.nodes)))
+// width-16 permutation inputs its rows send. The Merkle table has at least 2^minLog rows.
+func merkleTrace(u *pageTreeUnion, minLog int) (mk, levels *stark.Matrix, p16 [][]hash.Element) {
+	n := 1 << uint(padLog(len(u.nodes), minLog))
 	m := stark.NewMatrix(mkCols, n)
 	lv := stark.NewMatrix(1, merkleLevelRows)
 	var lcount [merkleLevelRows]uint64

@@ -248,6 +248,7 @@ type pagingInputs struct {
 	code    map[uint64]uint64 // word address → BusCode reads (decode rows reading it)
 	flags   map[uint64]uint64 // page → BusPageFlag lookups (stores, AMOs, SC words)
 	fetched map[uint64]bool   // pages the segment fetches instructions from
+	minLog  minLogs           // least log heights of the page and Merkle tables (nil: natural)
 }
 
 // absorbBlock writes one sponge block on row: the 16 limbs at column vCol, the capacity before
@@ -344,8 +345,8 @@ func pagingTrace(in pagingInputs) (*pagingTraces, error) {
 		}
 	}
 	out := &pagingTraces{
-		clean: stark.NewMatrix(pgCleanCols, 1<<uint(logRows((len(pages)-nDirty)*blocksPerPage))),
-		dirty: stark.NewMatrix(pgDirtyCols, 1<<uint(logRows(nDirty*blocksPerPage))),
+		clean: stark.NewMatrix(pgCleanCols, 1<<uint(padLog((len(pages)-nDirty)*blocksPerPage, in.minLog[pageCleanName]))),
+		dirty: stark.NewMatrix(pgDirtyCols, 1<<uint(padLog(nDirty*blocksPerPage, in.minLog[pageDirtyName]))),
 	}
 	leaves := make([][2]hash.Digest, len(pages))
 	p24 := make([][][]hash.Element, len(pages))
@@ -372,7 +373,7 @@ func pagingTrace(in pagingInputs) (*pagingTraces, error) {
 		return nil, err
 	}
 	out.startRoot, out.endRoot = u.startRoot, u.endRoot
-	out.merkle, out.levels, out.p16 = merkleTrace(u)
+	out.merkle, out.levels, out.p16 = merkleTrace(u, in.minLog["page_merkle"])
 	return out, nil
 }
 

@@ -921,7 +921,7 @@ func pageTampers() []pageTamper {
 				if err != nil {
 					t.Fatal(err)
 				}
-				st.pt.merkle, _, _ = merkleTrace(u)
+				st.pt.merkle, _, _ = merkleTrace(u, 0)
 				st.public = publicRoots(u.startRoot, u.endRoot)
 			}},
 		{name: "page-out sponge chain broken", table: pageDirtyName, rule: "page-out sponge chain", want: stark.ErrConstraint,

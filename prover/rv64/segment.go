@@ -101,11 +101,16 @@ var ErrClaim = errors.New("rv64: proof does not match the claim")
 // Prove proves one segment and returns its receipt. The segment is re-executed from its record;
 // a record the executor did not produce fails here, before any proving.
 func Prove(ctx context.Context, seg *vm.Segment, params stark.Params) (*receipt.SegmentReceipt, error) {
-	pk, err := ProvingKey(params)
+	w, err := generate(ctx, seg)
 	if err != nil {
 		return nil, err
 	}
-	w, err := generate(ctx, seg)
+	return proveWitness(ctx, seg, params, w)
+}
+
+// proveWitness proves seg's generated witness w, at whatever table heights w has.
+func proveWitness(ctx context.Context, seg *vm.Segment, params stark.Params, w *witness) (*receipt.SegmentReceipt, error) {
+	pk, err := ProvingKey(params)
 	if err != nil {
 		return nil, err
 	}

@@ -702,7 +702,7 @@ func (s *sysTrace) public(pub []stark.F) {
 // systemTrace fills the system table, sys_io and the journal table from the segment's system
 // events in timestamp order. Only the event order is checked here; each event is what
 // resolveSys returned.
-func systemTrace(evs []sysEvent) (*sysTrace, error) {
+func systemTrace(evs []sysEvent, ml minLogs) (*sysTrace, error) {
 	for i := 1; i < len(evs); i++ {
 		if evs[i].Ts <= evs[i-1].Ts {
 			return nil, fmt.Errorf("%w: events out of timestamp order at %d", ErrSysEvent, i)
@@ -713,23 +713,24 @@ func systemTrace(evs []sysEvent) (*sysTrace, error) {
 			return nil, fmt.Errorf("%w: HALT is not the last system event", ErrSysEvent)
 		}
 	}
-	return fillSystem(evs), nil
+	return fillSystem(evs, ml), nil
 }
 
-// fillSystem writes the events' rows as they are, consistent or not (tests forge events).
-func fillSystem(evs []sysEvent) *sysTrace {
+// fillSystem writes the events' rows as they are, consistent or not (tests forge events), each
+// table at least as tall as ml asks.
+func fillSystem(evs []sysEvent, ml minLogs) *sysTrace {
 	out := &sysTrace{Counts: new(counts)}
 	cnt := out.Counts
 	st := stark.NewTable("sys")
 	sc := buildSys(&rules{t: st})
 	it := stark.NewTable("sys_io")
 	ic := buildIO(&rules{t: it})
-	ms := stark.NewMatrix(st.Width(), 1<<uint(logRows(len(evs))))
+	ms := stark.NewMatrix(st.Width(), 1<<uint(padLog(len(evs), ml[st.Name()])))
 	words := 0
 	for i := range evs {
 		words += len(evs[i].Words)
 	}
-	mi := stark.NewMatrix(it.Width(), 1<<uint(logRows(words)))
+	mi := stark.NewMatrix(it.Width(), 1<<uint(padLog(words, ml[it.Name()])))
 
 	var prevTs, halts, jpos uint64
 	ioRow := 0
@@ -848,7 +849,7 @@ func fillSystem(evs []sysEvent) *sysTrace {
 		}
 	}
 	out.Sys, out.IO = ms, mi
-	out.Journal, out.Digest, out.P24 = journalTrace(out.JournalBytes, cnt)
+	out.Journal, out.Digest, out.P24 = journalTrace(out.JournalBytes, cnt, ml["journal"])
 	return out
 }
 

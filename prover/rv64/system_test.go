@@ -247,7 +247,7 @@ func (s *scenario) memRows(evs []sysEvent) []memRow {
 
 func (s *scenario) statement(evs []sysEvent, omit map[string]map[string]bool) *sysStatement {
 	s.t.Helper()
-	st := fillSystem(evs)
+	st := fillSystem(evs, nil)
 	lt, err := st.Counts.traces()
 	if err != nil {
 		s.t.Fatal(err)
@@ -332,7 +332,7 @@ func honestScenario(t testing.TB) (*scenario, []byte) {
 
 func TestSystemHonest(t *testing.T) {
 	s, journal := honestScenario(t)
-	st, err := systemTrace(s.evs)
+	st, err := systemTrace(s.evs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +455,7 @@ func TestResolveSysRefuses(t *testing.T) {
 	s := newScenario(t)
 	s.host(vm.KernelBase, hostHalt, 0, 0, 0, nil)
 	s.host(vm.KernelBase, hostWrite, 1, bufPage, 1, nil)
-	if _, err := systemTrace(s.evs); !errors.Is(err, ErrSysEvent) {
+	if _, err := systemTrace(s.evs, nil); !errors.Is(err, ErrSysEvent) {
 		t.Fatalf("event after HALT: got %v", err)
 	}
 }
@@ -486,14 +486,14 @@ func cloneEvents(evs []sysEvent) []sysEvent {
 // Poseidon2 stand-in follow it, as a prover hashing a journal of its choice would.
 func rejournal(ss *sysStatement, j []byte) {
 	var c counts
-	m, d, ins := journalTrace(j, &c)
+	m, d, ins := journalTrace(j, &c, 0)
 	ss.traces[sJournal] = m
 	copy(ss.public[PubJournal:], d[:])
 	ss.tables[sP24] = testP24(ins)
 	ss.traces[sP24] = testP24Trace(ins)
 	// The length bytes' lookups move with the length.
 	var old counts
-	journalTrace(ss.st.JournalBytes, &old)
+	journalTrace(ss.st.JournalBytes, &old, 0)
 	for v := range 256 {
 		var delta stark.F
 		delta.SetInt64(int64(c.bytes[v]) - int64(old.bytes[v]))

@@ -1,0 +1,3 @@
+package rv64
+
+var shapeTable = map[int][]string{}
