@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/stark"
 )
 
@@ -252,4 +253,16 @@ func setupProgram(b *Builder, shape Shape, params stark.Params) (*keyedProgram, 
 		return nil, err
 	}
 	return &keyedProgram{prog: prog, pk: pk}, nil
+}
+
+// MenuShapes lists the segment shapes of rv64's menu (rv64.Shapes) for each po2, in order: the
+// segment shapes of a key set that lifts every segment the prover makes at those sizes.
+func MenuShapes(po2s ...int) []SegmentShape {
+	var out []SegmentShape
+	for _, po2 := range po2s {
+		for _, s := range rv64.Shapes(po2) {
+			out = append(out, SegmentShape{Po2: s.Po2, LogHeights: s.Log})
+		}
+	}
+	return out
 }
