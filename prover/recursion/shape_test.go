@@ -81,4 +81,3 @@ func TestCompileShape(t *testing.T) {
 		}
 	}
 }
-
