@@ -35,10 +35,7 @@ func BenchmarkAggregate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var shapes []SegmentShape
-	for _, s := range run.shapes {
-		shapes = append(shapes, s)
-	}
+	shapes := run.shapes
 	start = time.Now()
 	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: RecursionParams(), SegmentParams: stark.DefaultParams(), Segments: shapes})
 	if err != nil {
