@@ -2,11 +2,16 @@ package recursion
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/stark"
+	"github.com/zkexex/zkexex/prover/vm"
+	"github.com/zkexex/zkexex/stf"
 )
 
 // programCells is a program's committed cells: padded rows × (main + LogUp cells) per table.
@@ -23,60 +28,132 @@ func programCells(tb testing.TB, p *Program) int {
 	return n
 }
 
-// BenchmarkAggregate proves a three-segment po2-16 run at the production parameters (segments at
-// stark.DefaultParams, aggregation at RecursionParams), lifts and joins it, and reports the lift
-// and join times against the segments' proving time, the aggregation shape, the succinct
-// receipt's size and its native verification time.
+// BenchmarkAggregate proves segments at the production parameters (stark.DefaultParams), builds
+// a key set for their shapes (aggregation at RecursionParams), lifts them and joins them into one
+// proof. It reports the lift and join times against the segments' proving time, the aggregation
+// programs' committed cells, the final proof's size and its native verification time.
+//
+//   - loop/po2=16: a three-segment run of a small program;
+//   - stf/po2=20: the STF guest's first four segments from its image on generated-10 (the guest
+//     ELF from $ZKEXEX_GUEST_ELF, else built from stf/guest).
 func BenchmarkAggregate(b *testing.B) {
-	start := time.Now()
-	run := proveAggRun(b, stark.DefaultParams(), "\x00bench")
-	segTime := time.Since(start)
+	b.Run("loop/po2=16", func(b *testing.B) {
+		start := time.Now()
+		run := proveAggRun(b, stark.DefaultParams(), "\x00bench")
+		benchAggregate(b, run, time.Since(start))
+	})
+	b.Run("stf/po2=20", func(b *testing.B) {
+		start := time.Now()
+		run := proveSTFSegments(b, 20, 4)
+		benchAggregate(b, run, time.Since(start))
+	})
+}
+
+func benchAggregate(b *testing.B, run *aggRun, segTime time.Duration) {
 	segPK, err := rv64.ProvingKey(stark.DefaultParams())
 	if err != nil {
 		b.Fatal(err)
 	}
-	shapes := run.shapes
-	start = time.Now()
-	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: RecursionParams(), SegmentParams: stark.DefaultParams(), Segments: shapes})
+	start := time.Now()
+	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: RecursionParams(), SegmentParams: stark.DefaultParams(), Segments: distinctShapes(run)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	setupTime := time.Since(start)
 	var liftTime, joinTime, verifyTime time.Duration
 	var size int
+	n := len(run.proofs)
 	for b.Loop() {
 		start = time.Now()
 		lifts := run.lifts(b, agg)
-		liftTime = time.Since(start) / time.Duration(len(lifts))
+		liftTime = time.Since(start) / time.Duration(n)
 		start = time.Now()
-		final, err := agg.Aggregate(context.Background(), lifts, 1)
+		final, err := agg.Aggregate(context.Background(), lifts, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
-		joinTime = time.Since(start) / time.Duration(len(lifts)-1)
-		segs := run.comp.Segments
-		sr, err := Succinct(final, &segs[0].Claim, &segs[len(segs)-1].Claim, run.res.Journal)
+		joinTime = time.Since(start) / time.Duration(n-1)
+		seal, err := final.MarshalSeal()
 		if err != nil {
 			b.Fatal(err)
 		}
-		enc, _ := sr.MarshalBinary()
-		size = len(enc)
-		v := NewSuccinctVerifier(set)
+		size = len(seal)
 		start = time.Now()
-		if err := sr.Verify(run.res.ImageID, v); err != nil {
+		if err := set.Verify(final, stark.DefaultVerifierConfig()); err != nil {
 			b.Fatal(err)
 		}
 		verifyTime = time.Since(start)
 	}
-	join := agg.progs[0].prog
+	join := agg.progs[keyJoin].prog
 	b.Logf("aggregation shape %v; join rows %v", set.Shape, join.Rows())
-	b.Logf("segments: %d proven in %v; %d keys set up in %v", len(run.proofs), segTime, len(set.Keys), setupTime)
-	b.ReportMetric(float64(programCells(b, join)), "cells/aggregation")
+	b.Logf("%d segments proven in %v; %d keys set up in %v", n, segTime, len(set.Keys), setupTime)
+	b.ReportMetric(float64(programCells(b, join)), "cells/program")
 	b.ReportMetric(liftTime.Seconds(), "s/lift")
 	b.ReportMetric(joinTime.Seconds(), "s/join")
-	b.ReportMetric(segTime.Seconds()/float64(len(run.proofs)), "s/segment")
-	n := float64(len(run.proofs))
-	b.ReportMetric((liftTime.Seconds()*n+joinTime.Seconds()*(n-1))/segTime.Seconds(), "aggregation/segments")
-	b.ReportMetric(float64(size), "receipt_bytes")
+	b.ReportMetric(segTime.Seconds()/float64(n), "s/segment")
+	b.ReportMetric((liftTime.Seconds()*float64(n)+joinTime.Seconds()*float64(n-1))/segTime.Seconds(), "aggregation/segments")
+	b.ReportMetric(float64(size), "proof_bytes")
 	b.ReportMetric(float64(verifyTime.Microseconds())/1000, "verify_ms")
 }
+
+var errEnough = errors.New("enough segments")
+
+// proveSTFSegments proves the STF guest's first k segments at po2 from its image on
+// generated-10, at DefaultParams.
+func proveSTFSegments(b *testing.B, po2, k int) *aggRun {
+	path := os.Getenv("ZKEXEX_GUEST_ELF")
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "guest")
+		if err := stf.BuildGuest(context.Background(), path); err != nil {
+			b.Skip("STF guest does not build here: ", err)
+		}
+	}
+	elf, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prog, err := vm.LoadELF(elf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	img, _, err := vm.BuildImage(context.Background(), prog, vm.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	input, err := os.ReadFile("../../stf/testdata/generated-10/input.bin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := &aggRun{}
+	_, err = vm.ExecuteImage(context.Background(), img, prog, vm.Config{Po2: po2, Stdin: input, OnSegment: func(seg *vm.Segment) error {
+		if err := run.add(seg, stark.DefaultParams()); err != nil {
+			return err
+		}
+		if len(run.proofs) == k {
+			return errEnough
+		}
+		return nil
+	}})
+	if !errors.Is(err, errEnough) {
+		b.Fatalf("executing the guest: %v", err)
+	}
+	return run
+}
+
+// add proves seg and records what aggregation needs.
+func (r *aggRun) add(seg *vm.Segment, params stark.Params) error {
+	rc, err := rv64.Prove(context.Background(), seg, params)
+	if err != nil {
+		return err
+	}
+	p, err := stark.DecodeProof(rc.Seal)
+	if err != nil {
+		return err
+	}
+	r.segs = append(r.segs, *rc)
+	r.proofs = append(r.proofs, p)
+	r.publics = append(r.publics, rv64.PublicValues(&rc.Claim))
+	r.shapes = append(r.shapes, SegmentShape{Po2: int(seg.Po2), LogHeights: p.LogHeights})
+	return nil
+}
+

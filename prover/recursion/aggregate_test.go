@@ -46,6 +46,7 @@ out: .zero 8
 
 // aggRun is a run proven segment by segment, with everything aggregation needs.
 type aggRun struct {
+	segs    []receipt.SegmentReceipt
 	comp    *receipt.CompositeReceipt
 	res     *vm.Result
 	proofs  []*stark.Proof
@@ -60,32 +61,19 @@ func proveAggRun(t testing.TB, params stark.Params, stdin string) *aggRun {
 		t.Fatal(err)
 	}
 	run := &aggRun{}
-	var segs []receipt.SegmentReceipt
 	var chunks [][]byte
 	cfg := vm.Config{Po2: vm.MinPo2, Stdin: []byte(stdin), OnSegment: func(seg *vm.Segment) error {
 		chunks = append(chunks, receipt.JournalOf(seg))
-		r, err := rv64.Prove(context.Background(), seg, params)
-		if err != nil {
-			return err
-		}
-		segs = append(segs, *r)
-		p, err := stark.DecodeProof(r.Seal)
-		if err != nil {
-			return err
-		}
-		run.proofs = append(run.proofs, p)
-		run.publics = append(run.publics, rv64.PublicValues(&r.Claim))
-		run.shapes = append(run.shapes, SegmentShape{Po2: int(seg.Po2), LogHeights: p.LogHeights})
-		return nil
+		return run.add(seg, params)
 	}}
 	if run.res, err = vm.Execute(context.Background(), prog, cfg); err != nil {
 		t.Fatal(err)
 	}
-	if run.comp, err = receipt.NewComposite(segs, chunks); err != nil {
+	if run.comp, err = receipt.NewComposite(run.segs, chunks); err != nil {
 		t.Fatal(err)
 	}
-	if len(segs) < 3 {
-		t.Fatalf("%d segments, want at least 3", len(segs))
+	if len(run.segs) < 3 {
+		t.Fatalf("%d segments, want at least 3", len(run.segs))
 	}
 	return run
 }
@@ -98,6 +86,17 @@ func testSet(t testing.TB, params stark.Params, runs ...*aggRun) (*VKSet, *Aggre
 	if err != nil {
 		t.Fatal(err)
 	}
+	shapes := distinctShapes(runs...)
+	insecure := stark.VerifierConfig{}
+	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: params, SegmentParams: params, Segments: shapes, Config: &insecure})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set, agg
+}
+
+// distinctShapes lists the runs' segment shapes, each once.
+func distinctShapes(runs ...*aggRun) []SegmentShape {
 	var shapes []SegmentShape
 	for _, run := range runs {
 		for _, s := range run.shapes {
@@ -106,12 +105,7 @@ func testSet(t testing.TB, params stark.Params, runs ...*aggRun) (*VKSet, *Aggre
 			}
 		}
 	}
-	insecure := stark.VerifierConfig{}
-	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: params, SegmentParams: params, Segments: shapes, Config: &insecure})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set, agg
+	return shapes
 }
 
 // aggFixture is three runs of loopJournal at test parameters (two exit with 0, the third with
