@@ -37,25 +37,42 @@ func programCells(tb testing.TB, p *Program) int {
 //   - stf/po2=20: the STF guest's first four segments from its image on generated-10 (the guest
 //     ELF from $ZKEXEX_GUEST_ELF, else built from stf/guest).
 func BenchmarkAggregate(b *testing.B) {
-	b.Run("loop/po2=16", func(b *testing.B) {
-		start := time.Now()
-		run := proveAggRun(b, stark.DefaultParams(), "\x00bench")
-		benchAggregate(b, run, time.Since(start))
-	})
-	b.Run("stf/po2=20", func(b *testing.B) {
-		start := time.Now()
-		run := proveSTFSegments(b, 20, 4)
-		benchAggregate(b, run, time.Since(start))
-	})
+	// Aggregation at RecursionParams (rate 1/8, 28 queries) and at rate 1/2 with 84 queries (both
+	// 100 conjectured FRI bits with their grinding): a lower rate makes every recursion proof
+	// cheaper per cell and every verifier of one larger.
+	variants := []struct {
+		name   string
+		params stark.Params
+	}{
+		{"rate=1/8", RecursionParams()},
+		{"rate=1/2", stark.Params{LogBlowup: 1, NumQueries: 84, PoWBits: 16, LogFinalPolyLen: 3, LogUpPoWBits: 16}},
+	}
+	workloads := []struct {
+		name  string
+		prove func(b *testing.B) *aggRun
+	}{
+		{"loop/po2=16", func(b *testing.B) *aggRun { return proveAggRun(b, stark.DefaultParams(), "\x00bench") }},
+		{"stf/po2=20", func(b *testing.B) *aggRun { return proveSTFSegments(b, 20, 4) }},
+	}
+	for _, w := range workloads {
+		b.Run(w.name, func(b *testing.B) {
+			start := time.Now()
+			run := w.prove(b)
+			segTime := time.Since(start)
+			for _, v := range variants {
+				b.Run(v.name, func(b *testing.B) { benchAggregate(b, run, segTime, v.params) })
+			}
+		})
+	}
 }
 
-func benchAggregate(b *testing.B, run *aggRun, segTime time.Duration) {
+func benchAggregate(b *testing.B, run *aggRun, segTime time.Duration, params stark.Params) {
 	segPK, err := rv64.ProvingKey(stark.DefaultParams())
 	if err != nil {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: RecursionParams(), SegmentParams: stark.DefaultParams(), Segments: distinctShapes(run)})
+	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: params, SegmentParams: stark.DefaultParams(), Segments: distinctShapes(run)})
 	if err != nil {
 		b.Fatal(err)
 	}
