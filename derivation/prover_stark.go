@@ -10,6 +10,7 @@ import (
 	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/prove"
 	"github.com/zkexex/zkexex/prover/receipt"
+	"github.com/zkexex/zkexex/prover/recursion"
 	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/vm"
 	"github.com/zkexex/zkexex/stf"
@@ -22,8 +23,9 @@ var ErrGuestFailed = errors.New("derivation: the STF guest failed")
 
 // StarkProver proves spans with STARK proofs: each block's STF guest run, every segment
 // proven (prove.Run), and the span receipt is the span claim plus each block's composite
-// receipt (receipt.KindComposite). It proves blocks one after another; the segments of a
-// block are proven in parallel.
+// receipt (receipt.KindComposite), or, with an Aggregator, one aggregation proof of every block
+// (receipt.KindSuccinct). It proves blocks one after another; the segments of a block are
+// proven in parallel.
 type StarkProver struct {
 	image   *vm.Image
 	program *vm.Program
@@ -32,6 +34,9 @@ type StarkProver struct {
 	Options prove.Options
 	// OnBlock, when set, is called after each block is proven.
 	OnBlock func(block uint64, res *vm.Result, took time.Duration)
+	// Aggregator, when set, makes span receipts succinct (receipt.KindSuccinct): each block's run
+	// aggregated and sealed, the blocks chained into one proof.
+	Aggregator *recursion.Aggregator
 }
 
 // NewStarkProver proves with the STF guest's image; prog, when not nil, is the ELF it was built
@@ -45,6 +50,9 @@ func (p *StarkProver) ImageID() common.Hash { return p.imageID }
 
 // ProveSpan implements Prover.
 func (p *StarkProver) ProveSpan(ctx context.Context, span *Span) (*SpanProof, error) {
+	if p.Aggregator != nil {
+		return p.proveSuccinct(ctx, span)
+	}
 	claims := make([]stf.Claim, 0, len(span.Inputs))
 	blocks := make([]*receipt.CompositeReceipt, 0, len(span.Inputs))
 	for _, in := range span.Inputs {
@@ -58,7 +66,11 @@ func (p *StarkProver) ProveSpan(ctx context.Context, span *Span) (*SpanProof, er
 		if err != nil {
 			return nil, fmt.Errorf("derivation: proving block %d: %w", n, err)
 		}
-		c, err := guestClaim(comp)
+		last, err := comp.Claim()
+		if err != nil {
+			return nil, err
+		}
+		c, err := guestClaim(last, comp.Journal)
 		if err != nil {
 			return nil, fmt.Errorf("derivation: block %d: %w", n, err)
 		}
@@ -79,54 +91,100 @@ func (p *StarkProver) ProveSpan(ctx context.Context, span *Span) (*SpanProof, er
 	return &SpanProof{Receipt: r, Claims: claims}, nil
 }
 
-// guestClaim is the STF claim a run of the guest proves: its journal, when it exited with
-// guestio.ExitOK.
-func guestClaim(comp *receipt.CompositeReceipt) (stf.Claim, error) {
-	last, err := comp.Claim()
-	if err != nil {
-		return stf.Claim{}, err
+// proveSuccinct proves a span into one aggregation proof: every block's run aggregated and
+// sealed (a run of the image that exits cleanly with its journal), the blocks chained.
+func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof, error) {
+	claims := make([]stf.Claim, 0, len(span.Inputs))
+	journals := make([][]byte, 0, len(span.Inputs))
+	sealed := make([]*recursion.Proof, 0, len(span.Inputs))
+	for _, in := range span.Inputs {
+		n := in.Block.NumberU64()
+		enc, err := in.Encode()
+		if err != nil {
+			return nil, fmt.Errorf("derivation: input of block %d: %w", n, err)
+		}
+		start := time.Now()
+		a, res, err := prove.Aggregate(ctx, p.image, p.program, enc, p.Options, p.Aggregator)
+		if err != nil {
+			return nil, fmt.Errorf("derivation: proving block %d: %w", n, err)
+		}
+		c, err := guestClaim(&a.Last, a.Journal)
+		if err != nil {
+			return nil, fmt.Errorf("derivation: block %d: %w", n, err)
+		}
+		s, err := p.Aggregator.Seal(ctx, a.Proof)
+		if err != nil {
+			return nil, fmt.Errorf("derivation: sealing block %d: %w", n, err)
+		}
+		if p.OnBlock != nil {
+			p.OnBlock(n, res, time.Since(start))
+		}
+		claims = append(claims, c)
+		journals = append(journals, a.Journal)
+		sealed = append(sealed, s)
 	}
+	sc, err := ChainClaims(p.imageID, span.StartOutputRoot, claims)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := p.Aggregator.Aggregate(ctx, sealed, p.Options.Workers)
+	if err != nil {
+		return nil, err
+	}
+	proof, err := chain.MarshalSeal()
+	if err != nil {
+		return nil, err
+	}
+	r, err := receipt.NewSuccinctSpan(sc, &receipt.SuccinctSpanSeal{Journals: journals, Proof: proof})
+	if err != nil {
+		return nil, err
+	}
+	return &SpanProof{Receipt: r, Claims: claims}, nil
+}
+
+// guestClaim is the STF claim a run of the guest proves: its journal, when its last segment
+// exited with guestio.ExitOK.
+func guestClaim(last *receipt.SegmentClaim, journal []byte) (stf.Claim, error) {
 	if !last.Halted || last.ExitCode != guestio.ExitOK {
 		return stf.Claim{}, fmt.Errorf("%w: exit %d (%s)", ErrGuestFailed, last.ExitCode, guestio.ExitName(int(last.ExitCode)))
 	}
-	c, err := stf.DecodeClaim(comp.Journal)
+	c, err := stf.DecodeClaim(journal)
 	if err != nil {
 		return stf.Claim{}, fmt.Errorf("%w: journal: %w", ErrGuestFailed, err)
 	}
 	return c, nil
 }
 
-// SpanVerifier verifies composite span receipts (receipt.SpanSealVerifier): every block's
-// composite receipt verifies under the claim's image ID, each run exited with
-// guestio.ExitOK, and the STF claims in their journals chain (ChainClaims) into exactly the
-// span claim, which includes that the first block's proven parent output root is the claim's
-// start output root (ErrStartOutputRoot): the oracle checks that root against its latest
-// output, so the span provably extends the state the oracle holds.
+// SpanVerifier verifies composite and succinct span receipts (receipt.SpanSealVerifier): every
+// block's run is proven under the claim's image ID and exited with guestio.ExitOK, and the STF
+// claims in their journals chain (ChainClaims) into exactly the span claim, which includes that
+// the first block's proven parent output root is the claim's start output root
+// (ErrStartOutputRoot): the oracle checks that root against its latest output, so the span
+// provably extends the state the oracle holds.
 type SpanVerifier struct {
 	// Segments checks segment seals (nil: rv64.NewVerifier(), 100 conjectured bits).
 	Segments receipt.SealVerifier
+	// Succinct checks aggregation proofs (nil: the production key set at 100 bits).
+	Succinct *recursion.SuccinctVerifier
 }
 
 // VerifySpanSeal implements receipt.SpanSealVerifier.
 func (v *SpanVerifier) VerifySpanSeal(claim receipt.SpanClaim, kind receipt.Kind, seal []byte) error {
-	if kind != receipt.KindComposite {
-		return fmt.Errorf("%w: %v", receipt.ErrUnsupported, kind)
-	}
-	s, err := receipt.DecodeSpanSeal(seal)
-	if err != nil {
-		return err
-	}
 	image, err := hash.DigestFromBytes(claim.ImageID[:])
 	if err != nil {
 		return fmt.Errorf("%w: image ID %s is no digest: %w", receipt.ErrSpanSeal, claim.ImageID, err)
 	}
-	// The cheap checks first: what the journals claim, then the proofs.
-	claims := make([]stf.Claim, len(s.Blocks))
-	for i, comp := range s.Blocks {
-		if claims[i], err = guestClaim(comp); err != nil {
-			return fmt.Errorf("%w: block %d of the span: %w", receipt.ErrSpanSeal, i, err)
-		}
+	switch kind {
+	case receipt.KindComposite:
+		return v.verifyComposite(claim, image, seal)
+	case receipt.KindSuccinct:
+		return v.verifySuccinct(claim, image, seal)
 	}
+	return fmt.Errorf("%w: %v", receipt.ErrUnsupported, kind)
+}
+
+// chainsTo checks that the journals' STF claims chain into exactly claim.
+func chainsTo(claim receipt.SpanClaim, claims []stf.Claim) error {
 	got, err := ChainClaims(claim.ImageID, claim.StartOutputRoot, claims)
 	if err != nil {
 		return fmt.Errorf("%w: %w", receipt.ErrSpanSeal, err)
@@ -134,6 +192,28 @@ func (v *SpanVerifier) VerifySpanSeal(claim receipt.SpanClaim, kind receipt.Kind
 	if got != claim {
 		return fmt.Errorf("%w: the blocks prove span %d..%d ending in output root %s, the claim is %d..%d ending in %s",
 			receipt.ErrSpanSeal, got.StartBlock, got.EndBlock, got.EndOutputRoot, claim.StartBlock, claim.EndBlock, claim.EndOutputRoot)
+	}
+	return nil
+}
+
+func (v *SpanVerifier) verifyComposite(claim receipt.SpanClaim, image hash.Digest, seal []byte) error {
+	s, err := receipt.DecodeSpanSeal(seal)
+	if err != nil {
+		return err
+	}
+	// The cheap checks first: what the journals claim, then the proofs.
+	claims := make([]stf.Claim, len(s.Blocks))
+	for i, comp := range s.Blocks {
+		last, err := comp.Claim()
+		if err == nil {
+			claims[i], err = guestClaim(last, comp.Journal)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: block %d of the span: %w", receipt.ErrSpanSeal, i, err)
+		}
+	}
+	if err := chainsTo(claim, claims); err != nil {
+		return err
 	}
 	segs := v.Segments
 	if segs == nil {
@@ -143,6 +223,37 @@ func (v *SpanVerifier) VerifySpanSeal(claim receipt.SpanClaim, kind receipt.Kind
 		if err := comp.Verify(image, segs); err != nil {
 			return fmt.Errorf("%w: block %d: %w", receipt.ErrSpanSeal, claims[i].BlockNumber, err)
 		}
+	}
+	return nil
+}
+
+// verifySuccinct checks a succinct span seal: the aggregation proof proves that clean runs of the
+// image wrote these journals (exit code 0 is guestio.ExitOK, which the seal program requires),
+// and the journals' claims chain into the span claim.
+func (v *SpanVerifier) verifySuccinct(claim receipt.SpanClaim, image hash.Digest, seal []byte) error {
+	s, err := receipt.DecodeSuccinctSpanSeal(seal)
+	if err != nil {
+		return err
+	}
+	claims := make([]stf.Claim, len(s.Journals))
+	for i, j := range s.Journals {
+		if claims[i], err = stf.DecodeClaim(j); err != nil {
+			return fmt.Errorf("%w: block %d of the span: journal: %w", receipt.ErrSpanSeal, i, err)
+		}
+	}
+	if err := chainsTo(claim, claims); err != nil {
+		return err
+	}
+	sv := v.Succinct
+	if sv == nil {
+		set, err := recursion.ProductionSet()
+		if err != nil {
+			return err
+		}
+		sv = recursion.NewSuccinctVerifier(set)
+	}
+	if err := sv.VerifyRuns(image, s.Journals, s.Proof); err != nil {
+		return fmt.Errorf("%w: %w", receipt.ErrSpanSeal, err)
 	}
 	return nil
 }

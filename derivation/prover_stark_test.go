@@ -1,6 +1,7 @@
 package derivation_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/zkexex/zkexex/prover/prove"
 	"github.com/zkexex/zkexex/prover/prove/provetest"
 	"github.com/zkexex/zkexex/prover/receipt"
+	"github.com/zkexex/zkexex/prover/recursion"
 	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
@@ -223,4 +225,95 @@ func TestStarkProverEmptyBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("span receipt: %d bytes, verified in %v", len(r.Encode()), time.Since(start).Round(time.Millisecond))
+}
+
+// TestSuccinctSpanVerifier: a succinct span receipt (each block's run aggregated and sealed, the
+// blocks chained) verifies exactly when its journals' claims chain into the span claim and the
+// aggregation proof proves those journals, in that order, for clean runs of the image.
+func TestSuccinctSpanVerifier(t *testing.T) {
+	img, prog := echoImage(t, 0, 0)
+	imageID := common.Hash(img.ID().Bytes())
+	startRoot := common.Hash{0x55}
+	claims := chainedClaims(2, startRoot)
+	params := stark.TestParams()
+	segPK, err := rv64.ProvingKey(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insecure := stark.VerifierConfig{}
+	set, agg, err := recursion.BuildVKSet(context.Background(), segPK.VerifyingKey(), &recursion.VKSet{
+		Params: params, SegmentParams: params, Segments: recursion.MenuShapes(vm.MinPo2), Config: &insecure})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var journals [][]byte
+	var sealed []*recursion.Proof
+	for _, c := range claims {
+		a, _, err := prove.Aggregate(context.Background(), img, prog, c.ABI(), testOpts, agg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := agg.Seal(context.Background(), a.Proof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		journals, sealed = append(journals, a.Journal), append(sealed, s)
+	}
+	chain, err := agg.Aggregate(context.Background(), sealed, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof, err := chain.MarshalSeal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := derivation.ChainClaims(imageID, startRoot, claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	span := func(sc receipt.SpanClaim, js ...[]byte) *receipt.Receipt {
+		r, err := receipt.NewSuccinctSpan(sc, &receipt.SuccinctSpanSeal{Journals: js, Proof: proof})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	v := &derivation.SpanVerifier{Succinct: &recursion.SuccinctVerifier{Set: set, Config: insecure}}
+	good, err := receipt.Decode(span(sc, journals...).Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := receipt.Verify(good, sc, receipt.VerifierOptions{ImageID: imageID, Seal: v}); err != nil {
+		t.Fatal(err)
+	}
+	prod := &derivation.SpanVerifier{Succinct: recursion.NewSuccinctVerifier(set)}
+	if err := receipt.Verify(good, sc, receipt.VerifierOptions{ImageID: imageID, Seal: prod}); !errors.Is(err, receipt.ErrSpanSeal) {
+		t.Fatalf("test-parameter proofs under the production policy: %v", err)
+	}
+	// The receipts root (word 6 of the claim) is in no span claim field: only the proof binds it.
+	changed := bytes.Clone(journals[1])
+	changed[6*32] ^= 1
+	for name, tc := range map[string]struct {
+		r   *receipt.Receipt
+		err error
+	}{
+		"end output root": {span(func() receipt.SpanClaim { c := sc; c.EndOutputRoot[0] ^= 1; return c }(), journals...), receipt.ErrSpanSeal},
+		"a block dropped": {span(sc, journals[0]), receipt.ErrSpanSeal},
+		"blocks swapped":  {span(sc, journals[1], journals[0]), derivation.ErrStartOutputRoot},
+		"journal byte":    {span(sc, journals[0], changed), receipt.ErrSpanSeal},
+	} {
+		err := receipt.Verify(tc.r, tc.r.Claim, receipt.VerifierOptions{ImageID: imageID, Seal: v})
+		if !errors.Is(err, tc.err) || !errors.Is(err, receipt.ErrSpanSeal) {
+			t.Errorf("%s: got %v, want %v", name, err, tc.err)
+		}
+	}
+	// A failed guest run cannot be sealed: the prover refuses before any proof.
+	failImg, failProg := echoImage(t, 0, 3)
+	a, _, err := prove.Aggregate(context.Background(), failImg, failProg, claims[0].ABI(), testOpts, agg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agg.Seal(context.Background(), a.Proof); !errors.Is(err, recursion.ErrJoin) {
+		t.Fatalf("sealing a failed run: %v", err)
+	}
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/zkexex/zkexex/prover/pool"
 	"github.com/zkexex/zkexex/prover/prove"
 	"github.com/zkexex/zkexex/prover/receipt"
+	"github.com/zkexex/zkexex/prover/recursion"
+	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/vm"
 	"github.com/zkexex/zkexex/stf"
 	"github.com/zkexex/zkexex/stf/guestio"
@@ -23,11 +25,16 @@ import (
 // proveCommand proves a whole run of a program into a composite receipt.
 var proveCommand = &cli.Command{
 	Name:  "prove",
-	Usage: "prove a run of a static RV64 ELF (--elf, --stdin) or of the STF guest on an STF input (--input) into a composite receipt",
+	Usage: "prove a run of a static RV64 ELF (--elf, --stdin) or of the STF guest on an STF input (--input) into a composite or succinct receipt",
 	Description: `Executes the program from its image (its state at READY, or its entry state) and proves
 every segment on worker goroutines as the executor emits them. With --input, the program is the
 STF guest (built from this binary's source unless --elf or --image names it) and the input an
-'zkexex stf input' file. 'zkexex verify' checks the receipt.`,
+'zkexex stf input' file. 'zkexex verify' checks the receipt.
+
+With --succinct, every segment is proven at a shape of the menu, lifted, and the lifts are joined
+into one succinct receipt (a few hundred kB, verified in milliseconds) under the production key
+set compiled into this binary. Aggregation adds recursion proofs to the segment proofs: expect it
+to take longer than the composite receipt.`,
 	Flags: []cli.Flag{
 		&cli.StringFlag{Name: "elf", Usage: "static riscv64 ELF (with --input: the STF guest ELF; default: build stf/guest)"},
 		&cli.StringFlag{Name: "image", Usage: "start from this image ('zkexex image --out') instead of building it from the ELF"},
@@ -36,7 +43,8 @@ STF guest (built from this binary's source unless --elf or --image names it) and
 		&cli.IntFlag{Name: "po2", Usage: "segment size as a power of two (16..22)", Value: vm.DefaultPo2},
 		&cli.IntFlag{Name: "workers", Usage: "segments proven at once (0: one per CPU; each holds a segment's traces in memory)"},
 		&cli.Uint64Flag{Name: "max-cycles", Usage: "stop after this many cycles (0: no limit)"},
-		&cli.StringFlag{Name: "out", Usage: "write the composite receipt to this file", Required: true},
+		&cli.BoolFlag{Name: "succinct", Usage: "aggregate the segment proofs into one succinct receipt"},
+		&cli.StringFlag{Name: "out", Usage: "write the receipt to this file", Required: true},
 	},
 	Action: proveAction,
 }
@@ -46,6 +54,7 @@ type proveOptions struct {
 	ELF, Image, Stdin, Input, Out string
 	Po2, Workers                  int
 	MaxCycles                     uint64
+	Succinct                      bool
 }
 
 func (o *proveOptions) validate() error {
@@ -88,7 +97,7 @@ func proveAction(ctx *cli.Context) error {
 	}
 	o := &proveOptions{
 		ELF: ctx.String("elf"), Image: ctx.String("image"), Stdin: ctx.String("stdin"), Input: ctx.String("input"), Out: ctx.String("out"),
-		Po2: ctx.Int("po2"), Workers: ctx.Int("workers"), MaxCycles: ctx.Uint64("max-cycles"),
+		Po2: ctx.Int("po2"), Workers: ctx.Int("workers"), MaxCycles: ctx.Uint64("max-cycles"), Succinct: ctx.Bool("succinct"),
 	}
 	if err := o.validate(); err != nil {
 		return err
@@ -104,43 +113,74 @@ func proveAction(ctx *cli.Context) error {
 			return err
 		}
 	}
-	logger.Info("Proving", "imageID", img.ID(), "po2", o.Po2, "workers", o.Workers, "input", len(input))
+	logger.Info("Proving", "imageID", img.ID(), "po2", o.Po2, "workers", o.Workers, "input", len(input), "succinct", o.Succinct)
 	start := time.Now()
-	comp, res, err := prove.Run(c, img, prog, input, prove.Options{
-		Po2: o.Po2, Workers: o.Workers, MaxCycles: o.MaxCycles, Progress: proveProgress(logger),
-	})
-	endProgress()
-	if err != nil {
-		return err
-	}
-	enc, err := comp.MarshalBinary()
-	if err != nil {
-		return err
+	opts := prove.Options{Po2: o.Po2, Workers: o.Workers, MaxCycles: o.MaxCycles, Progress: proveProgress(logger)}
+	var (
+		enc      []byte
+		res      *vm.Result
+		segments int
+		journal  []byte
+		exit     uint8
+	)
+	if o.Succinct {
+		r, rres, err := proveSuccinct(c, img, prog, input, opts)
+		endProgress()
+		if err != nil {
+			return err
+		}
+		if enc, err = r.MarshalBinary(); err != nil {
+			return err
+		}
+		res, segments, journal, exit = rres, int(r.Segments), r.Journal, r.Claim.ExitCode
+	} else {
+		comp, rres, err := prove.Run(c, img, prog, input, opts)
+		endProgress()
+		if err != nil {
+			return err
+		}
+		if enc, err = comp.MarshalBinary(); err != nil {
+			return err
+		}
+		last, err := comp.Claim()
+		if err != nil {
+			return err
+		}
+		res, segments, journal, exit = rres, len(comp.Segments), comp.Journal, last.ExitCode
 	}
 	if err := os.WriteFile(o.Out, enc, 0o644); err != nil {
 		return err
 	}
 	took := time.Since(start)
-	logger.Info("Proved the run", "segments", len(comp.Segments), "cycles", res.Cycles, "instructions", res.Instructions, "paging", res.PagingCycles,
+	logger.Info("Proved the run", "segments", segments, "cycles", res.Cycles, "instructions", res.Instructions, "paging", res.PagingCycles,
 		"exit", res.ExitCode, "journal", len(res.Journal), "kHz", fmt.Sprintf("%.1f", float64(res.Cycles)/took.Seconds()/1e3),
 		"elapsed", took.Round(time.Millisecond), "receipt", o.Out, "bytes", len(enc), "imageID", res.ImageID)
 	if o.Input != "" {
-		return stfOutcome(comp)
+		return stfOutcome(exit, journal)
 	}
 	return nil
 }
 
+// proveSuccinct proves and aggregates the run under the production key set.
+func proveSuccinct(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*receipt.SuccinctReceipt, *vm.Result, error) {
+	set, err := recursion.ProductionSet()
+	if err != nil {
+		return nil, nil, err
+	}
+	segPK, err := rv64.ProvingKey(set.SegmentParams)
+	if err != nil {
+		return nil, nil, err
+	}
+	return prove.Succinct(ctx, img, prog, input, opts, recursion.NewAggregator(set, segPK.VerifyingKey()))
+}
+
 // stfOutcome reports an STF guest run that did not produce a claim; its receipt is written all
 // the same (it proves the failure).
-func stfOutcome(comp *receipt.CompositeReceipt) error {
-	last, err := comp.Claim()
-	if err != nil {
-		return err
+func stfOutcome(exit uint8, journal []byte) error {
+	if exit != guestio.ExitOK {
+		return fmt.Errorf("the STF guest exited with status %d (%s); the receipt proves that failure", exit, guestio.ExitName(int(exit)))
 	}
-	if last.ExitCode != guestio.ExitOK {
-		return fmt.Errorf("the STF guest exited with status %d (%s); the receipt proves that failure", last.ExitCode, guestio.ExitName(int(last.ExitCode)))
-	}
-	if _, err := stf.DecodeClaim(comp.Journal); err != nil {
+	if _, err := stf.DecodeClaim(journal); err != nil {
 		return fmt.Errorf("the STF guest's journal: %w", err)
 	}
 	return nil

@@ -185,11 +185,13 @@ func TestProveBadInvocations(t *testing.T) {
 			}
 		})
 	}
-	// A receipt that is not one.
-	p := filepath.Join(dir, "junk")
-	os.WriteFile(p, []byte("ZKXCRCjunk"), 0o644)
-	if _, _, err := inProcess(t, "verify", "--receipt", p); err == nil || !strings.Contains(err.Error(), "malformed") {
-		t.Fatalf("junk receipt: %v", err)
+	// A receipt that is not one, composite or succinct.
+	for _, junk := range []string{"ZKXCRCjunk", "ZKXSUCjunk"} {
+		p := filepath.Join(dir, "junk")
+		os.WriteFile(p, []byte(junk), 0o644)
+		if _, _, err := inProcess(t, "verify", "--receipt", p); err == nil || !strings.Contains(err.Error(), "malformed") {
+			t.Fatalf("junk receipt %q: %v", junk, err)
+		}
 	}
 }
 
@@ -239,5 +241,53 @@ func TestProveSTFGuest(t *testing.T) {
 	}
 	if got.STF == nil || *got.STF != native {
 		t.Fatalf("verify printed %s, native claim %+v", stdout, native)
+	}
+}
+
+// TestProveSuccinct proves a small program into a succinct receipt with 'zkexex prove
+// --succinct' under the production key set and checks it with 'zkexex verify', as separate
+// processes; a flipped byte of the seal fails. Production parameters: minutes, full mode only.
+func TestProveSuccinct(t *testing.T) {
+	if testing.Short() {
+		t.Skip("minutes of proving at production parameters")
+	}
+	run := binary(t)
+	dir := t.TempDir()
+	elf := filepath.Join(dir, "echo")
+	if err := os.WriteFile(elf, provetest.EchoELF(t, 40000, 0), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdin := filepath.Join(dir, "stdin")
+	journal := []byte("succinct")
+	if err := os.WriteFile(stdin, journal, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rcpt := filepath.Join(dir, "receipt")
+	start := time.Now()
+	if _, stderr, err := run(t, "prove", "--elf", elf, "--stdin", stdin, "--po2", "16", "--succinct", "--out", rcpt); err != nil {
+		t.Fatalf("prove: %v\n%s", err, stderr)
+	}
+	t.Logf("proved in %v", time.Since(start).Round(time.Millisecond))
+	stdout, stderr, err := run(t, "verify", "--receipt", rcpt)
+	if err != nil {
+		t.Fatalf("verify: %v\n%s", err, stderr)
+	}
+	for _, want := range []string{`"kind": "succinct"`, `"journal": "0x` + hex.EncodeToString(journal) + `"`, `"exitCode": 0`, `"keySet": "0x`} {
+		if !strings.Contains(stdout, want) {
+			t.Fatalf("verify printed\n%s\nwithout %s", stdout, want)
+		}
+	}
+	good, err := os.ReadFile(rcpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(good)
+	bad[len(bad)-100] ^= 1
+	p := filepath.Join(dir, "bad")
+	if err := os.WriteFile(p, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, "verify", "--receipt", p); err == nil {
+		t.Fatal("a receipt with a flipped seal byte verifies")
 	}
 }

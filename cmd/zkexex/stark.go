@@ -14,6 +14,8 @@ import (
 	"github.com/zkexex/zkexex/derivation"
 	"github.com/zkexex/zkexex/prover/pool"
 	"github.com/zkexex/zkexex/prover/prove"
+	"github.com/zkexex/zkexex/prover/recursion"
+	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/vm"
 )
 
@@ -24,6 +26,8 @@ type proveConfig struct {
 	// Workers is the number of segments proven at once (0: GOMAXPROCS). Each holds one
 	// segment's traces, so memory is about workers × the per-segment peak (about 10 GB at po2 20).
 	Workers int
+	// Succinct aggregates each span into one succinct receipt (receipt.KindSuccinct).
+	Succinct bool
 }
 
 // proveFlags are the --prove.* flags, listed under category (empty: none).
@@ -31,6 +35,7 @@ func proveFlags(category string) []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "prove.po2", Usage: fmt.Sprintf("with --prover stark: segment size as a power of two (%d..%d); a worker's memory doubles with each step", vm.MinPo2, vm.MaxPo2), Value: vm.DefaultPo2, Category: category},
 		&cli.IntFlag{Name: "prove.workers", Usage: "with --prover stark: segments proven at once (0: one per CPU); each holds a segment's traces in memory", Category: category},
+		&cli.BoolFlag{Name: "prove.succinct", Usage: "with --prover stark: aggregate each span into one succinct receipt (the production key set) instead of every segment proof", Category: category},
 	}
 }
 
@@ -44,6 +49,7 @@ func parseProveConfig(c *cli.Context) proveConfig {
 	if c.IsSet("prove.workers") {
 		pc.Workers = c.Int("prove.workers")
 	}
+	pc.Succinct = c.Bool("prove.succinct")
 	return pc
 }
 
@@ -52,7 +58,7 @@ func parseProveConfig(c *cli.Context) proveConfig {
 func (pc proveConfig) validate(kind string) []error {
 	var errs []error
 	if pc != (proveConfig{}) && kind != "stark" {
-		errs = append(errs, fmt.Errorf("--prove.po2 and --prove.workers size the STARK prover: they need --prover stark, not %q", kind))
+		errs = append(errs, fmt.Errorf("--prove.po2, --prove.workers and --prove.succinct configure the STARK prover: they need --prover stark, not %q", kind))
 	}
 	if pc.Po2 != 0 && (pc.Po2 < vm.MinPo2 || pc.Po2 > vm.MaxPo2) {
 		errs = append(errs, fmt.Errorf("--prove.po2 %d: want %d..%d", pc.Po2, vm.MinPo2, vm.MaxPo2))
@@ -101,6 +107,17 @@ func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker) (*derivat
 		return nil, fmt.Errorf("STARK prover: %w", err)
 	}
 	p := derivation.NewStarkProver(g.img, g.prog, pc.options(func(pp pool.Progress) { tr.executorProgress(pp.ProvenCycles) }))
+	if pc.Succinct {
+		set, err := recursion.ProductionSet()
+		if err != nil {
+			return nil, err
+		}
+		segPK, err := rv64.ProvingKey(set.SegmentParams)
+		if err != nil {
+			return nil, err
+		}
+		p.Aggregator = recursion.NewAggregator(set, segPK.VerifyingKey())
+	}
 	p.OnBlock = func(n uint64, res *vm.Result, took time.Duration) {
 		tr.blockDone(res.Cycles)
 		log.Info("Proved block", "chain", "L2", "block", n, "cycles", res.Cycles, "segments", res.Segments,
@@ -108,6 +125,6 @@ func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker) (*derivat
 	}
 	log.Warn("STARK prover: every segment of every block is proven (minutes per block on a small machine). "+
 		"Until the Groth16 wrap exists the L1 oracle keeps its dev verifier: receipts are verified by the proposer before it proposes, not on chain",
-		"imageID", p.ImageID(), "po2", cmp.Or(pc.Po2, vm.DefaultPo2), "workers", cmp.Or(pc.Workers, runtime.GOMAXPROCS(0)))
+		"imageID", p.ImageID(), "po2", cmp.Or(pc.Po2, vm.DefaultPo2), "workers", cmp.Or(pc.Workers, runtime.GOMAXPROCS(0)), "succinct", pc.Succinct)
 	return p, nil
 }

@@ -9,17 +9,20 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/receipt"
+	"github.com/zkexex/zkexex/prover/recursion"
 	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/stf"
 	"github.com/zkexex/zkexex/stf/guestio"
 )
 
-// verifyCommand checks a composite receipt written by 'zkexex prove'.
+// verifyCommand checks a receipt written by 'zkexex prove'.
 var verifyCommand = &cli.Command{
 	Name:  "verify",
-	Usage: "verify a composite receipt ('zkexex prove --out') and print its claim as JSON; exit 0 only when it verifies",
+	Usage: "verify a composite or succinct receipt ('zkexex prove --out') and print its claim as JSON; exit 0 only when it verifies",
+	Description: `A succinct receipt ('zkexex prove --succinct') is checked against the production key set
+compiled into this binary; its root is printed as keySet.`,
 	Flags: []cli.Flag{
-		&cli.StringFlag{Name: "receipt", Usage: "composite receipt file", Required: true},
+		&cli.StringFlag{Name: "receipt", Usage: "composite or succinct receipt file", Required: true},
 		&cli.StringFlag{Name: "image-id", Usage: "require a run of this image (0x-prefixed hex, as 'zkexex image' prints it)"},
 	},
 	Action: verifyAction,
@@ -27,11 +30,13 @@ var verifyCommand = &cli.Command{
 
 // verifiedRun is what verify prints: the proven run's claim.
 type verifiedRun struct {
+	Kind     string     `json:"kind"`
 	ImageID  string     `json:"imageId"`
 	Segments int        `json:"segments"`
 	Po2      uint8      `json:"po2"`
 	ExitCode uint8      `json:"exitCode"`
 	Journal  string     `json:"journal"`
+	KeySet   string     `json:"keySet,omitempty"`
 	STF      *stf.Claim `json:"stfClaim,omitempty"`
 }
 
@@ -61,33 +66,18 @@ func verifyAction(ctx *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	comp, err := receipt.DecodeCompositeReceipt(raw)
+	var out *verifiedRun
+	if receipt.IsSuccinct(raw) {
+		out, err = verifySuccinct(raw, want)
+	} else {
+		out, err = verifyComposite(raw, want)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", ctx.String("receipt"), err)
 	}
-	if len(comp.Segments) == 0 {
-		return receipt.ErrEmpty
-	}
-	// Without --image-id the receipt is checked against the image it names: it then proves
-	// a run of that image, whichever it is.
-	image := comp.Segments[0].Claim.ImageID
-	if want != nil && *want != image {
-		return fmt.Errorf("%w: the receipt proves a run of image %s, not of %s", receipt.ErrImageMismatch, image, *want)
-	}
-	if err := comp.Verify(image, rv64.NewVerifier()); err != nil {
-		return fmt.Errorf("the receipt does not verify: %w", err)
-	}
-	last, err := comp.Claim()
-	if err != nil {
-		return err
-	}
-	out := verifiedRun{
-		ImageID: image.String(), Segments: len(comp.Segments), Po2: last.Po2, ExitCode: last.ExitCode,
-		Journal: "0x" + hex.EncodeToString(comp.Journal),
-	}
 	// A journal of a claim's size from a clean exit reads as the STF guest's claim.
-	if last.ExitCode == guestio.ExitOK && len(comp.Journal) == stf.ClaimSize {
-		if c, err := stf.DecodeClaim(comp.Journal); err == nil {
+	if journal, _ := hex.DecodeString(trimHex(out.Journal)); out.ExitCode == guestio.ExitOK && len(journal) == stf.ClaimSize {
+		if c, err := stf.DecodeClaim(journal); err == nil {
 			out.STF = &c
 		}
 	}
@@ -98,4 +88,63 @@ func verifyAction(ctx *cli.Context) error {
 	fmt.Fprintln(ctx.App.Writer, string(enc))
 	fmt.Fprintln(ctx.App.ErrWriter, "receipt verifies")
 	return nil
+}
+
+// checkImage refuses a receipt of another image than the one required (when one is).
+func checkImage(image hash.Digest, want *hash.Digest) error {
+	if want != nil && *want != image {
+		return fmt.Errorf("%w: the receipt proves a run of image %s, not of %s", receipt.ErrImageMismatch, image, *want)
+	}
+	return nil
+}
+
+// verifyComposite checks a composite receipt. Without a required image it is checked against
+// the image it names: it then proves a run of that image, whichever it is.
+func verifyComposite(raw []byte, want *hash.Digest) (*verifiedRun, error) {
+	comp, err := receipt.DecodeCompositeReceipt(raw)
+	if err != nil {
+		return nil, err
+	}
+	last, err := comp.Claim()
+	if err != nil {
+		return nil, err
+	}
+	image := comp.Segments[0].Claim.ImageID
+	if err := checkImage(image, want); err != nil {
+		return nil, err
+	}
+	if err := comp.Verify(image, rv64.NewVerifier()); err != nil {
+		return nil, fmt.Errorf("the receipt does not verify: %w", err)
+	}
+	return &verifiedRun{
+		Kind: "composite", ImageID: image.String(), Segments: len(comp.Segments), Po2: last.Po2, ExitCode: last.ExitCode,
+		Journal: "0x" + hex.EncodeToString(comp.Journal),
+	}, nil
+}
+
+// verifySuccinct checks a succinct receipt against the production key set.
+func verifySuccinct(raw []byte, want *hash.Digest) (*verifiedRun, error) {
+	r, err := receipt.DecodeSuccinctReceipt(raw)
+	if err != nil {
+		return nil, err
+	}
+	image := r.Claim.ImageID
+	if err := checkImage(image, want); err != nil {
+		return nil, err
+	}
+	set, err := recursion.ProductionSet()
+	if err != nil {
+		return nil, err
+	}
+	root, err := set.Root()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Verify(image, recursion.NewSuccinctVerifier(set)); err != nil {
+		return nil, fmt.Errorf("the receipt does not verify: %w", err)
+	}
+	return &verifiedRun{
+		Kind: "succinct", ImageID: image.String(), Segments: int(r.Segments), Po2: r.Claim.Po2, ExitCode: r.Claim.ExitCode,
+		Journal: "0x" + hex.EncodeToString(r.Journal), KeySet: root.String(),
+	}, nil
 }

@@ -1,6 +1,6 @@
 // Package prove proves whole zkVM runs: the executor emits segments, a pool of workers proves
 // them with the RISC-V AIR as they come, and the segment receipts and journal chunks are put
-// together into one composite receipt.
+// together into one composite receipt, or lifted and joined into one succinct receipt.
 package prove
 
 import (
@@ -11,6 +11,7 @@ import (
 
 	"github.com/zkexex/zkexex/prover/pool"
 	"github.com/zkexex/zkexex/prover/receipt"
+	"github.com/zkexex/zkexex/prover/recursion"
 	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
@@ -41,29 +42,45 @@ var ErrJournal = errors.New("prove: segment journals do not add up to the run's 
 // the executor's result; the run's exit code is part of the receipt, so a guest that exits
 // with an error is proven too.
 func Run(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts Options) (*receipt.CompositeReceipt, *vm.Result, error) {
-	params := opts.Params
+	params, err := opts.params()
+	if err != nil {
+		return nil, nil, err
+	}
+	segs, chunks, res, err := run(ctx, img, prog, input, opts, func(ctx context.Context, seg *vm.Segment) (*receipt.SegmentReceipt, error) {
+		return rv64.Prove(ctx, seg, params)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return composite(segs, chunks, res)
+}
+
+func (o Options) params() (stark.Params, error) {
+	params := o.Params
 	if params == (stark.Params{}) {
 		params = stark.DefaultParams()
 	}
 	if err := params.Validate(); err != nil {
-		return nil, nil, err
+		return params, err
 	}
 	// Set up the key once before the workers race for it.
-	if _, err := rv64.ProvingKey(params); err != nil {
-		return nil, nil, err
-	}
+	_, err := rv64.ProvingKey(params)
+	return params, err
+}
+
+// run executes the image on input and proves each segment with prove on the pool's workers; it
+// returns the results and journal chunks in segment order.
+func run[T any](ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts Options, prove func(context.Context, *vm.Segment) (T, error)) ([]T, [][]byte, *vm.Result, error) {
 	var (
-		segs   []receipt.SegmentReceipt
+		out    []T
 		chunks [][]byte
 		res    *vm.Result
 	)
-	cfg := pool.Config[*receipt.SegmentReceipt]{
+	cfg := pool.Config[T]{
 		Workers: opts.Workers,
-		Prove: func(ctx context.Context, seg *vm.Segment) (*receipt.SegmentReceipt, error) {
-			return rv64.Prove(ctx, seg, params)
-		},
-		OnResult: func(_ int, r *receipt.SegmentReceipt) error {
-			segs = append(segs, *r)
+		Prove:   prove,
+		OnResult: func(_ int, r T) error {
+			out = append(out, r)
 			return nil
 		},
 		Progress: opts.Progress,
@@ -75,7 +92,7 @@ func Run(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opt
 			MaxCycles: opts.MaxCycles,
 			Stdin:     input,
 			OnSegment: func(seg *vm.Segment) error {
-				// The executor emits segments in order, so the chunks line up with the receipts.
+				// The executor emits segments in order, so the chunks line up with the results.
 				chunks = append(chunks, receipt.JournalOf(seg))
 				return onSegment(seg)
 			},
@@ -83,9 +100,17 @@ func Run(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opt
 		return err
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	comp, err := receipt.NewComposite(segs, chunks)
+	return out, chunks, res, nil
+}
+
+func composite(segs []*receipt.SegmentReceipt, chunks [][]byte, res *vm.Result) (*receipt.CompositeReceipt, *vm.Result, error) {
+	rs := make([]receipt.SegmentReceipt, len(segs))
+	for i, r := range segs {
+		rs[i] = *r
+	}
+	comp, err := receipt.NewComposite(rs, chunks)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -93,6 +118,91 @@ func Run(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opt
 		return nil, nil, fmt.Errorf("%w: %d bytes in segments, %d in the run", ErrJournal, len(comp.Journal), len(res.Journal))
 	}
 	return comp, res, nil
+}
+
+// lifted is a segment proven at a shape of the key set, and its lift.
+type lifted struct {
+	receipt *receipt.SegmentReceipt
+	lift    *recursion.Proof
+}
+
+// Aggregated is a proven run aggregated into one proof of all its segments (a claim of
+// segments 0..n-1: recursion.KindSegments), with what a succinct receipt adds to it.
+type Aggregated struct {
+	Proof       *recursion.Proof
+	First, Last receipt.SegmentClaim
+	Journal     []byte
+}
+
+// Receipt is the run's succinct receipt.
+func (a *Aggregated) Receipt() (*receipt.SuccinctReceipt, error) {
+	return recursion.Succinct(a.Proof, &a.First, &a.Last, a.Journal)
+}
+
+// Aggregate proves the run as Run does and aggregates it into one proof: each segment is proven
+// at the cheapest shape of the menu that holds it (rv64.ShapeFor) and lifted on its worker as
+// soon as it is proven, and the lifts are joined pairwise, level by level. The segment proofs
+// use agg's key set's segment parameters (opts.Params is ignored).
+func Aggregate(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts Options, agg *recursion.Aggregator) (*Aggregated, *vm.Result, error) {
+	opts.Params = agg.Set().SegmentParams
+	params, err := opts.params()
+	if err != nil {
+		return nil, nil, err
+	}
+	segs, chunks, res, err := run(ctx, img, prog, input, opts, func(ctx context.Context, seg *vm.Segment) (lifted, error) {
+		natural, err := rv64.NaturalShape(ctx, seg)
+		if err != nil {
+			return lifted{}, err
+		}
+		shape, err := rv64.ShapeFor(natural)
+		if err != nil {
+			return lifted{}, err
+		}
+		r, err := rv64.ProveShaped(ctx, seg, params, shape)
+		if err != nil {
+			return lifted{}, err
+		}
+		proof, err := stark.DecodeProof(r.Seal)
+		if err != nil {
+			return lifted{}, err
+		}
+		l, err := agg.Lift(ctx, proof, rv64.PublicValues(&r.Claim))
+		if err != nil {
+			return lifted{}, fmt.Errorf("lifting segment %d: %w", seg.Index, err)
+		}
+		return lifted{receipt: r, lift: l}, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	rs := make([]*receipt.SegmentReceipt, len(segs))
+	lifts := make([]*recursion.Proof, len(segs))
+	for i, s := range segs {
+		rs[i], lifts[i] = s.receipt, s.lift
+	}
+	// The composite checks (continuity, journal chunks) catch an executor bug before joining.
+	comp, res, err := composite(rs, chunks, res)
+	if err != nil {
+		return nil, nil, err
+	}
+	final, err := agg.Aggregate(ctx, lifts, opts.Workers)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Aggregated{Proof: final, First: comp.Segments[0].Claim, Last: comp.Segments[len(comp.Segments)-1].Claim, Journal: comp.Journal}, res, nil
+}
+
+// Succinct proves and aggregates the run (Aggregate) into its succinct receipt.
+func Succinct(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts Options, agg *recursion.Aggregator) (*receipt.SuccinctReceipt, *vm.Result, error) {
+	a, res, err := Aggregate(ctx, img, prog, input, opts, agg)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := a.Receipt()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, res, nil
 }
 
 // ELF builds the image of a static RV64 ELF (its state at READY, or its entry state; see

@@ -10,6 +10,7 @@ import (
 	"github.com/zkexex/zkexex/prover/prove"
 	"github.com/zkexex/zkexex/prover/prove/provetest"
 	"github.com/zkexex/zkexex/prover/receipt"
+	"github.com/zkexex/zkexex/prover/recursion"
 	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
@@ -77,4 +78,59 @@ func TestRunErrors(t *testing.T) {
 	if _, _, err := prove.ELF(context.Background(), elf, nil, prove.Options{Po2: 3, Params: stark.TestParams()}); err == nil {
 		t.Fatal("po2 3 accepted")
 	}
+}
+
+// TestSuccinct proves a two-segment run into one succinct receipt under a key set of the menu's
+// po2-16 shapes (test parameters throughout): it verifies with the run's journal and exit code.
+func TestSuccinct(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two minutes: a key set for the po2-16 menu and a proven, lifted, joined run (prover/recursion's short tests cover aggregation)")
+	}
+	params := stark.TestParams()
+	segPK, err := rv64.ProvingKey(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insecure := stark.VerifierConfig{}
+	set, agg, err := recursion.BuildVKSet(context.Background(), segPK.VerifyingKey(), &recursion.VKSet{
+		Params: params, SegmentParams: params, Segments: recursion.MenuShapes(vm.MinPo2), Config: &insecure})
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := []byte("one receipt")
+	prog, err := vm.LoadELF(provetest.EchoELF(t, 40000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _, err := vm.BuildImage(context.Background(), prog, vm.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, res, err := prove.Succinct(context.Background(), img, prog, input, prove.Options{Po2: vm.MinPo2, Workers: 2}, agg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Segments < 2 || int(r.Segments) != res.Segments || !bytes.Equal(r.Journal, input) || r.Claim.ExitCode != 0 {
+		t.Fatalf("%d segments of %d, journal %q, exit %d", r.Segments, res.Segments, r.Journal, r.Claim.ExitCode)
+	}
+	v := &recursion.SuccinctVerifier{Set: set, Config: insecure}
+	if err := r.Verify(res.ImageID, v); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := r.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := receipt.DecodeSuccinctReceipt(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dec.Verify(res.ImageID, v); err != nil {
+		t.Fatal(err)
+	}
+	// The production verifier refuses test-parameter proofs.
+	if err := dec.Verify(res.ImageID, recursion.NewSuccinctVerifier(set)); !errors.Is(err, receipt.ErrSeal) {
+		t.Fatalf("test parameters under the production policy: %v", err)
+	}
+	t.Logf("%d segments, succinct receipt %d bytes", r.Segments, len(enc))
 }

@@ -133,6 +133,8 @@ func (k Kind) String() string {
 		return "dev"
 	case KindComposite:
 		return "composite"
+	case KindSuccinct:
+		return "succinct"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
@@ -156,10 +158,11 @@ const EncodingVersion = 1
 // Encode serialises the receipt, version 1:
 //
 //	byte 0           version (1)
-//	byte 1           kind (1: dev, 2: composite)
+//	byte 1           kind (1: dev, 2: composite, 3: succinct)
 //	bytes 2..257     span claim ABI
 //	bytes 258..261   seal length, big endian
-//	bytes 262..      seal (empty for a dev receipt; a SpanSeal for a composite one)
+//	bytes 262..      seal (empty for a dev receipt; a SpanSeal for a composite one; a
+//	                 SuccinctSpanSeal for a succinct one)
 func (r *Receipt) Encode() []byte {
 	out := make([]byte, 0, 2+SpanClaimSize+4+len(r.Seal))
 	out = append(out, EncodingVersion, byte(r.Kind))
@@ -178,7 +181,7 @@ func Decode(b []byte) (*Receipt, error) {
 		return nil, fmt.Errorf("%w: version %d", ErrMalformed, b[0])
 	}
 	kind := Kind(b[1])
-	if kind != KindDev && kind != KindComposite {
+	if kind != KindDev && kind != KindComposite && kind != KindSuccinct {
 		return nil, fmt.Errorf("%w: kind %d", ErrMalformed, b[1])
 	}
 	claim, err := DecodeSpanClaim(b[2 : 2+SpanClaimSize])
@@ -192,8 +195,13 @@ func Decode(b []byte) (*Receipt, error) {
 	if kind == KindDev && n != 0 {
 		return nil, fmt.Errorf("%w: dev receipt with a seal", ErrMalformed)
 	}
-	if kind == KindComposite {
+	switch kind {
+	case KindComposite:
 		if _, err := DecodeSpanSeal(b[head:]); err != nil {
+			return nil, err
+		}
+	case KindSuccinct:
+		if _, err := DecodeSuccinctSpanSeal(b[head:]); err != nil {
 			return nil, err
 		}
 	}
@@ -232,7 +240,7 @@ func Verify(r *Receipt, want SpanClaim, opts VerifierOptions) error {
 			return ErrDevReceipt
 		}
 		return nil
-	case KindComposite:
+	case KindComposite, KindSuccinct:
 		if opts.Seal == nil {
 			return fmt.Errorf("%w: %v (no seal verifier)", ErrUnsupported, r.Kind)
 		}
@@ -291,12 +299,12 @@ func DecodeDevProof(b []byte) (DevProofFields, error) {
 	}, nil
 }
 
-// Proof returns the bytes to pass to the oracle's proposeL2Output for this receipt. A composite
-// receipt has no on-chain form until the Groth16 wrap exists: it is proposed with dev proof
-// bytes, which only an oracle deployed with the DevVerifier accepts, so its proofs are checked
-// off chain (by the proposer) and nowhere on chain.
+// Proof returns the bytes to pass to the oracle's proposeL2Output for this receipt. Composite
+// and succinct receipts have no on-chain form until the Groth16 wrap exists: they are proposed
+// with dev proof bytes, which only an oracle deployed with the DevVerifier accepts, so their
+// proofs are checked off chain (by the proposer) and nowhere on chain.
 func (r *Receipt) Proof() ([]byte, error) {
-	if r.Kind == KindDev || r.Kind == KindComposite {
+	if r.Kind == KindDev || r.Kind == KindComposite || r.Kind == KindSuccinct {
 		return DevProof(r.Claim), nil
 	}
 	return nil, fmt.Errorf("%w: %v", ErrUnsupported, r.Kind)

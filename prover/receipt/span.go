@@ -101,3 +101,72 @@ func NewCompositeSpan(claim SpanClaim, blocks []*CompositeReceipt) (*Receipt, er
 	}
 	return &Receipt{Kind: KindComposite, Claim: claim, Seal: seal}, nil
 }
+
+// KindSuccinct is a span receipt whose seal is a SuccinctSpanSeal: one aggregation proof of every
+// block's run, of constant size, plus the runs' journals (the STF claims the span claim is
+// chained from, 288 bytes a block).
+const KindSuccinct Kind = 3
+
+// SuccinctSpanSeal is the seal of a KindSuccinct receipt: the journal of the guest's run on each
+// block, in block order, and the aggregation proof that the image's runs wrote them (opaque here;
+// prover/recursion defines and checks it).
+type SuccinctSpanSeal struct {
+	Journals [][]byte
+	Proof    []byte
+}
+
+// SuccinctSpanSealVersion versions SuccinctSpanSeal's encoding.
+const SuccinctSpanSealVersion = 1
+
+var succinctSpanSealMagic = []byte("ZKXSSP")
+
+// MarshalBinary encodes the seal: "ZKXSSP", u16 version, u32 journal count, each journal (u32
+// length, bytes), the proof (u32 length, bytes).
+func (s *SuccinctSpanSeal) MarshalBinary() ([]byte, error) {
+	if len(s.Journals) == 0 {
+		return nil, fmt.Errorf("%w: succinct span seal without blocks", ErrMalformed)
+	}
+	b := append([]byte(nil), succinctSpanSealMagic...)
+	b = binary.LittleEndian.AppendUint16(b, SuccinctSpanSealVersion)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(s.Journals)))
+	for _, j := range s.Journals {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(j)))
+		b = append(b, j...)
+	}
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(s.Proof)))
+	return append(b, s.Proof...), nil
+}
+
+// DecodeSuccinctSpanSeal parses MarshalBinary's output (ErrMalformed otherwise).
+func DecodeSuccinctSpanSeal(b []byte) (*SuccinctSpanSeal, error) {
+	d, err := newReader(b, succinctSpanSealMagic, SuccinctSpanSealVersion)
+	if err != nil {
+		return nil, err
+	}
+	s := &SuccinctSpanSeal{}
+	n := d.count(4)
+	if d.err == nil && n == 0 {
+		d.err = fmt.Errorf("%w: succinct span seal without blocks", ErrMalformed)
+	}
+	for i := 0; i < n && d.err == nil; i++ {
+		s.Journals = append(s.Journals, d.bytes())
+	}
+	s.Proof = d.bytes()
+	if err := d.finish(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// NewSuccinctSpan makes a KindSuccinct span receipt for claim. Whether the seal proves it is for
+// a SpanSealVerifier to say.
+func NewSuccinctSpan(claim SpanClaim, seal *SuccinctSpanSeal) (*Receipt, error) {
+	if err := claim.Validate(); err != nil {
+		return nil, err
+	}
+	enc, err := seal.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return &Receipt{Kind: KindSuccinct, Claim: claim, Seal: enc}, nil
+}

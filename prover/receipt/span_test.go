@@ -136,3 +136,75 @@ func FuzzDecodeSpanSeal(f *testing.F) {
 		}
 	})
 }
+
+func sampleSuccinctSpanSeal() *SuccinctSpanSeal {
+	return &SuccinctSpanSeal{Journals: [][]byte{[]byte("block one"), []byte("block two")}, Proof: []byte("aggregation proof")}
+}
+
+func TestSuccinctSpanRoundTrip(t *testing.T) {
+	r, err := NewSuccinctSpan(sampleClaim(), sampleSuccinctSpanSeal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := Decode(r.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dec.Kind != KindSuccinct || dec.Kind.String() != "succinct" || dec.Claim != r.Claim || !bytes.Equal(dec.Seal, r.Seal) {
+		t.Fatalf("round trip: kind %v", dec.Kind)
+	}
+	s, err := DecodeSuccinctSpanSeal(dec.Seal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sampleSuccinctSpanSeal()
+	if len(s.Journals) != 2 || !bytes.Equal(s.Journals[1], want.Journals[1]) || !bytes.Equal(s.Proof, want.Proof) {
+		t.Fatalf("seal round trip: %+v", s)
+	}
+	if err := Verify(dec, r.Claim, VerifierOptions{ImageID: r.Claim.ImageID, AllowDev: true}); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("without a seal verifier: %v", err)
+	}
+	if p, err := dec.Proof(); err != nil || !bytes.Equal(p, DevProof(r.Claim)) {
+		t.Fatalf("proof bytes: %v", err)
+	}
+	good, _ := sampleSuccinctSpanSeal().MarshalBinary()
+	for name, data := range map[string][]byte{
+		"empty":                    nil,
+		"magic":                    patch(good, 0, 'X'),
+		"version":                  patch(good, 6, 2),
+		"no blocks":                patch(good[:12], 8, 0, 0, 0, 0),
+		"journal count past data":  patch(good, 8, 0xff, 0xff, 0, 0),
+		"journal length past data": patch(good, 12, 0xff, 0xff, 0xff, 0),
+		"truncated":                good[:len(good)-1],
+		"trailing":                 append(bytes.Clone(good), 0),
+	} {
+		if _, err := DecodeSuccinctSpanSeal(data); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := (&SuccinctSpanSeal{}).MarshalBinary(); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("empty seal encoded: %v", err)
+	}
+	const head = 2 + SpanClaimSize + 4
+	if _, err := Decode(patch(r.Encode(), head, 'X')); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("succinct receipt with a corrupt seal: %v", err)
+	}
+}
+
+func FuzzDecodeSuccinctSpanSeal(f *testing.F) {
+	good, _ := sampleSuccinctSpanSeal().MarshalBinary()
+	f.Add(good)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := DecodeSuccinctSpanSeal(data)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		again, err := s.MarshalBinary()
+		if err != nil || !bytes.Equal(again, data) {
+			t.Fatalf("decoded seal does not re-encode to its input: %v", err)
+		}
+	})
+}

@@ -187,3 +187,95 @@ func BenchmarkCheckOutOfDomain(b *testing.B) {
 	total += prog.rows[chipPoseidon2x24] * cells[permutationTable24]
 	b.ReportMetric(float64(total), "cells")
 }
+
+// BenchmarkVerifyProof reports the whole verifier program (VerifyProof) of a child proof: rows
+// per chip, the instruction rows' committed cells (cells, p2air's tables counted at one row per
+// permutation call) and the padded traces' committed cells (trace_cells), for the three-table
+// test AIR at TestParams and DefaultParams and for a recursion proof at RecursionParams.
+func BenchmarkVerifyProof(b *testing.B) {
+	type child struct {
+		s      ChildShape
+		proof  *stark.Proof
+		public []F
+	}
+	vk, proof, public := childProof(b, 4)
+	dvk, dproof, dpublic := childProofAt(b, 4, 0, stark.DefaultParams())
+	_, rvk, rproof := recursionProof(b, shapeOf(vk, proof), proof, public)
+	for _, c := range []struct {
+		name string
+		c    child
+	}{
+		{"test_air/TestParams", child{shapeOf(vk, proof), proof, public}},
+		{"test_air/DefaultParams", child{ChildShape{VK: dvk, Params: dproof.Params, LogHeights: dproof.LogHeights}, dproof, dpublic}},
+		{"recursion/RecursionParams", child{ChildShape{VK: rvk, Params: RecursionParams(), LogHeights: rproof.LogHeights}, rproof, public}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var prog *Program
+			var w []E
+			for b.Loop() {
+				prog, w = verifierProgram(b, c.c.s, c.c.proof, false)
+			}
+			traces, err := prog.Execute(c.c.public, w)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cells, _ := rowCells(b, prog)
+			total, padded := 0, 0
+			for ch := range numChips {
+				total += prog.rows[ch] * cells[ch.String()]
+				b.ReportMetric(float64(prog.rows[ch]), "rows_"+ch.String())
+			}
+			total += prog.rows[chipPoseidon2]*cells[permutationTable] + prog.rows[chipPoseidon2x24]*cells[permutationTable24]
+			air, err := prog.AIR("cells")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i, t := range air.Tables() {
+				padded += traces[i].Height * cells[t.Name()]
+			}
+			b.ReportMetric(float64(total), "cells")
+			b.ReportMetric(float64(padded), "trace_cells")
+			b.ReportMetric(float64(prog.rows[chipPoseidon2]*(cells["poseidon2_io"]+cells[permutationTable])+
+				prog.rows[chipPoseidon2x24]*(cells["poseidon2_24_io"]+cells[permutationTable24]))/float64(total), "poseidon2_share")
+		})
+	}
+}
+
+// BenchmarkProveVerifier times proving, under RecursionParams, the verifier program of a recursion
+// proof (the second level of recursion: what a join costs per child), with its trace shape.
+func BenchmarkProveVerifier(b *testing.B) {
+	vk, proof, public := childProof(b, 4)
+	_, rvk, rproof := recursionProof(b, shapeOf(vk, proof), proof, public)
+	prog, w := verifierProgram(b, ChildShape{VK: rvk, Params: RecursionParams(), LogHeights: rproof.LogHeights}, rproof, false)
+	air, err := prog.AIR("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	pk, err := stark.Setup(air, RecursionParams())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var traces []*stark.Matrix
+	var out *stark.Proof
+	for b.Loop() {
+		if traces, err = prog.Execute(public, w); err != nil {
+			b.Fatal(err)
+		}
+		if out, err = stark.Prove(context.Background(), pk, traces, public); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cells, _ := rowCells(b, prog)
+	total, maxH := 0, 0
+	for i, t := range air.Tables() {
+		total += cells[t.Name()] * traces[i].Height
+		maxH = max(maxH, traces[i].Height)
+	}
+	enc, err := out.MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(total), "trace_cells")
+	b.ReportMetric(float64(maxH), "max_rows")
+	b.ReportMetric(float64(len(enc)), "proof_bytes")
+}

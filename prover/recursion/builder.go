@@ -277,9 +277,13 @@ func (b *Builder) Bits(x Felt) [NumBits]Felt {
 	return out
 }
 
-// Compile freezes the program recorded so far. The builder may go on recording; a later Compile
-// includes the new instructions.
-func (b *Builder) Compile() (*Program, error) {
+// Compile freezes the program recorded so far, each table as short as its instructions allow.
+// The builder may go on recording; a later Compile includes the new instructions.
+func (b *Builder) Compile() (*Program, error) { return b.CompileShape(nil) }
+
+// CompileShape is Compile with every table padded to the heights of shape (nil: the natural
+// ones). A table whose instructions do not fit is ErrProgramShape.
+func (b *Builder) CompileShape(shape Shape) (*Program, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
@@ -296,6 +300,18 @@ func (b *Builder) Compile() (*Program, error) {
 		for 1<<uint(p.logRows[c]) < p.rows[c] {
 			p.logRows[c]++
 		}
+	}
+	if shape == nil {
+		return p, nil
+	}
+	if err := shape.check(); err != nil {
+		return nil, err
+	}
+	for c := range numChips {
+		if shape[c] < p.logRows[c] {
+			return nil, fmt.Errorf("%w: %s needs 2^%d rows, the shape has 2^%d", ErrProgramShape, c, p.logRows[c], shape[c])
+		}
+		p.logRows[c] = shape[c]
 	}
 	return p, nil
 }

@@ -15,13 +15,14 @@ const childBus stark.BusID = 3
 // chunks), a preprocessed column and a bus: the "cube" table steps x' = x³ + k (k preprocessed,
 // k_i = i), starts at pub0, ends at pub1, and sends each x to the "sink" table, which receives
 // it with a multiplicity column; "pad" has no interaction (its LogUp total must be zero).
-func childAIR(t testing.TB, logN int) *stark.AIR {
+// With k_i = i + shift the structure is the same, the program (preprocessed column) another.
+func childAIR(t testing.TB, logN int, shift uint64) *stark.AIR {
 	cube := stark.NewTable("cube")
 	x := cube.Column("x")
 	k := cube.Preprocessed("k")
 	pre := stark.NewMatrix(1, 1<<uint(logN))
 	for i := range 1 << uint(logN) {
-		pre.SetUint(i, 0, uint64(i))
+		pre.SetUint(i, 0, uint64(i)+shift)
 	}
 	cube.SetPreprocessed(pre)
 	cube.AssertFirst("start", x.Cur().Sub(stark.Pub(0)))
@@ -44,7 +45,16 @@ func childAIR(t testing.TB, logN int) *stark.AIR {
 
 // childProof proves childAIR from x_0 = 5.
 func childProof(t testing.TB, logN int) (*stark.VerifyingKey, *stark.Proof, []F) {
-	pk, err := stark.Setup(childAIR(t, logN), stark.TestParams())
+	return childProofAt(t, logN, 0, stark.TestParams())
+}
+
+// childProofShifted proves childAIR with k shifted, from x_0 = 5.
+func childProofShifted(t testing.TB, logN int, shift uint64) (*stark.VerifyingKey, *stark.Proof, []F) {
+	return childProofAt(t, logN, shift, stark.TestParams())
+}
+
+func childProofAt(t testing.TB, logN int, shift uint64, params stark.Params) (*stark.VerifyingKey, *stark.Proof, []F) {
+	pk, err := stark.Setup(childAIR(t, logN, shift), params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +67,14 @@ func childProof(t testing.TB, logN int) (*stark.VerifyingKey, *stark.Proof, []F)
 		sink.SetUint(i, 1, 1)
 		var next F
 		next.Square(&x).Mul(&next, &x)
-		k := fe(uint64(i))
+		k := fe(uint64(i) + shift)
 		next.Add(&next, &k)
 		if i < n-1 {
 			x = next
 		}
 	}
 	public := []F{fe(5), x}
-	pad := stark.NewMatrix(1, 4)
+	pad := stark.NewMatrix(1, max(4, 1<<uint(params.LogFinalPolyLen)))
 	pad.SetUint(1, 0, 1)
 	proof, err := stark.Prove(context.Background(), pk, []*stark.Matrix{cube, sink, pad}, public)
 	if err != nil {

@@ -1,8 +1,8 @@
 // Package recursion owns the recursion machine: a small STARK-provable machine that runs fixed,
 // straight-line programs of field operations, Poseidon2 permutations and bit decompositions over
 // write-once memory, and the Go builder that records such programs and executes them into
-// traces. A recursion proof (slice 2) will be a proof that the STARK verifier of one child
-// verifying key, written as such a program, accepts the child proof held in the witness.
+// traces. A recursion proof is a proof that the STARK verifier of one child verifying key,
+// written as such a program (VerifyProof), accepts the child proof held in the witness.
 //
 // This is SP1's design (a recursion ISA over write-once memory, one chip per instruction kind;
 // see the project notes PRIOR-ART.md, Q4); the code and the layouts are ours.
@@ -120,22 +120,49 @@
 //     table's ConstraintCheck. For a recursion child it is 712k cells (BenchmarkCheckOutOfDomain:
 //     14.3k ext_alu rows, almost all the constraint programs', 4.1k init rows, 2.5k limbs rows
 //     to observe the opened values, 624 width-24 permutations).
-//   - FRI: per query, the index from Bits of a sample, each input round's Merkle opening (rows
-//     hashed with HashElements, leaves of shorter matrices compressed in as verifyBatch does,
-//     levels with Poseidon2Swap), the DEEP quotients (x = g·ω^rev(i) from the index bits by a
-//     product of selected powers, (f(x) - f(ζ))/(x - ζ) by ExtInv), folding by the pair formula
-//     of foldPair, rolling in shorter inputs, and the final polynomial by Horner.
-//   - lift and join: the public values of a recursion proof are its claim and the digest of the
-//     VK set it accepts children from; a child VK digest is checked against that set's Merkle
-//     root with MerkleRoot.
+//   - DEEP and FRI (built: VerifyProof, verify.go): after the replay, FRI's commit phase (each
+//     round's root observed, β sampled), the final polynomial observed, the FRI grinding, and the
+//     query indices (SampleBits: one Bits row per query, whose bits every later step reuses). Per
+//     query: the four input rounds' openings (VerifyBatch with stark's round shapes, the
+//     preprocessed round only for tables with preprocessed columns; an empty round's root is
+//     asserted zero once); the points from the index bits: 1/y_L = Π_j (bit_j ? ω_L^(-2^(L-1-j)) : 1)
+//     by one Select and one Mul per bit, then 1/Y_r = (1/y_L)^(2^r) by a squaring per FRI round,
+//     which serves both FRI round r (Y_r is ±y of its pair) and the DEEP bucket of LDE height
+//     2^(L-r) (x = shift/(1/Y_r), one Inv); per bucket (stark.Buckets: by LDE height, tallest
+//     first) the batched row Σ_k α^k·f_k in stark's column order and the quotient
+//     (A(x)-A(ζ))/(x-ζ) + α^K·(A(x)-A(ζω))/(x-ζω), the claims A(ζ), A(ζω) computed once per
+//     program; per FRI round the pair's opening (one 8-wide matrix at (idx>>r)>>1), four Selects
+//     by bit r that put the query's side first (asserted equal to the running value) so that
+//     foldPair's (e0-e1)/(2y) is (e_side-e_other)/(2·Y_r) with no sign to select, the roll-in of
+//     the next bucket (β²·value) at its height, and the final polynomial by Horner at Y_R (one Inv).
+//     TestDeepValues pins the indices and DEEP values to stark.QueryValues; TestVerifyProofTampers
+//     changes every kind of proof value alone and checks that both the program and stark.Verify
+//     refuse it.
+//   - the child as program variables: StarkProof, allocated by AllocProof in the order
+//     ProofWitness lists a stark.Proof's values (a proof of another shape is ErrShape). The shape
+//     (parameters, heights) is a constant of the program, checked when it is built by
+//     stark.VerifyingKey.CheckStatement, Verify's own shape check (security floor included:
+//     ChildShape.Config, DefaultVerifierConfig unless a test lowers it). With a variable
+//     preprocessed root the bound key digest is Compress(StructureDigest, root), so one program
+//     verifies children of one AIR whose programs differ (TestVerifyProofVariableRoot).
+//   - recursion proofs use RecursionParams (rate 1/8, 28 queries, 20 + 16 grinding bits: 104
+//     conjectured FRI bits, 104.0 in total on a recursion proof's shape, TestRecursionProof).
+//     A recursion proof of a recursion proof proves and verifies (TestRecursionOfRecursion).
+//   - lift and join (not built): the public values of a recursion proof are its claim and the
+//     digest of the VK set it accepts children from; a child VK digest (VerifyProof's result) is
+//     checked against that set's Merkle root with MerkleRoot.
 //
-// The verifier program of a child at DefaultParams is about 100 queries × (4 input openings + one
-// per FRI layer) Merkle paths of ~20 levels, so Poseidon2 rows dominate, as they must.
+// Cost (BenchmarkVerifyProof; cells are instruction rows × committed cells per row, trace cells
+// the padded traces'): the test AIR's child at TestParams 192k cells; at DefaultParams 1.74M
+// (100 queries; Poseidon2 59%); a recursion proof at RecursionParams 6.1M cells, 8.2M trace
+// cells (ext_alu 94.9k rows, init 74.1k, poseidon2_io 4.9k, poseidon2_24_io 3.4k, base_alu 5.7k,
+// limbs 3.0k, select 1.4k; Poseidon2 45%, ext_alu 37%, init 15%), proven in 10.6 s on two shared
+// cores (BenchmarkProveVerifier; a 429 kB proof). The ext_alu rows are mostly the DEEP batching
+// of the 1,221 opened columns of a recursion proof per query (a mul and an add per column:
+// 68k rows); a fused multiply-add ext instruction would halve them, and bring ext_alu under
+// 2^16 rows.
 //
-// prover/stark exports what the out-of-domain check needs in export.go (ConstraintView,
-// SelectorFactors, RecombineQuotient, RowGenerator, ExtBasis, ProofChallenges); the transcript
-// order is mirrored in ReplayChallenges and pinned to stark.ProofChallenges by
-// TestCheckOutOfDomain. The rest of slice 2 needs, read-only: the MMCS leaf layout (which matrices share a leaf, byHeight in verifyBatch), the DEEP buckets and
-// α-power order (deep.go), foldPair's formula and the FRI layer/roll-in schedule, and the coset
-// shift and roots of unity.
+// prover/stark exports, read-only, what the program mirrors (export.go): ConstraintView,
+// SelectorFactors, RecombineQuotient, RowGenerator, ExtBasis and ProofChallenges for the
+// out-of-domain check, and CheckStatement, Buckets, CosetShift and QueryValues for the rest.
 package recursion

@@ -3,6 +3,8 @@ package recursion
 import (
 	"errors"
 	"testing"
+
+	"github.com/zkexex/zkexex/prover/stark"
 )
 
 // FuzzProgram builds a program from the input (three bytes an instruction: opcode and two operand
@@ -96,6 +98,45 @@ func FuzzProgram(f *testing.F) {
 		}
 		if err := (statement{prog, nil, w}).proveAndVerify(t, nil, nil); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzProofWitness decodes a child proof from the input and runs the verifier program of the
+// test AIR's shape on it: ProofWitness either refuses the proof's shape (ErrShape) or lists a
+// witness that the program executes or refuses with a typed error, never a panic; and the program
+// accepts only proofs that stark.Verify accepts.
+func FuzzProofWitness(f *testing.F) {
+	vk, proof, public := childProof(f, 4)
+	s := shapeOf(vk, proof)
+	prog, _ := verifierProgram(f, s, proof, false)
+	enc, err := proof.MarshalBinary()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(enc)
+	f.Add(enc[:len(enc)/2])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := stark.DecodeProof(data)
+		if err != nil {
+			return
+		}
+		w, err := ProofWitness(s, p)
+		if err != nil {
+			if !errors.Is(err, ErrShape) {
+				t.Fatalf("ProofWitness: %v", err)
+			}
+			return
+		}
+		_, err = prog.Execute(public, w)
+		verr := stark.Verify(vk, p, public, stark.VerifierConfig{})
+		switch {
+		case err == nil && verr != nil:
+			t.Fatalf("the program accepts a proof stark.Verify refuses: %v", verr)
+		case err != nil && !rejected(err):
+			t.Fatalf("Execute: %v", err)
+		case err != nil && verr == nil:
+			t.Fatalf("the program refuses a proof stark.Verify accepts: %v", err)
 		}
 	})
 }

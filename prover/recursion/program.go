@@ -204,7 +204,8 @@ func (p *Program) execute(public []F, witness []E, forge forgeFunc, omit map[str
 		if omit[c.String()]["permutation"] {
 			perms[c] = nil
 		}
-		chip, err := p2air.Trace(p2Width(c), perms[c], nil, 1<<minLogRows)
+		// As tall as its I/O table (c's), so that the program fixes every table's height.
+		chip, err := p2air.Trace(p2Width(c), perms[c], nil, 1<<uint(p.logRows[c]))
 		if err != nil {
 			return nil, err
 		}

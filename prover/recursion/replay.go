@@ -1,37 +1,32 @@
 package recursion
 
-import (
-	"github.com/zkexex/zkexex/prover/stark"
-)
-
-// ChildProof is what of a child stark.Proof the verifier program reads before FRI, as program
-// variables: the three commitment roots, the LogUp grinding nonce, each table's claimed LogUp
-// total and its openings (Quot[1] included: the transcript observes it).
-type ChildProof struct {
-	MainRoot, PermRoot, QuotRoot Digest
-	LogUpPoWNonce                Felt
-	LogUpSums                    []Ext
-	Openings                     []ChildOpening
-}
-
 // proofDomain is prover/stark's transcript domain for proofs (newProofTranscript).
 const proofDomain = "zkexex/stark/proof"
 
 // ReplayChallenges is stark.Verify's Fiat-Shamir replay up to the DEEP step for a child proof of
-// vk with parameters params and table heights logH (all fixed by the program: a recursion VK
-// verifies one child shape): the preamble (the VK digest, the parameters, the heights, the public
-// values), the main root, the LogUp grinding (asserted), β and γ, the LogUp totals and the LogUp
-// root, α, the quotient root, ζ, the openings, and the DEEP step's α. It returns the challenges
-// and the transcript, positioned where FRI continues. TestReplayChallenges pins the order to
+// shape s (fixed by the program: a recursion VK verifies one child shape) whose key has digest
+// vkDigest: the preamble (the VK digest, the parameters, the heights, the public values), the
+// main root, the LogUp grinding (asserted), β and γ, the LogUp totals and the LogUp root, α, the
+// quotient root, ζ, the openings, and the DEEP step's α. It returns the challenges and the
+// transcript, positioned where FRI continues. TestCheckOutOfDomain pins the challenges to
 // stark.ProofChallenges.
 //
 // stark resamples ζ until it lies outside F (probability 2^-93 per draw that it does not). A
 // program cannot loop, so it asserts the first draw is outside F (ζ minus its first limb has an
 // inverse): a child whose first draw falls in F cannot be recursed, which costs completeness
 // 2^-93 and no soundness.
-func (b *Builder) ReplayChallenges(vk *stark.VerifyingKey, params stark.Params, logH []int, public []Felt, p *ChildProof) (ChildChallenges, Ext, *Transcript) {
+func (b *Builder) ReplayChallenges(s ChildShape, vkDigest Digest, public []Felt, p *StarkProof) (ChildChallenges, Ext, *Transcript) {
 	var ch ChildChallenges
+	if s.VK == nil {
+		b.fail("no child key")
+		return ch, Ext{}, nil
+	}
+	vk, params, logH := s.VK, s.Params, s.LogHeights
 	tables := len(vk.AIR().Tables())
+	if p == nil {
+		b.fail("no child proof")
+		return ch, Ext{}, nil
+	}
 	if len(logH) != tables || len(p.LogUpSums) != tables || len(p.Openings) != tables || len(public) != vk.AIR().NumPublic() {
 		b.fail("child proof of %d heights, %d LogUp totals, %d openings and %d public values for %d tables and %d public values",
 			len(logH), len(p.LogUpSums), len(p.Openings), len(public), tables, vk.AIR().NumPublic())
@@ -39,11 +34,7 @@ func (b *Builder) ReplayChallenges(vk *stark.VerifyingKey, params stark.Params, 
 	}
 	t := b.NewTranscript(proofDomain)
 	t.ObserveLabel("vk")
-	var vkd Digest
-	for i, x := range vk.Digest() {
-		vkd[i] = b.Const(x)
-	}
-	t.ObserveDigest(vkd)
+	t.ObserveDigest(vkDigest)
 	t.ObserveLabel("params")
 	for _, v := range []int{params.LogBlowup, params.NumQueries, params.PoWBits, params.LogFinalPolyLen, params.LogUpPoWBits} {
 		t.ObserveUint(uint64(v))
@@ -93,8 +84,8 @@ func (b *Builder) ReplayChallenges(vk *stark.VerifyingKey, params stark.Params, 
 // total for every table without interactions, and every table's constraints at ζ
 // (ConstraintCheck). It returns the DEEP step's α and the transcript
 // for FRI.
-func (b *Builder) CheckOutOfDomain(vk *stark.VerifyingKey, params stark.Params, logH []int, public []Felt, p *ChildProof) (ChildChallenges, Ext, *Transcript) {
-	ch, deepAlpha, t := b.ReplayChallenges(vk, params, logH, public, p)
+func (b *Builder) CheckOutOfDomain(s ChildShape, vkDigest Digest, public []Felt, p *StarkProof) (ChildChallenges, Ext, *Transcript) {
+	ch, deepAlpha, t := b.ReplayChallenges(s, vkDigest, public, p)
 	if t == nil {
 		return ch, deepAlpha, nil
 	}
@@ -105,7 +96,7 @@ func (b *Builder) CheckOutOfDomain(vk *stark.VerifyingKey, params stark.Params, 
 	zero := b.ConstExt(E{})
 	b.AssertEqExt(total, zero)
 	for i := range p.Openings {
-		view, err := vk.ConstraintView(i)
+		view, err := s.VK.ConstraintView(i)
 		if err != nil {
 			b.fail("%v", err)
 			return ch, deepAlpha, nil
@@ -114,7 +105,7 @@ func (b *Builder) CheckOutOfDomain(vk *stark.VerifyingKey, params stark.Params, 
 			// Its constraints never read the total, so only this keeps it out of the balance.
 			b.AssertEqExt(p.LogUpSums[i], zero)
 		}
-		b.ConstraintCheck(view, logH[i], &p.Openings[i], public, p.LogUpSums[i], ch)
+		b.ConstraintCheck(view, s.LogHeights[i], &p.Openings[i], public, p.LogUpSums[i], ch)
 	}
 	return ch, deepAlpha, t
 }

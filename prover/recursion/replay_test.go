@@ -5,35 +5,23 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/stark"
 )
 
-// childProofWitness declares a child proof's pre-FRI values as witness variables, in one fixed
-// order, and returns them with the values.
-func childProofWitness(b *Builder, proof *stark.Proof) (*ChildProof, []E) {
-	var w []E
-	exts := func(vals []E) []Ext { return witnessExts(b, &w, vals) }
-	digest := func(d hash.Digest) Digest {
-		var out Digest
-		for i := range out {
-			out[i] = b.Witness()
-			w = append(w, liftF(d[i]))
-		}
-		return out
-	}
-	p := &ChildProof{MainRoot: digest(proof.MainRoot), PermRoot: digest(proof.PermRoot), QuotRoot: digest(proof.QuotRoot)}
-	p.LogUpPoWNonce = b.Witness()
-	w = append(w, liftF(feU(uint64(proof.LogUpPoWNonce))))
-	p.LogUpSums = exts(proof.LogUpSums)
-	for _, o := range proof.Openings {
-		var co ChildOpening
-		for pt := range 2 {
-			co.Pre[pt], co.Main[pt], co.Perm[pt], co.Quot[pt] = exts(o.Pre[pt]), exts(o.Main[pt]), exts(o.Perm[pt]), exts(o.Quot[pt])
-		}
-		p.Openings = append(p.Openings, co)
+// childWitness allocates a child proof of proof's shape and returns it with its witness values.
+func childWitness(t testing.TB, b *Builder, s ChildShape, proof *stark.Proof) (*StarkProof, []E) {
+	t.Helper()
+	p := b.AllocProof(s)
+	w, err := ProofWitness(s, proof)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return p, w
+}
+
+// shapeOf is proof's shape under vk, with the security floor off (tests run at TestParams).
+func shapeOf(vk *stark.VerifyingKey, proof *stark.Proof) ChildShape {
+	return ChildShape{VK: vk, Params: proof.Params, LogHeights: proof.LogHeights, Config: &stark.VerifierConfig{}}
 }
 
 // outOfDomainProgram is CheckOutOfDomain of a child proof, the child's public values the
@@ -41,12 +29,13 @@ func childProofWitness(b *Builder, proof *stark.Proof) (*ChildProof, []E) {
 // stark.ProofChallenges'.
 func outOfDomainProgram(t testing.TB, vk *stark.VerifyingKey, proof *stark.Proof, public []F, pin bool) (*Program, []E) {
 	b := NewBuilder()
-	p, w := childProofWitness(b, proof)
+	s := shapeOf(vk, proof)
+	p, w := childWitness(t, b, s, proof)
 	pub := make([]Felt, len(public))
 	for j := range pub {
 		pub[j] = b.Public(j)
 	}
-	ch, deepAlpha, tr := b.CheckOutOfDomain(vk, proof.Params, proof.LogHeights, pub, p)
+	ch, deepAlpha, tr := b.CheckOutOfDomain(s, b.constDigest(vk.Digest()), pub, p)
 	if tr == nil {
 		t.Fatal("no transcript")
 	}
@@ -86,7 +75,7 @@ func TestCheckOutOfDomain(t *testing.T) {
 	if _, err := prog.Execute(public, w); err != nil {
 		t.Fatal(err)
 	}
-	// Witness layout (childProofWitness): 3 roots of 8, the nonce, the 3 LogUp totals, then the
+	// Witness layout (ProofWitness): 3 roots of 8, the nonce, the 3 LogUp totals, then the
 	// openings table by table.
 	const nonce, sums = 24, 25
 	for _, c := range []struct {
@@ -113,10 +102,11 @@ func TestCheckOutOfDomain(t *testing.T) {
 func TestReplayShape(t *testing.T) {
 	vk, proof, _ := childProof(t, 4)
 	b := NewBuilder()
-	p, _ := childProofWitness(b, proof)
+	s := shapeOf(vk, proof)
+	p, _ := childWitness(t, b, s, proof)
 	p.Openings = p.Openings[1:]
 	pub := []Felt{b.Public(0), b.Public(1)}
-	if _, _, tr := b.CheckOutOfDomain(vk, proof.Params, proof.LogHeights, pub, p); tr != nil {
+	if _, _, tr := b.CheckOutOfDomain(s, b.constDigest(vk.Digest()), pub, p); tr != nil {
 		t.Fatal("transcript returned for a malformed child")
 	}
 	if _, err := b.Compile(); !errors.Is(err, ErrProgram) {

@@ -578,6 +578,57 @@ type ProvingKey struct {
 
 // Setup commits the preprocessed columns for params and returns the keys.
 func Setup(air *AIR, params Params) (*ProvingKey, error) {
+	vk, err := newKey(air, params)
+	if err != nil {
+		return nil, err
+	}
+	pk := &ProvingKey{vk: vk, params: params, preLDE: make([]*Matrix, len(air.tables))}
+	doms := newDomains()
+	var preMats []*Matrix
+	for i, t := range air.tables {
+		if vk.preLogHeight[i] >= 0 {
+			pk.preLDE[i] = doms.lde(t.pre, params.LogBlowup)
+			preMats = append(preMats, pk.preLDE[i])
+		}
+	}
+	tree, err := commitMatrices(preMats)
+	if err != nil {
+		return nil, err
+	}
+	pk.preTree = tree
+	vk.preRoot = tree.root()
+	vk.digest = hash.Compress(vk.structure, vk.preRoot)
+	return pk, nil
+}
+
+// StructureKey is a key with air's structure for params but no preprocessed commitment: what a
+// recursion verifier needs when the commitment is a variable of its program (children of one AIR
+// and shape with different preprocessed columns, such as recursion programs). Its
+// StructureDigest equals that of Setup(air, params); its PreRoot is zero and its Digest belongs
+// to no real key, so verifying a proof with it fails. Only the preprocessed heights of air are
+// read, not their values.
+func StructureKey(air *AIR, params Params) (*VerifyingKey, error) {
+	vk, err := newKey(air, params)
+	if err != nil {
+		return nil, err
+	}
+	vk.digest = hash.Compress(vk.structure, vk.preRoot)
+	return vk, nil
+}
+
+// WithPreRoot is the key with vk's structure whose preprocessed columns commit to root: the key
+// of every Setup of an AIR of that structure with those columns. A verifier that knows the
+// structure (recursion programs share it) and trusts root (it belongs to a fixed set of keys)
+// needs no Setup.
+func (vk *VerifyingKey) WithPreRoot(root hash.Digest) *VerifyingKey {
+	k := *vk
+	k.preRoot = root
+	k.digest = hash.Compress(k.structure, root)
+	return &k
+}
+
+// newKey checks air against params and fills everything in the key but the commitment.
+func newKey(air *AIR, params Params) (*VerifyingKey, error) {
 	if err := params.Validate(); err != nil {
 		return nil, err
 	}
@@ -587,9 +638,6 @@ func Setup(air *AIR, params Params) (*ProvingKey, error) {
 		}
 	}
 	vk := &VerifyingKey{air: air, logBlowup: params.LogBlowup}
-	pk := &ProvingKey{vk: vk, params: params, preLDE: make([]*Matrix, len(air.tables))}
-	doms := newDomains()
-	var preMats []*Matrix
 	for i, t := range air.tables {
 		if err := t.checkLookupKeys(); err != nil {
 			return nil, err
@@ -603,18 +651,9 @@ func Setup(air *AIR, params Params) (*ProvingKey, error) {
 			return nil, err
 		}
 		vk.preLogHeight[i] = lh
-		pk.preLDE[i] = doms.lde(t.pre, params.LogBlowup)
-		preMats = append(preMats, pk.preLDE[i])
 	}
-	tree, err := commitMatrices(preMats)
-	if err != nil {
-		return nil, err
-	}
-	pk.preTree = tree
-	vk.preRoot = tree.root()
 	vk.structure = vk.structureDigest()
-	vk.digest = hash.Compress(vk.structure, vk.preRoot)
-	return pk, nil
+	return vk, nil
 }
 
 // VerifyingKey returns the verifier's half.

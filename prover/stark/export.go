@@ -293,3 +293,96 @@ func RecombineQuotient(quot []E, zeta E, logN int) (E, error) {
 	}
 	return q, nil
 }
+
+// CheckStatement runs Verify's shape checks that depend on no proof value, for a proof of vk with
+// parameters params, table heights logH and numPublic public values: the parameter set (valid,
+// made for the key's blowup, at least cfg.MinSecurityBits conjectured bits for this shape), the
+// heights (count, range, preprocessed heights, bus bounds) and the public value count. It runs
+// Verify's own checkShape on a proof of that shape, so a verifier that fixes the shape when it is
+// built (prover/recursion's programs) accepts exactly the shapes Verify accepts.
+func (vk *VerifyingKey) CheckStatement(params Params, logH []int, numPublic int, cfg VerifierConfig) error {
+	if vk == nil {
+		return invalid("nil key")
+	}
+	air := vk.air
+	if len(logH) != len(air.tables) {
+		return checkCount("table heights", len(air.tables), len(logH))
+	}
+	p := &Proof{
+		Params:     params,
+		LogHeights: logH,
+		LogUpSums:  make([]E, len(air.tables)),
+		Openings:   make([]TableOpening, len(air.tables)),
+	}
+	if params.NumQueries >= 0 && params.NumQueries <= maxQueries {
+		p.Queries = make([]QueryProof, params.NumQueries)
+	}
+	for i, t := range air.tables {
+		o := &p.Openings[i]
+		for pt := range 2 {
+			o.Pre[pt] = make([]E, len(t.preCols))
+			o.Main[pt] = make([]E, len(t.cols))
+			o.Perm[pt] = make([]E, air.numPermCols(i))
+			o.Quot[pt] = make([]E, 4<<uint(air.quotientLog(i)))
+		}
+	}
+	v := &verifier{vk: vk, air: air, proof: p, public: make([]F, numPublic)}
+	if err := v.checkShape(cfg); err != nil {
+		return err
+	}
+	return params.FRI().checkInputHeights(v.friHeights())
+}
+
+// Bucket is one of Verify's DEEP buckets, FRI's inputs: the tables whose LDEs are 2^LogLDE rows
+// tall, in table order; the opened columns of each table run pre, main, LogUp, quotient.
+type Bucket struct {
+	LogLDE int
+	Tables []int
+}
+
+// Buckets groups a statement's tables as Verify does: by LDE height, tallest first.
+func Buckets(logH []int, logBlowup int) []Bucket {
+	bs := buckets(logH, logBlowup)
+	out := make([]Bucket, len(bs))
+	for j, b := range bs {
+		out[j] = Bucket{LogLDE: b.logLDE, Tables: append([]int(nil), b.tables...)}
+	}
+	return out
+}
+
+// CosetShift is the shift g of every LDE domain: row i of a 2^l-row LDE (bit-reversed) is the
+// point g·ω_l^bitrev(i).
+func CosetShift() F { return cosetShift() }
+
+// QueryValues replays proof's transcript through FRI's commit phase and grinding, and returns
+// each query's index in the tallest LDE domain and the DEEP quotients Verify computes there (one
+// per bucket, tallest first), after authenticating the query's openings. It checks the proof's
+// shape but not its grinding or constraints; an opening that does not authenticate is an error.
+func QueryValues(vk *VerifyingKey, proof *Proof, public []F) ([]uint64, [][]E, error) {
+	if vk == nil || proof == nil {
+		return nil, nil, invalid("nil key or proof")
+	}
+	v := &verifier{vk: vk, air: vk.air, proof: proof, public: public}
+	if err := v.checkShape(VerifierConfig{}); err != nil {
+		return nil, nil, err
+	}
+	ch, t := v.replay()
+	params := proof.Params.FRI()
+	hs := v.friHeights()
+	if err := friCheckShape(params, hs, &proof.FRI); err != nil {
+		return nil, nil, err
+	}
+	fch, err := friReplay(params, hs[0], t, &proof.FRI)
+	if err != nil {
+		return nil, nil, err
+	}
+	claims := v.deepClaims(ch.zeta, ch.deepAlpha)
+	shapes := v.inputShapes()
+	out := make([][]E, len(fch.indices))
+	for q, idx := range fch.indices {
+		if out[q], err = v.deepAt(q, idx, shapes, ch.zeta, claims); err != nil {
+			return nil, nil, err
+		}
+	}
+	return fch.indices, out, nil
+}

@@ -1,0 +1,50 @@
+package recursion
+
+import (
+	"encoding/hex"
+	"fmt"
+	"sync"
+
+	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/stark"
+	"github.com/zkexex/zkexex/prover/vm"
+)
+
+// ProductionSet is the key set succinct receipts are made and verified with: a lift for every
+// shape of rv64's menu at every po2 (segment proofs at stark.DefaultParams), the join, seal and
+// chain programs, aggregation proofs at RecursionParams, and the default verifier policy. Its
+// shape and keys are pinned in keyset_table.go, so that a verifier needs no setup; the pin is
+// regenerated with
+//
+//	ZKEXEX_UPDATE_KEYSET=keyset_table.go go test -run TestProductionKeySet ./prover/recursion/
+//
+// whenever a program, the segment AIR or the menu changes (proving with a stale pin fails with
+// ErrKeySet, and so does the full test).
+var ProductionSet = sync.OnceValues(func() (*VKSet, error) {
+	set := productionProto()
+	set.Shape = productionShape
+	for _, k := range productionKeys {
+		b, err := hex.DecodeString(k)
+		if err != nil {
+			return nil, fmt.Errorf("%w: pinned key %q: %w", ErrKeySet, k, err)
+		}
+		d, err := hash.DigestFromBytes(b)
+		if err != nil {
+			return nil, fmt.Errorf("%w: pinned key %q: %w", ErrKeySet, k, err)
+		}
+		set.Keys = append(set.Keys, d)
+	}
+	if _, err := set.Root(); err != nil {
+		return nil, fmt.Errorf("the pinned production key set does not match the menu (regenerate keyset_table.go): %w", err)
+	}
+	return set, nil
+})
+
+// productionProto is the production set before its programs are compiled.
+func productionProto() *VKSet {
+	var po2s []int
+	for p := vm.MinPo2; p <= vm.MaxPo2; p++ {
+		po2s = append(po2s, p)
+	}
+	return &VKSet{Params: RecursionParams(), SegmentParams: stark.DefaultParams(), Segments: MenuShapes(po2s...)}
+}

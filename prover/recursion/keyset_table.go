@@ -1,0 +1,5 @@
+package recursion
+
+var productionShape = Shape{}
+
+var productionKeys = []string{}
