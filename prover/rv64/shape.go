@@ -188,9 +188,12 @@ func (s Shape) check() error {
 	return nil
 }
 
-// maxShapeLog is the tallest table a shape may ask for: the stark core samples query indices of
-// at most 24 bits (maxSampleBits), so a table's LDE at DefaultParams' blowup 2 holds 2^24 rows.
-const maxShapeLog = 23
+// maxShapeLog is the tallest table a shape may ask for. A table of 2^23 rows brings DefaultParams
+// under the 100 conjectured bits NewVerifier requires (the out-of-domain term: 99.4 bits), and
+// the stark core cannot prove one of 2^24 (its LDE at blowup 2 exceeds the 24-bit query
+// indices), while every table at 2^22 keeps 100 bits (TestMaxShapeAdmissible). So no segment
+// with a taller table is provable under NewVerifier, whatever its shape.
+const maxShapeLog = 22
 
 // Dominates reports whether every table of s is at least as tall as o's (same number of tables).
 func (s Shape) Dominates(o Shape) bool {
@@ -369,9 +372,11 @@ func (b rowBound) rows(po2 int) int {
 	return int(math.Ceil(per*n + b.extra))
 }
 
-// MaxShape is the shape every segment of po2 fits: each variable table at its row bound
-// (tableBound), each fixed table at its height. Beyond po2 20 the sys_io bound exceeds what the
-// stark core can prove (maxShapeLog): the executor does not bound host I/O per segment.
+// MaxShape is the shape every provable segment of po2 fits: each variable table at its row bound
+// (tableBound) or at maxShapeLog if that is lower, each fixed table at its height. From po2 20 on
+// the cap binds for sys_io (and from po2 22 for the journal and p2_24): the executor does not
+// bound host I/O per segment, so an I/O-heavy segment there can need a taller table than any
+// segment proof can have, and is unprovable at any shape.
 func MaxShape(po2 int) Shape {
 	ts := shapeTablesMust()
 	s := Shape{Po2: po2, Log: make([]int, len(ts))}
@@ -380,7 +385,7 @@ func MaxShape(po2 int) Shape {
 			s.Log[i] = t.fixed
 			continue
 		}
-		s.Log[i] = logRows(tableBound[t.name].rows(po2))
+		s.Log[i] = min(logRows(tableBound[t.name].rows(po2)), maxShapeLog)
 	}
 	return s
 }

@@ -183,9 +183,6 @@ func TestShapeForCheapest(t *testing.T) {
 func TestShapeKey(t *testing.T) {
 	for po2 := vm.MinPo2; po2 <= vm.MaxPo2; po2++ {
 		for _, s := range Shapes(po2) {
-			if s.check() != nil {
-				continue // MaxShape beyond what the stark core proves: TestMaxShapeAdmissible
-			}
 			got, err := ParseShapeKey(s.Key())
 			if err != nil || !got.Equal(s) {
 				t.Fatalf("%s: %v, %v", s.Key(), got, err)
@@ -261,38 +258,31 @@ func admissible(t *testing.T, s Shape) error {
 	return err
 }
 
-// TestMaxShapeAdmissible: the production verifier accepts the heights of every calibrated menu
-// entry, and of MaxShape up to po2 maxAdmissiblePo2. Beyond it MaxShape's sys_io (host I/O words:
-// the executor does not bound them per segment) is 2^23 rows or more, where DefaultParams give
-// under 100 conjectured bits (po2 20) or the stark core cannot prove at all (po2 21, 22).
+// TestMaxShapeAdmissible: the production verifier accepts the heights of every menu entry, and
+// maxShapeLog is the right cap: every variable table at 2^maxShapeLog rows is admissible, one
+// table a level taller is not.
 func TestMaxShapeAdmissible(t *testing.T) {
-	const maxAdmissiblePo2 = 19
-	// The check can fail: with every variable table at 2^23 rows the parameters give under 100
-	// bits.
-	huge := grown(MaxShape(vm.MaxPo2), 0)
+	tall := grown(MaxShape(vm.MaxPo2), 0)
 	for i, ti := range shapeTablesMust() {
 		if ti.fixed < 0 {
-			huge.Log[i] = maxShapeLog
+			tall.Log[i] = maxShapeLog
 		}
 	}
-	if err := admissible(t, huge); !errors.Is(err, stark.ErrParams) {
-		t.Fatalf("all tables at 2^%d rows: %v", maxShapeLog, err)
+	if err := admissible(t, tall); err != nil {
+		t.Fatalf("every table at 2^%d rows: %v", maxShapeLog, err)
+	}
+	tall.Log[tableIndex(shapeTablesMust(), "sys_io")]++
+	if err := admissible(t, tall); !errors.Is(err, stark.ErrParams) {
+		t.Fatalf("sys_io at 2^%d rows: %v", maxShapeLog+1, err)
 	}
 	for po2 := vm.MinPo2; po2 <= vm.MaxPo2; po2++ {
-		for i, s := range Shapes(po2) {
-			isMax := i == len(Shapes(po2))-1
+		for _, s := range Shapes(po2) {
 			err := s.check()
 			if err == nil {
 				err = admissible(t, s)
 			}
-			switch {
-			case err != nil && (!isMax || po2 <= maxAdmissiblePo2):
+			if err != nil {
 				t.Errorf("po2 %d: %s: %v", po2, s.Key(), err)
-			case isMax && po2 > maxAdmissiblePo2:
-				if err == nil {
-					t.Errorf("po2 %d: MaxShape %s is admissible: raise maxAdmissiblePo2", po2, s.Key())
-				}
-				t.Logf("po2 %d: MaxShape not provable: %v", po2, err)
 			}
 		}
 	}
