@@ -412,3 +412,36 @@ func TestProveAtMenuShape(t *testing.T) {
 	}
 	proveAt(t, seg, stark.TestParams(), s, testVerifier())
 }
+
+// TestProveMenu: ProveMenu proves at the shape ShapeFor picks for the natural shape, both when
+// the cheapest entry holds the segment and when only MaxShape does (4 KiB journal writes: sys_io
+// far above the calibrated entries; not in -short: a MaxShape proof takes tens of seconds), and
+// the seal verifies.
+func TestProveMenu(t *testing.T) {
+	progs := map[string]*vm.Program{"journal": assemble(t, journalProgram)}
+	if !testing.Short() {
+		progs["io-write"] = assemble(t, ioSource(vm.FdJournal, 64, 8))
+	}
+	for name, prog := range progs {
+		seg := segmentsOf(t, prog, vm.Config{Po2: vm.MinPo2, Stdin: []byte("menu")}, 1)[0]
+		natural, err := NaturalShape(context.Background(), seg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ShapeFor(natural)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, got, err := ProveMenu(context.Background(), seg, stark.TestParams())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !got.Equal(want) {
+			t.Fatalf("%s: ProveMenu chose %s, ShapeFor %s", name, got.Key(), want.Key())
+		}
+		if err := testVerifier().VerifySeal(&r.Claim, r.Seal); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		t.Logf("%s: natural %s, proven at %s (%d menu entries)", name, natural.Key(), got.Key(), len(Shapes(vm.MinPo2)))
+	}
+}
