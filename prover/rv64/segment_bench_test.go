@@ -19,7 +19,7 @@ import (
 )
 
 // stfGuest builds the STF guest and its image, and reads stf/testdata/generated-10's input.
-func stfGuest(b *testing.B) (*vm.Program, *vm.Image, []byte) {
+func stfGuest(b testing.TB) (*vm.Program, *vm.Image, []byte) {
 	b.Helper()
 	elf := filepath.Join(b.TempDir(), "guest")
 	if err := stf.BuildGuest(context.Background(), elf); err != nil {

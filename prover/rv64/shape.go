@@ -1,10 +1,12 @@
 package rv64
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -188,9 +190,12 @@ func (s Shape) check() error {
 	return nil
 }
 
-// maxShapeLog is the tallest table a shape may ask for: the stark core samples query indices of
-// at most 24 bits (maxSampleBits), so a table's LDE at DefaultParams' blowup 2 holds 2^24 rows.
-const maxShapeLog = 23
+// maxShapeLog is the tallest table a shape may ask for. A table of 2^23 rows brings DefaultParams
+// under the 100 conjectured bits NewVerifier requires (the out-of-domain term: 99.4 bits), and
+// the stark core cannot prove one of 2^24 (its LDE at blowup 2 exceeds the 24-bit query
+// indices), while every table at 2^22 keeps 100 bits (TestMaxShapeAdmissible). So no segment
+// with a taller table is provable under NewVerifier, whatever its shape.
+const maxShapeLog = 22
 
 // Dominates reports whether every table of s is at least as tall as o's (same number of tables).
 func (s Shape) Dominates(o Shape) bool {
@@ -251,24 +256,76 @@ func ProveShaped(ctx context.Context, seg *vm.Segment, params stark.Params, shap
 	if shape.Po2 != int(seg.Po2) {
 		return nil, fmt.Errorf("%w: shape of po2 %d for a po2-%d segment", ErrShape, shape.Po2, seg.Po2)
 	}
+	w, err := generateAt(ctx, seg, shape.minLogs())
+	if err != nil {
+		return nil, err
+	}
+	if err := shape.holds(w); err != nil {
+		return nil, err
+	}
+	return proveWitness(ctx, seg, params, w)
+}
+
+// minLogs asks every variable table for its height in s.
+func (s Shape) minLogs() minLogs {
 	ts := shapeTablesMust()
 	ml := make(minLogs, len(ts))
 	for i, t := range ts {
 		if t.fixed < 0 {
-			ml[t.name] = shape.Log[i]
+			ml[t.name] = s.Log[i]
 		}
 	}
-	w, err := generateAt(ctx, seg, ml)
-	if err != nil {
-		return nil, err
-	}
-	got := witnessShape(shape.Po2, w)
-	for i := range got.Log {
-		if got.Log[i] != shape.Log[i] {
-			return nil, &ShapeTooSmallError{Table: ts[i].name, Natural: got.Log[i], Max: shape.Log[i]}
+	return ml
+}
+
+// holds checks that a witness generated at s's heights has exactly them: a taller table did not
+// fit.
+func (s Shape) holds(w *witness) error {
+	ts := shapeTablesMust()
+	for i, m := range w.traces {
+		if l := log2Exact(m.Height); l != s.Log[i] {
+			return &ShapeTooSmallError{Table: ts[i].name, Natural: l, Max: s.Log[i]}
 		}
 	}
-	return proveWitness(ctx, seg, params, w)
+	return nil
+}
+
+// ProveMenu proves seg at the shape ShapeFor would choose for its natural shape, and returns
+// it, without computing the natural shape first: it generates the traces at each menu entry in
+// order of cells, skipping entries a table already seen taller rules out, and proves the first
+// that holds (the cheapest that dominates). Most segments fit the first entry tried, so their
+// traces are generated once instead of twice (NaturalShape, then ProveShaped).
+func ProveMenu(ctx context.Context, seg *vm.Segment, params stark.Params) (*receipt.SegmentReceipt, Shape, error) {
+	menu := slices.Clone(Shapes(int(seg.Po2)))
+	if len(menu) == 0 {
+		return nil, Shape{}, fmt.Errorf("%w: no menu at po2 %d", ErrShape, seg.Po2)
+	}
+	slices.SortStableFunc(menu, func(a, b Shape) int { return cmp.Compare(a.Cells(), b.Cells()) })
+	// atLeast[i] is a height table i is known to need (the natural height, once seen above an
+	// entry's).
+	atLeast := make([]int, len(menu[0].Log))
+	var tooSmall error
+	for _, s := range menu {
+		fits := true
+		for i, l := range s.Log {
+			fits = fits && atLeast[i] <= l
+		}
+		if !fits {
+			continue
+		}
+		w, err := generateAt(ctx, seg, s.minLogs())
+		if err != nil {
+			return nil, Shape{}, err
+		}
+		if tooSmall = s.holds(w); tooSmall == nil {
+			r, err := proveWitness(ctx, seg, params, w)
+			return r, s, err
+		}
+		for i, m := range w.traces {
+			atLeast[i] = max(atLeast[i], log2Exact(m.Height))
+		}
+	}
+	return nil, Shape{}, fmt.Errorf("%w: no menu shape of po2 %d holds segment %d: %w", ErrShape, seg.Po2, seg.Index, tooSmall)
 }
 
 // ShapeFor returns the menu entry of natural's po2 (Shapes) with the fewest cells that dominates
@@ -369,9 +426,11 @@ func (b rowBound) rows(po2 int) int {
 	return int(math.Ceil(per*n + b.extra))
 }
 
-// MaxShape is the shape every segment of po2 fits: each variable table at its row bound
-// (tableBound), each fixed table at its height. Beyond po2 20 the sys_io bound exceeds what the
-// stark core can prove (maxShapeLog): the executor does not bound host I/O per segment.
+// MaxShape is the shape every provable segment of po2 fits: each variable table at its row bound
+// (tableBound) or at maxShapeLog if that is lower, each fixed table at its height. From po2 20 on
+// the cap binds for sys_io (and from po2 22 for the journal and p2_24): the executor does not
+// bound host I/O per segment, so an I/O-heavy segment there can need a taller table than any
+// segment proof can have, and is unprovable at any shape.
 func MaxShape(po2 int) Shape {
 	ts := shapeTablesMust()
 	s := Shape{Po2: po2, Log: make([]int, len(ts))}
@@ -380,7 +439,7 @@ func MaxShape(po2 int) Shape {
 			s.Log[i] = t.fixed
 			continue
 		}
-		s.Log[i] = logRows(tableBound[t.name].rows(po2))
+		s.Log[i] = min(logRows(tableBound[t.name].rows(po2)), maxShapeLog)
 	}
 	return s
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,9 +91,6 @@ func TestShapePadding(t *testing.T) {
 // TestShapeProductionVerifier: a padded segment proof at the default parameters verifies with
 // NewVerifier.
 func TestShapeProductionVerifier(t *testing.T) {
-	if testing.Short() {
-		t.Skip("default parameters: seconds")
-	}
 	seg := segmentsOf(t, assemble(t, journalProgram), vm.Config{Po2: vm.MinPo2, Stdin: []byte("padded")}, 1)[0]
 	natural, err := NaturalShape(context.Background(), seg)
 	if err != nil {
@@ -185,9 +183,6 @@ func TestShapeForCheapest(t *testing.T) {
 func TestShapeKey(t *testing.T) {
 	for po2 := vm.MinPo2; po2 <= vm.MaxPo2; po2++ {
 		for _, s := range Shapes(po2) {
-			if s.check() != nil {
-				continue // MaxShape beyond what the stark core proves: TestMaxShapeAdmissible
-			}
 			got, err := ParseShapeKey(s.Key())
 			if err != nil || !got.Equal(s) {
 				t.Fatalf("%s: %v, %v", s.Key(), got, err)
@@ -263,27 +258,31 @@ func admissible(t *testing.T, s Shape) error {
 	return err
 }
 
-// TestMaxShapeAdmissible: the production verifier accepts the heights of every calibrated menu
-// entry, and of MaxShape up to po2 maxAdmissiblePo2. Beyond it MaxShape's sys_io (host I/O words:
-// the executor does not bound them per segment) is 2^23 rows or more, where DefaultParams give
-// under 100 conjectured bits (po2 20) or the stark core cannot prove at all (po2 21, 22).
+// TestMaxShapeAdmissible: the production verifier accepts the heights of every menu entry, and
+// maxShapeLog is the right cap: every variable table at 2^maxShapeLog rows is admissible, one
+// table a level taller is not.
 func TestMaxShapeAdmissible(t *testing.T) {
-	const maxAdmissiblePo2 = 19
+	tall := grown(MaxShape(vm.MaxPo2), 0)
+	for i, ti := range shapeTablesMust() {
+		if ti.fixed < 0 {
+			tall.Log[i] = maxShapeLog
+		}
+	}
+	if err := admissible(t, tall); err != nil {
+		t.Fatalf("every table at 2^%d rows: %v", maxShapeLog, err)
+	}
+	tall.Log[tableIndex(shapeTablesMust(), "sys_io")]++
+	if err := admissible(t, tall); !errors.Is(err, stark.ErrParams) {
+		t.Fatalf("sys_io at 2^%d rows: %v", maxShapeLog+1, err)
+	}
 	for po2 := vm.MinPo2; po2 <= vm.MaxPo2; po2++ {
-		for i, s := range Shapes(po2) {
-			isMax := i == len(Shapes(po2))-1
+		for _, s := range Shapes(po2) {
 			err := s.check()
 			if err == nil {
 				err = admissible(t, s)
 			}
-			switch {
-			case err != nil && (!isMax || po2 <= maxAdmissiblePo2):
+			if err != nil {
 				t.Errorf("po2 %d: %s: %v", po2, s.Key(), err)
-			case isMax && po2 > maxAdmissiblePo2:
-				if err == nil {
-					t.Errorf("po2 %d: MaxShape %s is admissible: raise maxAdmissiblePo2", po2, s.Key())
-				}
-				t.Logf("po2 %d: MaxShape not provable: %v", po2, err)
 			}
 		}
 	}
@@ -371,5 +370,78 @@ func TestMaxShapeBounds(t *testing.T) {
 			}
 			t.Logf("%-9s segment %d: %d cycles; tables at MaxShape's height: %v", name, seg.Index, seg.Cycles(), tight)
 		}
+	}
+}
+
+// TestShapeTable: the committed menu is consistent: every entry is a shape of the AIR for its
+// po2 (fixed tables at their heights, every table at least 2^minLogRows rows, the CPU table within
+// the po2), at most two per po2, distinct, and dominated by MaxShape.
+func TestShapeTable(t *testing.T) {
+	for po2, keys := range shapeTable {
+		if po2 < vm.MinPo2 || po2 > vm.MaxPo2 || len(keys) > 2 {
+			t.Fatalf("po2 %d: %d entries", po2, len(keys))
+		}
+		maxS := MaxShape(po2)
+		for i, k := range keys {
+			s, err := ParseShapeKey(k)
+			if err != nil {
+				t.Fatalf("po2 %d: %v", po2, err)
+			}
+			if s.Po2 != po2 || !maxS.Dominates(s) || slices.Contains(keys[:i], k) {
+				t.Errorf("po2 %d: entry %s (po2 %d) repeated or not within MaxShape %s", po2, k, s.Po2, maxS.Key())
+			}
+		}
+	}
+	for po2 := vm.MinPo2; po2 <= vm.MaxPo2; po2++ {
+		if len(shapeTable[po2]) == 0 {
+			t.Errorf("po2 %d: no calibrated shape", po2)
+		}
+	}
+}
+
+// TestProveAtMenuShape: a segment proven at the shape ShapeFor picks verifies.
+func TestProveAtMenuShape(t *testing.T) {
+	seg := segmentsOf(t, assemble(t, journalProgram), vm.Config{Po2: vm.MinPo2, Stdin: []byte("menu")}, 1)[0]
+	natural, err := NaturalShape(context.Background(), seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ShapeFor(natural)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proveAt(t, seg, stark.TestParams(), s, testVerifier())
+}
+
+// TestProveMenu: ProveMenu proves at the shape ShapeFor picks for the natural shape, both when
+// the cheapest entry holds the segment and when only MaxShape does (4 KiB journal writes: sys_io
+// far above the calibrated entries; not in -short: a MaxShape proof takes tens of seconds), and
+// the seal verifies.
+func TestProveMenu(t *testing.T) {
+	progs := map[string]*vm.Program{"journal": assemble(t, journalProgram)}
+	if !testing.Short() {
+		progs["io-write"] = assemble(t, ioSource(vm.FdJournal, 64, 8))
+	}
+	for name, prog := range progs {
+		seg := segmentsOf(t, prog, vm.Config{Po2: vm.MinPo2, Stdin: []byte("menu")}, 1)[0]
+		natural, err := NaturalShape(context.Background(), seg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ShapeFor(natural)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, got, err := ProveMenu(context.Background(), seg, stark.TestParams())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !got.Equal(want) {
+			t.Fatalf("%s: ProveMenu chose %s, ShapeFor %s", name, got.Key(), want.Key())
+		}
+		if err := testVerifier().VerifySeal(&r.Claim, r.Seal); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		t.Logf("%s: natural %s, proven at %s (%d menu entries)", name, natural.Key(), got.Key(), len(Shapes(vm.MinPo2)))
 	}
 }
