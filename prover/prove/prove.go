@@ -150,15 +150,7 @@ func Aggregate(ctx context.Context, img *vm.Image, prog *vm.Program, input []byt
 		return nil, nil, err
 	}
 	segs, chunks, res, err := run(ctx, img, prog, input, opts, func(ctx context.Context, seg *vm.Segment) (lifted, error) {
-		natural, err := rv64.NaturalShape(ctx, seg)
-		if err != nil {
-			return lifted{}, err
-		}
-		shape, err := rv64.ShapeFor(natural)
-		if err != nil {
-			return lifted{}, err
-		}
-		r, err := rv64.ProveShaped(ctx, seg, params, shape)
+		r, _, err := rv64.ProveMenu(ctx, seg, params)
 		if err != nil {
 			return lifted{}, err
 		}
