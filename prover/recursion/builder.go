@@ -35,6 +35,10 @@ type instr struct {
 	index int
 	base  bool // an init row holding a base value
 	row   int  // the instruction's row in its chip's table
+	// A Horner row: whether it reads an accumulator (in[0]), and how many of its leading value
+	// slots read nothing.
+	hasAcc bool
+	lead   int
 }
 
 // Builder records a program for the recursion machine. Each operation appends an instruction and
@@ -262,6 +266,37 @@ func (b *Builder) permute(chip chipKind, in, out []Felt) {
 		out[i], outs[i] = Felt{id}, addr
 	}
 	b.emit(instr{chip: chip, in: ins, out: outs})
+}
+
+// HornerBase is Σ_k xs[k]·α^k, the polynomial with base-field coefficients xs at alpha (zero for
+// no coefficients): ⌈len(xs)/HornerWidth⌉ rows of the Horner chip, the highest coefficients
+// first, the first row's leading slots empty.
+func (b *Builder) HornerBase(alpha Ext, xs []Felt) Ext {
+	if len(xs) == 0 {
+		return b.ConstExt(E{})
+	}
+	lead := (HornerWidth - len(xs)%HornerWidth) % HornerWidth
+	var acc int32
+	next := len(xs) - 1 // the next coefficient, highest first
+	for first := true; next >= 0; first = false {
+		in := make([]uint32, 2+HornerWidth)
+		if !first {
+			in[0] = b.read(acc)
+		}
+		in[1] = b.read(alpha.id)
+		skip := 0
+		if first {
+			skip = lead
+		}
+		for j := skip; j < HornerWidth; j++ {
+			in[2+j] = b.read(xs[next].id)
+			next--
+		}
+		id, addr := b.alloc(kindExt)
+		b.emit(instr{chip: chipHorner, in: in, out: []uint32{addr}, hasAcc: !first, lead: skip})
+		acc = id
+	}
+	return Ext{acc}
 }
 
 // Bits is the canonical little-endian bit decomposition of x.

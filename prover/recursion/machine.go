@@ -58,10 +58,11 @@ const (
 	chipBits
 	chipPublic
 	chipLimbs
+	chipHorner
 	numChips
 )
 
-var chipNames = [numChips]string{"init", "base_alu", "ext_alu", "select", "poseidon2_io", "poseidon2_24_io", "bits", "public", "limbs"}
+var chipNames = [numChips]string{"init", "base_alu", "ext_alu", "select", "poseidon2_io", "poseidon2_24_io", "bits", "public", "limbs", "horner"}
 
 func (c chipKind) String() string { return chipNames[c] }
 
@@ -169,6 +170,32 @@ const (
 	limbsPreWidth  = 12
 )
 
+// HornerWidth is how many base values one row of the Horner chip folds into its accumulator.
+// A row costs 8 + 5·HornerWidth main columns and ⌈(HornerWidth+3)/2⌉+1 LogUp columns: 76 cells
+// for 8 values, 9.5 a value, where an extension multiply and add cost 48.
+const HornerWidth = 8
+
+// Horner chip: acc_j = acc_{j-1}·α + f_j for j < HornerWidth, from acc_{-1} = acc_in (read, or
+// zero on a chain's first row), each f_j a base value read from memory or zero (a leading slot of
+// a chain's first row); the last acc_j is written. Preprocessed: addr_acc, has_acc, addr_alpha,
+// is_real, addr_out, mult_out, addr_f[W], read_f[W]. Main: acc_in[4], alpha[4], f[W], acc[W][4].
+const (
+	hornAddrAcc = iota
+	hornHasAcc
+	hornAddrAlpha
+	hornIsReal
+	hornAddrOut
+	hornMultOut
+	hornAddrF
+	hornReadF    = hornAddrF + HornerWidth
+	hornPreWidth = hornReadF + HornerWidth
+
+	hornAlpha     = 4
+	hornF         = 8
+	hornAcc       = hornF + HornerWidth
+	hornMainWidth = hornAcc + 4*HornerWidth
+)
+
 // rules declares constraints and interactions, leaving out those a test names.
 type rules struct {
 	t    *stark.Table
@@ -245,6 +272,8 @@ func tables(numPublic int, pre [numChips]*stark.Matrix, omit map[string]map[stri
 			declarePublic(t, r, numPublic)
 		case chipLimbs:
 			declareLimbs(t, r)
+		case chipHorner:
+			declareHorner(t, r)
 		}
 		t.SetPreprocessed(pre[c])
 		out = append(out, t)
@@ -467,6 +496,42 @@ func declareLimbs(t *stark.Table, r *rules) {
 	}
 }
 
+// declareHorner: every step is an extension multiply-add of degree 2, so a row needs no selector:
+// a padding row (all zero) satisfies it. A slot that reads nothing holds zero, and a row that
+// reads no accumulator starts from zero, so a row's output is fixed by what it reads.
+func declareHorner(t *stark.Table, r *rules) {
+	addrAcc, hasAcc := t.Preprocessed("addr_acc").Cur(), t.Preprocessed("has_acc").Cur()
+	addrAlpha, real := t.Preprocessed("addr_alpha").Cur(), t.Preprocessed("is_real").Cur()
+	addrOut, multOut := t.Preprocessed("addr_out").Cur(), t.Preprocessed("mult_out").Cur()
+	addrF, readF := preCols(t, "addr_f", HornerWidth), preCols(t, "read_f", HornerWidth)
+	accIn, alpha := curs(t.Columns("acc_in", 4)), curs(t.Columns("alpha", 4))
+	f := curs(t.Columns("f", HornerWidth))
+	acc := make([][]stark.Expr, HornerWidth)
+	for j := range acc {
+		acc[j] = curs(t.Columns(fmt.Sprintf("acc%d", j), 4))
+	}
+	one := stark.Const(1)
+	for l := range 4 {
+		r.zero(fmt.Sprintf("no accumulator, limb %d", l), one.Sub(hasAcc).Mul(accIn[l]))
+	}
+	prev := accIn
+	for j := range HornerWidth {
+		r.zero(fmt.Sprintf("unread value %d is zero", j), one.Sub(readF[j].Cur()).Mul(f[j]))
+		prod := extMulExpr(prev, alpha)
+		prod[0] = prod[0].Add(f[j])
+		for l := range 4 {
+			r.zero(fmt.Sprintf("step %d, limb %d", j, l), acc[j][l].Sub(prod[l]))
+		}
+		prev = acc[j]
+	}
+	r.read("read acc", hasAcc, addrAcc, accIn)
+	r.read("read alpha", real, addrAlpha, alpha)
+	for j := range HornerWidth {
+		r.read(fmt.Sprintf("read f[%d]", j), readF[j].Cur(), addrF[j].Cur(), f[j:j+1])
+	}
+	r.write("write out", multOut, addrOut, prev)
+}
+
 // mainWidth is the number of main columns of each chip.
 func mainWidth(c chipKind) int {
 	switch c {
@@ -486,6 +551,8 @@ func mainWidth(c chipKind) int {
 		return bitsMain
 	case chipLimbs:
 		return 4
+	case chipHorner:
+		return hornMainWidth
 	}
 	return 1 // chipPublic
 }
@@ -507,6 +574,8 @@ func preWidth(c chipKind, numPublic int) int {
 		return bitsPreWidth
 	case chipLimbs:
 		return limbsPreWidth
+	case chipHorner:
+		return hornPreWidth
 	}
 	return 2 + numPublic // chipPublic
 }

@@ -139,6 +139,19 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 			for j := range 4 {
 				setU(t, r, limbsAddrLimb+j, limbs[j])
 			}
+		case chipHorner:
+			if in.hasAcc {
+				setU(t, r, hornAddrAcc, in.in[0])
+				t.SetUint(r, hornHasAcc, 1)
+			}
+			setU(t, r, hornAddrAlpha, in.in[1])
+			t.SetUint(r, hornIsReal, 1)
+			setU(t, r, hornAddrOut, in.out[0])
+			setU(t, r, hornMultOut, p.mult[in.out[0]])
+			for j := in.lead; j < HornerWidth; j++ {
+				setU(t, r, hornAddrF+j, in.in[2+j])
+				t.SetUint(r, hornReadF+j, 1)
+			}
 		}
 	}
 	return m
@@ -174,7 +187,7 @@ func (p *Program) execute(public []F, witness []E, forge forgeFunc, omit map[str
 	}
 	mem := make([]E, len(p.kinds))
 	var perms [numChips][][]F
-	buf := make([]F, max(2*Width24, bitsMain))
+	buf := make([]F, max(2*Width24, bitsMain, hornMainWidth))
 	for k, in := range p.instrs {
 		row := buf[:mainWidth(in.chip)]
 		clear(row)
@@ -339,6 +352,24 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 				row[j] = mem[in.in[j]].B0.A0
 			}
 		}
+	case chipHorner:
+		var acc E
+		if in.hasAcc {
+			acc = mem[in.in[0]]
+		}
+		alpha := mem[in.in[1]]
+		copy(row[0:4], coeffsSlice(&acc))
+		copy(row[hornAlpha:hornAlpha+4], coeffsSlice(&alpha))
+		for j := range HornerWidth {
+			var f F
+			if j >= in.lead {
+				f = mem[in.in[2+j]].B0.A0
+			}
+			row[hornF+j] = f
+			acc.Mul(&acc, &alpha)
+			acc.B0.A0.Add(&acc.B0.A0, &f)
+			copy(row[hornAcc+4*j:hornAcc+4*j+4], coeffsSlice(&acc))
+		}
 	}
 	return nil
 }
@@ -390,6 +421,8 @@ func (p *Program) writeBack(in *instr, row []F, mem []E) {
 				mem[in.out[j]] = liftF(row[j])
 			}
 		}
+	case chipHorner:
+		mem[in.out[0]] = fromCoeffs(row[hornMainWidth-4 : hornMainWidth])
 	}
 }
 

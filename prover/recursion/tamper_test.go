@@ -3,6 +3,7 @@ package recursion
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -73,6 +74,18 @@ func tampers() []tamper {
 			row[1+NumBits+k] = top
 		}
 	}
+	// Horner rows over one value f: honest, the output is f; a row that starts from a nonzero
+	// accumulator or holds a value in an unread slot outputs acc·α^8 + f or α^7 + f.
+	f1 := fe(9)
+	var alpha8, alpha7 E
+	alpha8.Exp(x, big.NewInt(HornerWidth))
+	alpha7.Exp(x, big.NewInt(HornerWidth-1))
+	alpha8.B0.A0.Add(&alpha8.B0.A0, &f1)
+	alpha7.B0.A0.Add(&alpha7.B0.A0, &f1)
+	horner := func(b *Builder) {
+		b.AssertEqExt(b.HornerBase(b.WitnessExt(), []Felt{b.Witness()}), b.WitnessExt())
+	}
+	hornerOut := func(row []F) []F { return row[hornMainWidth-4:] }
 	return []tamper{
 		{
 			name: "memory read returns another value",
@@ -221,6 +234,51 @@ func tampers() []tamper {
 			want:  stark.ErrConstraint, table: "init", rule: "base limb 2 is zero",
 		},
 		{
+			name: "Horner step forged",
+			build: func(b *Builder) {
+				b.AssertEqExt(b.HornerBase(b.WitnessExt(), []Felt{b.Witness(), b.Witness()}), b.WitnessExt())
+			},
+			// f0 + f1·α, claimed one more.
+			witness: []E{x, Lift(fe(1)), Lift(fe(2)), func() E {
+				var e E
+				e.MulByElement(&x, ptr(fe(2)))
+				e.B0.A0.Add(&e.B0.A0, ptr(fe(2)))
+				return e
+			}()},
+			gen:   ErrAssertion,
+			chip:  chipHorner,
+			forge: func(row []F) { hornerOut(row)[0].Add(&hornerOut(row)[0], ptr(fe(1))) },
+			want:  stark.ErrConstraint, table: "horner", rule: fmt.Sprintf("step %d, limb 0", HornerWidth-1),
+		},
+		{
+			name: "Horner row from a forged accumulator",
+			build: horner, witness: []E{x, Lift(f1), alpha8}, gen: ErrAssertion,
+			chip:  chipHorner,
+			forge: func(row []F) { row[0] = fe(1); recomputeHorner(row) },
+			want:  stark.ErrConstraint, table: "horner", rule: "no accumulator, limb 0",
+		},
+		{
+			name: "Horner value in an unread slot",
+			build: horner, witness: []E{x, Lift(f1), alpha7}, gen: ErrAssertion,
+			chip:  chipHorner,
+			forge: func(row []F) { row[hornF] = fe(1); recomputeHorner(row) },
+			want:  stark.ErrConstraint, table: "horner", rule: "unread value 0 is zero",
+		},
+		{
+			name: "Horner value read as another",
+			build: horner, witness: []E{x, Lift(f1), Lift(fe(10))}, gen: ErrAssertion,
+			chip:  chipHorner,
+			forge: func(row []F) { row[hornF+HornerWidth-1] = fe(10); recomputeHorner(row) },
+			want:  stark.ErrUnbalancedBus, table: "horner", rule: fmt.Sprintf("read f[%d]", HornerWidth-1),
+			unsent: func(p *Program) {
+				for _, in := range p.instrs {
+					if in.chip == chipHorner {
+						p.mult[in.in[2+HornerWidth-1]]--
+					}
+				}
+			},
+		},
+		{
 			name: "public value forged",
 			build: func(b *Builder) {
 				b.AssertEq(b.Public(0), b.Const(fe(9)))
@@ -269,6 +327,16 @@ func tampers() []tamper {
 }
 
 func ptr(f F) *F { return &f }
+
+// recomputeHorner refills a Horner row's accumulators from its acc_in, α and values.
+func recomputeHorner(row []F) {
+	acc, alpha := fromCoeffs(row[0:4]), fromCoeffs(row[hornAlpha:hornAlpha+4])
+	for j := range HornerWidth {
+		acc.Mul(&acc, &alpha)
+		acc.B0.A0.Add(&acc.B0.A0, &row[hornF+j])
+		copy(row[hornAcc+4*j:], coeffsSlice(&acc))
+	}
+}
 
 // TestTampers: each false claim fails at generation; forged, it is refused by its rule, and
 // passes once that rule is left out (so the rule is what catches it).

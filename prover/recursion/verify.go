@@ -541,24 +541,15 @@ func (v *friVerifier) deep(q int, inv []Felt) []Ext {
 	for j, bk := range l.buckets {
 		c := &v.claims[j]
 		x := b.Lift(b.Mul(v.shift, b.Inv(inv[l.logLDE-bk.LogLDE])))
-		var acc Ext
-		k := 0
+		var fs []Felt
 		for _, ti := range bk.Tables {
 			for r := range numRounds {
-				pos := l.pos[r][ti]
-				if pos < 0 {
-					continue
-				}
-				for _, f := range qo.Inputs[r].Rows[pos] {
-					if k == 0 {
-						acc = b.Lift(f)
-					} else {
-						acc = b.ExtAdd(acc, b.ExtMul(c.apow[k], b.Lift(f)))
-					}
-					k++
+				if pos := l.pos[r][ti]; pos >= 0 {
+					fs = append(fs, qo.Inputs[r].Rows[pos]...)
 				}
 			}
 		}
+		acc := b.HornerBase(c.apow[1], fs)
 		u := b.ExtDiv(b.ExtSub(acc, c.a0), b.ExtSub(x, v.zeta))
 		w := b.ExtDiv(b.ExtSub(acc, c.a1), b.ExtSub(x, c.zw))
 		evals[j] = b.ExtAdd(u, b.ExtMul(w, c.apow[len(c.apow)-1]))
