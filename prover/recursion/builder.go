@@ -15,6 +15,13 @@ type (
 	Ext  struct{ id int32 }
 )
 
+// initSlot is one base value of an init row: a constant or the witness value index.
+type initSlot struct {
+	konst bool
+	c     F
+	index int
+}
+
 // kind is what an address holds.
 type kind uint8
 
@@ -24,7 +31,7 @@ const (
 )
 
 // instr is one recorded instruction: its chip, its opcode (for the ALUs), its input and output
-// addresses, and for an init row its constant or witness index, for a public row its index.
+// addresses, for an extension init row its constant or witness index, for a public row its index.
 type instr struct {
 	chip  chipKind
 	op    aluOp
@@ -33,8 +40,9 @@ type instr struct {
 	konst bool
 	c     E
 	index int
-	base  bool // an init row holding a base value
-	row   int  // the instruction's row in its chip's table
+	base  bool       // an init row of base values, one slot per output
+	slots []initSlot // a base init row's values
+	row   int        // the instruction's row in its chip's table
 	// A Horner row: whether it reads an accumulator (in[0]), and how many of its leading value
 	// slots read nothing.
 	hasAcc bool
@@ -55,7 +63,10 @@ type Builder struct {
 	consts  map[constKey]int32
 	powers  map[int32][]Ext // per extension variable x, x^0, x^1, ... computed so far (extPowers)
 	squares map[int32][]Ext // per extension variable x, x^(2^0), x^(2^1), ... (extSquarings)
-	err     error
+	// openInit is 1 + the index in instrs of the base init row that new base values join while
+	// it has room, 0 for none.
+	openInit int
+	err      error
 }
 
 type constKey struct {
@@ -124,8 +135,14 @@ func (b *Builder) constant(k kind, c E) int32 {
 	if id, ok := b.consts[key]; ok {
 		return id
 	}
-	id, addr := b.alloc(k)
-	b.emit(instr{chip: chipInit, out: []uint32{addr}, konst: true, c: c, base: k == kindBase})
+	var id int32
+	if k == kindBase {
+		id = b.initBase(initSlot{konst: true, c: c.B0.A0})
+	} else {
+		var addr uint32
+		id, addr = b.alloc(k)
+		b.emit(instr{chip: chipInit, out: []uint32{addr}, konst: true, c: c})
+	}
 	if b.consts == nil {
 		b.consts = map[constKey]int32{}
 	}
@@ -135,10 +152,23 @@ func (b *Builder) constant(k kind, c E) int32 {
 
 // Witness is the next base-field advice value (Execute's witness, in order of these calls).
 func (b *Builder) Witness() Felt {
-	id, addr := b.alloc(kindBase)
-	b.emit(instr{chip: chipInit, out: []uint32{addr}, index: len(b.witness), base: true})
+	id := b.initBase(initSlot{index: len(b.witness)})
 	b.witness = append(b.witness, kindBase)
 	return Felt{id}
+}
+
+// initBase writes a base value from an init row: the open one while it has room (its row runs
+// before any reader of the new value, which is recorded later), else a new one.
+func (b *Builder) initBase(s initSlot) int32 {
+	id, addr := b.alloc(kindBase)
+	if b.openInit == 0 || len(b.instrs[b.openInit-1].out) == InitWidth {
+		b.emit(instr{chip: chipInit, base: true})
+		b.openInit = len(b.instrs)
+	}
+	in := &b.instrs[b.openInit-1]
+	in.out = append(in.out, addr)
+	in.slots = append(in.slots, s)
+	return id
 }
 
 // WitnessExt is the next extension-field advice value.

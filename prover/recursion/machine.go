@@ -114,14 +114,21 @@ const (
 	aluPreWidth = aluFlag0 + int(numALUOps)
 )
 
-// Init chip (constants and witness). Preprocessed: addr, mult, is_const, is_base, c[4]; main v[4].
+// Init chip (constants and witness). A base row writes up to InitWidth base values, each a
+// constant (pinned to a preprocessed value) or a witness (free); an extension row writes one
+// extension value from its first four cells, at its first address. Preprocessed: addr[W],
+// mult[W] (the base writes'), mult_ext, is_const[W], c[W]. Main: v[W].
 const (
-	initAddr = iota
-	initMult
-	initIsConst
-	initIsBase
-	initConst
-	initPreWidth = initConst + 4
+	// InitWidth is how many base values an init row writes: nine writes make five LogUp
+	// fractions' columns, 32 cells a row, 4 a base value where a row of its own cost 12.
+	InitWidth = 8
+
+	initAddr     = 0
+	initMult     = InitWidth
+	initMultExt  = 2 * InitWidth
+	initIsConst  = initMultExt + 1
+	initConst    = initIsConst + InitWidth
+	initPreWidth = initConst + InitWidth
 )
 
 // Select chip. Preprocessed: addresses of bit, a, b, out1, out2; is_real; the outputs' mults.
@@ -300,20 +307,21 @@ func preCols(t *stark.Table, name string, n int) []stark.Column {
 	return out
 }
 
-// declareInit: a constant row pins v to its preprocessed value; a witness row leaves it free
-// (advice), except that a base witness has zero upper limbs.
+// declareInit: a constant cell is pinned to its preprocessed value, a witness cell is free
+// (advice). A base write's tuple has constant zero upper limbs, so a base value written here is
+// a base value; an extension row's unused cells are written nowhere.
 func declareInit(t *stark.Table, r *rules) {
-	addr, mult := t.Preprocessed("addr"), t.Preprocessed("mult")
-	isConst, isBase := t.Preprocessed("is_const"), t.Preprocessed("is_base")
-	c := preCols(t, "c", 4)
-	v := t.Columns("v", 4)
-	for j := range 4 {
-		r.zero(fmt.Sprintf("constant limb %d", j), isConst.Cur().Mul(v[j].Cur().Sub(c[j].Cur())))
+	addr, mult := preCols(t, "addr", InitWidth), preCols(t, "mult", InitWidth)
+	multExt := t.Preprocessed("mult_ext")
+	isConst, c := preCols(t, "is_const", InitWidth), preCols(t, "c", InitWidth)
+	v := curs(t.Columns("v", InitWidth))
+	for j := range InitWidth {
+		r.zero(fmt.Sprintf("constant %d", j), isConst[j].Cur().Mul(v[j].Sub(c[j].Cur())))
 	}
-	for j := 1; j < 4; j++ {
-		r.zero(fmt.Sprintf("base limb %d is zero", j), isBase.Cur().Mul(v[j].Cur()))
+	for j := range InitWidth {
+		r.write(fmt.Sprintf("write %d", j), mult[j].Cur(), addr[j].Cur(), v[j:j+1])
 	}
-	r.write("write", mult.Cur(), addr.Cur(), curs(v))
+	r.write("write ext", multExt.Cur(), addr[0].Cur(), v[:4])
 }
 
 // declareALU declares the base ALU (limbs = 1) or the extension ALU (limbs = 4): one instruction
@@ -536,7 +544,7 @@ func declareHorner(t *stark.Table, r *rules) {
 func mainWidth(c chipKind) int {
 	switch c {
 	case chipInit:
-		return 4
+		return InitWidth
 	case chipBaseALU:
 		return 3
 	case chipExtALU:

@@ -72,12 +72,22 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 		t, r := m[in.chip], in.row
 		switch in.chip {
 		case chipInit:
+			if in.base {
+				for j, a := range in.out {
+					setU(t, r, initAddr+j, a)
+					setU(t, r, initMult+j, p.mult[a])
+					if s := in.slots[j]; s.konst {
+						t.SetUint(r, initIsConst+j, 1)
+						t.Set(r, initConst+j, s.c)
+					}
+				}
+				break
+			}
 			setU(t, r, initAddr, in.out[0])
-			setU(t, r, initMult, p.mult[in.out[0]])
-			setBool(t, r, initIsConst, in.konst)
-			setBool(t, r, initIsBase, in.base)
+			setU(t, r, initMultExt, p.mult[in.out[0]])
 			if in.konst {
 				for j, v := range coeffs(&in.c) {
+					t.SetUint(r, initIsConst+j, 1)
 					t.Set(r, initConst+j, v)
 				}
 			}
@@ -231,6 +241,15 @@ func (p *Program) execute(public []F, witness []E, forge forgeFunc, omit map[str
 func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, check bool) error {
 	switch in.chip {
 	case chipInit:
+		if in.base {
+			for j, s := range in.slots {
+				row[j] = s.c
+				if !s.konst {
+					row[j] = witness[s.index].B0.A0
+				}
+			}
+			break
+		}
 		v := in.c
 		if !in.konst {
 			v = witness[in.index]
@@ -391,6 +410,12 @@ func swapHalves(s *[Width]F, bit F) {
 func (p *Program) writeBack(in *instr, row []F, mem []E) {
 	switch in.chip {
 	case chipInit:
+		if in.base {
+			for j, a := range in.out {
+				mem[a] = liftF(row[j])
+			}
+			break
+		}
 		mem[in.out[0]] = fromCoeffs(row[0:4])
 	case chipBaseALU:
 		if len(in.out) > 0 {

@@ -37,6 +37,8 @@ func tampers() []tamper {
 	x, y := randE(rng), randE(rng)
 	xLimb0 := x
 	xLimb0.B0.A0.Add(&xLimb0.B0.A0, ptr(fe(1)))
+	xLimb2 := x // limb 2 is coeffs' third, B1.A0
+	xLimb2.B1.A0.Add(&xLimb2.B1.A0, ptr(fe(1)))
 	var xy, xyPlus1 E
 	xy.Mul(&x, &y)
 	xyPlus1 = xy
@@ -221,17 +223,17 @@ func tampers() []tamper {
 			witness: []E{Lift(fe(2))}, gen: ErrAssertion,
 			chip:  chipInit,
 			forge: func(row []F) { row[0] = fe(2) },
-			want:  stark.ErrConstraint, table: "init", rule: "constant limb 0",
+			want:  stark.ErrConstraint, table: "init", rule: "constant 0",
 		},
 		{
-			name: "base witness with an upper limb",
+			name: "extension constant forged",
 			build: func(b *Builder) {
-				b.AssertEqExt(b.Lift(b.Witness()), b.WitnessExt())
+				b.AssertEqExt(b.ConstExt(x), b.WitnessExt())
 			},
-			witness: []E{Lift(fe(1)), fromCoeffs([]F{fe(1), {}, fe(1), {}})}, gen: ErrAssertion,
+			witness: []E{xLimb2}, gen: ErrAssertion,
 			chip:  chipInit,
-			forge: func(row []F) { row[2] = fe(1) },
-			want:  stark.ErrConstraint, table: "init", rule: "base limb 2 is zero",
+			forge: func(row []F) { row[2] = xLimb2.B1.A0 },
+			want:  stark.ErrConstraint, table: "init", rule: "constant 2",
 		},
 		{
 			name: "Horner step forged",

@@ -395,9 +395,9 @@ func (b *Builder) VerifyProof(s ChildShape, preRoot *Digest, public []Felt, p *S
 
 // deepClaim is a bucket's batched claimed openings, computed once per program: stark's deepClaim.
 type deepClaim struct {
-	apow   []Ext // deep α^0 .. α^K
-	a0, a1 Ext   // Σ_k α^k·v_k at ζ and at ζ·ω
-	zw     Ext   // ζ·ω of the bucket's trace domain
+	alpha, alphaK Ext // deep α, and α^K for a bucket of K opened columns
+	a0, a1        Ext // Σ_k α^k·v_k at ζ and at ζ·ω
+	zw            Ext // ζ·ω of the bucket's trace domain
 }
 
 func (b *Builder) deepClaims(s ChildShape, l *layout, zeta, alpha Ext, p *StarkProof) []deepClaim {
@@ -413,9 +413,8 @@ func (b *Builder) deepClaims(s ChildShape, l *layout, zeta, alpha Ext, p *StarkP
 				*dst = append(*dst, o.Quot[pt]...)
 			}
 		}
-		K := len(v0)
-		c := deepClaim{apow: b.extPowers(alpha, K+1)}
-		c.a0, c.a1 = b.extDot(c.apow, v0), b.extDot(c.apow, v1)
+		c := deepClaim{alpha: alpha, alphaK: b.extPow(alpha, len(v0))}
+		c.a0, c.a1 = b.hornerExt(alpha, v0), b.hornerExt(alpha, v1)
 		w, err := stark.RowGenerator(bk.LogLDE - s.Params.LogBlowup)
 		if err != nil {
 			b.fail("%v", err)
@@ -427,11 +426,28 @@ func (b *Builder) deepClaims(s ChildShape, l *layout, zeta, alpha Ext, p *StarkP
 	return claims
 }
 
-// extDot is Σ_k apow[k]·v[k], apow[0] being one.
-func (b *Builder) extDot(apow, v []Ext) Ext {
-	acc := v[0]
-	for k := 1; k < len(v); k++ {
-		acc = b.ExtAdd(acc, b.ExtMul(v[k], apow[k]))
+// hornerExt is Σ_k v[k]·x^k (v not empty): two extension rows a coefficient, and unlike a dot
+// product with x's powers no row to compute them.
+func (b *Builder) hornerExt(x Ext, v []Ext) Ext {
+	acc := v[len(v)-1]
+	for k := len(v) - 2; k >= 0; k-- {
+		acc = b.ExtAdd(b.ExtMul(acc, x), v[k])
+	}
+	return acc
+}
+
+// extPow is x^n (n ≥ 1) by square and multiply.
+func (b *Builder) extPow(x Ext, n int) Ext {
+	k := 0
+	for n>>uint(k+1) > 0 {
+		k++
+	}
+	sq := b.extSquarings(x, k)
+	acc := sq[k]
+	for i := k - 1; i >= 0; i-- {
+		if n>>uint(i)&1 == 1 {
+			acc = b.ExtMul(acc, sq[i])
+		}
 	}
 	return acc
 }
@@ -549,10 +565,10 @@ func (v *friVerifier) deep(q int, inv []Felt) []Ext {
 				}
 			}
 		}
-		acc := b.HornerBase(c.apow[1], fs)
+		acc := b.HornerBase(c.alpha, fs)
 		u := b.ExtDiv(b.ExtSub(acc, c.a0), b.ExtSub(x, v.zeta))
 		w := b.ExtDiv(b.ExtSub(acc, c.a1), b.ExtSub(x, c.zw))
-		evals[j] = b.ExtAdd(u, b.ExtMul(w, c.apow[len(c.apow)-1]))
+		evals[j] = b.ExtAdd(u, b.ExtMul(w, c.alphaK))
 	}
 	return evals
 }
