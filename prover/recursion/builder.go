@@ -15,10 +15,10 @@ type (
 	Ext  struct{ id int32 }
 )
 
-// initSlot is one base value of an init row: a constant or the witness value index.
+// initSlot is one value of an init row: a constant or the witness value index.
 type initSlot struct {
 	konst bool
-	c     F
+	c     E
 	index int
 }
 
@@ -31,17 +31,15 @@ const (
 )
 
 // instr is one recorded instruction: its chip, its opcode (for the ALUs), its input and output
-// addresses, for an extension init row its constant or witness index, for a public row its index.
+// addresses, for an init row its values, for a public row its index.
 type instr struct {
 	chip  chipKind
 	op    aluOp
 	in    []uint32
 	out   []uint32
-	konst bool
-	c     E
 	index int
-	base  bool       // an init row of base values, one slot per output
-	slots []initSlot // a base init row's values
+	base  bool       // an init row of base values (else of extension values)
+	slots []initSlot // an init row's values, one per output
 	row   int        // the instruction's row in its chip's table
 	// A Horner row: whether it reads an accumulator (in[0]), and how many of its leading value
 	// slots read nothing.
@@ -63,10 +61,10 @@ type Builder struct {
 	consts  map[constKey]int32
 	powers  map[int32][]Ext // per extension variable x, x^0, x^1, ... computed so far (extPowers)
 	squares map[int32][]Ext // per extension variable x, x^(2^0), x^(2^1), ... (extSquarings)
-	// openInit is 1 + the index in instrs of the base init row that new base values join while
-	// it has room, 0 for none.
-	openInit int
-	err      error
+	// openInit and openInitExt are 1 + the index in instrs of the init row that new base
+	// (extension) values join while it has room, 0 for none.
+	openInit, openInitExt int
+	err                   error
 }
 
 type constKey struct {
@@ -135,14 +133,7 @@ func (b *Builder) constant(k kind, c E) int32 {
 	if id, ok := b.consts[key]; ok {
 		return id
 	}
-	var id int32
-	if k == kindBase {
-		id = b.initBase(initSlot{konst: true, c: c.B0.A0})
-	} else {
-		var addr uint32
-		id, addr = b.alloc(k)
-		b.emit(instr{chip: chipInit, out: []uint32{addr}, konst: true, c: c})
-	}
+	id := b.initValue(k, initSlot{konst: true, c: c})
 	if b.consts == nil {
 		b.consts = map[constKey]int32{}
 	}
@@ -152,31 +143,35 @@ func (b *Builder) constant(k kind, c E) int32 {
 
 // Witness is the next base-field advice value (Execute's witness, in order of these calls).
 func (b *Builder) Witness() Felt {
-	id := b.initBase(initSlot{index: len(b.witness)})
+	id := b.initValue(kindBase, initSlot{index: len(b.witness)})
 	b.witness = append(b.witness, kindBase)
 	return Felt{id}
 }
 
-// initBase writes a base value from an init row: the open one while it has room (its row runs
-// before any reader of the new value, which is recorded later), else a new one.
-func (b *Builder) initBase(s initSlot) int32 {
-	id, addr := b.alloc(kindBase)
-	if b.openInit == 0 || len(b.instrs[b.openInit-1].out) == InitWidth {
-		b.emit(instr{chip: chipInit, base: true})
-		b.openInit = len(b.instrs)
+// WitnessExt is the next extension-field advice value.
+func (b *Builder) WitnessExt() Ext {
+	id := b.initValue(kindExt, initSlot{index: len(b.witness)})
+	b.witness = append(b.witness, kindExt)
+	return Ext{id}
+}
+
+// initValue writes a value of kind k from an init row: the open row of its kind while it has
+// room (a row runs before any reader of a value added to it later, since readers are recorded
+// later still), else a new one.
+func (b *Builder) initValue(k kind, s initSlot) int32 {
+	id, addr := b.alloc(k)
+	open, room := &b.openInit, InitWidth
+	if k == kindExt {
+		open, room = &b.openInitExt, InitWidth/4
 	}
-	in := &b.instrs[b.openInit-1]
+	if *open == 0 || len(b.instrs[*open-1].out) == room {
+		b.emit(instr{chip: chipInit, base: k == kindBase})
+		*open = len(b.instrs)
+	}
+	in := &b.instrs[*open-1]
 	in.out = append(in.out, addr)
 	in.slots = append(in.slots, s)
 	return id
-}
-
-// WitnessExt is the next extension-field advice value.
-func (b *Builder) WitnessExt() Ext {
-	id, addr := b.alloc(kindExt)
-	b.emit(instr{chip: chipInit, out: []uint32{addr}, index: len(b.witness)})
-	b.witness = append(b.witness, kindExt)
-	return Ext{id}
 }
 
 // Public is the proof's public value i.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/stark"
@@ -17,31 +18,34 @@ import (
 // errStop ends a run after its first segment.
 var errStop = errors.New("stop")
 
-// firstSegmentHeights proves the first po2-16 segment of loopJournal at params and returns its
-// table heights: what a lift for that segment shape is built for.
-func firstSegmentHeights(tb testing.TB, params stark.Params) []int {
+// firstSegment proves the first po2-16 segment of loopJournal at params: its proof (whose
+// heights are the segment shape a lift is built for), public values and proving time.
+func firstSegment(tb testing.TB, params stark.Params) (*stark.Proof, []F, time.Duration) {
 	tb.Helper()
 	prog, err := vm.LoadELF(vmtest.Build(tb, "rv64ima", loopJournal))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var heights []int
+	var proof *stark.Proof
+	var public []F
+	var took time.Duration
 	cfg := vm.Config{Po2: vm.MinPo2, Stdin: []byte("\x00size"), OnSegment: func(seg *vm.Segment) error {
+		start := time.Now()
 		r, err := rv64.Prove(context.Background(), seg, params)
 		if err != nil {
 			return err
 		}
-		p, err := stark.DecodeProof(r.Seal)
-		if err != nil {
+		took = time.Since(start)
+		if proof, err = stark.DecodeProof(r.Seal); err != nil {
 			return err
 		}
-		heights = p.LogHeights
+		public = rv64.PublicValues(&r.Claim)
 		return errStop
 	}}
 	if _, err := vm.Execute(context.Background(), prog, cfg); !errors.Is(err, errStop) {
 		tb.Fatalf("execute: %v", err)
 	}
-	return heights
+	return proof, public, took
 }
 
 // aggregationPrograms builds, as BuildVKSet does, the lift of a segment of the given heights
@@ -120,7 +124,8 @@ func reportProgram(b *testing.B, name string, p *Program) {
 // program's committed cells (main and LogUp columns, padded) and its ext_alu and init rows, and
 // logs rows and cells per chip.
 func BenchmarkLiftProgram(b *testing.B) {
-	heights := firstSegmentHeights(b, stark.DefaultParams())
+	seg, _, _ := firstSegment(b, stark.DefaultParams())
+	heights := seg.LogHeights
 	var lift, join *Program
 	for b.Loop() {
 		lift, join = aggregationPrograms(b, heights, stark.DefaultParams())
@@ -128,4 +133,55 @@ func BenchmarkLiftProgram(b *testing.B) {
 	b.Logf("segment heights %v; aggregation shape %v", heights, lift.Shape())
 	reportProgram(b, "lift", lift)
 	reportProgram(b, "join", join)
+}
+
+// BenchmarkLiftProve proves the lift of a po2-16 segment proof (stark.DefaultParams) at
+// RecursionParams, compiled to the aggregation shape that the join shares (so a join proof costs
+// the same), and reports its proving time against the segment's.
+func BenchmarkLiftProve(b *testing.B) {
+	seg, public, segTime := firstSegment(b, stark.DefaultParams())
+	lift, _ := aggregationPrograms(b, seg.LogHeights, stark.DefaultParams())
+	segPK, err := rv64.ProvingKey(stark.DefaultParams())
+	if err != nil {
+		b.Fatal(err)
+	}
+	witness, err := ProofWitness(ChildShape{VK: segPK.VerifyingKey(), Params: stark.DefaultParams(), LogHeights: seg.LogHeights}, seg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	claim := make([]F, ClaimKind) // the key set's root: free in a lift
+	claim = append(claim, feU(KindSegments))
+	claim = append(claim, public...)
+	claim = append(claim, public[rv64.PubIndex])
+	air, err := lift.AIR(AIRName)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	pk, err := stark.Setup(air, RecursionParams())
+	if err != nil {
+		b.Fatal(err)
+	}
+	setupTime := time.Since(start)
+	var proveTime time.Duration
+	var proof *stark.Proof
+	for b.Loop() {
+		start = time.Now()
+		traces, err := lift.Execute(claim, witness)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if proof, err = stark.Prove(context.Background(), pk, traces, claim); err != nil {
+			b.Fatal(err)
+		}
+		proveTime = time.Since(start)
+	}
+	if err := stark.Verify(pk.VerifyingKey(), proof, claim, stark.DefaultVerifierConfig()); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("shape %v; setup %v", lift.Shape(), setupTime)
+	b.ReportMetric(float64(programCells(b, lift)), "cells/lift")
+	b.ReportMetric(segTime.Seconds(), "s/segment")
+	b.ReportMetric(proveTime.Seconds(), "s/lift")
+	b.ReportMetric(proveTime.Seconds()/segTime.Seconds(), "lift/segment")
 }

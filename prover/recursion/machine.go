@@ -114,19 +114,20 @@ const (
 	aluPreWidth = aluFlag0 + int(numALUOps)
 )
 
-// Init chip (constants and witness). A base row writes up to InitWidth base values, each a
-// constant (pinned to a preprocessed value) or a witness (free); an extension row writes one
-// extension value from its first four cells, at its first address. Preprocessed: addr[W],
-// mult[W] (the base writes'), mult_ext, is_const[W], c[W]. Main: v[W].
+// Init chip (constants and witness). A base row writes up to InitWidth base values, each from
+// its cell; an extension row up to InitWidth/4 extension values, value s from cells 4s..4s+3 at
+// the address of cell 4s. A cell is a constant (pinned to a preprocessed value) or witness
+// (free). Preprocessed: addr[W], mult[W] (the base writes'), mult_ext[W/4], is_const[W], c[W].
+// Main: v[W].
 const (
-	// InitWidth is how many base values an init row writes: nine writes make five LogUp
+	// InitWidth is how many base values an init row writes: its ten writes take five LogUp
 	// fractions' columns, 32 cells a row, 4 a base value where a row of its own cost 12.
 	InitWidth = 8
 
 	initAddr     = 0
 	initMult     = InitWidth
 	initMultExt  = 2 * InitWidth
-	initIsConst  = initMultExt + 1
+	initIsConst  = initMultExt + InitWidth/4
 	initConst    = initIsConst + InitWidth
 	initPreWidth = initConst + InitWidth
 )
@@ -178,9 +179,10 @@ const (
 )
 
 // HornerWidth is how many base values one row of the Horner chip folds into its accumulator.
-// A row costs 8 + 5·HornerWidth main columns and ⌈(HornerWidth+3)/2⌉+1 LogUp columns: 76 cells
-// for 8 values, 9.5 a value, where an extension multiply and add cost 48.
-const HornerWidth = 8
+// A row costs 8 + 5·HornerWidth main columns and ⌈(HornerWidth+3)/2⌉+1 LogUp columns: 104 cells
+// for 12 values, 8.7 a value, where an extension multiply and add cost 48. Twelve puts a lift's
+// DEEP batching (about 250 rows a query of a DefaultParams child) in a table of 2^15 rows.
+const HornerWidth = 12
 
 // Horner chip: acc_j = acc_{j-1}·α + f_j for j < HornerWidth, from acc_{-1} = acc_in (read, or
 // zero on a chain's first row), each f_j a base value read from memory or zero (a leading slot of
@@ -309,10 +311,10 @@ func preCols(t *stark.Table, name string, n int) []stark.Column {
 
 // declareInit: a constant cell is pinned to its preprocessed value, a witness cell is free
 // (advice). A base write's tuple has constant zero upper limbs, so a base value written here is
-// a base value; an extension row's unused cells are written nowhere.
+// a base value.
 func declareInit(t *stark.Table, r *rules) {
 	addr, mult := preCols(t, "addr", InitWidth), preCols(t, "mult", InitWidth)
-	multExt := t.Preprocessed("mult_ext")
+	multExt := preCols(t, "mult_ext", InitWidth/4)
 	isConst, c := preCols(t, "is_const", InitWidth), preCols(t, "c", InitWidth)
 	v := curs(t.Columns("v", InitWidth))
 	for j := range InitWidth {
@@ -321,7 +323,9 @@ func declareInit(t *stark.Table, r *rules) {
 	for j := range InitWidth {
 		r.write(fmt.Sprintf("write %d", j), mult[j].Cur(), addr[j].Cur(), v[j:j+1])
 	}
-	r.write("write ext", multExt.Cur(), addr[0].Cur(), v[:4])
+	for k := range InitWidth / 4 {
+		r.write(fmt.Sprintf("write ext %d", k), multExt[k].Cur(), addr[4*k].Cur(), v[4*k:4*k+4])
+	}
 }
 
 // declareALU declares the base ALU (limbs = 1) or the extension ALU (limbs = 4): one instruction

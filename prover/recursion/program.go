@@ -72,23 +72,20 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 		t, r := m[in.chip], in.row
 		switch in.chip {
 		case chipInit:
-			if in.base {
-				for j, a := range in.out {
-					setU(t, r, initAddr+j, a)
-					setU(t, r, initMult+j, p.mult[a])
-					if s := in.slots[j]; s.konst {
-						t.SetUint(r, initIsConst+j, 1)
-						t.Set(r, initConst+j, s.c)
-					}
+			for k, a := range in.out {
+				cell, n := k, 1
+				if !in.base {
+					cell, n = 4*k, 4
+					setU(t, r, initMultExt+k, p.mult[a])
+				} else {
+					setU(t, r, initMult+k, p.mult[a])
 				}
-				break
-			}
-			setU(t, r, initAddr, in.out[0])
-			setU(t, r, initMultExt, p.mult[in.out[0]])
-			if in.konst {
-				for j, v := range coeffs(&in.c) {
-					t.SetUint(r, initIsConst+j, 1)
-					t.Set(r, initConst+j, v)
+				setU(t, r, initAddr+cell, a)
+				if s := in.slots[k]; s.konst {
+					for j, v := range coeffsSlice(&s.c)[:n] {
+						t.SetUint(r, initIsConst+cell+j, 1)
+						t.Set(r, initConst+cell+j, v)
+					}
 				}
 			}
 		case chipBaseALU, chipExtALU:
@@ -241,20 +238,17 @@ func (p *Program) execute(public []F, witness []E, forge forgeFunc, omit map[str
 func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, check bool) error {
 	switch in.chip {
 	case chipInit:
-		if in.base {
-			for j, s := range in.slots {
-				row[j] = s.c
-				if !s.konst {
-					row[j] = witness[s.index].B0.A0
-				}
+		for k, s := range in.slots {
+			v := s.c
+			if !s.konst {
+				v = witness[s.index]
 			}
-			break
+			if in.base {
+				row[k] = v.B0.A0
+			} else {
+				copy(row[4*k:4*k+4], coeffsSlice(&v))
+			}
 		}
-		v := in.c
-		if !in.konst {
-			v = witness[in.index]
-		}
-		copy(row, coeffsSlice(&v))
 	case chipBaseALU:
 		a, b := mem[in.in[0]].B0.A0, mem[in.in[1]].B0.A0
 		if in.op == opInv {
@@ -410,13 +404,13 @@ func swapHalves(s *[Width]F, bit F) {
 func (p *Program) writeBack(in *instr, row []F, mem []E) {
 	switch in.chip {
 	case chipInit:
-		if in.base {
-			for j, a := range in.out {
-				mem[a] = liftF(row[j])
+		for k, a := range in.out {
+			if in.base {
+				mem[a] = liftF(row[k])
+			} else {
+				mem[a] = fromCoeffs(row[4*k : 4*k+4])
 			}
-			break
 		}
-		mem[in.out[0]] = fromCoeffs(row[0:4])
 	case chipBaseALU:
 		if len(in.out) > 0 {
 			mem[in.out[0]] = liftF(row[2])

@@ -39,6 +39,8 @@ func tampers() []tamper {
 	xLimb0.B0.A0.Add(&xLimb0.B0.A0, ptr(fe(1)))
 	xLimb2 := x // limb 2 is coeffs' third, B1.A0
 	xLimb2.B1.A0.Add(&xLimb2.B1.A0, ptr(fe(1)))
+	yLimb1 := y // limb 1 is coeffs' second, B0.A1
+	yLimb1.B0.A1.Add(&yLimb1.B0.A1, ptr(fe(1)))
 	var xy, xyPlus1 E
 	xy.Mul(&x, &y)
 	xyPlus1 = xy
@@ -234,6 +236,17 @@ func tampers() []tamper {
 			chip:  chipInit,
 			forge: func(row []F) { row[2] = xLimb2.B1.A0 },
 			want:  stark.ErrConstraint, table: "init", rule: "constant 2",
+		},
+		{
+			name: "second extension constant of a row forged",
+			build: func(b *Builder) {
+				b.ConstExt(x)
+				b.AssertEqExt(b.ConstExt(y), b.WitnessExt())
+			},
+			witness: []E{yLimb1}, gen: ErrAssertion,
+			chip:  chipInit,
+			forge: func(row []F) { row[5] = yLimb1.B0.A1 },
+			want:  stark.ErrConstraint, table: "init", rule: "constant 5",
 		},
 		{
 			name: "Horner step forged",
