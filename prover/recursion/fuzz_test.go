@@ -20,6 +20,8 @@ func FuzzProgram(f *testing.F) {
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0})
 	// A failing assertion.
 	f.Add([]byte{4, 0, 1})
+	// Horner evaluations of one row, two partial rows, and interleaved witness values.
+	f.Add([]byte{15, 11, 0, 16, 0, 0, 15, 1, 12, 16, 1, 1, 15, 3, 5, 8, 1, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 3*48 {
 			data = data[:3*48]
@@ -38,7 +40,7 @@ func FuzzProgram(f *testing.F) {
 		for i := 0; i+2 < len(data); i += 3 {
 			x, y := base[int(data[i+1])%len(base)], base[int(data[i+2])%len(base)]
 			ex, ey := ext[int(data[i+1])%len(ext)], ext[int(data[i+2])%len(ext)]
-			switch data[i] % 15 {
+			switch data[i] % 17 {
 			case 0:
 				base = append(base, b.Add(x, y))
 			case 1:
@@ -76,6 +78,19 @@ func FuzzProgram(f *testing.F) {
 				c := b.Unpack(ex)
 				base = append(base, c[:]...)
 				ext = append(ext, b.Pack([4]Felt{x, y, c[1], c[2]}))
+			case 15:
+				// A Horner evaluation over up to 2·HornerWidth+1 of the recent base values.
+				n := 1 + (int(data[i+1])+int(data[i+2]))%(2*HornerWidth+1)
+				xs := make([]Felt, n)
+				for j := range xs {
+					xs[j] = base[(len(base)-1-j+len(base)*n)%len(base)]
+				}
+				ext = append(ext, b.HornerBase(ey, xs))
+			case 16:
+				ext = append(ext, b.ConstExt(fromCoeffs([]F{fe(next()), {}, fe(next()), {}})), b.WitnessExt())
+				w = append(w, fromCoeffs([]F{fe(next()), fe(next()), fe(next()), fe(next())}))
+				base = append(base, b.Witness())
+				w = append(w, Lift(fe(next())))
 			case 14:
 				var s [Width24]Felt
 				for j := range s {
