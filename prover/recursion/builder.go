@@ -258,16 +258,17 @@ func (b *Builder) Select(bit, x, y Felt) (Felt, Felt) {
 	return Felt{id1}, Felt{id2}
 }
 
-// Poseidon2 is prover/hash's width-16 permutation of in.
-func (b *Builder) Poseidon2(in [Width]Felt) [Width]Felt {
-	var out [Width]Felt
+// Poseidon2 is the first half of prover/hash's width-16 permutation of in: all that Compress
+// keeps, so the chip writes no other (see p2Outs).
+func (b *Builder) Poseidon2(in [Width]Felt) Digest {
+	var out Digest
 	b.permute(chipPoseidon2, in[:], out[:])
 	return out
 }
 
 // Poseidon2Swap is Poseidon2 of in with its halves swapped when bit = 1 (bit must be 0 or 1).
-func (b *Builder) Poseidon2Swap(bit Felt, in [Width]Felt) [Width]Felt {
-	var out [Width]Felt
+func (b *Builder) Poseidon2Swap(bit Felt, in [Width]Felt) Digest {
+	var out Digest
 	b.permute(chipPoseidon2, append(in[:], bit), out[:])
 	return out
 }

@@ -55,7 +55,7 @@
 //	                  prover/stark's E is). A base operand is read as a lifted value, free.
 //	select            (out1, out2) = (a, b) or (b, a) by a boolean bit. Reads 3, writes 2.
 //	poseidon2_io      width 16: reads in[16], asks p2air's chip for (in, out) on BusPoseidon2,
-//	                  writes out[16]. It can swap the halves of in by a bit it reads, so a Merkle
+//	                  writes out[0..8) (Compress keeps no more; out[8..16) is in the message). It can swap the halves of in by a bit it reads, so a Merkle
 //	                  level (node and sibling ordered by an index bit, then compressed) is one
 //	                  row, not eight selects and a compression.
 //	poseidon2_24_io   width 24 (hash.HashElements' sponge, prover/stark's transcript), on
@@ -82,8 +82,8 @@
 // Committed cells per instruction (BenchmarkCells; main columns plus LogUp columns, 4 cells each;
 // the preprocessed columns are in the VK): base op 15, ext op 24, select 21, limbs 28, bits 106,
 // init 32 (8 base values), horner 104 (12 values), Poseidon2
-// 282 at width 16 (109 in poseidon2_io, 173 in p2air) and 400 at width 24. Memory fractions
-// dominate the I/O rows: 33 reads and writes cost 68 LogUp cells against 33 main cells.
+// 266 at width 16 (93 in poseidon2_io, 173 in p2air) and 400 at width 24. Memory fractions
+// dominate the I/O rows: 25 reads and writes cost 60 LogUp cells against 33 main cells.
 //
 // # Execution
 //
@@ -162,14 +162,14 @@
 //     checked against that set's Merkle root with MerkleRoot.
 //
 // Cost (BenchmarkVerifyProof; cells are instruction rows × committed cells per row, trace cells
-// the padded traces'): the test AIR's child at TestParams 161k cells; at DefaultParams 1.42M
-// (100 queries; Poseidon2 72%); a recursion proof at RecursionParams 4.07M cells, 4.81M trace
+// the padded traces'): the test AIR's child at TestParams 158k cells; at DefaultParams 1.38M
+// (100 queries; Poseidon2 72%); a recursion proof at RecursionParams 3.96M cells, 4.75M trace
 // cells (ext_alu 25.8k rows, init 10.0k, horner 3.4k, poseidon2_io 3.9k, poseidon2_24_io 3.7k;
-// Poseidon2 64%). Before the horner chip and the packed init rows it was 6.1M and 8.2M, the DEEP
+// Poseidon2 63%). Before the horner chip and the packed init rows it was 6.1M and 8.2M, the DEEP
 // batching (an ext mul and add per opened column per query) most of the ext_alu rows.
 //
 // Aggregation (BenchmarkLiftProgram, a po2-16 segment at DefaultParams and the join at
-// RecursionParams, both compiled to their common shape): 30.6M committed cells each, down from
+// RecursionParams, both compiled to their common shape): 30.0M committed cells each, down from
 // 54.9M (lift ext_alu 64k rows, was 667k; init 61k, was 470k; horner 24.9k). Poseidon2 is now
 // 73% of it, 229 width-16 and 228 width-24 permutations per query of the 100, inherent to the
 // child's commitments: the lift sets the shape's Poseidon2 tables at 2^15 where the join alone

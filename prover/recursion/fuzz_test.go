@@ -73,7 +73,7 @@ func FuzzProgram(f *testing.F) {
 					s[j] = base[(int(data[i+1])+j)%len(base)]
 				}
 				out := b.Poseidon2Swap(b.Bits(y)[0], s)
-				base = append(base, out[0], out[15])
+				base = append(base, out[0], out[7])
 			case 13:
 				c := b.Unpack(ex)
 				base = append(base, c[:]...)

@@ -3,6 +3,7 @@ package recursion
 import (
 	"fmt"
 
+	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/p2air"
 	"github.com/zkexex/zkexex/prover/stark"
 )
@@ -80,6 +81,16 @@ func p2Width(c chipKind) int {
 	return Width
 }
 
+// p2Outs is how many outputs a Poseidon2 I/O chip writes to memory: the width-16 chip only the
+// first half (a compression's digest), saving sixteen LogUp cells a row; every output is still
+// in the row and in p2air's message.
+func p2Outs(c chipKind) int {
+	if c == chipPoseidon2x24 {
+		return Width24
+	}
+	return hash.DigestElements
+}
+
 func p2Bus(c chipKind) stark.BusID {
 	if c == chipPoseidon2x24 {
 		return BusPoseidon2x24
@@ -146,9 +157,9 @@ const (
 	selPreWidth
 )
 
-// Poseidon2 I/O chips of width W. Preprocessed: in addresses [0, W), out addresses [W, 2W), out
-// mults [2W, 3W), is_real (3W), and for width 16 addr_bit, has_bit. Main: in[W], out[W], and for
-// width 16 the swap bit.
+// Poseidon2 I/O chips of width W writing N outputs (p2Outs). Preprocessed: in addresses [0, W),
+// out addresses [W, W+N), out mults [W+N, W+2N), is_real (W+2N), and for width 16 addr_bit,
+// has_bit. Main: in[W], out[W], and for width 16 the swap bit.
 
 // Bits chip. Preprocessed: addr of x, is_real, bit addresses, bit mults.
 // Main: x, bit[31], top[6] (running products of bits 24..30).
@@ -272,7 +283,7 @@ func tables(numPublic int, pre [numChips]*stark.Matrix, omit map[string]map[stri
 		case chipSelect:
 			declareSelect(t, r)
 		case chipPoseidon2, chipPoseidon2x24:
-			if err := declarePoseidon2(t, r, p2Width(c), p2Bus(c)); err != nil {
+			if err := declarePoseidon2(t, r, p2Width(c), p2Outs(c), p2Bus(c)); err != nil {
 				return nil, err
 			}
 		case chipBits:
@@ -414,15 +425,15 @@ func declareSelect(t *stark.Table, r *rules) {
 // state it read before permuting, when a bit it reads is 1: a Merkle level (select node and
 // sibling by an index bit, compress) is then one row. The permutation's input is
 // in_i + bit·(in_{i±8} - in_i), of degree 2, which the bus message allows.
-func declarePoseidon2(t *stark.Table, r *rules, w int, bus stark.BusID) error {
-	addrIn, addrOut := preCols(t, "addr_in", w), preCols(t, "addr_out", w)
-	multOut := preCols(t, "mult_out", w)
+func declarePoseidon2(t *stark.Table, r *rules, w, n int, bus stark.BusID) error {
+	addrIn, addrOut := preCols(t, "addr_in", w), preCols(t, "addr_out", n)
+	multOut := preCols(t, "mult_out", n)
 	real := t.Preprocessed("is_real").Cur()
 	in, out := curs(t.Columns("in", w)), curs(t.Columns("out", w))
 	for i := range w {
 		r.read(fmt.Sprintf("read in[%d]", i), real, addrIn[i].Cur(), in[i:i+1])
 	}
-	for i := range w {
+	for i := range n {
 		r.write(fmt.Sprintf("write out[%d]", i), multOut[i].Cur(), addrOut[i].Cur(), out[i:i+1])
 	}
 	perm := in
@@ -579,9 +590,9 @@ func preWidth(c chipKind, numPublic int) int {
 	case chipSelect:
 		return selPreWidth
 	case chipPoseidon2:
-		return 3*Width + 3
+		return Width + 2*p2Outs(c) + 3
 	case chipPoseidon2x24:
-		return 3*Width24 + 1
+		return Width24 + 2*p2Outs(c) + 1
 	case chipBits:
 		return bitsPreWidth
 	case chipLimbs:

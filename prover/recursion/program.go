@@ -108,16 +108,18 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 			}
 			t.SetUint(r, selIsReal, 1)
 		case chipPoseidon2, chipPoseidon2x24:
-			w := p2Width(in.chip)
+			w, n := p2Width(in.chip), p2Outs(in.chip)
 			for j := range w {
 				setU(t, r, j, in.in[j])
-				setU(t, r, w+j, in.out[j])
-				setU(t, r, 2*w+j, p.mult[in.out[j]])
 			}
-			t.SetUint(r, 3*w, 1)
+			for j := range n {
+				setU(t, r, w+j, in.out[j])
+				setU(t, r, w+n+j, p.mult[in.out[j]])
+			}
+			t.SetUint(r, w+2*n, 1)
 			if len(in.in) > w {
-				setU(t, r, 3*w+1, in.in[w])
-				t.SetUint(r, 3*w+2, 1)
+				setU(t, r, w+2*n+1, in.in[w])
+				t.SetUint(r, w+2*n+2, 1)
 			}
 		case chipBits:
 			setU(t, r, bitsAddrX, in.in[0])
@@ -423,8 +425,8 @@ func (p *Program) writeBack(in *instr, row []F, mem []E) {
 		mem[in.out[0]], mem[in.out[1]] = liftF(row[3]), liftF(row[4])
 	case chipPoseidon2, chipPoseidon2x24:
 		w := p2Width(in.chip)
-		for i := range w {
-			mem[in.out[i]] = liftF(row[w+i])
+		for i, a := range in.out {
+			mem[a] = liftF(row[w+i])
 		}
 	case chipBits:
 		for i := range NumBits {
