@@ -59,8 +59,9 @@ type Builder struct {
 	witness []kind
 	public  int // 1 + the largest public index read
 	consts  map[constKey]int32
-	powers  map[int32][]Ext // per extension variable x, x^0, x^1, ... computed so far (extPowers)
-	squares map[int32][]Ext // per extension variable x, x^(2^0), x^(2^1), ... (extSquarings)
+	powers  map[int32][]Ext   // per extension variable x, x^0, x^1, ... computed so far (extPowers)
+	squares map[int32][]Ext   // per extension variable x, x^(2^0), x^(2^1), ... (extSquarings)
+	limbs   map[int32][4]Felt // per extension variable, its limbs once unpacked (Unpack)
 	// openInit and openInitExt are 1 + the index in instrs of the init row that new base
 	// (extension) values join while it has room, 0 for none.
 	openInit, openInitExt int

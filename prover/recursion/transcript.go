@@ -17,8 +17,11 @@ func (b *Builder) Pack(c [4]Felt) Ext {
 }
 
 // Unpack is x's limbs: one row of the limbs chip, which reads x and writes its limbs as base
-// values.
+// values, the first time x is unpacked (later calls return the same variables).
 func (b *Builder) Unpack(x Ext) [4]Felt {
+	if c, ok := b.limbs[x.id]; ok {
+		return c
+	}
 	in := []uint32{b.read(x.id)}
 	var c [4]Felt
 	out := make([]uint32, 4)
@@ -27,6 +30,12 @@ func (b *Builder) Unpack(x Ext) [4]Felt {
 		c[j], out[j] = Felt{id}, addr
 	}
 	b.emit(instr{chip: chipLimbs, in: in, out: out})
+	if b.err == nil {
+		if b.limbs == nil {
+			b.limbs = map[int32][4]Felt{}
+		}
+		b.limbs[x.id] = c
+	}
 	return c
 }
 

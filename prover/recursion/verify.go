@@ -414,7 +414,7 @@ func (b *Builder) deepClaims(s ChildShape, l *layout, zeta, alpha Ext, p *StarkP
 			}
 		}
 		c := deepClaim{alpha: alpha, alphaK: b.extPow(alpha, len(v0))}
-		c.a0, c.a1 = b.hornerExt(alpha, v0), b.hornerExt(alpha, v1)
+		c.a0, c.a1 = b.hornerLimbs(alpha, v0), b.hornerLimbs(alpha, v1)
 		w, err := stark.RowGenerator(bk.LogLDE - s.Params.LogBlowup)
 		if err != nil {
 			b.fail("%v", err)
@@ -426,12 +426,23 @@ func (b *Builder) deepClaims(s ChildShape, l *layout, zeta, alpha Ext, p *StarkP
 	return claims
 }
 
-// hornerExt is Σ_k v[k]·x^k (v not empty): two extension rows a coefficient, and unlike a dot
-// product with x's powers no row to compute them.
-func (b *Builder) hornerExt(x Ext, v []Ext) Ext {
-	acc := v[len(v)-1]
-	for k := len(v) - 2; k >= 0; k-- {
-		acc = b.ExtAdd(b.ExtMul(acc, x), v[k])
+// hornerLimbs is Σ_k v[k]·x^k = Σ_l e_l·Σ_k v[k]_l·x^k, e_l the basis element of limb l: four
+// HornerBase chains over the values' limbs, which the transcript has unpacked already to observe
+// them (Unpack remembers), so a coefficient costs a third of a horner row rather than two
+// ext_alu rows.
+func (b *Builder) hornerLimbs(x Ext, v []Ext) Ext {
+	var cols [4][]Felt
+	for _, e := range v {
+		c := b.Unpack(e)
+		for l := range cols {
+			cols[l] = append(cols[l], c[l])
+		}
+	}
+	acc := b.HornerBase(x, cols[0])
+	for l := 1; l < 4; l++ {
+		var basis [4]F
+		basis[l] = feU(1)
+		acc = b.ExtAdd(acc, b.ExtMul(b.HornerBase(x, cols[l]), b.ConstExt(fromCoeffs(basis[:]))))
 	}
 	return acc
 }
