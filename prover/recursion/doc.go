@@ -163,17 +163,18 @@
 //
 // Cost (BenchmarkVerifyProof; cells are instruction rows × committed cells per row, trace cells
 // the padded traces'): the test AIR's child at TestParams 158k cells; at DefaultParams 1.38M
-// (100 queries; Poseidon2 72%); a recursion proof at RecursionParams 3.96M cells, 4.75M trace
-// cells (ext_alu 25.8k rows, init 10.0k, horner 3.4k, poseidon2_io 3.9k, poseidon2_24_io 3.7k;
-// Poseidon2 63%). Before the horner chip and the packed init rows it was 6.1M and 8.2M, the DEEP
+// (100 queries; Poseidon2 72%); a recursion proof at RecursionParams 3.92M cells, 5.17M trace
+// cells (ext_alu 20.0k rows, init 9.9k, horner 4.2k, poseidon2_io 3.9k, poseidon2_24_io 3.7k;
+// Poseidon2 64%). Before the horner chip and the packed init rows it was 6.1M and 8.2M, the DEEP
 // batching (an ext mul and add per opened column per query) most of the ext_alu rows.
 //
 // Aggregation (BenchmarkLiftProgram, a po2-16 segment at DefaultParams and the join at
 // RecursionParams, both compiled to their common shape): 30.0M committed cells each, down from
-// 54.9M (lift ext_alu 64k rows, was 667k; init 61k, was 470k; horner 24.9k). Poseidon2 is now
+// 54.9M (lift ext_alu 52k rows, was 667k; init 61k, was 470k; horner 26.9k). Poseidon2 is now
 // 73% of it, 229 width-16 and 228 width-24 permutations per query of the 100, inherent to the
 // child's commitments: the lift sets the shape's Poseidon2 tables at 2^15 where the join alone
-// needs 2^14. BenchmarkLiftProve times the lift's proof against its segment's.
+// needs 2^14 (a join of join-shaped children, at its own shape, is 12.5M cells).
+// BenchmarkLiftProve times the lift's proof against its segment's.
 //
 // prover/stark exports, read-only, what the program mirrors (export.go): ConstraintView,
 // SelectorFactors, RecombineQuotient, RowGenerator, ExtBasis and ProofChallenges for the
