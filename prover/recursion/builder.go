@@ -45,6 +45,8 @@ type instr struct {
 	// slots read nothing.
 	hasAcc bool
 	lead   int
+	// A width-16 Poseidon2 row whose input's high half is advice: its witness indices.
+	adv []int
 }
 
 // Builder records a program for the recursion machine. Each operation appends an instruction and
@@ -62,6 +64,7 @@ type Builder struct {
 	powers  map[int32][]Ext   // per extension variable x, x^0, x^1, ... computed so far (extPowers)
 	squares map[int32][]Ext   // per extension variable x, x^(2^0), x^(2^1), ... (extSquarings)
 	limbs   map[int32][4]Felt // per extension variable, its limbs once unpacked (Unpack)
+	adv     map[int32]int     // per advice variable not yet in memory, its witness index
 	// openInit and openInitExt are 1 + the index in instrs of the init row that new base
 	// (extension) values join while it has room, 0 for none.
 	openInit, openInitExt int
@@ -98,6 +101,11 @@ func (b *Builder) read(id int32) uint32 {
 	if id <= 0 || int(id) > len(b.cur) {
 		b.fail("variable %d unknown to this builder", id)
 		return 0
+	}
+	if w, ok := b.adv[id]; ok {
+		// An advice value read as memory is written by an init row first.
+		delete(b.adv, id)
+		b.initAt(kindBase, b.cur[id-1], initSlot{index: w})
 	}
 	addr := b.cur[id-1]
 	if b.reads[addr] == MaxReads-1 {
@@ -161,6 +169,11 @@ func (b *Builder) WitnessExt() Ext {
 // later still), else a new one.
 func (b *Builder) initValue(k kind, s initSlot) int32 {
 	id, addr := b.alloc(k)
+	b.initAt(k, addr, s)
+	return id
+}
+
+func (b *Builder) initAt(k kind, addr uint32, s initSlot) {
 	open, room := &b.openInit, InitWidth
 	if k == kindExt {
 		open, room = &b.openInitExt, InitWidth/4
@@ -172,7 +185,20 @@ func (b *Builder) initValue(k kind, s initSlot) int32 {
 	in := &b.instrs[*open-1]
 	in.out = append(in.out, addr)
 	in.slots = append(in.slots, s)
-	return id
+}
+
+// advice is the next base witness value as advice for the permutation that takes it: a
+// Merkle sibling, which the width-16 Poseidon2 row holds as the free high half of its input
+// (Poseidon2Swap) without an init row or a memory read. Any other reader first has it written
+// to memory by an init row.
+func (b *Builder) advice() Felt {
+	id, _ := b.alloc(kindBase)
+	if b.adv == nil {
+		b.adv = map[int32]int{}
+	}
+	b.adv[id] = len(b.witness)
+	b.witness = append(b.witness, kindBase)
+	return Felt{id}
 }
 
 // Public is the proof's public value i.
@@ -281,18 +307,32 @@ func (b *Builder) Poseidon2x24(in [Width24]Felt) [Width24]Felt {
 	return out
 }
 
-// permute records a permutation of in (followed, for a swap, by the bit) into out.
+// permute records a permutation of in (followed, for a swap, by the bit) into out. A width-16
+// input whose high half is all advice (not yet in memory) takes it as advice.
 func (b *Builder) permute(chip chipKind, in, out []Felt) {
+	var adv []int
+	if chip == chipPoseidon2 {
+		for _, x := range in[Width/2 : Width] {
+			w, ok := b.adv[x.id]
+			if !ok {
+				adv = nil
+				break
+			}
+			adv = append(adv, w)
+		}
+	}
 	ins := make([]uint32, len(in))
 	for i, x := range in {
-		ins[i] = b.read(x.id)
+		if adv == nil || i < Width/2 || i >= Width {
+			ins[i] = b.read(x.id)
+		}
 	}
 	outs := make([]uint32, len(out))
 	for i := range out {
 		id, addr := b.alloc(kindBase)
 		out[i], outs[i] = Felt{id}, addr
 	}
-	b.emit(instr{chip: chip, in: ins, out: outs})
+	b.emit(instr{chip: chip, in: ins, out: outs, adv: adv})
 }
 
 // HornerBase is Σ_k xs[k]·α^k, the polynomial with base-field coefficients xs at alpha (zero for

@@ -55,7 +55,9 @@
 //	                  prover/stark's E is). A base operand is read as a lifted value, free.
 //	select            (out1, out2) = (a, b) or (b, a) by a boolean bit. Reads 3, writes 2.
 //	poseidon2_io      width 16: reads in[16], asks p2air's chip for (in, out) on BusPoseidon2,
-//	                  writes out[0..8) (Compress keeps no more; out[8..16) is in the message). It can swap the halves of in by a bit it reads, so a Merkle
+//	                  writes out[0..8) (Compress keeps no more; out[8..16) is in the message).
+//	                  The high half of in may be advice instead of a read: a Merkle path's
+//	                  sibling is a witness only this row uses, so it needs no init row. It can swap the halves of in by a bit it reads, so a Merkle
 //	                  level (node and sibling ordered by an index bit, then compressed) is one
 //	                  row, not eight selects and a compression.
 //	poseidon2_24_io   width 24 (hash.HashElements' sponge, prover/stark's transcript), on
@@ -170,7 +172,7 @@
 //
 // Aggregation (BenchmarkLiftProgram, a po2-16 segment at DefaultParams and the join at
 // RecursionParams, both compiled to their common shape): 30.0M committed cells each, down from
-// 54.9M (lift ext_alu 52k rows, was 667k; init 61k, was 470k; horner 26.9k). Poseidon2 is now
+// 54.9M (lift ext_alu 52k rows, was 667k; init 41k, was 470k; horner 26.9k). Poseidon2 is now
 // 73% of it, 229 width-16 and 228 width-24 permutations per query of the 100, inherent to the
 // child's commitments: the lift sets the shape's Poseidon2 tables at 2^15 where the join alone
 // needs 2^14 (a join of join-shaped children, at its own shape, is 12.5M cells).

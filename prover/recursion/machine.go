@@ -159,7 +159,8 @@ const (
 
 // Poseidon2 I/O chips of width W writing N outputs (p2Outs). Preprocessed: in addresses [0, W),
 // out addresses [W, W+N), out mults [W+N, W+2N), is_real (W+2N), and for width 16 addr_bit,
-// has_bit. Main: in[W], out[W], and for width 16 the swap bit.
+// has_bit, read_hi (the high half of in is read, not advice). Main: in[W], out[W], and for
+// width 16 the swap bit.
 
 // Bits chip. Preprocessed: addr of x, is_real, bit addresses, bit mults.
 // Main: x, bit[31], top[6] (running products of bits 24..30).
@@ -430,15 +431,25 @@ func declarePoseidon2(t *stark.Table, r *rules, w, n int, bus stark.BusID) error
 	multOut := preCols(t, "mult_out", n)
 	real := t.Preprocessed("is_real").Cur()
 	in, out := curs(t.Columns("in", w)), curs(t.Columns("out", w))
+	readHi := real
+	var addrBit, hasBit stark.Column
+	if w == Width {
+		addrBit, hasBit = t.Preprocessed("addr_bit"), t.Preprocessed("has_bit")
+		// A Merkle level's sibling is advice: the row holds it, and the permutation binds it.
+		readHi = t.Preprocessed("read_hi").Cur()
+	}
 	for i := range w {
-		r.read(fmt.Sprintf("read in[%d]", i), real, addrIn[i].Cur(), in[i:i+1])
+		mult := real
+		if i >= w/2 {
+			mult = readHi
+		}
+		r.read(fmt.Sprintf("read in[%d]", i), mult, addrIn[i].Cur(), in[i:i+1])
 	}
 	for i := range n {
 		r.write(fmt.Sprintf("write out[%d]", i), multOut[i].Cur(), addrOut[i].Cur(), out[i:i+1])
 	}
 	perm := in
 	if w == Width {
-		addrBit, hasBit := t.Preprocessed("addr_bit"), t.Preprocessed("has_bit")
 		bit := t.Column("bit").Cur()
 		r.boolean("bit is boolean", bit)
 		r.zero("no swap without a bit", stark.Const(1).Sub(hasBit.Cur()).Mul(bit))
@@ -590,7 +601,7 @@ func preWidth(c chipKind, numPublic int) int {
 	case chipSelect:
 		return selPreWidth
 	case chipPoseidon2:
-		return Width + 2*p2Outs(c) + 3
+		return Width + 2*p2Outs(c) + 4
 	case chipPoseidon2x24:
 		return Width24 + 2*p2Outs(c) + 1
 	case chipBits:

@@ -121,6 +121,9 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 				setU(t, r, w+2*n+1, in.in[w])
 				t.SetUint(r, w+2*n+2, 1)
 			}
+			if in.chip == chipPoseidon2 && in.adv == nil {
+				t.SetUint(r, w+2*n+3, 1)
+			}
 		case chipBits:
 			setU(t, r, bitsAddrX, in.in[0])
 			t.SetUint(r, bitsIsReal, 1)
@@ -324,7 +327,11 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 	case chipPoseidon2:
 		var s [Width]F
 		for i := range s {
-			s[i] = mem[in.in[i]].B0.A0
+			if in.adv != nil && i >= Width/2 {
+				s[i] = witness[in.adv[i-Width/2]].B0.A0
+			} else {
+				s[i] = mem[in.in[i]].B0.A0
+			}
 			row[i] = s[i]
 		}
 		if len(in.in) > Width {

@@ -59,6 +59,9 @@ func tampers() []tamper {
 	twice := st
 	swapHalves(&twice, fe(2))
 	hash.Permute16(&twice)
+	hiForged := st
+	hiForged[Width/2] = fe(1000)
+	hash.Permute16(&hiForged)
 	permInput := func(b *Builder) [Width]Felt {
 		var in [Width]Felt
 		for i := range in {
@@ -158,6 +161,26 @@ func tampers() []tamper {
 			chip:  chipPoseidon2,
 			forge: func(row []F) { row[Width] = p0Plus1 },
 			want:  stark.ErrUnbalancedBus, table: "poseidon2_io", rule: "permutation",
+		},
+		{
+			name: "Poseidon2 high half read as another value",
+			build: func(b *Builder) {
+				b.AssertEq(b.Poseidon2(permInput(b))[0], b.Witness())
+			},
+			witness: []E{Lift(hiForged[0])}, gen: ErrAssertion,
+			chip: chipPoseidon2,
+			forge: func(row []F) {
+				row[Width/2] = fe(1000)
+				copy(row[Width:2*Width], hiForged[:])
+			},
+			want: stark.ErrUnbalancedBus, table: "poseidon2_io", rule: fmt.Sprintf("read in[%d]", Width/2),
+			unsent: func(p *Program) {
+				for _, in := range p.instrs {
+					if in.chip == chipPoseidon2 && in.adv == nil {
+						p.mult[in.in[Width/2]]--
+					}
+				}
+			},
 		},
 		{
 			name: "Poseidon2 swap by a non-boolean bit",

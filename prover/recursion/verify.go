@@ -166,7 +166,11 @@ func (b *Builder) AllocProof(s ChildShape) *StarkProof {
 			o.Rows = append(o.Rows, row)
 		}
 		for range pathLen {
-			o.Path = append(o.Path, digest())
+			var d Digest
+			for j := range d {
+				d[j] = b.advice()
+			}
+			o.Path = append(o.Path, d)
 		}
 		return o
 	}
