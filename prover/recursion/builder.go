@@ -3,6 +3,8 @@ package recursion
 import (
 	"errors"
 	"fmt"
+
+	"github.com/zkexex/zkexex/prover/hash"
 )
 
 // ErrProgram means the builder was misused: a zero or foreign variable, a negative public index.
@@ -300,11 +302,44 @@ func (b *Builder) Poseidon2Swap(bit Felt, in [Width]Felt) Digest {
 	return out
 }
 
-// Poseidon2x24 is prover/hash's width-24 permutation of in.
-func (b *Builder) Poseidon2x24(in [Width24]Felt) [Width24]Felt {
-	var out [Width24]Felt
-	b.permute(chipPoseidon2x24, in[:], out[:])
+// Capacity is the last eight elements of a width-24 sponge state, as two extension-shaped
+// values of four elements each (in prover/stark's limb order): nothing reads the capacity but
+// the next permutation, so it travels as two memory values rather than eight.
+type Capacity [capacityWords]Ext
+
+// ConstCapacity is the capacity c.
+func (b *Builder) ConstCapacity(c [Width24 - hash.SpongeRate]F) Capacity {
+	var out Capacity
+	for k := range out {
+		out[k] = b.ConstExt(fromCoeffs(c[4*k : 4*k+4]))
+	}
 	return out
+}
+
+// Poseidon2x24 is prover/hash's width-24 permutation of the state rate ‖ capacity.
+func (b *Builder) Poseidon2x24(rate [hash.SpongeRate]Felt, c Capacity) ([hash.SpongeRate]Felt, Capacity) {
+	ins := make([]uint32, 0, hash.SpongeRate+capacityWords)
+	for _, x := range rate {
+		ins = append(ins, b.read(x.id))
+	}
+	for _, x := range c {
+		ins = append(ins, b.read(x.id))
+	}
+	var outRate [hash.SpongeRate]Felt
+	var outCap Capacity
+	outs := make([]uint32, 0, hash.SpongeRate+capacityWords)
+	for i := range outRate {
+		id, addr := b.alloc(kindBase)
+		outRate[i] = Felt{id}
+		outs = append(outs, addr)
+	}
+	for k := range outCap {
+		id, addr := b.alloc(kindExt)
+		outCap[k] = Ext{id}
+		outs = append(outs, addr)
+	}
+	b.emit(instr{chip: chipPoseidon2x24, in: ins, out: outs})
+	return outRate, outCap
 }
 
 // permute records a permutation of in (followed, for a swap, by the bit) into out. A width-16

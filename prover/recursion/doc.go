@@ -61,7 +61,9 @@
 //	                  level (node and sibling ordered by an index bit, then compressed) is one
 //	                  row, not eight selects and a compression.
 //	poseidon2_24_io   width 24 (hash.HashElements' sponge, prover/stark's transcript), on
-//	                  BusPoseidon2x24.
+//	                  BusPoseidon2x24. The capacity (eight elements nothing but the next
+//	                  permutation reads) moves as two extension-shaped values (Capacity): two
+//	                  reads and two writes where base values took sixteen.
 //	bits              the canonical 31-bit decomposition of a base element: bits boolean,
 //	                  Σ bit_i·2^i = x, and x < p (bits 24..30 all one forces bits 0..23 to zero,
 //	                  through a chain of 6 products), so each element has one decomposition.
@@ -84,7 +86,7 @@
 // Committed cells per instruction (BenchmarkCells; main columns plus LogUp columns, 4 cells each;
 // the preprocessed columns are in the VK): base op 15, ext op 24, select 21, limbs 28, bits 106,
 // init 32 (8 base values), horner 104 (12 values), Poseidon2
-// 266 at width 16 (93 in poseidon2_io, 173 in p2air) and 400 at width 24. Memory fractions
+// 266 at width 16 (93 in poseidon2_io, 173 in p2air) and 376 at width 24 (128 + 248). Memory fractions
 // dominate the I/O rows: 25 reads and writes cost 60 LogUp cells against 33 main cells.
 //
 // # Execution
@@ -164,15 +166,15 @@
 //     checked against that set's Merkle root with MerkleRoot.
 //
 // Cost (BenchmarkVerifyProof; cells are instruction rows × committed cells per row, trace cells
-// the padded traces'): the test AIR's child at TestParams 158k cells; at DefaultParams 1.38M
-// (100 queries; Poseidon2 72%); a recursion proof at RecursionParams 3.92M cells, 5.17M trace
-// cells (ext_alu 20.0k rows, init 9.9k, horner 4.2k, poseidon2_io 3.9k, poseidon2_24_io 3.7k;
-// Poseidon2 64%). Before the horner chip and the packed init rows it was 6.1M and 8.2M, the DEEP
+// the padded traces'): the test AIR's child at TestParams 148k cells; at DefaultParams 1.28M
+// (100 queries; Poseidon2 76%); a recursion proof at RecursionParams 3.61M cells, 4.81M trace
+// cells (ext_alu 19.5k rows, init 6.5k, horner 4.1k, poseidon2_io 3.8k, poseidon2_24_io 3.5k;
+// Poseidon2 65%). Before the horner chip and the packed init rows it was 6.1M and 8.2M, the DEEP
 // batching (an ext mul and add per opened column per query) most of the ext_alu rows.
 //
 // Aggregation (BenchmarkLiftProgram, a po2-16 segment at DefaultParams and the join at
-// RecursionParams, both compiled to their common shape): 30.0M committed cells each, down from
-// 54.9M (lift ext_alu 52k rows, was 667k; init 41k, was 470k; horner 26.9k). Poseidon2 is now
+// RecursionParams, both compiled to their common shape): 29.3M committed cells each, down from
+// 54.9M (lift ext_alu 53k rows, was 667k; init 41k, was 470k; horner 26.9k). Poseidon2 is now
 // 73% of it, 229 width-16 and 228 width-24 permutations per query of the 100, inherent to the
 // child's commitments: the lift sets the shape's Poseidon2 tables at 2^15 where the join alone
 // needs 2^14 (a join of join-shaped children, at its own shape, is 12.5M cells).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/stark"
 )
 
@@ -92,12 +93,14 @@ func FuzzProgram(f *testing.F) {
 				base = append(base, b.Witness())
 				w = append(w, Lift(fe(next())))
 			case 14:
-				var s [Width24]Felt
+				var s [hash.SpongeRate]Felt
 				for j := range s {
 					s[j] = base[(int(data[i+2])+j)%len(base)]
 				}
-				out := b.Poseidon2x24(s)
+				c := Capacity{ex, b.ConstExt(fromCoeffs([]F{fe(next()), {}, {}, fe(next())}))}
+				out, oc := b.Poseidon2x24(s, c)
 				base = append(base, out[3])
+				ext = append(ext, oc[1])
 			}
 		}
 		prog, err := b.Compile()

@@ -81,14 +81,30 @@ func p2Width(c chipKind) int {
 	return Width
 }
 
-// p2Outs is how many outputs a Poseidon2 I/O chip writes to memory: the width-16 chip only the
-// first half (a compression's digest), saving sixteen LogUp cells a row; every output is still
-// in the row and in p2air's message.
-func p2Outs(c chipKind) int {
+// A Poseidon2 I/O chip moves its state through memory ports: a port is one base value (one
+// cell) or, for the width-24 sponge's capacity, an extension-shaped value of four cells (two
+// ports for its eight elements), which costs one LogUp fraction instead of four.
+//
+// p2Ports is the number of input and output ports. The width-16 chip writes only the first half
+// of its output (a compression's digest): every output is still in the row and in p2air's
+// message, but the unread half costs no LogUp cells.
+func p2Ports(c chipKind) (in, out int) {
 	if c == chipPoseidon2x24 {
-		return Width24
+		n := hash.SpongeRate + capacityWords
+		return n, n
 	}
-	return hash.DigestElements
+	return Width, hash.DigestElements
+}
+
+// capacityWords is the number of four-element ports of the width-24 capacity.
+const capacityWords = (Width24 - hash.SpongeRate) / 4
+
+// portCells is the cells of the state that port j of chip c carries: [start, start+n).
+func portCells(c chipKind, j int) (start, n int) {
+	if c == chipPoseidon2x24 && j >= hash.SpongeRate {
+		return hash.SpongeRate + 4*(j-hash.SpongeRate), 4
+	}
+	return j, 1
 }
 
 func p2Bus(c chipKind) stark.BusID {
@@ -157,10 +173,10 @@ const (
 	selPreWidth
 )
 
-// Poseidon2 I/O chips of width W writing N outputs (p2Outs). Preprocessed: in addresses [0, W),
-// out addresses [W, W+N), out mults [W+N, W+2N), is_real (W+2N), and for width 16 addr_bit,
-// has_bit, read_hi (the high half of in is read, not advice). Main: in[W], out[W], and for
-// width 16 the swap bit.
+// Poseidon2 I/O chips of width W with I input and O output ports (p2Ports). Preprocessed: in
+// addresses [0, I), out addresses [I, I+O), out mults [I+O, I+2O), is_real (I+2O), and for width
+// 16 addr_bit, has_bit, read_hi (the high half of in is read, not advice). Main: in[W], out[W],
+// and for width 16 the swap bit.
 
 // Bits chip. Preprocessed: addr of x, is_real, bit addresses, bit mults.
 // Main: x, bit[31], top[6] (running products of bits 24..30).
@@ -284,7 +300,7 @@ func tables(numPublic int, pre [numChips]*stark.Matrix, omit map[string]map[stri
 		case chipSelect:
 			declareSelect(t, r)
 		case chipPoseidon2, chipPoseidon2x24:
-			if err := declarePoseidon2(t, r, p2Width(c), p2Outs(c), p2Bus(c)); err != nil {
+			if err := declarePoseidon2(t, r, c); err != nil {
 				return nil, err
 			}
 		case chipBits:
@@ -426,9 +442,11 @@ func declareSelect(t *stark.Table, r *rules) {
 // state it read before permuting, when a bit it reads is 1: a Merkle level (select node and
 // sibling by an index bit, compress) is then one row. The permutation's input is
 // in_i + bit·(in_{i±8} - in_i), of degree 2, which the bus message allows.
-func declarePoseidon2(t *stark.Table, r *rules, w, n int, bus stark.BusID) error {
-	addrIn, addrOut := preCols(t, "addr_in", w), preCols(t, "addr_out", n)
-	multOut := preCols(t, "mult_out", n)
+func declarePoseidon2(t *stark.Table, r *rules, c chipKind) error {
+	w, bus := p2Width(c), p2Bus(c)
+	nIn, nOut := p2Ports(c)
+	addrIn, addrOut := preCols(t, "addr_in", nIn), preCols(t, "addr_out", nOut)
+	multOut := preCols(t, "mult_out", nOut)
 	real := t.Preprocessed("is_real").Cur()
 	in, out := curs(t.Columns("in", w)), curs(t.Columns("out", w))
 	readHi := real
@@ -438,15 +456,17 @@ func declarePoseidon2(t *stark.Table, r *rules, w, n int, bus stark.BusID) error
 		// A Merkle level's sibling is advice: the row holds it, and the permutation binds it.
 		readHi = t.Preprocessed("read_hi").Cur()
 	}
-	for i := range w {
+	for j := range nIn {
 		mult := real
-		if i >= w/2 {
+		if w == Width && j >= w/2 {
 			mult = readHi
 		}
-		r.read(fmt.Sprintf("read in[%d]", i), mult, addrIn[i].Cur(), in[i:i+1])
+		s, n := portCells(c, j)
+		r.read(fmt.Sprintf("read in[%d]", j), mult, addrIn[j].Cur(), in[s:s+n])
 	}
-	for i := range n {
-		r.write(fmt.Sprintf("write out[%d]", i), multOut[i].Cur(), addrOut[i].Cur(), out[i:i+1])
+	for j := range nOut {
+		s, n := portCells(c, j)
+		r.write(fmt.Sprintf("write out[%d]", j), multOut[j].Cur(), addrOut[j].Cur(), out[s:s+n])
 	}
 	perm := in
 	if w == Width {
@@ -600,10 +620,12 @@ func preWidth(c chipKind, numPublic int) int {
 		return aluPreWidth
 	case chipSelect:
 		return selPreWidth
-	case chipPoseidon2:
-		return Width + 2*p2Outs(c) + 4
-	case chipPoseidon2x24:
-		return Width24 + 2*p2Outs(c) + 1
+	case chipPoseidon2, chipPoseidon2x24:
+		in, out := p2Ports(c)
+		if c == chipPoseidon2 {
+			return in + 2*out + 4
+		}
+		return in + 2*out + 1
 	case chipBits:
 		return bitsPreWidth
 	case chipLimbs:

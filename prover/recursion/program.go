@@ -108,7 +108,7 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 			}
 			t.SetUint(r, selIsReal, 1)
 		case chipPoseidon2, chipPoseidon2x24:
-			w, n := p2Width(in.chip), p2Outs(in.chip)
+			w, n := p2Ports(in.chip)
 			for j := range w {
 				setU(t, r, j, in.in[j])
 			}
@@ -346,10 +346,11 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 		copy(row[Width:], s[:])
 	case chipPoseidon2x24:
 		var s [Width24]F
-		for i := range s {
-			s[i] = mem[in.in[i]].B0.A0
-			row[i] = s[i]
+		for j, a := range in.in {
+			start, n := portCells(in.chip, j)
+			copy(s[start:start+n], coeffsSlice(&mem[a])[:n])
 		}
+		copy(row, s[:])
 		hash.Permute24(&s)
 		copy(row[Width24:], s[:])
 	case chipBits:
@@ -432,8 +433,12 @@ func (p *Program) writeBack(in *instr, row []F, mem []E) {
 		mem[in.out[0]], mem[in.out[1]] = liftF(row[3]), liftF(row[4])
 	case chipPoseidon2, chipPoseidon2x24:
 		w := p2Width(in.chip)
-		for i, a := range in.out {
-			mem[a] = liftF(row[w+i])
+		for j, a := range in.out {
+			if start, n := portCells(in.chip, j); n == 1 {
+				mem[a] = liftF(row[w+start])
+			} else {
+				mem[a] = fromCoeffs(row[w+start : w+start+n])
+			}
 		}
 	case chipBits:
 		for i := range NumBits {

@@ -59,6 +59,10 @@ func tampers() []tamper {
 	twice := st
 	swapHalves(&twice, fe(2))
 	hash.Permute16(&twice)
+	// The zero width-24 state with capacity element 5 (in its second four-element word) set.
+	var capForged [Width24]F
+	capForged[hash.SpongeRate+5] = fe(7)
+	hash.Permute24(&capForged)
 	hiForged := st
 	hiForged[Width/2] = fe(1000)
 	hash.Permute16(&hiForged)
@@ -208,16 +212,42 @@ func tampers() []tamper {
 		{
 			name: "width-24 Poseidon2 output forged",
 			build: func(b *Builder) {
-				var in [Width24]Felt
+				var in [hash.SpongeRate]Felt
 				for i := range in {
 					in[i] = b.Const(F{})
 				}
-				b.AssertEq(b.Poseidon2x24(in)[5], b.Const(F{}))
+				out, _ := b.Poseidon2x24(in, b.ConstCapacity([8]F{}))
+				b.AssertEq(out[5], b.Const(F{}))
 			},
 			gen:   ErrAssertion,
 			chip:  chipPoseidon2x24,
 			forge: func(row []F) { row[Width24+5] = F{} },
 			want:  stark.ErrUnbalancedBus, table: "poseidon2_24_io", rule: "permutation",
+		},
+		{
+			name: "width-24 capacity read as another value",
+			build: func(b *Builder) {
+				var in [hash.SpongeRate]Felt
+				for i := range in {
+					in[i] = b.Const(F{})
+				}
+				out, _ := b.Poseidon2x24(in, b.ConstCapacity([8]F{}))
+				b.AssertEq(out[0], b.Witness())
+			},
+			witness: []E{Lift(capForged[0])}, gen: ErrAssertion,
+			chip: chipPoseidon2x24,
+			forge: func(row []F) {
+				row[hash.SpongeRate+5] = fe(7)
+				copy(row[Width24:], capForged[:])
+			},
+			want: stark.ErrUnbalancedBus, table: "poseidon2_24_io", rule: fmt.Sprintf("read in[%d]", hash.SpongeRate+1),
+			unsent: func(p *Program) {
+				for _, in := range p.instrs {
+					if in.chip == chipPoseidon2x24 {
+						p.mult[in.in[hash.SpongeRate+1]]--
+					}
+				}
+			},
 		},
 		{
 			name: "select with a non-boolean bit",
