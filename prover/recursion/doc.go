@@ -177,7 +177,7 @@
 // 54.9M (lift ext_alu 53k rows, was 667k; init 41k, was 470k; horner 26.9k). Poseidon2 is now
 // 73% of it, 229 width-16 and 228 width-24 permutations per query of the 100, inherent to the
 // child's commitments: the lift sets the shape's Poseidon2 tables at 2^15 where the join alone
-// needs 2^14 (a join of join-shaped children, at its own shape, is 12.5M cells).
+// needs 2^14 (a join of join-shaped children, at its own shape, is 11.8M cells).
 // BenchmarkLiftProve times the lift's proof against its segment's.
 //
 // prover/stark exports, read-only, what the program mirrors (export.go): ConstraintView,
