@@ -3,6 +3,8 @@ package recursion
 import (
 	"errors"
 	"fmt"
+
+	"github.com/zkexex/zkexex/prover/hash"
 )
 
 // ErrProgram means the builder was misused: a zero or foreign variable, a negative public index.
@@ -15,6 +17,13 @@ type (
 	Ext  struct{ id int32 }
 )
 
+// initSlot is one value of an init row: a constant or the witness value index.
+type initSlot struct {
+	konst bool
+	c     E
+	index int
+}
+
 // kind is what an address holds.
 type kind uint8
 
@@ -24,17 +33,22 @@ const (
 )
 
 // instr is one recorded instruction: its chip, its opcode (for the ALUs), its input and output
-// addresses, and for an init row its constant or witness index, for a public row its index.
+// addresses, for an init row its values, for a public row its index.
 type instr struct {
 	chip  chipKind
 	op    aluOp
 	in    []uint32
 	out   []uint32
-	konst bool
-	c     E
 	index int
-	base  bool // an init row holding a base value
-	row   int  // the instruction's row in its chip's table
+	base  bool       // an init row of base values (else of extension values)
+	slots []initSlot // an init row's values, one per output
+	row   int        // the instruction's row in its chip's table
+	// A Horner row: whether it reads an accumulator (in[0]), and how many of its leading value
+	// slots read nothing.
+	hasAcc bool
+	lead   int
+	// A width-16 Poseidon2 row whose input's high half is advice: its witness indices.
+	adv []int
 }
 
 // Builder records a program for the recursion machine. Each operation appends an instruction and
@@ -49,9 +63,14 @@ type Builder struct {
 	witness []kind
 	public  int // 1 + the largest public index read
 	consts  map[constKey]int32
-	powers  map[int32][]Ext // per extension variable x, x^0, x^1, ... computed so far (extPowers)
-	squares map[int32][]Ext // per extension variable x, x^(2^0), x^(2^1), ... (extSquarings)
-	err     error
+	powers  map[int32][]Ext   // per extension variable x, x^0, x^1, ... computed so far (extPowers)
+	squares map[int32][]Ext   // per extension variable x, x^(2^0), x^(2^1), ... (extSquarings)
+	limbs   map[int32][4]Felt // per extension variable, its limbs once unpacked (Unpack)
+	adv     map[int32]int     // per advice variable not yet in memory, its witness index
+	// openInit and openInitExt are 1 + the index in instrs of the init row that new base
+	// (extension) values join while it has room, 0 for none.
+	openInit, openInitExt int
+	err                   error
 }
 
 type constKey struct {
@@ -84,6 +103,11 @@ func (b *Builder) read(id int32) uint32 {
 	if id <= 0 || int(id) > len(b.cur) {
 		b.fail("variable %d unknown to this builder", id)
 		return 0
+	}
+	if w, ok := b.adv[id]; ok {
+		// An advice value read as memory is written by an init row first.
+		delete(b.adv, id)
+		b.initAt(kindBase, b.cur[id-1], initSlot{index: w})
 	}
 	addr := b.cur[id-1]
 	if b.reads[addr] == MaxReads-1 {
@@ -120,8 +144,7 @@ func (b *Builder) constant(k kind, c E) int32 {
 	if id, ok := b.consts[key]; ok {
 		return id
 	}
-	id, addr := b.alloc(k)
-	b.emit(instr{chip: chipInit, out: []uint32{addr}, konst: true, c: c, base: k == kindBase})
+	id := b.initValue(k, initSlot{konst: true, c: c})
 	if b.consts == nil {
 		b.consts = map[constKey]int32{}
 	}
@@ -131,18 +154,53 @@ func (b *Builder) constant(k kind, c E) int32 {
 
 // Witness is the next base-field advice value (Execute's witness, in order of these calls).
 func (b *Builder) Witness() Felt {
-	id, addr := b.alloc(kindBase)
-	b.emit(instr{chip: chipInit, out: []uint32{addr}, index: len(b.witness), base: true})
+	id := b.initValue(kindBase, initSlot{index: len(b.witness)})
 	b.witness = append(b.witness, kindBase)
 	return Felt{id}
 }
 
 // WitnessExt is the next extension-field advice value.
 func (b *Builder) WitnessExt() Ext {
-	id, addr := b.alloc(kindExt)
-	b.emit(instr{chip: chipInit, out: []uint32{addr}, index: len(b.witness)})
+	id := b.initValue(kindExt, initSlot{index: len(b.witness)})
 	b.witness = append(b.witness, kindExt)
 	return Ext{id}
+}
+
+// initValue writes a value of kind k from an init row: the open row of its kind while it has
+// room (a row runs before any reader of a value added to it later, since readers are recorded
+// later still), else a new one.
+func (b *Builder) initValue(k kind, s initSlot) int32 {
+	id, addr := b.alloc(k)
+	b.initAt(k, addr, s)
+	return id
+}
+
+func (b *Builder) initAt(k kind, addr uint32, s initSlot) {
+	open, room := &b.openInit, InitWidth
+	if k == kindExt {
+		open, room = &b.openInitExt, InitWidth/4
+	}
+	if *open == 0 || len(b.instrs[*open-1].out) == room {
+		b.emit(instr{chip: chipInit, base: k == kindBase})
+		*open = len(b.instrs)
+	}
+	in := &b.instrs[*open-1]
+	in.out = append(in.out, addr)
+	in.slots = append(in.slots, s)
+}
+
+// advice is the next base witness value as advice for the permutation that takes it: a
+// Merkle sibling, which the width-16 Poseidon2 row holds as the free high half of its input
+// (Poseidon2Swap) without an init row or a memory read. Any other reader first has it written
+// to memory by an init row.
+func (b *Builder) advice() Felt {
+	id, _ := b.alloc(kindBase)
+	if b.adv == nil {
+		b.adv = map[int32]int{}
+	}
+	b.adv[id] = len(b.witness)
+	b.witness = append(b.witness, kindBase)
+	return Felt{id}
 }
 
 // Public is the proof's public value i.
@@ -229,39 +287,118 @@ func (b *Builder) Select(bit, x, y Felt) (Felt, Felt) {
 	return Felt{id1}, Felt{id2}
 }
 
-// Poseidon2 is prover/hash's width-16 permutation of in.
-func (b *Builder) Poseidon2(in [Width]Felt) [Width]Felt {
-	var out [Width]Felt
+// Poseidon2 is the first half of prover/hash's width-16 permutation of in: all that Compress
+// keeps, so the chip writes no other (see p2Outs).
+func (b *Builder) Poseidon2(in [Width]Felt) Digest {
+	var out Digest
 	b.permute(chipPoseidon2, in[:], out[:])
 	return out
 }
 
 // Poseidon2Swap is Poseidon2 of in with its halves swapped when bit = 1 (bit must be 0 or 1).
-func (b *Builder) Poseidon2Swap(bit Felt, in [Width]Felt) [Width]Felt {
-	var out [Width]Felt
+func (b *Builder) Poseidon2Swap(bit Felt, in [Width]Felt) Digest {
+	var out Digest
 	b.permute(chipPoseidon2, append(in[:], bit), out[:])
 	return out
 }
 
-// Poseidon2x24 is prover/hash's width-24 permutation of in.
-func (b *Builder) Poseidon2x24(in [Width24]Felt) [Width24]Felt {
-	var out [Width24]Felt
-	b.permute(chipPoseidon2x24, in[:], out[:])
+// Capacity is the last eight elements of a width-24 sponge state, as two extension-shaped
+// values of four elements each (in prover/stark's limb order): nothing reads the capacity but
+// the next permutation, so it travels as two memory values rather than eight.
+type Capacity [capacityWords]Ext
+
+// ConstCapacity is the capacity c.
+func (b *Builder) ConstCapacity(c [Width24 - hash.SpongeRate]F) Capacity {
+	var out Capacity
+	for k := range out {
+		out[k] = b.ConstExt(fromCoeffs(c[4*k : 4*k+4]))
+	}
 	return out
 }
 
-// permute records a permutation of in (followed, for a swap, by the bit) into out.
+// Poseidon2x24 is prover/hash's width-24 permutation of the state rate ‖ capacity.
+func (b *Builder) Poseidon2x24(rate [hash.SpongeRate]Felt, c Capacity) ([hash.SpongeRate]Felt, Capacity) {
+	ins := make([]uint32, 0, hash.SpongeRate+capacityWords)
+	for _, x := range rate {
+		ins = append(ins, b.read(x.id))
+	}
+	for _, x := range c {
+		ins = append(ins, b.read(x.id))
+	}
+	var outRate [hash.SpongeRate]Felt
+	var outCap Capacity
+	outs := make([]uint32, 0, hash.SpongeRate+capacityWords)
+	for i := range outRate {
+		id, addr := b.alloc(kindBase)
+		outRate[i] = Felt{id}
+		outs = append(outs, addr)
+	}
+	for k := range outCap {
+		id, addr := b.alloc(kindExt)
+		outCap[k] = Ext{id}
+		outs = append(outs, addr)
+	}
+	b.emit(instr{chip: chipPoseidon2x24, in: ins, out: outs})
+	return outRate, outCap
+}
+
+// permute records a permutation of in (followed, for a swap, by the bit) into out. A width-16
+// input whose high half is all advice (not yet in memory) takes it as advice.
 func (b *Builder) permute(chip chipKind, in, out []Felt) {
+	var adv []int
+	if chip == chipPoseidon2 {
+		for _, x := range in[Width/2 : Width] {
+			w, ok := b.adv[x.id]
+			if !ok {
+				adv = nil
+				break
+			}
+			adv = append(adv, w)
+		}
+	}
 	ins := make([]uint32, len(in))
 	for i, x := range in {
-		ins[i] = b.read(x.id)
+		if adv == nil || i < Width/2 || i >= Width {
+			ins[i] = b.read(x.id)
+		}
 	}
 	outs := make([]uint32, len(out))
 	for i := range out {
 		id, addr := b.alloc(kindBase)
 		out[i], outs[i] = Felt{id}, addr
 	}
-	b.emit(instr{chip: chip, in: ins, out: outs})
+	b.emit(instr{chip: chip, in: ins, out: outs, adv: adv})
+}
+
+// HornerBase is Σ_k xs[k]·α^k, the polynomial with base-field coefficients xs at alpha (zero for
+// no coefficients): ⌈len(xs)/HornerWidth⌉ rows of the Horner chip, the highest coefficients
+// first, the first row's leading slots empty.
+func (b *Builder) HornerBase(alpha Ext, xs []Felt) Ext {
+	if len(xs) == 0 {
+		return b.ConstExt(E{})
+	}
+	lead := (HornerWidth - len(xs)%HornerWidth) % HornerWidth
+	var acc int32
+	next := len(xs) - 1 // the next coefficient, highest first
+	for first := true; next >= 0; first = false {
+		in := make([]uint32, 2+HornerWidth)
+		if !first {
+			in[0] = b.read(acc)
+		}
+		in[1] = b.read(alpha.id)
+		skip := 0
+		if first {
+			skip = lead
+		}
+		for j := skip; j < HornerWidth; j++ {
+			in[2+j] = b.read(xs[next].id)
+			next--
+		}
+		id, addr := b.alloc(kindExt)
+		b.emit(instr{chip: chipHorner, in: in, out: []uint32{addr}, hasAcc: !first, lead: skip})
+		acc = id
+	}
+	return Ext{acc}
 }
 
 // Bits is the canonical little-endian bit decomposition of x.

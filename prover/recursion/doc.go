@@ -26,8 +26,8 @@
 // of four; the zero limbs of base values are constants in the fingerprint and cost no column. It
 // also makes Lift free: an extension instruction reads a base address as it is. It cannot read an
 // extension value as a base one: every writer of a base value writes zero upper limbs (the
-// chips' own tuples for ALU, select, Poseidon2, bits, limbs and public outputs, the rule "base limb j is
-// zero" for a base witness), so a base read of a value outside F does not balance.
+// chips' own tuples for ALU, select, Poseidon2, bits, limbs, public and init's base writes),
+// so a base read of a value outside F does not balance.
 //
 // Write-once memory needs no timestamps. Each address is written by exactly one instruction (the
 // builder allocates a fresh address for every result), which sends (addr, value) with
@@ -45,19 +45,25 @@
 //
 // # Instructions (chips)
 //
-//	init              constants (pinned to a preprocessed value) and witness (advice: free, base
-//	                  or extension). Writes 1.
+//	init              constants (pinned to a preprocessed value) and witness (advice: free):
+//	                  eight base values a row, or two extension values. Writes up to 8: a base
+//	                  value costs 4 cells, not the 12 of a row of its own, and the builder fills
+//	                  the open row of each kind before it starts another.
 //	base_alu          add, sub, mul, inv (out·b = 1, so 1/0 has no trace), copy, assert_eq.
 //	                  Reads 2, writes 1. Div is mul by inv.
 //	ext_alu           the same over E, mul by E = F[w]/(w^4 - 3) (gnark-crypto's tower, which
 //	                  prover/stark's E is). A base operand is read as a lifted value, free.
 //	select            (out1, out2) = (a, b) or (b, a) by a boolean bit. Reads 3, writes 2.
 //	poseidon2_io      width 16: reads in[16], asks p2air's chip for (in, out) on BusPoseidon2,
-//	                  writes out[16]. It can swap the halves of in by a bit it reads, so a Merkle
+//	                  writes out[0..8) (Compress keeps no more; out[8..16) is in the message).
+//	                  The high half of in may be advice instead of a read: a Merkle path's
+//	                  sibling is a witness only this row uses, so it needs no init row. It can swap the halves of in by a bit it reads, so a Merkle
 //	                  level (node and sibling ordered by an index bit, then compressed) is one
 //	                  row, not eight selects and a compression.
 //	poseidon2_24_io   width 24 (hash.HashElements' sponge, prover/stark's transcript), on
-//	                  BusPoseidon2x24.
+//	                  BusPoseidon2x24. The capacity (eight elements nothing but the next
+//	                  permutation reads) moves as two extension-shaped values (Capacity): two
+//	                  reads and two writes where base values took sixteen.
 //	bits              the canonical 31-bit decomposition of a base element: bits boolean,
 //	                  Σ bit_i·2^i = x, and x < p (bits 24..30 all one forces bits 0..23 to zero,
 //	                  through a chain of 6 products), so each element has one decomposition.
@@ -66,15 +72,22 @@
 //	                  or unpack (reads an extension value, writes its limbs as base values). The
 //	                  limbs are the row's only main columns and both tuples read them, so the
 //	                  memory bus is the whole rule: no constraint.
+//	horner            acc·α^12 + Σ_j f_j·α^(11-j): twelve steps acc_j = acc_(j-1)·α + f_j of
+//	                  degree 2, each f_j a base value read (or zero in a chain's first row's
+//	                  leading slots), acc read (or zero on a chain's first row). HornerBase
+//	                  evaluates a polynomial with base coefficients at an extension point: the
+//	                  DEEP batching of opened rows, 8.7 cells a value where an ext mul and add
+//	                  cost 48.
 //
 // Padding rows have every flag and multiplicity zero: they constrain nothing and move nothing on
 // the buses. The two p2air tables (poseidon2, poseidon2_24) close the AIR; they merge repeated
 // permutations into one row.
 //
 // Committed cells per instruction (BenchmarkCells; main columns plus LogUp columns, 4 cells each;
-// the preprocessed columns are in the VK): base op 15, ext op 24, select 21, limbs 28, bits 106, Poseidon2
-// 282 at width 16 (109 in poseidon2_io, 173 in p2air) and 400 at width 24. Memory fractions
-// dominate the I/O rows: 33 reads and writes cost 68 LogUp cells against 33 main cells.
+// the preprocessed columns are in the VK): base op 15, ext op 24, select 21, limbs 28, bits 106,
+// init 32 (8 base values), horner 104 (12 values), Poseidon2
+// 266 at width 16 (93 in poseidon2_io, 173 in p2air) and 376 at width 24 (128 + 248). Memory fractions
+// dominate the I/O rows: 25 reads and writes cost 60 LogUp cells against 33 main cells.
 //
 // # Execution
 //
@@ -129,9 +142,9 @@
 //     by one Select and one Mul per bit, then 1/Y_r = (1/y_L)^(2^r) by a squaring per FRI round,
 //     which serves both FRI round r (Y_r is ±y of its pair) and the DEEP bucket of LDE height
 //     2^(L-r) (x = shift/(1/Y_r), one Inv); per bucket (stark.Buckets: by LDE height, tallest
-//     first) the batched row Σ_k α^k·f_k in stark's column order and the quotient
+//     first) the batched row Σ_k α^k·f_k in stark's column order (HornerBase) and the quotient
 //     (A(x)-A(ζ))/(x-ζ) + α^K·(A(x)-A(ζω))/(x-ζω), the claims A(ζ), A(ζω) computed once per
-//     program; per FRI round the pair's opening (one 8-wide matrix at (idx>>r)>>1), four Selects
+//     program (Horner in α over the claimed values, α^K by squarings); per FRI round the pair's opening (one 8-wide matrix at (idx>>r)>>1), four Selects
 //     by bit r that put the query's side first (asserted equal to the running value) so that
 //     foldPair's (e0-e1)/(2y) is (e_side-e_other)/(2·Y_r) with no sign to select, the roll-in of
 //     the next bucket (β²·value) at its height, and the final polynomial by Horner at Y_R (one Inv).
@@ -153,14 +166,19 @@
 //     checked against that set's Merkle root with MerkleRoot.
 //
 // Cost (BenchmarkVerifyProof; cells are instruction rows × committed cells per row, trace cells
-// the padded traces'): the test AIR's child at TestParams 192k cells; at DefaultParams 1.74M
-// (100 queries; Poseidon2 59%); a recursion proof at RecursionParams 6.1M cells, 8.2M trace
-// cells (ext_alu 94.9k rows, init 74.1k, poseidon2_io 4.9k, poseidon2_24_io 3.4k, base_alu 5.7k,
-// limbs 3.0k, select 1.4k; Poseidon2 45%, ext_alu 37%, init 15%), proven in 10.6 s on two shared
-// cores (BenchmarkProveVerifier; a 429 kB proof). The ext_alu rows are mostly the DEEP batching
-// of the 1,221 opened columns of a recursion proof per query (a mul and an add per column:
-// 68k rows); a fused multiply-add ext instruction would halve them, and bring ext_alu under
-// 2^16 rows.
+// the padded traces'): the test AIR's child at TestParams 148k cells; at DefaultParams 1.28M
+// (100 queries; Poseidon2 76%); a recursion proof at RecursionParams 3.61M cells, 4.81M trace
+// cells (ext_alu 19.5k rows, init 6.5k, horner 4.1k, poseidon2_io 3.8k, poseidon2_24_io 3.5k;
+// Poseidon2 65%). Before the horner chip and the packed init rows it was 6.1M and 8.2M, the DEEP
+// batching (an ext mul and add per opened column per query) most of the ext_alu rows.
+//
+// Aggregation (BenchmarkLiftProgram, a po2-16 segment at DefaultParams and the join at
+// RecursionParams, both compiled to their common shape): 29.3M committed cells each, down from
+// 54.9M (lift ext_alu 53k rows, was 667k; init 41k, was 470k; horner 26.9k). Poseidon2 is now
+// 73% of it, 229 width-16 and 228 width-24 permutations per query of the 100, inherent to the
+// child's commitments: the lift sets the shape's Poseidon2 tables at 2^15 where the join alone
+// needs 2^14 (a join of join-shaped children, at its own shape, is 11.8M cells).
+// BenchmarkLiftProve times the lift's proof against its segment's.
 //
 // prover/stark exports, read-only, what the program mirrors (export.go): ConstraintView,
 // SelectorFactors, RecombineQuotient, RowGenerator, ExtBasis and ProofChallenges for the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/stark"
 )
 
@@ -20,6 +21,8 @@ func FuzzProgram(f *testing.F) {
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0})
 	// A failing assertion.
 	f.Add([]byte{4, 0, 1})
+	// Horner evaluations of one row, two partial rows, and interleaved witness values.
+	f.Add([]byte{15, 11, 0, 16, 0, 0, 15, 1, 12, 16, 1, 1, 15, 3, 5, 8, 1, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 3*48 {
 			data = data[:3*48]
@@ -38,7 +41,7 @@ func FuzzProgram(f *testing.F) {
 		for i := 0; i+2 < len(data); i += 3 {
 			x, y := base[int(data[i+1])%len(base)], base[int(data[i+2])%len(base)]
 			ex, ey := ext[int(data[i+1])%len(ext)], ext[int(data[i+2])%len(ext)]
-			switch data[i] % 15 {
+			switch data[i] % 17 {
 			case 0:
 				base = append(base, b.Add(x, y))
 			case 1:
@@ -71,18 +74,33 @@ func FuzzProgram(f *testing.F) {
 					s[j] = base[(int(data[i+1])+j)%len(base)]
 				}
 				out := b.Poseidon2Swap(b.Bits(y)[0], s)
-				base = append(base, out[0], out[15])
+				base = append(base, out[0], out[7])
 			case 13:
 				c := b.Unpack(ex)
 				base = append(base, c[:]...)
 				ext = append(ext, b.Pack([4]Felt{x, y, c[1], c[2]}))
+			case 15:
+				// A Horner evaluation over up to 2·HornerWidth+1 of the recent base values.
+				n := 1 + (int(data[i+1])+int(data[i+2]))%(2*HornerWidth+1)
+				xs := make([]Felt, n)
+				for j := range xs {
+					xs[j] = base[(len(base)-1-j+len(base)*n)%len(base)]
+				}
+				ext = append(ext, b.HornerBase(ey, xs))
+			case 16:
+				ext = append(ext, b.ConstExt(fromCoeffs([]F{fe(next()), {}, fe(next()), {}})), b.WitnessExt())
+				w = append(w, fromCoeffs([]F{fe(next()), fe(next()), fe(next()), fe(next())}))
+				base = append(base, b.Witness())
+				w = append(w, Lift(fe(next())))
 			case 14:
-				var s [Width24]Felt
+				var s [hash.SpongeRate]Felt
 				for j := range s {
 					s[j] = base[(int(data[i+2])+j)%len(base)]
 				}
-				out := b.Poseidon2x24(s)
+				c := Capacity{ex, b.ConstExt(fromCoeffs([]F{fe(next()), {}, {}, fe(next())}))}
+				out, oc := b.Poseidon2x24(s, c)
 				base = append(base, out[3])
+				ext = append(ext, oc[1])
 			}
 		}
 		prog, err := b.Compile()

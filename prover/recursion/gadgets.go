@@ -39,27 +39,27 @@ func (b *Builder) MerkleRoot(leaf Digest, bits []Felt, siblings []Digest) Digest
 // HashElements is hash.HashElements: prover/hash's width-24 sponge in overwrite mode, with the
 // element count and the domain tag in the capacity (so the zero-padded last block is injective).
 func (b *Builder) HashElements(in []Felt) Digest {
-	var s [Width24]Felt
+	var rate [hash.SpongeRate]Felt
 	zero := b.Const(F{})
-	for i := range s {
-		s[i] = zero
+	for i := range rate {
+		rate[i] = zero
 	}
 	n := uint64(len(in))
-	s[hash.SpongeRate] = b.Const(feU(n & 0xffffff))
-	s[hash.SpongeRate+1] = b.Const(feU(n >> 24))
-	s[hash.SpongeRate+2] = b.Const(feU(spongeDomainElements))
+	var c0 [Width24 - hash.SpongeRate]F
+	c0[0], c0[1], c0[2] = feU(n&0xffffff), feU(n>>24), feU(spongeDomainElements)
+	c := b.ConstCapacity(c0)
 	if n == 0 {
-		s = b.Poseidon2x24(s)
+		rate, c = b.Poseidon2x24(rate, c)
 	}
 	for done := 0; done < len(in); done += hash.SpongeRate {
-		k := copy(s[:hash.SpongeRate], in[done:])
+		k := copy(rate[:], in[done:])
 		for i := k; i < hash.SpongeRate; i++ {
-			s[i] = zero
+			rate[i] = zero
 		}
-		s = b.Poseidon2x24(s)
+		rate, c = b.Poseidon2x24(rate, c)
 	}
 	var d Digest
-	copy(d[:], s[:hash.DigestElements])
+	copy(d[:], rate[:hash.DigestElements])
 	return d
 }
 

@@ -3,6 +3,7 @@ package recursion
 import (
 	"fmt"
 
+	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/p2air"
 	"github.com/zkexex/zkexex/prover/stark"
 )
@@ -58,10 +59,11 @@ const (
 	chipBits
 	chipPublic
 	chipLimbs
+	chipHorner
 	numChips
 )
 
-var chipNames = [numChips]string{"init", "base_alu", "ext_alu", "select", "poseidon2_io", "poseidon2_24_io", "bits", "public", "limbs"}
+var chipNames = [numChips]string{"init", "base_alu", "ext_alu", "select", "poseidon2_io", "poseidon2_24_io", "bits", "public", "limbs", "horner"}
 
 func (c chipKind) String() string { return chipNames[c] }
 
@@ -77,6 +79,32 @@ func p2Width(c chipKind) int {
 		return Width24
 	}
 	return Width
+}
+
+// A Poseidon2 I/O chip moves its state through memory ports: a port is one base value (one
+// cell) or, for the width-24 sponge's capacity, an extension-shaped value of four cells (two
+// ports for its eight elements), which costs one LogUp fraction instead of four.
+//
+// p2Ports is the number of input and output ports. The width-16 chip writes only the first half
+// of its output (a compression's digest): every output is still in the row and in p2air's
+// message, but the unread half costs no LogUp cells.
+func p2Ports(c chipKind) (in, out int) {
+	if c == chipPoseidon2x24 {
+		n := hash.SpongeRate + capacityWords
+		return n, n
+	}
+	return Width, hash.DigestElements
+}
+
+// capacityWords is the number of four-element ports of the width-24 capacity.
+const capacityWords = (Width24 - hash.SpongeRate) / 4
+
+// portCells is the cells of the state that port j of chip c carries: [start, start+n).
+func portCells(c chipKind, j int) (start, n int) {
+	if c == chipPoseidon2x24 && j >= hash.SpongeRate {
+		return hash.SpongeRate + 4*(j-hash.SpongeRate), 4
+	}
+	return j, 1
 }
 
 func p2Bus(c chipKind) stark.BusID {
@@ -113,14 +141,22 @@ const (
 	aluPreWidth = aluFlag0 + int(numALUOps)
 )
 
-// Init chip (constants and witness). Preprocessed: addr, mult, is_const, is_base, c[4]; main v[4].
+// Init chip (constants and witness). A base row writes up to InitWidth base values, each from
+// its cell; an extension row up to InitWidth/4 extension values, value s from cells 4s..4s+3 at
+// the address of cell 4s. A cell is a constant (pinned to a preprocessed value) or witness
+// (free). Preprocessed: addr[W], mult[W] (the base writes'), mult_ext[W/4], is_const[W], c[W].
+// Main: v[W].
 const (
-	initAddr = iota
-	initMult
-	initIsConst
-	initIsBase
-	initConst
-	initPreWidth = initConst + 4
+	// InitWidth is how many base values an init row writes: its ten writes take five LogUp
+	// fractions' columns, 32 cells a row, 4 a base value where a row of its own cost 12.
+	InitWidth = 8
+
+	initAddr     = 0
+	initMult     = InitWidth
+	initMultExt  = 2 * InitWidth
+	initIsConst  = initMultExt + InitWidth/4
+	initConst    = initIsConst + InitWidth
+	initPreWidth = initConst + InitWidth
 )
 
 // Select chip. Preprocessed: addresses of bit, a, b, out1, out2; is_real; the outputs' mults.
@@ -137,9 +173,10 @@ const (
 	selPreWidth
 )
 
-// Poseidon2 I/O chips of width W. Preprocessed: in addresses [0, W), out addresses [W, 2W), out
-// mults [2W, 3W), is_real (3W), and for width 16 addr_bit, has_bit. Main: in[W], out[W], and for
-// width 16 the swap bit.
+// Poseidon2 I/O chips of width W with I input and O output ports (p2Ports). Preprocessed: in
+// addresses [0, I), out addresses [I, I+O), out mults [I+O, I+2O), is_real (I+2O), and for width
+// 16 addr_bit, has_bit, read_hi (the high half of in is read, not advice). Main: in[W], out[W],
+// and for width 16 the swap bit.
 
 // Bits chip. Preprocessed: addr of x, is_real, bit addresses, bit mults.
 // Main: x, bit[31], top[6] (running products of bits 24..30).
@@ -167,6 +204,33 @@ const (
 	limbsReadLimbs = 7
 	limbsMultLimb  = 8
 	limbsPreWidth  = 12
+)
+
+// HornerWidth is how many base values one row of the Horner chip folds into its accumulator.
+// A row costs 8 + 5·HornerWidth main columns and ⌈(HornerWidth+3)/2⌉+1 LogUp columns: 104 cells
+// for 12 values, 8.7 a value, where an extension multiply and add cost 48. Twelve puts a lift's
+// DEEP batching (about 250 rows a query of a DefaultParams child) in a table of 2^15 rows.
+const HornerWidth = 12
+
+// Horner chip: acc_j = acc_{j-1}·α + f_j for j < HornerWidth, from acc_{-1} = acc_in (read, or
+// zero on a chain's first row), each f_j a base value read from memory or zero (a leading slot of
+// a chain's first row); the last acc_j is written. Preprocessed: addr_acc, has_acc, addr_alpha,
+// is_real, addr_out, mult_out, addr_f[W], read_f[W]. Main: acc_in[4], alpha[4], f[W], acc[W][4].
+const (
+	hornAddrAcc = iota
+	hornHasAcc
+	hornAddrAlpha
+	hornIsReal
+	hornAddrOut
+	hornMultOut
+	hornAddrF
+	hornReadF    = hornAddrF + HornerWidth
+	hornPreWidth = hornReadF + HornerWidth
+
+	hornAlpha     = 4
+	hornF         = 8
+	hornAcc       = hornF + HornerWidth
+	hornMainWidth = hornAcc + 4*HornerWidth
 )
 
 // rules declares constraints and interactions, leaving out those a test names.
@@ -236,7 +300,7 @@ func tables(numPublic int, pre [numChips]*stark.Matrix, omit map[string]map[stri
 		case chipSelect:
 			declareSelect(t, r)
 		case chipPoseidon2, chipPoseidon2x24:
-			if err := declarePoseidon2(t, r, p2Width(c), p2Bus(c)); err != nil {
+			if err := declarePoseidon2(t, r, c); err != nil {
 				return nil, err
 			}
 		case chipBits:
@@ -245,6 +309,8 @@ func tables(numPublic int, pre [numChips]*stark.Matrix, omit map[string]map[stri
 			declarePublic(t, r, numPublic)
 		case chipLimbs:
 			declareLimbs(t, r)
+		case chipHorner:
+			declareHorner(t, r)
 		}
 		t.SetPreprocessed(pre[c])
 		out = append(out, t)
@@ -271,20 +337,23 @@ func preCols(t *stark.Table, name string, n int) []stark.Column {
 	return out
 }
 
-// declareInit: a constant row pins v to its preprocessed value; a witness row leaves it free
-// (advice), except that a base witness has zero upper limbs.
+// declareInit: a constant cell is pinned to its preprocessed value, a witness cell is free
+// (advice). A base write's tuple has constant zero upper limbs, so a base value written here is
+// a base value.
 func declareInit(t *stark.Table, r *rules) {
-	addr, mult := t.Preprocessed("addr"), t.Preprocessed("mult")
-	isConst, isBase := t.Preprocessed("is_const"), t.Preprocessed("is_base")
-	c := preCols(t, "c", 4)
-	v := t.Columns("v", 4)
-	for j := range 4 {
-		r.zero(fmt.Sprintf("constant limb %d", j), isConst.Cur().Mul(v[j].Cur().Sub(c[j].Cur())))
+	addr, mult := preCols(t, "addr", InitWidth), preCols(t, "mult", InitWidth)
+	multExt := preCols(t, "mult_ext", InitWidth/4)
+	isConst, c := preCols(t, "is_const", InitWidth), preCols(t, "c", InitWidth)
+	v := curs(t.Columns("v", InitWidth))
+	for j := range InitWidth {
+		r.zero(fmt.Sprintf("constant %d", j), isConst[j].Cur().Mul(v[j].Sub(c[j].Cur())))
 	}
-	for j := 1; j < 4; j++ {
-		r.zero(fmt.Sprintf("base limb %d is zero", j), isBase.Cur().Mul(v[j].Cur()))
+	for j := range InitWidth {
+		r.write(fmt.Sprintf("write %d", j), mult[j].Cur(), addr[j].Cur(), v[j:j+1])
 	}
-	r.write("write", mult.Cur(), addr.Cur(), curs(v))
+	for k := range InitWidth / 4 {
+		r.write(fmt.Sprintf("write ext %d", k), multExt[k].Cur(), addr[4*k].Cur(), v[4*k:4*k+4])
+	}
 }
 
 // declareALU declares the base ALU (limbs = 1) or the extension ALU (limbs = 4): one instruction
@@ -373,20 +442,34 @@ func declareSelect(t *stark.Table, r *rules) {
 // state it read before permuting, when a bit it reads is 1: a Merkle level (select node and
 // sibling by an index bit, compress) is then one row. The permutation's input is
 // in_i + bit·(in_{i±8} - in_i), of degree 2, which the bus message allows.
-func declarePoseidon2(t *stark.Table, r *rules, w int, bus stark.BusID) error {
-	addrIn, addrOut := preCols(t, "addr_in", w), preCols(t, "addr_out", w)
-	multOut := preCols(t, "mult_out", w)
+func declarePoseidon2(t *stark.Table, r *rules, c chipKind) error {
+	w, bus := p2Width(c), p2Bus(c)
+	nIn, nOut := p2Ports(c)
+	addrIn, addrOut := preCols(t, "addr_in", nIn), preCols(t, "addr_out", nOut)
+	multOut := preCols(t, "mult_out", nOut)
 	real := t.Preprocessed("is_real").Cur()
 	in, out := curs(t.Columns("in", w)), curs(t.Columns("out", w))
-	for i := range w {
-		r.read(fmt.Sprintf("read in[%d]", i), real, addrIn[i].Cur(), in[i:i+1])
+	readHi := real
+	var addrBit, hasBit stark.Column
+	if w == Width {
+		addrBit, hasBit = t.Preprocessed("addr_bit"), t.Preprocessed("has_bit")
+		// A Merkle level's sibling is advice: the row holds it, and the permutation binds it.
+		readHi = t.Preprocessed("read_hi").Cur()
 	}
-	for i := range w {
-		r.write(fmt.Sprintf("write out[%d]", i), multOut[i].Cur(), addrOut[i].Cur(), out[i:i+1])
+	for j := range nIn {
+		mult := real
+		if w == Width && j >= w/2 {
+			mult = readHi
+		}
+		s, n := portCells(c, j)
+		r.read(fmt.Sprintf("read in[%d]", j), mult, addrIn[j].Cur(), in[s:s+n])
+	}
+	for j := range nOut {
+		s, n := portCells(c, j)
+		r.write(fmt.Sprintf("write out[%d]", j), multOut[j].Cur(), addrOut[j].Cur(), out[s:s+n])
 	}
 	perm := in
 	if w == Width {
-		addrBit, hasBit := t.Preprocessed("addr_bit"), t.Preprocessed("has_bit")
 		bit := t.Column("bit").Cur()
 		r.boolean("bit is boolean", bit)
 		r.zero("no swap without a bit", stark.Const(1).Sub(hasBit.Cur()).Mul(bit))
@@ -467,11 +550,47 @@ func declareLimbs(t *stark.Table, r *rules) {
 	}
 }
 
+// declareHorner: every step is an extension multiply-add of degree 2, so a row needs no selector:
+// a padding row (all zero) satisfies it. A slot that reads nothing holds zero, and a row that
+// reads no accumulator starts from zero, so a row's output is fixed by what it reads.
+func declareHorner(t *stark.Table, r *rules) {
+	addrAcc, hasAcc := t.Preprocessed("addr_acc").Cur(), t.Preprocessed("has_acc").Cur()
+	addrAlpha, real := t.Preprocessed("addr_alpha").Cur(), t.Preprocessed("is_real").Cur()
+	addrOut, multOut := t.Preprocessed("addr_out").Cur(), t.Preprocessed("mult_out").Cur()
+	addrF, readF := preCols(t, "addr_f", HornerWidth), preCols(t, "read_f", HornerWidth)
+	accIn, alpha := curs(t.Columns("acc_in", 4)), curs(t.Columns("alpha", 4))
+	f := curs(t.Columns("f", HornerWidth))
+	acc := make([][]stark.Expr, HornerWidth)
+	for j := range acc {
+		acc[j] = curs(t.Columns(fmt.Sprintf("acc%d", j), 4))
+	}
+	one := stark.Const(1)
+	for l := range 4 {
+		r.zero(fmt.Sprintf("no accumulator, limb %d", l), one.Sub(hasAcc).Mul(accIn[l]))
+	}
+	prev := accIn
+	for j := range HornerWidth {
+		r.zero(fmt.Sprintf("unread value %d is zero", j), one.Sub(readF[j].Cur()).Mul(f[j]))
+		prod := extMulExpr(prev, alpha)
+		prod[0] = prod[0].Add(f[j])
+		for l := range 4 {
+			r.zero(fmt.Sprintf("step %d, limb %d", j, l), acc[j][l].Sub(prod[l]))
+		}
+		prev = acc[j]
+	}
+	r.read("read acc", hasAcc, addrAcc, accIn)
+	r.read("read alpha", real, addrAlpha, alpha)
+	for j := range HornerWidth {
+		r.read(fmt.Sprintf("read f[%d]", j), readF[j].Cur(), addrF[j].Cur(), f[j:j+1])
+	}
+	r.write("write out", multOut, addrOut, prev)
+}
+
 // mainWidth is the number of main columns of each chip.
 func mainWidth(c chipKind) int {
 	switch c {
 	case chipInit:
-		return 4
+		return InitWidth
 	case chipBaseALU:
 		return 3
 	case chipExtALU:
@@ -486,6 +605,8 @@ func mainWidth(c chipKind) int {
 		return bitsMain
 	case chipLimbs:
 		return 4
+	case chipHorner:
+		return hornMainWidth
 	}
 	return 1 // chipPublic
 }
@@ -499,14 +620,18 @@ func preWidth(c chipKind, numPublic int) int {
 		return aluPreWidth
 	case chipSelect:
 		return selPreWidth
-	case chipPoseidon2:
-		return 3*Width + 3
-	case chipPoseidon2x24:
-		return 3*Width24 + 1
+	case chipPoseidon2, chipPoseidon2x24:
+		in, out := p2Ports(c)
+		if c == chipPoseidon2 {
+			return in + 2*out + 4
+		}
+		return in + 2*out + 1
 	case chipBits:
 		return bitsPreWidth
 	case chipLimbs:
 		return limbsPreWidth
+	case chipHorner:
+		return hornPreWidth
 	}
 	return 2 + numPublic // chipPublic
 }

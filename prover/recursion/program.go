@@ -72,13 +72,20 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 		t, r := m[in.chip], in.row
 		switch in.chip {
 		case chipInit:
-			setU(t, r, initAddr, in.out[0])
-			setU(t, r, initMult, p.mult[in.out[0]])
-			setBool(t, r, initIsConst, in.konst)
-			setBool(t, r, initIsBase, in.base)
-			if in.konst {
-				for j, v := range coeffs(&in.c) {
-					t.Set(r, initConst+j, v)
+			for k, a := range in.out {
+				cell, n := k, 1
+				if !in.base {
+					cell, n = 4*k, 4
+					setU(t, r, initMultExt+k, p.mult[a])
+				} else {
+					setU(t, r, initMult+k, p.mult[a])
+				}
+				setU(t, r, initAddr+cell, a)
+				if s := in.slots[k]; s.konst {
+					for j, v := range coeffsSlice(&s.c)[:n] {
+						t.SetUint(r, initIsConst+cell+j, 1)
+						t.Set(r, initConst+cell+j, v)
+					}
 				}
 			}
 		case chipBaseALU, chipExtALU:
@@ -101,16 +108,21 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 			}
 			t.SetUint(r, selIsReal, 1)
 		case chipPoseidon2, chipPoseidon2x24:
-			w := p2Width(in.chip)
+			w, n := p2Ports(in.chip)
 			for j := range w {
 				setU(t, r, j, in.in[j])
-				setU(t, r, w+j, in.out[j])
-				setU(t, r, 2*w+j, p.mult[in.out[j]])
 			}
-			t.SetUint(r, 3*w, 1)
+			for j := range n {
+				setU(t, r, w+j, in.out[j])
+				setU(t, r, w+n+j, p.mult[in.out[j]])
+			}
+			t.SetUint(r, w+2*n, 1)
 			if len(in.in) > w {
-				setU(t, r, 3*w+1, in.in[w])
-				t.SetUint(r, 3*w+2, 1)
+				setU(t, r, w+2*n+1, in.in[w])
+				t.SetUint(r, w+2*n+2, 1)
+			}
+			if in.chip == chipPoseidon2 && in.adv == nil {
+				t.SetUint(r, w+2*n+3, 1)
 			}
 		case chipBits:
 			setU(t, r, bitsAddrX, in.in[0])
@@ -138,6 +150,19 @@ func (p *Program) preprocessed() [numChips]*stark.Matrix {
 			setU(t, r, limbsAddrExt, ext[0])
 			for j := range 4 {
 				setU(t, r, limbsAddrLimb+j, limbs[j])
+			}
+		case chipHorner:
+			if in.hasAcc {
+				setU(t, r, hornAddrAcc, in.in[0])
+				t.SetUint(r, hornHasAcc, 1)
+			}
+			setU(t, r, hornAddrAlpha, in.in[1])
+			t.SetUint(r, hornIsReal, 1)
+			setU(t, r, hornAddrOut, in.out[0])
+			setU(t, r, hornMultOut, p.mult[in.out[0]])
+			for j := in.lead; j < HornerWidth; j++ {
+				setU(t, r, hornAddrF+j, in.in[2+j])
+				t.SetUint(r, hornReadF+j, 1)
 			}
 		}
 	}
@@ -174,7 +199,7 @@ func (p *Program) execute(public []F, witness []E, forge forgeFunc, omit map[str
 	}
 	mem := make([]E, len(p.kinds))
 	var perms [numChips][][]F
-	buf := make([]F, max(2*Width24, bitsMain))
+	buf := make([]F, max(2*Width24, bitsMain, hornMainWidth))
 	for k, in := range p.instrs {
 		row := buf[:mainWidth(in.chip)]
 		clear(row)
@@ -218,11 +243,17 @@ func (p *Program) execute(public []F, witness []E, forge forgeFunc, omit map[str
 func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, check bool) error {
 	switch in.chip {
 	case chipInit:
-		v := in.c
-		if !in.konst {
-			v = witness[in.index]
+		for k, s := range in.slots {
+			v := s.c
+			if !s.konst {
+				v = witness[s.index]
+			}
+			if in.base {
+				row[k] = v.B0.A0
+			} else {
+				copy(row[4*k:4*k+4], coeffsSlice(&v))
+			}
 		}
-		copy(row, coeffsSlice(&v))
 	case chipBaseALU:
 		a, b := mem[in.in[0]].B0.A0, mem[in.in[1]].B0.A0
 		if in.op == opInv {
@@ -296,7 +327,11 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 	case chipPoseidon2:
 		var s [Width]F
 		for i := range s {
-			s[i] = mem[in.in[i]].B0.A0
+			if in.adv != nil && i >= Width/2 {
+				s[i] = witness[in.adv[i-Width/2]].B0.A0
+			} else {
+				s[i] = mem[in.in[i]].B0.A0
+			}
 			row[i] = s[i]
 		}
 		if len(in.in) > Width {
@@ -311,10 +346,11 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 		copy(row[Width:], s[:])
 	case chipPoseidon2x24:
 		var s [Width24]F
-		for i := range s {
-			s[i] = mem[in.in[i]].B0.A0
-			row[i] = s[i]
+		for j, a := range in.in {
+			start, n := portCells(in.chip, j)
+			copy(s[start:start+n], coeffsSlice(&mem[a])[:n])
 		}
+		copy(row, s[:])
 		hash.Permute24(&s)
 		copy(row[Width24:], s[:])
 	case chipBits:
@@ -339,6 +375,24 @@ func (p *Program) step(in *instr, row []F, mem []E, public []F, witness []E, che
 				row[j] = mem[in.in[j]].B0.A0
 			}
 		}
+	case chipHorner:
+		var acc E
+		if in.hasAcc {
+			acc = mem[in.in[0]]
+		}
+		alpha := mem[in.in[1]]
+		copy(row[0:4], coeffsSlice(&acc))
+		copy(row[hornAlpha:hornAlpha+4], coeffsSlice(&alpha))
+		for j := range HornerWidth {
+			var f F
+			if j >= in.lead {
+				f = mem[in.in[2+j]].B0.A0
+			}
+			row[hornF+j] = f
+			acc.Mul(&acc, &alpha)
+			acc.B0.A0.Add(&acc.B0.A0, &f)
+			copy(row[hornAcc+4*j:hornAcc+4*j+4], coeffsSlice(&acc))
+		}
 	}
 	return nil
 }
@@ -360,7 +414,13 @@ func swapHalves(s *[Width]F, bit F) {
 func (p *Program) writeBack(in *instr, row []F, mem []E) {
 	switch in.chip {
 	case chipInit:
-		mem[in.out[0]] = fromCoeffs(row[0:4])
+		for k, a := range in.out {
+			if in.base {
+				mem[a] = liftF(row[k])
+			} else {
+				mem[a] = fromCoeffs(row[4*k : 4*k+4])
+			}
+		}
 	case chipBaseALU:
 		if len(in.out) > 0 {
 			mem[in.out[0]] = liftF(row[2])
@@ -373,8 +433,12 @@ func (p *Program) writeBack(in *instr, row []F, mem []E) {
 		mem[in.out[0]], mem[in.out[1]] = liftF(row[3]), liftF(row[4])
 	case chipPoseidon2, chipPoseidon2x24:
 		w := p2Width(in.chip)
-		for i := range w {
-			mem[in.out[i]] = liftF(row[w+i])
+		for j, a := range in.out {
+			if start, n := portCells(in.chip, j); n == 1 {
+				mem[a] = liftF(row[w+start])
+			} else {
+				mem[a] = fromCoeffs(row[w+start : w+start+n])
+			}
 		}
 	case chipBits:
 		for i := range NumBits {
@@ -390,6 +454,8 @@ func (p *Program) writeBack(in *instr, row []F, mem []E) {
 				mem[in.out[j]] = liftF(row[j])
 			}
 		}
+	case chipHorner:
+		mem[in.out[0]] = fromCoeffs(row[hornMainWidth-4 : hornMainWidth])
 	}
 }
 

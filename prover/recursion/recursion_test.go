@@ -153,6 +153,18 @@ func everyChip(t testing.TB, rng *rand.Rand) statement {
 	}
 	b.AssertEqExt(b.Pack(limbs), ex)
 
+	// Horner: Σ_k c_k·x^k over eleven base coefficients, two rows, the first with leading
+	// empty slots.
+	cs := make([]Felt, 11)
+	var poly E
+	for k := len(cs) - 1; k >= 0; k-- {
+		c := fe(rng.Uint64N(hash.Modulus))
+		cs[k] = b.Const(c)
+		poly.Mul(&poly, &x)
+		poly.B0.A0.Add(&poly.B0.A0, &c)
+	}
+	b.AssertEqExt(b.HornerBase(ex, cs), b.ConstExt(poly))
+
 	prog, err := b.Compile()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package recursion
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -36,6 +37,10 @@ func tampers() []tamper {
 	x, y := randE(rng), randE(rng)
 	xLimb0 := x
 	xLimb0.B0.A0.Add(&xLimb0.B0.A0, ptr(fe(1)))
+	xLimb2 := x // limb 2 is coeffs' third, B1.A0
+	xLimb2.B1.A0.Add(&xLimb2.B1.A0, ptr(fe(1)))
+	yLimb1 := y // limb 1 is coeffs' second, B0.A1
+	yLimb1.B0.A1.Add(&yLimb1.B0.A1, ptr(fe(1)))
 	var xy, xyPlus1 E
 	xy.Mul(&x, &y)
 	xyPlus1 = xy
@@ -54,6 +59,13 @@ func tampers() []tamper {
 	twice := st
 	swapHalves(&twice, fe(2))
 	hash.Permute16(&twice)
+	// The zero width-24 state with capacity element 5 (in its second four-element word) set.
+	var capForged [Width24]F
+	capForged[hash.SpongeRate+5] = fe(7)
+	hash.Permute24(&capForged)
+	hiForged := st
+	hiForged[Width/2] = fe(1000)
+	hash.Permute16(&hiForged)
 	permInput := func(b *Builder) [Width]Felt {
 		var in [Width]Felt
 		for i := range in {
@@ -73,6 +85,18 @@ func tampers() []tamper {
 			row[1+NumBits+k] = top
 		}
 	}
+	// Horner rows over one value f: honest, the output is f; a row that starts from a nonzero
+	// accumulator or holds a value in an unread slot outputs acc·α^8 + f or α^7 + f.
+	f1 := fe(9)
+	var alpha8, alpha7 E
+	alpha8.Exp(x, big.NewInt(HornerWidth))
+	alpha7.Exp(x, big.NewInt(HornerWidth-1))
+	alpha8.B0.A0.Add(&alpha8.B0.A0, &f1)
+	alpha7.B0.A0.Add(&alpha7.B0.A0, &f1)
+	horner := func(b *Builder) {
+		b.AssertEqExt(b.HornerBase(b.WitnessExt(), []Felt{b.Witness()}), b.WitnessExt())
+	}
+	hornerOut := func(row []F) []F { return row[hornMainWidth-4:] }
 	return []tamper{
 		{
 			name: "memory read returns another value",
@@ -143,6 +167,26 @@ func tampers() []tamper {
 			want:  stark.ErrUnbalancedBus, table: "poseidon2_io", rule: "permutation",
 		},
 		{
+			name: "Poseidon2 high half read as another value",
+			build: func(b *Builder) {
+				b.AssertEq(b.Poseidon2(permInput(b))[0], b.Witness())
+			},
+			witness: []E{Lift(hiForged[0])}, gen: ErrAssertion,
+			chip: chipPoseidon2,
+			forge: func(row []F) {
+				row[Width/2] = fe(1000)
+				copy(row[Width:2*Width], hiForged[:])
+			},
+			want: stark.ErrUnbalancedBus, table: "poseidon2_io", rule: fmt.Sprintf("read in[%d]", Width/2),
+			unsent: func(p *Program) {
+				for _, in := range p.instrs {
+					if in.chip == chipPoseidon2 && in.adv == nil {
+						p.mult[in.in[Width/2]]--
+					}
+				}
+			},
+		},
+		{
 			name: "Poseidon2 swap by a non-boolean bit",
 			build: func(b *Builder) {
 				b.AssertEq(b.Poseidon2Swap(b.Witness(), permInput(b))[0], b.Witness())
@@ -168,16 +212,42 @@ func tampers() []tamper {
 		{
 			name: "width-24 Poseidon2 output forged",
 			build: func(b *Builder) {
-				var in [Width24]Felt
+				var in [hash.SpongeRate]Felt
 				for i := range in {
 					in[i] = b.Const(F{})
 				}
-				b.AssertEq(b.Poseidon2x24(in)[5], b.Const(F{}))
+				out, _ := b.Poseidon2x24(in, b.ConstCapacity([8]F{}))
+				b.AssertEq(out[5], b.Const(F{}))
 			},
 			gen:   ErrAssertion,
 			chip:  chipPoseidon2x24,
 			forge: func(row []F) { row[Width24+5] = F{} },
 			want:  stark.ErrUnbalancedBus, table: "poseidon2_24_io", rule: "permutation",
+		},
+		{
+			name: "width-24 capacity read as another value",
+			build: func(b *Builder) {
+				var in [hash.SpongeRate]Felt
+				for i := range in {
+					in[i] = b.Const(F{})
+				}
+				out, _ := b.Poseidon2x24(in, b.ConstCapacity([8]F{}))
+				b.AssertEq(out[0], b.Witness())
+			},
+			witness: []E{Lift(capForged[0])}, gen: ErrAssertion,
+			chip: chipPoseidon2x24,
+			forge: func(row []F) {
+				row[hash.SpongeRate+5] = fe(7)
+				copy(row[Width24:], capForged[:])
+			},
+			want: stark.ErrUnbalancedBus, table: "poseidon2_24_io", rule: fmt.Sprintf("read in[%d]", hash.SpongeRate+1),
+			unsent: func(p *Program) {
+				for _, in := range p.instrs {
+					if in.chip == chipPoseidon2x24 {
+						p.mult[in.in[hash.SpongeRate+1]]--
+					}
+				}
+			},
 		},
 		{
 			name: "select with a non-boolean bit",
@@ -208,17 +278,73 @@ func tampers() []tamper {
 			witness: []E{Lift(fe(2))}, gen: ErrAssertion,
 			chip:  chipInit,
 			forge: func(row []F) { row[0] = fe(2) },
-			want:  stark.ErrConstraint, table: "init", rule: "constant limb 0",
+			want:  stark.ErrConstraint, table: "init", rule: "constant 0",
 		},
 		{
-			name: "base witness with an upper limb",
+			name: "extension constant forged",
 			build: func(b *Builder) {
-				b.AssertEqExt(b.Lift(b.Witness()), b.WitnessExt())
+				b.AssertEqExt(b.ConstExt(x), b.WitnessExt())
 			},
-			witness: []E{Lift(fe(1)), fromCoeffs([]F{fe(1), {}, fe(1), {}})}, gen: ErrAssertion,
+			witness: []E{xLimb2}, gen: ErrAssertion,
 			chip:  chipInit,
-			forge: func(row []F) { row[2] = fe(1) },
-			want:  stark.ErrConstraint, table: "init", rule: "base limb 2 is zero",
+			forge: func(row []F) { row[2] = xLimb2.B1.A0 },
+			want:  stark.ErrConstraint, table: "init", rule: "constant 2",
+		},
+		{
+			name: "second extension constant of a row forged",
+			build: func(b *Builder) {
+				b.ConstExt(x)
+				b.AssertEqExt(b.ConstExt(y), b.WitnessExt())
+			},
+			witness: []E{yLimb1}, gen: ErrAssertion,
+			chip:  chipInit,
+			forge: func(row []F) { row[5] = yLimb1.B0.A1 },
+			want:  stark.ErrConstraint, table: "init", rule: "constant 5",
+		},
+		{
+			name: "Horner step forged",
+			build: func(b *Builder) {
+				b.AssertEqExt(b.HornerBase(b.WitnessExt(), []Felt{b.Witness(), b.Witness()}), b.WitnessExt())
+			},
+			// f0 + f1·α, claimed one more.
+			witness: []E{x, Lift(fe(1)), Lift(fe(2)), func() E {
+				var e E
+				e.MulByElement(&x, ptr(fe(2)))
+				e.B0.A0.Add(&e.B0.A0, ptr(fe(2)))
+				return e
+			}()},
+			gen:   ErrAssertion,
+			chip:  chipHorner,
+			forge: func(row []F) { hornerOut(row)[0].Add(&hornerOut(row)[0], ptr(fe(1))) },
+			want:  stark.ErrConstraint, table: "horner", rule: fmt.Sprintf("step %d, limb 0", HornerWidth-1),
+		},
+		{
+			name:  "Horner row from a forged accumulator",
+			build: horner, witness: []E{x, Lift(f1), alpha8}, gen: ErrAssertion,
+			chip:  chipHorner,
+			forge: func(row []F) { row[0] = fe(1); recomputeHorner(row) },
+			want:  stark.ErrConstraint, table: "horner", rule: "no accumulator, limb 0",
+		},
+		{
+			name:  "Horner value in an unread slot",
+			build: horner, witness: []E{x, Lift(f1), alpha7}, gen: ErrAssertion,
+			chip:  chipHorner,
+			forge: func(row []F) { row[hornF] = fe(1); recomputeHorner(row) },
+			want:  stark.ErrConstraint, table: "horner", rule: "unread value 0 is zero",
+		},
+		{
+			name:  "Horner value read as another",
+			build: horner, witness: []E{x, Lift(f1), Lift(fe(10))}, gen: ErrAssertion,
+			chip:  chipHorner,
+			forge: func(row []F) { row[hornF+HornerWidth-1] = fe(10); recomputeHorner(row) },
+			want:  stark.ErrUnbalancedBus, table: "horner", rule: fmt.Sprintf("read f[%d]", HornerWidth-1),
+			unsent: func(p *Program) {
+				for _, in := range p.instrs {
+					if in.chip == chipHorner {
+						p.mult[in.in[2+HornerWidth-1]]--
+					}
+				}
+			},
 		},
 		{
 			name: "public value forged",
@@ -269,6 +395,16 @@ func tampers() []tamper {
 }
 
 func ptr(f F) *F { return &f }
+
+// recomputeHorner refills a Horner row's accumulators from its acc_in, α and values.
+func recomputeHorner(row []F) {
+	acc, alpha := fromCoeffs(row[0:4]), fromCoeffs(row[hornAlpha:hornAlpha+4])
+	for j := range HornerWidth {
+		acc.Mul(&acc, &alpha)
+		acc.B0.A0.Add(&acc.B0.A0, &row[hornF+j])
+		copy(row[hornAcc+4*j:], coeffsSlice(&acc))
+	}
+}
 
 // TestTampers: each false claim fails at generation; forged, it is refused by its rule, and
 // passes once that rule is left out (so the rule is what catches it).

@@ -17,8 +17,11 @@ func (b *Builder) Pack(c [4]Felt) Ext {
 }
 
 // Unpack is x's limbs: one row of the limbs chip, which reads x and writes its limbs as base
-// values.
+// values, the first time x is unpacked (later calls return the same variables).
 func (b *Builder) Unpack(x Ext) [4]Felt {
+	if c, ok := b.limbs[x.id]; ok {
+		return c
+	}
 	in := []uint32{b.read(x.id)}
 	var c [4]Felt
 	out := make([]uint32, 4)
@@ -27,6 +30,12 @@ func (b *Builder) Unpack(x Ext) [4]Felt {
 		c[j], out[j] = Felt{id}, addr
 	}
 	b.emit(instr{chip: chipLimbs, in: in, out: out})
+	if b.err == nil {
+		if b.limbs == nil {
+			b.limbs = map[int32][4]Felt{}
+		}
+		b.limbs[x.id] = c
+	}
 	return c
 }
 
@@ -35,10 +44,11 @@ func (b *Builder) Unpack(x Ext) [4]Felt {
 // discards buffered outputs, sampling permutes when anything was observed since (or nothing is
 // left) and reads the rate from its end. TestTranscript pins it to stark.Transcript.
 type Transcript struct {
-	b     *Builder
-	state [Width24]Felt
-	in    []Felt
-	out   []Felt
+	b    *Builder
+	rate [hash.SpongeRate]Felt
+	cap  Capacity
+	in   []Felt
+	out  []Felt
 }
 
 // transcriptDomainPrefix is prover/stark's key derivation prefix (NewTranscript): the capacity
@@ -50,12 +60,10 @@ func (b *Builder) NewTranscript(domain string) *Transcript {
 	t := &Transcript{b: b}
 	key := hash.HashBytes([]byte(transcriptDomainPrefix + domain))
 	zero := b.Const(F{})
-	for i := range hash.SpongeRate {
-		t.state[i] = zero
+	for i := range t.rate {
+		t.rate[i] = zero
 	}
-	for i, k := range key {
-		t.state[hash.SpongeRate+i] = b.Const(k)
-	}
+	t.cap = b.ConstCapacity(key)
 	return t
 }
 
@@ -68,10 +76,10 @@ func (t *Transcript) Clone() *Transcript {
 }
 
 func (t *Transcript) duplex() {
-	copy(t.state[:], t.in)
+	copy(t.rate[:], t.in)
 	t.in = t.in[:0]
-	t.state = t.b.Poseidon2x24(t.state)
-	t.out = append(t.out[:0], t.state[:hash.SpongeRate]...)
+	t.rate, t.cap = t.b.Poseidon2x24(t.rate, t.cap)
+	t.out = append(t.out[:0], t.rate[:]...)
 }
 
 // ObserveBase absorbs base elements.

@@ -166,7 +166,11 @@ func (b *Builder) AllocProof(s ChildShape) *StarkProof {
 			o.Rows = append(o.Rows, row)
 		}
 		for range pathLen {
-			o.Path = append(o.Path, digest())
+			var d Digest
+			for j := range d {
+				d[j] = b.advice()
+			}
+			o.Path = append(o.Path, d)
 		}
 		return o
 	}
@@ -395,9 +399,9 @@ func (b *Builder) VerifyProof(s ChildShape, preRoot *Digest, public []Felt, p *S
 
 // deepClaim is a bucket's batched claimed openings, computed once per program: stark's deepClaim.
 type deepClaim struct {
-	apow   []Ext // deep α^0 .. α^K
-	a0, a1 Ext   // Σ_k α^k·v_k at ζ and at ζ·ω
-	zw     Ext   // ζ·ω of the bucket's trace domain
+	alpha, alphaK Ext // deep α, and α^K for a bucket of K opened columns
+	a0, a1        Ext // Σ_k α^k·v_k at ζ and at ζ·ω
+	zw            Ext // ζ·ω of the bucket's trace domain
 }
 
 func (b *Builder) deepClaims(s ChildShape, l *layout, zeta, alpha Ext, p *StarkProof) []deepClaim {
@@ -413,9 +417,8 @@ func (b *Builder) deepClaims(s ChildShape, l *layout, zeta, alpha Ext, p *StarkP
 				*dst = append(*dst, o.Quot[pt]...)
 			}
 		}
-		K := len(v0)
-		c := deepClaim{apow: b.extPowers(alpha, K+1)}
-		c.a0, c.a1 = b.extDot(c.apow, v0), b.extDot(c.apow, v1)
+		c := deepClaim{alpha: alpha, alphaK: b.extPow(alpha, len(v0))}
+		c.a0, c.a1 = b.hornerLimbs(alpha, v0), b.hornerLimbs(alpha, v1)
 		w, err := stark.RowGenerator(bk.LogLDE - s.Params.LogBlowup)
 		if err != nil {
 			b.fail("%v", err)
@@ -427,11 +430,39 @@ func (b *Builder) deepClaims(s ChildShape, l *layout, zeta, alpha Ext, p *StarkP
 	return claims
 }
 
-// extDot is Σ_k apow[k]·v[k], apow[0] being one.
-func (b *Builder) extDot(apow, v []Ext) Ext {
-	acc := v[0]
-	for k := 1; k < len(v); k++ {
-		acc = b.ExtAdd(acc, b.ExtMul(v[k], apow[k]))
+// hornerLimbs is Σ_k v[k]·x^k = Σ_l e_l·Σ_k v[k]_l·x^k, e_l the basis element of limb l: four
+// HornerBase chains over the values' limbs, which the transcript has unpacked already to observe
+// them (Unpack remembers), so a coefficient costs a third of a horner row rather than two
+// ext_alu rows.
+func (b *Builder) hornerLimbs(x Ext, v []Ext) Ext {
+	var cols [4][]Felt
+	for _, e := range v {
+		c := b.Unpack(e)
+		for l := range cols {
+			cols[l] = append(cols[l], c[l])
+		}
+	}
+	acc := b.HornerBase(x, cols[0])
+	for l := 1; l < 4; l++ {
+		var basis [4]F
+		basis[l] = feU(1)
+		acc = b.ExtAdd(acc, b.ExtMul(b.HornerBase(x, cols[l]), b.ConstExt(fromCoeffs(basis[:]))))
+	}
+	return acc
+}
+
+// extPow is x^n (n ≥ 1) by square and multiply.
+func (b *Builder) extPow(x Ext, n int) Ext {
+	k := 0
+	for n>>uint(k+1) > 0 {
+		k++
+	}
+	sq := b.extSquarings(x, k)
+	acc := sq[k]
+	for i := k - 1; i >= 0; i-- {
+		if n>>uint(i)&1 == 1 {
+			acc = b.ExtMul(acc, sq[i])
+		}
 	}
 	return acc
 }
@@ -541,27 +572,18 @@ func (v *friVerifier) deep(q int, inv []Felt) []Ext {
 	for j, bk := range l.buckets {
 		c := &v.claims[j]
 		x := b.Lift(b.Mul(v.shift, b.Inv(inv[l.logLDE-bk.LogLDE])))
-		var acc Ext
-		k := 0
+		var fs []Felt
 		for _, ti := range bk.Tables {
 			for r := range numRounds {
-				pos := l.pos[r][ti]
-				if pos < 0 {
-					continue
-				}
-				for _, f := range qo.Inputs[r].Rows[pos] {
-					if k == 0 {
-						acc = b.Lift(f)
-					} else {
-						acc = b.ExtAdd(acc, b.ExtMul(c.apow[k], b.Lift(f)))
-					}
-					k++
+				if pos := l.pos[r][ti]; pos >= 0 {
+					fs = append(fs, qo.Inputs[r].Rows[pos]...)
 				}
 			}
 		}
+		acc := b.HornerBase(c.alpha, fs)
 		u := b.ExtDiv(b.ExtSub(acc, c.a0), b.ExtSub(x, v.zeta))
 		w := b.ExtDiv(b.ExtSub(acc, c.a1), b.ExtSub(x, c.zw))
-		evals[j] = b.ExtAdd(u, b.ExtMul(w, c.apow[len(c.apow)-1]))
+		evals[j] = b.ExtAdd(u, b.ExtMul(w, c.alphaK))
 	}
 	return evals
 }
