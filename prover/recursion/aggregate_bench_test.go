@@ -173,4 +173,3 @@ func (r *aggRun) add(seg *vm.Segment, params stark.Params) error {
 	r.shapes = append(r.shapes, SegmentShape{Po2: int(seg.Po2), LogHeights: p.LogHeights})
 	return nil
 }
-
