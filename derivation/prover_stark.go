@@ -92,7 +92,8 @@ func (p *StarkProver) ProveSpan(ctx context.Context, span *Span) (*SpanProof, er
 }
 
 // proveSuccinct proves a span into one aggregation proof: every block's run aggregated and
-// sealed (a run of the image that exits cleanly with its journal), the blocks chained.
+// sealed (a run of the image that exits cleanly with its journal), the blocks chained, the
+// chain shrunk into the seal.
 func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof, error) {
 	claims := make([]stf.Claim, 0, len(span.Inputs))
 	journals := make([][]byte, 0, len(span.Inputs))
@@ -131,7 +132,11 @@ func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof
 	if err != nil {
 		return nil, err
 	}
-	proof, err := chain.MarshalSeal()
+	shrunk, err := p.Aggregator.Shrink(ctx, chain)
+	if err != nil {
+		return nil, err
+	}
+	proof, err := shrunk.MarshalSeal()
 	if err != nil {
 		return nil, err
 	}

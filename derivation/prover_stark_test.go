@@ -242,7 +242,7 @@ func TestSuccinctSpanVerifier(t *testing.T) {
 	}
 	insecure := stark.VerifierConfig{}
 	set, agg, err := recursion.BuildVKSet(context.Background(), segPK.VerifyingKey(), &recursion.VKSet{
-		Params: params, SegmentParams: params, Segments: recursion.MenuShapes(vm.MinPo2), Config: &insecure})
+		Params: params, SegmentParams: params, ShrinkParams: params, Segments: recursion.MenuShapes(vm.MinPo2), Config: &insecure})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,11 @@ func TestSuccinctSpanVerifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proof, err := chain.MarshalSeal()
+	shrunk, err := agg.Shrink(context.Background(), chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof, err := shrunk.MarshalSeal()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,9 +134,13 @@ type Aggregated struct {
 	Journal     []byte
 }
 
-// Receipt is the run's succinct receipt.
-func (a *Aggregated) Receipt() (*receipt.SuccinctReceipt, error) {
-	return recursion.Succinct(a.Proof, &a.First, &a.Last, a.Journal)
+// Receipt is the run's succinct receipt: the proof shrunk (agg.Shrink) into its seal.
+func (a *Aggregated) Receipt(ctx context.Context, agg *recursion.Aggregator) (*receipt.SuccinctReceipt, error) {
+	shrunk, err := agg.Shrink(ctx, a.Proof)
+	if err != nil {
+		return nil, err
+	}
+	return recursion.Succinct(shrunk, &a.First, &a.Last, a.Journal)
 }
 
 // Aggregate proves the run as Run does and aggregates it into one proof: each segment is proven
@@ -190,7 +194,7 @@ func Succinct(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte
 	if err != nil {
 		return nil, nil, err
 	}
-	r, err := a.Receipt()
+	r, err := a.Receipt(ctx, agg)
 	if err != nil {
 		return nil, nil, err
 	}

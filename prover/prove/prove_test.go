@@ -93,7 +93,7 @@ func TestSuccinct(t *testing.T) {
 	}
 	insecure := stark.VerifierConfig{}
 	set, agg, err := recursion.BuildVKSet(context.Background(), segPK.VerifyingKey(), &recursion.VKSet{
-		Params: params, SegmentParams: params, Segments: recursion.MenuShapes(vm.MinPo2), Config: &insecure})
+		Params: params, SegmentParams: params, ShrinkParams: params, Segments: recursion.MenuShapes(vm.MinPo2), Config: &insecure})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,21 @@ const (
 const (
 	KindSegments = 0
 	KindRuns     = 1
+	anyKind      = -1 // verifyChildren: a child of either kind
 )
+
+// buildShrink records the shrink of an aggregation proof of shape rec: it verifies the child
+// (its key in the set) and claims exactly the child's claim. Proven at ShrinkParams, it is the
+// last proof of a succinct receipt: the same statement, a smaller seal that verifies faster.
+func buildShrink(rec ChildShape, setDepth int) (*Builder, error) {
+	b := NewBuilder()
+	pub := claimVars(b)
+	c := verifyChildren(b, pub, rec, setDepth, 1, anyKind)[0]
+	for i := range pub {
+		b.AssertEq(pub[i], c[i])
+	}
+	return b, b.err
+}
 
 // The journal digest of a range is that of the one segment in it that wrote to the journal, or
 // the digest of no bytes when none did: a run whose journal is written by two segments cannot be
@@ -82,8 +96,8 @@ func buildLift(seg ChildShape, po2 int) (*Builder, error) {
 
 // verifyChildren records the verification of n aggregation proofs of shape rec (rec.VK a
 // structure key: each child's preprocessed root is a witness, its key's digest proven to lie in
-// the set of depth setDepth whose root is the claim's), each of the given kind and naming the
-// same set. It returns the children's claims.
+// the set of depth setDepth whose root is the claim's), each of the given kind (anyKind: either)
+// and naming the same set. It returns the children's claims.
 func verifyChildren(b *Builder, pub []Felt, rec ChildShape, setDepth, n, kind int) [][]Felt {
 	kids := make([][]Felt, n)
 	for side := range kids {
@@ -108,7 +122,9 @@ func verifyChildren(b *Builder, pub []Felt, rec ChildShape, setDepth, n, kind in
 			b.AssertEq(got[j], pub[ClaimVKSet+j])
 			b.AssertEq(c[ClaimVKSet+j], pub[ClaimVKSet+j])
 		}
-		b.AssertEq(c[ClaimKind], b.Const(feU(uint64(kind))))
+		if kind != anyKind {
+			b.AssertEq(c[ClaimKind], b.Const(feU(uint64(kind))))
+		}
 		kids[side] = c
 	}
 	return kids

@@ -30,8 +30,9 @@ func programCells(tb testing.TB, p *Program) int {
 
 // BenchmarkAggregate proves segments at the production parameters (stark.DefaultParams), builds
 // a key set for their shapes (aggregation at RecursionParams), lifts them and joins them into one
-// proof. It reports the lift and join times against the segments' proving time, the aggregation
-// programs' committed cells, the final proof's size and its native verification time.
+// proof, shrunk at ShrinkParams as a receipt's seal. It reports the lift and join times against
+// the segments' proving time, the aggregation programs' committed cells, the shrink's time, the
+// seal's size and its native verification time.
 //
 //   - loop/po2=16: a three-segment run of a small program;
 //   - stf/po2=20: the STF guest's first four segments from its image on generated-10 (the guest
@@ -72,12 +73,12 @@ func benchAggregate(b *testing.B, run *aggRun, segTime time.Duration, params sta
 		b.Fatal(err)
 	}
 	start := time.Now()
-	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: params, SegmentParams: stark.DefaultParams(), Segments: distinctShapes(run)})
+	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: params, SegmentParams: stark.DefaultParams(), ShrinkParams: ShrinkParams(), Segments: distinctShapes(run)})
 	if err != nil {
 		b.Fatal(err)
 	}
 	setupTime := time.Since(start)
-	var liftTime, joinTime, verifyTime time.Duration
+	var liftTime, joinTime, shrinkTime, verifyTime time.Duration
 	var size int
 	n := len(run.proofs)
 	for b.Loop() {
@@ -90,26 +91,33 @@ func benchAggregate(b *testing.B, run *aggRun, segTime time.Duration, params sta
 			b.Fatal(err)
 		}
 		joinTime = time.Since(start) / time.Duration(n-1)
-		seal, err := final.MarshalSeal()
+		start = time.Now()
+		shrunk, err := agg.Shrink(context.Background(), final)
+		if err != nil {
+			b.Fatal(err)
+		}
+		shrinkTime = time.Since(start)
+		seal, err := shrunk.MarshalSeal()
 		if err != nil {
 			b.Fatal(err)
 		}
 		size = len(seal)
 		start = time.Now()
-		if err := set.Verify(final, stark.DefaultVerifierConfig()); err != nil {
+		if err := set.VerifyShrunk(shrunk, stark.DefaultVerifierConfig()); err != nil {
 			b.Fatal(err)
 		}
 		verifyTime = time.Since(start)
 	}
 	join := agg.progs[keyJoin].prog
-	b.Logf("aggregation shape %v; join rows %v", set.Shape, join.Rows())
+	b.Logf("aggregation shape %v; join rows %v; shrink shape %v", set.Shape, join.Rows(), set.ShrinkShape)
 	b.Logf("%d segments proven in %v; %d keys set up in %v", n, segTime, len(set.Keys), setupTime)
 	b.ReportMetric(float64(programCells(b, join)), "cells/program")
 	b.ReportMetric(liftTime.Seconds(), "s/lift")
 	b.ReportMetric(joinTime.Seconds(), "s/join")
 	b.ReportMetric(segTime.Seconds()/float64(n), "s/segment")
 	b.ReportMetric((liftTime.Seconds()*float64(n)+joinTime.Seconds()*float64(n-1))/segTime.Seconds(), "aggregation/segments")
-	b.ReportMetric(float64(size), "proof_bytes")
+	b.ReportMetric(shrinkTime.Seconds(), "s/shrink")
+	b.ReportMetric(float64(size), "seal_bytes")
 	b.ReportMetric(float64(verifyTime.Microseconds())/1000, "verify_ms")
 }
 

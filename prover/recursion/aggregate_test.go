@@ -88,7 +88,7 @@ func testSet(t testing.TB, params stark.Params, runs ...*aggRun) (*VKSet, *Aggre
 	}
 	shapes := distinctShapes(runs...)
 	insecure := stark.VerifierConfig{}
-	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: params, SegmentParams: params, Segments: shapes, Config: &insecure})
+	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: params, SegmentParams: params, ShrinkParams: params, Segments: shapes, Config: &insecure})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,8 +172,18 @@ func TestAggregateRun(t *testing.T) {
 	if err := set.Verify(final, cfg); err != nil {
 		t.Fatal(err)
 	}
+	shrunk, err := agg.Shrink(context.Background(), final)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set.VerifyShrunk(shrunk, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := set.VerifyShrunk(final, cfg); !errors.Is(err, ErrKeySet) {
+		t.Fatalf("an unshrunk proof as a receipt's seal: %v", err)
+	}
 	segs := run.comp.Segments
-	sr, err := Succinct(final, &segs[0].Claim, &segs[len(segs)-1].Claim, run.res.Journal)
+	sr, err := Succinct(shrunk, &segs[0].Claim, &segs[len(segs)-1].Claim, run.res.Journal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +286,11 @@ func TestAggregateRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seal, err := chain.MarshalSeal()
+	shrunk, err := f.agg.Shrink(ctx, chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seal, err := shrunk.MarshalSeal()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,6 +374,7 @@ func TestJoinRefusesOutsideKeys(t *testing.T) {
 		t.Fatalf("the test needs room for one more key in a set of %d", len(set.Keys))
 	}
 	wider := &VKSet{Params: set.Params, SegmentParams: set.SegmentParams, Shape: set.Shape, Config: set.Config,
+		ShrinkParams: set.ShrinkParams, ShrinkShape: set.ShrinkShape, ShrinkKey: set.ShrinkKey,
 		Segments: append(slices.Clone(set.Segments), set.Segments[0]),
 		Keys:     append(slices.Clone(set.Keys), kp.pk.VerifyingKey().Digest())}
 	rec := set.recShape()

@@ -19,8 +19,9 @@ type Aggregator struct {
 	set   *VKSet
 	segVK *stark.VerifyingKey
 
-	mu    sync.Mutex
-	progs map[int]*keyedProgram // by index in set.Keys
+	mu     sync.Mutex
+	progs  map[int]*keyedProgram // by index in set.Keys
+	shrink *keyedProgram
 }
 
 // NewAggregator proves for set; segVK is the key of the segment proofs it lifts.
@@ -150,6 +151,38 @@ func (a *Aggregator) recurse(ctx context.Context, key int, build func(ChildShape
 		return nil, err
 	}
 	return a.prove(ctx, kp, claim, witness)
+}
+
+// Shrink proves p again at the set's ShrinkParams (buildShrink): the same claim, the seal of a
+// succinct receipt.
+func (a *Aggregator) Shrink(ctx context.Context, p *Proof) (*Proof, error) {
+	if err := a.set.init(); err != nil {
+		return nil, err
+	}
+	rec := a.set.recShape()
+	a.mu.Lock()
+	kp := a.shrink
+	if kp == nil {
+		b, err := buildShrink(rec, depthFor(len(a.set.Keys)))
+		if err == nil {
+			kp, err = setupProgram(b, a.set.ShrinkShape, a.set.ShrinkParams)
+		}
+		if err != nil {
+			a.mu.Unlock()
+			return nil, err
+		}
+		if got := kp.pk.VerifyingKey().Digest(); got != a.set.ShrinkKey {
+			a.mu.Unlock()
+			return nil, fmt.Errorf("%w: the shrink program has key %s, the set lists %s (stale set)", ErrKeySet, got, a.set.ShrinkKey)
+		}
+		a.shrink = kp
+	}
+	a.mu.Unlock()
+	witness, err := childrenWitness(rec, a.set, p)
+	if err != nil {
+		return nil, err
+	}
+	return a.prove(ctx, kp, p.Claim, witness)
 }
 
 // Aggregate joins proofs of consecutive ranges (or sequences of runs), in order, into one:

@@ -51,6 +51,17 @@ func TestProductionKeySet(t *testing.T) {
 			t.Errorf("program %d: %v", key, err)
 		}
 	}
+	b, err := buildShrink(rec, depth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kp, err := setupProgram(b, set.ShrinkShape, set.ShrinkParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kp.pk.VerifyingKey().Digest() != set.ShrinkKey {
+		t.Error("the shrink program's key is not the pinned one")
+	}
 }
 
 func updateKeySet(t *testing.T, out string) {
@@ -82,7 +93,11 @@ func updateKeySet(t *testing.T, out string) {
 		}
 		fmt.Fprintf(&b, "\t%q, // %s\n", hex.EncodeToString(by[:]), label)
 	}
-	fmt.Fprintf(&b, "}\n")
+	fmt.Fprintf(&b, "}\n\n")
+	fmt.Fprintf(&b, "// productionShrinkShape and productionShrinkKey are the shrink program's.\n")
+	fmt.Fprintf(&b, "var productionShrinkShape = Shape%s\n\n", goInts(set.ShrinkShape))
+	sk := set.ShrinkKey.Bytes()
+	fmt.Fprintf(&b, "var productionShrinkKey = %q\n", hex.EncodeToString(sk[:]))
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		t.Fatal(err)

@@ -87,11 +87,12 @@ func (v *SuccinctVerifier) VerifySuccinct(c *receipt.SegmentClaim, segments uint
 		return err
 	}
 	p.Claim = runClaim(root, c, segments)
-	return v.Set.Verify(p, v.Config)
+	return v.Set.VerifyShrunk(p, v.Config)
 }
 
-// Succinct makes the succinct receipt of a run from its aggregated proof (of all its segments),
-// the segment claims' first and last, and the journal; the proof's claim must be that run's.
+// Succinct makes the succinct receipt of a run from its aggregated, shrunk proof (Shrink of the
+// proof of all its segments), the segment claims' first and last, and the journal; the proof's
+// claim must be that run's.
 func Succinct(p *Proof, first, last *receipt.SegmentClaim, journal []byte) (*receipt.SuccinctReceipt, error) {
 	c := *last
 	c.Start, c.Index = first.Start, 0
@@ -122,7 +123,7 @@ func rootOf(claim []F) (hash.Digest, error) {
 	return d, nil
 }
 
-// VerifyRuns checks that seal, an aggregation proof of runs (Seal, then Chain), proves that
+// VerifyRuns checks that seal, a shrunk aggregation proof of runs (Seal, Chain, Shrink), proves that
 // len(journals) runs of image, each from the image's state to exit code 0, wrote these journals
 // in this order.
 func (v *SuccinctVerifier) VerifyRuns(image hash.Digest, journals [][]byte, seal []byte) error {
@@ -142,5 +143,5 @@ func (v *SuccinctVerifier) VerifyRuns(image hash.Digest, journals [][]byte, seal
 		return err
 	}
 	p.Claim = runsClaim(root[:], image, j, uint64(len(journals)))
-	return v.Set.Verify(p, v.Config)
+	return v.Set.VerifyShrunk(p, v.Config)
 }

@@ -191,8 +191,11 @@ func TestRecursionProof(t *testing.T) {
 	st, rvk, rproof := recursionProof(t, shapeOf(vk, proof), proof, public)
 	sound := RecursionParams().Soundness(rvk.ShapeOf(rproof.LogHeights))
 	t.Logf("rows %v; %s", st.prog.Rows(), sound)
-	if sound.Total < 100 || sound.FRIBits != 104 {
+	if sound.Total < 100 || sound.FRIBits != 100 {
 		t.Fatalf("RecursionParams on a recursion proof: %s", sound)
+	}
+	if shrink := ShrinkParams().Soundness(rvk.ShapeOf(rproof.LogHeights)); shrink.Total < 100 || shrink.FRIBits != 104 {
+		t.Fatalf("ShrinkParams on a recursion proof: %s", shrink)
 	}
 	for _, c := range []struct {
 		name string
@@ -343,7 +346,7 @@ func TestVerifyProofBuildChecks(t *testing.T) {
 	}{
 		{"insecure parameters", ChildShape{VK: vk, Params: proof.Params, LogHeights: proof.LogHeights}},
 		{"preprocessed height", ChildShape{VK: vk, Params: proof.Params, LogHeights: []int{5, 4, 2}, Config: &stark.VerifierConfig{}}},
-		{"other blowup", ChildShape{VK: vk, Params: RecursionParams(), LogHeights: proof.LogHeights, Config: &stark.VerifierConfig{}}},
+		{"other blowup", ChildShape{VK: vk, Params: ShrinkParams(), LogHeights: proof.LogHeights, Config: &stark.VerifierConfig{}}},
 	} {
 		b := NewBuilder()
 		p := b.AllocProof(shapeOf(vk, proof))

@@ -33,6 +33,11 @@ type VKSet struct {
 	Shape         Shape          // every aggregation program's
 	Segments      []SegmentShape // lift i verifies segment proofs of shape Segments[i]
 	Keys          []hash.Digest  // keyJoin, keySeal, keyChain, then lift i's at keyLifts+i
+	// ShrinkParams, ShrinkShape and ShrinkKey are the shrink program's (buildShrink): not in the
+	// set (no program verifies it), it is the key a succinct receipt's seal must have.
+	ShrinkParams stark.Params
+	ShrinkShape  Shape
+	ShrinkKey    hash.Digest
 	// Config is the policy every program enforces on its children when it is built (nil:
 	// stark.DefaultVerifierConfig). Only tests on insecure parameter sets lower it; it is part of
 	// the programs, hence of the keys.
@@ -40,7 +45,8 @@ type VKSet struct {
 
 	once      sync.Once
 	tree      *hash.MerkleTree
-	structure *stark.VerifyingKey
+	structure *stark.VerifyingKey // the aggregation programs' key structure
+	shrink    *stark.VerifyingKey // the shrink program's
 	err       error
 }
 
@@ -84,7 +90,10 @@ func (s *VKSet) init() error {
 		if s.tree, s.err = hash.NewMerkleTree(leaves); s.err != nil {
 			return
 		}
-		s.structure, s.err = structureKey(s.Shape, s.Params)
+		if s.structure, s.err = structureKey(s.Shape, s.Params); s.err != nil {
+			return
+		}
+		s.shrink, s.err = structureKey(s.ShrinkShape, s.ShrinkParams)
 	})
 	return s.err
 }
@@ -139,15 +148,28 @@ func (s *VKSet) segShape(segVK *stark.VerifyingKey, i int) ChildShape {
 // Verify checks an aggregation proof natively: its key is in the set, its claim names the set,
 // and the proof verifies with cfg.
 func (s *VKSet) Verify(p *Proof, cfg stark.VerifierConfig) error {
-	root, err := s.Root()
-	if err != nil {
+	if err := s.init(); err != nil {
 		return err
 	}
+	return s.verify(p, s.structure, func(key hash.Digest) bool { return slices.Contains(s.Keys, key) }, cfg)
+}
+
+// VerifyShrunk checks the last proof of a succinct receipt natively: its key is the shrink key,
+// its claim names the set, and the proof verifies with cfg.
+func (s *VKSet) VerifyShrunk(p *Proof, cfg stark.VerifierConfig) error {
+	if err := s.init(); err != nil {
+		return err
+	}
+	return s.verify(p, s.shrink, func(key hash.Digest) bool { return key == s.ShrinkKey }, cfg)
+}
+
+func (s *VKSet) verify(p *Proof, structure *stark.VerifyingKey, trusted func(hash.Digest) bool, cfg stark.VerifierConfig) error {
+	root := s.tree.Root()
 	if p == nil || p.Proof == nil || len(p.Claim) != NumClaim {
 		return fmt.Errorf("%w: malformed aggregation proof", stark.ErrInvalidProof)
 	}
-	vk := s.structure.WithPreRoot(p.PreRoot)
-	if !slices.Contains(s.Keys, vk.Digest()) {
+	vk := structure.WithPreRoot(p.PreRoot)
+	if !trusted(vk.Digest()) {
 		return fmt.Errorf("%w: %s", ErrKeySet, vk.Digest())
 	}
 	for j := range root {
@@ -162,13 +184,13 @@ func (s *VKSet) Verify(p *Proof, cfg stark.VerifierConfig) error {
 // under segVK) and returns the set: the common shape is the smallest that the lifts and the join
 // fit (a join of taller children is itself taller, so it is found by iteration). It runs a Setup
 // per program, seconds each: sets are built once and pinned (see the generated table).
-// The set's Params, SegmentParams, Segments and Config are taken from proto.
+// The set's Params, SegmentParams, ShrinkParams, Segments and Config are taken from proto.
 func BuildVKSet(ctx context.Context, segVK *stark.VerifyingKey, proto *VKSet) (*VKSet, *Aggregator, error) {
 	shapes, params := proto.Segments, proto.Params
 	if len(shapes) == 0 {
 		return nil, nil, fmt.Errorf("%w: no segment shapes", ErrKeySet)
 	}
-	set := &VKSet{Params: params, SegmentParams: proto.SegmentParams, Segments: shapes, Config: proto.Config}
+	set := &VKSet{Params: params, SegmentParams: proto.SegmentParams, Segments: shapes, Config: proto.Config, ShrinkParams: proto.ShrinkParams}
 	lifts := make([]*Builder, len(shapes))
 	var shape Shape
 	for i, sh := range shapes {
@@ -226,10 +248,29 @@ func BuildVKSet(ctx context.Context, segVK *stark.VerifyingKey, proto *VKSet) (*
 		set.Keys = append(set.Keys, kp.pk.VerifyingKey().Digest())
 		progs = append(progs, kp)
 	}
+	sk, err := structureKey(shape, params)
+	if err != nil {
+		return nil, nil, err
+	}
+	shrink, err := buildShrink(ChildShape{VK: sk, Params: params, LogHeights: shape, Config: set.Config}, depth)
+	if err != nil {
+		return nil, nil, err
+	}
+	sp, err := shrink.Compile()
+	if err != nil {
+		return nil, nil, err
+	}
+	set.ShrinkShape = sp.Shape()
+	kp, err := setupProgram(shrink, set.ShrinkShape, set.ShrinkParams)
+	if err != nil {
+		return nil, nil, err
+	}
+	set.ShrinkKey = kp.pk.VerifyingKey().Digest()
 	a := NewAggregator(set, segVK)
 	for i, kp := range progs {
 		a.progs[i] = kp
 	}
+	a.shrink = kp
 	return set, a, nil
 }
 
