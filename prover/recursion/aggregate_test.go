@@ -182,6 +182,25 @@ func TestAggregateRun(t *testing.T) {
 	if err := set.VerifyShrunk(final, cfg); !errors.Is(err, ErrKeySet) {
 		t.Fatalf("an unshrunk proof as a receipt's seal: %v", err)
 	}
+	if err := set.Verify(shrunk, cfg); !errors.Is(err, ErrKeySet) {
+		t.Fatalf("a shrunk proof as a join's child: %v", err)
+	}
+	// The shrink repeats its child's claim and nothing else: another claim does not execute.
+	for name, change := range map[string]func(c []F){
+		"exit code": func(c []F) { c[ClaimSegment+rv64.PubExitCode] = feU(1) },
+		"last":      func(c []F) { c[ClaimLast] = feU(7) },
+		"kind":      func(c []F) { c[ClaimKind] = feU(KindRuns) },
+	} {
+		claim := slices.Clone(final.Claim)
+		change(claim)
+		w, err := childrenWitness(set.recShape(), set, final)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := agg.shrink.prog.Execute(claim, w); !rejected(err) {
+			t.Errorf("shrink claiming another %s: %v", name, err)
+		}
+	}
 	segs := run.comp.Segments
 	sr, err := Succinct(shrunk, &segs[0].Claim, &segs[len(segs)-1].Claim, run.res.Journal)
 	if err != nil {

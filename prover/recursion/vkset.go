@@ -24,9 +24,8 @@ type SegmentShape struct {
 
 // VKSet is the fixed set of verifying keys aggregation proofs may have: the join, seal and chain
 // programs' and one lift program's per allowed segment shape, all compiled to Shape and proven
-// with Params. Its
-// Merkle root is in every aggregation claim; a succinct receipt is valid only for the set its
-// verifier trusts.
+// with Params. Its Merkle root is in every aggregation claim; a succinct receipt is valid only
+// for the set its verifier trusts.
 type VKSet struct {
 	Params        stark.Params   // aggregation proofs'
 	SegmentParams stark.Params   // the segment proofs' that lifts verify
