@@ -292,7 +292,8 @@ func (s Shape) holds(w *witness) error {
 
 // ProveMenu proves seg at the shape ShapeFor would choose for its natural shape, and returns
 // it, without computing the natural shape first: it generates the traces at each menu entry in
-// order of cells, skipping entries a table already seen taller rules out, and proves the first
+// order of cells, skipping entries that a table already seen taller than an entry rules out, and
+// proves the first
 // that holds (the cheapest that dominates). Most segments fit the first entry tried, so their
 // traces are generated once instead of twice (NaturalShape, then ProveShaped).
 func ProveMenu(ctx context.Context, seg *vm.Segment, params stark.Params) (*receipt.SegmentReceipt, Shape, error) {
@@ -321,8 +322,13 @@ func ProveMenu(ctx context.Context, seg *vm.Segment, params stark.Params) (*rece
 			r, err := proveWitness(ctx, seg, params, w)
 			return r, s, err
 		}
+		// A table taller than s's height was not padded: that is its natural height. A table at
+		// s's height says nothing (it may be padding), and entries are not ordered table by
+		// table, so only the former may rule later entries out.
 		for i, m := range w.traces {
-			atLeast[i] = max(atLeast[i], log2Exact(m.Height))
+			if lh := log2Exact(m.Height); lh > s.Log[i] {
+				atLeast[i] = max(atLeast[i], lh)
+			}
 		}
 	}
 	return nil, Shape{}, fmt.Errorf("%w: no menu shape of po2 %d holds segment %d: %w", ErrShape, seg.Po2, seg.Index, tooSmall)
