@@ -14,9 +14,10 @@ import (
 	"github.com/zkexex/zkexex/prover/stark"
 )
 
-// TestProductionKeySet checks the pinned production set. In short mode: it matches the menu (one
-// key per menu shape) and its shape is well formed. In full mode: the join, seal and chain
-// programs and the first lift, compiled today, have the pinned keys. With
+// TestProductionKeySet checks the pinned production set: it matches the menu (one key per menu
+// shape), its shape is well formed, and the join, seal, chain and shrink programs and the first
+// lift, compiled today, have the pinned keys (seconds), so a program changed without a new pin
+// fails here. With
 // ZKEXEX_UPDATE_KEYSET=keyset_table.go it builds every program (minutes) and writes the table
 // there (another path writes it elsewhere, to be copied in).
 func TestProductionKeySet(t *testing.T) {
@@ -30,9 +31,6 @@ func TestProductionKeySet(t *testing.T) {
 	}
 	root, _ := set.Root()
 	t.Logf("production key set: %d keys, root %s, shape %v", len(set.Keys), root, set.Shape)
-	if testing.Short() {
-		return
-	}
 	segPK, err := rv64.ProvingKey(set.SegmentParams)
 	if err != nil {
 		t.Fatal(err)
