@@ -53,32 +53,21 @@ func (p *StarkProver) ProveSpan(ctx context.Context, span *Span) (*SpanProof, er
 	if p.Aggregator != nil {
 		return p.proveSuccinct(ctx, span)
 	}
-	claims := make([]stf.Claim, 0, len(span.Inputs))
 	blocks := make([]*receipt.CompositeReceipt, 0, len(span.Inputs))
-	for _, in := range span.Inputs {
-		n := in.Block.NumberU64()
-		enc, err := in.Encode()
-		if err != nil {
-			return nil, fmt.Errorf("derivation: input of block %d: %w", n, err)
-		}
-		start := time.Now()
+	claims, err := p.proveBlocks(span, func(enc []byte) (*receipt.SegmentClaim, []byte, *vm.Result, error) {
 		comp, res, err := prove.Run(ctx, p.image, p.program, enc, p.Options)
 		if err != nil {
-			return nil, fmt.Errorf("derivation: proving block %d: %w", n, err)
+			return nil, nil, nil, err
 		}
 		last, err := comp.Claim()
 		if err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
-		c, err := guestClaim(last, comp.Journal)
-		if err != nil {
-			return nil, fmt.Errorf("derivation: block %d: %w", n, err)
-		}
-		if p.OnBlock != nil {
-			p.OnBlock(n, res, time.Since(start))
-		}
-		claims = append(claims, c)
 		blocks = append(blocks, comp)
+		return last, comp.Journal, res, nil
+	}, nil)
+	if err != nil {
+		return nil, err
 	}
 	sc, err := ChainClaims(p.imageID, span.StartOutputRoot, claims)
 	if err != nil {
@@ -91,13 +80,12 @@ func (p *StarkProver) ProveSpan(ctx context.Context, span *Span) (*SpanProof, er
 	return &SpanProof{Receipt: r, Claims: claims}, nil
 }
 
-// proveSuccinct proves a span into one aggregation proof: every block's run aggregated and
-// sealed (a run of the image that exits cleanly with its journal), the blocks chained, the
-// chain shrunk into the seal.
-func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof, error) {
+// proveBlocks proves the blocks of span one after another and returns their STF claims: run
+// proves a block's encoded input and returns the run's last segment claim, journal and result;
+// the claim is read from the journal (guestClaim), then finish, when set, completes the block.
+// OnBlock hears of each block with the time of all three.
+func (p *StarkProver) proveBlocks(span *Span, run func(enc []byte) (*receipt.SegmentClaim, []byte, *vm.Result, error), finish func() error) ([]stf.Claim, error) {
 	claims := make([]stf.Claim, 0, len(span.Inputs))
-	journals := make([][]byte, 0, len(span.Inputs))
-	sealed := make([]*recursion.Proof, 0, len(span.Inputs))
 	for _, in := range span.Inputs {
 		n := in.Block.NumberU64()
 		enc, err := in.Encode()
@@ -105,24 +93,52 @@ func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof
 			return nil, fmt.Errorf("derivation: input of block %d: %w", n, err)
 		}
 		start := time.Now()
-		a, res, err := prove.Aggregate(ctx, p.image, p.program, enc, p.Options, p.Aggregator)
+		last, journal, res, err := run(enc)
 		if err != nil {
 			return nil, fmt.Errorf("derivation: proving block %d: %w", n, err)
 		}
-		c, err := guestClaim(&a.Last, a.Journal)
+		c, err := guestClaim(last, journal)
 		if err != nil {
 			return nil, fmt.Errorf("derivation: block %d: %w", n, err)
 		}
-		s, err := p.Aggregator.Seal(ctx, a.Proof)
-		if err != nil {
-			return nil, fmt.Errorf("derivation: sealing block %d: %w", n, err)
+		if finish != nil {
+			if err := finish(); err != nil {
+				return nil, fmt.Errorf("derivation: block %d: %w", n, err)
+			}
 		}
 		if p.OnBlock != nil {
 			p.OnBlock(n, res, time.Since(start))
 		}
 		claims = append(claims, c)
+	}
+	return claims, nil
+}
+
+// proveSuccinct proves a span into one aggregation proof: every block's run aggregated and
+// sealed (a run of the image that exits cleanly with its journal), the blocks chained, the
+// chain shrunk into the seal.
+func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof, error) {
+	journals := make([][]byte, 0, len(span.Inputs))
+	sealed := make([]*recursion.Proof, 0, len(span.Inputs))
+	var whole *recursion.Proof
+	claims, err := p.proveBlocks(span, func(enc []byte) (*receipt.SegmentClaim, []byte, *vm.Result, error) {
+		a, res, err := prove.Aggregate(ctx, p.image, p.program, enc, p.Options, p.Aggregator)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		whole = a.Proof
 		journals = append(journals, a.Journal)
+		return &a.Last, a.Journal, res, nil
+	}, func() error {
+		s, err := p.Aggregator.Seal(ctx, whole)
+		if err != nil {
+			return fmt.Errorf("sealing: %w", err)
+		}
 		sealed = append(sealed, s)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sc, err := ChainClaims(p.imageID, span.StartOutputRoot, claims)
 	if err != nil {
@@ -251,11 +267,9 @@ func (v *SpanVerifier) verifySuccinct(claim receipt.SpanClaim, image hash.Digest
 	}
 	sv := v.Succinct
 	if sv == nil {
-		set, err := recursion.ProductionSet()
-		if err != nil {
+		if sv, err = recursion.ProductionVerifier(); err != nil {
 			return err
 		}
-		sv = recursion.NewSuccinctVerifier(set)
 	}
 	if err := sv.VerifyRuns(image, s.Journals, s.Proof); err != nil {
 		return fmt.Errorf("%w: %w", receipt.ErrSpanSeal, err)

@@ -16,7 +16,6 @@ import (
 	"github.com/zkexex/zkexex/prover/prove"
 	"github.com/zkexex/zkexex/prover/receipt"
 	"github.com/zkexex/zkexex/prover/recursion"
-	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/vm"
 	"github.com/zkexex/zkexex/stf"
 	"github.com/zkexex/zkexex/stf/guestio"
@@ -163,15 +162,11 @@ func proveAction(ctx *cli.Context) error {
 
 // proveSuccinct proves and aggregates the run under the production key set.
 func proveSuccinct(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*receipt.SuccinctReceipt, *vm.Result, error) {
-	set, err := recursion.ProductionSet()
+	agg, err := recursion.ProductionAggregator()
 	if err != nil {
 		return nil, nil, err
 	}
-	segPK, err := rv64.ProvingKey(set.SegmentParams)
-	if err != nil {
-		return nil, nil, err
-	}
-	return prove.Succinct(ctx, img, prog, input, opts, recursion.NewAggregator(set, segPK.VerifyingKey()))
+	return prove.Succinct(ctx, img, prog, input, opts, agg)
 }
 
 // stfOutcome reports an STF guest run that did not produce a claim; its receipt is written all

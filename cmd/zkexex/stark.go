@@ -15,7 +15,6 @@ import (
 	"github.com/zkexex/zkexex/prover/pool"
 	"github.com/zkexex/zkexex/prover/prove"
 	"github.com/zkexex/zkexex/prover/recursion"
-	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/vm"
 )
 
@@ -108,15 +107,10 @@ func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker) (*derivat
 	}
 	p := derivation.NewStarkProver(g.img, g.prog, pc.options(func(pp pool.Progress) { tr.executorProgress(pp.ProvenCycles) }))
 	if pc.Succinct {
-		set, err := recursion.ProductionSet()
-		if err != nil {
+		var err error
+		if p.Aggregator, err = recursion.ProductionAggregator(); err != nil {
 			return nil, err
 		}
-		segPK, err := rv64.ProvingKey(set.SegmentParams)
-		if err != nil {
-			return nil, err
-		}
-		p.Aggregator = recursion.NewAggregator(set, segPK.VerifyingKey())
 	}
 	p.OnBlock = func(n uint64, res *vm.Result, took time.Duration) {
 		tr.blockDone(res.Cycles)

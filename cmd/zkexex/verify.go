@@ -132,15 +132,15 @@ func verifySuccinct(raw []byte, want *hash.Digest) (*verifiedRun, error) {
 	if err := checkImage(image, want); err != nil {
 		return nil, err
 	}
-	set, err := recursion.ProductionSet()
+	v, err := recursion.ProductionVerifier()
 	if err != nil {
 		return nil, err
 	}
-	root, err := set.Root()
+	root, err := v.Set.Root()
 	if err != nil {
 		return nil, err
 	}
-	if err := r.Verify(image, recursion.NewSuccinctVerifier(set)); err != nil {
+	if err := r.Verify(image, v); err != nil {
 		return nil, fmt.Errorf("the receipt does not verify: %w", err)
 	}
 	return &verifiedRun{

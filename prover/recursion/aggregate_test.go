@@ -197,7 +197,7 @@ func TestAggregateRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := agg.shrink.prog.Execute(claim, w); !rejected(err) {
+		if _, err := agg.progs[keyShrink].prog.Execute(claim, w); !rejected(err) {
 			t.Errorf("shrink claiming another %s: %v", name, err)
 		}
 	}

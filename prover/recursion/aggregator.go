@@ -19,9 +19,8 @@ type Aggregator struct {
 	set   *VKSet
 	segVK *stark.VerifyingKey
 
-	mu     sync.Mutex
-	progs  map[int]*keyedProgram // by index in set.Keys
-	shrink *keyedProgram
+	mu    sync.Mutex
+	progs map[int]*keyedProgram // by index in set.Keys, the shrink at keyShrink
 }
 
 // NewAggregator proves for set; segVK is the key of the segment proofs it lifts.
@@ -43,12 +42,18 @@ func (a *Aggregator) program(i int, build func() (*Builder, error)) (*keyedProgr
 	if err != nil {
 		return nil, err
 	}
-	kp, err := setupProgram(b, a.set.Shape, a.set.Params)
+	shape, params, want := a.set.Shape, a.set.Params, a.set.ShrinkKey
+	if i == keyShrink {
+		shape, params = a.set.ShrinkShape, a.set.ShrinkParams
+	} else {
+		want = a.set.Keys[i]
+	}
+	kp, err := setupProgram(b, shape, params)
 	if err != nil {
 		return nil, err
 	}
-	if got := kp.pk.VerifyingKey().Digest(); got != a.set.Keys[i] {
-		return nil, fmt.Errorf("%w: program %d has key %s, the set lists %s (stale set)", ErrKeySet, i, got, a.set.Keys[i])
+	if got := kp.pk.VerifyingKey().Digest(); got != want {
+		return nil, fmt.Errorf("%w: program %d has key %s, the set lists %s (stale set)", ErrKeySet, i, got, want)
 	}
 	a.progs[i] = kp
 	return kp, nil
@@ -159,30 +164,7 @@ func (a *Aggregator) Shrink(ctx context.Context, p *Proof) (*Proof, error) {
 	if err := a.set.init(); err != nil {
 		return nil, err
 	}
-	rec := a.set.recShape()
-	a.mu.Lock()
-	kp := a.shrink
-	if kp == nil {
-		b, err := buildShrink(rec, depthFor(len(a.set.Keys)))
-		if err == nil {
-			kp, err = setupProgram(b, a.set.ShrinkShape, a.set.ShrinkParams)
-		}
-		if err != nil {
-			a.mu.Unlock()
-			return nil, err
-		}
-		if got := kp.pk.VerifyingKey().Digest(); got != a.set.ShrinkKey {
-			a.mu.Unlock()
-			return nil, fmt.Errorf("%w: the shrink program has key %s, the set lists %s (stale set)", ErrKeySet, got, a.set.ShrinkKey)
-		}
-		a.shrink = kp
-	}
-	a.mu.Unlock()
-	witness, err := childrenWitness(rec, a.set, p)
-	if err != nil {
-		return nil, err
-	}
-	return a.prove(ctx, kp, p.Claim, witness)
+	return a.recurse(ctx, keyShrink, buildShrink, p.Claim, p)
 }
 
 // Aggregate joins proofs of consecutive ranges (or sequences of runs), in order, into one:

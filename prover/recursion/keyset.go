@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
 )
@@ -60,4 +61,27 @@ func productionProto() *VKSet {
 		po2s = append(po2s, p)
 	}
 	return &VKSet{Params: RecursionParams(), SegmentParams: stark.DefaultParams(), ShrinkParams: ShrinkParams(), Segments: MenuShapes(po2s...)}
+}
+
+// ProductionAggregator proves for ProductionSet, lifting segment proofs of the rv64 key at its
+// segment parameters.
+func ProductionAggregator() (*Aggregator, error) {
+	set, err := ProductionSet()
+	if err != nil {
+		return nil, err
+	}
+	segPK, err := rv64.ProvingKey(set.SegmentParams)
+	if err != nil {
+		return nil, err
+	}
+	return NewAggregator(set, segPK.VerifyingKey()), nil
+}
+
+// ProductionVerifier checks succinct seals against ProductionSet at the default policy.
+func ProductionVerifier() (*SuccinctVerifier, error) {
+	set, err := ProductionSet()
+	if err != nil {
+		return nil, err
+	}
+	return NewSuccinctVerifier(set), nil
 }

@@ -64,6 +64,7 @@ const (
 	keySeal
 	keyChain
 	keyLifts
+	keyShrink = -1 // not in the set: the Aggregator's index of the shrink program
 )
 
 // Root is the set's Merkle root (its leaves are Keys, padded with zero digests to a power of two).
@@ -209,12 +210,13 @@ func BuildVKSet(ctx context.Context, segVK *stark.VerifyingKey, proto *VKSet) (*
 	}
 	depth := depthFor(keyLifts + len(shapes))
 	var recursive []*Builder // in key order: join, seal, chain
+	var rec ChildShape       // the children's shape the recursive programs were built for
 	for {
 		sk, err := structureKey(shape, params)
 		if err != nil {
 			return nil, nil, err
 		}
-		rec := ChildShape{VK: sk, Params: params, LogHeights: shape, Config: set.Config}
+		rec = ChildShape{VK: sk, Params: params, LogHeights: shape, Config: set.Config}
 		recursive = recursive[:0]
 		grown := shape
 		for _, build := range []func(ChildShape, int) (*Builder, error){buildJoin, buildSeal, buildChain} {
@@ -247,11 +249,7 @@ func BuildVKSet(ctx context.Context, segVK *stark.VerifyingKey, proto *VKSet) (*
 		set.Keys = append(set.Keys, kp.pk.VerifyingKey().Digest())
 		progs = append(progs, kp)
 	}
-	sk, err := structureKey(shape, params)
-	if err != nil {
-		return nil, nil, err
-	}
-	shrink, err := buildShrink(ChildShape{VK: sk, Params: params, LogHeights: shape, Config: set.Config}, depth)
+	shrink, err := buildShrink(rec, depth)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -269,7 +267,7 @@ func BuildVKSet(ctx context.Context, segVK *stark.VerifyingKey, proto *VKSet) (*
 	for i, kp := range progs {
 		a.progs[i] = kp
 	}
-	a.shrink = kp
+	a.progs[keyShrink] = kp
 	return set, a, nil
 }
 
