@@ -78,6 +78,12 @@ func NewSuccinctVerifier(set *VKSet) *SuccinctVerifier {
 
 // VerifySuccinct implements receipt.SuccinctVerifier.
 func (v *SuccinctVerifier) VerifySuccinct(c *receipt.SegmentClaim, segments uint32, seal []byte) error {
+	return v.verifySeal(seal, func(root hash.Digest) []F { return runClaim(root, c, segments) })
+}
+
+// verifySeal checks that seal, a shrunk aggregation proof, proves the claim claimOf gives for the
+// set's root.
+func (v *SuccinctVerifier) verifySeal(seal []byte, claimOf func(root hash.Digest) []F) error {
 	p, err := DecodeSeal(seal)
 	if err != nil {
 		return err
@@ -86,7 +92,7 @@ func (v *SuccinctVerifier) VerifySuccinct(c *receipt.SegmentClaim, segments uint
 	if err != nil {
 		return err
 	}
-	p.Claim = runClaim(root, c, segments)
+	p.Claim = claimOf(root)
 	return v.Set.VerifyShrunk(p, v.Config)
 }
 
@@ -130,18 +136,9 @@ func (v *SuccinctVerifier) VerifyRuns(image hash.Digest, journals [][]byte, seal
 	if len(journals) == 0 {
 		return fmt.Errorf("%w: no runs", ErrJoin)
 	}
-	p, err := DecodeSeal(seal)
-	if err != nil {
-		return err
-	}
-	root, err := v.Set.Root()
-	if err != nil {
-		return err
-	}
 	j, err := JournalRoot(journals)
 	if err != nil {
 		return err
 	}
-	p.Claim = runsClaim(root[:], image, j, uint64(len(journals)))
-	return v.Set.VerifyShrunk(p, v.Config)
+	return v.verifySeal(seal, func(root hash.Digest) []F { return runsClaim(root[:], image, j, uint64(len(journals))) })
 }
