@@ -154,19 +154,8 @@ func Aggregate(ctx context.Context, img *vm.Image, prog *vm.Program, input []byt
 		return nil, nil, err
 	}
 	segs, chunks, res, err := run(ctx, img, prog, input, opts, func(ctx context.Context, seg *vm.Segment) (lifted, error) {
-		r, _, err := rv64.ProveMenu(ctx, seg, params)
-		if err != nil {
-			return lifted{}, err
-		}
-		proof, err := stark.DecodeProof(r.Seal)
-		if err != nil {
-			return lifted{}, err
-		}
-		l, err := agg.Lift(ctx, proof, rv64.PublicValues(&r.Claim))
-		if err != nil {
-			return lifted{}, fmt.Errorf("lifting segment %d: %w", seg.Index, err)
-		}
-		return lifted{receipt: r, lift: l}, nil
+		r, l, err := Lift(ctx, seg, params, agg)
+		return lifted{receipt: r, lift: l}, err
 	})
 	if err != nil {
 		return nil, nil, err
@@ -186,6 +175,25 @@ func Aggregate(ctx context.Context, img *vm.Image, prog *vm.Program, input []byt
 		return nil, nil, err
 	}
 	return &Aggregated{Proof: final, First: comp.Segments[0].Claim, Last: comp.Segments[len(comp.Segments)-1].Claim, Journal: comp.Journal}, res, nil
+}
+
+// Lift proves one segment at the cheapest shape of the menu that holds it (rv64.ProveMenu) with
+// params (agg's key set's segment parameters) and lifts the proof: the unit of work a run's
+// aggregation is made of, whoever runs it.
+func Lift(ctx context.Context, seg *vm.Segment, params stark.Params, agg *recursion.Aggregator) (*receipt.SegmentReceipt, *recursion.Proof, error) {
+	r, _, err := rv64.ProveMenu(ctx, seg, params)
+	if err != nil {
+		return nil, nil, err
+	}
+	proof, err := stark.DecodeProof(r.Seal)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := agg.Lift(ctx, proof, rv64.PublicValues(&r.Claim))
+	if err != nil {
+		return nil, nil, fmt.Errorf("lifting segment %d: %w", seg.Index, err)
+	}
+	return r, l, nil
 }
 
 // Succinct proves and aggregates the run (Aggregate) into its succinct receipt.
