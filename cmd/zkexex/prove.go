@@ -123,11 +123,13 @@ func proveAction(ctx *cli.Context) error {
 		exit     uint8
 	)
 	if o.Succinct {
-		r, rres, err := proveSuccinct(c, img, prog, input, opts)
+		costs := new(recursion.Costs)
+		r, rres, err := proveSuccinct(recursion.WithCosts(c, costs), img, prog, input, opts)
 		endProgress()
 		if err != nil {
 			return err
 		}
+		logCosts(logger, costs)
 		if enc, err = r.MarshalBinary(); err != nil {
 			return err
 		}
@@ -167,6 +169,25 @@ func proveSuccinct(ctx context.Context, img *vm.Image, prog *vm.Program, input [
 		return nil, nil, err
 	}
 	return prove.Succinct(ctx, img, prog, input, opts, agg)
+}
+
+// logCosts reports where a succinct run's proving time went, summed over the workers: the
+// segment proofs and each aggregation program, and aggregation's cost as a fraction of the
+// segment proofs'.
+func logCosts(logger log.Logger, costs *recursion.Costs) {
+	seg := costs.Of(prove.CostSegment)
+	ctx := []any{"segments", seg.Proofs, "segmentTime", seg.Time.Round(time.Millisecond)}
+	programs := []string{recursion.ProgramLift, recursion.ProgramJoin, recursion.ProgramSeal, recursion.ProgramChain, recursion.ProgramShrink}
+	for _, p := range programs {
+		if c := costs.Of(p); c.Proofs > 0 {
+			ctx = append(ctx, p+"s", c.Proofs, p+"Time", c.Time.Round(time.Millisecond))
+		}
+	}
+	if seg.Time > 0 {
+		agg := costs.Total(programs...)
+		ctx = append(ctx, "aggregation/segments", fmt.Sprintf("%.3f", agg.Time.Seconds()/seg.Time.Seconds()))
+	}
+	logger.Info("Proving time, summed over workers", ctx...)
 }
 
 // stfOutcome reports an STF guest run that did not produce a claim; its receipt is written all

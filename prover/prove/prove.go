@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/zkexex/zkexex/prover/pool"
 	"github.com/zkexex/zkexex/prover/receipt"
@@ -177,13 +178,22 @@ func Aggregate(ctx context.Context, img *vm.Image, prog *vm.Program, input []byt
 	return &Aggregated{Proof: final, First: comp.Segments[0].Claim, Last: comp.Segments[len(comp.Segments)-1].Claim, Journal: comp.Journal}, res, nil
 }
 
+// CostSegment is the kind of cost (recursion.Costs) of segment proofs made for aggregation.
+const CostSegment = "segment"
+
 // Lift proves one segment at the cheapest shape of the menu that holds it (rv64.ProveMenu) with
 // params (agg's key set's segment parameters) and lifts the proof: the unit of work a run's
 // aggregation is made of, whoever runs it.
+// Under recursion.WithCosts, the segment proof's time counts as CostSegment, the lift's as
+// recursion.ProgramLift.
 func Lift(ctx context.Context, seg *vm.Segment, params stark.Params, agg *recursion.Aggregator) (*receipt.SegmentReceipt, *recursion.Proof, error) {
+	start := time.Now()
 	r, _, err := rv64.ProveMenu(ctx, seg, params)
 	if err != nil {
 		return nil, nil, err
+	}
+	if c := recursion.CostsFrom(ctx); c != nil {
+		c.Add(CostSegment, time.Since(start))
 	}
 	proof, err := stark.DecodeProof(r.Seal)
 	if err != nil {

@@ -84,7 +84,7 @@ func TestRunErrors(t *testing.T) {
 // po2-16 shapes (test parameters throughout): it verifies with the run's journal and exit code.
 func TestSuccinct(t *testing.T) {
 	if testing.Short() {
-		t.Skip("two minutes: a key set for the po2-16 menu and a proven, lifted, joined run (prover/recursion's short tests cover aggregation)")
+		t.Skip("about 20 s: a key set for the po2-16 menu and a proven, lifted, joined run (prover/recursion's short tests cover aggregation)")
 	}
 	params := stark.TestParams()
 	segPK, err := rv64.ProvingKey(params)
@@ -106,12 +106,20 @@ func TestSuccinct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, res, err := prove.Succinct(context.Background(), img, prog, input, prove.Options{Po2: vm.MinPo2, Workers: 2}, agg)
+	costs := new(recursion.Costs)
+	r, res, err := prove.Succinct(recursion.WithCosts(context.Background(), costs), img, prog, input, prove.Options{Po2: vm.MinPo2, Workers: 2}, agg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Segments < 2 || int(r.Segments) != res.Segments || !bytes.Equal(r.Journal, input) || r.Claim.ExitCode != 0 {
 		t.Fatalf("%d segments of %d, journal %q, exit %d", r.Segments, res.Segments, r.Journal, r.Claim.ExitCode)
+	}
+	// Every proof made is counted once, under its kind.
+	n := res.Segments
+	for kind, want := range map[string]int{prove.CostSegment: n, recursion.ProgramLift: n, recursion.ProgramJoin: n - 1, recursion.ProgramShrink: 1, recursion.ProgramSeal: 0} {
+		if c := costs.Of(kind); c.Proofs != want || (want > 0) != (c.Time > 0) {
+			t.Errorf("%s: %d proofs in %v, want %d", kind, c.Proofs, c.Time, want)
+		}
 	}
 	v := &recursion.SuccinctVerifier{Set: set, Config: insecure}
 	if err := r.Verify(res.ImageID, v); err != nil {

@@ -378,7 +378,7 @@ func TestJoinRefusesOutsideKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outsider, err := agg.prove(context.Background(), kp, slices.Clone(lifts[1].Claim), nil)
+	outsider, err := agg.prove(context.Background(), keyJoin, kp, slices.Clone(lifts[1].Claim), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

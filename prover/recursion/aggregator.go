@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/stark"
@@ -59,7 +60,9 @@ func (a *Aggregator) program(i int, build func() (*Builder, error)) (*keyedProgr
 	return kp, nil
 }
 
-func (a *Aggregator) prove(ctx context.Context, kp *keyedProgram, claim []F, witness []E) (*Proof, error) {
+// prove proves key's program kp on claim and witness.
+func (a *Aggregator) prove(ctx context.Context, key int, kp *keyedProgram, claim []F, witness []E) (*Proof, error) {
+	start := time.Now()
 	traces, err := kp.prog.Execute(claim, witness)
 	if err != nil {
 		return nil, err
@@ -68,6 +71,7 @@ func (a *Aggregator) prove(ctx context.Context, kp *keyedProgram, claim []F, wit
 	if err != nil {
 		return nil, err
 	}
+	record(ctx, programName(key), time.Since(start))
 	return &Proof{PreRoot: kp.pk.VerifyingKey().PreRoot(), Claim: claim, Proof: proof}, nil
 }
 
@@ -102,7 +106,7 @@ func (a *Aggregator) Lift(ctx context.Context, proof *stark.Proof, public []F) (
 	claim = append(claim, feU(KindSegments))
 	claim = append(claim, public...)
 	claim = append(claim, public[rv64.PubIndex])
-	return a.prove(ctx, kp, claim, witness)
+	return a.prove(ctx, keyLifts+i, kp, claim, witness)
 }
 
 // Join proves that l and r verify under keys of the set and that r follows l: for claims of
@@ -155,7 +159,7 @@ func (a *Aggregator) recurse(ctx context.Context, key int, build func(ChildShape
 	if err != nil {
 		return nil, err
 	}
-	return a.prove(ctx, kp, claim, witness)
+	return a.prove(ctx, key, kp, claim, witness)
 }
 
 // Shrink proves p again at the set's ShrinkParams (buildShrink): the same claim, the seal of a
