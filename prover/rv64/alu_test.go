@@ -187,6 +187,27 @@ func TestLookupBeyondDeclaredBound(t *testing.T) {
 	}
 }
 
+// TestShiftSplitBeyondOldBound: one byte split more than 127·2^12 times (the bound the shift
+// table declared while its padding repeated an entry; the STF guest's po2-21 segments exceed it)
+// proves, now that the table's keys are distinct.
+func TestShiftSplitBeyondOldBound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 2^17-row shift trace (seconds)")
+	}
+	const oldBound = 127 << 12
+	ev := make([]Event, oldBound/8+1) // each SRL splits its eight bytes, all zero, at s = 1
+	for i := range ev {
+		ev[i] = Event{OpSRL, 0, 1}
+	}
+	s := newStatement(t, ev, nil)
+	if got := s.traces[tShiftTable].Cols[0][1<<8].Uint64(); got <= oldBound {
+		t.Fatalf("split (0, 1) counted %d times", got)
+	}
+	if err := s.proveAndVerify(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Trace positions used by the tamper tests.
 const (
 	tAddSub = iota

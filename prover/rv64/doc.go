@@ -127,11 +127,12 @@
 //
 // # Lookup tables
 //
-// The byte, byte-pair and 16-bit range tables are stark lookup tables (stark.Table.LookupTable):
-// their keys are preprocessed columns, distinct (checked at Setup), so their multiplicity columns
-// need no declared bound; the core bounds only the chips' total sends on each bus below p (for
-// distinct keys, a value outside the table would need p copies of its fraction to cancel). Limb
-// value 0, looked up millions of times per segment, is thus fine. The byte-shift table pads its
-// 9·256 entries to 2^12 rows with copies of its first entry, so its keys are not distinct and it
-// keeps a declared receive bound (shiftBound; ErrLookupOverflow beyond it).
+// The byte, byte-pair, byte-shift and 16-bit range tables are stark lookup tables
+// (stark.Table.LookupTable): their keys are preprocessed columns, distinct (checked at Setup), so
+// their multiplicity columns need no declared bound; the core bounds only the chips' total sends
+// on each bus below p (for distinct keys, a value outside the table would need p copies of its
+// fraction to cancel). Limb value 0, looked up millions of times per segment, is thus fine. The
+// byte-shift table fills its 2^12 rows with splits at s = 0..15 (the chip uses s ≤ 8) so that its
+// keys are distinct too: with copies of one entry as padding it needed a declared bound, which
+// the STF guest's po2-21 and -22 segments exceeded.
 package rv64

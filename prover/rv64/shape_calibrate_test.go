@@ -8,6 +8,7 @@ import (
 	"go/format"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -46,45 +47,42 @@ func menuCost(menu []Shape, obs []observed) (cells int64, ok bool) {
 	return cells, true
 }
 
-// calibrate chooses at most two shapes that together dominate every observation, with the
-// fewest cells committed over them: the join of all, or the joins of the two sides of a split of
-// the observations when that saves at least minSaving of the cells. Up to exhaustiveMax distinct
-// observations every split is tried; above, a local search (move one observation to the other
-// side while that lowers the cost) from thresholdStarts size thresholds and from seeded random
-// splits.
-func calibrate(obs []observed) []Shape {
+// bisect chooses the best two-way split of obs: the two joins of the sides of the split with
+// the fewest cells committed over obs. Up to exhaustiveMax distinct observations every split is
+// tried; above, a local search (move one observation to the other side while that lowers the
+// cost) from thresholdStarts size thresholds and from seeded random splits. It returns nil for
+// fewer than two observations.
+func bisect(obs []observed) (sides [2][]observed, cost int64) {
 	const (
-		minSaving       = 0.05
 		exhaustiveMax   = 16
 		thresholdStarts = 32
 		randomStarts    = 32
 	)
-	best := []Shape{join(obs)}
-	bestCost, _ := menuCost(best, obs)
-	splitCost := func(side []bool) (int64, []Shape) {
-		var a, b []observed
+	cost = -1
+	split := func(side []bool) ([2][]observed, int64) {
+		var out [2][]observed
 		for i, o := range obs {
 			if side[i] {
-				b = append(b, o)
+				out[1] = append(out[1], o)
 			} else {
-				a = append(a, o)
+				out[0] = append(out[0], o)
 			}
 		}
-		if len(a) == 0 || len(b) == 0 {
-			return -1, nil
+		if len(out[0]) == 0 || len(out[1]) == 0 {
+			return out, -1
 		}
-		menu := []Shape{join(a), join(b)}
-		c, _ := menuCost(menu, obs)
-		return c, menu
+		c, _ := menuCost([]Shape{join(out[0]), join(out[1])}, obs)
+		return out, c
 	}
-	var two []Shape
-	var twoCost int64 = -1
 	consider := func(side []bool) {
-		if c, m := splitCost(side); c >= 0 && (twoCost < 0 || c < twoCost) {
-			two, twoCost = m, c
+		if s, c := split(side); c >= 0 && (cost < 0 || c < cost) {
+			sides, cost = s, c
 		}
 	}
 	n := len(obs)
+	if n < 2 {
+		return sides, -1
+	}
 	if n <= exhaustiveMax {
 		for mask := 1; mask < 1<<(n-1); mask++ {
 			side := make([]bool, n)
@@ -93,48 +91,148 @@ func calibrate(obs []observed) []Shape {
 			}
 			consider(side)
 		}
-	} else {
-		order := make([]int, n)
-		for i := range order {
-			order[i] = i
+		return sides, cost
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(obs[a].shape.Cells(), obs[b].shape.Cells()) })
+	var starts [][]bool
+	for k := 1; k < n; k += max(1, n/thresholdStarts) {
+		side := make([]bool, n)
+		for _, i := range order[k:] {
+			side[i] = true
 		}
-		slices.SortFunc(order, func(a, b int) int { return cmp.Compare(obs[a].shape.Cells(), obs[b].shape.Cells()) })
-		var starts [][]bool
-		for k := 1; k < n; k += max(1, n/thresholdStarts) {
-			side := make([]bool, n)
-			for _, i := range order[k:] {
-				side[i] = true
-			}
-			starts = append(starts, side)
+		starts = append(starts, side)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range randomStarts {
+		side := make([]bool, n)
+		for i := range side {
+			side[i] = r.IntN(2) == 1
 		}
-		r := rand.New(rand.NewPCG(1, 2))
-		for range randomStarts {
-			side := make([]bool, n)
+		starts = append(starts, side)
+	}
+	for _, side := range starts {
+		_, c := split(side)
+		for improved := true; improved; {
+			improved = false
 			for i := range side {
-				side[i] = r.IntN(2) == 1
-			}
-			starts = append(starts, side)
-		}
-		for _, side := range starts {
-			cost, _ := splitCost(side)
-			for improved := true; improved; {
-				improved = false
-				for i := range side {
-					side[i] = !side[i]
-					if c, _ := splitCost(side); c >= 0 && (cost < 0 || c < cost) {
-						cost, improved = c, true
-						continue
-					}
-					side[i] = !side[i]
+				side[i] = !side[i]
+				if _, ci := split(side); ci >= 0 && (c < 0 || ci < c) {
+					c, improved = ci, true
+					continue
 				}
+				side[i] = !side[i]
 			}
-			consider(side)
 		}
+		consider(side)
 	}
-	if two != nil && float64(twoCost) < (1-minSaving)*float64(bestCost) {
-		return two
+	return sides, cost
+}
+
+// calibrate chooses at most maxEntries shapes that together dominate every observation, with few
+// cells committed over them: it starts from the join of all and splits one group of
+// observations in two (bisect) at a time, the split that saves the most cells, while a split
+// saves at least minSaving of the menu's cells. Each split adds a lift program to the
+// aggregation key set, and a finer menu fits unseen segments less well, hence the threshold.
+func calibrate(obs []observed, maxEntries int) []Shape {
+	const minSaving = 0.02
+	groups := [][]observed{obs}
+	total := func(gs [][]observed) int64 {
+		var c int64
+		for _, g := range gs {
+			gc, _ := menuCost([]Shape{join(g)}, g)
+			c += gc
+		}
+		return c
 	}
-	return best
+	for len(groups) < maxEntries {
+		cur := total(groups)
+		best, bestSaving := -1, int64(0)
+		var bestSides [2][]observed
+		for i, g := range groups {
+			one, _ := menuCost([]Shape{join(g)}, g)
+			sides, c := bisect(g)
+			if c >= 0 && one-c > bestSaving {
+				best, bestSaving, bestSides = i, one-c, sides
+			}
+		}
+		if best < 0 || float64(bestSaving) < minSaving*float64(cur) {
+			break
+		}
+		groups = append(slices.Delete(groups, best, best+1), bestSides[0], bestSides[1])
+	}
+	menu := make([]Shape, len(groups))
+	for i, g := range groups {
+		menu[i] = join(g)
+	}
+	slices.SortFunc(menu, func(a, b Shape) int { return cmp.Compare(a.Cells(), b.Cells()) })
+	return menu
+}
+
+// calibrationInput is an STF input the menu is calibrated on; cycles is its run's length, zero
+// to sample every segment.
+type calibrationInput struct {
+	name   string
+	data   []byte
+	cycles uint64
+}
+
+// inputSample is an input's segments at one po2: natural shapes weighted by the segments each
+// sample stands for, how many were sampled of the total, and the samples that failed.
+type inputSample struct {
+	name           string
+	obs            []observed
+	sampled, total int
+	failed         []string
+}
+
+// sample runs the input at po2 and takes the natural shape of about n segments spread evenly
+// (every segment when in.cycles is zero).
+func (in calibrationInput) sample(t *testing.T, img *vm.Image, prog *vm.Program, po2, n int) inputSample {
+	t.Helper()
+	stride := 1
+	if in.cycles > 0 {
+		stride = max(1, int(in.cycles>>uint(po2))/n)
+	}
+	out := inputSample{name: in.name}
+	_, err := vm.ExecuteImage(context.Background(), img, prog, vm.Config{Po2: po2, Stdin: in.data,
+		OnSegment: func(seg *vm.Segment) error {
+			out.total++
+			if int(seg.Index)%stride != 0 {
+				return nil
+			}
+			out.sampled++
+			s, err := NaturalShape(context.Background(), seg)
+			if err != nil {
+				// A segment the prover cannot generate has no natural shape: report it, and
+				// calibrate on the rest.
+				out.failed = append(out.failed, fmt.Sprintf("segment %d: %v", seg.Index, err))
+				return nil
+			}
+			if i := slices.IndexFunc(out.obs, func(o observed) bool { return o.shape.Equal(s) }); i >= 0 {
+				out.obs[i].n += stride
+			} else {
+				out.obs = append(out.obs, observed{shape: s, n: stride})
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// padding is the menu's cells over the sample's natural cells.
+func (s inputSample) padding(menu []Shape) float64 {
+	var nat int64
+	for _, o := range s.obs {
+		nat += int64(o.n) * o.shape.Cells()
+	}
+	cost, _ := menuCost(menu, s.obs)
+	return float64(cost) / float64(nat)
 }
 
 // withHeadroom raises the cheap tables of each entry, so that segments unlike the observed ones
@@ -172,58 +270,61 @@ func withHeadroom(menu []Shape) []Shape {
 	return out
 }
 
-// TestCalibrateShapes runs the STF guest on stf/testdata/generated-10 at every po2, takes its
-// segments' natural shapes, chooses the calibrated menu entries (calibrate, then withHeadroom)
+// TestCalibrateShapes runs the STF guest on stf/testdata/generated-10 and on the STF inputs
+// named in ZKEXEX_CALIBRATE_INPUTS (colon-separated; 'zkexex stf input' of the real Hoodi blocks
+// in ../shared/testdata) at every po2, samples their segments' natural shapes, chooses the calibrated menu entries (calibrate, then withHeadroom)
 // and writes shape_table.go. It runs only with ZKEXEX_CALIBRATE_SHAPES=1 (about ten minutes):
 //
-//	ZKEXEX_CALIBRATE_SHAPES=1 go test -run TestCalibrateShapes -timeout 60m ./prover/rv64/
+//	ZKEXEX_CALIBRATE_SHAPES=1 ZKEXEX_CALIBRATE_INPUTS=hoodi-1265656.bin:hoodi-1281069.bin \
+//	go test -run TestCalibrateShapes -timeout 60m ./prover/rv64/
 func TestCalibrateShapes(t *testing.T) {
 	if os.Getenv("ZKEXEX_CALIBRATE_SHAPES") != "1" {
 		t.Skip("set ZKEXEX_CALIBRATE_SHAPES=1 to calibrate the shape menu")
 	}
-	const perPo2 = 1 << 20 // segments generated per po2 at most: all of generated-10's
-	prog, img, input := stfGuest(t)
-	var table strings.Builder
-	var report strings.Builder
-	for po2 := vm.MinPo2; po2 <= vm.MaxPo2; po2++ {
-		// The run's segment count, to sample evenly across it.
-		var total int
-		if _, err := vm.ExecuteImage(context.Background(), img, prog, vm.Config{Po2: po2, Stdin: input,
-			OnSegment: func(*vm.Segment) error { total++; return nil }}); err != nil {
-			t.Fatal(err)
+	const (
+		maxEntries = 6  // calibrated entries per po2 (MaxShape comes on top)
+		perInput   = 64 // segments sampled per extra input and po2, evenly across its run
+	)
+	prog, img, generated := stfGuest(t)
+	inputs := []calibrationInput{{name: "generated-10", data: generated}}
+	for _, f := range strings.Split(os.Getenv("ZKEXEX_CALIBRATE_INPUTS"), ":") {
+		if f == "" {
+			continue
 		}
-		stride := max(1, (total+perPo2-1)/perPo2)
-		var obs []observed
-		var natCells int64
-		var failed []string
-		start := time.Now()
-		_, err := vm.ExecuteImage(context.Background(), img, prog, vm.Config{Po2: po2, Stdin: input,
-			OnSegment: func(seg *vm.Segment) error {
-				if int(seg.Index)%stride != 0 {
-					return nil
-				}
-				s, err := NaturalShape(context.Background(), seg)
-				if err != nil {
-					// A segment the prover cannot generate has no natural shape: report it, and
-					// calibrate on the rest.
-					failed = append(failed, fmt.Sprintf("segment %d: %v", seg.Index, err))
-					return nil
-				}
-				natCells += s.Cells()
-				for i := range obs {
-					if obs[i].shape.Equal(s) {
-						obs[i].n++
-						return nil
-					}
-				}
-				obs = append(obs, observed{shape: s, n: 1})
-				return nil
-			}})
+		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range failed {
-			t.Logf("po2 %d: no natural shape: %s", po2, f)
+		// One run for the cycle count, so that each po2's sampling stride is known up front.
+		res, err := vm.ExecuteImage(context.Background(), img, prog, vm.Config{Stdin: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, calibrationInput{name: filepath.Base(f), data: data, cycles: res.Cycles})
+	}
+	var table strings.Builder
+	var report strings.Builder
+	for po2 := vm.MinPo2; po2 <= vm.MaxPo2; po2++ {
+		var obs []observed
+		var lines []string
+		start := time.Now()
+		var natCells int64
+		var perIn []inputSample
+		for _, in := range inputs {
+			smp := in.sample(t, img, prog, po2, perInput)
+			for _, o := range smp.obs {
+				natCells += int64(o.n) * o.shape.Cells()
+				if i := slices.IndexFunc(obs, func(x observed) bool { return x.shape.Equal(o.shape) }); i >= 0 {
+					obs[i].n += o.n
+				} else {
+					obs = append(obs, o)
+				}
+			}
+			perIn = append(perIn, smp)
+			for _, f := range smp.failed {
+				t.Logf("po2 %d %s: no natural shape: %s", po2, in.name, f)
+			}
+			lines = append(lines, fmt.Sprintf("%s %d of %d", in.name, smp.sampled, smp.total))
 		}
 		for _, o := range obs {
 			t.Logf("po2 %d: observed %s × %d", po2, o.shape.Key(), o.n)
@@ -231,20 +332,21 @@ func TestCalibrateShapes(t *testing.T) {
 		if len(obs) == 0 {
 			t.Fatalf("po2 %d: no segment generated", po2)
 		}
-		menu := withHeadroom(calibrate(obs))
-		cost, _ := menuCost(menu, obs)
-		n := 0
-		for _, o := range obs {
-			n += o.n
-		}
+		menu := withHeadroom(calibrate(obs, maxEntries))
 		fmt.Fprintf(&table, "\t%d: {\n", po2)
 		for _, s := range menu {
 			fmt.Fprintf(&table, "\t\t%q, // %.1f cells/cycle at 2^%d cycles\n", s.Key(), float64(s.Cells())/float64(uint64(1)<<po2), po2)
 		}
 		fmt.Fprintf(&table, "\t},\n")
+		// Padding per input: what proving each run at the menu costs over its natural shapes.
+		var pads []string
+		for _, smp := range perIn {
+			pads = append(pads, fmt.Sprintf("%s %.3f", smp.name, smp.padding(menu)))
+		}
+		cost, _ := menuCost(menu, obs)
 		one, _ := menuCost([]Shape{join(obs)}, obs)
-		line := fmt.Sprintf("po2 %d: %d of %d segments sampled (%d distinct shapes, %d not generated); padding overhead (menu cells / natural cells) %.3f with %d entries, %.3f with one",
-			po2, n, total, len(obs), len(failed), float64(cost)/float64(natCells), len(menu), float64(one)/float64(natCells))
+		line := fmt.Sprintf("po2 %d: sampled %s (%d distinct shapes); padding (menu cells / natural cells) %.3f with %d entries (%s), %.3f with one",
+			po2, strings.Join(lines, ", "), len(obs), float64(cost)/float64(natCells), len(menu), strings.Join(pads, ", "), float64(one)/float64(natCells))
 		t.Logf("%s; MaxShape %.0f cells/cycle; %v", line, float64(MaxShape(po2).Cells())/float64(uint64(1)<<po2), time.Since(start).Round(time.Second))
 		fmt.Fprintf(&report, "// %s\n", line)
 	}
@@ -252,9 +354,11 @@ func TestCalibrateShapes(t *testing.T) {
 // TestCalibrateShapes ./prover/rv64/); DO NOT EDIT.
 //
 // The calibrated segment shapes per po2: the natural shapes (NaturalShape) of the STF guest's
-// segments on stf/testdata/generated-10 covered by at most two shapes with the fewest committed
-// cells, whose cheap tables then get headroom (withHeadroom, at most 3%% more cells). Shapes
-// appends MaxShape to each po2's list. Padding overhead is over those segments, headroom included.
+// segments on stf/testdata/generated-10 (all) and on the inputs named in ZKEXEX_CALIBRATE_INPUTS
+// (the real Hoodi blocks, sampled evenly, each sample standing for the segments it skips),
+// covered by at most %d shapes with few committed cells (calibrate), whose cheap tables then get
+// headroom (withHeadroom, at most 3%% more cells). Shapes appends MaxShape to each po2's list.
+// Padding is menu cells over natural cells, headroom included.
 //
 %s
 package rv64
@@ -262,7 +366,7 @@ package rv64
 // shapeTable maps a po2 to its calibrated shapes' keys (Shape.Key).
 var shapeTable = map[int][]string{
 %s}
-`, report.String(), table.String())
+`, maxEntries, report.String(), table.String())
 	out, err := format.Source([]byte(src))
 	if err != nil {
 		t.Fatal(err)

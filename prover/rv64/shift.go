@@ -8,18 +8,17 @@ import (
 // the shift table receives.
 const BusShift stark.BusID = 4
 
-// shiftBound: the shift table has 2^12 rows, so one entry may be looked up 127·2^12 times (rows ×
-// bound = p - 1; see byteBound).
-const shiftBound = 127 << 12
-
-// shiftTable is the preprocessed table of (x, s, x >> s, x mod 2^s) for s = 0..8 and every byte,
-// padded to 2^12 rows with copies of its first entry (a repeated entry only splits the count).
+// shiftTable is the preprocessed lookup table of (x, s, x >> s, x mod 2^s) for every byte x and
+// s = 0..15: 2^12 distinct keys, so its multiplicities need no declared bound (stark.LookupTable)
+// and a byte split a million times in a po2-22 segment proves. The chip only splits at s ≤ 8
+// (its shift amounts are bit-decomposed); the rows for s = 9..15 fill the table to a power of two
+// with keys that are true all the same (hi = 0, lo = x).
 func shiftTable() *stark.Table {
 	t := stark.NewTable("byte_shift")
 	mult := t.Column("mult")
 	x, s, hi, lo := t.Preprocessed("x"), t.Preprocessed("s"), t.Preprocessed("hi"), t.Preprocessed("lo")
 	pre := stark.NewMatrix(4, 1<<12)
-	for i := 0; i < 9*256; i++ {
+	for i := 0; i < 16*256; i++ {
 		xv, sv := uint64(i&0xff), uint64(i>>8)
 		pre.SetUint(i, 0, xv)
 		pre.SetUint(i, 1, sv)
@@ -27,7 +26,7 @@ func shiftTable() *stark.Table {
 		pre.SetUint(i, 3, xv&(1<<sv-1))
 	}
 	t.SetPreprocessed(pre)
-	t.ReceiveMany(BusShift, mult.Cur(), shiftBound, x.Cur(), s.Cur(), hi.Cur(), lo.Cur())
+	t.LookupTable(BusShift, mult.Cur(), x, s, hi, lo)
 	return t
 }
 
