@@ -26,6 +26,8 @@ func TestBadInvocations(t *testing.T) {
 		{[]string{"devnet", "--prover", "stark", "--prove.po2", "23"}, "--prove.po2 23: want 16..22"},
 		{[]string{"devnet", "--prover", "stark", "--prove.workers", "-1"}, "--prove.workers -1: want 1 or more"},
 		{[]string{"devnet", "--prove.workers", "2"}, `they need --prover stark, not "native"`},
+		{[]string{"devnet", "--prover", "stark", "--prove.receipt", "groth16"}, `--prove.receipt "groth16": want succinct or composite`},
+		{[]string{"devnet", "--prove.receipt", "composite"}, `they need --prover stark, not "native"`},
 		{[]string{"devnet", "--prover", "executor", "--prove.po2", "18"}, `they need --prover stark, not "executor"`},
 		{[]string{"stf", "run", "--inptu", "x"}, "flag provided but not defined: -inptu"},
 		{[]string{"stf", "input", "--chain", "hoodi", "--message-passer", "0x12", "--block", "b", "--witness", "w", "--out", "o"}, "--message-passer"},

@@ -25,16 +25,24 @@ type proveConfig struct {
 	// Workers is the number of segments proven at once (0: GOMAXPROCS). Each holds one
 	// segment's traces, so memory is about workers × the per-segment peak (about 10 GB at po2 20).
 	Workers int
-	// Succinct aggregates each span into one succinct receipt (receipt.KindSuccinct).
-	Succinct bool
+	// Receipt is the span receipts' kind: receiptSuccinct ("" too: the default) aggregates each
+	// span into one succinct receipt (receipt.KindSuccinct), receiptComposite keeps every
+	// segment proof (receipt.KindComposite: no aggregation, about 1.7x faster, 200x larger).
+	Receipt string
 }
+
+// The span receipt kinds --prove.receipt names.
+const (
+	receiptSuccinct  = "succinct"
+	receiptComposite = "composite"
+)
 
 // proveFlags are the --prove.* flags, listed under category (empty: none).
 func proveFlags(category string) []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "prove.po2", Usage: fmt.Sprintf("with --prover stark: segment size as a power of two (%d..%d); a worker's memory doubles with each step", vm.MinPo2, vm.MaxPo2), Value: vm.DefaultPo2, Category: category},
 		&cli.IntFlag{Name: "prove.workers", Usage: "with --prover stark: segments proven at once (0: one per CPU); each holds a segment's traces in memory", Category: category},
-		&cli.BoolFlag{Name: "prove.succinct", Usage: "with --prover stark: aggregate each span into one succinct receipt (the production key set) instead of every segment proof", Category: category},
+		&cli.StringFlag{Name: "prove.receipt", Usage: "with --prover stark: span receipts, succinct (aggregated into one proof under the production key set, hundreds of kB) or composite (every segment proof, tens of MB per block, no aggregation)", Value: receiptSuccinct, Category: category},
 	}
 }
 
@@ -48,7 +56,9 @@ func parseProveConfig(c *cli.Context) proveConfig {
 	if c.IsSet("prove.workers") {
 		pc.Workers = c.Int("prove.workers")
 	}
-	pc.Succinct = c.Bool("prove.succinct")
+	if c.IsSet("prove.receipt") {
+		pc.Receipt = c.String("prove.receipt")
+	}
 	return pc
 }
 
@@ -57,7 +67,10 @@ func parseProveConfig(c *cli.Context) proveConfig {
 func (pc proveConfig) validate(kind string) []error {
 	var errs []error
 	if pc != (proveConfig{}) && kind != "stark" {
-		errs = append(errs, fmt.Errorf("--prove.po2, --prove.workers and --prove.succinct configure the STARK prover: they need --prover stark, not %q", kind))
+		errs = append(errs, fmt.Errorf("--prove.po2, --prove.workers and --prove.receipt configure the STARK prover: they need --prover stark, not %q", kind))
+	}
+	if r := pc.Receipt; r != "" && r != receiptSuccinct && r != receiptComposite {
+		errs = append(errs, fmt.Errorf("--prove.receipt %q: want %s or %s", r, receiptSuccinct, receiptComposite))
 	}
 	if pc.Po2 != 0 && (pc.Po2 < vm.MinPo2 || pc.Po2 > vm.MaxPo2) {
 		errs = append(errs, fmt.Errorf("--prove.po2 %d: want %d..%d", pc.Po2, vm.MinPo2, vm.MaxPo2))
@@ -106,7 +119,7 @@ func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker) (*derivat
 		return nil, fmt.Errorf("STARK prover: %w", err)
 	}
 	p := derivation.NewStarkProver(g.img, g.prog, pc.options(func(pp pool.Progress) { tr.executorProgress(pp.ProvenCycles) }))
-	if pc.Succinct {
+	if pc.Receipt != receiptComposite {
 		var err error
 		if p.Aggregator, err = recursion.ProductionAggregator(); err != nil {
 			return nil, err
@@ -119,6 +132,6 @@ func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker) (*derivat
 	}
 	log.Warn("STARK prover: every segment of every block is proven (minutes per block on a small machine). "+
 		"Until the Groth16 wrap exists the L1 oracle keeps its dev verifier: receipts are verified by the proposer before it proposes, not on chain",
-		"imageID", p.ImageID(), "po2", cmp.Or(pc.Po2, vm.DefaultPo2), "workers", cmp.Or(pc.Workers, runtime.GOMAXPROCS(0)), "succinct", pc.Succinct)
+		"imageID", p.ImageID(), "po2", cmp.Or(pc.Po2, vm.DefaultPo2), "workers", cmp.Or(pc.Workers, runtime.GOMAXPROCS(0)), "receipt", cmp.Or(pc.Receipt, receiptSuccinct))
 	return p, nil
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/zkexex/zkexex/prover/vm"
 )
 
-// TestProveFlags checks that --prove.po2 and --prove.workers reach the StarkProver's options
-// and that leaving them out keeps the defaults (vm.DefaultPo2, one worker per CPU).
+// TestProveFlags checks that --prove.po2, --prove.workers and --prove.receipt reach the
+// StarkProver's configuration and that leaving them out keeps the defaults (vm.DefaultPo2, one
+// worker per CPU, succinct receipts).
 func TestProveFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -20,6 +21,8 @@ func TestProveFlags(t *testing.T) {
 		{[]string{"--prove.po2", "18"}, proveConfig{Po2: 18}},
 		{[]string{"--prove.workers", "2"}, proveConfig{Workers: 2}},
 		{[]string{"--prove.po2", "16", "--prove.workers", "1"}, proveConfig{Po2: 16, Workers: 1}},
+		{[]string{"--prove.receipt", "composite"}, proveConfig{Receipt: receiptComposite}},
+		{[]string{"--prove.receipt", "succinct"}, proveConfig{Receipt: receiptSuccinct}},
 	} {
 		var got proveConfig
 		app := &cli.App{Flags: proveFlags(""), Action: func(c *cli.Context) error {
