@@ -209,7 +209,7 @@ func hashFloor(b *testing.B, pk *ProvingKey, trace *Matrix) time.Duration {
 	}
 	s := time.Now()
 	for _, mats := range commits {
-		if _, err := commitMatrices(mats); err != nil {
+		if _, err := commitMatrices[hash.Digest](mats); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -264,7 +264,7 @@ func BenchmarkCommitPhase(b *testing.B) {
 				var lde *Matrix
 				timed(&ldeT, func() { lde = d.lde(trace, 1) })
 				var err error
-				timed(&hashT, func() { _, err = commitMatrices([]*Matrix{lde}) })
+				timed(&hashT, func() { _, err = commitMatrices[hash.Digest]([]*Matrix{lde}) })
 				if err != nil {
 					b.Fatal(err)
 				}

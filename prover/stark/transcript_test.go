@@ -189,7 +189,7 @@ type replayed struct {
 
 func replayOf(t *testing.T, vk *VerifyingKey, p *Proof, public []F) replayed {
 	t.Helper()
-	v := &verifier{vk: vk, air: vk.air, proof: p, public: public}
+	v := &verifier[hash.Digest]{vk: vk, air: vk.air, proof: p, public: public}
 	if err := v.checkShape(testVerifierConfig()); err != nil {
 		t.Fatal(err)
 	}
