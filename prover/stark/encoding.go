@@ -9,7 +9,11 @@ import (
 )
 
 // Proof encoding (version 3), all integers little-endian u32, field elements as their canonical
-// u32, extension elements as their four coordinates (extFromCoeffs order), digests as 32 bytes:
+// u32, extension elements as their four coordinates (extFromCoeffs order), digests as 32 bytes
+// (KoalaBear: eight canonical u32; BN254: the canonical big-endian element). The version word
+// carries the hash configuration in its high 16 bits (0 for KoalaBear, so its encoding is the one
+// from before the package was generic; 1 for BN254): a decoder refuses another configuration's
+// proof with ErrConfig.
 //
 //	magic "ZKXS" | version | params (log blowup, queries, PoW bits, log final len, LogUp PoW bits)
 //	| T | T log heights | main root | LogUp PoW nonce | perm root | quot root | T LogUp sums
