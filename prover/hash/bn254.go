@@ -99,13 +99,7 @@ func packRadix31(vs []Element, marker uint64) fr.Element {
 // The capacity is never zero, which separates every sponge state from a compression's.
 func bn254Sponge(domain uint64, n, m int, next func(i int) fr.Element) fr.Element {
 	var s [BN254Width]fr.Element
-	var nn fr.Element
-	nn.SetUint64(uint64(n))
-	var shift fr.Element
-	shift.SetUint64(256)
-	s[BN254Rate].SetUint64(domain)
-	nn.Mul(&nn, &shift)
-	s[BN254Rate].Add(&s[BN254Rate], &nn)
+	s[BN254Rate] = bn254SpongeKey(domain, n)
 	if m == 0 {
 		PermuteBN254(&s)
 	}
@@ -120,6 +114,20 @@ func bn254Sponge(domain uint64, n, m int, next func(i int) fr.Element) fr.Elemen
 	}
 	return s[0]
 }
+
+// bn254SpongeKey is the initial capacity of a sponge of n units in domain: domain + 256·n.
+func bn254SpongeKey(domain uint64, n int) fr.Element {
+	var k, nn, shift fr.Element
+	nn.SetUint64(uint64(n))
+	shift.SetUint64(256)
+	k.SetUint64(domain)
+	nn.Mul(&nn, &shift)
+	return *k.Add(&k, &nn)
+}
+
+// BN254ElementsKey is the initial capacity with which HashElementsBN254 hashes n values, for a
+// circuit that replays it.
+func BN254ElementsKey(n int) fr.Element { return bn254SpongeKey(domainElements, n) }
 
 // HashElementsBN254 hashes KoalaBear values with the BN254 sponge, eight values per absorbed
 // element (PackBN254; the last pack is zero-padded, which the length in the capacity

@@ -43,7 +43,7 @@ type BN254Transcript struct {
 	nPend int
 	out   [2 * hash.BN254Rate]bn254Word
 	next  int // index of the next unused word of out
-	nOut  int
+	nOut  int // words of out still valid: 0 once anything is observed
 }
 
 // bn254Word is a 96-bit squeeze word: lo plus hi·2^64, hi < 2^32.
@@ -56,8 +56,14 @@ type bn254Word struct {
 // configuration's own label, so that it never shares a state with another configuration's).
 func NewBN254Transcript(domain string) *BN254Transcript {
 	t := &BN254Transcript{}
-	t.state[hash.BN254Rate] = hash.HashBytesBN254([]byte("zkexex/stark/transcript/bn254-poseidon2/v1\x00" + domain))
+	t.state[hash.BN254Rate] = BN254TranscriptKey(domain)
 	return t
+}
+
+// BN254TranscriptKey is the capacity element NewBN254Transcript(domain) starts from (its rate
+// starts at zero), for a circuit that replays the transcript.
+func BN254TranscriptKey(domain string) hash.BN254Digest {
+	return hash.HashBytesBN254([]byte("zkexex/stark/transcript/bn254-poseidon2/v1\x00" + domain))
 }
 
 // Clone returns an independent copy.
@@ -142,7 +148,7 @@ func (t *BN254Transcript) ObserveLabel(label string) {
 
 // word squeezes the next 96-bit word.
 func (t *BN254Transcript) word() bn254Word {
-	if t.nPend > 0 || t.nIn > 0 || t.next == t.nOut {
+	if t.nPend > 0 || t.nIn > 0 || t.next >= t.nOut {
 		t.flushPending()
 		t.duplex()
 	}
