@@ -160,3 +160,21 @@ func FuzzBN254DigestFromBytes(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkBN254 measures the width-3 permutation and the leaf hash of a 64-value row (eight
+// packs, four permutations): the BN254 configuration's hashing cost next to the KoalaBear kernels.
+func BenchmarkBN254(b *testing.B) {
+	b.Run("permute", func(b *testing.B) {
+		var s [BN254Width]fr.Element
+		for i := 0; i < b.N; i++ {
+			PermuteBN254(&s)
+		}
+	})
+	b.Run("row64", func(b *testing.B) {
+		row := make([]Element, 64)
+		counting(row)
+		for i := 0; i < b.N; i++ {
+			HashElementsBN254(row)
+		}
+	})
+}

@@ -37,7 +37,9 @@ func DefaultParams() Params {
 // bits (SP1 wraps at log blowup 3 to 4 as well: WRAP_LOG_BLOWUP in its FRI configurations). At
 // rate 1/16 the folding term, |E| against the LDE domain, is what limits the statement: it stays
 // at or above 100 bits up to 2^19-row tables (SP1's SHRINK_MAX_LOG_ROW_COUNT is 19), which
-// FinalLayerShapes holds it to; TestFinalLayerSoundness pins the figures.
+// FinalLayerShapes holds it to; TestFinalLayerSoundness pins the figures. The calculator counts
+// no hash term: a BN254 digest is one ≈254-bit element, about 127 bits against collisions (the
+// KoalaBear digest's eight 31-bit elements give 124), above every term it does count.
 func FinalLayerParams() Params {
 	return Params{LogBlowup: 4, NumQueries: 22, PoWBits: 16, LogFinalPolyLen: 3, LogUpPoWBits: 16}
 }
