@@ -2,6 +2,8 @@
 // by DESIGN.md (width 16: 8 full + 20 partial; width 24: 8 full + 23 partial), scalar and batched
 // (16 states per AVX-512 kernel call, portable Go elsewhere, bit-identical), the digest type, the
 // sponge and 2-to-1 compression built on it, and binary Merkle trees. Executor and prover share it.
+// It also owns the BN254 hash of the last STARK layer (bn254.go): Poseidon2 over BN254's scalar
+// field, width 3, with KoalaBear values packed eight to an element.
 package hash
 
 import (

@@ -557,32 +557,45 @@ func (a *AIR) numPermCols(i int) int {
 	return 4 * (len(a.groups[i]) + 1)
 }
 
-// VerifyingKey is what a verifier needs: the AIR's structure and the commitment to its
-// preprocessed columns. Its Digest is bound into every proof's transcript.
-type VerifyingKey struct {
+// VerifyingKeyOf is what a verifier needs: the AIR's structure and the commitment to its
+// preprocessed columns, under the hash configuration of D. Its Digest is bound into every proof's
+// transcript; the configuration is bound into the digest (a different hash function, and for
+// BN254 a configuration label in the hashed structure).
+type VerifyingKeyOf[D Digest] struct {
 	air          *AIR
 	logBlowup    int
-	preRoot      hash.Digest
+	preRoot      D
 	preLogHeight []int // per table, -1 when it has no preprocessed columns
-	structure    hash.Digest
-	digest       hash.Digest
+	structure    D
+	digest       D
 }
 
-// ProvingKey adds the prover's copy of the preprocessed columns and their LDE.
-type ProvingKey struct {
-	vk      *VerifyingKey
+// VerifyingKey is a verifying key in the default configuration.
+type VerifyingKey = VerifyingKeyOf[hash.Digest]
+
+// ProvingKeyOf adds the prover's copy of the preprocessed columns and their LDE.
+type ProvingKeyOf[D Digest] struct {
+	vk      *VerifyingKeyOf[D]
 	params  Params
 	preLDE  []*Matrix // per table, nil when none
-	preTree *mmcsTree
+	preTree *mmcsTree[D]
 }
 
-// Setup commits the preprocessed columns for params and returns the keys.
-func Setup(air *AIR, params Params) (*ProvingKey, error) {
-	vk, err := newKey(air, params)
+// ProvingKey is a proving key in the default configuration.
+type ProvingKey = ProvingKeyOf[hash.Digest]
+
+// Setup commits the preprocessed columns for params and returns the keys, in the default
+// configuration.
+func Setup(air *AIR, params Params) (*ProvingKey, error) { return SetupFor[hash.Digest](air, params) }
+
+// SetupFor is Setup in the hash configuration of D (SetupFor[hash.BN254Digest] for the BN254
+// layer).
+func SetupFor[D Digest](air *AIR, params Params) (*ProvingKeyOf[D], error) {
+	vk, err := newKey[D](air, params)
 	if err != nil {
 		return nil, err
 	}
-	pk := &ProvingKey{vk: vk, params: params, preLDE: make([]*Matrix, len(air.tables))}
+	pk := &ProvingKeyOf[D]{vk: vk, params: params, preLDE: make([]*Matrix, len(air.tables))}
 	doms := newDomains()
 	var preMats []*Matrix
 	for i, t := range air.tables {
@@ -591,13 +604,13 @@ func Setup(air *AIR, params Params) (*ProvingKey, error) {
 			preMats = append(preMats, pk.preLDE[i])
 		}
 	}
-	tree, err := commitMatrices(preMats)
+	tree, err := commitMatrices[D](preMats)
 	if err != nil {
 		return nil, err
 	}
 	pk.preTree = tree
 	vk.preRoot = tree.root()
-	vk.digest = hash.Compress(vk.structure, vk.preRoot)
+	vk.digest = configOf[D]().compress(vk.structure, vk.preRoot)
 	return pk, nil
 }
 
@@ -608,7 +621,7 @@ func Setup(air *AIR, params Params) (*ProvingKey, error) {
 // to no real key, so verifying a proof with it fails. Only the preprocessed heights of air are
 // read, not their values.
 func StructureKey(air *AIR, params Params) (*VerifyingKey, error) {
-	vk, err := newKey(air, params)
+	vk, err := newKey[hash.Digest](air, params)
 	if err != nil {
 		return nil, err
 	}
@@ -620,15 +633,15 @@ func StructureKey(air *AIR, params Params) (*VerifyingKey, error) {
 // of every Setup of an AIR of that structure with those columns. A verifier that knows the
 // structure (recursion programs share it) and trusts root (it belongs to a fixed set of keys)
 // needs no Setup.
-func (vk *VerifyingKey) WithPreRoot(root hash.Digest) *VerifyingKey {
+func (vk *VerifyingKeyOf[D]) WithPreRoot(root D) *VerifyingKeyOf[D] {
 	k := *vk
 	k.preRoot = root
-	k.digest = hash.Compress(k.structure, root)
+	k.digest = configOf[D]().compress(k.structure, root)
 	return &k
 }
 
 // newKey checks air against params and fills everything in the key but the commitment.
-func newKey(air *AIR, params Params) (*VerifyingKey, error) {
+func newKey[D Digest](air *AIR, params Params) (*VerifyingKeyOf[D], error) {
 	if err := params.Validate(); err != nil {
 		return nil, err
 	}
@@ -637,7 +650,7 @@ func newKey(air *AIR, params Params) (*VerifyingKey, error) {
 			return nil, fmt.Errorf("%w: log blowup %d too small for table %s of degree %d", ErrParams, params.LogBlowup, air.tables[i].name, air.degrees[i])
 		}
 	}
-	vk := &VerifyingKey{air: air, logBlowup: params.LogBlowup}
+	vk := &VerifyingKeyOf[D]{air: air, logBlowup: params.LogBlowup}
 	for i, t := range air.tables {
 		if err := t.checkLookupKeys(); err != nil {
 			return nil, err
@@ -657,27 +670,27 @@ func newKey(air *AIR, params Params) (*VerifyingKey, error) {
 }
 
 // VerifyingKey returns the verifier's half.
-func (pk *ProvingKey) VerifyingKey() *VerifyingKey { return pk.vk }
+func (pk *ProvingKeyOf[D]) VerifyingKey() *VerifyingKeyOf[D] { return pk.vk }
 
 // Params is the parameter set proofs from this key are made with.
-func (pk *ProvingKey) Params() Params { return pk.params }
+func (pk *ProvingKeyOf[D]) Params() Params { return pk.params }
 
 // Digest identifies the AIR (shapes, constraints, buses, preprocessed commitment, blowup): it is
-// hash.Compress(StructureDigest, PreRoot), so that a recursion verifier whose children share one
+// the configuration's compression of (StructureDigest, PreRoot), so that a recursion verifier whose children share one
 // AIR but not one preprocessed commitment (recursion programs) derives it with one compression.
-func (vk *VerifyingKey) Digest() hash.Digest { return vk.digest }
+func (vk *VerifyingKeyOf[D]) Digest() D { return vk.digest }
 
 // StructureDigest identifies everything in the key but the preprocessed commitment.
-func (vk *VerifyingKey) StructureDigest() hash.Digest { return vk.structure }
+func (vk *VerifyingKeyOf[D]) StructureDigest() D { return vk.structure }
 
 // PreRoot is the Merkle root of the preprocessed columns' LDEs (the zero digest when no table has
 // preprocessed columns).
-func (vk *VerifyingKey) PreRoot() hash.Digest { return vk.preRoot }
+func (vk *VerifyingKeyOf[D]) PreRoot() D { return vk.preRoot }
 
 // AIR returns the statement the key is for.
-func (vk *VerifyingKey) AIR() *AIR { return vk.air }
+func (vk *VerifyingKeyOf[D]) AIR() *AIR { return vk.air }
 
-func (vk *VerifyingKey) structureDigest() hash.Digest {
+func (vk *VerifyingKeyOf[D]) structureDigest() D {
 	b := []byte("zkexex/stark/vk/v4\x00")
 	b = appendString(b, vk.air.name)
 	b = appendU32(b, uint32(vk.air.numPublic), uint32(len(vk.air.tables)), uint32(vk.logBlowup))
@@ -717,7 +730,7 @@ func (vk *VerifyingKey) structureDigest() hash.Digest {
 		}
 		b = vk.air.progs[i].encode(b)
 	}
-	return hash.HashBytes(b)
+	return configOf[D]().hashBytes(b)
 }
 
 func appendString(b []byte, s string) []byte {

@@ -209,7 +209,7 @@ func hashFloor(b *testing.B, pk *ProvingKey, trace *Matrix) time.Duration {
 	}
 	s := time.Now()
 	for _, mats := range commits {
-		if _, err := commitMatrices(mats); err != nil {
+		if _, err := commitMatrices[hash.Digest](mats); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -264,7 +264,7 @@ func BenchmarkCommitPhase(b *testing.B) {
 				var lde *Matrix
 				timed(&ldeT, func() { lde = d.lde(trace, 1) })
 				var err error
-				timed(&hashT, func() { _, err = commitMatrices([]*Matrix{lde}) })
+				timed(&hashT, func() { _, err = commitMatrices[hash.Digest]([]*Matrix{lde}) })
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -308,4 +308,46 @@ func BenchmarkCells(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkConfigurations proves and verifies one AIR (benchAIR, 64 columns, 2^12 rows) in each
+// hash configuration: with the default parameters in both (the cost of the hash alone) and with
+// FinalLayerParams in the BN254 one (the last layer as it would run).
+func BenchmarkConfigurations(b *testing.B) {
+	const width, logN = 64, 12
+	air := benchAIR(b, width)
+	trace := benchTrace(width, logN)
+	b.Run("koalabear/default", func(b *testing.B) { benchConfig[hash.Digest](b, air, trace, DefaultParams()) })
+	b.Run("bn254/default", func(b *testing.B) { benchConfig[hash.BN254Digest](b, air, trace, DefaultParams()) })
+	b.Run("bn254/final-layer", func(b *testing.B) { benchConfig[hash.BN254Digest](b, air, trace, FinalLayerParams()) })
+}
+
+func benchConfig[D Digest](b *testing.B, air *AIR, trace *Matrix, params Params) {
+	pk, err := SetupFor[D](air, params)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var st Stats
+	var proof *ProofOf[D]
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var s Stats
+		proof, s, err = ProveWithStats(context.Background(), pk, []*Matrix{trace}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st.add(s)
+	}
+	b.StopTimer()
+	vs := time.Now()
+	if err := Verify(pk.VerifyingKey(), proof, nil, DefaultVerifierConfig()); err != nil {
+		b.Fatal(err)
+	}
+	verify := time.Since(vs)
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(per(st.Total), "prove_ms")
+	b.ReportMetric(per(st.Hash), "hash_ms")
+	b.ReportMetric(per(st.PoW), "pow_ms")
+	b.ReportMetric(float64(verify.Microseconds())/1000, "verify_ms")
+	b.ReportMetric(float64(proof.Size())/1024, "proof_KiB")
 }

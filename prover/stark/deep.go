@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/consensys/gnark-crypto/field/koalabear/extensions"
-	"github.com/zkexex/zkexex/prover/hash"
 )
 
 // The DEEP step turns the STARK's claims "polynomial f_c takes value v_c at ζ (and ζω)" into
@@ -69,7 +68,7 @@ func numBucketColumns(ops []TableOpening, b bucket) int {
 
 // reduce computes ro(x) = (A(x) - A(ζ))/(x - ζ) + α^K·(A(x) - A(ζω))/(x - ζω) over a bucket's
 // LDE domain (bit-reversed), where A = Σ_c α^c f_c runs over all its committed columns.
-func (pr *prover) reduce(bk bucket, ops []TableOpening, alpha E, zeta E) []E {
+func (pr *prover[D]) reduce(bk bucket, ops []TableOpening, alpha E, zeta E) []E {
 	N := 1 << uint(bk.logLDE)
 	logN := bk.logLDE - pr.params.LogBlowup
 	K := numBucketColumns(ops, bk)
@@ -151,7 +150,7 @@ type deepClaim struct {
 	K      int
 }
 
-func (v *verifier) deepClaims(zeta, deepAlpha E) []deepClaim {
+func (v *verifier[D]) deepClaims(zeta, deepAlpha E) []deepClaim {
 	claims := make([]deepClaim, len(v.bs))
 	for j, bk := range v.bs {
 		K := numBucketColumns(v.proof.Openings, bk)
@@ -166,9 +165,9 @@ func (v *verifier) deepClaims(zeta, deepAlpha E) []deepClaim {
 // deepAt authenticates query q's opened rows at idx against the four input commitments and
 // returns each bucket's DEEP quotient there: (A(x) - A(ζ))/(x - ζ) + α^K·(A(x) - A(ζω))/(x - ζω)
 // with A the batched opened row and x the query's point in the bucket's LDE domain.
-func (v *verifier) deepAt(q int, idx uint64, shapes [numInputRounds]roundShapes, zeta E, claims []deepClaim) ([]E, error) {
+func (v *verifier[D]) deepAt(q int, idx uint64, shapes [numInputRounds]roundShapes, zeta E, claims []deepClaim) ([]E, error) {
 	qp := &v.proof.Queries[q]
-	roots := [numInputRounds]hash.Digest{v.vk.preRoot, v.proof.MainRoot, v.proof.PermRoot, v.proof.QuotRoot}
+	roots := [numInputRounds]D{v.vk.preRoot, v.proof.MainRoot, v.proof.PermRoot, v.proof.QuotRoot}
 	L := v.bs[0].logLDE
 	for r := 0; r < numInputRounds; r++ {
 		if err := verifyBatch(roots[r], shapes[r].shapes, idx, L, &qp.Inputs[r]); err != nil {

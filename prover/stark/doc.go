@@ -3,6 +3,13 @@
 // extension with a soundness calculator, and multi-table AIRs linked by LogUp buses, with the
 // prover, the verifier and a versioned deterministic proof encoding.
 //
+// The package is generic over its hash configuration (config.go): the digest type D of keys,
+// proofs and Merkle trees selects the commitments and the transcript. hash.Digest is the default,
+// Poseidon2 over KoalaBear (Proof, VerifyingKey, Setup, DecodeProof are that instantiation);
+// hash.BN254Digest is Poseidon2 over BN254 with its own transcript (BN254Transcript), for the last
+// layer that a Groth16 circuit verifies (SetupFor[hash.BN254Digest], FinalLayerParams). The field
+// of the traces and challenges is KoalaBear in both.
+//
 // Conventions used throughout:
 //   - traces are column-major matrices over F (KoalaBear); challenges live in E (the degree-4
 //     extension); a table of n = 2^k rows is interpolated over the subgroup H_n.

@@ -9,7 +9,11 @@ import (
 )
 
 // Proof encoding (version 3), all integers little-endian u32, field elements as their canonical
-// u32, extension elements as their four coordinates (extFromCoeffs order), digests as 32 bytes:
+// u32, extension elements as their four coordinates (extFromCoeffs order), digests as 32 bytes
+// (KoalaBear: eight canonical u32; BN254: the canonical big-endian element). The version word
+// carries the hash configuration in its high 16 bits (0 for KoalaBear, so its encoding is the one
+// from before the package was generic; 1 for BN254): a decoder refuses another configuration's
+// proof with ErrConfig.
 //
 //	magic "ZKXS" | version | params (log blowup, queries, PoW bits, log final len, LogUp PoW bits)
 //	| T | T log heights | main root | LogUp PoW nonce | perm root | quot root | T LogUp sums
@@ -29,26 +33,26 @@ var proofMagic = [4]byte{'Z', 'K', 'X', 'S'}
 // ErrDecode is wrapped by every decoding failure.
 var ErrDecode = errors.New("stark: malformed proof encoding")
 
-type encoder struct{ b []byte }
+type encoder[D Digest] struct {
+	b   []byte
+	cfg scheme[D]
+}
 
-func (e *encoder) u32(v uint32) { e.b = binary.LittleEndian.AppendUint32(e.b, v) }
-func (e *encoder) f(x F)        { e.u32(uint32(x.Uint64())) }
-func (e *encoder) ext(x E) {
+func (e *encoder[D]) u32(v uint32) { e.b = binary.LittleEndian.AppendUint32(e.b, v) }
+func (e *encoder[D]) f(x F)        { e.u32(uint32(x.Uint64())) }
+func (e *encoder[D]) ext(x E) {
 	for _, c := range extCoeffs(&x) {
 		e.f(c)
 	}
 }
-func (e *encoder) digest(d hash.Digest) {
-	b := d.Bytes()
-	e.b = append(e.b, b[:]...)
-}
-func (e *encoder) exts(xs []E) {
+func (e *encoder[D]) digest(d D) { e.b = e.cfg.appendDigest(e.b, d) }
+func (e *encoder[D]) exts(xs []E) {
 	e.u32(uint32(len(xs)))
 	for _, x := range xs {
 		e.ext(x)
 	}
 }
-func (e *encoder) opening(o *BatchOpening) {
+func (e *encoder[D]) opening(o *BatchOpeningOf[D]) {
 	e.u32(uint32(len(o.Rows)))
 	for _, r := range o.Rows {
 		e.u32(uint32(len(r)))
@@ -63,10 +67,10 @@ func (e *encoder) opening(o *BatchOpening) {
 }
 
 // MarshalBinary encodes the proof.
-func (p *Proof) MarshalBinary() ([]byte, error) {
-	e := &encoder{}
+func (p *ProofOf[D]) MarshalBinary() ([]byte, error) {
+	e := &encoder[D]{cfg: configOf[D]()}
 	e.b = append(e.b, proofMagic[:]...)
-	e.u32(ProofVersion)
+	e.u32(ProofVersion | e.cfg.id()<<16)
 	e.u32(uint32(p.Params.LogBlowup))
 	e.u32(uint32(p.Params.NumQueries))
 	e.u32(uint32(p.Params.PoWBits))
@@ -101,7 +105,7 @@ func (p *Proof) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
-func (e *encoder) fri(p *FRIProof) {
+func (e *encoder[D]) fri(p *FRIProofOf[D]) {
 	e.u32(uint32(len(p.Roots)))
 	for _, d := range p.Roots {
 		e.digest(d)
@@ -119,30 +123,31 @@ func (e *encoder) fri(p *FRIProof) {
 }
 
 // MarshalBinary encodes a FRI proof on its own.
-func (p *FRIProof) MarshalBinary() ([]byte, error) {
-	e := &encoder{}
+func (p *FRIProofOf[D]) MarshalBinary() ([]byte, error) {
+	e := &encoder[D]{cfg: configOf[D]()}
 	e.fri(p)
 	return e.b, nil
 }
 
 // Size is the length of the proof's encoding in bytes.
-func (p *Proof) Size() int {
+func (p *ProofOf[D]) Size() int {
 	b, _ := p.MarshalBinary()
 	return len(b)
 }
 
-type decoder struct {
+type decoder[D Digest] struct {
 	b   []byte
 	err error
+	cfg scheme[D]
 }
 
-func (d *decoder) fail(format string, args ...any) {
+func (d *decoder[D]) fail(format string, args ...any) {
 	if d.err == nil {
 		d.err = fmt.Errorf("%w: %s", ErrDecode, fmt.Sprintf(format, args...))
 	}
 }
 
-func (d *decoder) u32() uint32 {
+func (d *decoder[D]) u32() uint32 {
 	if d.err != nil {
 		return 0
 	}
@@ -156,7 +161,7 @@ func (d *decoder) u32() uint32 {
 }
 
 // small reads a u32 that must be at most lim.
-func (d *decoder) small(lim uint32, what string) int {
+func (d *decoder[D]) small(lim uint32, what string) int {
 	v := d.u32()
 	if v > lim {
 		d.fail("%s %d exceeds %d", what, v, lim)
@@ -166,7 +171,7 @@ func (d *decoder) small(lim uint32, what string) int {
 }
 
 // count reads a length whose items take at least itemBytes each, bounded by what is left.
-func (d *decoder) count(itemBytes int, what string) int {
+func (d *decoder[D]) count(itemBytes int, what string) int {
 	v := d.u32()
 	if d.err == nil && uint64(v)*uint64(itemBytes) > uint64(len(d.b)) {
 		d.fail("%s count %d larger than the input", what, v)
@@ -175,7 +180,7 @@ func (d *decoder) count(itemBytes int, what string) int {
 	return int(v)
 }
 
-func (d *decoder) f() F {
+func (d *decoder[D]) f() F {
 	v := d.u32()
 	var x F
 	if v >= modulus {
@@ -186,12 +191,12 @@ func (d *decoder) f() F {
 	return x
 }
 
-func (d *decoder) ext() E {
+func (d *decoder[D]) ext() E {
 	a, b, c, e := d.f(), d.f(), d.f(), d.f()
 	return extFromCoeffs(a, b, c, e)
 }
 
-func (d *decoder) exts() []E {
+func (d *decoder[D]) exts() []E {
 	n := d.count(16, "extension vector")
 	out := make([]E, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
@@ -200,24 +205,26 @@ func (d *decoder) exts() []E {
 	return out
 }
 
-func (d *decoder) digest() hash.Digest {
+func (d *decoder[D]) digest() D {
+	var zero D
 	if d.err != nil {
-		return hash.Digest{}
+		return zero
 	}
-	if len(d.b) < 32 {
+	n := d.cfg.digestSize()
+	if len(d.b) < n {
 		d.fail("truncated digest")
-		return hash.Digest{}
+		return zero
 	}
-	dg, err := hash.DigestFromBytes(d.b[:32])
+	dg, err := d.cfg.digestFromBytes(d.b[:n])
 	if err != nil {
 		d.fail("digest: %v", err)
 	}
-	d.b = d.b[32:]
+	d.b = d.b[n:]
 	return dg
 }
 
-func (d *decoder) opening() BatchOpening {
-	var o BatchOpening
+func (d *decoder[D]) opening() BatchOpeningOf[D] {
+	var o BatchOpeningOf[D]
 	rows := d.count(4, "rows")
 	for i := 0; i < rows && d.err == nil; i++ {
 		w := d.count(4, "row width")
@@ -236,16 +243,21 @@ func (d *decoder) opening() BatchOpening {
 
 // UnmarshalBinary decodes a proof. It never panics; structural validity against a statement is
 // the verifier's job.
-func (p *Proof) UnmarshalBinary(b []byte) error {
-	d := &decoder{b: b}
+func (p *ProofOf[D]) UnmarshalBinary(b []byte) error {
+	d := &decoder[D]{b: b, cfg: configOf[D]()}
 	if len(b) < 4 || [4]byte(b[:4]) != proofMagic {
 		return fmt.Errorf("%w: bad magic", ErrDecode)
 	}
 	d.b = d.b[4:]
-	if v := d.u32(); d.err == nil && v != ProofVersion {
-		return fmt.Errorf("%w: version %d, want %d", ErrDecode, v, ProofVersion)
+	if v := d.u32(); d.err == nil {
+		if v&0xffff != ProofVersion {
+			return fmt.Errorf("%w: version %d, want %d", ErrDecode, v&0xffff, ProofVersion)
+		}
+		if c := v >> 16; c != d.cfg.id() {
+			return fmt.Errorf("%w: %w: configuration %d, decoder of %s", ErrDecode, ErrConfig, c, d.cfg.name())
+		}
 	}
-	var q Proof
+	var q ProofOf[D]
 	q.Params.LogBlowup = d.small(maxLogBlowup, "log blowup")
 	q.Params.NumQueries = d.small(maxQueries, "queries")
 	q.Params.PoWBits = d.small(maxPoWBits, "PoW bits")
@@ -270,7 +282,7 @@ func (p *Proof) UnmarshalBinary(b []byte) error {
 	q.FRI = d.fri()
 	nq := d.count(4*numInputRounds, "queries")
 	for i := 0; i < nq && d.err == nil; i++ {
-		var qp QueryProof
+		var qp QueryProofOf[D]
 		for r := range qp.Inputs {
 			qp.Inputs[r] = d.opening()
 		}
@@ -286,8 +298,8 @@ func (p *Proof) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-func (d *decoder) fri() FRIProof {
-	var p FRIProof
+func (d *decoder[D]) fri() FRIProofOf[D] {
+	var p FRIProofOf[D]
 	nr := d.count(32, "FRI roots")
 	for i := 0; i < nr && d.err == nil; i++ {
 		p.Roots = append(p.Roots, d.digest())
@@ -296,7 +308,7 @@ func (d *decoder) fri() FRIProof {
 	p.PoWNonce = d.u32()
 	nq := d.count(4, "FRI queries")
 	for i := 0; i < nq && d.err == nil; i++ {
-		var fq FRIQuery
+		var fq FRIQueryOf[D]
 		ns := d.count(8, "FRI steps")
 		for s := 0; s < ns && d.err == nil; s++ {
 			fq.Steps = append(fq.Steps, d.opening())
@@ -307,8 +319,8 @@ func (d *decoder) fri() FRIProof {
 }
 
 // UnmarshalBinary decodes a FRI proof encoded alone. It never panics.
-func (p *FRIProof) UnmarshalBinary(b []byte) error {
-	d := &decoder{b: b}
+func (p *FRIProofOf[D]) UnmarshalBinary(b []byte) error {
+	d := &decoder[D]{b: b, cfg: configOf[D]()}
 	q := d.fri()
 	if d.err == nil && len(d.b) != 0 {
 		d.fail("%d trailing bytes", len(d.b))
@@ -320,9 +332,13 @@ func (p *FRIProof) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-// DecodeProof decodes a proof.
-func DecodeProof(b []byte) (*Proof, error) {
-	p := new(Proof)
+// DecodeProof decodes a proof of the default configuration.
+func DecodeProof(b []byte) (*Proof, error) { return DecodeProofFor[hash.Digest](b) }
+
+// DecodeProofFor decodes a proof of D's configuration. An encoding made under another
+// configuration is refused with an error wrapping both ErrDecode and ErrConfig.
+func DecodeProofFor[D Digest](b []byte) (*ProofOf[D], error) {
+	p := new(ProofOf[D])
 	if err := p.UnmarshalBinary(b); err != nil {
 		return nil, err
 	}

@@ -95,7 +95,7 @@ func (v *ConstraintView) SumSlot() int { return v.ChalSlot(v.NumChal) }
 func (v *ConstraintView) NumInputs() int { return v.SumSlot() + 1 }
 
 // ConstraintView returns table i's view.
-func (vk *VerifyingKey) ConstraintView(i int) (*ConstraintView, error) {
+func (vk *VerifyingKeyOf[D]) ConstraintView(i int) (*ConstraintView, error) {
 	a := vk.air
 	if i < 0 || i >= len(a.tables) {
 		return nil, fmt.Errorf("%w: table %d of %d", ErrAIR, i, len(a.tables))
@@ -148,11 +148,11 @@ type Challenges struct {
 // ProofChallenges replays proof's transcript for the statement (vk, public) and returns its
 // challenges. It checks the proof's shape (not its soundness level) but nothing else: the
 // challenges of an invalid proof are returned all the same.
-func ProofChallenges(vk *VerifyingKey, proof *Proof, public []F) (Challenges, error) {
+func ProofChallenges[D Digest](vk *VerifyingKeyOf[D], proof *ProofOf[D], public []F) (Challenges, error) {
 	if vk == nil || proof == nil {
 		return Challenges{}, invalid("nil key or proof")
 	}
-	v := &verifier{vk: vk, air: vk.air, proof: proof, public: public}
+	v := &verifier[D]{vk: vk, air: vk.air, proof: proof, public: public}
 	if err := v.checkShape(VerifierConfig{}); err != nil {
 		return Challenges{}, err
 	}
@@ -300,7 +300,7 @@ func RecombineQuotient(quot []E, zeta E, logN int) (E, error) {
 // heights (count, range, preprocessed heights, bus bounds) and the public value count. It runs
 // Verify's own checkShape on a proof of that shape, so a verifier that fixes the shape when it is
 // built (prover/recursion's programs) accepts exactly the shapes Verify accepts.
-func (vk *VerifyingKey) CheckStatement(params Params, logH []int, numPublic int, cfg VerifierConfig) error {
+func (vk *VerifyingKeyOf[D]) CheckStatement(params Params, logH []int, numPublic int, cfg VerifierConfig) error {
 	if vk == nil {
 		return invalid("nil key")
 	}
@@ -308,14 +308,14 @@ func (vk *VerifyingKey) CheckStatement(params Params, logH []int, numPublic int,
 	if len(logH) != len(air.tables) {
 		return checkCount("table heights", len(air.tables), len(logH))
 	}
-	p := &Proof{
+	p := &ProofOf[D]{
 		Params:     params,
 		LogHeights: logH,
 		LogUpSums:  make([]E, len(air.tables)),
 		Openings:   make([]TableOpening, len(air.tables)),
 	}
 	if params.NumQueries >= 0 && params.NumQueries <= maxQueries {
-		p.Queries = make([]QueryProof, params.NumQueries)
+		p.Queries = make([]QueryProofOf[D], params.NumQueries)
 	}
 	for i, t := range air.tables {
 		o := &p.Openings[i]
@@ -326,7 +326,7 @@ func (vk *VerifyingKey) CheckStatement(params Params, logH []int, numPublic int,
 			o.Quot[pt] = make([]E, 4<<uint(air.quotientLog(i)))
 		}
 	}
-	v := &verifier{vk: vk, air: air, proof: p, public: make([]F, numPublic)}
+	v := &verifier[D]{vk: vk, air: air, proof: p, public: make([]F, numPublic)}
 	if err := v.checkShape(cfg); err != nil {
 		return err
 	}
@@ -358,11 +358,11 @@ func CosetShift() F { return cosetShift() }
 // each query's index in the tallest LDE domain and the DEEP quotients Verify computes there (one
 // per bucket, tallest first), after authenticating the query's openings. It checks the proof's
 // shape but not its grinding or constraints; an opening that does not authenticate is an error.
-func QueryValues(vk *VerifyingKey, proof *Proof, public []F) ([]uint64, [][]E, error) {
+func QueryValues[D Digest](vk *VerifyingKeyOf[D], proof *ProofOf[D], public []F) ([]uint64, [][]E, error) {
 	if vk == nil || proof == nil {
 		return nil, nil, invalid("nil key or proof")
 	}
-	v := &verifier{vk: vk, air: vk.air, proof: proof, public: public}
+	v := &verifier[D]{vk: vk, air: vk.air, proof: proof, public: public}
 	if err := v.checkShape(VerifierConfig{}); err != nil {
 		return nil, nil, err
 	}

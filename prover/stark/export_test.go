@@ -38,7 +38,7 @@ func TestConstraintViewMatchesVerifier(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ver := &verifier{vk: vk, air: vk.air, proof: proof, public: tc.public}
+			ver := &verifier[hash.Digest]{vk: vk, air: vk.air, proof: proof, public: tc.public}
 			if err := ver.checkShape(VerifierConfig{}); err != nil {
 				t.Fatal(err)
 			}
@@ -239,7 +239,7 @@ func TestCheckStatementMatchesVerify(t *testing.T) {
 // both QueryValues and Verify.
 func TestQueryValues(t *testing.T) {
 	vk, proof := memProof(t)
-	v := &verifier{vk: vk, air: vk.air, proof: proof}
+	v := &verifier[hash.Digest]{vk: vk, air: vk.air, proof: proof}
 	if err := v.checkShape(VerifierConfig{}); err != nil {
 		t.Fatal(err)
 	}

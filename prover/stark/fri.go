@@ -28,19 +28,25 @@ type FRIParams struct {
 	LogFinalPolyLen int // folding stops at 2^LogFinalPolyLen coefficients
 }
 
-// FRIProof is FRI's part of a proof.
-type FRIProof struct {
-	Roots     []hash.Digest // one commitment per folding round
-	FinalPoly []E           // coefficients, 2^LogFinalPolyLen of them
+// FRIProofOf is FRI's part of a proof.
+type FRIProofOf[D Digest] struct {
+	Roots     []D // one commitment per folding round
+	FinalPoly []E // coefficients, 2^LogFinalPolyLen of them
 	PoWNonce  uint32
-	Queries   []FRIQuery // one per query
+	Queries   []FRIQueryOf[D] // one per query
 }
 
-// FRIQuery opens, for one query, the pair of values each round folds: one row of eight base
+// FRIProof is a FRIProofOf in the default configuration.
+type FRIProof = FRIProofOf[hash.Digest]
+
+// FRIQueryOf opens, for one query, the pair of values each round folds: one row of eight base
 // elements (the coordinates of f(y) then of f(-y)) with its Merkle path.
-type FRIQuery struct {
-	Steps []BatchOpening
+type FRIQueryOf[D Digest] struct {
+	Steps []BatchOpeningOf[D]
 }
+
+// FRIQuery is a FRIQueryOf in the default configuration.
+type FRIQuery = FRIQueryOf[hash.Digest]
 
 // ShapeError reports a proof part of the wrong size. It wraps ErrInvalidProof.
 type ShapeError struct {
@@ -86,8 +92,8 @@ func (p FRIParams) checkInputHeights(logHeights []int) error {
 // polynomials of degree below their height over the blowup, continuing transcript t. It returns
 // the proof and the query indices (in the tallest input's domain) at which the caller must open
 // the commitments its inputs were derived from. skipDegreeCheck lets tests prove false claims.
-func friProve(ctx context.Context, params FRIParams, t *Transcript, inputs [][]E, doms *domains, st *Stats, skipDegreeCheck bool) (FRIProof, []uint64, error) {
-	var proof FRIProof
+func friProve[D Digest](ctx context.Context, params FRIParams, t challenger[D], inputs [][]E, doms *domains, st *Stats, skipDegreeCheck bool) (FRIProofOf[D], []uint64, error) {
+	var proof FRIProofOf[D]
 	logHeights := make([]int, len(inputs))
 	for i, in := range inputs {
 		logHeights[i] = log2Exact(len(in))
@@ -101,11 +107,11 @@ func friProve(ctx context.Context, params FRIParams, t *Transcript, inputs [][]E
 	t.ObserveLabel("fri")
 	folded := inputs[0]
 	next := 1
-	var layers []*mmcsTree
+	var layers []*mmcsTree[D]
 	for l := L; l > lf; l-- {
-		var tree *mmcsTree
+		var tree *mmcsTree[D]
 		var err error
-		timed(&st.Hash, func() { tree, err = commitMatrices([]*Matrix{pairMatrix(folded)}) })
+		timed(&st.Hash, func() { tree, err = commitMatrices[D]([]*Matrix{pairMatrix(folded)}) })
 		if err != nil {
 			return proof, nil, err
 		}
@@ -151,7 +157,7 @@ func friProve(ctx context.Context, params FRIParams, t *Transcript, inputs [][]E
 		if indices[q], err = t.SampleBits(L); err != nil {
 			return proof, nil, err
 		}
-		var fq FRIQuery
+		var fq FRIQueryOf[D]
 		for r, tree := range layers {
 			fq.Steps = append(fq.Steps, tree.open(indices[q]>>uint(r+1), L-r-1))
 		}
@@ -216,7 +222,7 @@ type friChallenges struct {
 
 // friReplay moves transcript t through FRI exactly as friProve did and returns the challenges.
 // The proof must have passed friCheckShape.
-func friReplay(params FRIParams, logMax int, t *Transcript, proof *FRIProof) (friChallenges, error) {
+func friReplay[D Digest](params FRIParams, logMax int, t challenger[D], proof *FRIProofOf[D]) (friChallenges, error) {
 	var ch friChallenges
 	t.ObserveLabel("fri")
 	for _, root := range proof.Roots {
@@ -237,7 +243,7 @@ func friReplay(params FRIParams, logMax int, t *Transcript, proof *FRIProof) (fr
 }
 
 // friCheckShape checks every count in a FRI proof against the parameters and input heights.
-func friCheckShape(params FRIParams, logHeights []int, proof *FRIProof) error {
+func friCheckShape[D Digest](params FRIParams, logHeights []int, proof *FRIProofOf[D]) error {
 	if err := params.checkInputHeights(logHeights); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
@@ -263,7 +269,7 @@ func friCheckShape(params FRIParams, logHeights []int, proof *FRIProof) error {
 // decreasing), continuing transcript t. For each query, openInputs authenticates the caller's own
 // commitments at index idx of the tallest domain and returns every input codeword's value there
 // (input i at position idx >> (logHeights[0] - logHeights[i])).
-func friVerify(params FRIParams, logHeights []int, t *Transcript, proof *FRIProof, openInputs func(q int, idx uint64) ([]E, error)) error {
+func friVerify[D Digest](params FRIParams, logHeights []int, t challenger[D], proof *FRIProofOf[D], openInputs func(q int, idx uint64) ([]E, error)) error {
 	if err := friCheckShape(params, logHeights, proof); err != nil {
 		return err
 	}
@@ -292,7 +298,7 @@ func friVerify(params FRIParams, logHeights []int, t *Transcript, proof *FRIProo
 // friCheckQuery follows one query through every round: the opened pair authenticates against the
 // round's root, the value at the query's side equals the previous fold (plus any input rolled in),
 // and the last fold equals the final polynomial at the query's point.
-func friCheckQuery(logHeights []int, betas []E, proof *FRIProof, q int, idx uint64, evals []E) error {
+func friCheckQuery[D Digest](logHeights []int, betas []E, proof *FRIProofOf[D], q int, idx uint64, evals []E) error {
 	L := logHeights[0]
 	eval, cur, next := evals[0], idx, 1
 	var half F

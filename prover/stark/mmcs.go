@@ -15,12 +15,13 @@ var ErrMerkle = errors.New("stark: Merkle opening does not match commitment")
 // sponge; going up, nodes are compressed with width-16 Poseidon2, and when a level has as many
 // nodes as some shorter matrices have rows, those rows are hashed and compressed into the node.
 // One path therefore authenticates one row of every matrix.
-type mmcsTree struct {
+type mmcsTree[D Digest] struct {
+	cfg       scheme[D]
 	mats      []*Matrix
 	logH      []int
 	maxLogH   int
-	levels    [][]hash.Digest // levels[0] = leaves, last = root
-	byHeight  map[int][]int   // log height -> matrix indices (in commitment order)
+	levels    [][]D         // levels[0] = leaves, last = root
+	byHeight  map[int][]int // log height -> matrix indices (in commitment order)
 	emptyRoot bool
 }
 
@@ -45,8 +46,9 @@ func sliceColumns(cols [][]F, lo, hi int, buf *[][]F) [][]F {
 }
 
 // commitMatrices builds the tree. A commitment to no matrices has the zero root.
-func commitMatrices(mats []*Matrix) (*mmcsTree, error) {
-	t := &mmcsTree{mats: mats, byHeight: map[int][]int{}}
+func commitMatrices[D Digest](mats []*Matrix) (*mmcsTree[D], error) {
+	cfg := configOf[D]()
+	t := &mmcsTree[D]{cfg: cfg, mats: mats, byHeight: map[int][]int{}}
 	if len(mats) == 0 {
 		t.emptyRoot = true
 		return t, nil
@@ -61,25 +63,25 @@ func commitMatrices(mats []*Matrix) (*mmcsTree, error) {
 		t.maxLogH = max(t.maxLogH, lh)
 	}
 	L := t.maxLogH
-	leaves := make([]hash.Digest, 1<<uint(L))
+	leaves := make([]D, 1<<uint(L))
 	topCols := columnsOf(mats, t.byHeight[L])
 	parallelFor(len(leaves), 64, func(lo, hi int) {
 		var buf [][]F
-		hash.HashColumns(leaves[lo:hi], sliceColumns(topCols, lo, hi, &buf))
+		cfg.hashColumns(leaves[lo:hi], sliceColumns(topCols, lo, hi, &buf))
 	})
 	t.levels = append(t.levels, leaves)
 	for lvl := 1; lvl <= L; lvl++ {
 		prev := t.levels[lvl-1]
-		cur := make([]hash.Digest, len(prev)/2)
+		cur := make([]D, len(prev)/2)
 		injCols := columnsOf(mats, t.byHeight[L-lvl])
 		inject := len(t.byHeight[L-lvl]) > 0
 		parallelFor(len(cur), 64, func(lo, hi int) {
-			hash.CompressPairs(cur[lo:hi], prev[2*lo:2*hi])
+			cfg.compressPairs(cur[lo:hi], prev[2*lo:2*hi])
 			if inject {
 				var buf [][]F
-				rows := make([]hash.Digest, hi-lo)
-				hash.HashColumns(rows, sliceColumns(injCols, lo, hi, &buf))
-				hash.CompressBatch(cur[lo:hi], cur[lo:hi], rows)
+				rows := make([]D, hi-lo)
+				cfg.hashColumns(rows, sliceColumns(injCols, lo, hi, &buf))
+				cfg.compressBatch(cur[lo:hi], cur[lo:hi], rows)
 			}
 		})
 		t.levels = append(t.levels, cur)
@@ -87,22 +89,26 @@ func commitMatrices(mats []*Matrix) (*mmcsTree, error) {
 	return t, nil
 }
 
-func (t *mmcsTree) root() hash.Digest {
+func (t *mmcsTree[D]) root() D {
 	if t.emptyRoot {
-		return hash.Digest{}
+		var zero D
+		return zero
 	}
 	return t.levels[len(t.levels)-1][0]
 }
 
-// BatchOpening is one row of every matrix of a commitment plus the row's authentication path.
-type BatchOpening struct {
-	Rows [][]F         // per matrix, in commitment order
-	Path []hash.Digest // siblings, leaf level first
+// BatchOpeningOf is one row of every matrix of a commitment plus the row's authentication path.
+type BatchOpeningOf[D Digest] struct {
+	Rows [][]F // per matrix, in commitment order
+	Path []D   // siblings, leaf level first
 }
 
+// BatchOpening is a BatchOpeningOf in the default configuration.
+type BatchOpening = BatchOpeningOf[hash.Digest]
+
 // open opens the rows at index idx of a domain of size 2^globalLogH >= the tallest matrix.
-func (t *mmcsTree) open(idx uint64, globalLogH int) BatchOpening {
-	var o BatchOpening
+func (t *mmcsTree[D]) open(idx uint64, globalLogH int) BatchOpeningOf[D] {
+	var o BatchOpeningOf[D]
 	if t.emptyRoot {
 		return o
 	}
@@ -124,9 +130,11 @@ type matrixShape struct {
 }
 
 // verifyBatch checks an opening of the matrices `shapes` at index idx of the 2^globalLogH domain.
-func verifyBatch(root hash.Digest, shapes []matrixShape, idx uint64, globalLogH int, o *BatchOpening) error {
+func verifyBatch[D Digest](root D, shapes []matrixShape, idx uint64, globalLogH int, o *BatchOpeningOf[D]) error {
+	cfg := configOf[D]()
 	if len(shapes) == 0 {
-		if len(o.Rows) != 0 || len(o.Path) != 0 || root != (hash.Digest{}) {
+		var zero D
+		if len(o.Rows) != 0 || len(o.Path) != 0 || root != zero {
 			return fmt.Errorf("%w: opening of an empty commitment", ErrMerkle)
 		}
 		return nil
@@ -146,23 +154,23 @@ func verifyBatch(root hash.Digest, shapes []matrixShape, idx uint64, globalLogH 
 	if len(o.Path) != maxLogH || globalLogH < maxLogH {
 		return fmt.Errorf("%w: path of length %d, want %d", ErrMerkle, len(o.Path), maxLogH)
 	}
-	hashRows := func(idx []int) hash.Digest {
+	hashRows := func(idx []int) D {
 		var buf []F
 		for _, i := range idx {
 			buf = append(buf, o.Rows[i]...)
 		}
-		return hash.HashElements(buf)
+		return cfg.hashElements(buf)
 	}
 	leaf := idx >> uint(globalLogH-maxLogH)
 	node := hashRows(byHeight[maxLogH])
 	for lvl := 0; lvl < maxLogH; lvl++ {
 		if (leaf>>uint(lvl))&1 == 0 {
-			node = hash.Compress(node, o.Path[lvl])
+			node = cfg.compress(node, o.Path[lvl])
 		} else {
-			node = hash.Compress(o.Path[lvl], node)
+			node = cfg.compress(o.Path[lvl], node)
 		}
 		if inj := byHeight[maxLogH-lvl-1]; len(inj) > 0 {
-			node = hash.Compress(node, hashRows(inj))
+			node = cfg.compress(node, hashRows(inj))
 		}
 	}
 	if node != root {

@@ -23,7 +23,7 @@ func TestMixedHeightCommitment(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	mats := []*Matrix{randomMatrix(rng, 3, 64), randomMatrix(rng, 5, 16), randomMatrix(rng, 2, 64), randomMatrix(rng, 1, 1), randomMatrix(rng, 4, 16)}
 	shapes := []matrixShape{{6, 3}, {4, 5}, {6, 2}, {0, 1}, {4, 4}}
-	tree, err := commitMatrices(mats)
+	tree, err := commitMatrices[hash.Digest](mats)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestMixedHeightCommitment(t *testing.T) {
 			t.Fatalf("shape %v accepted: %v", sh, err)
 		}
 	}
-	empty, _ := commitMatrices(nil)
+	empty, _ := commitMatrices[hash.Digest](nil)
 	eo := empty.open(3, global)
 	if err := verifyBatch(empty.root(), nil, 3, global, &eo); err != nil {
 		t.Fatal(err)

@@ -31,6 +31,29 @@ func DefaultParams() Params {
 	return Params{LogBlowup: 1, NumQueries: 100, PoWBits: 16, LogFinalPolyLen: 3, LogUpPoWBits: 16}
 }
 
+// FinalLayerParams is the set for the last STARK layer, the BN254-configured one that the Groth16
+// wrap verifies. In the circuit the cost is the queries' Merkle paths, so it trades prover time
+// (a rate-1/16 LDE of a small recursion statement) for few queries: 4·22 + 16 = 104 conjectured FRI
+// bits (SP1 wraps at log blowup 3 to 4 as well: WRAP_LOG_BLOWUP in its FRI configurations). At
+// rate 1/16 the folding term, |E| against the LDE domain, is what limits the statement: it stays
+// at or above 100 bits up to 2^19-row tables (SP1's SHRINK_MAX_LOG_ROW_COUNT is 19), which
+// FinalLayerShapes holds it to; TestFinalLayerSoundness pins the figures. The calculator counts
+// no hash term: a BN254 digest is one ≈254-bit element, about 127 bits against collisions (the
+// KoalaBear digest's eight 31-bit elements give 124), above every term it does count.
+func FinalLayerParams() Params {
+	return Params{LogBlowup: 4, NumQueries: 22, PoWBits: 16, LogFinalPolyLen: 3, LogUpPoWBits: 16}
+}
+
+// FinalLayerShapes are the statement sizes FinalLayerParams is held to: tables of 2^16 to 2^19
+// rows with the reference constraint, opening and LogUp counts (2^24 fractions).
+func FinalLayerShapes() []Shape {
+	var out []Shape
+	for rows := 16; rows <= 19; rows++ {
+		out = append(out, referenceShape(rows, 24))
+	}
+	return out
+}
+
 // TestParams is a fast, insecure set for tests about protocol logic (not about soundness).
 func TestParams() Params {
 	return Params{LogBlowup: 1, NumQueries: 8, PoWBits: 2, LogFinalPolyLen: 1, LogUpPoWBits: 2}

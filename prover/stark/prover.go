@@ -52,18 +52,18 @@ type proveConfig struct {
 
 // Prove proves that traces (one per table, natural row order, power-of-two heights) satisfy the
 // AIR of pk with the given public values.
-func Prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F) (*Proof, error) {
+func Prove[D Digest](ctx context.Context, pk *ProvingKeyOf[D], traces []*Matrix, public []F) (*ProofOf[D], error) {
 	p, _, err := prove(ctx, pk, traces, public, proveConfig{})
 	return p, err
 }
 
 // ProveWithStats is Prove that also reports where the time went.
-func ProveWithStats(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F) (*Proof, Stats, error) {
+func ProveWithStats[D Digest](ctx context.Context, pk *ProvingKeyOf[D], traces []*Matrix, public []F) (*ProofOf[D], Stats, error) {
 	return prove(ctx, pk, traces, public, proveConfig{})
 }
 
-type prover struct {
-	pk      *ProvingKey
+type prover[D Digest] struct {
+	pk      *ProvingKeyOf[D]
 	air     *AIR
 	params  Params
 	traces  []*Matrix
@@ -80,11 +80,11 @@ type prover struct {
 	quotCof [][][]F // per table, per column, natural coefficients of each chunk coordinate
 	beta    E
 	gamma   E
-	trees   [numInputRounds]*mmcsTree
+	trees   [numInputRounds]*mmcsTree[D]
 }
 
-func newProofTranscript(vk *VerifyingKey, params Params, logH []int, public []F) *Transcript {
-	t := NewTranscript("zkexex/stark/proof")
+func newProofTranscript[D Digest](vk *VerifyingKeyOf[D], params Params, logH []int, public []F) challenger[D] {
+	t := configOf[D]().newTranscript("zkexex/stark/proof")
 	t.ObserveLabel("vk")
 	t.ObserveDigest(vk.digest)
 	t.ObserveLabel("params")
@@ -110,11 +110,11 @@ func timed(d *time.Duration, f func()) {
 	*d += time.Since(s)
 }
 
-func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cfg proveConfig) (*Proof, Stats, error) {
+func prove[D Digest](ctx context.Context, pk *ProvingKeyOf[D], traces []*Matrix, public []F, cfg proveConfig) (*ProofOf[D], Stats, error) {
 	var st Stats
 	start := time.Now()
 	air := pk.vk.air
-	pr := &prover{pk: pk, air: air, params: pk.params, traces: traces, public: public, doms: newDomains(), stats: &st}
+	pr := &prover[D]{pk: pk, air: air, params: pk.params, traces: traces, public: public, doms: newDomains(), stats: &st}
 	if err := pr.checkShapes(); err != nil {
 		return nil, st, err
 	}
@@ -133,7 +133,7 @@ func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cf
 	}
 	b := pr.params.LogBlowup
 	t := newProofTranscript(pk.vk, pr.params, pr.logH, public)
-	proof := &Proof{Params: pr.params, LogHeights: pr.logH}
+	proof := &ProofOf[D]{Params: pr.params, LogHeights: pr.logH}
 
 	// Round 1: main traces.
 	timed(&st.LDE, func() {
@@ -236,7 +236,7 @@ func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cf
 	}
 	proof.FRI = fp
 	for _, idx := range indices {
-		var qp QueryProof
+		var qp QueryProofOf[D]
 		for r := 0; r < numInputRounds; r++ {
 			qp.Inputs[r] = pr.trees[r].open(idx, bs[0].logLDE)
 		}
@@ -254,7 +254,7 @@ func prove(ctx context.Context, pk *ProvingKey, traces []*Matrix, public []F, cf
 
 // sampleOOD draws ζ outside F. Every trace subgroup and LDE coset lies in F, so such a ζ is
 // outside all of them (and ζ·ω too), which keeps every DEEP denominator and Z_H(ζ) nonzero.
-func sampleOOD(t *Transcript) E {
+func sampleOOD[D Digest](t challenger[D]) E {
 	for {
 		z := t.SampleExt()
 		if !extIsBase(&z) {
@@ -263,7 +263,7 @@ func sampleOOD(t *Transcript) E {
 	}
 }
 
-func observeOpenings(t *Transcript, ops []TableOpening) {
+func observeOpenings[D Digest](t challenger[D], ops []TableOpening) {
 	for _, o := range ops {
 		for p := 0; p < 2; p++ {
 			t.ObserveExt(o.Pre[p]...)
@@ -274,13 +274,13 @@ func observeOpenings(t *Transcript, ops []TableOpening) {
 	}
 }
 
-func (pr *prover) commit(round int, mats []*Matrix) error {
+func (pr *prover[D]) commit(round int, mats []*Matrix) error {
 	var err error
-	timed(&pr.stats.Hash, func() { pr.trees[round], err = commitMatrices(mats) })
+	timed(&pr.stats.Hash, func() { pr.trees[round], err = commitMatrices[D](mats) })
 	return err
 }
 
-func (pr *prover) checkShapes() error {
+func (pr *prover[D]) checkShapes() error {
 	air := pr.air
 	if len(pr.traces) != len(air.tables) {
 		return fmt.Errorf("%w: %d traces for %d tables", ErrTrace, len(pr.traces), len(air.tables))
@@ -454,7 +454,7 @@ func checkTableConstraints(air *AIR, i int, trace *Matrix, public []F) error {
 }
 
 // logUpChallenges returns the challenge sources of table i's programs: β, γ, γ², ...
-func (pr *prover) logUpChallenges(i int) []E {
+func (pr *prover[D]) logUpChallenges(i int) []E {
 	return append([]E{pr.beta}, extPowers(pr.gamma, pr.air.tables[i].maxTupleWidth()+1)[1:]...)
 }
 
@@ -463,7 +463,7 @@ func (pr *prover) logUpChallenges(i int) []E {
 // S[0] = Σ_G h_G[0], S[i+1] = S[i] + Σ_G h_G[i+1]. S[n-1] is the table's contribution to the global
 // sum, which must be zero over all tables. m_k and β - fp_k come from the table's definitions
 // (lookups). It also keeps each interaction's own total (busSums), to name an unbalanced bus.
-func (pr *prover) buildPerm() error {
+func (pr *prover[D]) buildPerm() error {
 	air := pr.air
 	pr.perm = make([]*Matrix, len(air.tables))
 	pr.sums = make([]E, len(air.tables))
@@ -549,7 +549,7 @@ func batchInvertBase(a []F) []F {
 }
 
 // checkBuses reports which buses do not balance, evaluating each bus's sum separately.
-func (pr *prover) checkBuses() error {
+func (pr *prover[D]) checkBuses() error {
 	var total E
 	for _, s := range pr.sums {
 		total.Add(&total, &s)
@@ -624,7 +624,7 @@ func newQuotDomain(logN, logQ int) *quotDomain {
 
 // quotient evaluates table i's constraints on the quotient domain, divides by the vanishing
 // polynomial, splits the quotient into chunks of degree < n and extends them onto the LDE coset.
-func (pr *prover) quotient(i int, alpha E) error {
+func (pr *prover[D]) quotient(i int, alpha E) error {
 	air := pr.air
 	p := air.progs[i]
 	logN := pr.logH[i]
@@ -750,7 +750,7 @@ func baryWeights(logN int, z E) extensions.Vector {
 }
 
 // open evaluates every committed polynomial at ζ and ζ·ω.
-func (pr *prover) open(zeta E) []TableOpening {
+func (pr *prover[D]) open(zeta E) []TableOpening {
 	ops := make([]TableOpening, len(pr.traces))
 	type wkey struct{ logN, pt int }
 	weights := map[wkey]extensions.Vector{}

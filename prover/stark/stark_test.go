@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/zkexex/zkexex/prover/hash"
 )
 
 type statement struct {
@@ -25,9 +27,20 @@ func testStatements(t testing.TB) []statement {
 
 func testVerifierConfig() VerifierConfig { return VerifierConfig{MinSecurityBits: 0} }
 
+// bothConfigs runs a test body under each hash configuration, as subtests named after them.
+func bothConfigs(t *testing.T, kb func(*testing.T), bn func(*testing.T)) {
+	t.Run(ConfigName[hash.Digest](), kb)
+	t.Run(ConfigName[hash.BN254Digest](), bn)
+}
+
 func mustProve(t testing.TB, s statement, params Params) (*ProvingKey, *Proof) {
 	t.Helper()
-	pk, err := Setup(s.air, params)
+	return mustProveFor[hash.Digest](t, s, params)
+}
+
+func mustProveFor[D Digest](t testing.TB, s statement, params Params) (*ProvingKeyOf[D], *ProofOf[D]) {
+	t.Helper()
+	pk, err := SetupFor[D](s.air, params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,9 +52,13 @@ func mustProve(t testing.TB, s statement, params Params) (*ProvingKey, *Proof) {
 }
 
 func TestProveVerify(t *testing.T) {
+	bothConfigs(t, testProveVerify[hash.Digest], testProveVerify[hash.BN254Digest])
+}
+
+func testProveVerify[D Digest](t *testing.T) {
 	for _, s := range testStatements(t) {
 		t.Run(s.name, func(t *testing.T) {
-			pk, proof := mustProve(t, s, TestParams())
+			pk, proof := mustProveFor[D](t, s, TestParams())
 			if err := Verify(pk.VerifyingKey(), proof, s.public, testVerifierConfig()); err != nil {
 				t.Fatal(err)
 			}

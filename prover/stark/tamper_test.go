@@ -5,15 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/zkexex/zkexex/prover/hash"
 )
 
-func cloneProof(t testing.TB, p *Proof) *Proof {
+func cloneProof[D Digest](t testing.TB, p *ProofOf[D]) *ProofOf[D] {
 	t.Helper()
 	b, err := p.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := DecodeProof(b)
+	q, err := DecodeProofFor[D](b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,24 +30,37 @@ func bump(x *F) {
 
 func bumpExt(x *E) { bump(&x.B1.A1) }
 
+// bumpDigest changes one field element of a digest: element i of a KoalaBear digest, the only
+// element of a BN254 one.
+func bumpDigest[D Digest](d *D, i int) {
+	switch d := any(d).(type) {
+	case *hash.Digest:
+		bump(&d[i])
+	case *hash.BN254Digest:
+		var one hash.BN254Digest
+		one.SetOne()
+		d.Add(d, &one)
+	}
+}
+
 // mutation names one tampering and applies it to a fresh copy of a valid proof.
-type mutation struct {
+type mutation[D Digest] struct {
 	name string
-	f    func(p *Proof)
+	f    func(p *ProofOf[D])
 }
 
 // proofMutations enumerates single-value tamperings of every part of p.
-func proofMutations(p *Proof, short bool) []mutation {
-	var ms []mutation
-	add := func(name string, f func(p *Proof)) { ms = append(ms, mutation{name, f}) }
-	add("main root", func(p *Proof) { bump(&p.MainRoot[0]) })
-	add("perm root", func(p *Proof) { bump(&p.PermRoot[3]) })
-	add("quotient root", func(p *Proof) { bump(&p.QuotRoot[7]) })
+func proofMutations[D Digest](p *ProofOf[D], short bool) []mutation[D] {
+	var ms []mutation[D]
+	add := func(name string, f func(p *ProofOf[D])) { ms = append(ms, mutation[D]{name, f}) }
+	add("main root", func(p *ProofOf[D]) { bumpDigest(&p.MainRoot, 0) })
+	add("perm root", func(p *ProofOf[D]) { bumpDigest(&p.PermRoot, 3) })
+	add("quotient root", func(p *ProofOf[D]) { bumpDigest(&p.QuotRoot, 7) })
 	for r := range p.FRI.Roots {
-		add(fmt.Sprintf("FRI root %d", r), func(p *Proof) { bump(&p.FRI.Roots[r][1]) })
+		add(fmt.Sprintf("FRI root %d", r), func(p *ProofOf[D]) { bumpDigest(&p.FRI.Roots[r], 1) })
 	}
 	for i := range p.LogUpSums {
-		add(fmt.Sprintf("LogUp sum %d", i), func(p *Proof) { bumpExt(&p.LogUpSums[i]) })
+		add(fmt.Sprintf("LogUp sum %d", i), func(p *ProofOf[D]) { bumpExt(&p.LogUpSums[i]) })
 	}
 	for i := range p.Openings {
 		for pt := 0; pt < 2; pt++ {
@@ -60,25 +75,25 @@ func proofMutations(p *Proof, short bool) []mutation {
 			}
 			for _, g := range groups {
 				for c := range g.get(&p.Openings[i]) {
-					add(fmt.Sprintf("opened %s[%d] of table %d at point %d", g.name, c, i, pt), func(p *Proof) { bumpExt(&g.get(&p.Openings[i])[c]) })
+					add(fmt.Sprintf("opened %s[%d] of table %d at point %d", g.name, c, i, pt), func(p *ProofOf[D]) { bumpExt(&g.get(&p.Openings[i])[c]) })
 				}
 			}
 		}
 	}
 	for c := range p.FRI.FinalPoly {
-		add(fmt.Sprintf("final poly coefficient %d", c), func(p *Proof) { bumpExt(&p.FRI.FinalPoly[c]) })
+		add(fmt.Sprintf("final poly coefficient %d", c), func(p *ProofOf[D]) { bumpExt(&p.FRI.FinalPoly[c]) })
 	}
-	add("PoW nonce", func(p *Proof) { p.FRI.PoWNonce++ })
-	add("LogUp PoW nonce", func(p *Proof) { p.LogUpPoWNonce++ })
-	add("params: queries", func(p *Proof) {
+	add("PoW nonce", func(p *ProofOf[D]) { p.FRI.PoWNonce++ })
+	add("LogUp PoW nonce", func(p *ProofOf[D]) { p.LogUpPoWNonce++ })
+	add("params: queries", func(p *ProofOf[D]) {
 		p.Params.NumQueries--
 		p.Queries = p.Queries[1:]
 		p.FRI.Queries = p.FRI.Queries[1:]
 	})
-	add("params: PoW bits", func(p *Proof) { p.Params.PoWBits++ })
-	add("params: LogUp PoW bits", func(p *Proof) { p.Params.LogUpPoWBits++ })
-	add("params: final length", func(p *Proof) { p.Params.LogFinalPolyLen++ })
-	add("log height", func(p *Proof) { p.LogHeights[0]++ })
+	add("params: PoW bits", func(p *ProofOf[D]) { p.Params.PoWBits++ })
+	add("params: LogUp PoW bits", func(p *ProofOf[D]) { p.Params.LogUpPoWBits++ })
+	add("params: final length", func(p *ProofOf[D]) { p.Params.LogFinalPolyLen++ })
+	add("log height", func(p *ProofOf[D]) { p.LogHeights[0]++ })
 	queries := len(p.Queries)
 	if short {
 		queries = min(queries, 2)
@@ -88,20 +103,20 @@ func proofMutations(p *Proof, short bool) []mutation {
 			o := &p.Queries[q].Inputs[r]
 			for m := range o.Rows {
 				for c := range o.Rows[m] {
-					add(fmt.Sprintf("query %d round %d matrix %d opened cell %d", q, r, m, c), func(p *Proof) { bump(&p.Queries[q].Inputs[r].Rows[m][c]) })
+					add(fmt.Sprintf("query %d round %d matrix %d opened cell %d", q, r, m, c), func(p *ProofOf[D]) { bump(&p.Queries[q].Inputs[r].Rows[m][c]) })
 				}
 			}
 			for l := range o.Path {
-				add(fmt.Sprintf("query %d round %d path node %d", q, r, l), func(p *Proof) { bump(&p.Queries[q].Inputs[r].Path[l][2]) })
+				add(fmt.Sprintf("query %d round %d path node %d", q, r, l), func(p *ProofOf[D]) { bumpDigest(&p.Queries[q].Inputs[r].Path[l], 2) })
 			}
 		}
 		for s := range p.FRI.Queries[q].Steps {
 			o := &p.FRI.Queries[q].Steps[s]
 			for c := range o.Rows[0] {
-				add(fmt.Sprintf("query %d FRI step %d cell %d", q, s, c), func(p *Proof) { bump(&p.FRI.Queries[q].Steps[s].Rows[0][c]) })
+				add(fmt.Sprintf("query %d FRI step %d cell %d", q, s, c), func(p *ProofOf[D]) { bump(&p.FRI.Queries[q].Steps[s].Rows[0][c]) })
 			}
 			for l := range o.Path {
-				add(fmt.Sprintf("query %d FRI step %d path node %d", q, s, l), func(p *Proof) { bump(&p.FRI.Queries[q].Steps[s].Path[l][5]) })
+				add(fmt.Sprintf("query %d FRI step %d path node %d", q, s, l), func(p *ProofOf[D]) { bumpDigest(&p.FRI.Queries[q].Steps[s].Path[l], 5) })
 			}
 		}
 	}
@@ -111,6 +126,10 @@ func proofMutations(p *Proof, short bool) []mutation {
 // TestTamperedProofsRejected changes exactly one value of a valid proof at a time: every
 // commitment, opened value, Merkle path node, FRI final coefficient, the PoW nonce, parameters.
 func TestTamperedProofsRejected(t *testing.T) {
+	bothConfigs(t, testTamperedProofs[hash.Digest], testTamperedProofs[hash.BN254Digest])
+}
+
+func testTamperedProofs[D Digest](t *testing.T) {
 	params := TestParams()
 	// Enough bits that the tampered nonce (the found one plus 1) fails the check rather than
 	// passing it by chance, which would leave a different check to reject.
@@ -118,7 +137,7 @@ func TestTamperedProofsRejected(t *testing.T) {
 	params.LogUpPoWBits = 10
 	for _, s := range testStatements(t) {
 		t.Run(s.name, func(t *testing.T) {
-			pk, proof := mustProve(t, s, params)
+			pk, proof := mustProveFor[D](t, s, params)
 			vk := pk.VerifyingKey()
 			if err := Verify(vk, proof, s.public, testVerifierConfig()); err != nil {
 				t.Fatal(err)
@@ -143,9 +162,13 @@ func TestTamperedProofsRejected(t *testing.T) {
 // TestTamperedTraceCellRejected proves, with the prover's own checks off, traces that differ from a
 // valid one in exactly one cell; each statement is then false and the verifier must reject.
 func TestTamperedTraceCellRejected(t *testing.T) {
+	bothConfigs(t, testTamperedTraceCell[hash.Digest], testTamperedTraceCell[hash.BN254Digest])
+}
+
+func testTamperedTraceCell[D Digest](t *testing.T) {
 	for _, s := range testStatements(t) {
 		t.Run(s.name, func(t *testing.T) {
-			pk, err := Setup(s.air, TestParams())
+			pk, err := SetupFor[D](s.air, TestParams())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,6 +177,11 @@ func TestTamperedTraceCellRejected(t *testing.T) {
 			for ti, tr := range s.traces {
 				n := tr.Height
 				rows := []int{0, 1, n / 2, n - 2, n - 1}
+				if _, bn := any(pk.VerifyingKey().Digest()).(hash.BN254Digest); bn && testing.Short() {
+					// A BN254 proof costs several times a KoalaBear one; the short run keeps one row
+					// per column (the full run covers every row).
+					rows = []int{n / 2}
+				}
 				if !testing.Short() {
 					rows = rows[:0]
 					for r := 0; r < n; r++ {
@@ -187,9 +215,13 @@ func TestTamperedTraceCellRejected(t *testing.T) {
 }
 
 func TestWrongStatementRejected(t *testing.T) {
+	bothConfigs(t, testWrongStatement[hash.Digest], testWrongStatement[hash.BN254Digest])
+}
+
+func testWrongStatement[D Digest](t *testing.T) {
 	sts := testStatements(t)
 	fib := sts[0]
-	pk, proof := mustProve(t, fib, TestParams())
+	pk, proof := mustProveFor[D](t, fib, TestParams())
 	cfg := testVerifierConfig()
 
 	t.Run("public values", func(t *testing.T) {
@@ -206,7 +238,7 @@ func TestWrongStatementRejected(t *testing.T) {
 	})
 	t.Run("other AIR", func(t *testing.T) {
 		for _, other := range sts[1:] {
-			opk, err := Setup(other.air, TestParams())
+			opk, err := SetupFor[D](other.air, TestParams())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +258,7 @@ func TestWrongStatementRejected(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		opk, err := Setup(air, TestParams())
+		opk, err := SetupFor[D](air, TestParams())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,13 +306,17 @@ func TestUnbalancedBusRejected(t *testing.T) {
 // TestPreprocessedCommitmentBound: the preprocessed commitment lives in the verifying key; a key
 // with other preprocessed values, or with the commitment alone changed, rejects the proof.
 func TestPreprocessedCommitmentBound(t *testing.T) {
+	bothConfigs(t, testPreprocessedCommitmentBound[hash.Digest], testPreprocessedCommitmentBound[hash.BN254Digest])
+}
+
+func testPreprocessedCommitmentBound[D Digest](t *testing.T) {
 	s := testStatements(t)[1]
-	pk, proof := mustProve(t, s, TestParams())
+	pk, proof := mustProveFor[D](t, s, TestParams())
 	cfg := testVerifierConfig()
 	// Same AIR, byte table holding 1..256 instead of 0..255.
 	air := rangeAIR(t)
 	air.tables[1].pre.SetUint(0, 0, 256)
-	opk, err := Setup(air, TestParams())
+	opk, err := SetupFor[D](air, TestParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +325,7 @@ func TestPreprocessedCommitmentBound(t *testing.T) {
 	}
 	// The commitment changed but the digest kept: the openings no longer authenticate.
 	vk := *pk.VerifyingKey()
-	bump(&vk.preRoot[0])
+	bumpDigest(&vk.preRoot, 0)
 	if err := Verify(&vk, proof, nil, cfg); !errors.Is(err, ErrMerkle) {
 		t.Fatalf("tampered preprocessed root: %v", err)
 	}

@@ -9,10 +9,28 @@ import (
 	"github.com/zkexex/zkexex/prover/hash"
 )
 
+// newTestTranscript returns D's transcript for domain.
+func newTestTranscript[D Digest](domain string) challenger[D] {
+	return configOf[D]().newTranscript(domain)
+}
+
+// digestOf makes a digest from eight values: the values themselves for KoalaBear, their packing
+// into one element for BN254 (so that changing any of them changes the digest).
+func digestOf[D Digest](vals [8]F) D {
+	var d D
+	switch p := any(&d).(type) {
+	case *hash.Digest:
+		*p = vals
+	case *hash.BN254Digest:
+		*p = hash.PackBN254(vals[:])
+	}
+	return d
+}
+
 // transcriptScript is a fixed interleaving of observations and samples; perturb changes the
 // value of one observation.
-func transcriptScript(perturb int) []E {
-	t := NewTranscript("test")
+func transcriptScript[D Digest](perturb int) []E {
+	t := newTestTranscript[D]("test")
 	var out []E
 	step := 0
 	val := func(v uint64) F {
@@ -29,11 +47,11 @@ func transcriptScript(perturb int) []E {
 		out = append(out, t.SampleExt())
 		e := extFromCoeffs(val(10), val(11), val(12), val(13))
 		t.ObserveExt(e)
-		var d hash.Digest
-		for i := range d {
-			d[i] = val(uint64(100 + i))
+		var vals [8]F
+		for i := range vals {
+			vals[i] = val(uint64(100 + i))
 		}
-		t.ObserveDigest(d)
+		t.ObserveDigest(digestOf[D](vals))
 		out = append(out, t.SampleExt())
 		// Enough observations to fill the rate several times between two samples.
 		for i := 0; i < 40; i++ {
@@ -50,12 +68,16 @@ func transcriptScript(perturb int) []E {
 // TestTranscriptEveryObservationMatters: changing any observed value changes every challenge
 // drawn after it and none drawn before.
 func TestTranscriptEveryObservationMatters(t *testing.T) {
-	base := transcriptScript(-1)
+	bothConfigs(t, testTranscriptEveryObservationMatters[hash.Digest], testTranscriptEveryObservationMatters[hash.BN254Digest])
+}
+
+func testTranscriptEveryObservationMatters[D Digest](t *testing.T) {
+	base := transcriptScript[D](-1)
 	// Observations per round: 1 + 4 + 8 + 40; samples are at fixed positions relative to them.
 	perRound := 1 + 4 + 8 + 40
 	total := 6 * perRound
 	for obs := 0; obs < total; obs++ {
-		got := transcriptScript(obs)
+		got := transcriptScript[D](obs)
 		// Index of the first challenge drawn after observation obs.
 		var first int
 		if k := obs % perRound; k >= 1+4+8 {
@@ -79,13 +101,22 @@ func TestTranscriptEveryObservationMatters(t *testing.T) {
 }
 
 func TestTranscriptDomainSeparation(t *testing.T) {
-	a, b := NewTranscript("a"), NewTranscript("b")
+	bothConfigs(t, testTranscriptDomainSeparation[hash.Digest], testTranscriptDomainSeparation[hash.BN254Digest])
+	// The configurations never share a transcript state either.
+	x, y := NewTranscript("a").SampleExt(), NewBN254Transcript("a").SampleExt()
+	if x.Equal(&y) {
+		t.Fatal("the two configurations give the same challenge")
+	}
+}
+
+func testTranscriptDomainSeparation[D Digest](t *testing.T) {
+	a, b := newTestTranscript[D]("a"), newTestTranscript[D]("b")
 	x, y := a.SampleExt(), b.SampleExt()
 	if x.Equal(&y) {
 		t.Fatal("different domains give the same challenge")
 	}
 	// A label is not the same as observing its bytes without the label framing.
-	c, d := NewTranscript("a"), NewTranscript("a")
+	c, d := newTestTranscript[D]("a"), newTestTranscript[D]("a")
 	c.ObserveLabel("ab")
 	d.ObserveLabel("a")
 	d.ObserveBase(F{}) // cannot mimic the length prefix
@@ -96,7 +127,11 @@ func TestTranscriptDomainSeparation(t *testing.T) {
 }
 
 func TestSampleBitsRange(t *testing.T) {
-	tr := NewTranscript("bits")
+	bothConfigs(t, testSampleBitsRange[hash.Digest], testSampleBitsRange[hash.BN254Digest])
+}
+
+func testSampleBitsRange[D Digest](t *testing.T) {
+	tr := newTestTranscript[D]("bits")
 	var seen [16]int
 	for i := 0; i < 4096; i++ {
 		v, err := tr.SampleBits(4)
@@ -119,15 +154,30 @@ func TestSampleBitsRange(t *testing.T) {
 }
 
 func TestGrindAndCheck(t *testing.T) {
+	bothConfigs(t, testGrindAndCheck[hash.Digest], testGrindAndCheck[hash.BN254Digest])
+}
+
+// cloneChallenger copies a transcript of either configuration.
+func cloneChallenger[D Digest](c challenger[D]) challenger[D] {
+	switch t := any(c).(type) {
+	case *Transcript:
+		return any(t.Clone()).(challenger[D])
+	case *BN254Transcript:
+		return any(t.Clone()).(challenger[D])
+	}
+	panic("unknown transcript")
+}
+
+func testGrindAndCheck[D Digest](t *testing.T) {
 	for _, bits := range []int{0, 1, 8, 12} {
-		p := NewTranscript("pow")
+		p := newTestTranscript[D]("pow")
 		p.ObserveLabel("x")
-		v := p.Clone()
+		v := cloneChallenger(p)
 		nonce, err := p.Grind(context.Background(), bits)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := v.Clone().CheckPoW(bits, nonce); err != nil {
+		if err := cloneChallenger(v).CheckPoW(bits, nonce); err != nil {
 			t.Fatalf("%d bits: own nonce rejected: %v", bits, err)
 		}
 		// The prover's and verifier's transcripts continue identically.
@@ -141,7 +191,7 @@ func TestGrindAndCheck(t *testing.T) {
 		if bits >= 8 {
 			// Grind returns the smallest valid nonce, so every smaller one fails.
 			for n := uint32(0); n < nonce; n++ {
-				w := NewTranscript("pow")
+				w := newTestTranscript[D]("pow")
 				w.ObserveLabel("x")
 				if err := w.CheckPoW(bits, n); !errors.Is(err, ErrPoW) {
 					t.Fatalf("%d bits: nonce %d below the ground one %d accepted", bits, n, nonce)
@@ -149,7 +199,7 @@ func TestGrindAndCheck(t *testing.T) {
 			}
 		}
 	}
-	if err := NewTranscript("x").CheckPoW(4, modulus); !errors.Is(err, ErrPoW) {
+	if err := newTestTranscript[D]("x").CheckPoW(4, modulus); !errors.Is(err, ErrPoW) {
 		t.Fatal("non-canonical nonce accepted")
 	}
 }
@@ -179,6 +229,56 @@ func TestGrindMatchesScalarSearch(t *testing.T) {
 	}
 }
 
+// TestBN254GrindMatchesScalarSearch: with every number of pending KoalaBear values (a partial
+// pack, a full one, a pending rate element), Grind returns the first nonce CheckPoW accepts.
+func TestBN254GrindMatchesScalarSearch(t *testing.T) {
+	for pending := 0; pending < 2*hash.BN254PackedElements+2; pending++ {
+		tr := NewBN254Transcript("pow")
+		for i := 0; i < pending; i++ {
+			var x F
+			x.SetUint64(uint64(1000 + i))
+			tr.ObserveBase(x)
+		}
+		want := uint32(0)
+		for tr.Clone().CheckPoW(6, want) != nil {
+			want++
+		}
+		got, err := tr.Clone().Grind(context.Background(), 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Fatalf("%d pending inputs: Grind found %d, scalar search %d", pending, got, want)
+		}
+	}
+}
+
+// TestBN254PackingCounted: observing (a, b) and (a, b, 0) give different challenges, as do a
+// value observed as a digest and the same element's worth of KoalaBear values split differently.
+func TestBN254PackingCounted(t *testing.T) {
+	var a, b, zero F
+	a.SetUint64(5)
+	b.SetUint64(7)
+	x, y := NewBN254Transcript("p"), NewBN254Transcript("p")
+	x.ObserveBase(a, b)
+	y.ObserveBase(a, b, zero)
+	if u, v := x.SampleExt(), y.SampleExt(); u.Equal(&v) {
+		t.Fatal("a trailing zero is not observed")
+	}
+	// Nine values: a full pack then one; eight then one more after a sample must differ.
+	vals := make([]F, 9)
+	for i := range vals {
+		vals[i].SetUint64(uint64(i + 1))
+	}
+	x, y = NewBN254Transcript("p"), NewBN254Transcript("p")
+	x.ObserveBase(vals...)
+	y.ObserveBase(vals[:8]...)
+	y.ObserveBase(vals[8:]...)
+	if u, v := x.SampleExt(), y.SampleExt(); !u.Equal(&v) {
+		t.Fatal("observing in two calls differs from one call")
+	}
+}
+
 // replayed is every challenge of a proof: the STARK's, FRI's, and one more draw after the last
 // query index (a fingerprint of the final transcript state).
 type replayed struct {
@@ -189,7 +289,7 @@ type replayed struct {
 
 func replayOf(t *testing.T, vk *VerifyingKey, p *Proof, public []F) replayed {
 	t.Helper()
-	v := &verifier{vk: vk, air: vk.air, proof: p, public: public}
+	v := &verifier[hash.Digest]{vk: vk, air: vk.air, proof: p, public: public}
 	if err := v.checkShape(testVerifierConfig()); err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func invalid(format string, args ...any) error {
 
 // ShapeOf returns the soundness-relevant shape of a statement of this AIR with the given table
 // heights (log2 rows).
-func (vk *VerifyingKey) ShapeOf(logH []int) Shape {
+func (vk *VerifyingKeyOf[D]) ShapeOf(logH []int) Shape {
 	air := vk.air
 	sh := Shape{}
 	lookups := 0.0
@@ -49,10 +49,10 @@ func (vk *VerifyingKey) ShapeOf(logH []int) Shape {
 	return sh
 }
 
-type verifier struct {
-	vk     *VerifyingKey
+type verifier[D Digest] struct {
+	vk     *VerifyingKeyOf[D]
 	air    *AIR
-	proof  *Proof
+	proof  *ProofOf[D]
 	public []F
 	b      int
 	bs     []bucket // tables grouped by LDE height, tallest first: FRI's inputs
@@ -61,11 +61,11 @@ type verifier struct {
 // Verify checks proof against the statement (vk, public) under cfg. It runs in four steps: the
 // proof's shape and parameters; the transcript replay; the constraints at the out-of-domain point
 // (one definition per table, LogUp included); and FRI on the DEEP quotients of the openings.
-func Verify(vk *VerifyingKey, proof *Proof, public []F, cfg VerifierConfig) error {
+func Verify[D Digest](vk *VerifyingKeyOf[D], proof *ProofOf[D], public []F, cfg VerifierConfig) error {
 	if vk == nil || proof == nil {
 		return invalid("nil key or proof")
 	}
-	v := &verifier{vk: vk, air: vk.air, proof: proof, public: public}
+	v := &verifier[D]{vk: vk, air: vk.air, proof: proof, public: public}
 	if err := v.checkShape(cfg); err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func Verify(vk *VerifyingKey, proof *Proof, public []F, cfg VerifierConfig) erro
 	})
 }
 
-func (v *verifier) checkShape(cfg VerifierConfig) error {
+func (v *verifier[D]) checkShape(cfg VerifierConfig) error {
 	p := v.proof
 	air := v.air
 	if err := p.Params.Validate(); err != nil {
@@ -155,7 +155,7 @@ func (v *verifier) checkShape(cfg VerifierConfig) error {
 }
 
 // friHeights are the log heights of FRI's inputs: one DEEP quotient per bucket.
-func (v *verifier) friHeights() []int {
+func (v *verifier[D]) friHeights() []int {
 	hs := make([]int, len(v.bs))
 	for j, bk := range v.bs {
 		hs[j] = bk.logLDE
@@ -172,7 +172,7 @@ type challenges struct {
 // replay runs the Fiat-Shamir transcript over the proof up to FRI, exactly as the prover did, and
 // returns the challenges and the transcript in the state FRI continues from. It checks nothing
 // but the LogUp grinding (whose failure it records).
-func (v *verifier) replay() (challenges, *Transcript) {
+func (v *verifier[D]) replay() (challenges, challenger[D]) {
 	p := v.proof
 	var ch challenges
 	t := newProofTranscript(v.vk, p.Params, p.LogHeights, v.public)
@@ -200,7 +200,7 @@ type roundShapes struct {
 	pos    []int // per table, index of its matrix in the round, -1 if none
 }
 
-func (v *verifier) inputShapes() [numInputRounds]roundShapes {
+func (v *verifier[D]) inputShapes() [numInputRounds]roundShapes {
 	var out [numInputRounds]roundShapes
 	air := v.air
 	for r := range out {
@@ -230,7 +230,7 @@ func (v *verifier) inputShapes() [numInputRounds]roundShapes {
 
 // checkConstraintsAt recomputes table i's composition at ζ from the opened values and compares
 // it with Z_H(ζ)·Q(ζ).
-func (v *verifier) checkConstraintsAt(i int, zeta, alpha, beta, gamma E) error {
+func (v *verifier[D]) checkConstraintsAt(i int, zeta, alpha, beta, gamma E) error {
 	air := v.air
 	t := air.tables[i]
 	p := air.progs[i]
