@@ -126,7 +126,7 @@ func NewProver(ctx context.Context, nc *nats.Conn, set *recursion.VKSet, cfg Con
 	if err != nil {
 		return nil, err
 	}
-	st, err := openStore(ctx, nc, cfg.Queue)
+	st, err := openStore(ctx, nc, cfg.Queue, true)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ type run struct {
 	tree   tree
 	claims []receipt.SegmentClaim
 	chunks [][]byte
-	n      int // segments, once executed (-1 before)
+	n      int  // segments, once executed (-1 before)
 	shrunk bool // the shrink task is out
 	res    *vm.Result
 	stats  Stats

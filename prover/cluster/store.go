@@ -59,8 +59,10 @@ type store struct {
 }
 
 // openStore creates (or updates to this build's configuration) the streams, the workers'
-// consumer and the blob bucket. Both sides call it, so either may start first.
-func openStore(ctx context.Context, nc *nats.Conn, q QueueConfig) (*store, error) {
+// consumer and the blob bucket. Both sides call it, so either may start first; the
+// coordinator (owner) sets the queue's delivery policy, a worker only creates the consumer
+// when there is none yet.
+func openStore(ctx context.Context, nc *nats.Conn, q QueueConfig, owner bool) (*store, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, err
@@ -81,12 +83,24 @@ func openStore(ctx context.Context, nc *nats.Conn, q QueueConfig) (*store, error
 		}); err != nil {
 			return fmt.Errorf("result stream: %w", err)
 		}
-		if _, err := s.tasks.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		cc := jetstream.ConsumerConfig{
 			Durable: workerConsumer, AckPolicy: jetstream.AckExplicitPolicy,
 			AckWait: s.queue.AckWait, MaxDeliver: s.queue.MaxDeliver, MaxAckPending: -1,
-		}); err != nil {
+		}
+		var cons jetstream.Consumer
+		if owner {
+			cons, err = s.tasks.CreateOrUpdateConsumer(ctx, cc)
+		} else if cons, err = s.tasks.Consumer(ctx, workerConsumer); errors.Is(err, jetstream.ErrConsumerNotFound) {
+			cons, err = s.tasks.CreateConsumer(ctx, cc)
+			if errors.Is(err, jetstream.ErrConsumerExists) {
+				cons, err = s.tasks.Consumer(ctx, workerConsumer)
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("worker consumer: %w", err)
 		}
+		// The policy in force is the consumer's, whoever set it.
+		s.queue.AckWait, s.queue.MaxDeliver = cons.CachedInfo().Config.AckWait, cons.CachedInfo().Config.MaxDeliver
 		s.blobs, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 			Bucket: blobBucket, Storage: jetstream.FileStorage, TTL: blobTTL,
 		})

@@ -72,7 +72,7 @@ func NewWorker(ctx context.Context, nc *nats.Conn, cfg WorkerConfig) (*Worker, e
 	if cfg.Logger == nil {
 		cfg.Logger = log.Root()
 	}
-	st, err := openStore(ctx, nc, cfg.Queue)
+	st, err := openStore(ctx, nc, cfg.Queue, false)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cluster: task consumer: %w", err)
 	}
-	maxDeliver := cons.CachedInfo().Config.MaxDeliver
+	// The coordinator may have changed the policy since NewWorker.
+	w.st.queue.AckWait, w.st.queue.MaxDeliver = cons.CachedInfo().Config.AckWait, cons.CachedInfo().Config.MaxDeliver
+	maxDeliver := w.st.queue.MaxDeliver
 	w.log.Info("Cluster worker started", "tasks", w.cfg.Workers, "ackWait", w.st.queue.AckWait, "maxDeliver", maxDeliver)
 	var wg sync.WaitGroup
 	for range w.cfg.Workers {
