@@ -160,3 +160,42 @@ func Connect(url string, c ConnConfig) (*nats.Conn, error) {
 	}
 	return nc, nil
 }
+
+// Endpoint is where a cluster is: an external NATS (URL), or, when URL is empty, an embedded
+// server to start (Embedded), which workers on other processes or machines join at its URL.
+type Endpoint struct {
+	URL      string
+	Embedded ServerConfig
+	Conn     ConnConfig
+}
+
+// Open connects to the endpoint, first starting the embedded server when no URL is given
+// (connecting to it with its own credentials and TLS CA unless Conn names others). closeFn
+// closes the connection, then the server.
+func Open(e Endpoint) (nc *nats.Conn, srv *Server, closeFn func(), err error) {
+	url := e.URL
+	if url == "" {
+		if srv, err = StartServer(e.Embedded); err != nil {
+			return nil, nil, nil, err
+		}
+		url = srv.URL()
+		if e.Conn.Auth == (Auth{}) && e.Conn.Creds == "" && e.Conn.NKey == "" {
+			e.Conn.Auth = e.Embedded.Auth
+		}
+		if !e.Conn.TLS.enabled() {
+			e.Conn.TLS.CA = e.Embedded.TLS.CA
+		}
+	}
+	if nc, err = Connect(url, e.Conn); err != nil {
+		if srv != nil {
+			srv.Close()
+		}
+		return nil, nil, nil, err
+	}
+	return nc, srv, func() {
+		nc.Close()
+		if srv != nil {
+			srv.Close()
+		}
+	}, nil
+}
