@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"sync"
 	"time"
 
@@ -174,6 +175,17 @@ type pending struct {
 	sent     time.Time
 	lastErr  string
 	lastFrom string
+	checking bool // a result is being verified
+}
+
+// checked is a result verified off the run's loop.
+type checked struct {
+	pt    *pending
+	res   *Result
+	node  *node
+	bytes int64
+	took  time.Duration
+	err   error
 }
 
 type run struct {
@@ -182,14 +194,19 @@ type run struct {
 	log   log.Logger
 	start time.Time
 
-	tasks  map[string]*pending // by Task.ID, until verified
-	tree   tree
-	claims []receipt.SegmentClaim
-	chunks [][]byte
-	n      int  // segments, once executed (-1 before)
-	shrunk bool // the shrink task is out
-	res    *vm.Result
-	stats  Stats
+	tasks map[string]*pending // by Task.ID, until verified
+	// Verification runs on up to GOMAXPROCS goroutines (a lift or join check is tens of ms, a
+	// po2-20 segment receipt's over a hundred): the loop only hands results out and takes the
+	// verdicts back.
+	checks   chan checked
+	checkers chan struct{}
+	tree     tree
+	claims   []receipt.SegmentClaim
+	chunks   [][]byte
+	n        int  // segments, once executed (-1 before)
+	shrunk   bool // the shrink task is out
+	res      *vm.Result
+	stats    Stats
 }
 
 type segEvent struct {
@@ -244,6 +261,7 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 		execDone <- execEvent{res, err}
 	}()
 
+	r.checks, r.checkers = make(chan checked), make(chan struct{}, runtime.GOMAXPROCS(0))
 	progress := time.NewTicker(r.p.cfg.ProgressEvery)
 	defer progress.Stop()
 	for {
@@ -272,7 +290,12 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 				return rc, r.res, err
 			}
 		case res := <-results:
-			rc, err := r.result(ctx, res)
+			if err := r.result(ctx, res); err != nil {
+				return nil, nil, err
+			}
+		case c := <-r.checks:
+			<-r.checkers
+			rc, err := r.checked(ctx, c)
 			if rc != nil || err != nil {
 				return rc, r.res, err
 			}
@@ -435,11 +458,11 @@ type sealsVerified struct{}
 func (sealsVerified) VerifySeal(*receipt.SegmentClaim, []byte) error { return nil }
 
 // result handles a worker's result: a failure is recorded (JetStream redelivers the task), a
-// success is verified and its proof goes into the tree.
-func (r *run) result(ctx context.Context, res *Result) (*receipt.SuccinctReceipt, error) {
+// success goes to be verified.
+func (r *run) result(ctx context.Context, res *Result) error {
 	pt := r.tasks[res.Task]
-	if pt == nil || pt.task.Attempt != res.Attempt {
-		return nil, nil // a duplicate, or a result of an attempt already rejected
+	if pt == nil || pt.task.Attempt != res.Attempt || pt.checking {
+		return nil // a duplicate, or a result of an attempt already rejected
 	}
 	if res.Delivered > 1 {
 		r.stats.Redelivered++
@@ -451,19 +474,43 @@ func (r *run) result(ctx context.Context, res *Result) (*receipt.SuccinctReceipt
 		r.log.Warn("Worker failed a task", "task", &pt.task, "worker", res.Worker, "delivery", res.Delivered, "err", res.Err)
 		if res.Final {
 			mDead.Inc(1)
-			return nil, &TaskError{Task: pt.task.String(), Worker: res.Worker, Reason: res.Err}
+			return &TaskError{Task: pt.task.String(), Worker: res.Worker, Reason: res.Err}
 		}
+		return nil
+	}
+	pt.checking = true
+	select {
+	case r.checkers <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	go func() {
+		start := time.Now()
+		n, bytes, err := r.verify(ctx, pt)
+		select {
+		case r.checks <- checked{pt: pt, res: res, node: n, bytes: bytes, took: time.Since(start), err: err}:
+		case <-ctx.Done():
+		}
+	}()
+	return nil
+}
+
+// checked takes a verdict: a rejected result re-runs the task, a verified proof goes into the
+// tree.
+func (r *run) checked(ctx context.Context, c checked) (*receipt.SuccinctReceipt, error) {
+	pt, res, n := c.pt, c.res, c.node
+	pt.checking = false
+	r.stats.BytesMoved += c.bytes
+	if r.tasks[res.Task] != pt {
 		return nil, nil
 	}
-	start := time.Now()
-	n, err := r.verify(ctx, pt)
-	verify := time.Since(start)
-	if err != nil {
+	if c.err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, r.reject(ctx, pt, res, err)
+		return nil, r.reject(ctx, pt, res, c.err)
 	}
+	verify := c.took
 	delete(r.tasks, res.Task)
 	mInflight.Update(int64(len(r.tasks)))
 	mTasks.Mark(1)
@@ -527,17 +574,25 @@ func (r *run) advance(ctx context.Context) (*receipt.SuccinctReceipt, error) {
 // exactly the segment's claim whose seal verifies, and aggregation proofs of exactly the
 // expected claim under a key of the set (the shrink: under the shrink key). A stored claim that
 // differs is a wrong proof even if the proof verifies for it.
-func (r *run) verify(ctx context.Context, pt *pending) (*node, error) {
+func (r *run) verify(ctx context.Context, pt *pending) (*node, int64, error) {
+	var bytes int64
 	t := &pt.task
 	blobs := make([][]byte, len(t.Outputs))
 	for i, name := range t.Outputs {
 		b, err := r.p.st.getBlob(ctx, name)
 		if err != nil {
-			return nil, fmt.Errorf("output %s: %w", name, err)
+			return nil, bytes, fmt.Errorf("output %s: %w", name, err)
 		}
-		r.stats.BytesMoved += int64(len(b))
+		bytes += int64(len(b))
 		blobs[i] = b
 	}
+	n, err := r.check(pt, blobs)
+	return n, bytes, err
+}
+
+// check verifies a task's outputs (verify).
+func (r *run) check(pt *pending, blobs [][]byte) (*node, error) {
+	t := &pt.task
 	if t.Kind == TaskSegment {
 		sr, err := receipt.DecodeSegmentReceipt(blobs[0])
 		if err != nil {

@@ -180,8 +180,20 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg, maxDeliver int) 
 		return
 	}
 	if slices.Contains(t.Avoid, w.name) {
-		// The coordinator rejected this worker's result for this task: leave it to others.
-		msg.NakWithDelay(time.Second) //nolint:errcheck
+		// The coordinator rejected this worker's result for this task: leave it to the others.
+		// A Nak would spend one of the task's deliveries each time this worker pulls it (and
+		// kill it after MaxDeliver pulls); a copy at the back of the queue spends none.
+		select {
+		case <-ctx.Done():
+			msg.Nak() //nolint:errcheck
+			return
+		case <-time.After(time.Second):
+		}
+		if err := w.st.publish(ctx, msg.Subject(), msg.Data()); err != nil {
+			msg.NakWithDelay(time.Second) //nolint:errcheck
+			return
+		}
+		msg.Ack() //nolint:errcheck // a lost ack leaves a duplicate, whose result is ignored
 		return
 	}
 	tctx, cancel := context.WithCancel(ctx)
