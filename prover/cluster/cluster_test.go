@@ -97,7 +97,7 @@ type proc struct {
 	logf string
 }
 
-func spawnWorker(t *testing.T, url, token, name string, env ...string) *proc {
+func spawnWorker(t testing.TB, url, token, name string, env ...string) *proc {
 	t.Helper()
 	logf := filepath.Join(t.TempDir(), name+".log")
 	f, err := os.Create(logf)
@@ -132,7 +132,7 @@ func (p *proc) kill(sig syscall.Signal) {
 }
 
 // waitLog waits until the process has logged s.
-func (p *proc) waitLog(t *testing.T, s string, timeout time.Duration) {
+func (p *proc) waitLog(t testing.TB, s string, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -144,7 +144,7 @@ func (p *proc) waitLog(t *testing.T, s string, timeout time.Duration) {
 	t.Fatalf("worker did not log %q in %v", s, timeout)
 }
 
-func startServer(t *testing.T, dir string, port int, auth Auth) *Server {
+func startServer(t testing.TB, dir string, port int, auth Auth) *Server {
 	t.Helper()
 	s, err := StartServer(ServerConfig{Dir: dir, Port: port, Auth: auth})
 	if err != nil {
@@ -153,7 +153,7 @@ func startServer(t *testing.T, dir string, port int, auth Auth) *Server {
 	return s
 }
 
-func connect(t *testing.T, url string, auth Auth) *nats.Conn {
+func connect(t testing.TB, url string, auth Auth) *nats.Conn {
 	t.Helper()
 	nc, err := Connect(url, ConnConfig{Name: t.Name(), Auth: auth})
 	if err != nil {
@@ -164,7 +164,7 @@ func connect(t *testing.T, url string, auth Auth) *nats.Conn {
 }
 
 // guest is the loop guest: spin iterations (3 segments at po2 16 for 70,000).
-func guest(t *testing.T, spin int) (*vm.Image, *vm.Program) {
+func guest(t testing.TB, spin int) (*vm.Image, *vm.Program) {
 	t.Helper()
 	prog, err := vm.LoadELF(provetest.EchoELF(t, spin, 0))
 	if err != nil {
