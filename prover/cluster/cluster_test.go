@@ -409,7 +409,8 @@ func clusterRun(t *testing.T, f *slowFixture, nc *nats.Conn, q QueueConfig) *Pro
 }
 
 // TestThreeWorkerProcesses: an embedded server (token auth) and three worker processes prove
-// the run; the receipt is the local prover's.
+// the run; the receipt is the local prover's. Then each check the coordinator makes on a
+// worker's result is shown to refuse outputs tampered in its way.
 func TestThreeWorkerProcesses(t *testing.T) {
 	f := getFixture(t)
 	auth := Auth{Token: "cluster-token"}
@@ -422,6 +423,7 @@ func TestThreeWorkerProcesses(t *testing.T) {
 	if st := p.Stats(); len(st.Rejected) != 0 || st.Retries != 0 {
 		t.Fatalf("honest workers rejected: %+v", st)
 	}
+	tamperChecks(t, p, f)
 }
 
 // TestFaultyWorker: a worker that returns a proof with a flipped byte, or a valid proof of

@@ -549,7 +549,7 @@ func (r *run) advance(ctx context.Context) (*receipt.SuccinctReceipt, error) {
 	joins, root := r.tree.advance(r.n)
 	for _, up := range joins {
 		l, rt := r.tree.get(up[0]-1, 2*up[1]), r.tree.get(up[0]-1, 2*up[1]+1)
-		claim, err := recursion.JoinClaim(l.proof.Claim, rt.proof.Claim)
+		claim, err := recursion.JoinClaim(l.claim, rt.claim)
 		if err != nil {
 			return nil, err
 		}
@@ -563,7 +563,7 @@ func (r *run) advance(ctx context.Context) (*receipt.SuccinctReceipt, error) {
 		r.shrunk = true
 		in := []string{root.name}
 		t := Task{Run: r.id, Kind: TaskShrink, KeySet: r.p.ksName, Level: len(r.tree.levels), Inputs: in, Outputs: outputNames(TaskShrink, r.p.ksName, in...)}
-		if err := r.send(ctx, &pending{task: t, claim: root.proof.Claim}); err != nil {
+		if err := r.send(ctx, &pending{task: t, claim: root.claim}); err != nil {
 			return nil, err
 		}
 	}
@@ -624,16 +624,26 @@ func (r *run) check(pt *pending, blobs [][]byte) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &node{proof: p, name: name}, nil
+	n := &node{claim: p.Claim, name: name}
+	if t.Kind == TaskShrink {
+		n.proof = p
+	}
+	return n, nil
 }
 
 // reject drops a result that did not verify: its objects are deleted (their names would serve
-// them again) and the task re-runs, on another worker if there is one.
+// them again) and the task re-runs, on another worker if there is one. A cached result's
+// outputs were stored by someone else (a faulty worker of an earlier, abandoned run): they are
+// dropped without blaming the worker that found them.
 func (r *run) reject(ctx context.Context, pt *pending, res *Result, why error) error {
-	r.stats.Rejected[res.Worker]++
 	mRejected.Inc(1)
-	metrics.GetOrRegisterCounter("zkexex/cluster/worker/"+res.Worker+"/rejected", nil).Inc(1)
-	r.log.Error("Rejected a worker's result", "task", &pt.task, "worker", res.Worker, "err", why)
+	if res.Cached {
+		r.log.Error("Rejected stored outputs", "task", &pt.task, "err", why)
+	} else {
+		r.stats.Rejected[res.Worker]++
+		metrics.GetOrRegisterCounter("zkexex/cluster/worker/"+res.Worker+"/rejected", nil).Inc(1)
+		r.log.Error("Rejected a worker's result", "task", &pt.task, "worker", res.Worker, "err", why)
+	}
 	pt.lastErr, pt.lastFrom = fmt.Sprintf("%v: %v", ErrRejected, why), res.Worker
 	for _, o := range pt.task.Outputs {
 		if err := r.p.st.deleteBlob(ctx, o); err != nil {
@@ -645,7 +655,7 @@ func (r *run) reject(ctx context.Context, pt *pending, res *Result, why error) e
 	}
 	next := *pt
 	next.task.Attempt++
-	if len(next.task.Avoid) < maxAvoid {
+	if !res.Cached && len(next.task.Avoid) < maxAvoid {
 		next.task.Avoid = append(append([]string(nil), pt.task.Avoid...), res.Worker)
 	}
 	r.stats.Retries++

@@ -2,10 +2,13 @@ package cluster
 
 import "github.com/zkexex/zkexex/prover/recursion"
 
-// node is a verified proof in the run's join tree, with the object it is stored under.
+// node is a verified proof in the run's join tree: its claim and the object it is stored
+// under. The proof itself stays in the store (a run holds thousands at once); only the shrunk
+// one, the receipt's seal, is kept.
 type node struct {
-	proof *recursion.Proof
+	claim []recursion.F
 	name  string
+	proof *recursion.Proof // the shrink's only
 }
 
 // tree is the run's join tree as the proofs land: level 0 holds the lifts, node i of level k+1
