@@ -131,3 +131,86 @@ func blobSizes(b *testing.B, nc *nats.Conn) {
 		}
 	}
 }
+
+// BenchmarkTaskRoundTrip is the coordination cost of one task without its proof: the task
+// published to the queue, pulled, its result published and acknowledged, the result pulled by
+// the coordinator's consumer, on an embedded server.
+func BenchmarkTaskRoundTrip(b *testing.B) {
+	s := startServer(b, b.TempDir(), 0, Auth{})
+	defer s.Close()
+	ctx := context.Background()
+	st, err := openStore(ctx, connect(b, s.URL(), Auth{}), QueueConfig{}, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	wst, err := openStore(ctx, connect(b, s.URL(), Auth{}), QueueConfig{}, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	t := testTask()
+	task, _ := encodeMsg(t)
+	res, _ := encodeMsg(&Result{Run: t.Run, Task: t.ID(), Worker: "w", Delivered: 1})
+	tasks, err := wst.tasks.Consumer(ctx, workerConsumer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	results, err := st.js.CreateOrUpdateConsumer(ctx, resultStream, jetstream.ConsumerConfig{Durable: "bench", FilterSubject: resultSubject + t.Run, AckPolicy: jetstream.AckExplicitPolicy})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := st.publish(ctx, taskSubject+t.Run, task); err != nil {
+			b.Fatal(err)
+		}
+		m, err := tasks.Next()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := DecodeTask(m.Data()); err != nil {
+			b.Fatal(err)
+		}
+		if err := wst.publish(ctx, resultSubject+t.Run, res); err != nil {
+			b.Fatal(err)
+		}
+		if err := m.DoubleAck(ctx); err != nil {
+			b.Fatal(err)
+		}
+		r, err := results.Next()
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.Ack() //nolint:errcheck
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/task")
+}
+
+// BenchmarkBlob is the blob store's cost per byte: a 1 MB object (a po2-20 recursion proof is
+// about that) put by one connection and read by another.
+func BenchmarkBlob(b *testing.B) {
+	s := startServer(b, b.TempDir(), 0, Auth{})
+	defer s.Close()
+	ctx := context.Background()
+	put, err := openStore(ctx, connect(b, s.URL(), Auth{}), QueueConfig{}, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	get, err := openStore(ctx, connect(b, s.URL(), Auth{}), QueueConfig{}, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	blob := make([]byte, 1<<20)
+	b.SetBytes(int64(len(blob)))
+	b.ResetTimer()
+	for i := range b.N {
+		blob[0], blob[1] = byte(i), byte(i>>8)
+		name := objectName("lift", blob)
+		if _, err := put.putBlob(ctx, name, blob); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := get.getBlob(ctx, name); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(blob)), "ns/B")
+}
