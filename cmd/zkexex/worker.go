@@ -37,7 +37,7 @@ var (
 	natsNKeyFlag     = &cli.StringFlag{Name: "nats-nkey", Usage: "NATS nkey seed file"}
 	natsCertFlag     = &cli.StringFlag{Name: "nats-tls-cert", Usage: "TLS certificate (PEM): the client's, or the embedded server's"}
 	natsKeyFlag      = &cli.StringFlag{Name: "nats-tls-key", Usage: "TLS key (PEM) of --nats-tls-cert"}
-	natsCAFlag       = &cli.StringFlag{Name: "nats-tls-ca", Usage: "TLS CA (PEM) that verifies the other side"}
+	natsCAFlag       = &cli.StringFlag{Name: "nats-tls-ca", Usage: "TLS CA (PEM) that verifies the other side (an embedded server then requires client certificates, and connects to itself with --nats-tls-cert)"}
 
 	clusterFlags = []cli.Flag{natsFlag, natsListenFlag, natsDirFlag, natsUserFlag, natsPasswordFlag, natsTokenFlag, natsCredsFlag, natsNKeyFlag, natsCertFlag, natsKeyFlag, natsCAFlag}
 )
@@ -104,7 +104,6 @@ func clusterEndpoint(c *cli.Context) (cluster.Endpoint, error) {
 			dir = filepath.Join(os.TempDir(), "zkexex-nats")
 		}
 		e.Embedded = cluster.ServerConfig{Dir: dir, Auth: auth, TLS: tls}
-		e.Conn.TLS = cluster.TLS{CA: tls.CA}
 		host, port, err := net.SplitHostPort(c.String(natsListenFlag.Name))
 		if err != nil {
 			return e, fmt.Errorf("--nats-listen: %w", err)

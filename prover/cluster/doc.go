@@ -43,21 +43,13 @@
 //
 // # Scaling to 100 machines
 //
-// Figures at po2 20 (bench/cluster.md has the measured ones at po2 16): a segment record is
-// about 1-4 MB (the page images it touches and its inputs), a segment receipt at the default
-// parameters about 0.5-1 MB, a lift or join proof at the recursion parameters a few hundred kB
-// (prover/recursion's benchmarks). Each segment moves its record once to a worker, its receipt
-// and lift once back to the store and once to the coordinator (for verification), and each
-// join's two children once more: about 3x the record plus 4x a proof, some 5-10 MB per
-// segment. A 3,000-segment Hoodi block is 15-30 GB through the store; at 10 Gb/s on the NATS
-// server that is 12-25 s, against hundreds of seconds of proving per segment spread over 100
-// machines: bandwidth is not the limit, and a NATS cluster of three servers spreads the object
-// store's chunks (R1 suffices: a lost blob is re-proven). Object store sizing: one block's blobs
-// (tens of GB) times the blocks in flight; blobs expire after a day, and a run's receipt is all
-// that is kept. The coordinator's load per segment: executing it (the executor runs at tens of
-// MHz, 1M cycles in well under a second), hashing and storing its record, and verifying a
-// segment receipt and a lift (milliseconds each), plus one join verification; about 6,000
-// verifications per block at a few ms each is one core for tens of seconds, below the proving
-// time at 100 machines by an order of magnitude. Past that, verification could move to
-// workers that check one another, which this package does not do.
+// bench/cluster.md has the figures. In short, at po2 20 a segment moves about 12 MB of proofs
+// plus twice its record through the object store (a 3,000-segment block: 36 to 60 GB, which
+// at 1 GB/s per NATS server is the same order as the block's proving time on 100 machines: the
+// store must be spread over a NATS cluster); the coordinator executes the run (seconds) and
+// verifies about 300 ms of proofs per segment on all its cores; one task message is a few
+// hundred bytes and a millisecond of round trip, negligible. The coordinator's check of each
+// segment receipt is redundant with the check of its lift (the lift proves that a segment
+// proof of exactly that claim verifies): dropping it would halve the coordinator's CPU and
+// bandwidth.
 package cluster
