@@ -95,6 +95,7 @@ func workerMain(url string) int {
 type proc struct {
 	cmd  *exec.Cmd
 	logf string
+	once sync.Once
 }
 
 func spawnWorker(t testing.TB, url, token, name string, env ...string) *proc {
@@ -123,12 +124,12 @@ func spawnWorker(t testing.TB, url, token, name string, env ...string) *proc {
 	return p
 }
 
+// kill signals the process and waits for it, once: a later call finds it gone.
 func (p *proc) kill(sig syscall.Signal) {
-	if p.cmd.ProcessState != nil {
-		return
-	}
-	p.cmd.Process.Signal(sig) //nolint:errcheck
-	p.cmd.Wait()              //nolint:errcheck
+	p.once.Do(func() {
+		p.cmd.Process.Signal(sig) //nolint:errcheck
+		p.cmd.Wait()              //nolint:errcheck
+	})
 }
 
 // waitLog waits until the process has logged s.
