@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/zkexex/zkexex/prover/pool"
 	"github.com/zkexex/zkexex/prover/prove"
 	"github.com/zkexex/zkexex/prover/prove/provetest"
 	"github.com/zkexex/zkexex/prover/recursion"
@@ -391,9 +392,13 @@ func clusterRun(t *testing.T, f *slowFixture, nc *nats.Conn, q QueueConfig) *Pro
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	r, res, err := p.Succinct(ctx, f.img, f.prog, f.input, prove.Options{Po2: vm.MinPo2})
+	var last pool.Progress
+	r, res, err := p.Succinct(ctx, f.img, f.prog, f.input, prove.Options{Po2: vm.MinPo2, Progress: func(p pool.Progress) { last = p }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !last.Done || last.Emitted != 3 || last.Proven != 3 || last.ProvenCycles != res.Cycles {
+		t.Fatalf("last progress %+v, run of %d cycles", last, res.Cycles)
 	}
 	enc, err := r.MarshalBinary()
 	if err != nil {
@@ -497,7 +502,13 @@ func TestServerRestart(t *testing.T) {
 		restarted <- s2
 	}()
 	clusterRun(t, f, connect(t, s.URL(), Auth{}), QueueConfig{})
-	if s2 := <-restarted; s2 != nil {
-		s2.Close()
+	// The run cannot finish while the server is down: it was restarted mid-run.
+	select {
+	case s2 := <-restarted:
+		if s2 != nil {
+			s2.Close()
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the server was not restarted")
 	}
 }

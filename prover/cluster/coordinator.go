@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/pool"
 	"github.com/zkexex/zkexex/prover/prove"
 	"github.com/zkexex/zkexex/prover/receipt"
 	"github.com/zkexex/zkexex/prover/recursion"
@@ -147,8 +148,8 @@ func (p *Prover) Stats() Stats {
 	return s
 }
 
-// Succinct proves the run (prove.Options' Po2 and MaxCycles; Workers and Params are the
-// cluster's) into its succinct receipt, the one prove.Succinct makes with the same key set.
+// Succinct proves the run (prove.Options' Po2, MaxCycles and Progress, called as segments are
+// emitted and verified; Workers and Params are the cluster's) into its succinct receipt, the one prove.Succinct makes with the same key set.
 // Cancelling ctx drops the run: its queued tasks are purged and workers abandon those in
 // flight.
 func (p *Prover) Succinct(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*receipt.SuccinctReceipt, *vm.Result, error) {
@@ -171,6 +172,7 @@ func (p *Prover) Succinct(ctx context.Context, img *vm.Image, prog *vm.Program, 
 type pending struct {
 	task     Task
 	seg      *receipt.SegmentClaim // a segment task's claim
+	cycles   uint64                // a segment task's cycles
 	claim    []recursion.F         // the lift's, join's or shrink's claim
 	sent     time.Time
 	lastErr  string
@@ -205,14 +207,19 @@ type run struct {
 	chunks   [][]byte
 	n        int  // segments, once executed (-1 before)
 	shrunk   bool // the shrink task is out
-	res      *vm.Result
-	stats    Stats
+	// proven and provenCycles count the verified segments, for opts.Progress.
+	proven       int
+	provenCycles uint64
+	onProgress   func(pool.Progress)
+	res          *vm.Result
+	stats        Stats
 }
 
 type segEvent struct {
-	claim receipt.SegmentClaim
-	chunk []byte
-	name  string
+	claim  receipt.SegmentClaim
+	chunk  []byte
+	name   string
+	cycles uint64
 }
 
 type execEvent struct {
@@ -252,7 +259,7 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 				return fmt.Errorf("storing segment %d: %w", seg.Index, err)
 			}
 			select {
-			case segs <- segEvent{claim: receipt.ClaimOf(seg), chunk: receipt.JournalOf(seg), name: name}:
+			case segs <- segEvent{claim: receipt.ClaimOf(seg), chunk: receipt.JournalOf(seg), name: name, cycles: seg.Cycles()}:
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
@@ -262,6 +269,7 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 	}()
 
 	r.checks, r.checkers = make(chan checked), make(chan struct{}, runtime.GOMAXPROCS(0))
+	r.onProgress = opts.Progress
 	progress := time.NewTicker(r.p.cfg.ProgressEvery)
 	defer progress.Stop()
 	for {
@@ -395,7 +403,11 @@ func (r *run) addSegment(ctx context.Context, ev segEvent) error {
 	in := []string{ev.name}
 	t := Task{Run: r.id, Kind: TaskSegment, KeySet: r.p.ksName, Index: int(ev.claim.Index), Inputs: in, Outputs: outputNames(TaskSegment, r.p.ksName, in...)}
 	c := ev.claim
-	return r.send(ctx, &pending{task: t, seg: &c, claim: r.liftClaim(&c)})
+	if err := r.send(ctx, &pending{task: t, seg: &c, cycles: ev.cycles, claim: r.liftClaim(&c)}); err != nil {
+		return err
+	}
+	r.report()
+	return nil
 }
 
 // liftClaim is the claim of a segment's lift (recursion.Aggregator.Lift): the set's root, a
@@ -447,6 +459,7 @@ func (r *run) executed(res *vm.Result) error {
 	}
 	r.n, r.res = len(r.claims), res
 	r.stats.Segments = r.n
+	r.report()
 	r.log.Info("Run executed", "segments", r.n, "cycles", res.Cycles, "exit", res.ExitCode)
 	return nil
 }
@@ -530,6 +543,9 @@ func (r *run) checked(ctx context.Context, c checked) (*receipt.SuccinctReceipt,
 	switch t.Kind {
 	case TaskSegment:
 		r.tree.put(0, t.Index, n)
+		r.proven++
+		r.provenCycles += pt.cycles
+		r.report()
 	case TaskJoin:
 		r.stats.Joins++
 		r.tree.put(t.Level, t.Index, n)
@@ -661,6 +677,13 @@ func (r *run) reject(ctx context.Context, pt *pending, res *Result, why error) e
 	r.stats.Retries++
 	mRetries.Inc(1)
 	return r.send(ctx, &next)
+}
+
+// report gives opts.Progress the segments emitted and proven (verified), as prove.Run does.
+func (r *run) report() {
+	if r.onProgress != nil {
+		r.onProgress(pool.Progress{Emitted: len(r.claims), Proven: r.proven, ProvenCycles: r.provenCycles, Done: r.n >= 0, Elapsed: time.Since(r.start)})
+	}
 }
 
 // progress logs and exports the queue's state.
