@@ -108,8 +108,8 @@ var (
 	mOverhead    = metrics.GetOrRegisterTimer("zkexex/cluster/overhead", nil)
 )
 
-// NewProver coordinates proofs for the key set on nc. Workers need no configuration: the set
-// is published in the blob store and named in every task.
+// NewProver coordinates proofs for the key set on nc. Workers need no configuration: each run
+// stores the set in the blob store and names it in every task.
 func NewProver(ctx context.Context, nc *nats.Conn, set *recursion.VKSet, cfg Config) (*Prover, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 4
@@ -132,11 +132,7 @@ func NewProver(ctx context.Context, nc *nats.Conn, set *recursion.VKSet, cfg Con
 	if err != nil {
 		return nil, err
 	}
-	p := &Prover{st: st, set: set, segVK: rv64.Verifier{Config: verifierConfig(set)}, cfg: cfg, log: cfg.Logger, ksName: keySetName(enc), ksEnc: enc, root: root}
-	if _, err := st.putBlob(ctx, p.ksName, enc); err != nil {
-		return nil, fmt.Errorf("cluster: publishing the key set: %w", err)
-	}
-	return p, nil
+	return &Prover{st: st, set: set, segVK: rv64.Verifier{Config: verifierConfig(set)}, cfg: cfg, log: cfg.Logger, ksName: keySetName(enc), ksEnc: enc, root: root}, nil
 }
 
 // Stats are the statistics of the last run that finished.
@@ -232,6 +228,10 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 	defer cancel()
 	defer r.cleanup()
 
+	// Every run makes sure the key set is stored: blobs expire (blobTTL), a Prover lives on.
+	if _, err := r.p.st.putBlob(ctx, r.p.ksName, r.p.ksEnc); err != nil {
+		return nil, nil, fmt.Errorf("cluster: publishing the key set: %w", err)
+	}
 	results, stopResults, err := r.results(ctx)
 	if err != nil {
 		return nil, nil, err
