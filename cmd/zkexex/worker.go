@@ -74,6 +74,7 @@ func workerAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	e.Conn.Wait = true
 	nc, _, closeFn, err := cluster.Open(e)
 	if err != nil {
 		return err

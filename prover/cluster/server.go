@@ -121,6 +121,9 @@ type ConnConfig struct {
 	// operator-mode and nkey-only ways of a managed NATS cluster.
 	Creds, NKey string
 	TLS         TLS
+	// Wait keeps trying when no server answers yet (a worker started before its coordinator)
+	// instead of failing.
+	Wait bool
 }
 
 // Connect dials url. It reconnects for as long as it takes (a restarted server comes back
@@ -130,7 +133,7 @@ func Connect(url string, c ConnConfig) (*nats.Conn, error) {
 		nats.Name(c.Name),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250 * time.Millisecond),
-		nats.RetryOnFailedConnect(false),
+		nats.RetryOnFailedConnect(c.Wait),
 	}
 	switch {
 	case c.Auth.Token != "":
