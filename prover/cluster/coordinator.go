@@ -302,7 +302,6 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 				return nil, nil, err
 			}
 		case c := <-r.checks:
-			<-r.checkers
 			rc, err := r.checked(ctx, c)
 			if rc != nil || err != nil {
 				return rc, r.res, err
@@ -492,14 +491,17 @@ func (r *run) result(ctx context.Context, res *Result) error {
 		return nil
 	}
 	pt.checking = true
-	select {
-	case r.checkers <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 	go func() {
+		// The slot is taken and given back here, never by the loop, which must stay free to
+		// take verdicts.
+		select {
+		case r.checkers <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
 		start := time.Now()
 		n, bytes, err := r.verify(ctx, pt)
+		<-r.checkers
 		select {
 		case r.checks <- checked{pt: pt, res: res, node: n, bytes: bytes, took: time.Since(start), err: err}:
 		case <-ctx.Done():
