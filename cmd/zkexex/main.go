@@ -36,6 +36,7 @@ func newApp() *cli.App {
 			imageCommand,
 			proveCommand,
 			verifyCommand,
+			workerCommand,
 		},
 	}
 	app.Action = unknownCommand(app.Commands)

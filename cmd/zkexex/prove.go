@@ -34,7 +34,7 @@ With --succinct, every segment is proven at a shape of the menu, lifted, and the
 into one succinct receipt (a few hundred kB, verified in milliseconds) under the production key
 set compiled into this binary. Aggregation adds recursion proofs to the segment proofs: expect it
 to take longer than the composite receipt.`,
-	Flags: []cli.Flag{
+	Flags: append([]cli.Flag{
 		&cli.StringFlag{Name: "elf", Usage: "static riscv64 ELF (with --input: the STF guest ELF; default: build stf/guest)"},
 		&cli.StringFlag{Name: "image", Usage: "start from this image ('zkexex image --out') instead of building it from the ELF"},
 		&cli.StringFlag{Name: "stdin", Usage: "file the program reads as its input"},
@@ -44,7 +44,7 @@ to take longer than the composite receipt.`,
 		&cli.Uint64Flag{Name: "max-cycles", Usage: "stop after this many cycles (0: no limit)"},
 		&cli.BoolFlag{Name: "succinct", Usage: "aggregate the segment proofs into one succinct receipt"},
 		&cli.StringFlag{Name: "out", Usage: "write the receipt to this file", Required: true},
-	},
+	}, clusterFlags...),
 	Action: proveAction,
 }
 
@@ -101,7 +101,14 @@ func proveAction(ctx *cli.Context) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	if clusterWanted(ctx) && !o.Succinct {
+		return errors.New("--nats and --nats-listen prove through a cluster: they need --succinct")
+	}
 	logger := log.NewLogger(log.NewTerminalHandler(os.Stderr, isatty.IsTerminal(os.Stderr.Fd())))
+	succinct := proveSuccinct
+	if clusterWanted(ctx) {
+		succinct = clusterSuccinct(ctx, logger)
+	}
 	img, prog, err := proveProgram(c, o, logger)
 	if err != nil {
 		return err
@@ -124,7 +131,7 @@ func proveAction(ctx *cli.Context) error {
 	)
 	if o.Succinct {
 		costs := new(recursion.Costs)
-		r, rres, err := proveSuccinct(recursion.WithCosts(c, costs), img, prog, input, opts)
+		r, rres, err := succinct(recursion.WithCosts(c, costs), img, prog, input, opts)
 		endProgress()
 		if err != nil {
 			return err
@@ -176,6 +183,9 @@ func proveSuccinct(ctx context.Context, img *vm.Image, prog *vm.Program, input [
 // segment proofs'.
 func logCosts(logger log.Logger, costs *recursion.Costs) {
 	seg := costs.Of(prove.CostSegment)
+	if seg.Proofs == 0 {
+		return // proven elsewhere (a cluster's workers)
+	}
 	ctx := []any{"segments", seg.Proofs, "segmentTime", seg.Time.Round(time.Millisecond)}
 	programs := []string{recursion.ProgramLift, recursion.ProgramJoin, recursion.ProgramSeal, recursion.ProgramChain, recursion.ProgramShrink}
 	for _, p := range programs {
@@ -183,10 +193,8 @@ func logCosts(logger log.Logger, costs *recursion.Costs) {
 			ctx = append(ctx, p+"s", c.Proofs, p+"Time", c.Time.Round(time.Millisecond))
 		}
 	}
-	if seg.Time > 0 {
-		agg := costs.Total(programs...)
-		ctx = append(ctx, "aggregation/segments", fmt.Sprintf("%.3f", agg.Time.Seconds()/seg.Time.Seconds()))
-	}
+	agg := costs.Total(programs...)
+	ctx = append(ctx, "aggregation/segments", fmt.Sprintf("%.3f", agg.Time.Seconds()/seg.Time.Seconds()))
 	logger.Info("Proving time, summed over workers", ctx...)
 }
 
