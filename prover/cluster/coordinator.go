@@ -409,16 +409,9 @@ func (r *run) addSegment(ctx context.Context, ev segEvent) error {
 	return nil
 }
 
-// liftClaim is the claim of a segment's lift (recursion.Aggregator.Lift): the set's root, a
-// claim of segments, the segment's public values, and its index as the range's last.
+// liftClaim is the claim of a segment's lift.
 func (r *run) liftClaim(c *receipt.SegmentClaim) []recursion.F {
-	claim := make([]recursion.F, 0, recursion.NumClaim)
-	claim = append(claim, r.p.root[:]...)
-	claim = append(claim, recursion.F{}) // recursion.KindSegments
-	claim = append(claim, rv64.PublicValues(c)...)
-	var last recursion.F
-	last.SetUint64(uint64(c.Index))
-	return append(claim, last)
+	return recursion.LiftClaim(r.p.root, rv64.PublicValues(c))
 }
 
 func (r *run) send(ctx context.Context, pt *pending) error {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/stark"
 )
@@ -101,12 +102,17 @@ func (a *Aggregator) Lift(ctx context.Context, proof *stark.Proof, public []F) (
 	if err != nil {
 		return nil, err
 	}
+	return a.prove(ctx, keyLifts+i, kp, LiftClaim(root, public), witness)
+}
+
+// LiftClaim is the claim of the lift of a segment proof with public values public (rv64's
+// NumPublic of them) in the key set of root: a claim of segments whose range is that one segment.
+func LiftClaim(root hash.Digest, public []F) []F {
 	claim := make([]F, 0, NumClaim)
 	claim = append(claim, root[:]...)
 	claim = append(claim, feU(KindSegments))
 	claim = append(claim, public...)
-	claim = append(claim, public[rv64.PubIndex])
-	return a.prove(ctx, keyLifts+i, kp, claim, witness)
+	return append(claim, public[rv64.PubIndex])
 }
 
 // Join proves that l and r verify under keys of the set and that r follows l: for claims of
