@@ -9,7 +9,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,21 +150,33 @@ func calibrate(obs []observed, maxEntries int) []Shape {
 		}
 		return c
 	}
+	// Each group's best split, computed once: splitting one group leaves the others' as they were.
+	type split struct {
+		sides  [2][]observed
+		saving int64
+	}
+	splitOf := func(g []observed) split {
+		one, _ := menuCost([]Shape{join(g)}, g)
+		sides, c := bisect(g)
+		if c < 0 {
+			return split{saving: -1}
+		}
+		return split{sides, one - c}
+	}
+	splits := []split{splitOf(obs)}
 	for len(groups) < maxEntries {
-		cur := total(groups)
-		best, bestSaving := -1, int64(0)
-		var bestSides [2][]observed
-		for i, g := range groups {
-			one, _ := menuCost([]Shape{join(g)}, g)
-			sides, c := bisect(g)
-			if c >= 0 && one-c > bestSaving {
-				best, bestSaving, bestSides = i, one-c, sides
+		best := -1
+		for i, sp := range splits {
+			if sp.saving > 0 && (best < 0 || sp.saving > splits[best].saving) {
+				best = i
 			}
 		}
-		if best < 0 || float64(bestSaving) < minSaving*float64(cur) {
+		if best < 0 || float64(splits[best].saving) < minSaving*float64(total(groups)) {
 			break
 		}
-		groups = append(slices.Delete(groups, best, best+1), bestSides[0], bestSides[1])
+		sides := splits[best].sides
+		groups = append(slices.Delete(groups, best, best+1), sides[0], sides[1])
+		splits = append(slices.Delete(splits, best, best+1), splitOf(sides[0]), splitOf(sides[1]))
 	}
 	menu := make([]Shape, len(groups))
 	for i, g := range groups {
@@ -171,6 +185,134 @@ func calibrate(obs []observed, maxEntries int) []Shape {
 	slices.SortFunc(menu, func(a, b Shape) int { return cmp.Compare(a.Cells(), b.Cells()) })
 	return menu
 }
+
+// calibratePo2 samples the inputs' segments at po2 (perInput segments of each input that has a
+// cycle count) and returns the calibrated menu entries and the report line.
+func calibratePo2(t *testing.T, img *vm.Image, prog *vm.Program, inputs []calibrationInput, po2, maxEntries, perInput int) ([]Shape, string) {
+	var obs []observed
+	var lines []string
+	start := time.Now()
+	var natCells int64
+	var perIn []inputSample
+	for _, in := range inputs {
+		smp := in.sample(t, img, prog, po2, perInput)
+		for _, o := range smp.obs {
+			natCells += int64(o.n) * o.shape.Cells()
+			if i := slices.IndexFunc(obs, func(x observed) bool { return x.shape.Equal(o.shape) }); i >= 0 {
+				obs[i].n += o.n
+			} else {
+				obs = append(obs, o)
+			}
+		}
+		perIn = append(perIn, smp)
+		for _, f := range smp.failed {
+			t.Logf("po2 %d %s: no natural shape: %s", po2, in.name, f)
+		}
+		lines = append(lines, fmt.Sprintf("%s %d of %d", in.name, smp.sampled, smp.total))
+	}
+	for _, o := range obs {
+		t.Logf("po2 %d: observed %s × %d", po2, o.shape.Key(), o.n)
+	}
+	if len(obs) == 0 {
+		t.Fatalf("po2 %d: no segment generated", po2)
+	}
+	menu := menuFor(obs, maxEntries)
+	// Padding per input: what proving each run at the menu costs over its natural shapes.
+	var pads []string
+	for _, smp := range perIn {
+		pads = append(pads, fmt.Sprintf("%s %.3f", smp.name, smp.padding(menu)))
+	}
+	cost, _ := menuCost(menu, obs)
+	one, _ := menuCost([]Shape{join(obs)}, obs)
+	line := fmt.Sprintf("po2 %d: sampled %s (%d distinct shapes); padding (menu cells / natural cells) %.3f with %d entries (%s), %.3f with one",
+		po2, strings.Join(lines, ", "), len(obs), float64(cost)/float64(natCells), len(menu), strings.Join(pads, ", "), float64(one)/float64(natCells))
+	t.Logf("%s; MaxShape %.0f cells/cycle; %v", line, float64(MaxShape(po2).Cells())/float64(uint64(1)<<po2), time.Since(start).Round(time.Second))
+	return menu, line
+}
+
+// menuFor is the calibrated menu of the observations: calibrate, then headroom, which can raise
+// two entries to the same shape (one is dropped).
+func menuFor(obs []observed, maxEntries int) []Shape {
+	var menu []Shape
+	for _, s := range withHeadroom(calibrate(obs, maxEntries)) {
+		if !slices.ContainsFunc(menu, s.Equal) {
+			menu = append(menu, s)
+		}
+	}
+	return menu
+}
+
+// recordedRun is one po2 of an earlier calibration run, as its log recorded it.
+type recordedRun struct {
+	obs  []observed
+	line string
+}
+
+var (
+	recordedObs  = regexp.MustCompile(`po2 (\d+): observed (\S+) × (\d+)$`)
+	recordedLine = regexp.MustCompile(`(po2 (\d+): sampled .*); MaxShape`)
+	// A recorded line's entry count is the menu's before menuFor dropped duplicates.
+	recordedEntries = regexp.MustCompile(`with \d+ entries`)
+)
+
+// recordedCalibration reads the observations and report lines of an earlier run's log (go test
+// -v output; none when path is empty), so that a calibration cut short resumes without
+// sampling again what it had sampled.
+func recordedCalibration(t *testing.T, path string) map[int]recordedRun {
+	out := map[int]recordedRun{}
+	if path == "" {
+		return out
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if m := recordedObs.FindStringSubmatch(l); m != nil {
+			po2, _ := strconv.Atoi(m[1])
+			sh, err := ParseShapeKey(m[2])
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			n, _ := strconv.Atoi(m[3])
+			r := out[po2]
+			r.obs = append(r.obs, observed{shape: sh, n: n})
+			out[po2] = r
+		} else if m := recordedLine.FindStringSubmatch(l); m != nil {
+			po2, _ := strconv.Atoi(m[2])
+			r := out[po2]
+			r.line = m[1]
+			out[po2] = r
+		}
+	}
+	for po2, r := range out {
+		if r.line == "" || len(r.obs) == 0 {
+			delete(out, po2) // a po2 the run did not finish
+		}
+	}
+	return out
+}
+
+// keptCalibration is the report line of each po2 in today's shape_table.go, for the po2s a run
+// limited by ZKEXEX_CALIBRATE_PO2 keeps.
+func keptCalibration(t *testing.T) map[int]string {
+	data, err := os.ReadFile("shape_table.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]string{}
+	for _, l := range strings.Split(string(data), "\n") {
+		var po2 int
+		if _, err := fmt.Sscanf(l, "// po2 %d:", &po2); err == nil {
+			out[po2] = strings.TrimPrefix(l, "// ")
+		}
+	}
+	return out
+}
+
+// maxCalibrated bounds the calibrated entries per po2 (MaxShape comes on top): each is a lift
+// program in the aggregation key set.
+const maxCalibrated = 6
 
 // calibrationInput is an STF input the menu is calibrated on; cycles is its run's length, zero
 // to sample every segment.
@@ -281,10 +423,9 @@ func TestCalibrateShapes(t *testing.T) {
 	if os.Getenv("ZKEXEX_CALIBRATE_SHAPES") != "1" {
 		t.Skip("set ZKEXEX_CALIBRATE_SHAPES=1 to calibrate the shape menu")
 	}
-	const (
-		maxEntries = 6  // calibrated entries per po2 (MaxShape comes on top)
-		perInput   = 64 // segments sampled per extra input and po2, evenly across its run
-	)
+	// An input with a cycle count is sampled at 64 segments per po2 up to po2 19, halving above
+	// (their traces take seconds each).
+	const maxEntries = maxCalibrated
 	prog, img, generated := stfGuest(t)
 	inputs := []calibrationInput{{name: "generated-10", data: generated}}
 	for _, f := range strings.Split(os.Getenv("ZKEXEX_CALIBRATE_INPUTS"), ":") {
@@ -302,52 +443,39 @@ func TestCalibrateShapes(t *testing.T) {
 		}
 		inputs = append(inputs, calibrationInput{name: filepath.Base(f), data: data, cycles: res.Cycles})
 	}
+	recorded := recordedCalibration(t, os.Getenv("ZKEXEX_CALIBRATE_RECORDED"))
+	kept := keptCalibration(t)
+	only := map[int]bool{}
+	for _, f := range strings.Split(os.Getenv("ZKEXEX_CALIBRATE_PO2"), ",") {
+		if f != "" {
+			po2, err := strconv.Atoi(f)
+			if err != nil {
+				t.Fatalf("ZKEXEX_CALIBRATE_PO2: %v", err)
+			}
+			only[po2] = true
+		}
+	}
 	var table strings.Builder
 	var report strings.Builder
 	for po2 := vm.MinPo2; po2 <= vm.MaxPo2; po2++ {
-		var obs []observed
-		var lines []string
-		start := time.Now()
-		var natCells int64
-		var perIn []inputSample
-		for _, in := range inputs {
-			smp := in.sample(t, img, prog, po2, perInput)
-			for _, o := range smp.obs {
-				natCells += int64(o.n) * o.shape.Cells()
-				if i := slices.IndexFunc(obs, func(x observed) bool { return x.shape.Equal(o.shape) }); i >= 0 {
-					obs[i].n += o.n
-				} else {
-					obs = append(obs, o)
-				}
-			}
-			perIn = append(perIn, smp)
-			for _, f := range smp.failed {
-				t.Logf("po2 %d %s: no natural shape: %s", po2, in.name, f)
-			}
-			lines = append(lines, fmt.Sprintf("%s %d of %d", in.name, smp.sampled, smp.total))
+		var menu []Shape
+		var line string
+		switch rec, ok := recorded[po2]; {
+		case len(only) > 0 && !only[po2]:
+			menu, line = Shapes(po2)[:len(Shapes(po2))-1], kept[po2]
+		case ok:
+			// A rerun on the observations an earlier run logged gives the same menu (calibrate is
+			// deterministic) and that run's report line.
+			menu = menuFor(rec.obs, maxEntries)
+			line = recordedEntries.ReplaceAllString(rec.line, fmt.Sprintf("with %d entries", len(menu)))
+		default:
+			menu, line = calibratePo2(t, img, prog, inputs, po2, maxEntries, max(8, 64>>max(0, po2-19)))
 		}
-		for _, o := range obs {
-			t.Logf("po2 %d: observed %s × %d", po2, o.shape.Key(), o.n)
-		}
-		if len(obs) == 0 {
-			t.Fatalf("po2 %d: no segment generated", po2)
-		}
-		menu := withHeadroom(calibrate(obs, maxEntries))
 		fmt.Fprintf(&table, "\t%d: {\n", po2)
 		for _, s := range menu {
 			fmt.Fprintf(&table, "\t\t%q, // %.1f cells/cycle at 2^%d cycles\n", s.Key(), float64(s.Cells())/float64(uint64(1)<<po2), po2)
 		}
 		fmt.Fprintf(&table, "\t},\n")
-		// Padding per input: what proving each run at the menu costs over its natural shapes.
-		var pads []string
-		for _, smp := range perIn {
-			pads = append(pads, fmt.Sprintf("%s %.3f", smp.name, smp.padding(menu)))
-		}
-		cost, _ := menuCost(menu, obs)
-		one, _ := menuCost([]Shape{join(obs)}, obs)
-		line := fmt.Sprintf("po2 %d: sampled %s (%d distinct shapes); padding (menu cells / natural cells) %.3f with %d entries (%s), %.3f with one",
-			po2, strings.Join(lines, ", "), len(obs), float64(cost)/float64(natCells), len(menu), strings.Join(pads, ", "), float64(one)/float64(natCells))
-		t.Logf("%s; MaxShape %.0f cells/cycle; %v", line, float64(MaxShape(po2).Cells())/float64(uint64(1)<<po2), time.Since(start).Round(time.Second))
 		fmt.Fprintf(&report, "// %s\n", line)
 	}
 	src := fmt.Sprintf(`// Code generated by TestCalibrateShapes (ZKEXEX_CALIBRATE_SHAPES=1 go test -run

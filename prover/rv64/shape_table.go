@@ -2,15 +2,17 @@
 // TestCalibrateShapes ./prover/rv64/); DO NOT EDIT.
 //
 // The calibrated segment shapes per po2: the natural shapes (NaturalShape) of the STF guest's
-// segments on stf/testdata/generated-10 covered by at most two shapes with the fewest committed
-// cells, whose cheap tables then get headroom (withHeadroom, at most 3% more cells). Shapes
-// appends MaxShape to each po2's list. Padding overhead is over those segments, headroom included.
+// segments on stf/testdata/generated-10 (all) and on the inputs named in ZKEXEX_CALIBRATE_INPUTS
+// (the real Hoodi blocks, sampled evenly, each sample standing for the segments it skips),
+// covered by at most 6 shapes with few committed cells (calibrate), whose cheap tables then get
+// headroom (withHeadroom, at most 3% more cells). Shapes appends MaxShape to each po2's list.
+// Padding is menu cells over natural cells, headroom included.
 //
-// po2 16: 1066 of 1066 segments sampled (615 distinct shapes, 0 not generated); padding overhead (menu cells / natural cells) 1.830 with 2 entries, 2.243 with one
-// po2 17: 405 of 405 segments sampled (260 distinct shapes, 0 not generated); padding overhead (menu cells / natural cells) 1.752 with 2 entries, 2.164 with one
-// po2 18: 171 of 171 segments sampled (108 distinct shapes, 0 not generated); padding overhead (menu cells / natural cells) 1.597 with 2 entries, 1.769 with one
-// po2 19: 78 of 78 segments sampled (57 distinct shapes, 0 not generated); padding overhead (menu cells / natural cells) 1.485 with 2 entries, 1.699 with one
-// po2 20: 37 of 37 segments sampled (33 distinct shapes, 0 not generated); padding overhead (menu cells / natural cells) 1.361 with 2 entries, 1.503 with one
+// po2 16: sampled generated-10 1066 of 1066, hoodi-1265656.bin 132 of 45420, hoodi-1281069.bin 132 of 90388 (730 distinct shapes); padding (menu cells / natural cells) 1.461 with 6 entries (generated-10 2.015, hoodi-1265656.bin 1.464, hoodi-1281069.bin 1.453), 2.323 with one
+// po2 17: sampled generated-10 405 of 405, hoodi-1265656.bin 90 of 15474, hoodi-1281069.bin 90 of 30853 (333 distinct shapes); padding (menu cells / natural cells) 1.324 with 5 entries (generated-10 1.884, hoodi-1265656.bin 1.312, hoodi-1281069.bin 1.323), 2.144 with one
+// po2 18: sampled generated-10 171 of 171, hoodi-1265656.bin 76 of 6463, hoodi-1281069.bin 75 of 12891 (160 distinct shapes); padding (menu cells / natural cells) 1.392 with 6 entries (generated-10 1.727, hoodi-1265656.bin 1.398, hoodi-1281069.bin 1.384), 2.069 with one
+// po2 19: sampled generated-10 78 of 78, hoodi-1265656.bin 69 of 2938, hoodi-1281069.bin 69 of 5865 (94 distinct shapes); padding (menu cells / natural cells) 1.107 with 6 entries (generated-10 1.617, hoodi-1265656.bin 1.098, hoodi-1281069.bin 1.105), 2.110 with one
+// po2 20: sampled generated-10 37 of 37, hoodi-1265656.bin 66 of 1383, hoodi-1281069.bin 65 of 2762 (75 distinct shapes); padding (menu cells / natural cells) 1.096 with 5 entries (generated-10 1.405, hoodi-1265656.bin 1.091, hoodi-1281069.bin 1.094), 1.968 with one
 // po2 21: 8 of 18 segments sampled (8 distinct shapes, 10 not generated); padding overhead (menu cells / natural cells) 1.151 with 2 entries, 1.235 with one
 // po2 22: 3 of 9 segments sampled (3 distinct shapes, 6 not generated); padding overhead (menu cells / natural cells) 1.054 with 2 entries, 1.176 with one
 
@@ -19,24 +21,42 @@ package rv64
 // shapeTable maps a po2 to its calibrated shapes' keys (Shape.Key).
 var shapeTable = map[int][]string{
 	16: {
-		"16-f3dfddbbcc9a999eca6affecad98gcg", // 330.5 cells/cycle at 2^16 cycles
-		"16-g3efddddddababaedb6afgfdeea8gcg", // 521.7 cells/cycle at 2^16 cycles
+		"16-g3dfedbbba9a999eca6aefccbc88gcg", // 302.9 cells/cycle at 2^16 cycles
+		"16-g3dfddbbca9a999eca6aefdcbc88gcg", // 303.9 cells/cycle at 2^16 cycles
+		"16-g3dfddbbdd9a999eca6aefdcbc88gcg", // 313.2 cells/cycle at 2^16 cycles
+		"16-g3dfddbbcc9a999eda6aefdcbc88gcg", // 316.0 cells/cycle at 2^16 cycles
+		"16-g3dfddbbcb9a9a9eca6aefcccd98gcg", // 317.4 cells/cycle at 2^16 cycles
+		"16-g3efedddccabadaedb6afgfdeea8gcg", // 529.0 cells/cycle at 2^16 cycles
 	},
 	17: {
-		"17-h3efeeeeddabbbafdb6bfhfeeea8gcg", // 357.3 cells/cycle at 2^17 cycles
-		"17-h3effeeeeebcbbbfdc6bghgeffa8gcg", // 486.5 cells/cycle at 2^17 cycles
+		"17-h3dfffccbbaaaa9eda6afhcecd98gcg", // 291.5 cells/cycle at 2^17 cycles
+		"17-h3efffccddabaaafdb6bfhfecd98gcg", // 330.8 cells/cycle at 2^17 cycles
+		"17-h3dfffddccababafdb6bfhdeeea8gcg", // 339.5 cells/cycle at 2^17 cycles
+		"17-h3dfffdcccabaeafeb6bfhfecea8gcg", // 353.0 cells/cycle at 2^17 cycles
+		"17-h3efffeeeebbbbbfdc6bghgeffa8gcg", // 489.5 cells/cycle at 2^17 cycles
 	},
 	18: {
-		"18-i3ffgfddffbcbcbgec6bgigfefb8gcg", // 341.2 cells/cycle at 2^18 cycles
-		"18-i3efffffeebcccbfec6bgiheggb8gcg", // 379.3 cells/cycle at 2^18 cycles
+		"18-i3efggddfebbbbbfdc6bgiffdea8gcg", // 294.8 cells/cycle at 2^18 cycles
+		"18-i3efggddffbbbbbfdc6bgiffdea8gcg", // 298.5 cells/cycle at 2^18 cycles
+		"18-i3efggddffbbbbbfec6bgiffdea8gcg", // 303.1 cells/cycle at 2^18 cycles
+		"18-i3ffggddeebcbbbgec6bgiffdea8gcg", // 317.3 cells/cycle at 2^18 cycles
+		"18-i3efggeeddbcbfbffc6bfigfffb8gcg", // 319.6 cells/cycle at 2^18 cycles
+		"18-i3ffggffefccccbgec6cgiifggb8gcg", // 441.6 cells/cycle at 2^18 cycles
 	},
 	19: {
-		"19-j3ffhgggfecdcccged6cgjhghgc8gcg", // 312.7 cells/cycle at 2^19 cycles
-		"19-j3gfggggggcdcdcged6chjiehhc8gcg", // 382.9 cells/cycle at 2^19 cycles
+		"19-j3efhhddddbcbcbedc6bfjegefb8gcg", // 213.3 cells/cycle at 2^19 cycles
+		"19-j3efhhededbcccbfdc6bfjfgefb8gcg", // 219.8 cells/cycle at 2^19 cycles
+		"19-j3dfhhedddcccfbegc6bfjegefb8gcg", // 235.4 cells/cycle at 2^19 cycles
+		"19-j3dfhgedeeccccbfdc6bfijebhb8gcg", // 261.9 cells/cycle at 2^19 cycles
+		"19-j3ffhheeggcccccged6cgjigehb8gcg", // 310.0 cells/cycle at 2^19 cycles
+		"19-j3gfhgggggcdddcged6chjighhc8gcg", // 391.6 cells/cycle at 2^19 cycles
 	},
 	20: {
-		"20-k3gfhhhhggdedddgee6dhkjfiic8gcg", // 326.5 cells/cycle at 2^20 cycles
-		"20-k3gfihgghgdddddgfe6dhkihhhc8gcg", // 282.0 cells/cycle at 2^20 cycles
+		"20-k3efiieeeecdccceed6cfkfhfgc8gcg", // 200.3 cells/cycle at 2^20 cycles
+		"20-k3dfihfegecdddcfed6cgjkfeic8gcg", // 258.2 cells/cycle at 2^20 cycles
+		"20-k3gfiiffhhdddgdghd6dhkhhfgc8gcg", // 276.1 cells/cycle at 2^20 cycles
+		"20-k3ffiiffggddddcged6dgkjhgic8gcg", // 278.3 cells/cycle at 2^20 cycles
+		"20-k3gfhhhhhgdedddgfe6dhkigiic8gcg", // 320.2 cells/cycle at 2^20 cycles
 	},
 	21: {
 		"21-l3gfjigghheeeedhfe6dhkjhhid8gcg", // 220.9 cells/cycle at 2^21 cycles

@@ -375,10 +375,10 @@ func TestMaxShapeBounds(t *testing.T) {
 
 // TestShapeTable: the committed menu is consistent: every entry is a shape of the AIR for its
 // po2 (fixed tables at their heights, every table at least 2^minLogRows rows, the CPU table within
-// the po2), at most two per po2, distinct, and dominated by MaxShape.
+// the po2), at most maxCalibrated per po2, distinct, and dominated by MaxShape.
 func TestShapeTable(t *testing.T) {
 	for po2, keys := range shapeTable {
-		if po2 < vm.MinPo2 || po2 > vm.MaxPo2 || len(keys) > 2 {
+		if po2 < vm.MinPo2 || po2 > vm.MaxPo2 || len(keys) > maxCalibrated {
 			t.Fatalf("po2 %d: %d entries", po2, len(keys))
 		}
 		maxS := MaxShape(po2)
