@@ -414,17 +414,20 @@ func withHeadroom(menu []Shape) []Shape {
 
 // TestCalibrateShapes runs the STF guest on stf/testdata/generated-10 and on the STF inputs
 // named in ZKEXEX_CALIBRATE_INPUTS (colon-separated; 'zkexex stf input' of the real Hoodi blocks
-// in ../shared/testdata) at every po2, samples their segments' natural shapes, chooses the calibrated menu entries (calibrate, then withHeadroom)
-// and writes shape_table.go. It runs only with ZKEXEX_CALIBRATE_SHAPES=1 (about ten minutes):
+// in ../shared/testdata) at every po2, samples their segments' natural shapes, chooses the
+// calibrated menu entries (menuFor) and writes shape_table.go. It runs only with
+// ZKEXEX_CALIBRATE_SHAPES=1 (about an hour with the two Hoodi blocks):
 //
 //	ZKEXEX_CALIBRATE_SHAPES=1 ZKEXEX_CALIBRATE_INPUTS=hoodi-1265656.bin:hoodi-1281069.bin \
-//	go test -run TestCalibrateShapes -timeout 60m ./prover/rv64/
+//	go test -v -run TestCalibrateShapes -timeout 90m ./prover/rv64/
+//
+// ZKEXEX_CALIBRATE_PO2 (comma-separated) limits the run to those po2s and keeps the others'
+// entries; ZKEXEX_CALIBRATE_RECORDED names the -v log of an earlier run, whose observations
+// stand in for sampling the po2s it finished.
 func TestCalibrateShapes(t *testing.T) {
 	if os.Getenv("ZKEXEX_CALIBRATE_SHAPES") != "1" {
 		t.Skip("set ZKEXEX_CALIBRATE_SHAPES=1 to calibrate the shape menu")
 	}
-	// An input with a cycle count is sampled at 64 segments per po2 up to po2 19, halving above
-	// (their traces take seconds each).
 	const maxEntries = maxCalibrated
 	prog, img, generated := stfGuest(t)
 	inputs := []calibrationInput{{name: "generated-10", data: generated}}
@@ -469,6 +472,8 @@ func TestCalibrateShapes(t *testing.T) {
 			menu = menuFor(rec.obs, maxEntries)
 			line = recordedEntries.ReplaceAllString(rec.line, fmt.Sprintf("with %d entries", len(menu)))
 		default:
+			// 64 segments of each sampled input per po2 up to po2 19, halving above (their traces
+			// take seconds each).
 			menu, line = calibratePo2(t, img, prog, inputs, po2, maxEntries, max(8, 64>>max(0, po2-19)))
 		}
 		fmt.Fprintf(&table, "\t%d: {\n", po2)

@@ -13,8 +13,8 @@
 // po2 18: sampled generated-10 171 of 171, hoodi-1265656.bin 76 of 6463, hoodi-1281069.bin 75 of 12891 (160 distinct shapes); padding (menu cells / natural cells) 1.392 with 6 entries (generated-10 1.727, hoodi-1265656.bin 1.398, hoodi-1281069.bin 1.384), 2.069 with one
 // po2 19: sampled generated-10 78 of 78, hoodi-1265656.bin 69 of 2938, hoodi-1281069.bin 69 of 5865 (94 distinct shapes); padding (menu cells / natural cells) 1.107 with 6 entries (generated-10 1.617, hoodi-1265656.bin 1.098, hoodi-1281069.bin 1.105), 2.110 with one
 // po2 20: sampled generated-10 37 of 37, hoodi-1265656.bin 66 of 1383, hoodi-1281069.bin 65 of 2762 (75 distinct shapes); padding (menu cells / natural cells) 1.096 with 5 entries (generated-10 1.405, hoodi-1265656.bin 1.091, hoodi-1281069.bin 1.094), 1.968 with one
-// po2 21: 8 of 18 segments sampled (8 distinct shapes, 10 not generated); padding overhead (menu cells / natural cells) 1.151 with 2 entries, 1.235 with one
-// po2 22: 3 of 9 segments sampled (3 distinct shapes, 6 not generated); padding overhead (menu cells / natural cells) 1.054 with 2 entries, 1.176 with one
+// po2 21: sampled generated-10 18 of 18, hoodi-1265656.bin 16 of 670, hoodi-1281069.bin 16 of 1336 (30 distinct shapes); padding (menu cells / natural cells) 1.061 with 3 entries (generated-10 1.200, hoodi-1265656.bin 1.044, hoodi-1281069.bin 1.067), 1.474 with one
+// po2 22: sampled generated-10 9 of 9, hoodi-1265656.bin 8 of 329, hoodi-1281069.bin 8 of 657 (21 distinct shapes); padding (menu cells / natural cells) 1.075 with 3 entries (generated-10 1.240, hoodi-1265656.bin 1.077, hoodi-1281069.bin 1.072), 1.446 with one
 
 package rv64
 
@@ -59,11 +59,13 @@ var shapeTable = map[int][]string{
 		"20-k3gfhhhhhgdedddgfe6dhkigiic8gcg", // 320.2 cells/cycle at 2^20 cycles
 	},
 	21: {
-		"21-l3gfjigghheeeedhfe6dhkjhhid8gcg", // 220.9 cells/cycle at 2^21 cycles
-		"21-l3gfjihhhfeeeedgfe6dhliiiid8gcg", // 242.8 cells/cycle at 2^21 cycles
+		"21-l3efjjffffdedddeee6dflgighc8gcg", // 192.4 cells/cycle at 2^21 cycles
+		"21-l3ffjkgfhfeeehdghe6dhlhifgd8gcg", // 229.8 cells/cycle at 2^21 cycles
+		"21-l3gfjiihhheeeedhfe6ehljhiid8gcg", // 255.2 cells/cycle at 2^21 cycles
 	},
 	22: {
-		"22-m3gfjjhgihefefehff6ehlkihje8gcg", // 194.2 cells/cycle at 2^22 cycles
-		"22-m3ffkjggigefeeegff6egmijghe8gcg", // 185.2 cells/cycle at 2^22 cycles
+		"22-m3efkkggggefeeefef6egmhjhid8gcg", // 191.0 cells/cycle at 2^22 cycles
+		"22-m3ffklggjjefeiegif6ehmgiege8gcg", // 217.5 cells/cycle at 2^22 cycles
+		"22-m3gfkjjijjffffehff6ehmkjjje8gcg", // 249.3 cells/cycle at 2^22 cycles
 	},
 }
