@@ -472,9 +472,9 @@ func TestCalibrateShapes(t *testing.T) {
 			menu = menuFor(rec.obs, maxEntries)
 			line = recordedEntries.ReplaceAllString(rec.line, fmt.Sprintf("with %d entries", len(menu)))
 		default:
-			// 64 segments of each sampled input per po2 up to po2 19, halving above (their traces
-			// take seconds each).
-			menu, line = calibratePo2(t, img, prog, inputs, po2, maxEntries, max(8, 64>>max(0, po2-19)))
+			// 64 segments of each sampled input per po2 up to po2 20, 16 at 21, 8 at 22 (their
+			// traces take seconds each).
+			menu, line = calibratePo2(t, img, prog, inputs, po2, maxEntries, max(8, 64>>(2*max(0, po2-20))))
 		}
 		fmt.Fprintf(&table, "\t%d: {\n", po2)
 		for _, s := range menu {
