@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/zkexex/zkexex/prover/hash"
@@ -154,34 +155,42 @@ func (t *Transcript) Grind(ctx context.Context, bits int) (uint32, error) {
 	if bits < 0 || bits > 30 {
 		return 0, fmt.Errorf("stark: proof-of-work of %d bits not supported", bits)
 	}
+	nonce, err := grind(ctx, 1<<12, bits, func(lo, hi uint64) uint64 { return t.searchPoW(bits, lo, hi) })
+	if err != nil {
+		return 0, err
+	}
+	if err := t.CheckPoW(bits, nonce); err != nil {
+		return 0, err
+	}
+	return nonce, nil
+}
+
+// grind returns the smallest nonce below p that search finds (search returns the smallest in
+// [lo, hi), or ^0). It searches blocks of block nonces in order, each split across GOMAXPROCS
+// goroutines, so that the nonce does not depend on scheduling; both transcripts grind with it.
+func grind(ctx context.Context, block uint64, bits int, search func(lo, hi uint64) uint64) (uint32, error) {
 	workers := runtime.GOMAXPROCS(0)
-	const block = 1 << 12
-	per := (block + workers - 1) / workers
+	per := (block + uint64(workers) - 1) / uint64(workers)
 	for base := uint64(0); base < modulus; base += block {
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
 		found := make([]uint64, workers)
 		var wg sync.WaitGroup
-		for w := 0; w < workers; w++ {
-			found[w] = ^uint64(0)
-			lo := base + uint64(w*per)
-			hi := min(lo+uint64(per), base+block, modulus)
+		for w := range workers {
+			lo := base + uint64(w)*per
+			hi := min(lo+per, base+block, modulus)
 			wg.Add(1)
-			go func(w int) {
+			go func() {
 				defer wg.Done()
-				found[w] = t.searchPoW(bits, lo, hi)
-			}(w)
+				found[w] = ^uint64(0)
+				if lo < hi {
+					found[w] = search(lo, hi)
+				}
+			}()
 		}
 		wg.Wait()
-		best := ^uint64(0)
-		for _, f := range found {
-			best = min(best, f)
-		}
-		if best != ^uint64(0) {
-			if err := t.CheckPoW(bits, uint32(best)); err != nil {
-				return 0, err
-			}
+		if best := slices.Min(found); best != ^uint64(0) {
 			return uint32(best), nil
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
-	"runtime"
-	"sync"
 
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/zkexex/zkexex/prover/hash"
@@ -201,42 +199,20 @@ func (t *BN254Transcript) Grind(ctx context.Context, bits int) (uint32, error) {
 	if bits < 0 || bits > maxPoWBits {
 		return 0, fmt.Errorf("stark: proof-of-work of %d bits not supported", bits)
 	}
-	workers := runtime.GOMAXPROCS(0)
-	const block = 1 << 10
-	per := (block + workers - 1) / workers
-	for base := uint64(0); base < modulus; base += block {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		found := make([]uint64, workers)
-		var wg sync.WaitGroup
-		for w := range workers {
-			found[w] = ^uint64(0)
-			lo := base + uint64(w*per)
-			hi := min(lo+uint64(per), base+block, modulus)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for n := lo; n < hi; n++ {
-					c := *t
-					if c.CheckPoW(bits, uint32(n)) == nil {
-						found[w] = n
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		best := ^uint64(0)
-		for _, f := range found {
-			best = min(best, f)
-		}
-		if best != ^uint64(0) {
-			if err := t.CheckPoW(bits, uint32(best)); err != nil {
-				return 0, err
+	nonce, err := grind(ctx, 1<<10, bits, func(lo, hi uint64) uint64 {
+		for n := lo; n < hi; n++ {
+			c := *t
+			if c.CheckPoW(bits, uint32(n)) == nil {
+				return n
 			}
-			return uint32(best), nil
 		}
+		return ^uint64(0)
+	})
+	if err != nil {
+		return 0, err
 	}
-	return 0, fmt.Errorf("stark: no proof-of-work nonce found for %d bits", bits)
+	if err := t.CheckPoW(bits, nonce); err != nil {
+		return 0, err
+	}
+	return nonce, nil
 }
