@@ -139,18 +139,9 @@ func BenchmarkProve(b *testing.B) {
 					}
 					trace := benchTrace(width, logN)
 					warmDomains(pk, logN)
-					var st Stats
-					var proof *Proof
 					cpu0 := cpuTime()
 					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						var s Stats
-						proof, s, err = ProveWithStats(context.Background(), pk, []*Matrix{trace}, nil)
-						if err != nil {
-							b.Fatal(err)
-						}
-						st.add(s)
-					}
+					proof, st := proveLoop(b, pk, trace)
 					b.StopTimer()
 					cpu := cpuTime() - cpu0
 					vs := time.Now()
@@ -322,22 +313,29 @@ func BenchmarkConfigurations(b *testing.B) {
 	b.Run("bn254/final-layer", func(b *testing.B) { benchConfig[hash.BN254Digest](b, air, trace, FinalLayerParams()) })
 }
 
-func benchConfig[D Digest](b *testing.B, air *AIR, trace *Matrix, params Params) {
-	pk, err := SetupFor[D](air, params)
-	if err != nil {
-		b.Fatal(err)
-	}
+// proveLoop proves trace b.N times and returns the last proof and the summed stage times.
+func proveLoop[D Digest](b *testing.B, pk *ProvingKeyOf[D], trace *Matrix) (*ProofOf[D], Stats) {
 	var st Stats
 	var proof *ProofOf[D]
-	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var s Stats
+		var err error
 		proof, s, err = ProveWithStats(context.Background(), pk, []*Matrix{trace}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		st.add(s)
 	}
+	return proof, st
+}
+
+func benchConfig[D Digest](b *testing.B, air *AIR, trace *Matrix, params Params) {
+	pk, err := SetupFor[D](air, params)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	proof, st := proveLoop(b, pk, trace)
 	b.StopTimer()
 	vs := time.Now()
 	if err := Verify(pk.VerifyingKey(), proof, nil, DefaultVerifierConfig()); err != nil {
