@@ -32,15 +32,7 @@ var testOpts = prove.Options{Po2: vm.MinPo2, Params: stark.TestParams()}
 // checks from the STF guest (far too long to prove in a short test).
 func echoImage(t *testing.T, spin, exit int) (*vm.Image, *vm.Program) {
 	t.Helper()
-	prog, err := vm.LoadELF(provetest.EchoELF(t, spin, exit))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, _, err := vm.BuildImage(context.Background(), prog, vm.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img, prog
+	return provetest.EchoImage(t, spin, exit)
 }
 
 // chainedClaims are n STF claims that chain from block 5 on, starting at output root start.

@@ -168,15 +168,7 @@ func connect(t testing.TB, url string, auth Auth) *nats.Conn {
 // guest is the loop guest: spin iterations (3 segments at po2 16 for 70,000).
 func guest(t testing.TB, spin int) (*vm.Image, *vm.Program) {
 	t.Helper()
-	prog, err := vm.LoadELF(provetest.EchoELF(t, spin, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, _, err := vm.BuildImage(context.Background(), prog, vm.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img, prog
+	return provetest.EchoImage(t, spin, 0)
 }
 
 // TestAuth: the embedded server admits a client with the right user and password or token,

@@ -98,14 +98,7 @@ func TestSuccinct(t *testing.T) {
 		t.Fatal(err)
 	}
 	input := []byte("one receipt")
-	prog, err := vm.LoadELF(provetest.EchoELF(t, 40000, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, _, err := vm.BuildImage(context.Background(), prog, vm.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	img, prog := provetest.EchoImage(t, 40000, 0)
 	costs := new(recursion.Costs)
 	r, res, err := prove.Succinct(recursion.WithCosts(context.Background(), costs), img, prog, input, prove.Options{Po2: vm.MinPo2, Workers: 2}, agg)
 	if err != nil {

@@ -3,9 +3,11 @@
 package provetest
 
 import (
+	"context"
 	"strconv"
 	"testing"
 
+	"github.com/zkexex/zkexex/prover/vm"
 	"github.com/zkexex/zkexex/prover/vm/vmtest"
 )
 
@@ -46,4 +48,19 @@ buf: .zero 256
 func EchoELF(t testing.TB, spin, exit int) []byte {
 	t.Helper()
 	return vmtest.Build(t, "rv64ima", EchoSource(spin, exit))
+}
+
+// EchoImage loads EchoELF(spin, exit) and builds its image (its entry state: the program makes
+// no READY call).
+func EchoImage(t testing.TB, spin, exit int) (*vm.Image, *vm.Program) {
+	t.Helper()
+	prog, err := vm.LoadELF(EchoELF(t, spin, exit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _, err := vm.BuildImage(context.Background(), prog, vm.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img, prog
 }
