@@ -70,30 +70,43 @@ func (t *Transcript) ObserveBase(xs ...F) {
 	}
 }
 
-// ObserveUint absorbs an integer below 2^48 as two 24-bit limbs.
-func (t *Transcript) ObserveUint(v uint64) {
+// ObserveUint absorbs an integer below 2^48 (observeUint).
+func (t *Transcript) ObserveUint(v uint64) { observeUint(t, v) }
+
+// ObserveExt absorbs extension elements (observeExt).
+func (t *Transcript) ObserveExt(es ...E) { observeExt(t, es) }
+
+// ObserveDigest absorbs a Poseidon2 digest.
+func (t *Transcript) ObserveDigest(d hash.Digest) { t.ObserveBase(d[:]...) }
+
+// ObserveLabel absorbs a domain-separation label (observeLabel).
+func (t *Transcript) ObserveLabel(label string) { observeLabel(t, label) }
+
+// The encodings of integers, extension elements and labels as base-field values: one definition
+// for both configurations' transcripts, which differ only in how they absorb base values.
+type baseObserver interface{ ObserveBase(xs ...F) }
+
+// observeUint absorbs an integer below 2^48 as two 24-bit limbs.
+func observeUint(t baseObserver, v uint64) {
 	var lo, hi F
 	lo.SetUint64(v & 0xffffff)
 	hi.SetUint64((v >> 24) & 0xffffff)
 	t.ObserveBase(lo, hi)
 }
 
-// ObserveExt absorbs extension elements, coordinate by coordinate.
-func (t *Transcript) ObserveExt(es ...E) {
+// observeExt absorbs extension elements, coordinate by coordinate.
+func observeExt(t baseObserver, es []E) {
 	for i := range es {
 		c := extCoeffs(&es[i])
 		t.ObserveBase(c[:]...)
 	}
 }
 
-// ObserveDigest absorbs a Poseidon2 digest.
-func (t *Transcript) ObserveDigest(d hash.Digest) { t.ObserveBase(d[:]...) }
-
-// ObserveLabel absorbs a domain-separation label: its length, then one element per byte. Every
+// observeLabel absorbs a domain-separation label: its length, then one element per byte. Every
 // phase of the protocol starts with its own label, so values of one phase can never be replayed
 // as values of another.
-func (t *Transcript) ObserveLabel(label string) {
-	t.ObserveUint(uint64(len(label)))
+func observeLabel(t baseObserver, label string) {
+	observeUint(t, uint64(len(label)))
 	for i := 0; i < len(label); i++ {
 		var b F
 		b.SetUint64(uint64(label[i]))

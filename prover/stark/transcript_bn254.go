@@ -111,21 +111,11 @@ func (t *BN254Transcript) ObserveBase(xs ...F) {
 	}
 }
 
-// ObserveUint absorbs an integer below 2^48 as two 24-bit limbs, as Transcript.ObserveUint.
-func (t *BN254Transcript) ObserveUint(v uint64) {
-	var lo, hi F
-	lo.SetUint64(v & 0xffffff)
-	hi.SetUint64((v >> 24) & 0xffffff)
-	t.ObserveBase(lo, hi)
-}
+// ObserveUint absorbs an integer below 2^48 (observeUint, as Transcript).
+func (t *BN254Transcript) ObserveUint(v uint64) { observeUint(t, v) }
 
-// ObserveExt absorbs extension elements, coordinate by coordinate.
-func (t *BN254Transcript) ObserveExt(es ...E) {
-	for i := range es {
-		c := extCoeffs(&es[i])
-		t.ObserveBase(c[:]...)
-	}
-}
+// ObserveExt absorbs extension elements (observeExt, as Transcript).
+func (t *BN254Transcript) ObserveExt(es ...E) { observeExt(t, es) }
 
 // ObserveDigest absorbs a BN254 digest as one element, after any pending KoalaBear values.
 func (t *BN254Transcript) ObserveDigest(d hash.BN254Digest) {
@@ -134,15 +124,8 @@ func (t *BN254Transcript) ObserveDigest(d hash.BN254Digest) {
 	t.absorb(d)
 }
 
-// ObserveLabel absorbs a domain-separation label as Transcript.ObserveLabel does.
-func (t *BN254Transcript) ObserveLabel(label string) {
-	t.ObserveUint(uint64(len(label)))
-	for i := 0; i < len(label); i++ {
-		var b F
-		b.SetUint64(uint64(label[i]))
-		t.ObserveBase(b)
-	}
-}
+// ObserveLabel absorbs a domain-separation label (observeLabel, as Transcript).
+func (t *BN254Transcript) ObserveLabel(label string) { observeLabel(t, label) }
 
 // word squeezes the next 96-bit word.
 func (t *BN254Transcript) word() bn254Word {
