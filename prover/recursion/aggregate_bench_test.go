@@ -52,7 +52,7 @@ func BenchmarkAggregate(b *testing.B) {
 		name  string
 		prove func(b *testing.B) *aggRun
 	}{
-		{"loop/po2=16", func(b *testing.B) *aggRun { return proveAggRun(b, stark.DefaultParams(), "\x00bench") }},
+		{"loop/po2=16", func(b *testing.B) *aggRun { return proveAggRun(b, stark.DefaultParams(), loopJournal, "\x00bench") }},
 		{"stf/po2=20", func(b *testing.B) *aggRun { return proveSTFSegments(b, 20, 4) }},
 	}
 	for _, w := range workloads {

@@ -54,9 +54,10 @@ type aggRun struct {
 	shapes  []SegmentShape
 }
 
-func proveAggRun(t testing.TB, params stark.Params, stdin string) *aggRun {
+// proveAggRun proves the run of the guest src (RV64 assembly) on stdin.
+func proveAggRun(t testing.TB, params stark.Params, src, stdin string) *aggRun {
 	t.Helper()
-	prog, err := vm.LoadELF(vmtest.Build(t, "rv64ima", loopJournal))
+	prog, err := vm.LoadELF(vmtest.Build(t, "rv64ima", src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,9 +73,6 @@ func proveAggRun(t testing.TB, params stark.Params, stdin string) *aggRun {
 	if run.comp, err = receipt.NewComposite(run.segs, chunks); err != nil {
 		t.Fatal(err)
 	}
-	if len(run.segs) < 3 {
-		t.Fatalf("%d segments, want at least 3", len(run.segs))
-	}
 	return run
 }
 
@@ -82,13 +80,19 @@ func proveAggRun(t testing.TB, params stark.Params, stdin string) *aggRun {
 // aggregation), with the aggregator that built it.
 func testSet(t testing.TB, params stark.Params, runs ...*aggRun) (*VKSet, *Aggregator) {
 	t.Helper()
+	return testSetShrunk(t, params, params, runs...)
+}
+
+// testSetShrunk is testSet with the shrink proven at shrink.
+func testSetShrunk(t testing.TB, params, shrink stark.Params, runs ...*aggRun) (*VKSet, *Aggregator) {
+	t.Helper()
 	segPK, err := rv64.ProvingKey(params)
 	if err != nil {
 		t.Fatal(err)
 	}
 	shapes := distinctShapes(runs...)
 	insecure := stark.VerifierConfig{}
-	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: params, SegmentParams: params, ShrinkParams: params, Segments: shapes, Config: &insecure})
+	set, agg, err := BuildVKSet(context.Background(), segPK.VerifyingKey(), &VKSet{Params: params, SegmentParams: params, ShrinkParams: shrink, Segments: shapes, Config: &insecure})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +131,10 @@ func getFixture(t *testing.T) *aggFixture {
 		params := stark.TestParams()
 		f := &aggFixture{}
 		for i, in := range []string{"\x00zkexex", "\x00second", "\x07failed"} {
-			f.runs[i] = proveAggRun(t, params, in)
+			f.runs[i] = proveAggRun(t, params, loopJournal, in)
+			if n := len(f.runs[i].segs); n < 3 {
+				t.Fatalf("%d segments, want at least 3", n)
+			}
 		}
 		f.set, f.agg = testSet(t, params, f.runs[:]...)
 		for i, r := range f.runs {

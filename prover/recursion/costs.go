@@ -15,6 +15,8 @@ const (
 	ProgramSeal   = "seal"
 	ProgramChain  = "chain"
 	ProgramShrink = "shrink"
+	// ProgramSpan is the final layer (FinalLayer): a span's seal and journals, in BN254.
+	ProgramSpan = "span"
 )
 
 // programName names key i of a set (keyShrink included).
@@ -38,7 +40,7 @@ func programName(i int) string {
 var programTimers = map[string]*metrics.Timer{}
 
 func init() {
-	for _, n := range []string{ProgramLift, ProgramJoin, ProgramSeal, ProgramChain, ProgramShrink} {
+	for _, n := range []string{ProgramLift, ProgramJoin, ProgramSeal, ProgramChain, ProgramShrink, ProgramSpan} {
 		programTimers[n] = metrics.NewRegisteredTimer("zkexex/recursion/"+n, nil)
 	}
 }

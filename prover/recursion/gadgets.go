@@ -38,7 +38,24 @@ func (b *Builder) MerkleRoot(leaf Digest, bits []Felt, siblings []Digest) Digest
 
 // HashElements is hash.HashElements: prover/hash's width-24 sponge in overwrite mode, with the
 // element count and the domain tag in the capacity (so the zero-padded last block is injective).
-func (b *Builder) HashElements(in []Felt) Digest {
+func (b *Builder) HashElements(in []Felt) Digest { return b.sponge(spongeDomainElements, in) }
+
+// HashBytes is hash.HashBytes of a byte string of length n given as its 16-bit little-endian
+// limbs ((n+1)/2 of them, a last odd byte zero-extended). The limbs are not range-checked: a
+// caller comparing the digest with one the RV64 AIR computed from real bytes gets that check
+// from the hash (other limbs would be a collision).
+func (b *Builder) HashBytes(n uint64, limbs []Felt) Digest {
+	if uint64(len(limbs)) != (n+1)/2 {
+		b.fail("%d limbs for %d bytes", len(limbs), n)
+	}
+	in := make([]Felt, 0, 4+len(limbs))
+	for i := range 4 {
+		in = append(in, b.Const(feU((n>>(16*i))&0xffff)))
+	}
+	return b.sponge(spongeDomainBytes, append(in, limbs...))
+}
+
+func (b *Builder) sponge(domain uint64, in []Felt) Digest {
 	var rate [hash.SpongeRate]Felt
 	zero := b.Const(F{})
 	for i := range rate {
@@ -46,7 +63,7 @@ func (b *Builder) HashElements(in []Felt) Digest {
 	}
 	n := uint64(len(in))
 	var c0 [Width24 - hash.SpongeRate]F
-	c0[0], c0[1], c0[2] = feU(n&0xffffff), feU(n>>24), feU(spongeDomainElements)
+	c0[0], c0[1], c0[2] = feU(n&0xffffff), feU(n>>24), feU(domain)
 	c := b.ConstCapacity(c0)
 	if n == 0 {
 		rate, c = b.Poseidon2x24(rate, c)
@@ -63,8 +80,12 @@ func (b *Builder) HashElements(in []Felt) Digest {
 	return d
 }
 
-// spongeDomainElements is prover/hash's capacity tag of HashElements (TestHashElements pins it).
-const spongeDomainElements = 1
+// prover/hash's capacity tags of HashElements and HashBytes (TestHashElements and TestHashBytes
+// pin them).
+const (
+	spongeDomainElements = 1
+	spongeDomainBytes    = 2
+)
 
 func feU(v uint64) F {
 	var f F

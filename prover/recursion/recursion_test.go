@@ -133,6 +133,27 @@ func everyChip(t testing.TB, rng *rand.Rand) statement {
 		}
 	}
 
+	// Byte strings as 16-bit limbs: empty, odd, even, and the 288-byte STF journal.
+	for _, n := range []int{0, 3, 32, 288} {
+		bs := make([]byte, n)
+		for i := range bs {
+			bs[i] = byte(rng.Uint64())
+		}
+		limbs := make([]Felt, (n+1)/2)
+		for i := range limbs {
+			v := uint64(bs[2*i])
+			if 2*i+1 < n {
+				v |= uint64(bs[2*i+1]) << 8
+			}
+			limbs[i] = b.Const(fe(v))
+		}
+		want := hash.HashBytes(bs)
+		got := b.HashBytes(uint64(n), limbs)
+		for j := range got {
+			b.AssertEq(got[j], b.Const(want[j]))
+		}
+	}
+
 	// Bits of p - 1 (the largest canonical element) and of a random value.
 	for _, v := range []F{fe(hash.Modulus - 1), xb} {
 		bits := b.Bits(b.Const(v))
