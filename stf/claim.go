@@ -9,7 +9,22 @@ import (
 )
 
 // ClaimSize is the length of a claim's ABI encoding: nine static 32-byte words.
-const ClaimSize = 9 * 32
+const ClaimSize = claimWords * 32
+
+// The word index of each field in a claim's ABI encoding (ABI, DecodeClaim; the final layer's
+// span program reads the journal by these).
+const (
+	WordConfigHash = iota
+	WordParentHash
+	WordBlockHash
+	WordBlockNumber
+	WordPreStateRoot
+	WordPostStateRoot
+	WordReceiptsRoot
+	WordOutputRoot
+	WordParentOutputRoot
+	claimWords
+)
 
 // Claim is what one STF run attests to; its ABI encoding is the guest's journal.
 //
@@ -65,21 +80,21 @@ func DecodeClaim(journal []byte) (Claim, error) {
 		return Claim{}, fmt.Errorf("%w: journal is %d bytes, want %d", ErrMalformedInput, len(journal), ClaimSize)
 	}
 	word := func(i int) []byte { return journal[i*32 : (i+1)*32] }
-	for _, b := range word(3)[:24] {
+	for _, b := range word(WordBlockNumber)[:24] {
 		if b != 0 {
 			return Claim{}, fmt.Errorf("%w: blockNumber word exceeds uint64", ErrMalformedInput)
 		}
 	}
 	return Claim{
-		ConfigHash:       common.BytesToHash(word(0)),
-		ParentHash:       common.BytesToHash(word(1)),
-		BlockHash:        common.BytesToHash(word(2)),
-		BlockNumber:      binary.BigEndian.Uint64(word(3)[24:]),
-		PreStateRoot:     common.BytesToHash(word(4)),
-		PostStateRoot:    common.BytesToHash(word(5)),
-		ReceiptsRoot:     common.BytesToHash(word(6)),
-		OutputRoot:       common.BytesToHash(word(7)),
-		ParentOutputRoot: common.BytesToHash(word(8)),
+		ConfigHash:       common.BytesToHash(word(WordConfigHash)),
+		ParentHash:       common.BytesToHash(word(WordParentHash)),
+		BlockHash:        common.BytesToHash(word(WordBlockHash)),
+		BlockNumber:      binary.BigEndian.Uint64(word(WordBlockNumber)[24:]),
+		PreStateRoot:     common.BytesToHash(word(WordPreStateRoot)),
+		PostStateRoot:    common.BytesToHash(word(WordPostStateRoot)),
+		ReceiptsRoot:     common.BytesToHash(word(WordReceiptsRoot)),
+		OutputRoot:       common.BytesToHash(word(WordOutputRoot)),
+		ParentOutputRoot: common.BytesToHash(word(WordParentOutputRoot)),
 	}, nil
 }
 
