@@ -247,9 +247,10 @@ func checkJournals(l JournalLayout, journals [][]byte) error {
 // commitments and the transcript): the last STARK layer, the statement the Groth16 wrap
 // verifies. One FinalLayer serves one SpanStatement.
 type FinalLayer struct {
-	st   SpanStatement
-	prog *Program
-	pk   *stark.ProvingKeyOf[hash.BN254Digest]
+	st     SpanStatement
+	prog   *Program
+	pk     *stark.ProvingKeyOf[hash.BN254Digest]
+	params stark.Params
 	// Config is the policy Prove checks the seal with before proving (the program enforces the
 	// set's Config, which is part of its key); stark.DefaultVerifierConfig by default.
 	Config stark.VerifierConfig
@@ -274,13 +275,16 @@ func NewFinalLayer(st SpanStatement, params stark.Params) (*FinalLayer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &FinalLayer{st: st, prog: prog, pk: pk, Config: stark.DefaultVerifierConfig()}, nil
+	return &FinalLayer{st: st, prog: prog, pk: pk, params: params, Config: stark.DefaultVerifierConfig()}, nil
 }
 
 // VerifyingKey is the span program's key: what the Groth16 circuit is specialised to.
 func (f *FinalLayer) VerifyingKey() *stark.VerifyingKeyOf[hash.BN254Digest] {
 	return f.pk.VerifyingKey()
 }
+
+// Params is the parameter set of the final layer's proofs.
+func (f *FinalLayer) Params() stark.Params { return f.params }
 
 // Shape is the span program's table heights (log2 rows).
 func (f *FinalLayer) Shape() Shape { return f.prog.Shape() }
