@@ -41,7 +41,7 @@ func BenchmarkCluster(b *testing.B) {
 				procs = append(procs, spawnWorker(b, s.URL(), "", fmt.Sprintf("w%d", i)))
 			}
 			nc := connect(b, s.URL(), Auth{})
-			p, err := NewProver(context.Background(), nc, set, Config{})
+			p, err := NewProver(context.Background(), nc, set, Config{KeepObjects: true}) // for blobSizes
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -58,6 +58,10 @@ type Config struct {
 	Queue QueueConfig
 	// MaxAttempts bounds the re-runs of a task whose results are rejected (default 4).
 	MaxAttempts int
+	// KeepObjects keeps a finished run's blobs for blobTTL (to inspect them, or for a later run
+	// of the same segments to find them stored); by default they are deleted when the run ends.
+	// A cancelled run's are deleted regardless.
+	KeepObjects bool
 	// ProgressEvery is the period of the progress log line (default 10s).
 	ProgressEvery time.Duration
 	Logger        log.Logger
@@ -145,23 +149,63 @@ func (p *Prover) Stats() Stats {
 }
 
 // Succinct proves the run (prove.Options' Po2, MaxCycles and Progress, called as segments are
-// emitted and verified; Workers and Params are the cluster's) into its succinct receipt, the one prove.Succinct makes with the same key set.
-// Cancelling ctx drops the run: its queued tasks are purged and workers abandon those in
-// flight.
+// emitted and verified; Workers and Params are the cluster's) into its succinct receipt, the
+// one prove.Succinct makes with the same key set. Cancelling ctx drops the run: its queued
+// tasks and its objects are purged and workers abandon its tasks in flight.
 func (p *Prover) Succinct(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*receipt.SuccinctReceipt, *vm.Result, error) {
+	r, err := p.newRun()
+	if err != nil {
+		return nil, nil, err
+	}
+	n, res, err := r.finish(r.prove(ctx, img, prog, input, opts))
+	if err != nil {
+		return nil, nil, err
+	}
+	first, last := r.claims[0], r.claims[r.n-1]
+	rc, err := recursion.Succinct(n.proof, &first, &last, res.Journal)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rc, res, nil
+}
+
+// Aggregate proves the run as Succinct does but stops at the root of its join tree: the
+// aggregation proof prove.Aggregate makes with the same key set, before any shrink (a span
+// seals and chains its blocks' roots). The root is verified, as every proof of the run.
+func (p *Prover) Aggregate(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*prove.Aggregated, *vm.Result, error) {
+	r, err := p.newRun()
+	if err != nil {
+		return nil, nil, err
+	}
+	r.rootOnly = true
+	n, res, err := r.finish(r.prove(ctx, img, prog, input, opts))
+	if err != nil {
+		return nil, nil, err
+	}
+	return &prove.Aggregated{Proof: n.proof, First: r.claims[0], Last: r.claims[r.n-1], Journal: res.Journal}, res, nil
+}
+
+func (p *Prover) newRun() (*run, error) {
 	var id [runIDLen / 2]byte
 	if _, err := rand.Read(id[:]); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	r := &run{p: p, id: hex.EncodeToString(id[:]), n: -1, tasks: map[string]*pending{}, start: time.Now(),
 		stats: Stats{ByWorker: map[string]int{}, Rejected: map[string]int{}, Failures: map[string]int{}}}
 	r.log = p.log.New("run", r.id[:8])
-	rc, res, err := r.prove(ctx, img, prog, input, opts)
+	return r, nil
+}
+
+// finish records the run's statistics once it has ended.
+func (r *run) finish(n *node, err error) (*node, *vm.Result, error) {
 	r.stats.Elapsed = time.Since(r.start)
-	p.mu.Lock()
-	p.stats = r.stats
-	p.mu.Unlock()
-	return rc, res, err
+	r.p.mu.Lock()
+	r.p.stats = r.stats
+	r.p.mu.Unlock()
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, r.res, nil
 }
 
 // pending is a task handed out and the proof the coordinator expects back.
@@ -203,6 +247,10 @@ type run struct {
 	chunks   [][]byte
 	n        int  // segments, once executed (-1 before)
 	shrunk   bool // the shrink task is out
+	// rootOnly ends the run at the root of the join tree (Aggregate), without the shrink.
+	rootOnly bool
+	// objects are the blobs the run stored or asked for, deleted when it ends (cleanup).
+	objects []string
 	// proven and provenCycles count the verified segments, for opts.Progress.
 	proven       int
 	provenCycles uint64
@@ -223,18 +271,20 @@ type execEvent struct {
 	err error
 }
 
-func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*receipt.SuccinctReceipt, *vm.Result, error) {
+// prove runs the coordination loop until the last proof of the run is verified: the shrink's
+// (its node holds the proof), or, for rootOnly, the root's.
+func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*node, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	defer r.cleanup()
+	defer func() { r.cleanup(ctx.Err() != nil) }()
 
 	// Every run makes sure the key set is stored: blobs expire (blobTTL), a Prover lives on.
 	if _, err := r.p.st.putBlob(ctx, r.p.ksName, r.p.ksEnc); err != nil {
-		return nil, nil, fmt.Errorf("cluster: publishing the key set: %w", err)
+		return nil, fmt.Errorf("cluster: publishing the key set: %w", err)
 	}
 	results, stopResults, err := r.results(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer stopResults()
 	dead := make(chan *Task, 16)
@@ -242,7 +292,7 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 		r.deadLetter(ctx, m.Data, dead)
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("cluster: dead-letter advisories: %w", err)
+		return nil, fmt.Errorf("cluster: dead-letter advisories: %w", err)
 	}
 	defer sub.Unsubscribe() //nolint:errcheck
 
@@ -275,36 +325,35 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, nil, ctx.Err()
+			return nil, ctx.Err()
 		case ev := <-segs:
 			if err := r.addSegment(ctx, ev); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		case ev := <-execDone:
 			if ev.err != nil {
-				return nil, nil, ev.err
+				return nil, ev.err
 			}
 			// Segments sent before the executor returned are all in segs already.
 			for len(segs) > 0 {
 				if err := r.addSegment(ctx, <-segs); err != nil {
-					return nil, nil, err
+					return nil, err
 				}
 			}
 			if err := r.executed(ev.res); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			execDone = nil
-			if rc, err := r.advance(ctx); rc != nil || err != nil {
-				return rc, r.res, err
+			if n, err := r.advance(ctx); n != nil || err != nil {
+				return n, err
 			}
 		case res := <-results:
 			if err := r.result(ctx, res); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		case c := <-r.checks:
-			rc, err := r.checked(ctx, c)
-			if rc != nil || err != nil {
-				return rc, r.res, err
+			if n, err := r.checked(ctx, c); n != nil || err != nil {
+				return n, err
 			}
 		case t := <-dead:
 			pt := r.tasks[t.ID()]
@@ -316,7 +365,7 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 			if reason == "" {
 				reason = fmt.Sprintf("delivered %d times, no worker finished it", r.p.st.queue.MaxDeliver)
 			}
-			return nil, nil, &TaskError{Task: t.String(), Worker: pt.lastFrom, Reason: reason}
+			return nil, &TaskError{Task: t.String(), Worker: pt.lastFrom, Reason: reason}
 		case <-progress.C:
 			r.progress(ctx)
 		}
@@ -399,6 +448,7 @@ func (r *run) addSegment(ctx context.Context, ev segEvent) error {
 	}
 	r.claims = append(r.claims, ev.claim)
 	r.chunks = append(r.chunks, ev.chunk)
+	r.objects = append(r.objects, ev.name)
 	in := []string{ev.name}
 	t := Task{Run: r.id, Kind: TaskSegment, KeySet: r.p.ksName, Index: int(ev.claim.Index), Inputs: in, Outputs: outputNames(TaskSegment, r.p.ksName, in...)}
 	c := ev.claim
@@ -423,6 +473,9 @@ func (r *run) send(ctx context.Context, pt *pending) error {
 		return fmt.Errorf("cluster: queueing %s: %w", &pt.task, err)
 	}
 	pt.sent = time.Now()
+	if pt.task.Attempt == 0 {
+		r.objects = append(r.objects, pt.task.Outputs...)
+	}
 	r.tasks[pt.task.ID()] = pt
 	mInflight.Update(int64(len(r.tasks)))
 	return nil
@@ -505,7 +558,7 @@ func (r *run) result(ctx context.Context, res *Result) error {
 
 // checked takes a verdict: a rejected result re-runs the task, a verified proof goes into the
 // tree.
-func (r *run) checked(ctx context.Context, c checked) (*receipt.SuccinctReceipt, error) {
+func (r *run) checked(ctx context.Context, c checked) (*node, error) {
 	pt, res, n := c.pt, c.res, c.node
 	pt.checking = false
 	r.stats.BytesMoved += c.bytes
@@ -545,18 +598,19 @@ func (r *run) checked(ctx context.Context, c checked) (*receipt.SuccinctReceipt,
 		r.stats.Joins++
 		r.tree.put(t.Level, t.Index, n)
 	case TaskShrink:
-		first, last := r.claims[0], r.claims[r.n-1]
-		rc, err := recursion.Succinct(n.proof, &first, &last, r.res.Journal)
-		if err == nil {
-			r.log.Info("Run proven", "segments", r.n, "tasks", r.stats.Tasks, "retries", r.stats.Retries, "elapsed", time.Since(r.start).Round(time.Millisecond))
-		}
-		return rc, err
+		r.proved()
+		return n, nil
 	}
 	return r.advance(ctx)
 }
 
-// advance releases the joins whose children are verified and, once the root is, the shrink.
-func (r *run) advance(ctx context.Context) (*receipt.SuccinctReceipt, error) {
+func (r *run) proved() {
+	r.log.Info("Run proven", "segments", r.n, "tasks", r.stats.Tasks, "retries", r.stats.Retries, "rootOnly", r.rootOnly, "elapsed", time.Since(r.start).Round(time.Millisecond))
+}
+
+// advance releases the joins whose children are verified and, once the root is, the shrink
+// (rootOnly: it returns the root, its proof read back).
+func (r *run) advance(ctx context.Context) (*node, error) {
 	joins, root := r.tree.advance(r.n)
 	for _, up := range joins {
 		l, rt := r.tree.get(up[0]-1, 2*up[1]), r.tree.get(up[0]-1, 2*up[1]+1)
@@ -570,6 +624,13 @@ func (r *run) advance(ctx context.Context) (*receipt.SuccinctReceipt, error) {
 			return nil, err
 		}
 	}
+	if root != nil && r.rootOnly {
+		n, err := r.rootProof(ctx, root)
+		if err == nil {
+			r.proved()
+		}
+		return n, err
+	}
 	if root != nil && !r.shrunk {
 		r.shrunk = true
 		in := []string{root.name}
@@ -579,6 +640,30 @@ func (r *run) advance(ctx context.Context) (*receipt.SuccinctReceipt, error) {
 		}
 	}
 	return nil, nil
+}
+
+// rootProof reads the verified root back from the store. The object could have been replaced
+// since it was verified (the store is shared with the workers), so it is checked again: the
+// claim the tree holds, under a key of the set. One proof per run: the coordinator keeps no
+// proofs in memory until then.
+func (r *run) rootProof(ctx context.Context, root *node) (*node, error) {
+	b, err := r.p.st.getBlob(ctx, root.name)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: reading the root %s: %w", root.name, err)
+	}
+	p, err := decodeProof(b)
+	if err != nil {
+		return nil, err
+	}
+	for i := range root.claim {
+		if !p.Claim[i].Equal(&root.claim[i]) {
+			return nil, fmt.Errorf("%w: the stored root's claim value %d changed after it was verified", ErrRejected, i)
+		}
+	}
+	if err := r.p.set.Verify(p, verifierConfig(r.p.set)); err != nil {
+		return nil, fmt.Errorf("%w: the stored root: %w", ErrRejected, err)
+	}
+	return &node{claim: root.claim, name: root.name, proof: p}, nil
 }
 
 // verify checks a task's outputs against what the coordinator expects: a segment receipt of
@@ -698,10 +783,13 @@ func (r *run) progress(ctx context.Context) {
 }
 
 // cleanup drops what is left of the run: its queued tasks, its results and their consumer,
-// and, through the cancel subject, its tasks in flight on workers. Blobs stay (content
-// addressed, other runs may share them; they expire after blobTTL).
-func (r *run) cleanup() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// through the cancel subject its tasks in flight on workers, and its blobs. The blobs are
+// content addressed, so a run proving the same segments at the same time would share some, but
+// the pipeline never proves a block twice at once, and a node proving one block after another
+// cannot keep each block's gigabytes (at po2 20) for blobTTL. A coordinator that dies leaves
+// them for blobTTL, and its re-run finds them stored. The key set stays: every run shares it.
+func (r *run) cleanup(cancelled bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second+time.Duration(len(r.objects))*10*time.Millisecond)
 	defer cancel()
 	st := r.p.st
 	if err := st.tasks.Purge(ctx, jetstream.WithPurgeSubject(taskSubject+r.id)); err != nil {
@@ -711,6 +799,15 @@ func (r *run) cleanup() {
 		r.log.Warn("Could not cancel the run's tasks in flight", "err", err)
 	}
 	st.nc.Flush() //nolint:errcheck
+	for _, o := range r.objects {
+		if r.p.cfg.KeepObjects && !cancelled {
+			break
+		}
+		if err := st.deleteBlob(ctx, o); err != nil {
+			r.log.Warn("Could not delete the run's objects", "left", len(r.objects), "err", err)
+			break
+		}
+	}
 	if err := st.js.DeleteConsumer(ctx, resultStream, "run-"+r.id); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		r.log.Debug("Could not delete the result consumer", "err", err)
 	}
