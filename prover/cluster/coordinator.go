@@ -766,20 +766,66 @@ func (r *run) report() {
 	}
 }
 
-// progress logs and exports the queue's state.
+// QueueState is the task queue as the coordinator sees it.
+type QueueState struct {
+	// Tasks counts the tasks in the queue by run ID: waiting, or delivered and not yet
+	// acknowledged (a task leaves the work queue when its worker acknowledges it, or when its
+	// run is purged).
+	Tasks map[string]uint64
+	// InFlight is the number of tasks delivered to a worker and not yet acknowledged.
+	InFlight int
+}
+
+// Queue reads the task queue's state: what every run has queued, and what the workers hold.
+func (p *Prover) Queue(ctx context.Context) (QueueState, error) {
+	info, err := p.st.tasks.Info(ctx, jetstream.WithSubjectFilter(taskSubject+"*"))
+	if err != nil {
+		return QueueState{}, fmt.Errorf("cluster: task stream: %w", err)
+	}
+	q := QueueState{Tasks: make(map[string]uint64, len(info.State.Subjects))}
+	for subj, n := range info.State.Subjects {
+		q.Tasks[subj[len(taskSubject):]] = n
+	}
+	cons, err := p.st.tasks.Consumer(ctx, workerConsumer)
+	if err != nil {
+		return q, fmt.Errorf("cluster: task consumer: %w", err)
+	}
+	ci, err := cons.Info(ctx)
+	if err != nil {
+		return q, fmt.Errorf("cluster: task consumer: %w", err)
+	}
+	q.InFlight = ci.NumAckPending
+	return q, nil
+}
+
+// progress logs and exports the queue's state: the run's tasks queued and held by workers, the
+// results verified per worker (their throughput over the run), retries and redeliveries.
 func (r *run) progress(ctx context.Context) {
 	var queued uint64
-	if info, err := r.p.st.tasks.Info(ctx); err == nil {
-		queued = info.State.Msgs
+	inflight := -1
+	if q, err := r.p.Queue(ctx); err == nil {
+		queued, inflight = q.Tasks[r.id], q.InFlight
 		mQueue.Update(int64(queued))
 	}
 	total := 0
 	if r.n >= 0 {
-		total = 2*r.n - 1 + 1 // lifts, joins, the shrink
+		total = 2*r.n - 1 // lifts and joins
+		if !r.rootOnly {
+			total++ // the shrink
+		}
+	}
+	elapsed := time.Since(r.start)
+	rejected := 0
+	for _, n := range r.stats.Rejected {
+		rejected += n
+	}
+	rates := make(map[string]string, len(r.stats.ByWorker))
+	for w, n := range r.stats.ByWorker {
+		rates[w] = fmt.Sprintf("%d (%.2f/s)", n, float64(n)/elapsed.Seconds())
 	}
 	r.log.Info("Cluster progress", "emitted", len(r.claims), "proven", r.stats.Tasks, "total", total, "pending", len(r.tasks),
-		"queued", queued, "retries", r.stats.Retries, "redelivered", r.stats.Redelivered, "byWorker", fmt.Sprint(r.stats.ByWorker),
-		"elapsed", time.Since(r.start).Round(time.Second))
+		"queued", queued, "workersHold", inflight, "retries", r.stats.Retries, "rejected", rejected, "redelivered", r.stats.Redelivered,
+		"byWorker", fmt.Sprint(rates), "elapsed", elapsed.Round(time.Second))
 }
 
 // cleanup drops what is left of the run: its queued tasks, its results and their consumer,
