@@ -52,3 +52,38 @@ func TestProveFlags(t *testing.T) {
 		t.Fatalf("--prove.po2 shows default %d, prove.Run uses %d", f.Value, vm.DefaultPo2)
 	}
 }
+
+// TestProveClusterFlags: --prove.cluster alone proves through an embedded server on
+// defaultNATSListen, --nats names an external one, --nats-listen moves the embedded one; each
+// is refused with a prover it does not configure, with composite receipts, or with a bad
+// address.
+func TestProveClusterFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		want    *clusterOptions
+		kind    string
+		invalid bool
+	}{
+		{[]string{"--prove.cluster"}, &clusterOptions{Listen: defaultNATSListen}, "stark", false},
+		{[]string{"--nats", "nats://10.0.0.1:4222", "--nats-token", "t"}, &clusterOptions{URL: "nats://10.0.0.1:4222", Token: "t"}, "stark", false},
+		{[]string{"--prove.cluster", "--nats-listen", "0.0.0.0:14222", "--nats-dir", "/d"}, &clusterOptions{Listen: "0.0.0.0:14222", Dir: "/d"}, "stark", false},
+		{[]string{"--prove.cluster"}, &clusterOptions{Listen: defaultNATSListen}, "native", true},
+		{[]string{"--prove.cluster", "--prove.receipt", "composite"}, &clusterOptions{Listen: defaultNATSListen}, "stark", true},
+		{[]string{"--nats-listen", "no-port"}, &clusterOptions{Listen: "no-port"}, "stark", true},
+	} {
+		var got proveConfig
+		app := &cli.App{Flags: proveFlags(""), Action: func(c *cli.Context) error {
+			got = parseProveConfig(c)
+			return nil
+		}}
+		if err := app.Run(append([]string{"zkexex"}, tc.args...)); err != nil {
+			t.Fatal(err)
+		}
+		if got.Cluster == nil || *got.Cluster != *tc.want {
+			t.Fatalf("%v: cluster options %+v, want %+v", tc.args, got.Cluster, tc.want)
+		}
+		if errs := got.validate(tc.kind); (len(errs) != 0) != tc.invalid {
+			t.Fatalf("%v with --prover %s: %v", tc.args, tc.kind, errs)
+		}
+	}
+}
