@@ -125,7 +125,7 @@ func blobSizes(b *testing.B, nc *nats.Conn) {
 		sum[kind] += in.Size
 		count[kind]++
 	}
-	for _, kind := range []string{"seg", "rcpt", "lift", "join", "shrink"} {
+	for _, kind := range []string{"seg", "lift", "join", "shrink"} {
 		if count[kind] > 0 {
 			b.ReportMetric(float64(sum[kind])/float64(count[kind]), kind+"-B")
 		}

@@ -64,10 +64,7 @@ func workerMain(url string) int {
 			return b
 		}
 	case "claim":
-		cfg.mangle = func(k TaskKind, out int, b []byte) []byte {
-			if k == TaskSegment && out == 0 {
-				return b
-			}
+		cfg.mangle = func(_ TaskKind, _ int, b []byte) []byte {
 			b = bytes.Clone(b)
 			b[len(proofMagic)+4+4*(recursion.ClaimSegment+1)] ^= 1 // the image ID's second word
 			return b

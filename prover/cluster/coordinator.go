@@ -73,7 +73,6 @@ type Config struct {
 type Prover struct {
 	st     *store
 	set    *recursion.VKSet
-	segVK  rv64.Verifier
 	cfg    Config
 	log    log.Logger
 	ksName string
@@ -136,7 +135,7 @@ func NewProver(ctx context.Context, nc *nats.Conn, set *recursion.VKSet, cfg Con
 	if err != nil {
 		return nil, err
 	}
-	return &Prover{st: st, set: set, segVK: rv64.Verifier{Config: verifierConfig(set)}, cfg: cfg, log: cfg.Logger, ksName: keySetName(enc), ksEnc: enc, root: root}, nil
+	return &Prover{st: st, set: set, cfg: cfg, log: cfg.Logger, ksName: keySetName(enc), ksEnc: enc, root: root}, nil
 }
 
 // Stats are the statistics of the last run that finished.
@@ -211,7 +210,6 @@ func (r *run) finish(n *node, err error) (*node, *vm.Result, error) {
 // pending is a task handed out and the proof the coordinator expects back.
 type pending struct {
 	task     Task
-	seg      *receipt.SegmentClaim // a segment task's claim
 	cycles   uint64                // a segment task's cycles
 	claim    []recursion.F         // the lift's, join's or shrink's claim
 	sent     time.Time
@@ -237,9 +235,8 @@ type run struct {
 	start time.Time
 
 	tasks map[string]*pending // by Task.ID, until verified
-	// Verification runs on up to GOMAXPROCS goroutines (a lift or join check is tens of ms, a
-	// po2-20 segment receipt's over a hundred): the loop only hands results out and takes the
-	// verdicts back.
+	// Verification runs on up to GOMAXPROCS goroutines (a lift or join check is tens of ms):
+	// the loop only hands results out and takes the verdicts back.
 	checks   chan checked
 	checkers chan struct{}
 	tree     tree
@@ -452,7 +449,7 @@ func (r *run) addSegment(ctx context.Context, ev segEvent) error {
 	in := []string{ev.name}
 	t := Task{Run: r.id, Kind: TaskSegment, KeySet: r.p.ksName, Index: int(ev.claim.Index), Inputs: in, Outputs: outputNames(TaskSegment, r.p.ksName, in...)}
 	c := ev.claim
-	if err := r.send(ctx, &pending{task: t, seg: &c, cycles: ev.cycles, claim: r.liftClaim(&c)}); err != nil {
+	if err := r.send(ctx, &pending{task: t, cycles: ev.cycles, claim: r.liftClaim(&c)}); err != nil {
 		return err
 	}
 	r.report()
@@ -495,7 +492,8 @@ func (r *run) executed(res *vm.Result) error {
 	if err != nil {
 		return err
 	}
-	// Every seal is verified as its result comes back; this checks the claims' chain.
+	// The claims' chain (continuity, image, the journal's chunks); the segments' proofs are
+	// the lifts', verified as they come back.
 	if err := comp.Verify(res.ImageID, sealsVerified{}); err != nil {
 		return err
 	}
@@ -509,8 +507,7 @@ func (r *run) executed(res *vm.Result) error {
 	return nil
 }
 
-// sealsVerified stands for the seal checks already made on every segment receipt as it came
-// back from a worker.
+// sealsVerified stands for the lifts' checks: each proves its segment's proof verifies.
 type sealsVerified struct{}
 
 func (sealsVerified) VerifySeal(*receipt.SegmentClaim, []byte) error { return nil }
@@ -666,10 +663,9 @@ func (r *run) rootProof(ctx context.Context, root *node) (*node, error) {
 	return &node{claim: root.claim, name: root.name, proof: p}, nil
 }
 
-// verify checks a task's outputs against what the coordinator expects: a segment receipt of
-// exactly the segment's claim whose seal verifies, and aggregation proofs of exactly the
-// expected claim under a key of the set (the shrink: under the shrink key). A stored claim that
-// differs is a wrong proof even if the proof verifies for it.
+// verify checks a task's outputs against what the coordinator expects: an aggregation proof of
+// exactly the expected claim under a key of the set (the shrink: under the shrink key). A
+// stored claim that differs is a wrong proof even if the proof verifies for it.
 func (r *run) verify(ctx context.Context, pt *pending) (*node, int64, error) {
 	var bytes int64
 	t := &pt.task
@@ -689,18 +685,14 @@ func (r *run) verify(ctx context.Context, pt *pending) (*node, int64, error) {
 // check verifies a task's outputs (verify).
 func (r *run) check(pt *pending, blobs [][]byte) (*node, error) {
 	t := &pt.task
-	if t.Kind == TaskSegment {
-		sr, err := receipt.DecodeSegmentReceipt(blobs[0])
-		if err != nil {
-			return nil, err
-		}
-		if sr.Claim != *pt.seg {
-			return nil, fmt.Errorf("segment receipt claims another segment (index %d)", sr.Claim.Index)
-		}
-		if err := sr.Verify(&r.p.segVK); err != nil {
-			return nil, err
-		}
-	}
+	// A segment task's lift is all the coordinator checks of it: the lift program verifies a
+	// segment proof whose public values are its claim's, and the expected lift claim holds the
+	// public values of the segment the coordinator executed (rv64.PublicValues: every field of
+	// the segment claim), so a lift that verifies with that claim proves a segment proof of
+	// exactly that segment verifies. Checking the segment receipt as well doubled the
+	// coordinator's verification and its share of the bandwidth for nothing (tamper_test.go:
+	// a lift of another segment, a changed stored claim, a flipped or truncated seal are each
+	// rejected).
 	name := t.Outputs[len(t.Outputs)-1]
 	p, err := decodeProof(blobs[len(blobs)-1])
 	if err != nil {
