@@ -210,8 +210,8 @@ func (r *run) finish(n *node, err error) (*node, *vm.Result, error) {
 // pending is a task handed out and the proof the coordinator expects back.
 type pending struct {
 	task     Task
-	cycles   uint64                // a segment task's cycles
-	claim    []recursion.F         // the lift's, join's or shrink's claim
+	cycles   uint64        // a segment task's cycles
+	claim    []recursion.F // the lift's, join's or shrink's claim
 	sent     time.Time
 	lastErr  string
 	lastFrom string
