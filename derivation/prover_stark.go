@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -141,12 +142,20 @@ func (p *StarkProver) proveBlocks(span *Span, run func(enc []byte) (*receipt.Seg
 // chain shrunk into the seal.
 func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof, error) {
 	journals := make([][]byte, 0, len(span.Inputs))
-	sealed := make([]*recursion.Proof, 0, len(span.Inputs))
+	sealed := make([]*recursion.Proof, len(span.Inputs))
 	var whole *recursion.Proof
 	var runs RunAggregator = LocalRuns{p.Aggregator}
 	if p.Runs != nil {
 		runs = p.Runs
 	}
+	// With Runs (a cluster) each block is sealed here while the cluster proves the next one, so
+	// that the seal (one recursion proof, seconds) stays off the span's critical path. Locally
+	// the seal and the next block's run would share the same cores: it runs in turn.
+	overlap := p.Runs != nil
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var sealing sync.WaitGroup
+	n := 0
 	claims, err := p.proveBlocks(span, func(enc []byte) (*receipt.SegmentClaim, []byte, *vm.Result, error) {
 		a, res, err := runs.Aggregate(ctx, p.image, p.program, enc, p.Options)
 		if err != nil {
@@ -156,13 +165,30 @@ func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof
 		journals = append(journals, a.Journal)
 		return &a.Last, a.Journal, res, nil
 	}, func() error {
-		s, err := p.Aggregator.Seal(ctx, whole)
-		if err != nil {
-			return fmt.Errorf("sealing: %w", err)
+		i, proof := n, whole
+		n++
+		seal := func() (err error) {
+			if sealed[i], err = p.Aggregator.Seal(ctx, proof); err != nil {
+				return fmt.Errorf("sealing: %w", err)
+			}
+			return nil
 		}
-		sealed = append(sealed, s)
+		if !overlap {
+			return seal()
+		}
+		sealing.Add(1)
+		go func() {
+			defer sealing.Done()
+			if err := seal(); err != nil {
+				cancel(fmt.Errorf("derivation: block %d: %w", span.Inputs[i].Block.NumberU64(), err))
+			}
+		}()
 		return nil
 	})
+	sealing.Wait()
+	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil && !errors.Is(cause, context.Canceled) {
+		return nil, cause // a seal failed: the error the cancelled run returned is its echo
+	}
 	if err != nil {
 		return nil, err
 	}
