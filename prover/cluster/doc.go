@@ -48,13 +48,10 @@
 //
 // # Scaling to 100 machines
 //
-// bench/cluster.md has the figures. In short, at po2 20 a segment moves about 12 MB of proofs
-// plus twice its record through the object store (a 3,000-segment block: 36 to 60 GB, which
+// bench/cluster.md has the figures. In short, at po2 20 a segment moves about 6.7 MB of proofs
+// plus twice its record through the object store (a 3,000-segment block: 20 to 40 GB, which
 // at 1 GB/s per NATS server is the same order as the block's proving time on 100 machines: the
 // store must be spread over a NATS cluster); the coordinator executes the run (seconds) and
-// verifies about 300 ms of proofs per segment on all its cores; one task message is a few
-// hundred bytes and a millisecond of round trip, negligible. The coordinator's check of each
-// segment receipt is redundant with the check of its lift (the lift proves that a segment
-// proof of exactly that claim verifies): dropping it would halve the coordinator's CPU and
-// bandwidth.
+// verifies about 150 ms of proofs per segment on all its cores; one task message is a few
+// hundred bytes and a millisecond of round trip, negligible.
 package cluster
