@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"github.com/zkexex/zkexex/prover/pool"
+	"github.com/zkexex/zkexex/prover/recursion"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
 )
@@ -85,5 +88,35 @@ func TestProveClusterFlags(t *testing.T) {
 		if errs := got.validate(tc.kind); (len(errs) != 0) != tc.invalid {
 			t.Fatalf("%v with --prover %s: %v", tc.args, tc.kind, errs)
 		}
+	}
+}
+
+// TestClusterRuns: --prove.cluster with --prove.workers starts the embedded server and a worker
+// of this process on its queue, and closing the prover stops both.
+func TestClusterRuns(t *testing.T) {
+	set, err := recursion.ProductionSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cp, closeFn, err := clusterRuns(ctx, &clusterOptions{Listen: "127.0.0.1:0", Dir: t.TempDir()}, set, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, err := cp.Queue(ctx); err != nil || len(q.Tasks) != 0 || q.InFlight != 0 {
+		t.Fatalf("a fresh queue: %+v, %v", q, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		closeFn()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("closing the cluster prover hangs")
+	}
+	if _, err := cp.Queue(ctx); err == nil {
+		t.Fatal("the queue answers after the close")
 	}
 }
