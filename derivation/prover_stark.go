@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -21,11 +22,27 @@ import (
 // (an invalid block or witness, or a guest bug); the error names the guest's exit class.
 var ErrGuestFailed = errors.New("derivation: the STF guest failed")
 
+// RunAggregator proves one run of an image and aggregates it into one proof, with
+// prove.Aggregate's contract: the verified root of the run's join tree (before any shrink), the
+// first and last segment claims, the journal, and the run's result. prove.Aggregate on this
+// machine is one (LocalRuns); a proving cluster (prover/cluster's Prover) is another.
+type RunAggregator interface {
+	Aggregate(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*prove.Aggregated, *vm.Result, error)
+}
+
+// LocalRuns aggregates runs on this machine with prove.Aggregate.
+type LocalRuns struct{ Aggregator *recursion.Aggregator }
+
+// Aggregate implements RunAggregator.
+func (l LocalRuns) Aggregate(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*prove.Aggregated, *vm.Result, error) {
+	return prove.Aggregate(ctx, img, prog, input, opts, l.Aggregator)
+}
+
 // StarkProver proves spans with STARK proofs: each block's STF guest run, every segment
 // proven (prove.Run), and the span receipt is the span claim plus each block's composite
 // receipt (receipt.KindComposite), or, with an Aggregator, one aggregation proof of every block
 // (receipt.KindSuccinct). It proves blocks one after another; the segments of a block are
-// proven in parallel.
+// proven in parallel, here or, with Runs, wherever Runs proves them.
 type StarkProver struct {
 	image   *vm.Image
 	program *vm.Program
@@ -37,6 +54,12 @@ type StarkProver struct {
 	// Aggregator, when set, makes span receipts succinct (receipt.KindSuccinct): each block's run
 	// aggregated and sealed, the blocks chained into one proof.
 	Aggregator *recursion.Aggregator
+	// Runs, when set with Aggregator, aggregates each block's run (default: LocalRuns with
+	// Aggregator): a proving cluster. It must use Aggregator's key set. Sealing each block,
+	// chaining the span and shrinking the chain stay with Aggregator, on this machine: two
+	// recursion proofs per block and one per span, against thousands of segment and join
+	// proofs per block on the cluster.
+	Runs RunAggregator
 }
 
 // NewStarkProver proves with the STF guest's image; prog, when not nil, is the ELF it was built
@@ -119,10 +142,22 @@ func (p *StarkProver) proveBlocks(span *Span, run func(enc []byte) (*receipt.Seg
 // chain shrunk into the seal.
 func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof, error) {
 	journals := make([][]byte, 0, len(span.Inputs))
-	sealed := make([]*recursion.Proof, 0, len(span.Inputs))
+	sealed := make([]*recursion.Proof, len(span.Inputs))
 	var whole *recursion.Proof
+	var runs RunAggregator = LocalRuns{p.Aggregator}
+	if p.Runs != nil {
+		runs = p.Runs
+	}
+	// With Runs (a cluster) each block is sealed here while the cluster proves the next one, so
+	// that the seal (one recursion proof, seconds) stays off the span's critical path. Locally
+	// the seal and the next block's run would share the same cores: it runs in turn.
+	overlap := p.Runs != nil
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var sealing sync.WaitGroup
+	n := 0
 	claims, err := p.proveBlocks(span, func(enc []byte) (*receipt.SegmentClaim, []byte, *vm.Result, error) {
-		a, res, err := prove.Aggregate(ctx, p.image, p.program, enc, p.Options, p.Aggregator)
+		a, res, err := runs.Aggregate(ctx, p.image, p.program, enc, p.Options)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -130,13 +165,30 @@ func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof
 		journals = append(journals, a.Journal)
 		return &a.Last, a.Journal, res, nil
 	}, func() error {
-		s, err := p.Aggregator.Seal(ctx, whole)
-		if err != nil {
-			return fmt.Errorf("sealing: %w", err)
+		i, proof := n, whole
+		n++
+		seal := func() (err error) {
+			if sealed[i], err = p.Aggregator.Seal(ctx, proof); err != nil {
+				return fmt.Errorf("sealing: %w", err)
+			}
+			return nil
 		}
-		sealed = append(sealed, s)
+		if !overlap {
+			return seal()
+		}
+		sealing.Add(1)
+		go func() {
+			defer sealing.Done()
+			if err := seal(); err != nil {
+				cancel(fmt.Errorf("derivation: block %d: %w", span.Inputs[i].Block.NumberU64(), err))
+			}
+		}()
 		return nil
 	})
+	sealing.Wait()
+	if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil && !errors.Is(cause, context.Canceled) {
+		return nil, cause // a seal failed: the error the cancelled run returned is its echo
+	}
 	if err != nil {
 		return nil, err
 	}

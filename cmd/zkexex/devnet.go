@@ -186,10 +186,17 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 	// The prover first: building the guest is the slow, failure-prone step, and nothing
 	// needs to run before it.
 	tracker := newSpanTracker(nil, opts.Prover, opts.ProgressInterval)
-	prover, imageID, err := newProver(ctx, opts.Prover, opts.Prove, tracker)
+	if c := opts.Prove.Cluster; c != nil && c.URL == "" && c.Dir == "" {
+		// The embedded server's queue and blobs live with the devnet's other data.
+		dir := *c
+		dir.Dir = filepath.Join(opts.DataDir, "nats")
+		opts.Prove.Cluster = &dir
+	}
+	prover, imageID, closeProver, err := newProver(ctx, opts.Prover, opts.Prove, tracker)
 	if err != nil {
 		return nil, err
 	}
+	defer closeProver()
 	tracker.inner = prover
 	// L1: a plain dev chain with its own chain ID, sealing whenever a transaction arrives.
 	l1, err := devnet.Start(devnet.Config{DataDir: filepath.Join(opts.DataDir, "l1"), ChainID: 900, NoExex: true})

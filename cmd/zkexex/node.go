@@ -268,10 +268,11 @@ func runNode(c *cli.Context) error {
 		kind = "native"
 	}
 	tracker := newSpanTracker(nil, kind, 10*time.Second)
-	prover, imageID, err := newProver(ctx, kind, opts.Prove, tracker)
+	prover, imageID, closeProver, err := newProver(ctx, kind, opts.Prove, tracker)
 	if err != nil {
 		return err
 	}
+	defer closeProver()
 	tracker.inner = prover
 	cfg := service.Config{
 		Dir: c.String(storeDirFlag.Name), Prover: tracker, ImageID: imageID,

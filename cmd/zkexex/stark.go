@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/log"
 	"github.com/urfave/cli/v2"
 	"github.com/zkexex/zkexex/derivation"
+	"github.com/zkexex/zkexex/prover/cluster"
 	"github.com/zkexex/zkexex/prover/pool"
 	"github.com/zkexex/zkexex/prover/prove"
 	"github.com/zkexex/zkexex/prover/recursion"
@@ -29,7 +30,15 @@ type proveConfig struct {
 	// span into one succinct receipt (receipt.KindSuccinct), receiptComposite keeps every
 	// segment proof (receipt.KindComposite: no aggregation, about 1.7x faster, 200x larger).
 	Receipt string
+	// Cluster, when set (--prove.cluster, --nats or --nats-listen), aggregates each block's run
+	// through a proving cluster (prover/cluster): the segments and joins are proven by 'zkexex
+	// worker' processes, and by Workers tasks at once in this process when Workers is set.
+	Cluster *clusterOptions
 }
+
+// defaultNATSListen is where the embedded nats-server of --prove.cluster listens unless
+// --nats-listen says otherwise: NATS's own default port, on loopback.
+const defaultNATSListen = "127.0.0.1:4222"
 
 // The span receipt kinds --prove.receipt names.
 const (
@@ -39,11 +48,12 @@ const (
 
 // proveFlags are the --prove.* flags, listed under category (empty: none).
 func proveFlags(category string) []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.IntFlag{Name: "prove.po2", Usage: fmt.Sprintf("with --prover stark: segment size as a power of two (%d..%d); a worker's memory doubles with each step", vm.MinPo2, vm.MaxPo2), Value: vm.DefaultPo2, Category: category},
 		&cli.IntFlag{Name: "prove.workers", Usage: "with --prover stark: segments proven at once (0: one per CPU); each holds a segment's traces in memory", Category: category},
 		&cli.StringFlag{Name: "prove.receipt", Usage: "with --prover stark: span receipts, succinct (aggregated into one proof under the production key set, hundreds of kB) or composite (every segment proof, tens of MB per block, no aggregation)", Value: receiptSuccinct, Category: category},
-	}
+		&cli.BoolFlag{Name: "prove.cluster", Usage: "with --prover stark: prove through a proving cluster, an embedded nats-server on --nats-listen (default " + defaultNATSListen + ") unless --nats names one; 'zkexex worker --nats URL' processes join it, and --prove.workers N proves N tasks at once in this process too", Category: category},
+	}, clusterFlags...)
 }
 
 // parseProveConfig reads the --prove.* flags; an unset flag keeps its zero (the default), so
@@ -59,6 +69,13 @@ func parseProveConfig(c *cli.Context) proveConfig {
 	if c.IsSet("prove.receipt") {
 		pc.Receipt = c.String("prove.receipt")
 	}
+	if c.Bool("prove.cluster") || clusterWanted(c) {
+		o := parseClusterOptions(c)
+		if o.URL == "" && o.Listen == "" {
+			o.Listen = defaultNATSListen
+		}
+		pc.Cluster = &o
+	}
 	return pc
 }
 
@@ -67,7 +84,7 @@ func parseProveConfig(c *cli.Context) proveConfig {
 func (pc proveConfig) validate(kind string) []error {
 	var errs []error
 	if pc != (proveConfig{}) && kind != "stark" {
-		errs = append(errs, fmt.Errorf("--prove.po2, --prove.workers and --prove.receipt configure the STARK prover: they need --prover stark, not %q", kind))
+		errs = append(errs, fmt.Errorf("--prove.po2, --prove.workers, --prove.receipt and --prove.cluster (--nats, --nats-listen) configure the STARK prover: they need --prover stark, not %q", kind))
 	}
 	if r := pc.Receipt; r != "" && r != receiptSuccinct && r != receiptComposite {
 		errs = append(errs, fmt.Errorf("--prove.receipt %q: want %s or %s", r, receiptSuccinct, receiptComposite))
@@ -77,6 +94,14 @@ func (pc proveConfig) validate(kind string) []error {
 	}
 	if pc.Workers < 0 {
 		errs = append(errs, fmt.Errorf("--prove.workers %d: want 1 or more (0: one per CPU)", pc.Workers))
+	}
+	if pc.Cluster != nil {
+		if pc.Receipt == receiptComposite {
+			errs = append(errs, errors.New("--prove.cluster (--nats, --nats-listen) aggregates runs into succinct receipts: it cannot make --prove.receipt composite"))
+		}
+		if _, err := pc.Cluster.endpoint(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errs
 }
@@ -88,42 +113,100 @@ func (pc proveConfig) options(progress func(pool.Progress)) prove.Options {
 }
 
 // newProver returns the span prover of kind and the image ID its receipts name: a dev prover
-// (native, executor) or the STARK prover (stark) sized by pc.
-func newProver(ctx context.Context, kind string, pc proveConfig, tr *spanTracker) (derivation.Prover, common.Hash, error) {
+// (native, executor) or the STARK prover (stark) sized by pc. closeFn releases what the prover
+// holds (a cluster's connection, embedded server and worker) once nothing proves any more.
+func newProver(ctx context.Context, kind string, pc proveConfig, tr *spanTracker) (p derivation.Prover, imageID common.Hash, closeFn func(), err error) {
 	if kind == "stark" {
-		p, err := starkProver(ctx, pc, tr)
+		p, closeFn, err := starkProver(ctx, pc, tr)
 		if err != nil {
-			return nil, common.Hash{}, err
+			return nil, common.Hash{}, nil, err
 		}
-		return p, p.ImageID(), nil
+		return p, p.ImageID(), closeFn, nil
 	}
-	p, err := devProver(ctx, kind, tr)
+	dp, err := devProver(ctx, kind, tr)
 	if err != nil {
-		return nil, common.Hash{}, err
+		return nil, common.Hash{}, nil, err
 	}
-	return p, p.ImageID, nil
+	return dp, dp.ImageID, func() {}, nil
+}
+
+// Compile-time check: the cluster aggregates a block's run as prove.Aggregate does.
+var _ derivation.RunAggregator = (*cluster.Prover)(nil)
+
+// clusterRuns connects the STARK prover to the cluster o names (starting the embedded server
+// when it names none) and, for workers > 0, proves that many tasks at once in this process.
+func clusterRuns(ctx context.Context, o *clusterOptions, set *recursion.VKSet, workers int) (*cluster.Prover, func(), error) {
+	e, err := o.endpoint()
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, srv, closeConn, err := cluster.Open(e)
+	if err != nil {
+		return nil, nil, err
+	}
+	url := o.URL
+	if srv != nil {
+		url = srv.URL()
+	}
+	cp, err := cluster.NewProver(ctx, nc, set, cluster.Config{})
+	if err != nil {
+		closeConn()
+		return nil, nil, err
+	}
+	wctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	if workers > 0 {
+		w, err := cluster.NewWorker(ctx, nc, cluster.WorkerConfig{Workers: workers})
+		if err != nil {
+			stop()
+			closeConn()
+			return nil, nil, err
+		}
+		go func() {
+			defer close(done)
+			if err := w.Run(wctx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("Cluster worker of this process stopped", "err", err)
+			}
+		}()
+	} else {
+		close(done)
+	}
+	log.Info("Proving through a cluster: join it with 'zkexex worker --nats URL' (and the same credentials)", "url", url, "embedded", srv != nil, "localTasks", workers)
+	return cp, func() {
+		stop()
+		<-done
+		closeConn()
+	}, nil
 }
 
 // starkProver proves every block with the STF guest built from this binary's source, every
 // segment at full security; each block's proving reports to the tracker.
-func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker) (*derivation.StarkProver, error) {
+func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker) (*derivation.StarkProver, func(), error) {
 	if err := errors.Join(pc.validate("stark")...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	elf, err := loadGuest(ctx, "", log.Root())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	g, err := loadGuestImage(ctx, elf)
 	if err != nil {
-		return nil, fmt.Errorf("STARK prover: %w", err)
+		return nil, nil, fmt.Errorf("STARK prover: %w", err)
 	}
 	p := derivation.NewStarkProver(g.img, g.prog, pc.options(func(pp pool.Progress) { tr.executorProgress(pp.ProvenCycles) }))
+	closeFn := func() {}
 	if pc.Receipt != receiptComposite {
 		var err error
 		if p.Aggregator, err = recursion.ProductionAggregator(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+	}
+	if pc.Cluster != nil {
+		cp, closeCluster, err := clusterRuns(ctx, pc.Cluster, p.Aggregator.Set(), pc.Workers)
+		if err != nil {
+			return nil, nil, fmt.Errorf("STARK prover: cluster: %w", err)
+		}
+		p.Runs, closeFn = cp, closeCluster
 	}
 	p.OnBlock = func(n uint64, res *vm.Result, took time.Duration) {
 		tr.blockDone(res.Cycles)
@@ -132,6 +215,6 @@ func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker) (*derivat
 	}
 	log.Warn("STARK prover: every segment of every block is proven (minutes per block on a small machine). "+
 		"Until the Groth16 wrap exists the L1 oracle keeps its dev verifier: receipts are verified by the proposer before it proposes, not on chain",
-		"imageID", p.ImageID(), "po2", cmp.Or(pc.Po2, vm.DefaultPo2), "workers", cmp.Or(pc.Workers, runtime.GOMAXPROCS(0)), "receipt", cmp.Or(pc.Receipt, receiptSuccinct))
-	return p, nil
+		"imageID", p.ImageID(), "po2", cmp.Or(pc.Po2, vm.DefaultPo2), "workers", cmp.Or(pc.Workers, runtime.GOMAXPROCS(0)), "receipt", cmp.Or(pc.Receipt, receiptSuccinct), "cluster", pc.Cluster != nil)
+	return p, closeFn, nil
 }

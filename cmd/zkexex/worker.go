@@ -48,7 +48,8 @@ var workerCommand = &cli.Command{
 	Usage: "prove segment, join and shrink tasks for a proving cluster (--nats URL)",
 	Description: `Pulls tasks from the cluster's JetStream queue and proves them: any number of workers,
 on any machine, share the queue. The coordinator ('zkexex prove --succinct --nats URL' or
---nats-listen) verifies every result before using it.`,
+--nats-listen, 'zkexex devnet|node --prover stark --prove.cluster') verifies every result
+before using it.`,
 	Flags: slices.Concat([]cli.Flag{
 		natsFlag, natsUserFlag, natsPasswordFlag, natsTokenFlag, natsCredsFlag, natsNKeyFlag, natsCertFlag, natsKeyFlag, natsCAFlag,
 		&cli.IntFlag{Name: "workers", Usage: "tasks proven at once (each holds a segment's or a recursion program's traces)", Value: 1},
@@ -95,17 +96,36 @@ func clusterWanted(c *cli.Context) bool {
 	return c.String(natsFlag.Name) != "" || c.String(natsListenFlag.Name) != ""
 }
 
-func clusterEndpoint(c *cli.Context) (cluster.Endpoint, error) {
-	auth := cluster.Auth{User: c.String(natsUserFlag.Name), Password: c.String(natsPasswordFlag.Name), Token: c.String(natsTokenFlag.Name)}
-	tls := cluster.TLS{Cert: c.String(natsCertFlag.Name), Key: c.String(natsKeyFlag.Name), CA: c.String(natsCAFlag.Name)}
-	e := cluster.Endpoint{URL: c.String(natsFlag.Name), Conn: cluster.ConnConfig{Name: "zkexex", Auth: auth, Creds: c.String(natsCredsFlag.Name), NKey: c.String(natsNKeyFlag.Name), TLS: tls}}
+// clusterOptions are the cluster flags as given: where the cluster's NATS server is, or where
+// to start the embedded one, and the credentials.
+type clusterOptions struct {
+	URL, Listen, Dir                   string
+	User, Password, Token, Creds, NKey string
+	Cert, Key, CA                      string
+}
+
+func parseClusterOptions(c *cli.Context) clusterOptions {
+	return clusterOptions{
+		URL: c.String(natsFlag.Name), Listen: c.String(natsListenFlag.Name), Dir: c.String(natsDirFlag.Name),
+		User: c.String(natsUserFlag.Name), Password: c.String(natsPasswordFlag.Name), Token: c.String(natsTokenFlag.Name),
+		Creds: c.String(natsCredsFlag.Name), NKey: c.String(natsNKeyFlag.Name),
+		Cert: c.String(natsCertFlag.Name), Key: c.String(natsKeyFlag.Name), CA: c.String(natsCAFlag.Name),
+	}
+}
+
+// endpoint is where the options say to connect: the server at URL, or, without one, an
+// embedded server listening on Listen (host:port).
+func (o clusterOptions) endpoint() (cluster.Endpoint, error) {
+	auth := cluster.Auth{User: o.User, Password: o.Password, Token: o.Token}
+	tls := cluster.TLS{Cert: o.Cert, Key: o.Key, CA: o.CA}
+	e := cluster.Endpoint{URL: o.URL, Conn: cluster.ConnConfig{Name: "zkexex", Auth: auth, Creds: o.Creds, NKey: o.NKey, TLS: tls}}
 	if e.URL == "" {
-		dir := c.String(natsDirFlag.Name)
+		dir := o.Dir
 		if dir == "" {
 			dir = filepath.Join(os.TempDir(), "zkexex-nats")
 		}
 		e.Embedded = cluster.ServerConfig{Dir: dir, Auth: auth, TLS: tls}
-		host, port, err := net.SplitHostPort(c.String(natsListenFlag.Name))
+		host, port, err := net.SplitHostPort(o.Listen)
 		if err != nil {
 			return e, fmt.Errorf("--nats-listen: %w", err)
 		}
@@ -115,6 +135,10 @@ func clusterEndpoint(c *cli.Context) (cluster.Endpoint, error) {
 		e.Embedded.Host = host
 	}
 	return e, nil
+}
+
+func clusterEndpoint(c *cli.Context) (cluster.Endpoint, error) {
+	return parseClusterOptions(c).endpoint()
 }
 
 // clusterSuccinct is proveSuccinct through the cluster the flags name: the production key set,

@@ -64,10 +64,7 @@ func workerMain(url string) int {
 			return b
 		}
 	case "claim":
-		cfg.mangle = func(k TaskKind, out int, b []byte) []byte {
-			if k == TaskSegment && out == 0 {
-				return b
-			}
+		cfg.mangle = func(_ TaskKind, _ int, b []byte) []byte {
 			b = bytes.Clone(b)
 			b[len(proofMagic)+4+4*(recursion.ClaimSegment+1)] ^= 1 // the image ID's second word
 			return b
@@ -329,6 +326,35 @@ func TestCancelDropsTasks(t *testing.T) {
 		t.Fatal("a task of the cancelled run started after the cancel")
 	case <-time.After(500 * time.Millisecond):
 	}
+	// The run's objects are gone with it; the key set, which every run names, stays.
+	if left := storedObjects(t, nc); len(left) != 1 || !strings.HasPrefix(left[0], "keyset-") {
+		t.Fatalf("objects left after the cancel: %v", left)
+	}
+}
+
+// storedObjects lists the blob store.
+func storedObjects(t *testing.T, nc *nats.Conn) []string {
+	t.Helper()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket, err := js.ObjectStore(context.Background(), blobBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := bucket.List(context.Background())
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, i := range infos {
+		names = append(names, i.Name)
+	}
+	return names
 }
 
 // The slow tests share a key set for the loop guest's po2-16 menu at test parameters, and the
@@ -343,6 +369,7 @@ type slowFixture struct {
 	img   *vm.Image
 	prog  *vm.Program
 	local []byte // prove.Succinct's receipt, encoded
+	root  *prove.Aggregated
 	input []byte
 }
 
@@ -359,7 +386,13 @@ func getFixture(t *testing.T) *slowFixture {
 			t.Fatal(err)
 		}
 		f.set = set
-		r, _, err := prove.Succinct(context.Background(), f.img, f.prog, f.input, prove.Options{Po2: vm.MinPo2, Workers: 1}, agg)
+		// prove.Succinct, in its two steps: the root is what Prover.Aggregate must give.
+		a, _, err := prove.Aggregate(context.Background(), f.img, f.prog, f.input, prove.Options{Po2: vm.MinPo2, Workers: 1}, agg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.root = a
+		r, err := a.Receipt(context.Background(), agg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -378,7 +411,8 @@ func getFixture(t *testing.T) *slowFixture {
 // the local prover's, byte for byte.
 func clusterRun(t *testing.T, f *slowFixture, nc *nats.Conn, q QueueConfig) *Prover {
 	t.Helper()
-	p, err := NewProver(context.Background(), nc, f.set, Config{Queue: q, ProgressEvery: 2 * time.Second})
+	// The objects stay for tamperChecks.
+	p, err := NewProver(context.Background(), nc, f.set, Config{Queue: q, ProgressEvery: 2 * time.Second, KeepObjects: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,6 +456,33 @@ func TestThreeWorkerProcesses(t *testing.T) {
 		t.Fatalf("honest workers rejected: %+v", st)
 	}
 	tamperChecks(t, p, f)
+	clusterAggregate(t, f, p)
+}
+
+// clusterAggregate proves the fixture's run into its root (Prover.Aggregate): the proof
+// prove.Aggregate makes, with the same claims and journal, and no shrink task.
+func clusterAggregate(t *testing.T, f *slowFixture, p *Prover) {
+	t.Helper()
+	a, res, err := p.Aggregate(context.Background(), f.img, f.prog, f.input, prove.Options{Po2: vm.MinPo2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := encodeProof(a.Proof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := encodeProof(f.root.Proof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) || a.First != f.root.First || a.Last != f.root.Last || !bytes.Equal(a.Journal, f.root.Journal) || !bytes.Equal(a.Journal, res.Journal) {
+		t.Fatalf("cluster root (%d bytes, journal %q) differs from prove.Aggregate's (%d bytes, journal %q)", len(got), a.Journal, len(want), f.root.Journal)
+	}
+	// The previous run's objects are still stored (KeepObjects), so the workers find them
+	// cached; the coordinator verifies them all the same. No shrink task.
+	if st := p.Stats(); st.Tasks != 2*res.Segments-1 {
+		t.Fatalf("stats %+v: want %d tasks (lifts and joins)", st, 2*res.Segments-1)
+	}
 }
 
 // TestFaultyWorker: a worker that returns a proof with a flipped byte, or a valid proof of

@@ -58,6 +58,10 @@ type Config struct {
 	Queue QueueConfig
 	// MaxAttempts bounds the re-runs of a task whose results are rejected (default 4).
 	MaxAttempts int
+	// KeepObjects keeps a finished run's blobs for blobTTL (to inspect them, or for a later run
+	// of the same segments to find them stored); by default they are deleted when the run ends.
+	// A cancelled run's are deleted regardless.
+	KeepObjects bool
 	// ProgressEvery is the period of the progress log line (default 10s).
 	ProgressEvery time.Duration
 	Logger        log.Logger
@@ -69,7 +73,6 @@ type Config struct {
 type Prover struct {
 	st     *store
 	set    *recursion.VKSet
-	segVK  rv64.Verifier
 	cfg    Config
 	log    log.Logger
 	ksName string
@@ -132,7 +135,7 @@ func NewProver(ctx context.Context, nc *nats.Conn, set *recursion.VKSet, cfg Con
 	if err != nil {
 		return nil, err
 	}
-	return &Prover{st: st, set: set, segVK: rv64.Verifier{Config: verifierConfig(set)}, cfg: cfg, log: cfg.Logger, ksName: keySetName(enc), ksEnc: enc, root: root}, nil
+	return &Prover{st: st, set: set, cfg: cfg, log: cfg.Logger, ksName: keySetName(enc), ksEnc: enc, root: root}, nil
 }
 
 // Stats are the statistics of the last run that finished.
@@ -145,31 +148,70 @@ func (p *Prover) Stats() Stats {
 }
 
 // Succinct proves the run (prove.Options' Po2, MaxCycles and Progress, called as segments are
-// emitted and verified; Workers and Params are the cluster's) into its succinct receipt, the one prove.Succinct makes with the same key set.
-// Cancelling ctx drops the run: its queued tasks are purged and workers abandon those in
-// flight.
+// emitted and verified; Workers and Params are the cluster's) into its succinct receipt, the
+// one prove.Succinct makes with the same key set. Cancelling ctx drops the run: its queued
+// tasks and its objects are purged and workers abandon its tasks in flight.
 func (p *Prover) Succinct(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*receipt.SuccinctReceipt, *vm.Result, error) {
+	r, err := p.newRun()
+	if err != nil {
+		return nil, nil, err
+	}
+	n, res, err := r.finish(r.prove(ctx, img, prog, input, opts))
+	if err != nil {
+		return nil, nil, err
+	}
+	first, last := r.claims[0], r.claims[r.n-1]
+	rc, err := recursion.Succinct(n.proof, &first, &last, res.Journal)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rc, res, nil
+}
+
+// Aggregate proves the run as Succinct does but stops at the root of its join tree: the
+// aggregation proof prove.Aggregate makes with the same key set, before any shrink (a span
+// seals and chains its blocks' roots). The root is verified, as every proof of the run.
+func (p *Prover) Aggregate(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*prove.Aggregated, *vm.Result, error) {
+	r, err := p.newRun()
+	if err != nil {
+		return nil, nil, err
+	}
+	r.rootOnly = true
+	n, res, err := r.finish(r.prove(ctx, img, prog, input, opts))
+	if err != nil {
+		return nil, nil, err
+	}
+	return &prove.Aggregated{Proof: n.proof, First: r.claims[0], Last: r.claims[r.n-1], Journal: res.Journal}, res, nil
+}
+
+func (p *Prover) newRun() (*run, error) {
 	var id [runIDLen / 2]byte
 	if _, err := rand.Read(id[:]); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	r := &run{p: p, id: hex.EncodeToString(id[:]), n: -1, tasks: map[string]*pending{}, start: time.Now(),
 		stats: Stats{ByWorker: map[string]int{}, Rejected: map[string]int{}, Failures: map[string]int{}}}
 	r.log = p.log.New("run", r.id[:8])
-	rc, res, err := r.prove(ctx, img, prog, input, opts)
+	return r, nil
+}
+
+// finish records the run's statistics once it has ended.
+func (r *run) finish(n *node, err error) (*node, *vm.Result, error) {
 	r.stats.Elapsed = time.Since(r.start)
-	p.mu.Lock()
-	p.stats = r.stats
-	p.mu.Unlock()
-	return rc, res, err
+	r.p.mu.Lock()
+	r.p.stats = r.stats
+	r.p.mu.Unlock()
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, r.res, nil
 }
 
 // pending is a task handed out and the proof the coordinator expects back.
 type pending struct {
 	task     Task
-	seg      *receipt.SegmentClaim // a segment task's claim
-	cycles   uint64                // a segment task's cycles
-	claim    []recursion.F         // the lift's, join's or shrink's claim
+	cycles   uint64        // a segment task's cycles
+	claim    []recursion.F // the lift's, join's or shrink's claim
 	sent     time.Time
 	lastErr  string
 	lastFrom string
@@ -193,9 +235,8 @@ type run struct {
 	start time.Time
 
 	tasks map[string]*pending // by Task.ID, until verified
-	// Verification runs on up to GOMAXPROCS goroutines (a lift or join check is tens of ms, a
-	// po2-20 segment receipt's over a hundred): the loop only hands results out and takes the
-	// verdicts back.
+	// Verification runs on up to GOMAXPROCS goroutines (a lift or join check is tens of ms):
+	// the loop only hands results out and takes the verdicts back.
 	checks   chan checked
 	checkers chan struct{}
 	tree     tree
@@ -203,6 +244,10 @@ type run struct {
 	chunks   [][]byte
 	n        int  // segments, once executed (-1 before)
 	shrunk   bool // the shrink task is out
+	// rootOnly ends the run at the root of the join tree (Aggregate), without the shrink.
+	rootOnly bool
+	// objects are the blobs the run stored or asked for, deleted when it ends (cleanup).
+	objects []string
 	// proven and provenCycles count the verified segments, for opts.Progress.
 	proven       int
 	provenCycles uint64
@@ -223,18 +268,20 @@ type execEvent struct {
 	err error
 }
 
-func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*receipt.SuccinctReceipt, *vm.Result, error) {
+// prove runs the coordination loop until the last proof of the run is verified: the shrink's
+// (its node holds the proof), or, for rootOnly, the root's.
+func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*node, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	defer r.cleanup()
+	defer func() { r.cleanup(ctx.Err() != nil) }()
 
 	// Every run makes sure the key set is stored: blobs expire (blobTTL), a Prover lives on.
 	if _, err := r.p.st.putBlob(ctx, r.p.ksName, r.p.ksEnc); err != nil {
-		return nil, nil, fmt.Errorf("cluster: publishing the key set: %w", err)
+		return nil, fmt.Errorf("cluster: publishing the key set: %w", err)
 	}
 	results, stopResults, err := r.results(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer stopResults()
 	dead := make(chan *Task, 16)
@@ -242,7 +289,7 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 		r.deadLetter(ctx, m.Data, dead)
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("cluster: dead-letter advisories: %w", err)
+		return nil, fmt.Errorf("cluster: dead-letter advisories: %w", err)
 	}
 	defer sub.Unsubscribe() //nolint:errcheck
 
@@ -275,36 +322,35 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, nil, ctx.Err()
+			return nil, ctx.Err()
 		case ev := <-segs:
 			if err := r.addSegment(ctx, ev); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		case ev := <-execDone:
 			if ev.err != nil {
-				return nil, nil, ev.err
+				return nil, ev.err
 			}
 			// Segments sent before the executor returned are all in segs already.
 			for len(segs) > 0 {
 				if err := r.addSegment(ctx, <-segs); err != nil {
-					return nil, nil, err
+					return nil, err
 				}
 			}
 			if err := r.executed(ev.res); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			execDone = nil
-			if rc, err := r.advance(ctx); rc != nil || err != nil {
-				return rc, r.res, err
+			if n, err := r.advance(ctx); n != nil || err != nil {
+				return n, err
 			}
 		case res := <-results:
 			if err := r.result(ctx, res); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		case c := <-r.checks:
-			rc, err := r.checked(ctx, c)
-			if rc != nil || err != nil {
-				return rc, r.res, err
+			if n, err := r.checked(ctx, c); n != nil || err != nil {
+				return n, err
 			}
 		case t := <-dead:
 			pt := r.tasks[t.ID()]
@@ -316,7 +362,7 @@ func (r *run) prove(ctx context.Context, img *vm.Image, prog *vm.Program, input 
 			if reason == "" {
 				reason = fmt.Sprintf("delivered %d times, no worker finished it", r.p.st.queue.MaxDeliver)
 			}
-			return nil, nil, &TaskError{Task: t.String(), Worker: pt.lastFrom, Reason: reason}
+			return nil, &TaskError{Task: t.String(), Worker: pt.lastFrom, Reason: reason}
 		case <-progress.C:
 			r.progress(ctx)
 		}
@@ -399,10 +445,11 @@ func (r *run) addSegment(ctx context.Context, ev segEvent) error {
 	}
 	r.claims = append(r.claims, ev.claim)
 	r.chunks = append(r.chunks, ev.chunk)
+	r.objects = append(r.objects, ev.name)
 	in := []string{ev.name}
 	t := Task{Run: r.id, Kind: TaskSegment, KeySet: r.p.ksName, Index: int(ev.claim.Index), Inputs: in, Outputs: outputNames(TaskSegment, r.p.ksName, in...)}
 	c := ev.claim
-	if err := r.send(ctx, &pending{task: t, seg: &c, cycles: ev.cycles, claim: r.liftClaim(&c)}); err != nil {
+	if err := r.send(ctx, &pending{task: t, cycles: ev.cycles, claim: r.liftClaim(&c)}); err != nil {
 		return err
 	}
 	r.report()
@@ -423,6 +470,9 @@ func (r *run) send(ctx context.Context, pt *pending) error {
 		return fmt.Errorf("cluster: queueing %s: %w", &pt.task, err)
 	}
 	pt.sent = time.Now()
+	if pt.task.Attempt == 0 {
+		r.objects = append(r.objects, pt.task.Outputs...)
+	}
 	r.tasks[pt.task.ID()] = pt
 	mInflight.Update(int64(len(r.tasks)))
 	return nil
@@ -442,7 +492,8 @@ func (r *run) executed(res *vm.Result) error {
 	if err != nil {
 		return err
 	}
-	// Every seal is verified as its result comes back; this checks the claims' chain.
+	// The claims' chain (continuity, image, the journal's chunks); the segments' proofs are
+	// the lifts', verified as they come back.
 	if err := comp.Verify(res.ImageID, sealsVerified{}); err != nil {
 		return err
 	}
@@ -456,8 +507,7 @@ func (r *run) executed(res *vm.Result) error {
 	return nil
 }
 
-// sealsVerified stands for the seal checks already made on every segment receipt as it came
-// back from a worker.
+// sealsVerified stands for the lifts' checks: each proves its segment's proof verifies.
 type sealsVerified struct{}
 
 func (sealsVerified) VerifySeal(*receipt.SegmentClaim, []byte) error { return nil }
@@ -505,7 +555,7 @@ func (r *run) result(ctx context.Context, res *Result) error {
 
 // checked takes a verdict: a rejected result re-runs the task, a verified proof goes into the
 // tree.
-func (r *run) checked(ctx context.Context, c checked) (*receipt.SuccinctReceipt, error) {
+func (r *run) checked(ctx context.Context, c checked) (*node, error) {
 	pt, res, n := c.pt, c.res, c.node
 	pt.checking = false
 	r.stats.BytesMoved += c.bytes
@@ -545,18 +595,19 @@ func (r *run) checked(ctx context.Context, c checked) (*receipt.SuccinctReceipt,
 		r.stats.Joins++
 		r.tree.put(t.Level, t.Index, n)
 	case TaskShrink:
-		first, last := r.claims[0], r.claims[r.n-1]
-		rc, err := recursion.Succinct(n.proof, &first, &last, r.res.Journal)
-		if err == nil {
-			r.log.Info("Run proven", "segments", r.n, "tasks", r.stats.Tasks, "retries", r.stats.Retries, "elapsed", time.Since(r.start).Round(time.Millisecond))
-		}
-		return rc, err
+		r.proved()
+		return n, nil
 	}
 	return r.advance(ctx)
 }
 
-// advance releases the joins whose children are verified and, once the root is, the shrink.
-func (r *run) advance(ctx context.Context) (*receipt.SuccinctReceipt, error) {
+func (r *run) proved() {
+	r.log.Info("Run proven", "segments", r.n, "tasks", r.stats.Tasks, "retries", r.stats.Retries, "rootOnly", r.rootOnly, "elapsed", time.Since(r.start).Round(time.Millisecond))
+}
+
+// advance releases the joins whose children are verified and, once the root is, the shrink
+// (rootOnly: it returns the root, its proof read back).
+func (r *run) advance(ctx context.Context) (*node, error) {
 	joins, root := r.tree.advance(r.n)
 	for _, up := range joins {
 		l, rt := r.tree.get(up[0]-1, 2*up[1]), r.tree.get(up[0]-1, 2*up[1]+1)
@@ -570,6 +621,13 @@ func (r *run) advance(ctx context.Context) (*receipt.SuccinctReceipt, error) {
 			return nil, err
 		}
 	}
+	if root != nil && r.rootOnly {
+		n, err := r.rootProof(ctx, root)
+		if err == nil {
+			r.proved()
+		}
+		return n, err
+	}
 	if root != nil && !r.shrunk {
 		r.shrunk = true
 		in := []string{root.name}
@@ -581,10 +639,33 @@ func (r *run) advance(ctx context.Context) (*receipt.SuccinctReceipt, error) {
 	return nil, nil
 }
 
-// verify checks a task's outputs against what the coordinator expects: a segment receipt of
-// exactly the segment's claim whose seal verifies, and aggregation proofs of exactly the
-// expected claim under a key of the set (the shrink: under the shrink key). A stored claim that
-// differs is a wrong proof even if the proof verifies for it.
+// rootProof reads the verified root back from the store. The object could have been replaced
+// since it was verified (the store is shared with the workers), so it is checked again: the
+// claim the tree holds, under a key of the set. One proof per run: the coordinator keeps no
+// proofs in memory until then.
+func (r *run) rootProof(ctx context.Context, root *node) (*node, error) {
+	b, err := r.p.st.getBlob(ctx, root.name)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: reading the root %s: %w", root.name, err)
+	}
+	p, err := decodeProof(b)
+	if err != nil {
+		return nil, err
+	}
+	for i := range root.claim {
+		if !p.Claim[i].Equal(&root.claim[i]) {
+			return nil, fmt.Errorf("%w: the stored root's claim value %d changed after it was verified", ErrRejected, i)
+		}
+	}
+	if err := r.p.set.Verify(p, verifierConfig(r.p.set)); err != nil {
+		return nil, fmt.Errorf("%w: the stored root: %w", ErrRejected, err)
+	}
+	return &node{claim: root.claim, name: root.name, proof: p}, nil
+}
+
+// verify checks a task's outputs against what the coordinator expects: an aggregation proof of
+// exactly the expected claim under a key of the set (the shrink: under the shrink key). A
+// stored claim that differs is a wrong proof even if the proof verifies for it.
 func (r *run) verify(ctx context.Context, pt *pending) (*node, int64, error) {
 	var bytes int64
 	t := &pt.task
@@ -604,18 +685,14 @@ func (r *run) verify(ctx context.Context, pt *pending) (*node, int64, error) {
 // check verifies a task's outputs (verify).
 func (r *run) check(pt *pending, blobs [][]byte) (*node, error) {
 	t := &pt.task
-	if t.Kind == TaskSegment {
-		sr, err := receipt.DecodeSegmentReceipt(blobs[0])
-		if err != nil {
-			return nil, err
-		}
-		if sr.Claim != *pt.seg {
-			return nil, fmt.Errorf("segment receipt claims another segment (index %d)", sr.Claim.Index)
-		}
-		if err := sr.Verify(&r.p.segVK); err != nil {
-			return nil, err
-		}
-	}
+	// A segment task's lift is all the coordinator checks of it: the lift program verifies a
+	// segment proof whose public values are its claim's, and the expected lift claim holds the
+	// public values of the segment the coordinator executed (rv64.PublicValues: every field of
+	// the segment claim), so a lift that verifies with that claim proves a segment proof of
+	// exactly that segment verifies. Checking the segment receipt as well doubled the
+	// coordinator's verification and its share of the bandwidth for nothing (tamper_test.go:
+	// a lift of another segment, a changed stored claim, a flipped or truncated seal are each
+	// rejected).
 	name := t.Outputs[len(t.Outputs)-1]
 	p, err := decodeProof(blobs[len(blobs)-1])
 	if err != nil {
@@ -681,27 +758,76 @@ func (r *run) report() {
 	}
 }
 
-// progress logs and exports the queue's state.
+// QueueState is the task queue as the coordinator sees it.
+type QueueState struct {
+	// Tasks counts the tasks in the queue by run ID: waiting, or delivered and not yet
+	// acknowledged (a task leaves the work queue when its worker acknowledges it, or when its
+	// run is purged).
+	Tasks map[string]uint64
+	// InFlight is the number of tasks delivered to a worker and not yet acknowledged.
+	InFlight int
+}
+
+// Queue reads the task queue's state: what every run has queued, and what the workers hold.
+func (p *Prover) Queue(ctx context.Context) (QueueState, error) {
+	info, err := p.st.tasks.Info(ctx, jetstream.WithSubjectFilter(taskSubject+"*"))
+	if err != nil {
+		return QueueState{}, fmt.Errorf("cluster: task stream: %w", err)
+	}
+	q := QueueState{Tasks: make(map[string]uint64, len(info.State.Subjects))}
+	for subj, n := range info.State.Subjects {
+		q.Tasks[subj[len(taskSubject):]] = n
+	}
+	cons, err := p.st.tasks.Consumer(ctx, workerConsumer)
+	if err != nil {
+		return q, fmt.Errorf("cluster: task consumer: %w", err)
+	}
+	ci, err := cons.Info(ctx)
+	if err != nil {
+		return q, fmt.Errorf("cluster: task consumer: %w", err)
+	}
+	q.InFlight = ci.NumAckPending
+	return q, nil
+}
+
+// progress logs and exports the queue's state: the run's tasks queued and held by workers, the
+// results verified per worker (their throughput over the run), retries and redeliveries.
 func (r *run) progress(ctx context.Context) {
 	var queued uint64
-	if info, err := r.p.st.tasks.Info(ctx); err == nil {
-		queued = info.State.Msgs
+	inflight := -1
+	if q, err := r.p.Queue(ctx); err == nil {
+		queued, inflight = q.Tasks[r.id], q.InFlight
 		mQueue.Update(int64(queued))
 	}
 	total := 0
 	if r.n >= 0 {
-		total = 2*r.n - 1 + 1 // lifts, joins, the shrink
+		total = 2*r.n - 1 // lifts and joins
+		if !r.rootOnly {
+			total++ // the shrink
+		}
+	}
+	elapsed := time.Since(r.start)
+	rejected := 0
+	for _, n := range r.stats.Rejected {
+		rejected += n
+	}
+	rates := make(map[string]string, len(r.stats.ByWorker))
+	for w, n := range r.stats.ByWorker {
+		rates[w] = fmt.Sprintf("%d (%.2f/s)", n, float64(n)/elapsed.Seconds())
 	}
 	r.log.Info("Cluster progress", "emitted", len(r.claims), "proven", r.stats.Tasks, "total", total, "pending", len(r.tasks),
-		"queued", queued, "retries", r.stats.Retries, "redelivered", r.stats.Redelivered, "byWorker", fmt.Sprint(r.stats.ByWorker),
-		"elapsed", time.Since(r.start).Round(time.Second))
+		"queued", queued, "workersHold", inflight, "retries", r.stats.Retries, "rejected", rejected, "redelivered", r.stats.Redelivered,
+		"byWorker", fmt.Sprint(rates), "elapsed", elapsed.Round(time.Second))
 }
 
 // cleanup drops what is left of the run: its queued tasks, its results and their consumer,
-// and, through the cancel subject, its tasks in flight on workers. Blobs stay (content
-// addressed, other runs may share them; they expire after blobTTL).
-func (r *run) cleanup() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// through the cancel subject its tasks in flight on workers, and its blobs. The blobs are
+// content addressed, so a run proving the same segments at the same time would share some, but
+// the pipeline never proves a block twice at once, and a node proving one block after another
+// cannot keep each block's gigabytes (at po2 20) for blobTTL. A coordinator that dies leaves
+// them for blobTTL, and its re-run finds them stored. The key set stays: every run shares it.
+func (r *run) cleanup(cancelled bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second+time.Duration(len(r.objects))*10*time.Millisecond)
 	defer cancel()
 	st := r.p.st
 	if err := st.tasks.Purge(ctx, jetstream.WithPurgeSubject(taskSubject+r.id)); err != nil {
@@ -711,6 +837,15 @@ func (r *run) cleanup() {
 		r.log.Warn("Could not cancel the run's tasks in flight", "err", err)
 	}
 	st.nc.Flush() //nolint:errcheck
+	for _, o := range r.objects {
+		if r.p.cfg.KeepObjects && !cancelled {
+			break
+		}
+		if err := st.deleteBlob(ctx, o); err != nil {
+			r.log.Warn("Could not delete the run's objects", "left", len(r.objects), "err", err)
+			break
+		}
+	}
 	if err := st.js.DeleteConsumer(ctx, resultStream, "run-"+r.id); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		r.log.Debug("Could not delete the result consumer", "err", err)
 	}

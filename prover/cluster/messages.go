@@ -24,7 +24,9 @@ type TaskKind uint8
 // Task kinds.
 const (
 	// TaskSegment proves one segment record at its menu shape and lifts it (prove.Lift): one
-	// input (the record), two outputs (the segment receipt, the lift).
+	// input (the record), one output (the lift). The segment receipt stays on the worker: the
+	// lift proves that a segment proof of exactly its claim verifies, and nothing else of the
+	// run reads the receipt.
 	TaskSegment TaskKind = 1 + iota
 	// TaskJoin joins two consecutive aggregation proofs (recursion.Aggregator.Join).
 	TaskJoin
@@ -49,7 +51,7 @@ func (k TaskKind) String() string {
 func (k TaskKind) arity() (in, out int, ok bool) {
 	switch k {
 	case TaskSegment:
-		return 1, 2, true
+		return 1, 1, true
 	case TaskJoin:
 		return 2, 1, true
 	case TaskShrink:
@@ -199,7 +201,7 @@ func validRunID(s string) bool {
 }
 
 // Object names: a kind prefix, a dash, 64 hex digits of a SHA-256.
-var namePrefixes = []string{"seg", "rcpt", "lift", "join", "shrink", "keyset"}
+var namePrefixes = []string{"seg", "lift", "join", "shrink", "keyset"}
 
 func validObjectName(s string) bool {
 	p, h, ok := strings.Cut(s, "-")
@@ -255,7 +257,7 @@ func outputNames(k TaskKind, ks string, inputs ...string) []string {
 	}
 	switch k {
 	case TaskSegment:
-		return []string{objectName("rcpt", parts("rcpt")...), objectName("lift", parts("lift")...)}
+		return []string{objectName("lift", parts("lift")...)}
 	case TaskJoin:
 		return []string{objectName("join", parts("join")...)}
 	default:

@@ -49,7 +49,7 @@ func TestTaskInvalid(t *testing.T) {
 		"run case": func(t *Task) { t.Run = strings.ToUpper(t.Run) },
 		"kind":     func(t *Task) { t.Kind = 9 },
 		"arity":    func(t *Task) { t.Inputs = append(t.Inputs, t.Inputs[0]) },
-		"outputs":  func(t *Task) { t.Outputs = t.Outputs[:1] },
+		"outputs":  func(t *Task) { t.Outputs = append(t.Outputs, t.Outputs[0]) },
 		"name":     func(t *Task) { t.Inputs[0] = "seg-../../etc" },
 		"prefix":   func(t *Task) { t.Inputs[0] = "evil" + t.Inputs[0][3:] },
 		"keyset":   func(t *Task) { t.KeySet = "" },

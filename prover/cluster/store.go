@@ -22,8 +22,8 @@ const (
 	workerConsumer = "zkexex-workers"
 	blobBucket     = "zkexex-blobs"
 
-	// blobTTL bounds how long blobs outlive their run: content-addressed, they are shared by
-	// runs that prove the same segments, so no run deletes them.
+	// blobTTL bounds how long blobs outlive a run that did not delete them (a coordinator
+	// that died, Config.KeepObjects).
 	blobTTL = 24 * time.Hour
 	// resultTTL bounds how long results wait for a coordinator that went away.
 	resultTTL = time.Hour

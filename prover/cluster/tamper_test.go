@@ -40,7 +40,7 @@ func tamperChecks(t *testing.T, p *Prover, f *slowFixture) {
 	segment := func(i int) (*pending, [][]byte) {
 		in := []string{objectName("seg", recs[i])}
 		c := claims[i]
-		pt := &pending{task: Task{Kind: TaskSegment, Index: i, Inputs: in, Outputs: outputNames(TaskSegment, p.ksName, in...)}, seg: &c, claim: r.liftClaim(&c)}
+		pt := &pending{task: Task{Kind: TaskSegment, Index: i, Inputs: in, Outputs: outputNames(TaskSegment, p.ksName, in...)}, claim: r.liftClaim(&c)}
 		return pt, blobsOf(pt)
 	}
 	pt0, b0 := segment(0)
@@ -53,34 +53,24 @@ func tamperChecks(t *testing.T, p *Prover, f *slowFixture) {
 		b[at] ^= 1
 		return b
 	}
-	wrongIndex := func() []byte {
-		sr, err := receipt.DecodeSegmentReceipt(b0[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		sr.Claim.Index++
-		b, _ := sr.MarshalBinary()
-		return b
-	}()
+	// A segment task's only output is its lift (no segment receipt: check says why).
 	for name, outs := range map[string][][]byte{
-		"receipt of another segment": {b1[0], b0[1]},
-		"receipt claim":              {wrongIndex, b0[1]},
-		"receipt seal":               {flip(b0[0], len(b0[0])-9), b0[1]},
-		"lift of another segment":    {b0[0], b1[1]},
-		"lift stored claim":          {b0[0], flip(b0[1], len(proofMagic)+4+4*recursion.ClaimSegment)},
-		"lift seal":                  {b0[0], flip(b0[1], len(b0[1])-9)},
-		"lift truncated":             {b0[0], b0[1][:len(b0[1])/2]},
+		"lift of another segment": {b1[0]},
+		"lift stored claim":       {flip(b0[0], len(proofMagic)+4+4*recursion.ClaimSegment)},
+		"lift stored image ID":    {flip(b0[0], len(proofMagic)+4+4*(recursion.ClaimSegment+1))},
+		"lift seal":               {flip(b0[0], len(b0[0])-9)},
+		"lift truncated":          {b0[0][:len(b0[0])/2]},
 	} {
 		if _, err := r.check(pt0, outs); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
 	// A join must prove exactly the join of its children's claims.
-	l, err := decodeProof(b0[1])
+	l, err := decodeProof(b0[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := decodeProof(b1[1])
+	rt, err := decodeProof(b1[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +78,7 @@ func tamperChecks(t *testing.T, p *Prover, f *slowFixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	segIn := func(i int) string { return outputNames(TaskSegment, p.ksName, objectName("seg", recs[i]))[1] }
+	segIn := func(i int) string { return outputNames(TaskSegment, p.ksName, objectName("seg", recs[i]))[0] }
 	in := []string{segIn(0), segIn(1)}
 	join := &pending{task: Task{Kind: TaskJoin, Level: 1, Inputs: in, Outputs: outputNames(TaskJoin, p.ksName, in...)}, claim: claim}
 	jb := blobsOf(join)
@@ -96,7 +86,7 @@ func tamperChecks(t *testing.T, p *Prover, f *slowFixture) {
 		t.Fatalf("honest join: %v", err)
 	}
 	for name, b := range map[string][]byte{
-		"a child instead of the join": b0[1],
+		"a child instead of the join": b0[0],
 		"join seal":                   flip(jb[0], len(jb[0])-9),
 	} {
 		if _, err := r.check(join, [][]byte{b}); err == nil {

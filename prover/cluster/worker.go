@@ -337,16 +337,12 @@ func proveTask(ctx context.Context, agg *recursion.Aggregator, k TaskKind, in []
 		if err != nil {
 			return nil, err
 		}
-		r, lift, err := prove.Lift(ctx, seg, agg.Set().SegmentParams, agg)
-		if err != nil {
-			return nil, err
-		}
-		rb, err := r.MarshalBinary()
+		_, lift, err := prove.Lift(ctx, seg, agg.Set().SegmentParams, agg)
 		if err != nil {
 			return nil, err
 		}
 		lb, err := encodeProof(lift)
-		return [][]byte{rb, lb}, err
+		return [][]byte{lb}, err
 	case TaskJoin, TaskShrink:
 		ps := make([]*recursion.Proof, len(in))
 		for i, b := range in {
