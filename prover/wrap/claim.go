@@ -312,8 +312,8 @@ func (c *ClaimBinder) assertCanonicalKoalaBear(v frontend.Variable) error {
 // private witnesses and the two public inputs are the statement's. It stands in for the wrap
 // circuit (same public inputs, same on-chain verifier) until the STARK verifier feeds the gadget.
 type BindingCircuit struct {
-	KeySetRoot  frontend.Variable                           `gnark:",public"`
-	ClaimDigest frontend.Variable                           `gnark:",public"`
+	KeySetRoot  frontend.Variable                          `gnark:",public"`
+	ClaimDigest frontend.Variable                          `gnark:",public"`
 	Span        [recursion.NumSpanPublic]frontend.Variable `gnark:",secret"`
 }
 
