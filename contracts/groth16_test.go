@@ -477,12 +477,12 @@ func BenchmarkGroth16ProposeGas(b *testing.B) {
 }
 
 // TestGroth16BindingCircuit is the end-to-end check with the real statement: the claim-binding
-// circuit (the span public values as witnesses), dev keys from the cache (a setup of about a
-// minute the first time), a real proof accepted by gnark's native verifier and by the oracle in
+// circuit (the span public values as witnesses), dev keys from the cache (set up the first
+// time), a real proof accepted by gnark's native verifier and by the oracle in
 // the EVM, a flipped one rejected by both.
 func TestGroth16BindingCircuit(t *testing.T) {
 	if testing.Short() {
-		t.Skip("sets up and proves the 236k-constraint binding circuit")
+		t.Skip("sets up and proves the 80k-constraint binding circuit")
 	}
 	requireSolc(t)
 	dir, err := wrap.DefaultKeyCacheDir()

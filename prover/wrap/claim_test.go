@@ -10,6 +10,7 @@ import (
 
 	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/consensys/gnark/constraint"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
 	"github.com/consensys/gnark/test"
@@ -237,4 +238,74 @@ func (c *countCircuit) Define(api frontend.API) error {
 	}
 	_, _, err = b.Bind(c.Span[:])
 	return err
+}
+
+// shaBitsCircuit checks the bit-level SHA-256 against a digest given as public bytes.
+type shaBitsCircuit struct {
+	Msg    []frontend.Variable
+	Digest [32]frontend.Variable `gnark:",public"`
+}
+
+func (c *shaBitsCircuit) Define(api frontend.API) error {
+	msg := make([][8]frontend.Variable, len(c.Msg))
+	for i, b := range c.Msg {
+		copy(msg[i][:], api.ToBinary(b, 8))
+	}
+	s := sha256Bits{api: api}
+	words := s.sum(msg)
+	for j, w := range words {
+		for m := range 4 {
+			// Digest byte 4j+m is bits 8(3-m)..8(4-m) of word j.
+			v := frontend.Variable(0)
+			for t := range 8 {
+				v = api.Add(v, api.Mul(w[8*(3-m)+t], 1<<t))
+			}
+			api.AssertIsEqual(c.Digest[4*j+m], v)
+		}
+	}
+	return nil
+}
+
+// TestSHA256Bits checks the gadget against crypto/sha256 at the padding boundaries (55, 56 and
+// 64 bytes), the claim's length and across blocks, and that a wrong digest fails.
+func TestSHA256Bits(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{0, 3, 55, 56, 64, 119, ClaimPreimageBytes} {
+		msg := make([]byte, n)
+		for i := range msg {
+			msg[i] = byte(r.Uint32())
+		}
+		want := sha256.Sum256(msg)
+		a := &shaBitsCircuit{Msg: make([]frontend.Variable, n)}
+		for i, b := range msg {
+			a.Msg[i] = b
+		}
+		for i, b := range want {
+			a.Digest[i] = b
+		}
+		if err := test.IsSolved(&shaBitsCircuit{Msg: make([]frontend.Variable, n)}, a, ecc.BN254.ScalarField()); err != nil {
+			t.Fatalf("%d bytes: %v", n, err)
+		}
+		a.Digest[31] = want[31] ^ 1
+		if test.IsSolved(&shaBitsCircuit{Msg: make([]frontend.Variable, n)}, a, ecc.BN254.ScalarField()) == nil {
+			t.Fatalf("%d bytes: wrong digest accepted", n)
+		}
+	}
+}
+
+// TestBindingCircuitWithoutCommitment: the binding circuit uses no lookup or commitment-based
+// range check, so its Groth16 proofs are 256 bytes and the verifier needs no commitment check.
+func TestBindingCircuitWithoutCommitment(t *testing.T) {
+	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, &BindingCircuit{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := R1CS(ccs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.CommitmentInfo.(constraint.Groth16Commitments)); n != 0 {
+		t.Fatalf("binding circuit has %d commitments", n)
+	}
+	t.Logf("binding circuit: %d R1CS constraints", ccs.GetNbConstraints())
 }

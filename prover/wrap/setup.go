@@ -30,8 +30,8 @@ import (
 // crypto/rand with no way to inject a source, and the ceremony code, which is deterministic given
 // a beacon, scales every power of τ and every wire's evaluation with a separate scalar
 // multiplication: on this project's 2-core reference machine it did not finish within ten
-// minutes for the 236k-constraint binding circuit, where groth16.Setup takes about a minute. The
-// key cache makes dev keys stable per machine instead.
+// minutes for a 236k-constraint circuit on which groth16.Setup took about two. The key cache makes
+// dev keys stable per machine instead.
 
 // SetupKind says how a key pair was made.
 type SetupKind uint8
