@@ -130,7 +130,7 @@ var (
 		return setUpCircuit(&wrap.StatementCircuit{}, plainAssign, false)
 	})
 	ceremonyCircuit = sync.OnceValues(func() (*groth16Circuit, error) {
-		return setUpCircuit(&wrap.StatementCommitCircuit{}, commitAssign, true)
+		return setUpCircuit(&wrap.StatementCircuit{}, plainAssign, true)
 	})
 )
 
@@ -224,7 +224,7 @@ func (g *groth16Fixture) proposeWith(t testing.TB, root common.Hash, block uint6
 var gnarkErrors = map[string]bool{"ProofInvalid": true, "CommitmentInvalid": true, "PublicInputNotInField": true}
 
 func TestGroth16ClaimDigestMatchesGo(t *testing.T) {
-	g := newGroth16Fixture(t, mustCircuit(t, commitCircuit), nil, true)
+	g := newGroth16Fixture(t, mustCircuit(t, plainCircuit), nil, true)
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 8 {
 		var image, config, prev, root common.Hash
@@ -272,8 +272,10 @@ func TestGroth16ProposeAccepts(t *testing.T) {
 	}
 }
 
+// TestGroth16ProposeRejects tampers with a proof of the circuit without a commitment, the shape
+// of the binding circuit's proofs (256 bytes).
 func TestGroth16ProposeRejects(t *testing.T) {
-	g := newGroth16Fixture(t, mustCircuit(t, commitCircuit), nil, true)
+	g := newGroth16Fixture(t, mustCircuit(t, plainCircuit), nil, true)
 	first := g.cfg.StartingBlockNumber + g.cfg.SubmissionInterval
 	root := outputRoot(1)
 	good := g.proofFor(t, testImageID, testConfigHash, testStartRoot, root, first)
@@ -298,7 +300,8 @@ func TestGroth16ProposeRejects(t *testing.T) {
 		}
 	})
 	t.Run("length", func(t *testing.T) {
-		for _, bad := range [][]byte{nil, good[:len(good)-1], append(append([]byte{}, good...), 0), good[:256]} {
+		withCommitment := append(append([]byte{}, good...), make([]byte, 128)...)
+		for _, bad := range [][]byte{nil, good[:len(good)-1], append(append([]byte{}, good...), 0), good[:192], withCommitment} {
 			if re := propose(t, root, bad); re.Inner.Name != "ProofLengthMismatch" {
 				t.Fatalf("%d bytes: %s", len(bad), re.Reason())
 			}
@@ -375,7 +378,7 @@ func TestGroth16ProposeRejects(t *testing.T) {
 }
 
 func TestGroth16DevGuards(t *testing.T) {
-	dev := mustCircuit(t, commitCircuit)
+	dev := mustCircuit(t, plainCircuit)
 	// A dev-setup verifier is refused by an oracle not deployed for dev mode.
 	_, deployer := newKey(t)
 	sim := newSim(t, deployer)
@@ -383,7 +386,7 @@ func TestGroth16DevGuards(t *testing.T) {
 	stop := autoCommit(sim, 20*time.Millisecond)
 	defer stop()
 	ctx := context.Background()
-	cfg := Groth16Config{VerifierBytecode: dev.bytecode, KeySetRoot: keySetBig(testKeySet), ProofLength: wrap.ProofBytes(1), Dev: true}
+	cfg := Groth16Config{VerifierBytecode: dev.bytecode, KeySetRoot: keySetBig(testKeySet), ProofLength: wrap.ProofBytes(dev.keys.NbCommitments()), Dev: true}
 	d, err := DeployGroth16Verifier(ctx, deployer, client, cfg)
 	if err != nil {
 		t.Fatal(err)
