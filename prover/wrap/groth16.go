@@ -27,10 +27,11 @@ import (
 // proofBaseBytes is the length of (A, B, C).
 const proofBaseBytes = 8 * fp.Bytes
 
-// ErrProof: proof bytes that do not decode, or a proof that does not verify.
 var (
+	// ErrProofEncoding: proof bytes that do not decode (length, coordinate, point).
 	ErrProofEncoding = errors.New("wrap: malformed Groth16 proof bytes")
-	ErrProofInvalid  = errors.New("wrap: Groth16 proof does not verify")
+	// ErrProofInvalid: a well-formed proof that does not verify for the public inputs.
+	ErrProofInvalid = errors.New("wrap: Groth16 proof does not verify")
 )
 
 // ProofBytes is the length of an encoded proof for a circuit with nbCommitments commitments.
