@@ -64,7 +64,7 @@ func BenchmarkBindingConstraints(b *testing.B) {
 // on a 2-core machine: run with -benchtime=1x) and reports the proof's size and the Go heap
 // in use after proving.
 func BenchmarkBindingGroth16(b *testing.B) {
-	ccs := compileR1CS(b, &BindingCircuit{})
+	ccs := compileSystem(b, &BindingCircuit{})
 	s := randomStatement(rand.New(rand.NewPCG(11, 12)))
 	var setup, prove time.Duration
 	var size int

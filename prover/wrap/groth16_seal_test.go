@@ -17,7 +17,7 @@ func TestSealVerifier(t *testing.T) {
 	keySet := randomStatement(rand.New(rand.NewPCG(13, 14))).KeySetRoot
 	claim := receipt.SpanClaim{ConfigHash: common.Hash{1}, StartParentHash: common.Hash{2}, EndBlockHash: common.Hash{3},
 		StartBlock: 11, EndBlock: 20, StartOutputRoot: common.Hash{4}, EndOutputRoot: common.Hash{5}, ImageID: common.Hash{6}}
-	p, err := Prove(keys, compileR1CS(t, &StatementCommitCircuit{}), statementAssignment(SpanPublicInputs(claim, keySet)))
+	p, err := Prove(keys, compileSystem(t, &StatementCommitCircuit{}), statementAssignment(SpanPublicInputs(claim, keySet)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/consensys/gnark/frontend/cs/r1cs"
 )
 
-func compileR1CS(t testing.TB, c frontend.Circuit) *cs.R1CS {
+func compileSystem(t testing.TB, c frontend.Circuit) *cs.R1CS {
 	t.Helper()
 	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, c)
 	if err != nil {
@@ -65,7 +65,7 @@ func TestProveVerify(t *testing.T) {
 	if err := keys.RequireSecure(true); err != nil {
 		t.Fatalf("RequireSecure(true) = %v", err)
 	}
-	ccs := compileR1CS(t, &StatementCommitCircuit{})
+	ccs := compileSystem(t, &StatementCommitCircuit{})
 	in := testInputs(1)
 	p, err := Prove(keys, ccs, statementAssignment(in))
 	if err != nil {
@@ -105,7 +105,7 @@ func TestDecodeProofRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := testInputs(2)
-	p, err := Prove(keys, compileR1CS(t, &StatementCommitCircuit{}), statementAssignment(in))
+	p, err := Prove(keys, compileSystem(t, &StatementCommitCircuit{}), statementAssignment(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestKeyCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ccs := compileR1CS(t, &StatementCommitCircuit{})
+	ccs := compileSystem(t, &StatementCommitCircuit{})
 	digest, err := DigestCircuit(ccs)
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +263,7 @@ func FuzzDecodeKeys(f *testing.F) {
 }
 
 func TestCeremony(t *testing.T) {
-	ccs := compileR1CS(t, &StatementCommitCircuit{})
+	ccs := compileSystem(t, &StatementCommitCircuit{})
 	c := NewCeremony(ccs)
 	p1a, err := c.ContributePhase1(nil)
 	if err != nil {
