@@ -27,11 +27,12 @@ import (
 //     phase destroyed its randomness.
 //
 // A dev setup is not reproducible from a seed: gnark's setup draws its toxic waste from
-// crypto/rand with no way to inject a source, and the ceremony code, which is deterministic given
-// a beacon, scales every power of τ and every wire's evaluation with a separate scalar
-// multiplication: on this project's 2-core reference machine it did not finish within ten
-// minutes for a 236k-constraint circuit on which groth16.Setup took about two. The key cache makes
-// dev keys stable per machine instead.
+// crypto/rand with no way to inject a source, and the ceremony code, deterministic given a
+// beacon, is far too slow for a dev loop. Measured on this project's 2-core machine for the
+// 80k-constraint binding circuit (domain 2^17): building the phase-1 SRS from a seed with batched
+// scalar multiplications took 90 s, and phase 2's evaluation (one affine addition or scalar
+// multiplication per constraint term) did not finish in the next eight minutes, where
+// groth16.Setup takes about 30 s. The key cache makes dev keys stable per machine instead.
 
 // SetupKind says how a key pair was made.
 type SetupKind uint8
