@@ -123,7 +123,9 @@ func waitDeployed(ctx context.Context, backend Backend, tx *types.Transaction, a
 	if receipt.Status != types.ReceiptStatusSuccessful {
 		return fmt.Errorf("%w (tx %s)", ErrDeployReverted, tx.Hash())
 	}
-	code, err := backend.CodeAt(ctx, addr, receipt.BlockNumber)
+	// The latest state rather than the receipt's block: a node may have pruned that block's state
+	// by now, and code, once deployed, stays (SELFDESTRUCT no longer deletes it since Cancun).
+	code, err := backend.CodeAt(ctx, addr, nil)
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ func (e *RevertError) formatArgs() string {
 // errorTable maps 4-byte selectors to the custom errors of every bound contract.
 var errorTable = sync.OnceValue(func() map[[4]byte]abi.Error {
 	table := make(map[[4]byte]abi.Error)
-	for _, js := range []string{bindings.L2OutputOracleMetaData.ABI, bindings.DevVerifierMetaData.ABI} {
+	for _, js := range []string{bindings.L2OutputOracleMetaData.ABI, bindings.DevVerifierMetaData.ABI, bindings.Groth16OutputVerifierMetaData.ABI} {
 		parsed, err := abi.JSON(strings.NewReader(js))
 		if err != nil {
 			// The ABIs are generated and compiled into the binary: failing to parse them is a build defect.

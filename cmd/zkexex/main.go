@@ -37,6 +37,7 @@ func newApp() *cli.App {
 			proveCommand,
 			verifyCommand,
 			workerCommand,
+			groth16Command,
 		},
 	}
 	app.Action = unknownCommand(app.Commands)

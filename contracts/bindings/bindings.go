@@ -331,6 +331,375 @@ func (_DevVerifier *DevVerifierCallerSession) Verify(imageId [32]byte, configHas
 	return _DevVerifier.Contract.Verify(&_DevVerifier.CallOpts, imageId, configHash, prevOutputRoot, newOutputRoot, l2BlockNumber, proof)
 }
 
+// Groth16OutputVerifierMetaData contains all meta data concerning the Groth16OutputVerifier contract.
+var Groth16OutputVerifierMetaData = &bind.MetaData{
+	ABI: "[{\"inputs\":[{\"internalType\":\"contractIGroth16Verifier\",\"name\":\"verifier\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"keySetRoot_\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"proofLength_\",\"type\":\"uint256\"},{\"internalType\":\"bool\",\"name\":\"dev_\",\"type\":\"bool\"}],\"stateMutability\":\"nonpayable\",\"type\":\"constructor\"},{\"inputs\":[],\"name\":\"CommitmentInvalid\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"what\",\"type\":\"string\"}],\"name\":\"InvalidParams\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"ProofInvalid\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"got\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"want\",\"type\":\"uint256\"}],\"name\":\"ProofLengthMismatch\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"PublicInputNotInField\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"imageId\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32\",\"name\":\"configHash\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32\",\"name\":\"prevOutputRoot\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32\",\"name\":\"newOutputRoot\",\"type\":\"bytes32\"},{\"internalType\":\"uint256\",\"name\":\"l2BlockNumber\",\"type\":\"uint256\"}],\"name\":\"claimDigest\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"pure\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"groth16Verifier\",\"outputs\":[{\"internalType\":\"contractIGroth16Verifier\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"isDev\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"keySetRoot\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"proofLength\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"imageId\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32\",\"name\":\"configHash\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32\",\"name\":\"prevOutputRoot\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32\",\"name\":\"newOutputRoot\",\"type\":\"bytes32\"},{\"internalType\":\"uint256\",\"name\":\"l2BlockNumber\",\"type\":\"uint256\"},{\"internalType\":\"bytes\",\"name\":\"proof\",\"type\":\"bytes\"}],\"name\":\"verify\",\"outputs\":[],\"stateMutability\":\"view\",\"type\":\"function\"}]",
+	Sigs: map[string]string{
+		"groth16Verifier()": "19c813be",
+		"keySetRoot()":      "3e1d5bb1",
+		"verify(bytes32,bytes32,bytes32,bytes32,uint256,bytes)": "5c7aba1e",
+		"claimDigest(bytes32,bytes32,bytes32,bytes32,uint256)":  "a8d85372",
+		"isDev()":       "f079914f",
+		"proofLength()": "f5619fda",
+	},
+	Bin: "0x610100604052348015610010575f5ffd5b506040516106cf3803806106cf83398101604081905261002f91610159565b836001600160a01b03163b5f036100795760405163a8c278dd60e01b81526020600482015260086024820152673b32b934b334b2b960c11b60448201526064015b60405180910390fd5b7f30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f000000183106100d65760405163a8c278dd60e01b815260206004820152600a6024820152691ad95e54d95d149bdbdd60b21b6044820152606401610070565b81610100141580156100fc57506101808210806100fc57506100f96040836101b1565b15155b156101385760405163a8c278dd60e01b815260206004820152600b60248201526a0e0e4dedecc98cadccee8d60ab1b6044820152606401610070565b6001600160a01b0390931660805260a09190915260c052151560e0526101d0565b5f5f5f5f6080858703121561016c575f5ffd5b84516001600160a01b0381168114610182575f5ffd5b602086015160408701516060880151929650909450925080151581146101a6575f5ffd5b939692955090935050565b5f826101cb57634e487b7160e01b5f52601260045260245ffd5b500690565b60805160a05160c05160e0516104b261021d5f395f61010a01525f818161013a0152818161015e015261019901525f818160ad01526101d701525f81816069015261022401526104b25ff3fe608060405234801561000f575f5ffd5b5060043610610060575f3560e01c806319c813be146100645780633e1d5bb1146100a85780635c7aba1e146100dd578063a8d85372146100f2578063f079914f14610105578063f5619fda14610135575b5f5ffd5b61008b7f000000000000000000000000000000000000000000000000000000000000000081565b6040516001600160a01b0390911681526020015b60405180910390f35b6100cf7f000000000000000000000000000000000000000000000000000000000000000081565b60405190815260200161009f565b6100f06100eb366004610332565b61015c565b005b6100cf6101003660046103cf565b610293565b6040517f00000000000000000000000000000000000000000000000000000000000000001515815260200161009f565b6100cf7f000000000000000000000000000000000000000000000000000000000000000081565b7f000000000000000000000000000000000000000000000000000000000000000081146101c957604051633a67ea2360e11b8152600481018290527f0000000000000000000000000000000000000000000000000000000000000000602482015260440160405180910390fd5b5f60405180604001604052807f000000000000000000000000000000000000000000000000000000000000000081526020016102088a8a8a8a8a610293565b90526040516370ffa84160e11b81529091506001600160a01b037f0000000000000000000000000000000000000000000000000000000000000000169063e1ff50829061025d90869086908690600401610406565b5f6040518083038186803b158015610273575f5ffd5b505afa158015610285573d5f5f3e3d5ffd5b505050505050505050505050565b5f6102a36001600160fd1b610460565b6040805160208101899052908101879052606081018690526080810185905260a0810184905260029060c00160408051601f19818403018152908290526102e991610485565b602060405180830381855afa158015610304573d5f5f3e3d5ffd5b5050506040513d601f19601f82011682018060405250810190610327919061049b565b169695505050505050565b5f5f5f5f5f5f5f60c0888a031215610348575f5ffd5b873596506020880135955060408801359450606088013593506080880135925060a088013567ffffffffffffffff811115610381575f5ffd5b8801601f81018a13610391575f5ffd5b803567ffffffffffffffff8111156103a7575f5ffd5b8a60208284010111156103b8575f5ffd5b602082019350809250505092959891949750929550565b5f5f5f5f5f60a086880312156103e3575f5ffd5b505083359560208501359550604085013594606081013594506080013592509050565b60608152826060820152828460808301375f608084830101525f6080601f19601f860116830101905060208201835f5b6002811015610455578151835260209283019290910190600101610436565b505050949350505050565b8181038181111561047f57634e487b7160e01b5f52601160045260245ffd5b92915050565b5f82518060208501845e5f920191825250919050565b5f602082840312156104ab575f5ffd5b505191905056",
+}
+
+// Groth16OutputVerifierABI is the input ABI used to generate the binding from.
+// Deprecated: Use Groth16OutputVerifierMetaData.ABI instead.
+var Groth16OutputVerifierABI = Groth16OutputVerifierMetaData.ABI
+
+// Deprecated: Use Groth16OutputVerifierMetaData.Sigs instead.
+// Groth16OutputVerifierFuncSigs maps the 4-byte function signature to its string representation.
+var Groth16OutputVerifierFuncSigs = Groth16OutputVerifierMetaData.Sigs
+
+// Groth16OutputVerifierBin is the compiled bytecode used for deploying new contracts.
+// Deprecated: Use Groth16OutputVerifierMetaData.Bin instead.
+var Groth16OutputVerifierBin = Groth16OutputVerifierMetaData.Bin
+
+// DeployGroth16OutputVerifier deploys a new Ethereum contract, binding an instance of Groth16OutputVerifier to it.
+func DeployGroth16OutputVerifier(auth *bind.TransactOpts, backend bind.ContractBackend, verifier common.Address, keySetRoot_ *big.Int, proofLength_ *big.Int, dev_ bool) (common.Address, *types.Transaction, *Groth16OutputVerifier, error) {
+	parsed, err := Groth16OutputVerifierMetaData.GetAbi()
+	if err != nil {
+		return common.Address{}, nil, nil, err
+	}
+	if parsed == nil {
+		return common.Address{}, nil, nil, errors.New("GetABI returned nil")
+	}
+
+	address, tx, contract, err := bind.DeployContract(auth, *parsed, common.FromHex(Groth16OutputVerifierBin), backend, verifier, keySetRoot_, proofLength_, dev_)
+	if err != nil {
+		return common.Address{}, nil, nil, err
+	}
+	return address, tx, &Groth16OutputVerifier{Groth16OutputVerifierCaller: Groth16OutputVerifierCaller{contract: contract}, Groth16OutputVerifierTransactor: Groth16OutputVerifierTransactor{contract: contract}, Groth16OutputVerifierFilterer: Groth16OutputVerifierFilterer{contract: contract}}, nil
+}
+
+// Groth16OutputVerifier is an auto generated Go binding around an Ethereum contract.
+type Groth16OutputVerifier struct {
+	Groth16OutputVerifierCaller     // Read-only binding to the contract
+	Groth16OutputVerifierTransactor // Write-only binding to the contract
+	Groth16OutputVerifierFilterer   // Log filterer for contract events
+}
+
+// Groth16OutputVerifierCaller is an auto generated read-only Go binding around an Ethereum contract.
+type Groth16OutputVerifierCaller struct {
+	contract *bind.BoundContract // Generic contract wrapper for the low level calls
+}
+
+// Groth16OutputVerifierTransactor is an auto generated write-only Go binding around an Ethereum contract.
+type Groth16OutputVerifierTransactor struct {
+	contract *bind.BoundContract // Generic contract wrapper for the low level calls
+}
+
+// Groth16OutputVerifierFilterer is an auto generated log filtering Go binding around an Ethereum contract events.
+type Groth16OutputVerifierFilterer struct {
+	contract *bind.BoundContract // Generic contract wrapper for the low level calls
+}
+
+// Groth16OutputVerifierSession is an auto generated Go binding around an Ethereum contract,
+// with pre-set call and transact options.
+type Groth16OutputVerifierSession struct {
+	Contract     *Groth16OutputVerifier // Generic contract binding to set the session for
+	CallOpts     bind.CallOpts          // Call options to use throughout this session
+	TransactOpts bind.TransactOpts      // Transaction auth options to use throughout this session
+}
+
+// Groth16OutputVerifierCallerSession is an auto generated read-only Go binding around an Ethereum contract,
+// with pre-set call options.
+type Groth16OutputVerifierCallerSession struct {
+	Contract *Groth16OutputVerifierCaller // Generic contract caller binding to set the session for
+	CallOpts bind.CallOpts                // Call options to use throughout this session
+}
+
+// Groth16OutputVerifierTransactorSession is an auto generated write-only Go binding around an Ethereum contract,
+// with pre-set transact options.
+type Groth16OutputVerifierTransactorSession struct {
+	Contract     *Groth16OutputVerifierTransactor // Generic contract transactor binding to set the session for
+	TransactOpts bind.TransactOpts                // Transaction auth options to use throughout this session
+}
+
+// Groth16OutputVerifierRaw is an auto generated low-level Go binding around an Ethereum contract.
+type Groth16OutputVerifierRaw struct {
+	Contract *Groth16OutputVerifier // Generic contract binding to access the raw methods on
+}
+
+// Groth16OutputVerifierCallerRaw is an auto generated low-level read-only Go binding around an Ethereum contract.
+type Groth16OutputVerifierCallerRaw struct {
+	Contract *Groth16OutputVerifierCaller // Generic read-only contract binding to access the raw methods on
+}
+
+// Groth16OutputVerifierTransactorRaw is an auto generated low-level write-only Go binding around an Ethereum contract.
+type Groth16OutputVerifierTransactorRaw struct {
+	Contract *Groth16OutputVerifierTransactor // Generic write-only contract binding to access the raw methods on
+}
+
+// NewGroth16OutputVerifier creates a new instance of Groth16OutputVerifier, bound to a specific deployed contract.
+func NewGroth16OutputVerifier(address common.Address, backend bind.ContractBackend) (*Groth16OutputVerifier, error) {
+	contract, err := bindGroth16OutputVerifier(address, backend, backend, backend)
+	if err != nil {
+		return nil, err
+	}
+	return &Groth16OutputVerifier{Groth16OutputVerifierCaller: Groth16OutputVerifierCaller{contract: contract}, Groth16OutputVerifierTransactor: Groth16OutputVerifierTransactor{contract: contract}, Groth16OutputVerifierFilterer: Groth16OutputVerifierFilterer{contract: contract}}, nil
+}
+
+// NewGroth16OutputVerifierCaller creates a new read-only instance of Groth16OutputVerifier, bound to a specific deployed contract.
+func NewGroth16OutputVerifierCaller(address common.Address, caller bind.ContractCaller) (*Groth16OutputVerifierCaller, error) {
+	contract, err := bindGroth16OutputVerifier(address, caller, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Groth16OutputVerifierCaller{contract: contract}, nil
+}
+
+// NewGroth16OutputVerifierTransactor creates a new write-only instance of Groth16OutputVerifier, bound to a specific deployed contract.
+func NewGroth16OutputVerifierTransactor(address common.Address, transactor bind.ContractTransactor) (*Groth16OutputVerifierTransactor, error) {
+	contract, err := bindGroth16OutputVerifier(address, nil, transactor, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Groth16OutputVerifierTransactor{contract: contract}, nil
+}
+
+// NewGroth16OutputVerifierFilterer creates a new log filterer instance of Groth16OutputVerifier, bound to a specific deployed contract.
+func NewGroth16OutputVerifierFilterer(address common.Address, filterer bind.ContractFilterer) (*Groth16OutputVerifierFilterer, error) {
+	contract, err := bindGroth16OutputVerifier(address, nil, nil, filterer)
+	if err != nil {
+		return nil, err
+	}
+	return &Groth16OutputVerifierFilterer{contract: contract}, nil
+}
+
+// bindGroth16OutputVerifier binds a generic wrapper to an already deployed contract.
+func bindGroth16OutputVerifier(address common.Address, caller bind.ContractCaller, transactor bind.ContractTransactor, filterer bind.ContractFilterer) (*bind.BoundContract, error) {
+	parsed, err := Groth16OutputVerifierMetaData.GetAbi()
+	if err != nil {
+		return nil, err
+	}
+	return bind.NewBoundContract(address, *parsed, caller, transactor, filterer), nil
+}
+
+// Call invokes the (constant) contract method with params as input values and
+// sets the output to result. The result type might be a single field for simple
+// returns, a slice of interfaces for anonymous returns and a struct for named
+// returns.
+func (_Groth16OutputVerifier *Groth16OutputVerifierRaw) Call(opts *bind.CallOpts, result *[]interface{}, method string, params ...interface{}) error {
+	return _Groth16OutputVerifier.Contract.Groth16OutputVerifierCaller.contract.Call(opts, result, method, params...)
+}
+
+// Transfer initiates a plain transaction to move funds to the contract, calling
+// its default method if one is available.
+func (_Groth16OutputVerifier *Groth16OutputVerifierRaw) Transfer(opts *bind.TransactOpts) (*types.Transaction, error) {
+	return _Groth16OutputVerifier.Contract.Groth16OutputVerifierTransactor.contract.Transfer(opts)
+}
+
+// Transact invokes the (paid) contract method with params as input values.
+func (_Groth16OutputVerifier *Groth16OutputVerifierRaw) Transact(opts *bind.TransactOpts, method string, params ...interface{}) (*types.Transaction, error) {
+	return _Groth16OutputVerifier.Contract.Groth16OutputVerifierTransactor.contract.Transact(opts, method, params...)
+}
+
+// Call invokes the (constant) contract method with params as input values and
+// sets the output to result. The result type might be a single field for simple
+// returns, a slice of interfaces for anonymous returns and a struct for named
+// returns.
+func (_Groth16OutputVerifier *Groth16OutputVerifierCallerRaw) Call(opts *bind.CallOpts, result *[]interface{}, method string, params ...interface{}) error {
+	return _Groth16OutputVerifier.Contract.contract.Call(opts, result, method, params...)
+}
+
+// Transfer initiates a plain transaction to move funds to the contract, calling
+// its default method if one is available.
+func (_Groth16OutputVerifier *Groth16OutputVerifierTransactorRaw) Transfer(opts *bind.TransactOpts) (*types.Transaction, error) {
+	return _Groth16OutputVerifier.Contract.contract.Transfer(opts)
+}
+
+// Transact invokes the (paid) contract method with params as input values.
+func (_Groth16OutputVerifier *Groth16OutputVerifierTransactorRaw) Transact(opts *bind.TransactOpts, method string, params ...interface{}) (*types.Transaction, error) {
+	return _Groth16OutputVerifier.Contract.contract.Transact(opts, method, params...)
+}
+
+// ClaimDigest is a free data retrieval call binding the contract method 0xa8d85372.
+//
+// Solidity: function claimDigest(bytes32 imageId, bytes32 configHash, bytes32 prevOutputRoot, bytes32 newOutputRoot, uint256 l2BlockNumber) pure returns(uint256)
+func (_Groth16OutputVerifier *Groth16OutputVerifierCaller) ClaimDigest(opts *bind.CallOpts, imageId [32]byte, configHash [32]byte, prevOutputRoot [32]byte, newOutputRoot [32]byte, l2BlockNumber *big.Int) (*big.Int, error) {
+	var out []interface{}
+	err := _Groth16OutputVerifier.contract.Call(opts, &out, "claimDigest", imageId, configHash, prevOutputRoot, newOutputRoot, l2BlockNumber)
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// ClaimDigest is a free data retrieval call binding the contract method 0xa8d85372.
+//
+// Solidity: function claimDigest(bytes32 imageId, bytes32 configHash, bytes32 prevOutputRoot, bytes32 newOutputRoot, uint256 l2BlockNumber) pure returns(uint256)
+func (_Groth16OutputVerifier *Groth16OutputVerifierSession) ClaimDigest(imageId [32]byte, configHash [32]byte, prevOutputRoot [32]byte, newOutputRoot [32]byte, l2BlockNumber *big.Int) (*big.Int, error) {
+	return _Groth16OutputVerifier.Contract.ClaimDigest(&_Groth16OutputVerifier.CallOpts, imageId, configHash, prevOutputRoot, newOutputRoot, l2BlockNumber)
+}
+
+// ClaimDigest is a free data retrieval call binding the contract method 0xa8d85372.
+//
+// Solidity: function claimDigest(bytes32 imageId, bytes32 configHash, bytes32 prevOutputRoot, bytes32 newOutputRoot, uint256 l2BlockNumber) pure returns(uint256)
+func (_Groth16OutputVerifier *Groth16OutputVerifierCallerSession) ClaimDigest(imageId [32]byte, configHash [32]byte, prevOutputRoot [32]byte, newOutputRoot [32]byte, l2BlockNumber *big.Int) (*big.Int, error) {
+	return _Groth16OutputVerifier.Contract.ClaimDigest(&_Groth16OutputVerifier.CallOpts, imageId, configHash, prevOutputRoot, newOutputRoot, l2BlockNumber)
+}
+
+// Groth16Verifier is a free data retrieval call binding the contract method 0x19c813be.
+//
+// Solidity: function groth16Verifier() view returns(address)
+func (_Groth16OutputVerifier *Groth16OutputVerifierCaller) Groth16Verifier(opts *bind.CallOpts) (common.Address, error) {
+	var out []interface{}
+	err := _Groth16OutputVerifier.contract.Call(opts, &out, "groth16Verifier")
+
+	if err != nil {
+		return *new(common.Address), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(common.Address)).(*common.Address)
+
+	return out0, err
+
+}
+
+// Groth16Verifier is a free data retrieval call binding the contract method 0x19c813be.
+//
+// Solidity: function groth16Verifier() view returns(address)
+func (_Groth16OutputVerifier *Groth16OutputVerifierSession) Groth16Verifier() (common.Address, error) {
+	return _Groth16OutputVerifier.Contract.Groth16Verifier(&_Groth16OutputVerifier.CallOpts)
+}
+
+// Groth16Verifier is a free data retrieval call binding the contract method 0x19c813be.
+//
+// Solidity: function groth16Verifier() view returns(address)
+func (_Groth16OutputVerifier *Groth16OutputVerifierCallerSession) Groth16Verifier() (common.Address, error) {
+	return _Groth16OutputVerifier.Contract.Groth16Verifier(&_Groth16OutputVerifier.CallOpts)
+}
+
+// IsDev is a free data retrieval call binding the contract method 0xf079914f.
+//
+// Solidity: function isDev() view returns(bool)
+func (_Groth16OutputVerifier *Groth16OutputVerifierCaller) IsDev(opts *bind.CallOpts) (bool, error) {
+	var out []interface{}
+	err := _Groth16OutputVerifier.contract.Call(opts, &out, "isDev")
+
+	if err != nil {
+		return *new(bool), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(bool)).(*bool)
+
+	return out0, err
+
+}
+
+// IsDev is a free data retrieval call binding the contract method 0xf079914f.
+//
+// Solidity: function isDev() view returns(bool)
+func (_Groth16OutputVerifier *Groth16OutputVerifierSession) IsDev() (bool, error) {
+	return _Groth16OutputVerifier.Contract.IsDev(&_Groth16OutputVerifier.CallOpts)
+}
+
+// IsDev is a free data retrieval call binding the contract method 0xf079914f.
+//
+// Solidity: function isDev() view returns(bool)
+func (_Groth16OutputVerifier *Groth16OutputVerifierCallerSession) IsDev() (bool, error) {
+	return _Groth16OutputVerifier.Contract.IsDev(&_Groth16OutputVerifier.CallOpts)
+}
+
+// KeySetRoot is a free data retrieval call binding the contract method 0x3e1d5bb1.
+//
+// Solidity: function keySetRoot() view returns(uint256)
+func (_Groth16OutputVerifier *Groth16OutputVerifierCaller) KeySetRoot(opts *bind.CallOpts) (*big.Int, error) {
+	var out []interface{}
+	err := _Groth16OutputVerifier.contract.Call(opts, &out, "keySetRoot")
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// KeySetRoot is a free data retrieval call binding the contract method 0x3e1d5bb1.
+//
+// Solidity: function keySetRoot() view returns(uint256)
+func (_Groth16OutputVerifier *Groth16OutputVerifierSession) KeySetRoot() (*big.Int, error) {
+	return _Groth16OutputVerifier.Contract.KeySetRoot(&_Groth16OutputVerifier.CallOpts)
+}
+
+// KeySetRoot is a free data retrieval call binding the contract method 0x3e1d5bb1.
+//
+// Solidity: function keySetRoot() view returns(uint256)
+func (_Groth16OutputVerifier *Groth16OutputVerifierCallerSession) KeySetRoot() (*big.Int, error) {
+	return _Groth16OutputVerifier.Contract.KeySetRoot(&_Groth16OutputVerifier.CallOpts)
+}
+
+// ProofLength is a free data retrieval call binding the contract method 0xf5619fda.
+//
+// Solidity: function proofLength() view returns(uint256)
+func (_Groth16OutputVerifier *Groth16OutputVerifierCaller) ProofLength(opts *bind.CallOpts) (*big.Int, error) {
+	var out []interface{}
+	err := _Groth16OutputVerifier.contract.Call(opts, &out, "proofLength")
+
+	if err != nil {
+		return *new(*big.Int), err
+	}
+
+	out0 := *abi.ConvertType(out[0], new(*big.Int)).(**big.Int)
+
+	return out0, err
+
+}
+
+// ProofLength is a free data retrieval call binding the contract method 0xf5619fda.
+//
+// Solidity: function proofLength() view returns(uint256)
+func (_Groth16OutputVerifier *Groth16OutputVerifierSession) ProofLength() (*big.Int, error) {
+	return _Groth16OutputVerifier.Contract.ProofLength(&_Groth16OutputVerifier.CallOpts)
+}
+
+// ProofLength is a free data retrieval call binding the contract method 0xf5619fda.
+//
+// Solidity: function proofLength() view returns(uint256)
+func (_Groth16OutputVerifier *Groth16OutputVerifierCallerSession) ProofLength() (*big.Int, error) {
+	return _Groth16OutputVerifier.Contract.ProofLength(&_Groth16OutputVerifier.CallOpts)
+}
+
+// Verify is a free data retrieval call binding the contract method 0x5c7aba1e.
+//
+// Solidity: function verify(bytes32 imageId, bytes32 configHash, bytes32 prevOutputRoot, bytes32 newOutputRoot, uint256 l2BlockNumber, bytes proof) view returns()
+func (_Groth16OutputVerifier *Groth16OutputVerifierCaller) Verify(opts *bind.CallOpts, imageId [32]byte, configHash [32]byte, prevOutputRoot [32]byte, newOutputRoot [32]byte, l2BlockNumber *big.Int, proof []byte) error {
+	var out []interface{}
+	err := _Groth16OutputVerifier.contract.Call(opts, &out, "verify", imageId, configHash, prevOutputRoot, newOutputRoot, l2BlockNumber, proof)
+
+	if err != nil {
+		return err
+	}
+
+	return err
+
+}
+
+// Verify is a free data retrieval call binding the contract method 0x5c7aba1e.
+//
+// Solidity: function verify(bytes32 imageId, bytes32 configHash, bytes32 prevOutputRoot, bytes32 newOutputRoot, uint256 l2BlockNumber, bytes proof) view returns()
+func (_Groth16OutputVerifier *Groth16OutputVerifierSession) Verify(imageId [32]byte, configHash [32]byte, prevOutputRoot [32]byte, newOutputRoot [32]byte, l2BlockNumber *big.Int, proof []byte) error {
+	return _Groth16OutputVerifier.Contract.Verify(&_Groth16OutputVerifier.CallOpts, imageId, configHash, prevOutputRoot, newOutputRoot, l2BlockNumber, proof)
+}
+
+// Verify is a free data retrieval call binding the contract method 0x5c7aba1e.
+//
+// Solidity: function verify(bytes32 imageId, bytes32 configHash, bytes32 prevOutputRoot, bytes32 newOutputRoot, uint256 l2BlockNumber, bytes proof) view returns()
+func (_Groth16OutputVerifier *Groth16OutputVerifierCallerSession) Verify(imageId [32]byte, configHash [32]byte, prevOutputRoot [32]byte, newOutputRoot [32]byte, l2BlockNumber *big.Int, proof []byte) error {
+	return _Groth16OutputVerifier.Contract.Verify(&_Groth16OutputVerifier.CallOpts, imageId, configHash, prevOutputRoot, newOutputRoot, l2BlockNumber, proof)
+}
+
 // IOutputVerifierMetaData contains all meta data concerning the IOutputVerifier contract.
 var IOutputVerifierMetaData = &bind.MetaData{
 	ABI: "[{\"inputs\":[{\"internalType\":\"bytes32\",\"name\":\"imageId\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32\",\"name\":\"configHash\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32\",\"name\":\"prevOutputRoot\",\"type\":\"bytes32\"},{\"internalType\":\"bytes32\",\"name\":\"newOutputRoot\",\"type\":\"bytes32\"},{\"internalType\":\"uint256\",\"name\":\"l2BlockNumber\",\"type\":\"uint256\"},{\"internalType\":\"bytes\",\"name\":\"proof\",\"type\":\"bytes\"}],\"name\":\"verify\",\"outputs\":[],\"stateMutability\":\"view\",\"type\":\"function\"}]",

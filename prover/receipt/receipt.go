@@ -135,6 +135,8 @@ func (k Kind) String() string {
 		return "composite"
 	case KindSuccinct:
 		return "succinct"
+	case KindGroth16:
+		return "groth16"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
@@ -158,11 +160,11 @@ const EncodingVersion = 1
 // Encode serialises the receipt, version 1:
 //
 //	byte 0           version (1)
-//	byte 1           kind (1: dev, 2: composite, 3: succinct)
+//	byte 1           kind (1: dev, 2: composite, 3: succinct, 4: groth16)
 //	bytes 2..257     span claim ABI
 //	bytes 258..261   seal length, big endian
 //	bytes 262..      seal (empty for a dev receipt; a SpanSeal for a composite one; a
-//	                 SuccinctSpanSeal for a succinct one)
+//	                 SuccinctSpanSeal for a succinct one; a Groth16Seal for a groth16 one)
 func (r *Receipt) Encode() []byte {
 	out := make([]byte, 0, 2+SpanClaimSize+4+len(r.Seal))
 	out = append(out, EncodingVersion, byte(r.Kind))
@@ -181,7 +183,7 @@ func Decode(b []byte) (*Receipt, error) {
 		return nil, fmt.Errorf("%w: version %d", ErrMalformed, b[0])
 	}
 	kind := Kind(b[1])
-	if kind != KindDev && kind != KindComposite && kind != KindSuccinct {
+	if kind != KindDev && kind != KindComposite && kind != KindSuccinct && kind != KindGroth16 {
 		return nil, fmt.Errorf("%w: kind %d", ErrMalformed, b[1])
 	}
 	claim, err := DecodeSpanClaim(b[2 : 2+SpanClaimSize])
@@ -202,6 +204,10 @@ func Decode(b []byte) (*Receipt, error) {
 		}
 	case KindSuccinct:
 		if _, err := DecodeSuccinctSpanSeal(b[head:]); err != nil {
+			return nil, err
+		}
+	case KindGroth16:
+		if _, err := DecodeGroth16Seal(b[head:]); err != nil {
 			return nil, err
 		}
 	}
@@ -240,7 +246,7 @@ func Verify(r *Receipt, want SpanClaim, opts VerifierOptions) error {
 			return ErrDevReceipt
 		}
 		return nil
-	case KindComposite, KindSuccinct:
+	case KindComposite, KindSuccinct, KindGroth16:
 		if opts.Seal == nil {
 			return fmt.Errorf("%w: %v (no seal verifier)", ErrUnsupported, r.Kind)
 		}
@@ -299,13 +305,21 @@ func DecodeDevProof(b []byte) (DevProofFields, error) {
 	}, nil
 }
 
-// Proof returns the bytes to pass to the oracle's proposeL2Output for this receipt. Composite
-// and succinct receipts have no on-chain form until the Groth16 wrap exists: they are proposed
-// with dev proof bytes, which only an oracle deployed with the DevVerifier accepts, so their
-// proofs are checked off chain (by the proposer) and nowhere on chain.
+// Proof returns the bytes to pass to the oracle's proposeL2Output for this receipt: a Groth16
+// receipt's proof, which the Groth16OutputVerifier checks. Composite and succinct receipts have
+// no on-chain form: they are proposed with dev proof bytes, which only an oracle deployed with
+// the DevVerifier accepts, so their proofs are checked off chain (by the proposer) and nowhere on
+// chain.
 func (r *Receipt) Proof() ([]byte, error) {
 	if r.Kind == KindDev || r.Kind == KindComposite || r.Kind == KindSuccinct {
 		return DevProof(r.Claim), nil
+	}
+	if r.Kind == KindGroth16 {
+		s, err := DecodeGroth16Seal(r.Seal)
+		if err != nil {
+			return nil, err
+		}
+		return s.Proof, nil
 	}
 	return nil, fmt.Errorf("%w: %v", ErrUnsupported, r.Kind)
 }
