@@ -50,8 +50,9 @@ func NewChallenger(api frontend.API, h *Hasher, domain string) *Challenger {
 func (c *Challenger) absorb(e frontend.Variable) {
 	c.in = append(c.in, e)
 	if len(c.in) == hash.BN254Rate {
-		c.duplex()
-		c.out = nil
+		// Observing discards the outputs, so an absorbing permutation's are never read: they are
+		// not decomposed (a decomposition is most of a duplex's constraints).
+		c.duplex(false)
 	}
 }
 
@@ -63,18 +64,23 @@ func (c *Challenger) flushPending() {
 	}
 }
 
-func (c *Challenger) duplex() {
+// duplex permutes the state with the pending input; when squeeze is set it decomposes the rate
+// into the words the next samples read, otherwise it leaves no words.
+func (c *Challenger) duplex(squeeze bool) {
 	copy(c.state[:len(c.in)], c.in)
 	c.in = c.in[:0]
 	c.h.Permute(&c.state)
-	c.out = c.out[:0]
+	c.out = nil
+	c.next = 0
+	if !squeeze {
+		return
+	}
 	for i := 0; i < hash.BN254Rate; i++ {
 		// The full-width decomposition is checked against the modulus (gnark's default), so the
 		// bits are those of the canonical value, as natively.
 		bits := c.api.ToBinary(c.state[i])
 		c.out = append(c.out, bits[:wordBits], bits[wordBits:2*wordBits])
 	}
-	c.next = 0
 }
 
 // ObserveBase absorbs canonical KoalaBear values.
@@ -112,7 +118,7 @@ func (c *Challenger) ObserveDigest(d frontend.Variable) {
 func (c *Challenger) word() []frontend.Variable {
 	if len(c.pend) > 0 || len(c.in) > 0 || c.next >= len(c.out) {
 		c.flushPending()
-		c.duplex()
+		c.duplex(true)
 	}
 	w := c.out[c.next]
 	c.next++
