@@ -19,34 +19,44 @@ import (
 // over the integers without reduction as long as the bound stays below 2^maxLazyBits, far under
 // BN254's r ≈ 2^253.6, so that no operation wraps around r and the variable's value is the
 // integer itself. When an operation would cross that, its operands are reduced first: the
-// prover supplies q and s (hint divModP), the circuit range-checks s < 2^31 and q below
-// 2^bits(Max/p), and asserts v = q·p + s. Both sides are then below 2^(maxLazyBits+1) < r, so the
-// identity holds over the integers and s ≡ v (mod p). s need not be below p: a representative in
-// [0, 2^31) is all arithmetic needs, and only values that are hashed or observed must be
-// canonical, which Canonical checks where a proof's values enter (two 31-bit checks).
+// prover supplies q and s (hint divModP), the circuit range-checks s < 2^32 and q below 2^k, k
+// the bit length of Max/p rounded up to a whole number of limbs (k ≤ 176), and asserts
+// v = q·p + s. Both sides are then below 2^208 < r, so the identity holds over the integers and
+// s ≡ v (mod p). s need not be below p: a representative in [0, 2^32) is all arithmetic needs,
+// and only values that are hashed or observed must be canonical, which Canonical checks where a
+// proof's values enter (v < 2^32 and v + 2^32 - p < 2^32: together, v < p).
 //
 // Equality mod p (AssertEq) costs no reduction: d = a - b + k·p with k·p ≥ b's bound is a
-// non-negative integer below 2^maxLazyBits + k·p; the prover supplies m = d/p, the circuit
-// range-checks m below 2^bits(bound(d)/p) and asserts d = m·p. Both sides are integers below r,
+// non-negative integer below 2^maxLazyBits; the prover supplies m = d/p, the circuit
+// range-checks m below 2^k (k as for a reduction) and asserts d = m·p. Both sides are integers below r,
 // so the field identity is an integer identity and p divides d, that is a ≡ b (mod p). A dishonest
 // m cannot help: if p does not divide d, no m of any size satisfies d = m·p over the integers,
 // and m's range keeps m·p from wrapping around r.
 //
 // Range checks go through gnark's std/rangecheck: under Groth16 (R1CS with BSB22 commitments) it
-// is the log-derivative lookup argument over one commitment of all checked values, so an n-bit
-// check costs about ceil(n/b) + 2 constraints for the limb width b it picks (16 at this circuit's
-// size), plus 2^b for the table once. The proof then carries one Pedersen commitment and its proof
+// is the log-derivative lookup argument over one commitment of all checked values, with 16-bit
+// limbs (fixed here, rangeLimbBits): an n-bit check costs n/16 + 1 constraints when 16 divides n
+// (one more limb check otherwise, so every check here is 32 bits or a whole number of limbs),
+// plus 2^16 once for the table. The proof then carries one Pedersen commitment and its proof
 // of knowledge, which the Solidity verifier checks (gnark's exported verifier does).
 
 // maxLazyBits bounds every unreduced value: results that would exceed 2^maxLazyBits are avoided
-// by reducing operands first. It leaves room for a subtraction's multiple of p and the quotient
-// range of an equality check below r ≈ 2^253.6.
-const maxLazyBits = 240
+// by reducing operands first. A quotient by p is then below 2^170, checked below 2^176 (whole
+// limbs), so q·p + s < 2^208 stays far below r ≈ 2^253.6. Products of two reduced values are
+// about 2^64, so the limit is rarely what forces a reduction.
+const maxLazyBits = 200
+
+// rangeLimbBits is the limb width of std/rangecheck's decomposition, fixed so that checks can be
+// sized to whole limbs.
+const rangeLimbBits = 16
+
+// weakBits is the bound of a reduced (not necessarily canonical) value: 2^32, two limbs.
+const weakBits = 32
 
 var (
 	bigP      = big.NewInt(hash.Modulus)
 	bigPm1    = big.NewInt(hash.Modulus - 1)
-	weakMax   = big.NewInt(1<<31 - 1)
+	weakMax   = big.NewInt(1<<weakBits - 1)
 	lazyLimit = new(big.Int).Lsh(big.NewInt(1), maxLazyBits)
 )
 
@@ -76,11 +86,17 @@ type Field struct {
 
 // NewField returns the arithmetic of api, whose field must be BN254's scalar field.
 func NewField(api frontend.API) *Field {
-	return &Field{api: api, rc: rangecheck.New(api)}
+	return &Field{api: api, rc: rangecheck.New(api, rangecheck.WithBaseLength(rangeLimbBits))}
 }
 
 // API is the circuit the field builds on.
 func (f *Field) API() frontend.API { return f.api }
+
+// checkLimbs range-checks v below 2^bits rounded up to whole limbs: a looser bound costs
+// nothing more, and the callers' bounds leave room for it.
+func (f *Field) checkLimbs(v frontend.Variable, bits int) {
+	f.check(v, (bits+rangeLimbBits-1)/rangeLimbBits*rangeLimbBits)
+}
 
 func (f *Field) check(v frontend.Variable, bits int) {
 	f.RangeChecks++
@@ -100,8 +116,8 @@ func (f *Field) ConstF(x koalabear.Element) Felt { return f.Const(x.Uint64()) }
 // Canonical range-checks a witness value to [0, p) and returns it as a Felt: the form every value
 // a proof supplies takes once, where it enters, so that hashing and observing it is injective.
 func (f *Field) Canonical(v frontend.Variable) Felt {
-	f.check(v, 31)
-	f.check(f.api.Add(v, 1<<31-hash.Modulus), 31) // v + 2^31 - p < 2^31
+	f.check(v, weakBits)
+	f.check(f.api.Add(v, 1<<weakBits-hash.Modulus), weakBits) // v + 2^32 - p < 2^32
 	return Felt{V: v, Max: bigPm1}
 }
 
@@ -115,7 +131,7 @@ func constFelt(c *big.Int) Felt {
 	return Felt{V: c, Max: c, c: c}
 }
 
-// Reduce returns a value ≡ a (mod p) below 2^31.
+// Reduce returns a value ≡ a (mod p) below 2^32.
 func (f *Field) Reduce(a Felt) Felt {
 	if a.c != nil {
 		return constFelt(a.c)
@@ -129,8 +145,8 @@ func (f *Field) Reduce(a Felt) Felt {
 		panic(fmt.Sprintf("wrap: %v", err)) // only an unregistered hint, a programming error
 	}
 	q, r := qr[0], qr[1]
-	f.check(r, 31)
-	f.check(q, new(big.Int).Quo(a.Max, bigP).BitLen())
+	f.check(r, weakBits)
+	f.checkLimbs(q, new(big.Int).Quo(a.Max, bigP).BitLen())
 	f.api.AssertIsEqual(a.V, f.api.Add(f.api.Mul(q, bigP), r))
 	return Felt{V: r, Max: weakMax}
 }
@@ -226,7 +242,7 @@ func (f *Field) AssertEq(a, b Felt) {
 	if err != nil {
 		panic(fmt.Sprintf("wrap: %v", err))
 	}
-	f.check(m[0], new(big.Int).Quo(d.Max, bigP).BitLen())
+	f.checkLimbs(m[0], new(big.Int).Quo(d.Max, bigP).BitLen())
 	f.api.AssertIsEqual(d.V, f.api.Mul(m[0], bigP))
 }
 
@@ -248,7 +264,7 @@ func (f *Field) Inverse(a Felt) Felt {
 	if err != nil {
 		panic(fmt.Sprintf("wrap: %v", err))
 	}
-	f.check(out[0], 31)
+	f.check(out[0], weakBits)
 	inv := Felt{V: out[0], Max: weakMax}
 	f.AssertEq(f.Mul(a, inv), f.Const(1))
 	return inv
@@ -315,7 +331,7 @@ func (f *Field) ExtSub(a, b Ext) Ext {
 	return r
 }
 
-// ExtReduce reduces every coordinate below 2^31.
+// ExtReduce reduces every coordinate below 2^32.
 func (f *Field) ExtReduce(a Ext) Ext {
 	var r Ext
 	for i := range r {
@@ -546,7 +562,7 @@ func (f *Field) ExtDiv(a, b Ext) Ext {
 	}
 	var c Ext
 	for i := range c {
-		f.check(out[i], 31)
+		f.check(out[i], weakBits)
 		c[i] = Felt{V: out[i], Max: weakMax}
 	}
 	f.ExtAssertEq(f.ExtMul(c, b), a)

@@ -147,9 +147,8 @@ func TestFieldMatchesNative(t *testing.T) {
 }
 
 // TestFieldRejectsWrongHints: a reduction whose hint returns another remainder (shifted by one, or
-// by p so that it stays congruent but leaves [0, 2^31), as it does for every remainder above
-// 2^31 - p, almost all of them), a quotient for an equality that is off, a wrong extension
-// quotient, and a non-canonical input are all refused.
+// by 3p so that it stays congruent but leaves [0, 2^32)), a quotient for an equality that is off,
+// a wrong extension quotient, and a non-canonical input are all refused.
 func TestFieldRejectsWrongHints(t *testing.T) {
 	a, b := e4(5, 6, 7, 8), e4(pm1(), 3, pm1(), 9)
 	var s koalabear.Element
@@ -166,13 +165,13 @@ func TestFieldRejectsWrongHints(t *testing.T) {
 			out[1].Add(out[1], big.NewInt(1))
 			return nil
 		},
-		"remainder+p, quotient-1": func(m *big.Int, in, out []*big.Int) error {
+		"remainder+3p, quotient-3": func(m *big.Int, in, out []*big.Int) error {
 			if err := divModP(m, in, out); err != nil {
 				return err
 			}
-			if out[0].Sign() > 0 {
-				out[0].Sub(out[0], big.NewInt(1))
-				out[1].Add(out[1], bigP)
+			if out[0].Cmp(big.NewInt(3)) >= 0 {
+				out[0].Sub(out[0], big.NewInt(3))
+				out[1].Add(out[1], new(big.Int).Mul(bigP, big.NewInt(3)))
 			}
 			return nil
 		},

@@ -61,6 +61,7 @@ func BenchmarkFieldPieces(b *testing.B) {
 		{"reduction-2^66", func(f *Field, x []Felt, i int) {
 			f.Reduce(f.Add(f.Mul(x[i%8], x[(i+1)%8]), f.Mul(x[(i+2)%8], f.Mul(x[(i+3)%8], f.Const(15)))))
 		}},
+		{"range-check-32", func(f *Field, x []Felt, i int) { f.check(f.api.Add(x[i%8].V, i), 32) }},
 		{"range-check-31", func(f *Field, x []Felt, i int) { f.check(f.api.Add(x[i%8].V, i), 31) }},
 		{"canonical-entry", func(f *Field, x []Felt, i int) { f.Canonical(f.api.Add(x[i%8].V, i)) }},
 		{"assert-eq-lazy", func(f *Field, x []Felt, i int) { f.AssertEq(f.Mul(x[i%8], x[(i+1)%8]), f.Mul(x[(i+2)%8], x[(i+3)%8])) }},
