@@ -165,8 +165,8 @@ func BenchmarkVerifyStark(b *testing.B) {
 // BenchmarkFinalLayerShape compiles the verifier for the recursion AIR (twelve tables: ten chips
 // and two Poseidon2 permutation tables) at FinalLayerParams, every table 2^WRAP_LOG_ROWS rows
 // (default 12; the final layer's are 2^15 to 2^16), from the verifying key alone: no proof is
-// needed to count constraints. The height enters only through the Merkle paths and the FRI rounds,
-// so two heights give the per-level increment for extrapolating.
+// needed to count constraints. The height enters only through the Merkle paths and the FRI rounds.
+// WRAP_TOTAL_ONLY=1 compiles the whole circuit once, without the breakdown by part.
 func BenchmarkFinalLayerShape(b *testing.B) {
 	logRows := 12
 	if s := os.Getenv("WRAP_LOG_ROWS"); s != "" {
@@ -210,6 +210,12 @@ func BenchmarkFinalLayerShape(b *testing.B) {
 	}
 	b.Run("rows-2^"+strconv.Itoa(logRows), func(b *testing.B) {
 		for range b.N {
+			if os.Getenv("WRAP_TOTAL_ONLY") != "" {
+				n, counts := stageConstraints(b, s, 0)
+				b.ReportMetric(float64(n), "constraints")
+				b.ReportMetric(float64(counts.RangeChecks), "range-checks")
+				continue
+			}
 			reportShape(b, s)
 		}
 		b.ReportMetric(float64(main), "main-cols")
