@@ -284,3 +284,32 @@ func TestVerifyStarkTampers(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyStarkTampersWithoutBus: on an AIR without interactions the LogUp root must be zero and
+// every LogUp total zero, even when the totals still balance; the public values bind the boundary
+// constraints.
+func TestVerifyStarkTampersWithoutBus(t *testing.T) {
+	air, traces, public := fibCounterAIR(t)
+	pc := proveCase(t, air, traces, public, stark.TestParams())
+	circuit := newStarkCircuit(t, pc.shape)
+	for _, tc := range []struct {
+		name string
+		f    func(w *starkCircuit)
+	}{
+		{"LogUp root", func(w *starkCircuit) { bumpDigest(&w.Proof.PermRoot) }},
+		{"balanced nonzero LogUp totals", func(w *starkCircuit) {
+			bumpExt(&w.Proof.LogUpSums[0], 0)
+			w.Proof.LogUpSums[1][0] = uint64(hash.Modulus - 1)
+		}},
+		{"last public value", func(w *starkCircuit) { bumpBase(&w.Proof.Public[2]); w.Public[2] = w.Proof.Public[2] }},
+		{"public input only", func(w *starkCircuit) { bumpBase(&w.Public[0]) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := assignStark(t, pc.shape, pc.proof, pc.public)
+			tc.f(w)
+			if test.IsSolved(circuit, w, field) == nil {
+				t.Error("tampered proof accepted")
+			}
+		})
+	}
+}
