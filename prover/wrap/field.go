@@ -89,9 +89,6 @@ func NewField(api frontend.API) *Field {
 	return &Field{api: api, rc: rangecheck.New(api, rangecheck.WithBaseLength(rangeLimbBits))}
 }
 
-// API is the circuit the field builds on.
-func (f *Field) API() frontend.API { return f.api }
-
 // checkLimbs range-checks v below 2^bits rounded up to whole limbs: a looser bound costs
 // nothing more, and the callers' bounds leave room for it.
 func (f *Field) checkLimbs(v frontend.Variable, bits int) {
@@ -244,12 +241,6 @@ func (f *Field) AssertEq(a, b Felt) {
 	}
 	f.checkLimbs(m[0], new(big.Int).Quo(d.Max, bigP).BitLen())
 	f.api.AssertIsEqual(d.V, f.api.Mul(m[0], bigP))
-}
-
-// AssertNonZero asserts a ≢ 0 (mod p).
-func (f *Field) AssertNonZero(a Felt) {
-	inv := f.Inverse(a) // a zero has no inverse: the hint fails and so does the proof
-	f.AssertEq(f.Mul(a, inv), f.Const(1))
 }
 
 // Inverse is 1/a, from a hint checked by one product (a must be nonzero).

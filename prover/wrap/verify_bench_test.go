@@ -1,6 +1,7 @@
 package wrap
 
 import (
+	"bytes"
 	"os"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/consensys/gnark-crypto/ecc"
 	"github.com/consensys/gnark/backend/groth16"
+	"github.com/consensys/gnark/constraint"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
 	"github.com/zkexex/zkexex/prover/hash"
@@ -226,7 +228,8 @@ func BenchmarkFinalLayerShape(b *testing.B) {
 }
 
 // BenchmarkGroth16 sets up, proves and verifies the wrap of the smallest test proof with Groth16
-// and reports the times and the process's peak memory.
+// and reports the times, the process's peak memory, the proof's size (compressed encoding) and
+// its number of BSB22 commitments (std/rangecheck's).
 func BenchmarkGroth16(b *testing.B) {
 	air, traces, public := fibCounterAIR(b)
 	pc := proveCase(b, air, traces, public, stark.TestParams())
@@ -260,7 +263,17 @@ func BenchmarkGroth16(b *testing.B) {
 		if err := groth16.Verify(proof, vk, pw); err != nil {
 			b.Fatal(err)
 		}
+		var buf bytes.Buffer
+		if _, err := proof.WriteTo(&buf); err != nil {
+			b.Fatal(err)
+		}
+		commitments := 0
+		if c, ok := cs.GetCommitments().(constraint.Groth16Commitments); ok {
+			commitments = len(c)
+		}
 		b.ReportMetric(float64(cs.GetNbConstraints()), "constraints")
+		b.ReportMetric(float64(commitments), "commitments")
+		b.ReportMetric(float64(buf.Len()), "proof-bytes")
 		b.ReportMetric(setup.Seconds(), "setup-s")
 		b.ReportMetric(prove.Seconds(), "prove-s")
 		b.ReportMetric(peakRSSMiB(), "peak-RSS-MiB")
