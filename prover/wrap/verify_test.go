@@ -3,6 +3,7 @@ package wrap
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"math/rand/v2"
 	"testing"
@@ -232,10 +233,22 @@ func bumpDigest(v *frontend.Variable) {
 
 // TestVerifyStarkTampers changes one proof value at a time, for every kind of value a proof
 // carries, and checks that the circuit is then unsatisfiable (stark's tamper_test.go, in the
-// circuit).
+// circuit): under the test parameters, and outside -short under FinalLayerParams too.
 func TestVerifyStarkTampers(t *testing.T) {
+	sets := []stark.Params{stark.TestParams()}
+	if !testing.Short() {
+		sets = append(sets, stark.FinalLayerParams())
+	}
+	for _, params := range sets {
+		t.Run(fmt.Sprintf("%d-queries-blowup-%d", params.NumQueries, 1<<uint(params.LogBlowup)), func(t *testing.T) {
+			tamperRange(t, params)
+		})
+	}
+}
+
+func tamperRange(t *testing.T, params stark.Params) {
 	air, traces, public := rangeAIR(t, 6)
-	pc := proveCase(t, air, traces, public, stark.TestParams())
+	pc := proveCase(t, air, traces, public, params)
 	circuit := newStarkCircuit(t, pc.shape)
 	last := len(pc.proof.Queries) - 1
 	cases := []struct {
@@ -311,5 +324,40 @@ func TestVerifyStarkTampersWithoutBus(t *testing.T) {
 				t.Error("tampered proof accepted")
 			}
 		})
+	}
+}
+
+// TestVerifyStarkR1CS runs gnark's R1CS solver, the one the Groth16 prover uses, on the compiled
+// circuit: a valid proof solves it; a proof with a changed FRI sibling or a changed opened row does
+// not, so no Groth16 proof of it can be made.
+func TestVerifyStarkR1CS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles a 200k-constraint circuit")
+	}
+	air, traces, public := fibCounterAIR(t)
+	pc := proveCase(t, air, traces, public, stark.TestParams())
+	cs, err := frontend.Compile(field, r1cs.NewBuilder, newStarkCircuit(t, pc.shape))
+	if err != nil {
+		t.Fatal(err)
+	}
+	solve := func(w *starkCircuit) error {
+		wit, err := frontend.NewWitness(w, field)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs.IsSolved(wit)
+	}
+	if err := solve(assignStark(t, pc.shape, pc.proof, pc.public)); err != nil {
+		t.Fatalf("a valid proof does not solve the R1CS: %v", err)
+	}
+	for name, f := range map[string]func(w *starkCircuit){
+		"FRI sibling": func(w *starkCircuit) { bumpDigest(&w.Proof.Queries[3].FRI[0].Path[1]) },
+		"main row":    func(w *starkCircuit) { bumpBase(&w.Proof.Queries[5].Inputs[roundMain].Rows[0][1]) },
+	} {
+		w := assignStark(t, pc.shape, pc.proof, pc.public)
+		f(w)
+		if solve(w) == nil {
+			t.Errorf("%s changed: the R1CS is solved", name)
+		}
 	}
 }
