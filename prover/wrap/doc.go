@@ -28,10 +28,14 @@
 // commitment: a proof of these circuits carries one Pedersen commitment and its proof of
 // knowledge, which gnark's Solidity verifier checks (the gas of one more pairing-based check).
 //
-// Cost (R1CS constraints, BenchmarkFieldPieces, BenchmarkVerifyStark, BenchmarkFinalLayerShape):
-// a base product 1, an extension product 7 (products at seven points), a product by a base value
-// 4, a reduction 8, a 32-bit range check 3, a canonical entry 6, an equality mod p of unreduced
-// values 6, an extension division 39. A query costs what its rows cost to hash (Poseidon2: 240
-// constraints a permutation, 16 values) and to range-check, plus one Merkle path per commitment
-// and FRI round; see the benchmarks for the figures of each part.
+// Cost (R1CS constraints; BenchmarkFieldPieces, BenchmarkConstraints, BenchmarkVerifyStark,
+// BenchmarkFinalLayerShape): a base product 1, an extension product 7 (products at seven points),
+// a product by a base value 4, a reduction 8, a 32-bit range check 3 (2^16 once for the table), a
+// canonical entry 6, an equality mod p of unreduced values 4, an extension division 39, a
+// Poseidon2 permutation 240, an extension challenge 374. For the recursion AIR (twelve tables:
+// 625 main, 356 LogUp and 92 quotient base columns) at FinalLayerParams: 2.13M constraints with
+// every table at 2^12 rows (a query 77k, mostly the Poseidon2 of its rows and Merkle paths; the
+// last FRI layer 1.9k a query; a table's out-of-domain check 4.7k; loading and replaying the
+// transcript 482k, of which 154k range-check the queries' rows), 2.49M at 2^15 and 2.62M at 2^16:
+// each doubling of the tables adds one level to every path and one FRI round, about 123k.
 package wrap
