@@ -27,11 +27,11 @@ import (
 // proof's values enter (v < 2^32 and v + 2^32 - p < 2^32: together, v < p).
 //
 // Equality mod p (AssertEq) costs no reduction: d = a - b + k·p with k·p ≥ b's bound is a
-// non-negative integer below 2^maxLazyBits; the prover supplies m = d/p, the circuit
-// range-checks m below 2^k (k as for a reduction) and asserts d = m·p. Both sides are integers below r,
-// so the field identity is an integer identity and p divides d, that is a ≡ b (mod p). A dishonest
-// m cannot help: if p does not divide d, no m of any size satisfies d = m·p over the integers,
-// and m's range keeps m·p from wrapping around r.
+// non-negative integer below 2^maxLazyBits; the prover supplies m = d/p, the circuit range-checks
+// m below 2^k (k as for a reduction, so m·p < 2^208) and asserts d = m·p. Both sides are integers
+// below r, so the field identity is an integer identity: p divides d, that is a ≡ b (mod p). A
+// dishonest m cannot help: if p does not divide d, no integer m satisfies d = m·p, and m's range
+// keeps m·p from wrapping around r to meet d.
 //
 // Range checks go through gnark's std/rangecheck: under Groth16 (R1CS with BSB22 commitments) it
 // is the log-derivative lookup argument over one commitment of all checked values, with 16-bit

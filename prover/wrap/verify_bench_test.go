@@ -168,7 +168,8 @@ func BenchmarkVerifyStark(b *testing.B) {
 // and two Poseidon2 permutation tables) at FinalLayerParams, every table 2^WRAP_LOG_ROWS rows
 // (default 12; the final layer's are 2^15 to 2^16), from the verifying key alone: no proof is
 // needed to count constraints. The height enters only through the Merkle paths and the FRI rounds.
-// WRAP_TOTAL_ONLY=1 compiles the whole circuit once, without the breakdown by part.
+// WRAP_TOTAL_ONLY=1 compiles the whole circuit once, without the breakdown by part;
+// WRAP_LOG_FINAL=n sets the parameters' LogFinalPolyLen (the key does not depend on it).
 func BenchmarkFinalLayerShape(b *testing.B) {
 	logRows := 12
 	if s := os.Getenv("WRAP_LOG_ROWS"); s != "" {
@@ -200,6 +201,14 @@ func BenchmarkFinalLayerShape(b *testing.B) {
 	}
 	setup := time.Since(start)
 	s := Shape{VK: pk.VerifyingKey(), Params: stark.FinalLayerParams(), LogHeights: []int(shape)}
+	if v := os.Getenv("WRAP_LOG_FINAL"); v != "" {
+		// A what-if on the final polynomial's length: fewer FRI rounds, a longer polynomial.
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Params.LogFinalPolyLen = n
+	}
 	main, perm, quot := 0, 0, 0
 	for i := range air.Tables() {
 		v, err := s.VK.ConstraintView(i)
