@@ -239,9 +239,17 @@ func BenchmarkFinalLayerShape(b *testing.B) {
 // BenchmarkGroth16 sets up, proves and verifies the wrap of the smallest test proof with Groth16
 // and reports the times, the process's peak memory, the proof's size (compressed encoding) and
 // its number of BSB22 commitments (std/rangecheck's).
+//
+// WRAP_G16_FINAL=1 wraps the range AIR's proof at FinalLayerParams instead (about 690k
+// constraints), a point for extrapolating to the final layer's size.
 func BenchmarkGroth16(b *testing.B) {
 	air, traces, public := fibCounterAIR(b)
-	pc := proveCase(b, air, traces, public, stark.TestParams())
+	params := stark.TestParams()
+	if os.Getenv("WRAP_G16_FINAL") != "" {
+		air, traces, public = rangeAIR(b, 6)
+		params = stark.FinalLayerParams()
+	}
+	pc := proveCase(b, air, traces, public, params)
 	circuit := newStarkCircuit(b, pc.shape)
 	assignment := assignStark(b, pc.shape, pc.proof, pc.public)
 	for range b.N {
