@@ -38,4 +38,7 @@
 // last FRI layer 1.9k a query; a table's out-of-domain check 4.7k; loading and replaying the
 // transcript 482k, of which 154k range-check the queries' rows), 2.49M at 2^15 and 2.62M at 2^16:
 // each doubling of the tables adds one level to every path and one FRI round, about 123k.
+// Groth16 (BenchmarkGroth16, this 2-core machine under load): 174k constraints set up in 123 s
+// and prove in 5.5 s at 0.45 GiB peak; 689k in 589 s and 25 s at 1.4 GiB; the proof is 196
+// bytes with its one commitment.
 package wrap
