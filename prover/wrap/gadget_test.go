@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/consensys/gnark-crypto/ecc"
+	"github.com/consensys/gnark/constraint/solver"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/test"
 	"github.com/zkexex/zkexex/prover/hash"
@@ -160,5 +161,30 @@ func TestChallengerMatchesNative(t *testing.T) {
 	d2.Add(&d2, &digest)
 	if test.IsSolved(&challengerCircuit{}, challengerAssignment(d2, nonce, want), field) == nil {
 		t.Error("the digest changed: accepted")
+	}
+}
+
+// TestChallengerRejectsAliasedWords: a squeeze decomposition of x + r instead of x (the same field
+// element, other words) is refused, as is a PoW word whose low bits are claimed zero by a shifted
+// split.
+func TestChallengerRejectsAliasedWords(t *testing.T) {
+	digest := hash.HashElementsBN254(scriptValues())
+	nonce, want := nativeScript(t, digest)
+	good := challengerAssignment(digest, nonce, want)
+	aliased := func(m *big.Int, in, out []*big.Int) error {
+		return wordsHint(m, []*big.Int{new(big.Int).Add(in[0], bn254R)}, out)
+	}
+	if test.IsSolved(&challengerCircuit{}, good, field, test.WithReplacementHint(solver.GetHintID(wordsHint), aliased)) == nil {
+		t.Error("words of x + r accepted")
+	}
+	shifted := func(m *big.Int, in, out []*big.Int) error {
+		if err := splitLowHint(m, in, out); err != nil {
+			return err
+		}
+		out[0].Add(out[0], big.NewInt(1))
+		return nil
+	}
+	if test.IsSolved(&challengerCircuit{}, good, field, test.WithReplacementHint(solver.GetHintID(splitLowHint), shifted)) == nil {
+		t.Error("a wrong low/high split accepted")
 	}
 }

@@ -1,0 +1,347 @@
+package wrap
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/consensys/gnark/frontend"
+	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/stark"
+)
+
+// ErrShape means a proof (or proof variables) does not have the shape a circuit was built for, or
+// the shape is one stark.Verify would refuse.
+var ErrShape = errors.New("wrap: proof does not match the circuit's shape")
+
+// Shape is what a verifying circuit is specialised to, as prover/recursion's ChildShape: the
+// key (AIR, preprocessed root, blowup), the parameter set and the table heights, all fixed when
+// the circuit is compiled. The proof itself is the witness.
+type Shape struct {
+	VK         *stark.VerifyingKeyOf[hash.BN254Digest]
+	Params     stark.Params
+	LogHeights []int
+	// Config is the policy the circuit enforces when it is built, as stark.Verify's; nil is
+	// stark.DefaultVerifierConfig(). Tests on fast, insecure parameter sets lower it.
+	Config *stark.VerifierConfig
+}
+
+func (s Shape) config() stark.VerifierConfig {
+	if s.Config != nil {
+		return *s.Config
+	}
+	return stark.DefaultVerifierConfig()
+}
+
+// ExtVar is an extension element's four coordinates, in stark's extFromCoeffs order.
+type ExtVar = [4]frontend.Variable
+
+// OpeningVar is a stark.TableOpening: one table's values at ζ ([0]) and ζ·ω ([1]).
+type OpeningVar struct {
+	Pre, Main, Perm, Quot [2][]ExtVar
+}
+
+// QueryVar is one query of a proof: the four input commitments' openings at its index
+// (preprocessed, main, LogUp, quotient; no rows and no path for an empty commitment) and, per
+// FRI round, the opened pair with its path.
+type QueryVar struct {
+	Inputs [numRounds]MerkleOpening
+	FRI    []MerkleOpening
+}
+
+// ProofVar is a stark.BN254Proof and its public values as circuit variables: everything
+// stark.Verify reads. Parameters and heights are not here: the Shape fixes them.
+type ProofVar struct {
+	Public                       []frontend.Variable
+	MainRoot, PermRoot, QuotRoot frontend.Variable
+	LogUpPoWNonce                frontend.Variable
+	LogUpSums                    []ExtVar
+	Openings                     []OpeningVar
+	FRIRoots                     []frontend.Variable
+	FinalPoly                    []ExtVar
+	FRIPoWNonce                  frontend.Variable
+	Queries                      []QueryVar
+}
+
+// The input rounds of a stark proof, in commitment order.
+const (
+	roundPre = iota
+	roundMain
+	roundPerm
+	roundQuot
+	numRounds
+)
+
+// matrixShape is one committed matrix: its LDE log height and width.
+type matrixShape struct{ logHeight, width int }
+
+// layout is a proof's shape as the verifier knows it before reading the proof: every count
+// stark.Verify checks, derived from the key, the parameters and the heights.
+type layout struct {
+	views     []*stark.ConstraintView
+	shapes    [numRounds][]matrixShape
+	pos       [numRounds][]int // per round and table, the table's matrix in the round, -1 if none
+	buckets   []stark.Bucket
+	logLDE    int // the tallest LDE: query indices are drawn from it
+	friRounds int
+	numPublic int
+}
+
+func layoutOf(s Shape) (*layout, error) {
+	if s.VK == nil {
+		return nil, fmt.Errorf("%w: no key", ErrShape)
+	}
+	air := s.VK.AIR()
+	if err := s.VK.CheckStatement(s.Params, s.LogHeights, air.NumPublic(), s.config()); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrShape, err)
+	}
+	l := &layout{buckets: stark.Buckets(s.LogHeights, s.Params.LogBlowup), numPublic: air.NumPublic()}
+	for r := range l.pos {
+		l.pos[r] = make([]int, len(air.Tables()))
+	}
+	for i := range air.Tables() {
+		v, err := s.VK.ConstraintView(i)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrShape, err)
+		}
+		l.views = append(l.views, v)
+		pre := 0
+		if v.HasPreprocessed {
+			pre = v.PreWidth
+		}
+		lh := s.LogHeights[i] + s.Params.LogBlowup
+		for r, w := range [numRounds]int{pre, v.Width, 4 * v.NumPerm, 4 * v.QuotientChunks} {
+			l.pos[r][i] = -1
+			if w > 0 {
+				l.pos[r][i] = len(l.shapes[r])
+				l.shapes[r] = append(l.shapes[r], matrixShape{logHeight: lh, width: w})
+			}
+		}
+	}
+	if pre := s.VK.PreRoot(); len(l.shapes[roundPre]) == 0 && !pre.IsZero() {
+		return nil, fmt.Errorf("%w: a key without preprocessed columns has a nonzero preprocessed root", ErrShape)
+	}
+	l.logLDE = l.buckets[0].LogLDE
+	l.friRounds = l.logLDE - s.Params.LogBlowup - s.Params.LogFinalPolyLen
+	return l, nil
+}
+
+// pathLen is the authentication path length of round r (its tallest matrix), 0 when empty.
+func (l *layout) pathLen(r int) int {
+	m := 0
+	for _, s := range l.shapes[r] {
+		m = max(m, s.logHeight)
+	}
+	return m
+}
+
+func (l *layout) logHeights(r int) []int {
+	hs := make([]int, len(l.shapes[r]))
+	for i, s := range l.shapes[r] {
+		hs[i] = s.logHeight
+	}
+	return hs
+}
+
+// NewProofVar allocates the variables of a proof of shape s, for a circuit's definition.
+func NewProofVar(s Shape) (*ProofVar, error) {
+	l, err := layoutOf(s)
+	if err != nil {
+		return nil, err
+	}
+	exts := func(n int) []ExtVar { return make([]ExtVar, n) }
+	batch := func(shapes []matrixShape, pathLen int) MerkleOpening {
+		var o MerkleOpening
+		for _, sh := range shapes {
+			o.Rows = append(o.Rows, make([]frontend.Variable, sh.width))
+		}
+		o.Path = make([]frontend.Variable, pathLen)
+		return o
+	}
+	p := &ProofVar{
+		Public:    make([]frontend.Variable, l.numPublic),
+		LogUpSums: exts(len(l.views)),
+		FRIRoots:  make([]frontend.Variable, l.friRounds),
+		FinalPoly: exts(1 << uint(s.Params.LogFinalPolyLen)),
+	}
+	for _, v := range l.views {
+		var o OpeningVar
+		for pt := range 2 {
+			o.Pre[pt], o.Main[pt], o.Perm[pt], o.Quot[pt] = exts(v.PreWidth), exts(v.Width), exts(4*v.NumPerm), exts(4*v.QuotientChunks)
+		}
+		p.Openings = append(p.Openings, o)
+	}
+	for range s.Params.NumQueries {
+		var q QueryVar
+		for r := range q.Inputs {
+			q.Inputs[r] = batch(l.shapes[r], l.pathLen(r))
+		}
+		for r := range l.friRounds {
+			lh := l.logLDE - r - 1
+			q.FRI = append(q.FRI, batch([]matrixShape{{logHeight: lh, width: 8}}, lh))
+		}
+		p.Queries = append(p.Queries, q)
+	}
+	return p, nil
+}
+
+// AssignProof is the witness of proof with its public values for a circuit built for s. A proof
+// of another shape (parameters, heights, counts, widths, path lengths) is an ErrShape error; its
+// values are not checked, which is the circuit's job.
+func AssignProof(s Shape, proof *stark.BN254Proof, public []stark.F) (*ProofVar, error) {
+	l, err := layoutOf(s)
+	if err != nil {
+		return nil, err
+	}
+	if proof == nil {
+		return nil, fmt.Errorf("%w: nil proof", ErrShape)
+	}
+	if proof.Params != s.Params {
+		return nil, fmt.Errorf("%w: parameters %+v, want %+v", ErrShape, proof.Params, s.Params)
+	}
+	if len(proof.LogHeights) != len(s.LogHeights) {
+		return nil, fmt.Errorf("%w: %d table heights, want %d", ErrShape, len(proof.LogHeights), len(s.LogHeights))
+	}
+	for i := range proof.LogHeights {
+		if proof.LogHeights[i] != s.LogHeights[i] {
+			return nil, fmt.Errorf("%w: table %d height 2^%d, want 2^%d", ErrShape, i, proof.LogHeights[i], s.LogHeights[i])
+		}
+	}
+	var bad error
+	count := func(what string, got, want int) bool {
+		if bad == nil && got != want {
+			bad = fmt.Errorf("%w: %s: %d, want %d", ErrShape, what, got, want)
+		}
+		return bad == nil
+	}
+	digest := func(d hash.BN254Digest) frontend.Variable { return d.BigInt(new(big.Int)) }
+	exts := func(what string, vals []stark.E, want int) []ExtVar {
+		if !count(what, len(vals), want) {
+			return nil
+		}
+		out := make([]ExtVar, len(vals))
+		for i, e := range vals {
+			out[i] = ExtVar{e.B0.A0.Uint64(), e.B0.A1.Uint64(), e.B1.A0.Uint64(), e.B1.A1.Uint64()}
+		}
+		return out
+	}
+	batch := func(what string, o *stark.BatchOpeningOf[hash.BN254Digest], shapes []matrixShape, pathLen int) MerkleOpening {
+		var m MerkleOpening
+		if !count(what+" rows", len(o.Rows), len(shapes)) || !count(what+" path", len(o.Path), pathLen) {
+			return m
+		}
+		for i, sh := range shapes {
+			if !count(what+" row width", len(o.Rows[i]), sh.width) {
+				return m
+			}
+			row := make([]frontend.Variable, sh.width)
+			for j, x := range o.Rows[i] {
+				row[j] = x.Uint64()
+			}
+			m.Rows = append(m.Rows, row)
+		}
+		m.Path = make([]frontend.Variable, len(o.Path))
+		for j, d := range o.Path {
+			m.Path[j] = digest(d)
+		}
+		return m
+	}
+	if !count("public values", len(public), l.numPublic) {
+		return nil, bad
+	}
+	p := &ProofVar{
+		MainRoot: digest(proof.MainRoot), PermRoot: digest(proof.PermRoot), QuotRoot: digest(proof.QuotRoot),
+		LogUpPoWNonce: uint64(proof.LogUpPoWNonce), FRIPoWNonce: uint64(proof.FRI.PoWNonce),
+	}
+	for _, x := range public {
+		p.Public = append(p.Public, x.Uint64())
+	}
+	p.LogUpSums = exts("LogUp totals", proof.LogUpSums, len(l.views))
+	if !count("table openings", len(proof.Openings), len(l.views)) {
+		return nil, bad
+	}
+	for i, v := range l.views {
+		o := &proof.Openings[i]
+		var ov OpeningVar
+		for pt := range 2 {
+			ov.Pre[pt] = exts(v.Name+" preprocessed openings", o.Pre[pt], v.PreWidth)
+			ov.Main[pt] = exts(v.Name+" main openings", o.Main[pt], v.Width)
+			ov.Perm[pt] = exts(v.Name+" LogUp openings", o.Perm[pt], 4*v.NumPerm)
+			ov.Quot[pt] = exts(v.Name+" quotient openings", o.Quot[pt], 4*v.QuotientChunks)
+		}
+		p.Openings = append(p.Openings, ov)
+	}
+	if !count("FRI roots", len(proof.FRI.Roots), l.friRounds) {
+		return nil, bad
+	}
+	for _, d := range proof.FRI.Roots {
+		p.FRIRoots = append(p.FRIRoots, digest(d))
+	}
+	p.FinalPoly = exts("FRI final polynomial", proof.FRI.FinalPoly, 1<<uint(s.Params.LogFinalPolyLen))
+	if !count("query openings", len(proof.Queries), s.Params.NumQueries) || !count("FRI queries", len(proof.FRI.Queries), s.Params.NumQueries) {
+		return nil, bad
+	}
+	for q := range proof.Queries {
+		var qv QueryVar
+		for r := range numRounds {
+			qv.Inputs[r] = batch(fmt.Sprintf("query %d round %d", q, r), &proof.Queries[q].Inputs[r], l.shapes[r], l.pathLen(r))
+		}
+		steps := proof.FRI.Queries[q].Steps
+		if !count(fmt.Sprintf("query %d FRI steps", q), len(steps), l.friRounds) {
+			return nil, bad
+		}
+		for r := range steps {
+			lh := l.logLDE - r - 1
+			qv.FRI = append(qv.FRI, batch(fmt.Sprintf("query %d FRI round %d", q, r), &steps[r], []matrixShape{{logHeight: lh, width: 8}}, lh))
+		}
+		p.Queries = append(p.Queries, qv)
+	}
+	if bad != nil {
+		return nil, bad
+	}
+	return p, nil
+}
+
+// matches reports whether p has the counts of l (NewProofVar's variables do).
+func (l *layout) matches(s Shape, p *ProofVar) bool {
+	if p == nil || len(p.Public) != l.numPublic || len(p.LogUpSums) != len(l.views) || len(p.Openings) != len(l.views) ||
+		len(p.FRIRoots) != l.friRounds || len(p.FinalPoly) != 1<<uint(s.Params.LogFinalPolyLen) || len(p.Queries) != s.Params.NumQueries {
+		return false
+	}
+	for i, v := range l.views {
+		o := &p.Openings[i]
+		for pt := range 2 {
+			if len(o.Pre[pt]) != v.PreWidth || len(o.Main[pt]) != v.Width || len(o.Perm[pt]) != 4*v.NumPerm || len(o.Quot[pt]) != 4*v.QuotientChunks {
+				return false
+			}
+		}
+	}
+	okBatch := func(o *MerkleOpening, shapes []matrixShape, pathLen int) bool {
+		if len(o.Rows) != len(shapes) || len(o.Path) != pathLen {
+			return false
+		}
+		for i, sh := range shapes {
+			if len(o.Rows[i]) != sh.width {
+				return false
+			}
+		}
+		return true
+	}
+	for _, q := range p.Queries {
+		if len(q.FRI) != l.friRounds {
+			return false
+		}
+		for r := range numRounds {
+			if !okBatch(&q.Inputs[r], l.shapes[r], l.pathLen(r)) {
+				return false
+			}
+		}
+		for r := range q.FRI {
+			lh := l.logLDE - r - 1
+			if !okBatch(&q.FRI[r], []matrixShape{{logHeight: lh, width: 8}}, lh) {
+				return false
+			}
+		}
+	}
+	return true
+}
