@@ -283,6 +283,16 @@ func (f *FinalLayer) VerifyingKey() *stark.VerifyingKeyOf[hash.BN254Digest] {
 	return f.pk.VerifyingKey()
 }
 
+// Public is the public values a proof of image's span with these journals has (SpanPublic under
+// the statement's key set), without proving anything.
+func (f *FinalLayer) Public(image hash.Digest, journals [][]byte) ([]F, error) {
+	root, err := f.st.Set.Root()
+	if err != nil {
+		return nil, err
+	}
+	return SpanPublic(f.st.Journal, root, image, journals)
+}
+
 // Params is the parameter set of the final layer's proofs.
 func (f *FinalLayer) Params() stark.Params { return f.params }
 

@@ -101,11 +101,7 @@ func (s SpanStatement) SpanPublic() []hash.Element {
 	out := make([]hash.Element, recursion.NumSpanPublic)
 	copy(out[recursion.SpanPubKeySet:], s.KeySetRoot[:])
 	copy(out[recursion.SpanPubImage:], s.ImageID[:])
-	putWord := func(at int, w [32]byte) {
-		for k := range recursion.WordLimbs {
-			out[at+k].SetUint64(uint64(w[2*k]) | uint64(w[2*k+1])<<8)
-		}
-	}
+	putWord := func(at int, w [32]byte) { copy(out[at:], recursion.WordLimbsOf(w[:])) }
 	putWord(recursion.SpanPubConfig, s.ConfigHash)
 	putWord(recursion.SpanPubPrevOutput, s.PrevOutputRoot)
 	putWord(recursion.SpanPubNewOutput, s.NewOutputRoot)

@@ -1,0 +1,163 @@
+package wrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/consensys/gnark-crypto/ecc"
+	cs "github.com/consensys/gnark/constraint/bn254"
+	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/frontend/cs/r1cs"
+	"github.com/ethereum/go-ethereum/log"
+	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/receipt"
+	"github.com/zkexex/zkexex/prover/recursion"
+	"github.com/zkexex/zkexex/prover/stark"
+)
+
+// SpanCircuit is the wrap circuit: a final-layer proof (recursion.FinalLayer's, the span
+// program proven in the BN254 configuration) verifies under the span program's key, and its
+// public values bind the two public inputs (ClaimBinder): the key-set root and the digest of what
+// the oracle checks. Shape (the span program's key, FinalLayerParams, its table heights) is a
+// constant of the circuit; the proof is the witness.
+type SpanCircuit struct {
+	KeySetRoot  frontend.Variable `gnark:",public"`
+	ClaimDigest frontend.Variable `gnark:",public"`
+	Proof       *ProofVar
+
+	shape Shape
+}
+
+// NewSpanCircuit allocates the circuit for final-layer proofs of shape s.
+func NewSpanCircuit(s Shape) (*SpanCircuit, error) {
+	p, err := NewProofVar(s)
+	if err != nil {
+		return nil, err
+	}
+	return &SpanCircuit{Proof: p, shape: s}, nil
+}
+
+// Define implements frontend.Circuit.
+func (c *SpanCircuit) Define(api frontend.API) error {
+	pub, err := VerifyStark(api, c.shape, c.Proof)
+	if err != nil {
+		return err
+	}
+	b, err := NewClaimBinder(api)
+	if err != nil {
+		return err
+	}
+	keySet, digest, err := b.Bind(pub)
+	if err != nil {
+		return err
+	}
+	api.AssertIsEqual(keySet, c.KeySetRoot)
+	api.AssertIsEqual(digest, c.ClaimDigest)
+	return nil
+}
+
+// AssignSpan is the circuit's full witness for a final-layer proof of shape s.
+func AssignSpan(s Shape, p *recursion.SpanProof) (*SpanCircuit, error) {
+	if p == nil {
+		return nil, fmt.Errorf("%w: no span proof", ErrShape)
+	}
+	st, err := DecodeSpanPublic(p.Public)
+	if err != nil {
+		return nil, err
+	}
+	pv, err := AssignProof(s, p.Proof, p.Public)
+	if err != nil {
+		return nil, err
+	}
+	in := st.PublicInputs()
+	return &SpanCircuit{KeySetRoot: in[0], ClaimDigest: in[1], Proof: pv}, nil
+}
+
+// Wrapper turns succinct span seals into Groth16 span receipts: the final layer (the span
+// program in BN254) and then the wrap circuit under Groth16 keys. It is built once per final
+// layer: compiling the circuit takes minutes and the keys are large.
+type Wrapper struct {
+	final *recursion.FinalLayer
+	shape Shape
+	ccs   *cs.R1CS
+	keys  *Keys
+}
+
+// ErrWrap marks a span the wrapper cannot wrap (keys for another circuit, a claim the span does
+// not prove).
+var ErrWrap = errors.New("wrap: cannot wrap the span")
+
+// CompileSpan compiles the wrap circuit for final's proofs, enforcing cfg on them (nil:
+// stark.DefaultVerifierConfig; tests on insecure parameters lower it).
+func CompileSpan(final *recursion.FinalLayer, cfg *stark.VerifierConfig) (Shape, *cs.R1CS, error) {
+	s := Shape{VK: final.VerifyingKey(), Params: final.Params(), LogHeights: final.Shape(), Config: cfg}
+	c, err := NewSpanCircuit(s)
+	if err != nil {
+		return s, nil, err
+	}
+	start := time.Now()
+	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, c)
+	if err != nil {
+		return s, nil, fmt.Errorf("wrap: compiling the span circuit: %w", err)
+	}
+	r, err := R1CS(ccs)
+	if err != nil {
+		return s, nil, err
+	}
+	log.Info("Compiled the wrap circuit", "constraints", r.GetNbConstraints(), "took", time.Since(start).Round(time.Millisecond))
+	return s, r, nil
+}
+
+// NewWrapper wraps final's proofs with keys, which must be the keys of the circuit CompileSpan
+// gives for final (ccs, compiled from it).
+func NewWrapper(final *recursion.FinalLayer, shape Shape, ccs *cs.R1CS, keys *Keys) (*Wrapper, error) {
+	d, err := DigestCircuit(ccs)
+	if err != nil {
+		return nil, err
+	}
+	if keys.Circuit != d {
+		return nil, fmt.Errorf("%w: keys are for circuit %x, this one is %x", ErrWrap, keys.Circuit, d)
+	}
+	return &Wrapper{final: final, shape: shape, ccs: ccs, keys: keys}, nil
+}
+
+// Wrap proves that the succinct seal of a span (its journals, one per block) proves claim, in
+// a Groth16 span receipt: the final layer, then the circuit. The journals' statement must be
+// claim's on-chain part (image, config, output roots, end block: ErrWrap otherwise, before any
+// proving); the final layer checks the seal and that the journals chain.
+func (w *Wrapper) Wrap(ctx context.Context, claim receipt.SpanClaim, seal []byte, journals [][]byte) (*receipt.Receipt, error) {
+	image, err := hash.DigestFromBytes(claim.ImageID[:])
+	if err != nil {
+		return nil, fmt.Errorf("%w: image ID: %w", ErrWrap, err)
+	}
+	pub, err := w.final.Public(image, journals)
+	if err != nil {
+		return nil, err
+	}
+	st, err := DecodeSpanPublic(pub)
+	if err != nil {
+		return nil, err
+	}
+	if st.ClaimDigest() != ClaimDigest(claim.ImageID, claim.ConfigHash, claim.StartOutputRoot, claim.EndOutputRoot, claim.EndBlock) {
+		return nil, fmt.Errorf("%w: the journals chain into another claim (end block %d, want %d)", ErrWrap, st.L2BlockNumber, claim.EndBlock)
+	}
+	start := time.Now()
+	sp, err := w.final.Prove(ctx, image, seal, journals)
+	if err != nil {
+		return nil, err
+	}
+	final := time.Since(start)
+	a, err := AssignSpan(w.shape, sp)
+	if err != nil {
+		return nil, err
+	}
+	start = time.Now()
+	proof, err := Prove(w.keys, w.ccs, a)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("Wrapped a span", "blocks", len(journals), "final", final.Round(time.Millisecond), "groth16", time.Since(start).Round(time.Millisecond))
+	return NewSpanReceipt(claim, w.keys, proof)
+}
