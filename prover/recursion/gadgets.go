@@ -1,6 +1,9 @@
 package recursion
 
-import "github.com/zkexex/zkexex/prover/hash"
+import (
+	"github.com/zkexex/zkexex/prover/hash"
+	"github.com/zkexex/zkexex/prover/stark"
+)
 
 // Digest is a prover/hash digest held in program variables.
 type Digest [hash.DigestElements]Felt
@@ -93,9 +96,8 @@ func feU(v uint64) F {
 	return f
 }
 
-// MatrixShape is a committed matrix as a verifier knows it before reading a proof: its log
-// height (of the low-degree extension) and width.
-type MatrixShape struct{ LogHeight, Width int }
+// MatrixShape is a committed matrix as a verifier knows it before reading a proof.
+type MatrixShape = stark.MatrixShape
 
 // VerifyBatch is prover/stark's batched Merkle opening check: rows[i] is the row of matrix i
 // (of shapes[i]) at index idx of a 2^globalLogH domain, idxBits its little-endian bits (at least

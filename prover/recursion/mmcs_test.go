@@ -53,7 +53,7 @@ func TestVerifyBatchOnStarkProof(t *testing.T) {
 	}
 	const roundMain = 1
 	opening := proof.Queries[0].Inputs[roundMain]
-	shapes := []MatrixShape{{logTall + params.LogBlowup, wTall}, {logShort + params.LogBlowup, wShort}}
+	shapes := []MatrixShape{{LogHeight: logTall + params.LogBlowup, Width: wTall}, {LogHeight: logShort + params.LogBlowup, Width: wShort}}
 	L := logTall + params.LogBlowup
 
 	b := NewBuilder()

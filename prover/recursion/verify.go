@@ -80,64 +80,35 @@ type StarkProof struct {
 
 // The input rounds of a stark proof, in commitment order.
 const (
-	roundPre = iota
-	roundMain
-	roundPerm
-	roundQuot
-	numRounds
+	roundPre  = stark.RoundPre
+	roundMain = stark.RoundMain
+	roundPerm = stark.RoundPerm
+	roundQuot = stark.RoundQuot
+	numRounds = stark.NumRounds
 )
 
-// layout is a child proof's shape as a verifier knows it before reading the proof: every count
-// stark.Verify checks, derived from the key, the parameters and the heights.
-type layout struct {
-	views     []*stark.ConstraintView
-	shapes    [numRounds][]MatrixShape
-	pos       [numRounds][]int // per round and table, the table's matrix in the round, -1 if none
-	buckets   []stark.Bucket
-	logLDE    int // the tallest LDE: query indices are drawn from it
-	friRounds int
-}
+// layout is a child proof's shape as a verifier knows it before reading the proof: stark's
+// commitment layout for the key, the parameters and the heights.
+type layout struct{ *stark.CommitLayout }
 
 func layoutOf(s ChildShape) (*layout, error) {
 	if s.VK == nil {
 		return nil, fmt.Errorf("%w: no child key", ErrShape)
 	}
-	air := s.VK.AIR()
-	if err := s.VK.CheckStatement(s.Params, s.LogHeights, air.NumPublic(), stark.VerifierConfig{}); err != nil {
+	if err := s.VK.CheckStatement(s.Params, s.LogHeights, s.VK.AIR().NumPublic(), stark.VerifierConfig{}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrShape, err)
 	}
-	l := &layout{buckets: stark.Buckets(s.LogHeights, s.Params.LogBlowup)}
-	for r := range l.pos {
-		l.pos[r] = make([]int, len(air.Tables()))
+	cl, err := s.VK.CommitLayout(s.Params, s.LogHeights)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrShape, err)
 	}
-	for i := range air.Tables() {
-		v, err := s.VK.ConstraintView(i)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrShape, err)
-		}
-		l.views = append(l.views, v)
-		pre := 0
-		if v.HasPreprocessed {
-			pre = v.PreWidth
-		}
-		lh := s.LogHeights[i] + s.Params.LogBlowup
-		for r, w := range [numRounds]int{pre, v.Width, 4 * v.NumPerm, 4 * v.QuotientChunks} {
-			l.pos[r][i] = -1
-			if w > 0 {
-				l.pos[r][i] = len(l.shapes[r])
-				l.shapes[r] = append(l.shapes[r], MatrixShape{LogHeight: lh, Width: w})
-			}
-		}
-	}
-	l.logLDE = l.buckets[0].LogLDE
-	l.friRounds = l.logLDE - s.Params.LogBlowup - s.Params.LogFinalPolyLen
-	return l, nil
+	return &layout{cl}, nil
 }
 
 // pathLen is the authentication path length of round r (its tallest matrix), 0 when empty.
 func (l *layout) pathLen(r int) int {
 	m := 0
-	for _, s := range l.shapes[r] {
+	for _, s := range l.Matrices[r] {
 		m = max(m, s.LogHeight)
 	}
 	return m
@@ -185,15 +156,15 @@ func (b *Builder) AllocProof(s ChildShape) *StarkProof {
 	}
 	p := &StarkProof{MainRoot: digest(), PermRoot: digest(), QuotRoot: digest()}
 	p.LogUpPoWNonce = b.Witness()
-	p.LogUpSums = exts(len(l.views))
-	for _, v := range l.views {
+	p.LogUpSums = exts(len(l.Views))
+	for _, v := range l.Views {
 		var o ChildOpening
 		for pt := range 2 {
 			o.Pre[pt], o.Main[pt], o.Perm[pt], o.Quot[pt] = exts(v.PreWidth), exts(v.Width), exts(4*v.NumPerm), exts(4*v.QuotientChunks)
 		}
 		p.Openings = append(p.Openings, o)
 	}
-	for range l.friRounds {
+	for range l.FRIRounds {
 		p.FRIRoots = append(p.FRIRoots, digest())
 	}
 	p.FinalPoly = exts(1 << uint(s.Params.LogFinalPolyLen))
@@ -201,10 +172,10 @@ func (b *Builder) AllocProof(s ChildShape) *StarkProof {
 	for range s.Params.NumQueries {
 		var q QueryOpening
 		for r := range q.Inputs {
-			q.Inputs[r] = batch(l.shapes[r], l.pathLen(r))
+			q.Inputs[r] = batch(l.Matrices[r], l.pathLen(r))
 		}
-		for r := range l.friRounds {
-			lh := l.logLDE - r - 1
+		for r := range l.FRIRounds {
+			lh := l.LogLDE - r - 1
 			q.FRI = append(q.FRI, batch([]MatrixShape{{LogHeight: lh, Width: 8}}, lh))
 		}
 		p.Queries = append(p.Queries, q)
@@ -277,11 +248,11 @@ func ProofWitness(s ChildShape, p *stark.Proof) ([]E, error) {
 	digest(p.PermRoot)
 	digest(p.QuotRoot)
 	nonce("LogUp grinding nonce", p.LogUpPoWNonce)
-	exts("LogUp totals", p.LogUpSums, len(l.views))
-	if !count("table openings", len(p.Openings), len(l.views)) {
+	exts("LogUp totals", p.LogUpSums, len(l.Views))
+	if !count("table openings", len(p.Openings), len(l.Views)) {
 		return nil, bad
 	}
-	for i, v := range l.views {
+	for i, v := range l.Views {
 		o := &p.Openings[i]
 		for pt := range 2 {
 			exts(v.Name+" preprocessed openings", o.Pre[pt], v.PreWidth)
@@ -290,7 +261,7 @@ func ProofWitness(s ChildShape, p *stark.Proof) ([]E, error) {
 			exts(v.Name+" quotient openings", o.Quot[pt], 4*v.QuotientChunks)
 		}
 	}
-	if !count("FRI roots", len(p.FRI.Roots), l.friRounds) {
+	if !count("FRI roots", len(p.FRI.Roots), l.FRIRounds) {
 		return nil, bad
 	}
 	for _, d := range p.FRI.Roots {
@@ -303,14 +274,14 @@ func ProofWitness(s ChildShape, p *stark.Proof) ([]E, error) {
 	}
 	for q := range p.Queries {
 		for r := range numRounds {
-			batch(fmt.Sprintf("query %d round %d", q, r), &p.Queries[q].Inputs[r], l.shapes[r], l.pathLen(r))
+			batch(fmt.Sprintf("query %d round %d", q, r), &p.Queries[q].Inputs[r], l.Matrices[r], l.pathLen(r))
 		}
 		steps := p.FRI.Queries[q].Steps
-		if !count(fmt.Sprintf("query %d FRI steps", q), len(steps), l.friRounds) {
+		if !count(fmt.Sprintf("query %d FRI steps", q), len(steps), l.FRIRounds) {
 			return nil, bad
 		}
 		for r := range steps {
-			lh := l.logLDE - r - 1
+			lh := l.LogLDE - r - 1
 			batch(fmt.Sprintf("query %d FRI round %d", q, r), &steps[r], []MatrixShape{{LogHeight: lh, Width: 8}}, lh)
 		}
 	}
@@ -322,21 +293,21 @@ func ProofWitness(s ChildShape, p *stark.Proof) ([]E, error) {
 
 // matches reports whether p has the counts of l (AllocProof's proofs do).
 func (l *layout) matches(s ChildShape, p *StarkProof) bool {
-	if len(p.LogUpSums) != len(l.views) || len(p.Openings) != len(l.views) || len(p.FRIRoots) != l.friRounds ||
+	if len(p.LogUpSums) != len(l.Views) || len(p.Openings) != len(l.Views) || len(p.FRIRoots) != l.FRIRounds ||
 		len(p.FinalPoly) != 1<<uint(s.Params.LogFinalPolyLen) || len(p.Queries) != s.Params.NumQueries {
 		return false
 	}
 	for _, q := range p.Queries {
-		if len(q.FRI) != l.friRounds {
+		if len(q.FRI) != l.FRIRounds {
 			return false
 		}
 		for r := range numRounds {
-			if len(q.Inputs[r].Rows) != len(l.shapes[r]) || len(q.Inputs[r].Path) != l.pathLen(r) {
+			if len(q.Inputs[r].Rows) != len(l.Matrices[r]) || len(q.Inputs[r].Path) != l.pathLen(r) {
 				return false
 			}
 		}
 		for r, st := range q.FRI {
-			if len(st.Rows) != 1 || len(st.Rows[0]) != 8 || len(st.Path) != l.logLDE-r-1 {
+			if len(st.Rows) != 1 || len(st.Rows[0]) != 8 || len(st.Path) != l.LogLDE-r-1 {
 				return false
 			}
 		}
@@ -414,8 +385,8 @@ type deepClaim struct {
 }
 
 func (b *Builder) deepClaims(s ChildShape, l *layout, zeta, alpha Ext, p *StarkProof) []deepClaim {
-	claims := make([]deepClaim, len(l.buckets))
-	for j, bk := range l.buckets {
+	claims := make([]deepClaim, len(l.Buckets))
+	for j, bk := range l.Buckets {
 		var v0, v1 []Ext
 		for _, ti := range bk.Tables {
 			o := &p.Openings[ti]
@@ -504,8 +475,8 @@ func (b *Builder) newFRIVerifier(s ChildShape, l *layout, preRoot Digest, zeta, 
 	v := &friVerifier{b: b, s: s, l: l, p: p, zeta: zeta, claims: claims,
 		roots: [numRounds]Digest{preRoot, p.MainRoot, p.PermRoot, p.QuotRoot}}
 	t.ObserveLabel("fri")
-	v.betas = make([]Ext, l.friRounds)
-	v.beta2 = make([]Ext, l.friRounds)
+	v.betas = make([]Ext, l.FRIRounds)
+	v.beta2 = make([]Ext, l.FRIRounds)
 	for r, root := range p.FRIRoots {
 		t.ObserveDigest(root)
 		v.betas[r] = t.SampleExt()
@@ -516,26 +487,26 @@ func (b *Builder) newFRIVerifier(s ChildShape, l *layout, preRoot Digest, zeta, 
 	t.CheckPoW(s.Params.PoWBits, p.FRIPoWNonce)
 	v.idx = make([][]Felt, len(p.Queries))
 	for q := range v.idx {
-		v.idx[q] = t.SampleBits(l.logLDE)
+		v.idx[q] = t.SampleBits(l.LogLDE)
 	}
 
 	// An empty commitment has the zero root (stark's verifyBatch of no matrices).
 	zero := b.constDigest(hash.Digest{})
 	for r, root := range v.roots {
-		if len(l.shapes[r]) == 0 {
+		if len(l.Matrices[r]) == 0 {
 			b.assertDigest(root, zero)
 		}
 	}
 
-	wL, err := stark.RowGenerator(l.logLDE)
+	wL, err := stark.RowGenerator(l.LogLDE)
 	if err != nil {
 		b.fail("%v", err)
 		return nil
 	}
 	var wInv, half F
 	wInv.Inverse(&wL)
-	v.yInv = make([]Felt, l.logLDE)
-	for j := l.logLDE - 1; j >= 0; j-- {
+	v.yInv = make([]Felt, l.LogLDE)
+	for j := l.LogLDE - 1; j >= 0; j-- {
 		v.yInv[j] = b.Const(wInv)
 		wInv.Square(&wInv)
 	}
@@ -551,8 +522,8 @@ func (b *Builder) newFRIVerifier(s ChildShape, l *layout, preRoot Digest, zeta, 
 // constants and a squaring per round.
 func (v *friVerifier) points(q int) []Felt {
 	b, bits := v.b, v.idx[q]
-	inv := make([]Felt, v.l.friRounds+1)
-	for j := range v.l.logLDE {
+	inv := make([]Felt, v.l.FRIRounds+1)
+	for j := range v.l.LogLDE {
 		f, _ := b.Select(bits[j], v.one, v.yInv[j])
 		if j == 0 {
 			inv[0] = f
@@ -560,7 +531,7 @@ func (v *friVerifier) points(q int) []Felt {
 			inv[0] = b.Mul(inv[0], f)
 		}
 	}
-	for r := 1; r <= v.l.friRounds; r++ {
+	for r := 1; r <= v.l.FRIRounds; r++ {
 		inv[r] = b.Mul(inv[r-1], inv[r-1])
 	}
 	return inv
@@ -573,18 +544,18 @@ func (v *friVerifier) deep(q int, inv []Felt) []Ext {
 	b, l, bits := v.b, v.l, v.idx[q]
 	qo := &v.p.Queries[q]
 	for r := range numRounds {
-		if len(l.shapes[r]) > 0 {
-			b.VerifyBatch(v.roots[r], l.shapes[r], bits, l.logLDE, qo.Inputs[r].Rows, qo.Inputs[r].Path)
+		if len(l.Matrices[r]) > 0 {
+			b.VerifyBatch(v.roots[r], l.Matrices[r], bits, l.LogLDE, qo.Inputs[r].Rows, qo.Inputs[r].Path)
 		}
 	}
-	evals := make([]Ext, len(l.buckets))
-	for j, bk := range l.buckets {
+	evals := make([]Ext, len(l.Buckets))
+	for j, bk := range l.Buckets {
 		c := &v.claims[j]
-		x := b.Lift(b.Mul(v.shift, b.Inv(inv[l.logLDE-bk.LogLDE])))
+		x := b.Lift(b.Mul(v.shift, b.Inv(inv[l.LogLDE-bk.LogLDE])))
 		var fs []Felt
 		for _, ti := range bk.Tables {
 			for r := range numRounds {
-				if pos := l.pos[r][ti]; pos >= 0 {
+				if pos := l.Pos[r][ti]; pos >= 0 {
 					fs = append(fs, qo.Inputs[r].Rows[pos]...)
 				}
 			}
@@ -605,8 +576,8 @@ func (v *friVerifier) query(q int, inv []Felt, evals []Ext) {
 	qo := &v.p.Queries[q]
 	halfE := b.Lift(v.half)
 	eval, next := evals[0], 1
-	for r := range l.friRounds {
-		lh := l.logLDE - r - 1
+	for r := range l.FRIRounds {
+		lh := l.LogLDE - r - 1
 		st := &qo.FRI[r]
 		b.VerifyBatch(v.p.FRIRoots[r], []MatrixShape{{LogHeight: lh, Width: 8}}, bits[r+1:], lh, st.Rows, st.Path)
 		var side, other [4]Felt
@@ -621,12 +592,12 @@ func (v *friVerifier) query(q int, inv []Felt, evals []Ext) {
 		sum := b.ExtMul(b.ExtAdd(eval, eo), halfE)
 		diff := b.ExtMul(b.ExtMul(b.ExtSub(eval, eo), inv2y), v.betas[r])
 		eval = b.ExtAdd(sum, diff)
-		if next < len(l.buckets) && l.buckets[next].LogLDE == lh {
+		if next < len(l.Buckets) && l.Buckets[next].LogLDE == lh {
 			eval = b.ExtAdd(eval, b.ExtMul(v.beta2[r], evals[next]))
 			next++
 		}
 	}
-	y := b.Lift(b.Inv(inv[l.friRounds]))
+	y := b.Lift(b.Inv(inv[l.FRIRounds]))
 	fp := v.p.FinalPoly
 	acc := fp[len(fp)-1]
 	for i := len(fp) - 2; i >= 0; i-- {

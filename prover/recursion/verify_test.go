@@ -371,7 +371,7 @@ func TestDeepValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.buckets) < 2 {
+	if len(l.Buckets) < 2 {
 		t.Fatal("the test AIR should have buckets of two heights (a roll-in)")
 	}
 	b := NewBuilder()
@@ -382,7 +382,7 @@ func TestDeepValues(t *testing.T) {
 	v := b.newFRIVerifier(s, l, b.constDigest(vk.PreRoot()), ch.Zeta, deepAlpha, tr, p)
 	for q := range p.Queries {
 		acc := b.Const(F{})
-		for j := l.logLDE - 1; j >= 0; j-- {
+		for j := l.LogLDE - 1; j >= 0; j-- {
 			acc = b.Add(b.Add(acc, acc), v.idx[q][j])
 		}
 		b.AssertEq(acc, b.Const(fe(indices[q])))

@@ -386,3 +386,67 @@ func QueryValues[D Digest](vk *VerifyingKeyOf[D], proof *ProofOf[D], public []F)
 	}
 	return fch.indices, out, nil
 }
+
+// The input commitment rounds of a proof, in transcript order.
+const (
+	RoundPre = iota
+	RoundMain
+	RoundPerm
+	RoundQuot
+	NumRounds
+)
+
+// MatrixShape is a committed matrix as a verifier knows it before reading a proof: its LDE's log2
+// height and its width in base values.
+type MatrixShape struct{ LogHeight, Width int }
+
+// CommitLayout is how a proof of a key, for given table heights, lays its tables out in its input
+// commitments: the same for every verifier, native or written in another machine.
+type CommitLayout struct {
+	// Views are the tables' constraint views, in table order.
+	Views []*ConstraintView
+	// Buckets are the DEEP buckets, tallest first.
+	Buckets []Bucket
+	// Matrices[r] are round r's committed matrices in commitment order; Pos[r][i] is table i's
+	// index among them, -1 when the table commits nothing in round r (no preprocessed columns,
+	// no interactions).
+	Matrices [NumRounds][]MatrixShape
+	Pos      [NumRounds][]int
+	// LogLDE is the tallest LDE (query indices are drawn from it); FRIRounds the folding rounds.
+	LogLDE, FRIRounds int
+}
+
+// CommitLayout returns the layout of proofs of vk at params with table heights logH (log2 rows).
+// It does not check the statement (CheckStatement does).
+func (vk *VerifyingKeyOf[D]) CommitLayout(params Params, logH []int) (*CommitLayout, error) {
+	tables := len(vk.AIR().Tables())
+	if len(logH) != tables {
+		return nil, checkCount("table heights", tables, len(logH))
+	}
+	l := &CommitLayout{Buckets: Buckets(logH, params.LogBlowup)}
+	for r := range l.Pos {
+		l.Pos[r] = make([]int, tables)
+	}
+	for i := range tables {
+		v, err := vk.ConstraintView(i)
+		if err != nil {
+			return nil, err
+		}
+		l.Views = append(l.Views, v)
+		pre := 0
+		if v.HasPreprocessed {
+			pre = v.PreWidth
+		}
+		lh := logH[i] + params.LogBlowup
+		for r, w := range [NumRounds]int{pre, v.Width, 4 * v.NumPerm, 4 * v.QuotientChunks} {
+			l.Pos[r][i] = -1
+			if w > 0 {
+				l.Pos[r][i] = len(l.Matrices[r])
+				l.Matrices[r] = append(l.Matrices[r], MatrixShape{LogHeight: lh, Width: w})
+			}
+		}
+	}
+	l.LogLDE = l.Buckets[0].LogLDE
+	l.FRIRounds = l.LogLDE - params.LogBlowup - params.LogFinalPolyLen
+	return l, nil
+}

@@ -65,25 +65,17 @@ type ProofVar struct {
 
 // The input rounds of a stark proof, in commitment order.
 const (
-	roundPre = iota
-	roundMain
-	roundPerm
-	roundQuot
-	numRounds
+	roundPre  = stark.RoundPre
+	roundMain = stark.RoundMain
+	roundPerm = stark.RoundPerm
+	roundQuot = stark.RoundQuot
+	numRounds = stark.NumRounds
 )
 
-// matrixShape is one committed matrix: its LDE log height and width.
-type matrixShape struct{ logHeight, width int }
-
-// layout is a proof's shape as the verifier knows it before reading the proof: every count
-// stark.Verify checks, derived from the key, the parameters and the heights.
+// layout is a proof's shape as the verifier knows it before reading the proof: stark's commitment
+// layout for the key, the parameters and the heights.
 type layout struct {
-	views     []*stark.ConstraintView
-	shapes    [numRounds][]matrixShape
-	pos       [numRounds][]int // per round and table, the table's matrix in the round, -1 if none
-	buckets   []stark.Bucket
-	logLDE    int // the tallest LDE: query indices are drawn from it
-	friRounds int
+	*stark.CommitLayout
 	numPublic int
 }
 
@@ -95,50 +87,30 @@ func layoutOf(s Shape) (*layout, error) {
 	if err := s.VK.CheckStatement(s.Params, s.LogHeights, air.NumPublic(), s.config()); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrShape, err)
 	}
-	l := &layout{buckets: stark.Buckets(s.LogHeights, s.Params.LogBlowup), numPublic: air.NumPublic()}
-	for r := range l.pos {
-		l.pos[r] = make([]int, len(air.Tables()))
+	cl, err := s.VK.CommitLayout(s.Params, s.LogHeights)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrShape, err)
 	}
-	for i := range air.Tables() {
-		v, err := s.VK.ConstraintView(i)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrShape, err)
-		}
-		l.views = append(l.views, v)
-		pre := 0
-		if v.HasPreprocessed {
-			pre = v.PreWidth
-		}
-		lh := s.LogHeights[i] + s.Params.LogBlowup
-		for r, w := range [numRounds]int{pre, v.Width, 4 * v.NumPerm, 4 * v.QuotientChunks} {
-			l.pos[r][i] = -1
-			if w > 0 {
-				l.pos[r][i] = len(l.shapes[r])
-				l.shapes[r] = append(l.shapes[r], matrixShape{logHeight: lh, width: w})
-			}
-		}
-	}
-	if pre := s.VK.PreRoot(); len(l.shapes[roundPre]) == 0 && !pre.IsZero() {
+	l := &layout{CommitLayout: cl, numPublic: air.NumPublic()}
+	if pre := s.VK.PreRoot(); len(l.Matrices[roundPre]) == 0 && !pre.IsZero() {
 		return nil, fmt.Errorf("%w: a key without preprocessed columns has a nonzero preprocessed root", ErrShape)
 	}
-	l.logLDE = l.buckets[0].LogLDE
-	l.friRounds = l.logLDE - s.Params.LogBlowup - s.Params.LogFinalPolyLen
 	return l, nil
 }
 
 // pathLen is the authentication path length of round r (its tallest matrix), 0 when empty.
 func (l *layout) pathLen(r int) int {
 	m := 0
-	for _, s := range l.shapes[r] {
-		m = max(m, s.logHeight)
+	for _, s := range l.Matrices[r] {
+		m = max(m, s.LogHeight)
 	}
 	return m
 }
 
 func (l *layout) logHeights(r int) []int {
-	hs := make([]int, len(l.shapes[r]))
-	for i, s := range l.shapes[r] {
-		hs[i] = s.logHeight
+	hs := make([]int, len(l.Matrices[r]))
+	for i, s := range l.Matrices[r] {
+		hs[i] = s.LogHeight
 	}
 	return hs
 }
@@ -150,21 +122,21 @@ func NewProofVar(s Shape) (*ProofVar, error) {
 		return nil, err
 	}
 	exts := func(n int) []ExtVar { return make([]ExtVar, n) }
-	batch := func(shapes []matrixShape, pathLen int) MerkleOpening {
+	batch := func(shapes []stark.MatrixShape, pathLen int) MerkleOpening {
 		var o MerkleOpening
 		for _, sh := range shapes {
-			o.Rows = append(o.Rows, make([]frontend.Variable, sh.width))
+			o.Rows = append(o.Rows, make([]frontend.Variable, sh.Width))
 		}
 		o.Path = make([]frontend.Variable, pathLen)
 		return o
 	}
 	p := &ProofVar{
 		Public:    make([]frontend.Variable, l.numPublic),
-		LogUpSums: exts(len(l.views)),
-		FRIRoots:  make([]frontend.Variable, l.friRounds),
+		LogUpSums: exts(len(l.Views)),
+		FRIRoots:  make([]frontend.Variable, l.FRIRounds),
 		FinalPoly: exts(1 << uint(s.Params.LogFinalPolyLen)),
 	}
-	for _, v := range l.views {
+	for _, v := range l.Views {
 		var o OpeningVar
 		for pt := range 2 {
 			o.Pre[pt], o.Main[pt], o.Perm[pt], o.Quot[pt] = exts(v.PreWidth), exts(v.Width), exts(4*v.NumPerm), exts(4*v.QuotientChunks)
@@ -174,11 +146,11 @@ func NewProofVar(s Shape) (*ProofVar, error) {
 	for range s.Params.NumQueries {
 		var q QueryVar
 		for r := range q.Inputs {
-			q.Inputs[r] = batch(l.shapes[r], l.pathLen(r))
+			q.Inputs[r] = batch(l.Matrices[r], l.pathLen(r))
 		}
-		for r := range l.friRounds {
-			lh := l.logLDE - r - 1
-			q.FRI = append(q.FRI, batch([]matrixShape{{logHeight: lh, width: 8}}, lh))
+		for r := range l.FRIRounds {
+			lh := l.LogLDE - r - 1
+			q.FRI = append(q.FRI, batch([]stark.MatrixShape{{LogHeight: lh, Width: 8}}, lh))
 		}
 		p.Queries = append(p.Queries, q)
 	}
@@ -225,16 +197,16 @@ func AssignProof(s Shape, proof *stark.BN254Proof, public []stark.F) (*ProofVar,
 		}
 		return out
 	}
-	batch := func(what string, o *stark.BatchOpeningOf[hash.BN254Digest], shapes []matrixShape, pathLen int) MerkleOpening {
+	batch := func(what string, o *stark.BatchOpeningOf[hash.BN254Digest], shapes []stark.MatrixShape, pathLen int) MerkleOpening {
 		var m MerkleOpening
 		if !count(what+" rows", len(o.Rows), len(shapes)) || !count(what+" path", len(o.Path), pathLen) {
 			return m
 		}
 		for i, sh := range shapes {
-			if !count(what+" row width", len(o.Rows[i]), sh.width) {
+			if !count(what+" row width", len(o.Rows[i]), sh.Width) {
 				return m
 			}
-			row := make([]frontend.Variable, sh.width)
+			row := make([]frontend.Variable, sh.Width)
 			for j, x := range o.Rows[i] {
 				row[j] = x.Uint64()
 			}
@@ -256,11 +228,11 @@ func AssignProof(s Shape, proof *stark.BN254Proof, public []stark.F) (*ProofVar,
 	for _, x := range public {
 		p.Public = append(p.Public, x.Uint64())
 	}
-	p.LogUpSums = exts("LogUp totals", proof.LogUpSums, len(l.views))
-	if !count("table openings", len(proof.Openings), len(l.views)) {
+	p.LogUpSums = exts("LogUp totals", proof.LogUpSums, len(l.Views))
+	if !count("table openings", len(proof.Openings), len(l.Views)) {
 		return nil, bad
 	}
-	for i, v := range l.views {
+	for i, v := range l.Views {
 		o := &proof.Openings[i]
 		var ov OpeningVar
 		for pt := range 2 {
@@ -271,7 +243,7 @@ func AssignProof(s Shape, proof *stark.BN254Proof, public []stark.F) (*ProofVar,
 		}
 		p.Openings = append(p.Openings, ov)
 	}
-	if !count("FRI roots", len(proof.FRI.Roots), l.friRounds) {
+	if !count("FRI roots", len(proof.FRI.Roots), l.FRIRounds) {
 		return nil, bad
 	}
 	for _, d := range proof.FRI.Roots {
@@ -284,15 +256,15 @@ func AssignProof(s Shape, proof *stark.BN254Proof, public []stark.F) (*ProofVar,
 	for q := range proof.Queries {
 		var qv QueryVar
 		for r := range numRounds {
-			qv.Inputs[r] = batch(fmt.Sprintf("query %d round %d", q, r), &proof.Queries[q].Inputs[r], l.shapes[r], l.pathLen(r))
+			qv.Inputs[r] = batch(fmt.Sprintf("query %d round %d", q, r), &proof.Queries[q].Inputs[r], l.Matrices[r], l.pathLen(r))
 		}
 		steps := proof.FRI.Queries[q].Steps
-		if !count(fmt.Sprintf("query %d FRI steps", q), len(steps), l.friRounds) {
+		if !count(fmt.Sprintf("query %d FRI steps", q), len(steps), l.FRIRounds) {
 			return nil, bad
 		}
 		for r := range steps {
-			lh := l.logLDE - r - 1
-			qv.FRI = append(qv.FRI, batch(fmt.Sprintf("query %d FRI round %d", q, r), &steps[r], []matrixShape{{logHeight: lh, width: 8}}, lh))
+			lh := l.LogLDE - r - 1
+			qv.FRI = append(qv.FRI, batch(fmt.Sprintf("query %d FRI round %d", q, r), &steps[r], []stark.MatrixShape{{LogHeight: lh, Width: 8}}, lh))
 		}
 		p.Queries = append(p.Queries, qv)
 	}
@@ -304,11 +276,11 @@ func AssignProof(s Shape, proof *stark.BN254Proof, public []stark.F) (*ProofVar,
 
 // matches reports whether p has the counts of l (NewProofVar's variables do).
 func (l *layout) matches(s Shape, p *ProofVar) bool {
-	if p == nil || len(p.Public) != l.numPublic || len(p.LogUpSums) != len(l.views) || len(p.Openings) != len(l.views) ||
-		len(p.FRIRoots) != l.friRounds || len(p.FinalPoly) != 1<<uint(s.Params.LogFinalPolyLen) || len(p.Queries) != s.Params.NumQueries {
+	if p == nil || len(p.Public) != l.numPublic || len(p.LogUpSums) != len(l.Views) || len(p.Openings) != len(l.Views) ||
+		len(p.FRIRoots) != l.FRIRounds || len(p.FinalPoly) != 1<<uint(s.Params.LogFinalPolyLen) || len(p.Queries) != s.Params.NumQueries {
 		return false
 	}
-	for i, v := range l.views {
+	for i, v := range l.Views {
 		o := &p.Openings[i]
 		for pt := range 2 {
 			if len(o.Pre[pt]) != v.PreWidth || len(o.Main[pt]) != v.Width || len(o.Perm[pt]) != 4*v.NumPerm || len(o.Quot[pt]) != 4*v.QuotientChunks {
@@ -316,29 +288,29 @@ func (l *layout) matches(s Shape, p *ProofVar) bool {
 			}
 		}
 	}
-	okBatch := func(o *MerkleOpening, shapes []matrixShape, pathLen int) bool {
+	okBatch := func(o *MerkleOpening, shapes []stark.MatrixShape, pathLen int) bool {
 		if len(o.Rows) != len(shapes) || len(o.Path) != pathLen {
 			return false
 		}
 		for i, sh := range shapes {
-			if len(o.Rows[i]) != sh.width {
+			if len(o.Rows[i]) != sh.Width {
 				return false
 			}
 		}
 		return true
 	}
 	for _, q := range p.Queries {
-		if len(q.FRI) != l.friRounds {
+		if len(q.FRI) != l.FRIRounds {
 			return false
 		}
 		for r := range numRounds {
-			if !okBatch(&q.Inputs[r], l.shapes[r], l.pathLen(r)) {
+			if !okBatch(&q.Inputs[r], l.Matrices[r], l.pathLen(r)) {
 				return false
 			}
 		}
 		for r := range q.FRI {
-			lh := l.logLDE - r - 1
-			if !okBatch(&q.FRI[r], []matrixShape{{logHeight: lh, width: 8}}, lh) {
+			lh := l.LogLDE - r - 1
+			if !okBatch(&q.FRI[r], []stark.MatrixShape{{LogHeight: lh, Width: 8}}, lh) {
 				return false
 			}
 		}

@@ -165,13 +165,13 @@ func (v *verifier) verify() error {
 	zero := total
 	for i, sum := range v.sums {
 		total = f.ExtAdd(total, sum)
-		if v.l.views[i].NumPerm == 0 {
+		if v.l.Views[i].NumPerm == 0 {
 			f.ExtAssertEq(sum, zero)
 		}
 	}
 	f.ExtAssertEq(total, zero)
 	zc := newZetaCache(f, v.zeta)
-	for i := range v.l.views {
+	for i := range v.l.Views {
 		if err := v.checkConstraintsAt(i, zc); err != nil {
 			return err
 		}
@@ -328,7 +328,7 @@ func (f *Field) powers(x Ext, n int) []Ext {
 // Z_H(ζ)·Σ_r Q_r(ζ)·ζ^{n·r}.
 func (v *verifier) checkConstraintsAt(i int, zc *zetaCache) error {
 	f := v.f
-	cv := v.l.views[i]
+	cv := v.l.Views[i]
 	o := &v.openings[i]
 	logN := v.s.LogHeights[i]
 	slots := make([]Ext, cv.NumSlots)
@@ -424,8 +424,8 @@ type friState struct {
 
 func (v *verifier) deepClaims() ([]deepClaim, error) {
 	f := v.f
-	claims := make([]deepClaim, len(v.l.buckets))
-	for j, bk := range v.l.buckets {
+	claims := make([]deepClaim, len(v.l.Buckets))
+	for j, bk := range v.l.Buckets {
 		var v0, v1 []Ext
 		for _, ti := range bk.Tables {
 			o := &v.openings[ti]
@@ -477,7 +477,7 @@ func (v *verifier) fri() error {
 	v.observeExt(v.finalPoly...)
 	t.CheckPoW(v.s.Params.PoWBits, f.Canonical(p.FRIPoWNonce).V)
 	for range p.Queries {
-		bits, err := t.SampleBits(l.logLDE)
+		bits, err := t.SampleBits(l.LogLDE)
 		if err != nil {
 			return err
 		}
@@ -485,17 +485,17 @@ func (v *verifier) fri() error {
 	}
 	// An empty commitment has the zero root (stark's verifyBatch of no matrices); the
 	// preprocessed root is the key's constant, checked when the layout was made.
-	if len(l.shapes[roundPerm]) == 0 {
+	if len(l.Matrices[roundPerm]) == 0 {
 		v.api.AssertIsEqual(p.PermRoot, 0)
 	}
-	wL, err := stark.RowGenerator(l.logLDE)
+	wL, err := stark.RowGenerator(l.LogLDE)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrShape, err)
 	}
 	var wInv koalabear.Element
 	wInv.Inverse(&wL)
-	st.wInv = make([]Felt, l.logLDE)
-	for j := l.logLDE - 1; j >= 0; j-- {
+	st.wInv = make([]Felt, l.LogLDE)
+	for j := l.LogLDE - 1; j >= 0; j-- {
 		st.wInv[j] = f.ConstF(wInv)
 		wInv.Square(&wInv)
 	}
@@ -519,13 +519,13 @@ func (v *verifier) fri() error {
 func (v *verifier) points(st *friState, q int) []Felt {
 	f := v.f
 	bits := st.idx[q]
-	inv := make([]Felt, v.l.friRounds+1)
+	inv := make([]Felt, v.l.FRIRounds+1)
 	acc := f.Const(1)
-	for j := range v.l.logLDE {
+	for j := range v.l.LogLDE {
 		acc = f.Mul(acc, f.Select(bits[j], st.wInv[j], f.Const(1)))
 	}
 	inv[0] = f.Reduce(acc)
-	for r := 1; r <= v.l.friRounds; r++ {
+	for r := 1; r <= v.l.FRIRounds; r++ {
 		inv[r] = f.Reduce(f.Mul(inv[r-1], inv[r-1]))
 	}
 	return inv
@@ -539,26 +539,26 @@ func (v *verifier) deep(st *friState, q int, inv []Felt) ([]Ext, error) {
 	bits := st.idx[q]
 	qo := &v.p.Queries[q]
 	for r := range numRounds {
-		if len(l.shapes[r]) == 0 {
+		if len(l.Matrices[r]) == 0 {
 			continue
 		}
 		maxH := l.pathLen(r)
-		root, err := v.h.OpeningRoot(&qo.Inputs[r], l.logHeights(r), bits[l.logLDE-maxH:])
+		root, err := v.h.OpeningRoot(&qo.Inputs[r], l.logHeights(r), bits[l.LogLDE-maxH:])
 		if err != nil {
 			return nil, err
 		}
 		v.api.AssertIsEqual(root, st.roots[r])
 	}
-	evals := make([]Ext, len(l.buckets))
+	evals := make([]Ext, len(l.Buckets))
 	shift := f.ConstF(stark.CosetShift())
-	for j, bk := range l.buckets {
+	for j, bk := range l.Buckets {
 		c := &st.claims[j]
-		x := f.Lift(f.Mul(shift, f.Inverse(inv[l.logLDE-bk.LogLDE])))
+		x := f.Lift(f.Mul(shift, f.Inverse(inv[l.LogLDE-bk.LogLDE])))
 		acc := f.Lift(f.Const(0))
 		k := 0
 		for _, ti := range bk.Tables {
 			for r := range numRounds {
-				if pos := l.pos[r][ti]; pos >= 0 {
+				if pos := l.Pos[r][ti]; pos >= 0 {
 					for _, x := range qo.Inputs[r].Rows[pos] {
 						acc = f.ExtAdd(acc, f.ExtMulBase(c.apow[k], Felt{V: x, Max: bigPm1}))
 						k++
@@ -582,8 +582,8 @@ func (v *verifier) query(st *friState, q int, inv []Felt, evals []Ext) error {
 	qo := &v.p.Queries[q]
 	half := f.Inverse(f.Const(2))
 	eval, next := evals[0], 1
-	for r := range l.friRounds {
-		lh := l.logLDE - r - 1
+	for r := range l.FRIRounds {
+		lh := l.LogLDE - r - 1
 		step := &qo.FRI[r]
 		root, err := v.h.OpeningRoot(step, []int{lh}, bits[r+1:])
 		if err != nil {
@@ -603,13 +603,13 @@ func (v *verifier) query(st *friState, q int, inv []Felt, evals []Ext) error {
 		sum := f.ExtMulBase(f.ExtAdd(es, eo), half)
 		diff := f.ExtMul(f.ExtMulBase(f.ExtSub(es, eo), inv2y), st.betas[r])
 		eval = f.ExtAdd(sum, diff)
-		if next < len(l.buckets) && l.buckets[next].LogLDE == lh {
+		if next < len(l.Buckets) && l.Buckets[next].LogLDE == lh {
 			eval = f.ExtAdd(eval, f.ExtMul(st.beta2[r], evals[next]))
 			next++
 		}
 		eval = f.ExtReduce(eval)
 	}
-	y := f.Inverse(inv[l.friRounds])
+	y := f.Inverse(inv[l.FRIRounds])
 	fp := v.finalPoly
 	acc := fp[len(fp)-1]
 	for i := len(fp) - 2; i >= 0; i-- {
