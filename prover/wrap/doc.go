@@ -1,6 +1,14 @@
 // Package wrap owns the Groth16 wrap of the last STARK layer: gnark circuits over BN254 that
-// verify what prover/stark proves in its BN254 configuration (stark.BN254Proof). Each gadget here
-// replays one piece of the native verifier step by step and is tested against it.
+// verify what prover/stark proves in its BN254 configuration (stark.BN254Proof), their setups and
+// proofs, and the Solidity verifier export. Each gadget here replays one piece of the native
+// verifier step by step and is tested against it.
+//
+// The wrap of a span (Wrapper, SpanCircuit): recursion.FinalLayer proves a succinct span seal and
+// its journals again in the BN254 configuration; SpanCircuit verifies that proof (VerifyStark) and
+// binds its public values (ClaimBinder, claim.go) to the circuit's two public inputs, the key-set
+// root and the claim digest the oracle's Groth16OutputVerifier recomputes (ClaimDigest). Keys come
+// from a dev setup (insecure, refused outside dev mode) or gnark's MPC ceremony (setup.go), cached
+// on disk (setup_cache.go); proofs travel in gnark's Solidity encoding (groth16.go).
 //
 // The gadgets: the Poseidon2-BN254 hash (Hasher: the sponge over packed KoalaBear values, the
 // 2-to-1 compression, and the multi-height Merkle opening of stark's commitments), the Fiat-Shamir
