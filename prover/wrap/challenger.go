@@ -6,7 +6,6 @@ import (
 
 	"github.com/consensys/gnark/constraint/solver"
 	"github.com/consensys/gnark/frontend"
-	"github.com/consensys/gnark/std/rangecheck"
 	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/stark"
 )
@@ -47,7 +46,7 @@ type Challenger struct {
 
 // NewChallenger starts the transcript stark.NewBN254Transcript(domain) starts.
 func NewChallenger(api frontend.API, h *Hasher, domain string) *Challenger {
-	return &Challenger{api: api, h: h, rc: rangecheck.New(api, rangecheck.WithBaseLength(rangeLimbBits)),
+	return &Challenger{api: api, h: h, rc: newRangeChecker(api),
 		state: [hash.BN254Width]frontend.Variable{0, 0, stark.BN254TranscriptKey(domain)}}
 }
 

@@ -182,7 +182,7 @@ func (c *ClaimBinder) Bind(pub []frontend.Variable) (keySetRoot, claimDigest fro
 	keySetRoot = frontend.Variable(0)
 	for i := range hash.DigestElements {
 		v := pub[recursion.SpanPubKeySet+i]
-		c.canonicalBits(v)
+		canonicalBits(c.api, v)
 		keySetRoot = api.Add(keySetRoot, api.Mul(v, new(big.Int).Lsh(big.NewInt(1), uint(31*i))))
 	}
 
@@ -190,7 +190,7 @@ func (c *ClaimBinder) Bind(pub []frontend.Variable) (keySetRoot, claimDigest fro
 	// the canonical value's bits. Words: two bytes per 16-bit limb.
 	pre := make([][8]frontend.Variable, 0, ClaimPreimageBytes)
 	for i := range hash.DigestElements {
-		bits := c.canonicalBits(pub[recursion.SpanPubImage+i])
+		bits := canonicalBits(c.api, pub[recursion.SpanPubImage+i])
 		bits = append(bits, 0) // bit 31
 		for k := range 4 {
 			pre = append(pre, [8]frontend.Variable(bits[8*k:8*k+8]))
@@ -205,23 +205,6 @@ func (c *ClaimBinder) Bind(pub []frontend.Variable) (keySetRoot, claimDigest fro
 	sha := sha256Bits{api: api}
 	claimDigest = sha.digestInteger(sha.sum(pre), claimMaskBits)
 	return keySetRoot, claimDigest, nil
-}
-
-// canonicalBits returns v's 31 bits after asserting v < p: v below 2^31 by the decomposition,
-// and not of the form 0x7f······ with non-zero low 24 bits.
-func (c *ClaimBinder) canonicalBits(v frontend.Variable) []frontend.Variable {
-	api := c.api
-	bits := api.ToBinary(v, 31)
-	top := bits[24]
-	for _, b := range bits[25:] {
-		top = api.Mul(top, b)
-	}
-	low := frontend.Variable(0)
-	for i, b := range bits[:24] {
-		low = api.Add(low, api.Mul(b, 1<<i))
-	}
-	api.AssertIsEqual(api.Mul(top, low), 0)
-	return bits
 }
 
 // BindingCircuit is the claim binding alone as a Groth16 circuit: the span public values are

@@ -32,12 +32,14 @@
 // std/permutation/poseidon2 with (width 3, 8 full, 56 partial rounds), whose round keys come from
 // the same gnark-crypto parameters as prover/hash's native one.
 //
-// Range checks use std/rangecheck, which under Groth16 is a log-derivative lookup over one BSB22
-// commitment: a proof of these circuits carries one Pedersen commitment and its proof of
-// knowledge, which gnark's Solidity verifier checks (the gas of one more pairing-based check).
+// Range checks are bit decompositions, not gnark's std/rangecheck lookup: under Groth16 the
+// lookup adds a Pedersen commitment whose on-chain check alone (+123k gas) would put a proposal
+// above 300k gas. A proof of these circuits has no commitment; the circuit is about twice as
+// large for it (4.44M constraints with every table at 2^13 rows, against 2.24M with the lookup).
 //
 // Cost (R1CS constraints; BenchmarkFieldPieces, BenchmarkConstraints, BenchmarkVerifyStark,
-// BenchmarkFinalLayerShape): a base product 1, an extension product 7 (products at seven points),
+// BenchmarkFinalLayerShape), measured with the lookup (bit decompositions: an n-bit check n + 1,
+// a canonical entry 39): a base product 1, an extension product 7 (products at seven points),
 // a product by a base value 4, a reduction 8, a 32-bit range check 3 (2^16 once for the table), a
 // canonical entry 6, an equality mod p of unreduced values 4, an extension division 39, a
 // Poseidon2 permutation 240, an extension challenge 374. For the recursion AIR (twelve tables:

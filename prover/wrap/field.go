@@ -8,7 +8,6 @@ import (
 	"github.com/consensys/gnark-crypto/field/koalabear/extensions"
 	"github.com/consensys/gnark/constraint/solver"
 	"github.com/consensys/gnark/frontend"
-	"github.com/consensys/gnark/std/rangecheck"
 	"github.com/zkexex/zkexex/prover/hash"
 )
 
@@ -20,37 +19,29 @@ import (
 // BN254's r ≈ 2^253.6, so that no operation wraps around r and the variable's value is the
 // integer itself. When an operation would cross that, its operands are reduced first: the
 // prover supplies q and s (hint divModP), the circuit range-checks s < 2^32 and q below 2^k, k
-// the bit length of Max/p rounded up to a whole number of limbs (k ≤ 176), and asserts
-// v = q·p + s. Both sides are then below 2^208 < r, so the identity holds over the integers and
+// the bit length of Max/p (k ≤ 170), and asserts
+// v = q·p + s. Both sides are then below 2^202 < r, so the identity holds over the integers and
 // s ≡ v (mod p). s need not be below p: a representative in [0, 2^32) is all arithmetic needs,
 // and only values that are hashed or observed must be canonical, which Canonical checks where a
 // proof's values enter (v < 2^32 and v + 2^32 - p < 2^32: together, v < p).
 //
 // Equality mod p (AssertEq) costs no reduction: d = a - b + k·p with k·p ≥ b's bound is a
 // non-negative integer below 2^maxLazyBits; the prover supplies m = d/p, the circuit range-checks
-// m below 2^k (k as for a reduction, so m·p < 2^208) and asserts d = m·p. Both sides are integers
+// m below 2^k (k as for a reduction, so m·p < 2^202) and asserts d = m·p. Both sides are integers
 // below r, so the field identity is an integer identity: p divides d, that is a ≡ b (mod p). A
 // dishonest m cannot help: if p does not divide d, no integer m satisfies d = m·p, and m's range
 // keeps m·p from wrapping around r to meet d.
 //
-// Range checks go through gnark's std/rangecheck: under Groth16 (R1CS with BSB22 commitments) it
-// is the log-derivative lookup argument over one commitment of all checked values, with 16-bit
-// limbs (fixed here, rangeLimbBits): an n-bit check costs n/16 + 1 constraints when 16 divides n
-// (one more limb check otherwise, so every check here is 32 bits or a whole number of limbs),
-// plus 2^16 once for the table. The proof then carries one Pedersen commitment and its proof
-// of knowledge, which the Solidity verifier checks (gnark's exported verifier does).
+// Range checks are bit decompositions (newRangeChecker says why not gnark's lookup): an n-bit
+// check costs n + 1 constraints and adds nothing to the proof.
 
 // maxLazyBits bounds every unreduced value: results that would exceed 2^maxLazyBits are avoided
-// by reducing operands first. A quotient by p is then below 2^170, checked below 2^176 (whole
-// limbs), so q·p + s < 2^208 stays far below r ≈ 2^253.6. Products of two reduced values are
+// by reducing operands first. A quotient by p is then below 2^170, checked below 2^170, so
+// q·p + s < 2^202 stays far below r ≈ 2^253.6. Products of two reduced values are
 // about 2^64, so the limit is rarely what forces a reduction.
 const maxLazyBits = 200
 
-// rangeLimbBits is the limb width of std/rangecheck's decomposition, fixed so that checks can be
-// sized to whole limbs.
-const rangeLimbBits = 16
-
-// weakBits is the bound of a reduced (not necessarily canonical) value: 2^32, two limbs.
+// weakBits is the bound of a reduced (not necessarily canonical) value: 2^32.
 const weakBits = 32
 
 var (
@@ -86,14 +77,22 @@ type Field struct {
 
 // NewField returns the arithmetic of api, whose field must be BN254's scalar field.
 func NewField(api frontend.API) *Field {
-	return &Field{api: api, rc: rangecheck.New(api, rangecheck.WithBaseLength(rangeLimbBits))}
+	return &Field{api: api, rc: newRangeChecker(api)}
 }
 
-// checkLimbs range-checks v below 2^bits rounded up to whole limbs: a looser bound costs
-// nothing more, and the callers' bounds leave room for it.
-func (f *Field) checkLimbs(v frontend.Variable, bits int) {
-	f.check(v, (bits+rangeLimbBits-1)/rangeLimbBits*rangeLimbBits)
-}
+// newRangeChecker is the range checker of every gadget here: a bit decomposition, not gnark's
+// log-derivative lookup (std/rangecheck). The lookup costs 3 to 6 constraints a check against
+// about one a bit, but under Groth16 it adds a Pedersen commitment to the proof, and the exported
+// Solidity verifier checks its proof of knowledge with a second pairing call: 410,597 gas a
+// proposal against 287,471 without one (bench/wrap.md), above the 300k a proposal may cost. The
+// circuit grows 2.5x instead (2.24M to 5.67M constraints for 2^13-row tables).
+func newRangeChecker(api frontend.API) frontend.Rangechecker { return bitRangeChecker{api} }
+
+// bitRangeChecker asserts v < 2^bits by decomposing it into bits.
+type bitRangeChecker struct{ api frontend.API }
+
+// Check implements frontend.Rangechecker.
+func (c bitRangeChecker) Check(v frontend.Variable, bits int) { c.api.ToBinary(v, bits) }
 
 func (f *Field) check(v frontend.Variable, bits int) {
 	f.RangeChecks++
@@ -113,9 +112,27 @@ func (f *Field) ConstF(x koalabear.Element) Felt { return f.Const(x.Uint64()) }
 // Canonical range-checks a witness value to [0, p) and returns it as a Felt: the form every value
 // a proof supplies takes once, where it enters, so that hashing and observing it is injective.
 func (f *Field) Canonical(v frontend.Variable) Felt {
-	f.check(v, weakBits)
-	f.check(f.api.Add(v, 1<<weakBits-hash.Modulus), weakBits) // v + 2^32 - p < 2^32
+	f.RangeChecks++
+	f.RangeBits += 31
+	canonicalBits(f.api, v)
 	return Felt{V: v, Max: bigPm1}
+}
+
+// canonicalBits returns v's 31 bits (least significant first) after asserting v < p: v below
+// 2^31 by the decomposition, and not of the form 0x7f······ with non-zero low 24 bits (p =
+// 2^31 - 2^24 + 1). 39 constraints, against 66 for two 32-bit decompositions.
+func canonicalBits(api frontend.API, v frontend.Variable) []frontend.Variable {
+	bits := api.ToBinary(v, 31)
+	top := bits[24]
+	for _, b := range bits[25:] {
+		top = api.Mul(top, b)
+	}
+	low := frontend.Variable(0)
+	for i, b := range bits[:24] {
+		low = api.Add(low, api.Mul(b, 1<<i))
+	}
+	api.AssertIsEqual(api.Mul(top, low), 0)
+	return bits
 }
 
 // IsConst reports whether a is a constant of the circuit.
@@ -143,7 +160,7 @@ func (f *Field) Reduce(a Felt) Felt {
 	}
 	q, r := qr[0], qr[1]
 	f.check(r, weakBits)
-	f.checkLimbs(q, new(big.Int).Quo(a.Max, bigP).BitLen())
+	f.check(q, new(big.Int).Quo(a.Max, bigP).BitLen())
 	f.api.AssertIsEqual(a.V, f.api.Add(f.api.Mul(q, bigP), r))
 	return Felt{V: r, Max: weakMax}
 }
@@ -239,7 +256,7 @@ func (f *Field) AssertEq(a, b Felt) {
 	if err != nil {
 		panic(fmt.Sprintf("wrap: %v", err))
 	}
-	f.checkLimbs(m[0], new(big.Int).Quo(d.Max, bigP).BitLen())
+	f.check(m[0], new(big.Int).Quo(d.Max, bigP).BitLen())
 	f.api.AssertIsEqual(d.V, f.api.Mul(m[0], bigP))
 }
 
