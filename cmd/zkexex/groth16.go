@@ -11,7 +11,11 @@ import (
 	cs "github.com/consensys/gnark/constraint/bn254"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
+	"github.com/ethereum/go-ethereum/log"
 	"github.com/urfave/cli/v2"
+	"github.com/zkexex/zkexex/derivation"
+	"github.com/zkexex/zkexex/prover/recursion"
+	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/wrap"
 )
 
@@ -92,7 +96,8 @@ then 'zkexex groth16 export --ceremony --out Verifier.sol'.`,
 func groth16Flags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "cache", Usage: "key cache directory (default $ZKEXEX_GROTH16_CACHE or the user cache directory)"},
-		&cli.StringFlag{Name: "circuit", Usage: "binding (the wrap circuit's statement) or statement (a tiny stand-in with the same public inputs, for tests)", Value: "binding"},
+		&cli.StringFlag{Name: "circuit", Usage: "span (the wrap circuit: a span of --blocks blocks under the production key set, minutes to compile, tens of minutes to set up), binding (its statement alone) or statement (a tiny stand-in with the same public inputs, for tests)", Value: "span"},
+		&cli.IntFlag{Name: "blocks", Usage: "with --circuit span: blocks per span, the oracle's submission interval (the circuit is specialised to it)", Value: 5},
 	}
 }
 
@@ -103,14 +108,31 @@ func groth16Circuit(ctx *cli.Context) (*cs.R1CS, error) {
 		c = &wrap.BindingCircuit{}
 	case "statement":
 		c = &wrap.StatementCircuit{}
+	case "span":
+		return spanCircuit(ctx.Int("blocks"))
 	default:
-		return nil, fmt.Errorf("--circuit %q: want binding or statement", name)
+		return nil, fmt.Errorf("--circuit %q: want span, binding or statement", name)
 	}
 	ccs, err := frontend.Compile(ecc.BN254.ScalarField(), r1cs.NewBuilder, c)
 	if err != nil {
 		return nil, fmt.Errorf("compiling the circuit: %w", err)
 	}
 	return wrap.R1CS(ccs)
+}
+
+// spanCircuit compiles the wrap circuit for spans of blocks blocks under the production key set.
+func spanCircuit(blocks int) (*cs.R1CS, error) {
+	set, err := recursion.ProductionSet()
+	if err != nil {
+		return nil, err
+	}
+	log.Info("Setting up the final layer's span program (BN254)", "blocks", blocks)
+	fl, err := recursion.NewFinalLayer(recursion.SpanStatement{Set: set, Blocks: blocks, Journal: derivation.SpanJournal()}, stark.FinalLayerParams())
+	if err != nil {
+		return nil, err
+	}
+	_, ccs, err := wrap.CompileSpan(fl, nil)
+	return ccs, err
 }
 
 func groth16Cache(ctx *cli.Context) (wrap.KeyCache, error) {

@@ -80,6 +80,7 @@ func TestGroth16BadInvocations(t *testing.T) {
 		want string
 	}{
 		{[]string{"setup", "--circuit", "foo", "--cache", dir}, `--circuit "foo"`},
+		{[]string{"setup", "--circuit", "span", "--blocks", "0", "--cache", dir}, "no blocks"},
 		{[]string{"ceremony", "contribute", "--phase", "3", "--circuit", "statement", "--out", filepath.Join(dir, "x")}, "--phase 3"},
 		{[]string{"ceremony", "contribute", "--phase", "2", "--circuit", "statement", "--out", filepath.Join(dir, "x")}, "needs --srs"},
 		{[]string{"ceremony", "seal", "--beacon", "zz", "--circuit", "statement", "--out", filepath.Join(dir, "x"), "a"}, "--beacon"},
