@@ -190,19 +190,8 @@ func ProofWitness(s ChildShape, p *stark.Proof) ([]E, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p == nil {
-		return nil, fmt.Errorf("%w: nil proof", ErrShape)
-	}
-	if p.Params != s.Params {
-		return nil, fmt.Errorf("%w: parameters %+v, want %+v", ErrShape, p.Params, s.Params)
-	}
-	if len(p.LogHeights) != len(s.LogHeights) {
-		return nil, fmt.Errorf("%w: %d table heights, want %d", ErrShape, len(p.LogHeights), len(s.LogHeights))
-	}
-	for i := range p.LogHeights {
-		if p.LogHeights[i] != s.LogHeights[i] {
-			return nil, fmt.Errorf("%w: table %d height 2^%d, want 2^%d", ErrShape, i, p.LogHeights[i], s.LogHeights[i])
-		}
+	if err := p.CheckShape(s.Params, s.LogHeights); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrShape, err)
 	}
 	var w []E
 	var bad error

@@ -450,3 +450,23 @@ func (vk *VerifyingKeyOf[D]) CommitLayout(params Params, logH []int) (*CommitLay
 	l.FRIRounds = l.LogLDE - params.LogBlowup - params.LogFinalPolyLen
 	return l, nil
 }
+
+// CheckShape reports whether p was made at params for tables of heights logH (log2 rows): what a
+// verifier specialised to one statement checks before it reads the proof's values. The error is
+// untyped: a proof of another shape may well verify, so the caller says what it means.
+func (p *ProofOf[D]) CheckShape(params Params, logH []int) error {
+	switch {
+	case p == nil:
+		return errors.New("nil proof")
+	case p.Params != params:
+		return fmt.Errorf("parameters %+v, want %+v", p.Params, params)
+	case len(p.LogHeights) != len(logH):
+		return fmt.Errorf("%d table heights, want %d", len(p.LogHeights), len(logH))
+	}
+	for i := range logH {
+		if p.LogHeights[i] != logH[i] {
+			return fmt.Errorf("table %d height 2^%d, want 2^%d", i, p.LogHeights[i], logH[i])
+		}
+	}
+	return nil
+}

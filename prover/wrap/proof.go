@@ -165,19 +165,8 @@ func AssignProof(s Shape, proof *stark.BN254Proof, public []stark.F) (*ProofVar,
 	if err != nil {
 		return nil, err
 	}
-	if proof == nil {
-		return nil, fmt.Errorf("%w: nil proof", ErrShape)
-	}
-	if proof.Params != s.Params {
-		return nil, fmt.Errorf("%w: parameters %+v, want %+v", ErrShape, proof.Params, s.Params)
-	}
-	if len(proof.LogHeights) != len(s.LogHeights) {
-		return nil, fmt.Errorf("%w: %d table heights, want %d", ErrShape, len(proof.LogHeights), len(s.LogHeights))
-	}
-	for i := range proof.LogHeights {
-		if proof.LogHeights[i] != s.LogHeights[i] {
-			return nil, fmt.Errorf("%w: table %d height 2^%d, want 2^%d", ErrShape, i, proof.LogHeights[i], s.LogHeights[i])
-		}
+	if err := proof.CheckShape(s.Params, s.LogHeights); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrShape, err)
 	}
 	var bad error
 	count := func(what string, got, want int) bool {
