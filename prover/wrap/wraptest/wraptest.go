@@ -120,4 +120,3 @@ func (f *Span) FinalLayer(t testing.TB, params stark.Params) *recursion.FinalLay
 	fl.Config = stark.VerifierConfig{}
 	return fl
 }
-
