@@ -22,6 +22,10 @@ import (
 // ErrSolcMissing: the pinned solc is not installed (run `npm ci` in contracts/).
 var ErrSolcMissing = solc.ErrNotInstalled
 
+// SolcInstalled reports whether the pinned solc is installed under contractsDir (ErrSolcMissing
+// otherwise): CompileGroth16Verifier needs it.
+func SolcInstalled(contractsDir string) error { return solc.Installed(contractsDir) }
+
 // Groth16VerifierContract is the name of the contract in gnark's exported source.
 const Groth16VerifierContract = "Verifier"
 

@@ -20,3 +20,13 @@ func SpanJournal() recursion.JournalLayout {
 		ParentOutput: stf.WordParentOutputRoot,
 	}
 }
+
+// ProductionSpan is the statement of the production final layer for spans of blocks blocks:
+// succinct seals under recursion.ProductionSet, journals laid out as SpanJournal says.
+func ProductionSpan(blocks int) (recursion.SpanStatement, error) {
+	set, err := recursion.ProductionSet()
+	if err != nil {
+		return recursion.SpanStatement{}, err
+	}
+	return recursion.SpanStatement{Set: set, Blocks: blocks, Journal: SpanJournal()}, nil
+}

@@ -30,6 +30,13 @@ type RunAggregator interface {
 	Aggregate(ctx context.Context, img *vm.Image, prog *vm.Program, input []byte, opts prove.Options) (*prove.Aggregated, *vm.Result, error)
 }
 
+// SpanWrapper turns a succinct span seal (the shrunk aggregation proof and its journals, one
+// per block) into a receipt of claim that an L1 contract verifies: prover/wrap's Wrapper, whose
+// receipts are receipt.KindGroth16.
+type SpanWrapper interface {
+	Wrap(ctx context.Context, claim receipt.SpanClaim, seal []byte, journals [][]byte) (*receipt.Receipt, error)
+}
+
 // LocalRuns aggregates runs on this machine with prove.Aggregate.
 type LocalRuns struct{ Aggregator *recursion.Aggregator }
 
@@ -60,6 +67,9 @@ type StarkProver struct {
 	// recursion proofs per block and one per span, against thousands of segment and join
 	// proofs per block on the cluster.
 	Runs RunAggregator
+	// Wrapper, when set with Aggregator, wraps each succinct span receipt for L1 (a Groth16 proof
+	// of the span: receipt.KindGroth16).
+	Wrapper SpanWrapper
 }
 
 // NewStarkProver proves with the STF guest's image; prog, when not nil, is the ELF it was built
@@ -208,6 +218,13 @@ func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof
 	if err != nil {
 		return nil, err
 	}
+	if p.Wrapper != nil {
+		r, err := p.Wrapper.Wrap(ctx, sc, proof, journals)
+		if err != nil {
+			return nil, fmt.Errorf("derivation: wrapping span %d..%d: %w", sc.StartBlock, sc.EndBlock, err)
+		}
+		return &SpanProof{Receipt: r, Claims: claims}, nil
+	}
 	r, err := receipt.NewSuccinctSpan(sc, &receipt.SuccinctSpanSeal{Journals: journals, Proof: proof})
 	if err != nil {
 		return nil, err
@@ -228,17 +245,22 @@ func guestClaim(last *receipt.SegmentClaim, journal []byte) (stf.Claim, error) {
 	return c, nil
 }
 
-// SpanVerifier verifies composite and succinct span receipts (receipt.SpanSealVerifier): every
-// block's run is proven under the claim's image ID and exited with guestio.ExitOK, and the STF
-// claims in their journals chain (ChainClaims) into exactly the span claim, which includes that
-// the first block's proven parent output root is the claim's start output root
+// SpanVerifier verifies span receipts (receipt.SpanSealVerifier). For composite and succinct
+// ones, every block's run is proven under the claim's image ID and exited with guestio.ExitOK,
+// and the STF claims in their journals chain (ChainClaims) into exactly the span claim, which
+// includes that the first block's proven parent output root is the claim's start output root
 // (ErrStartOutputRoot): the oracle checks that root against its latest output, so the span
-// provably extends the state the oracle holds.
+// provably extends the state the oracle holds. Groth16 receipts prove the on-chain part of the
+// claim (image, config, start and end output roots, end block), which their wrap checked the
+// same way before proving.
 type SpanVerifier struct {
 	// Segments checks segment seals (nil: rv64.NewVerifier(), 100 conjectured bits).
 	Segments receipt.SealVerifier
 	// Succinct checks aggregation proofs (nil: the production key set at 100 bits).
 	Succinct *recursion.SuccinctVerifier
+	// Groth16 checks receipt.KindGroth16 seals against the on-chain statement (prover/wrap's
+	// SealVerifier for the wrapper's keys); nil refuses them (receipt.ErrUnsupported).
+	Groth16 receipt.SpanSealVerifier
 }
 
 // VerifySpanSeal implements receipt.SpanSealVerifier.
@@ -252,6 +274,10 @@ func (v *SpanVerifier) VerifySpanSeal(claim receipt.SpanClaim, kind receipt.Kind
 		return v.verifyComposite(claim, image, seal)
 	case receipt.KindSuccinct:
 		return v.verifySuccinct(claim, image, seal)
+	case receipt.KindGroth16:
+		if v.Groth16 != nil {
+			return v.Groth16.VerifySpanSeal(claim, kind, seal)
+		}
 	}
 	return fmt.Errorf("%w: %v", receipt.ErrUnsupported, kind)
 }

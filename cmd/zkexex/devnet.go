@@ -28,6 +28,7 @@ import (
 	"github.com/zkexex/zkexex/exex"
 	"github.com/zkexex/zkexex/exex/devnet"
 	"github.com/zkexex/zkexex/prover/vm"
+	"github.com/zkexex/zkexex/prover/wrap"
 	"github.com/zkexex/zkexex/stf"
 )
 
@@ -45,7 +46,8 @@ var devnetCommand = &cli.Command{
 		&cli.Int64Flag{Name: "seed", Usage: "seed for traffic and reorg depths", Value: 1},
 		&cli.IntFlag{Name: "txs", Usage: "transactions submitted per block", Value: 8},
 		&cli.Uint64Flag{Name: "interval", Usage: "the oracle's submission interval (L2 blocks per output)", Value: 5},
-		&cli.StringFlag{Name: "prover", Usage: "native or executor (dev receipts: the STF natively, or the STF guest in the zkVM executor), or stark (every segment proven; minutes per block)", Value: "native"},
+		&cli.StringFlag{Name: "prover", Usage: "native or executor (dev receipts: the STF natively, or the STF guest in the zkVM executor), stark (every segment proven; minutes per block), or groth16 (stark, and every span wrapped in a Groth16 proof that the L1 oracle verifies; the circuit is specialised to --interval)", Value: "native"},
+		&cli.StringFlag{Name: "solc", Usage: "with --prover groth16: the contracts/ directory holding the pinned solc (run `npm ci` there), which compiles gnark's verifier for the keys", Value: "contracts"},
 		&cli.IntFlag{Name: "http.port", Usage: "serve JSON-RPC (eth, net, web3, zkexex) on 127.0.0.1 at this port (0: no RPC)"},
 		&cli.IntFlag{Name: "verbosity", Usage: "log level: 0 crit .. 5 trace; 3 (info) hides geth's per-block lines, 4 shows them", Value: 3},
 		&cli.DurationFlag{Name: "stall-timeout", Usage: "fail when nothing moves (blocks, proving, proposals) for this long", Value: 10 * time.Minute},
@@ -64,8 +66,11 @@ type devnetOptions struct {
 	Txs        int
 	Interval   uint64
 	Prover     string
-	// Prove sizes the STARK prover (--prover stark only).
-	Prove    proveConfig
+	// Prove sizes the STARK prover (--prover stark and groth16 only).
+	Prove proveConfig
+	// Solc is the contracts/ directory with the pinned solc (--prover groth16 only; "":
+	// "contracts", the checkout's).
+	Solc     string
 	HTTPPort int
 	// StallTimeout: the final waits fail only when nothing moved for this long (default 10m).
 	StallTimeout time.Duration
@@ -82,8 +87,13 @@ func (o *devnetOptions) validate() error {
 	var errs []error
 	switch o.Prover {
 	case "", "native", "executor", "stark":
+	case "groth16":
+		// Before the keys' setup (tens of minutes), not after it.
+		if err := contracts.SolcInstalled(cmp.Or(o.Solc, "contracts")); err != nil {
+			errs = append(errs, fmt.Errorf("--prover groth16 compiles gnark's verifier for its keys: --solc %q: %w", cmp.Or(o.Solc, "contracts"), err))
+		}
 	default:
-		errs = append(errs, fmt.Errorf("--prover %q: want native, executor or stark", o.Prover))
+		errs = append(errs, fmt.Errorf("--prover %q: want native, executor, stark or groth16", o.Prover))
 	}
 	errs = append(errs, o.Prove.validate(cmp.Or(o.Prover, "native"))...)
 	if o.Txs < 0 || o.Txs > maxTxsPerBlock {
@@ -122,7 +132,7 @@ func runDevnet(c *cli.Context) error {
 	opts := devnetOptions{
 		DataDir: c.String("datadir"), BlockTime: c.Duration("block-time"), Blocks: c.Uint64("blocks"),
 		ReorgEvery: c.Uint64("reorg-every"), Seed: c.Int64("seed"), Txs: c.Int("txs"), Interval: c.Uint64("interval"),
-		Prover: c.String("prover"), Prove: parseProveConfig(c), HTTPPort: c.Int("http.port"),
+		Prover: c.String("prover"), Prove: parseProveConfig(c), Solc: c.String("solc"), HTTPPort: c.Int("http.port"),
 		StallTimeout: c.Duration("stall-timeout"), ProgressInterval: c.Duration("progress-interval"),
 	}
 	if v := c.Int("verbosity"); v < 0 || v > 5 {
@@ -192,12 +202,13 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 		dir.Dir = filepath.Join(opts.DataDir, "nats")
 		opts.Prove.Cluster = &dir
 	}
-	prover, imageID, closeProver, err := newProver(ctx, opts.Prover, opts.Prove, tracker)
+	prover, err := newProver(ctx, opts.Prover, opts.Prove, tracker, opts.Interval)
 	if err != nil {
 		return nil, err
 	}
-	defer closeProver()
-	tracker.inner = prover
+	defer prover.Close()
+	tracker.inner = prover.Prover
+	imageID := prover.ImageID
 	// L1: a plain dev chain with its own chain ID, sealing whenever a transaction arrives.
 	l1, err := devnet.Start(devnet.Config{DataDir: filepath.Join(opts.DataDir, "l1"), ChainID: 900, NoExex: true})
 	if err != nil {
@@ -246,25 +257,23 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 				if err != nil {
 					return nil, err
 				}
-				dep, err := contracts.DeployDevOracle(ctx, auth, client, contracts.OracleConfig{
+				oc := contracts.OracleConfig{
 					SubmissionInterval: opts.Interval, L2BlockTime: 1,
 					StartingBlockNumber: 0, StartingTimestamp: bc.Genesis().Time(), StartingOutputRoot: anchor.OutputRoot,
 					Proposer: auth.From, Challenger: auth.From, FinalizationPeriodSeconds: 3600,
 					ImageID: imageID, ConfigHash: cfgHash,
-				})
-				if err != nil {
+				}
+				if oracleAddr, err = deployOracle(ctx, auth, client, oc, prover.Wrapper, cmp.Or(opts.Solc, "contracts")); err != nil {
 					return nil, fmt.Errorf("devnet: deploy the oracle on L1: %w", err)
 				}
-				if err := os.WriteFile(depFile, []byte(dep.Oracle.Hex()+"\n"), 0o644); err != nil {
+				if err := os.WriteFile(depFile, []byte(oracleAddr.Hex()+"\n"), 0o644); err != nil {
 					return nil, err
 				}
-				oracleAddr = dep.Oracle
-				log.Info("Deployed the L2 output oracle on L1 (dev verifier: proofs are NOT checked)", "oracle", dep.Oracle, "verifier", dep.Verifier,
-					"interval", opts.Interval, "startingOutputRoot", anchor.OutputRoot, "imageID", imageID)
+				log.Info("Deployed the L2 output oracle on L1", "oracle", oracleAddr, "interval", opts.Interval, "startingOutputRoot", anchor.OutputRoot, "imageID", imageID)
 			}
 			var err error
 			svc, err = service.Install(ctx, d.Stack, d.Eth, service.Config{
-				Dir: opts.DataDir, STF: cfg, Prover: tracker, ImageID: imageID,
+				Dir: opts.DataDir, STF: cfg, Prover: tracker, ImageID: imageID, SpanVerifier: prover.Verifier,
 				L1: client, Oracle: oracleAddr, ProposerKey: key,
 				// The devnet deploys the oracle with the proposer key as its challenger too, so
 				// outputs whose L2 blocks a reorg drops are deleted and proposed again.
@@ -380,6 +389,48 @@ func runSystem(ctx context.Context, opts devnetOptions, check func(*devnetSummar
 		}
 	}
 	return sum, l2.Manager.Err()
+}
+
+// deployOracle deploys the oracle cfg describes and its verifier: with a wrapper, gnark's
+// verifier for the wrapper's keys (compiled by the pinned solc under solcDir) behind a
+// Groth16OutputVerifier, accepted as dev mode when the keys are dev keys; without one, the
+// DevVerifier, which checks nothing.
+func deployOracle(ctx context.Context, auth *bind.TransactOpts, client *ethclient.Client, cfg contracts.OracleConfig, w *wrap.Wrapper, solcDir string) (common.Address, error) {
+	if w == nil {
+		dep, err := contracts.DeployDevOracle(ctx, auth, client, cfg)
+		if err != nil {
+			return common.Address{}, err
+		}
+		log.Warn("The oracle's verifier is the DevVerifier: proofs are NOT checked on L1", "verifier", dep.Verifier)
+		return dep.Oracle, nil
+	}
+	keys := w.Keys()
+	src, err := wrap.ExportSolidity(keys)
+	if err != nil {
+		return common.Address{}, err
+	}
+	code, err := contracts.CompileGroth16Verifier(solcDir, src)
+	if err != nil {
+		return common.Address{}, err
+	}
+	root, err := w.KeySetRoot()
+	if err != nil {
+		return common.Address{}, err
+	}
+	in := wrap.KeySetInput(root)
+	dep, err := contracts.DeployGroth16Verifier(ctx, auth, client, contracts.Groth16Config{
+		VerifierBytecode: code, KeySetRoot: in.BigInt(new(big.Int)), ProofLength: wrap.ProofBytes(keys.NbCommitments()), Dev: keys.Kind.Insecure(),
+	})
+	if err != nil {
+		return common.Address{}, err
+	}
+	cfg.Verifier, cfg.AllowDevVerifier = dep.Verifier, keys.Kind.Insecure()
+	oracle, _, err := contracts.DeployOracle(ctx, auth, client, cfg)
+	if err != nil {
+		return common.Address{}, err
+	}
+	log.Info("The oracle's verifier checks Groth16 proofs of the span", "verifier", dep.Verifier, "gnark", dep.Gnark, "setup", keys.Kind, "keySetRoot", root)
+	return oracle, nil
 }
 
 // devProver returns the dev prover: the STF natively, or the STF guest in the zkVM executor

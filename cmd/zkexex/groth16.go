@@ -14,14 +14,11 @@ import (
 	"github.com/ethereum/go-ethereum/log"
 	"github.com/urfave/cli/v2"
 	"github.com/zkexex/zkexex/derivation"
-	"github.com/zkexex/zkexex/prover/recursion"
-	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/wrap"
 )
 
-// groth16Command sets up Groth16 keys for the wrap circuit and exports its Solidity verifier.
-// Until the STARK verifier circuit is complete, the circuit is the claim binding alone
-// (wrap.BindingCircuit), which has the wrap circuit's public inputs.
+// groth16Command sets up Groth16 keys for the wrap circuit (by default the production span
+// circuit, wrap.CompileFinal) and exports its Solidity verifier.
 var groth16Command = &cli.Command{
 	Name:  "groth16",
 	Usage: "Groth16 keys of the wrap circuit: dev setup, MPC ceremony, Solidity verifier export",
@@ -122,22 +119,22 @@ func groth16Circuit(ctx *cli.Context) (*cs.R1CS, error) {
 
 // spanCircuit compiles the wrap circuit for spans of blocks blocks under the production key set.
 func spanCircuit(blocks int) (*cs.R1CS, error) {
-	set, err := recursion.ProductionSet()
+	st, err := derivation.ProductionSpan(blocks)
 	if err != nil {
 		return nil, err
 	}
-	log.Info("Setting up the final layer's span program (BN254)", "blocks", blocks)
-	fl, err := recursion.NewFinalLayer(recursion.SpanStatement{Set: set, Blocks: blocks, Journal: derivation.SpanJournal()}, stark.FinalLayerParams())
-	if err != nil {
-		return nil, err
-	}
-	_, ccs, err := wrap.CompileSpan(fl, nil)
+	log.Info("Setting up the final layer's span program (BN254) and compiling its circuit", "blocks", blocks)
+	_, _, ccs, err := wrap.CompileFinal(st)
 	return ccs, err
 }
 
-func groth16Cache(ctx *cli.Context) (wrap.KeyCache, error) {
-	if d := ctx.String("cache"); d != "" {
-		return wrap.KeyCache{Dir: d}, nil
+func groth16Cache(ctx *cli.Context) (wrap.KeyCache, error) { return keyCache(ctx.String("cache")) }
+
+// keyCache is the Groth16 key cache at dir ("": $ZKEXEX_GROTH16_CACHE or the user cache
+// directory).
+func keyCache(dir string) (wrap.KeyCache, error) {
+	if dir != "" {
+		return wrap.KeyCache{Dir: dir}, nil
 	}
 	d, err := wrap.DefaultKeyCacheDir()
 	return wrap.KeyCache{Dir: d}, err

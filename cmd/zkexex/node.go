@@ -37,9 +37,9 @@ var (
 	proposerKSFlag     = &cli.StringFlag{Name: "proposer.keystore", Usage: "geth keystore file of the proposer account (enables proposing)", Category: "ZKEXEX"}
 	challengerKeyFlag  = &cli.StringFlag{Name: "challenger.key", Usage: "file holding the oracle challenger's hex private key: outputs whose L2 blocks a reorg drops are deleted and proposed again (without it such an output stops proposing)", Category: "ZKEXEX"}
 	proposerPassFlag   = &cli.StringFlag{Name: "proposer.password", Usage: "file holding the keystore's password", Category: "ZKEXEX"}
-	proverFlag         = &cli.StringFlag{Name: "prover", Usage: "dev (the STF natively, unproven receipts), executor (the STF guest in the zkVM executor, unproven receipts) or stark (every segment proven)", Value: "dev", Category: "ZKEXEX"}
+	proverFlag         = &cli.StringFlag{Name: "prover", Usage: "dev (the STF natively, unproven receipts), executor (the STF guest in the zkVM executor, unproven receipts) stark (every segment proven) or groth16 (stark, every span wrapped in a Groth16 proof for the oracle's Groth16OutputVerifier)", Value: "dev", Category: "ZKEXEX"}
 	proposeDepthFlag   = &cli.Uint64Flag{Name: "propose-depth", Usage: "blocks past a span's end before its output is proposed (above the deepest expected reorg)", Value: service.DefaultProposeDepth, Category: "ZKEXEX"}
-	intervalFlag       = &cli.Uint64Flag{Name: "interval", Usage: "L2 blocks per output when no oracle is named (with an oracle: read from it)", Category: "ZKEXEX"}
+	intervalFlag       = &cli.Uint64Flag{Name: "interval", Usage: "L2 blocks per output when no oracle is named (with an oracle: read from it; --prover groth16 needs it, checked against the oracle's)", Category: "ZKEXEX"}
 	storeDirFlag       = &cli.StringFlag{Name: "zkexex.dir", Usage: "derivation and proposer stores (default: <datadir>/zkexex)", Category: "ZKEXEX"}
 	walDirFlag         = &cli.StringFlag{Name: "wal.dir", Usage: "the extension WAL (default: <datadir>/zkexex-wal)", Category: "ZKEXEX"}
 	walBufferFlag      = &cli.IntFlag{Name: "wal.buffer", Usage: "notifications buffered per extension (0: default 16)", Category: "ZKEXEX"}
@@ -103,7 +103,7 @@ type nodeOptions struct {
 	// Challenger is the oracle's challenger account (nil: reorged outputs stop proposing).
 	Challenger *ecdsa.PrivateKey
 	Prover     string
-	// Prove sizes the STARK prover (--prover stark only).
+	// Prove sizes the STARK prover (--prover stark and groth16 only).
 	Prove    proveConfig
 	Depth    uint64
 	Interval uint64
@@ -118,8 +118,12 @@ func parseNodeOptions(c *cli.Context) (*nodeOptions, error) {
 	}
 	switch o.Prover {
 	case "dev", "native", "executor", "stark":
+	case "groth16":
+		if o.Interval == 0 {
+			errs = append(errs, errors.New("--prover groth16 needs --interval: the wrap circuit is specialised to the oracle's submission interval (checked against the oracle)"))
+		}
 	default:
-		errs = append(errs, fmt.Errorf("--prover %q: want dev, executor or stark", o.Prover))
+		errs = append(errs, fmt.Errorf("--prover %q: want dev, executor, stark or groth16", o.Prover))
 	}
 	errs = append(errs, o.Prove.validate(o.Prover)...)
 	if s := c.String(oracleFlag.Name); s != "" {
@@ -268,14 +272,14 @@ func runNode(c *cli.Context) error {
 		kind = "native"
 	}
 	tracker := newSpanTracker(nil, kind, 10*time.Second)
-	prover, imageID, closeProver, err := newProver(ctx, kind, opts.Prove, tracker)
+	prover, err := newProver(ctx, kind, opts.Prove, tracker, opts.Interval)
 	if err != nil {
 		return err
 	}
-	defer closeProver()
-	tracker.inner = prover
+	defer prover.Close()
+	tracker.inner = prover.Prover
 	cfg := service.Config{
-		Dir: c.String(storeDirFlag.Name), Prover: tracker, ImageID: imageID,
+		Dir: c.String(storeDirFlag.Name), Prover: tracker, ImageID: prover.ImageID, SpanVerifier: prover.Verifier,
 		Oracle: opts.Oracle, ProposerKey: opts.Key, SubmissionInterval: opts.Interval,
 		Proposer:     proposer.Config{ChallengerKey: opts.Challenger},
 		ProposeDepth: opts.Depth, RetainDepth: c.Uint64(retainDepthFlag.Name),

@@ -67,12 +67,13 @@ func TestNodeBadFlags(t *testing.T) {
 		{[]string{"--l1.rpc", l1URL, "--oracle", "0x12"}, `--oracle "0x12": not an address`},
 		{[]string{"--oracle", dead}, "--oracle needs --l1.rpc"},
 		{[]string{}, "no oracle and no --interval"},
-		{[]string{"--interval", "5", "--prover", "gpu"}, `--prover "gpu": want dev, executor or stark`},
+		{[]string{"--interval", "5", "--prover", "gpu"}, `--prover "gpu": want dev, executor, stark or groth16`},
+		{[]string{"--l1.rpc", l1URL, "--oracle", dead, "--prover", "groth16"}, "--prover groth16 needs --interval"},
 		{[]string{"--interval", "5", "--propose-depth", "0"}, "--propose-depth 0"},
 		{[]string{"--interval", "5", "--verbosity", "7"}, "--verbosity 7"},
 		{[]string{"--interval", "5", "--prover", "stark", "--prove.po2", "40"}, "--prove.po2 40: want 16..22"},
 		{[]string{"--interval", "5", "--prover", "stark", "--prove.workers", "-3"}, "--prove.workers -3"},
-		{[]string{"--interval", "5", "--prove.workers", "2"}, `they need --prover stark, not "dev"`},
+		{[]string{"--interval", "5", "--prove.workers", "2"}, `they need --prover stark or groth16, not "dev"`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			start := time.Now()

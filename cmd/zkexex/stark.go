@@ -15,8 +15,10 @@ import (
 	"github.com/zkexex/zkexex/prover/cluster"
 	"github.com/zkexex/zkexex/prover/pool"
 	"github.com/zkexex/zkexex/prover/prove"
+	"github.com/zkexex/zkexex/prover/receipt"
 	"github.com/zkexex/zkexex/prover/recursion"
 	"github.com/zkexex/zkexex/prover/vm"
+	"github.com/zkexex/zkexex/prover/wrap"
 )
 
 // proveConfig sizes the STARK prover of devnet and node; the zero value is the default.
@@ -34,6 +36,9 @@ type proveConfig struct {
 	// through a proving cluster (prover/cluster): the segments and joins are proven by 'zkexex
 	// worker' processes, and by Workers tasks at once in this process when Workers is set.
 	Cluster *clusterOptions
+	// KeyCache is where --prover groth16 finds (or makes) the wrap circuit's Groth16 keys
+	// (--groth16.cache; "": $ZKEXEX_GROTH16_CACHE or the user cache directory).
+	KeyCache string
 }
 
 // defaultNATSListen is where the embedded nats-server of --prove.cluster listens unless
@@ -53,6 +58,7 @@ func proveFlags(category string) []cli.Flag {
 		&cli.IntFlag{Name: "prove.workers", Usage: "with --prover stark: segments proven at once (0: one per CPU); each holds a segment's traces in memory", Category: category},
 		&cli.StringFlag{Name: "prove.receipt", Usage: "with --prover stark: span receipts, succinct (aggregated into one proof under the production key set, hundreds of kB) or composite (every segment proof, tens of MB per block, no aggregation)", Value: receiptSuccinct, Category: category},
 		&cli.BoolFlag{Name: "prove.cluster", Usage: "with --prover stark: prove through a proving cluster, an embedded nats-server on --nats-listen (default " + defaultNATSListen + ") unless --nats names one; 'zkexex worker --nats URL' processes join it, and --prove.workers N proves N tasks at once in this process too", Category: category},
+		&cli.StringFlag{Name: "groth16.cache", Usage: "with --prover groth16: the Groth16 key cache (default $ZKEXEX_GROTH16_CACHE or the user cache directory); ceremony keys there are used, else INSECURE dev keys, set up on first use (tens of minutes)", Category: category},
 	}, clusterFlags...)
 }
 
@@ -69,6 +75,7 @@ func parseProveConfig(c *cli.Context) proveConfig {
 	if c.IsSet("prove.receipt") {
 		pc.Receipt = c.String("prove.receipt")
 	}
+	pc.KeyCache = c.String("groth16.cache")
 	if c.Bool("prove.cluster") || clusterWanted(c) {
 		o := parseClusterOptions(c)
 		if o.URL == "" && o.Listen == "" {
@@ -83,8 +90,16 @@ func parseProveConfig(c *cli.Context) proveConfig {
 // STARK prover, so giving them to another is a mistake rather than something to ignore.
 func (pc proveConfig) validate(kind string) []error {
 	var errs []error
-	if pc != (proveConfig{}) && kind != "stark" {
-		errs = append(errs, fmt.Errorf("--prove.po2, --prove.workers, --prove.receipt and --prove.cluster (--nats, --nats-listen) configure the STARK prover: they need --prover stark, not %q", kind))
+	stark := pc
+	stark.KeyCache = ""
+	if stark != (proveConfig{}) && kind != "stark" && kind != "groth16" {
+		errs = append(errs, fmt.Errorf("--prove.po2, --prove.workers, --prove.receipt and --prove.cluster (--nats, --nats-listen) configure the STARK prover: they need --prover stark or groth16, not %q", kind))
+	}
+	if pc.KeyCache != "" && kind != "groth16" {
+		errs = append(errs, fmt.Errorf("--groth16.cache holds the wrap's keys: it needs --prover groth16, not %q", kind))
+	}
+	if kind == "groth16" && pc.Receipt == receiptComposite {
+		errs = append(errs, errors.New("--prover groth16 wraps succinct span receipts: it cannot make --prove.receipt composite"))
 	}
 	if r := pc.Receipt; r != "" && r != receiptSuccinct && r != receiptComposite {
 		errs = append(errs, fmt.Errorf("--prove.receipt %q: want %s or %s", r, receiptSuccinct, receiptComposite))
@@ -112,23 +127,78 @@ func (pc proveConfig) options(progress func(pool.Progress)) prove.Options {
 	return prove.Options{Po2: pc.Po2, Workers: pc.Workers, Progress: progress}
 }
 
-// newProver returns the span prover of kind and the image ID its receipts name: a dev prover
-// (native, executor) or the STARK prover (stark) sized by pc. closeFn releases what the prover
-// holds (a cluster's connection, embedded server and worker) once nothing proves any more.
-func newProver(ctx context.Context, kind string, pc proveConfig, tr *spanTracker) (p derivation.Prover, imageID common.Hash, closeFn func(), err error) {
-	if kind == "stark" {
-		p, closeFn, err := starkProver(ctx, pc, tr)
+// spanProver is what newProver builds for a devnet or a node.
+type spanProver struct {
+	derivation.Prover
+	// ImageID is the image ID the receipts name.
+	ImageID common.Hash
+	// Verifier checks the receipts before they are proposed (nil: the service's default).
+	Verifier receipt.SpanSealVerifier
+	// Wrapper wraps spans for L1 (--prover groth16 only): its keys are the on-chain verifier's.
+	Wrapper *wrap.Wrapper
+	// Close releases what the prover holds (a cluster's connection, embedded server and worker)
+	// once nothing proves any more.
+	Close func()
+}
+
+// newProver returns the span prover of kind: a dev prover (native, executor), the STARK prover
+// (stark) sized by pc, or the STARK prover whose spans of blocks blocks are wrapped in Groth16
+// proofs (groth16).
+func newProver(ctx context.Context, kind string, pc proveConfig, tr *spanTracker, blocks uint64) (*spanProver, error) {
+	switch kind {
+	case "stark", "groth16":
+		p, closeFn, err := starkProver(ctx, pc, tr, kind)
 		if err != nil {
-			return nil, common.Hash{}, nil, err
+			return nil, err
 		}
-		return p, p.ImageID(), closeFn, nil
+		sp := &spanProver{Prover: p, ImageID: p.ImageID(), Close: closeFn}
+		if kind == "groth16" {
+			if sp.Wrapper, sp.Verifier, err = groth16Wrapper(pc, blocks); err != nil {
+				closeFn()
+				return nil, err
+			}
+			p.Wrapper = sp.Wrapper
+		}
+		return sp, nil
 	}
 	dp, err := devProver(ctx, kind, tr)
 	if err != nil {
-		return nil, common.Hash{}, nil, err
+		return nil, err
 	}
-	return dp, dp.ImageID, func() {}, nil
+	return &spanProver{Prover: dp, ImageID: dp.ImageID, Close: func() {}}, nil
 }
+
+// groth16Wrapper is the production wrap for spans of blocks blocks under the keys in pc's cache
+// (dev keys made on a miss), and the verifier of its receipts.
+func groth16Wrapper(pc proveConfig, blocks uint64) (*wrap.Wrapper, receipt.SpanSealVerifier, error) {
+	if blocks == 0 || blocks > maxWrapBlocks {
+		return nil, nil, fmt.Errorf("--prover groth16: spans of %d blocks: the wrap circuit is specialised to the submission interval, want 1..%d", blocks, maxWrapBlocks)
+	}
+	cache, err := keyCache(pc.KeyCache)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := derivation.ProductionSpan(int(blocks))
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("Building the Groth16 wrap: the final STARK layer and its circuit (minutes)", "blocks", blocks)
+	w, err := wrap.OpenWrapper(st, cache, true)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--prover groth16: %w", err)
+	}
+	v, err := w.Verifier()
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("Groth16 wrap ready", "blocks", blocks, "setup", w.Keys().Kind, "cache", cache.Path(w.Keys().Circuit, w.Keys().Kind))
+	return w, &derivation.SpanVerifier{Groth16: v}, nil
+}
+
+// maxWrapBlocks bounds the spans --prover groth16 wraps: the span program verifies one seal
+// whatever the span's length, but it reads every block's journal, and a circuit past this is
+// more than a machine like ours sets up.
+const maxWrapBlocks = 64
 
 // Compile-time check: the cluster aggregates a block's run as prove.Aggregate does.
 var _ derivation.RunAggregator = (*cluster.Prover)(nil)
@@ -181,8 +251,8 @@ func clusterRuns(ctx context.Context, o *clusterOptions, set *recursion.VKSet, w
 
 // starkProver proves every block with the STF guest built from this binary's source, every
 // segment at full security; each block's proving reports to the tracker.
-func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker) (*derivation.StarkProver, func(), error) {
-	if err := errors.Join(pc.validate("stark")...); err != nil {
+func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker, kind string) (*derivation.StarkProver, func(), error) {
+	if err := errors.Join(pc.validate(kind)...); err != nil {
 		return nil, nil, err
 	}
 	elf, err := loadGuest(ctx, "", log.Root())
@@ -213,8 +283,12 @@ func starkProver(ctx context.Context, pc proveConfig, tr *spanTracker) (*derivat
 		log.Info("Proved block", "chain", "L2", "block", n, "cycles", res.Cycles, "segments", res.Segments,
 			"kHz", fmt.Sprintf("%.1f", float64(res.Cycles)/took.Seconds()/1e3), "elapsed", took.Round(time.Millisecond))
 	}
-	log.Warn("STARK prover: every segment of every block is proven (minutes per block on a small machine). "+
-		"Until the Groth16 wrap exists the L1 oracle keeps its dev verifier: receipts are verified by the proposer before it proposes, not on chain",
+	msg := "STARK prover: every segment of every block is proven (minutes per block on a small machine). " +
+		"The L1 oracle keeps its dev verifier: receipts are verified by the proposer before it proposes, not on chain (--prover groth16 proves them on chain)"
+	if kind == "groth16" {
+		msg = "STARK prover with the Groth16 wrap: every segment of every block is proven (minutes per block on a small machine), every span wrapped for L1 (minutes)"
+	}
+	log.Warn(msg,
 		"imageID", p.ImageID(), "po2", cmp.Or(pc.Po2, vm.DefaultPo2), "workers", cmp.Or(pc.Workers, runtime.GOMAXPROCS(0)), "receipt", cmp.Or(pc.Receipt, receiptSuccinct), "cluster", pc.Cluster != nil)
 	return p, closeFn, nil
 }

@@ -296,6 +296,9 @@ func (f *FinalLayer) Public(image hash.Digest, journals [][]byte) ([]F, error) {
 // Params is the parameter set of the final layer's proofs.
 func (f *FinalLayer) Params() stark.Params { return f.params }
 
+// Statement is the span statement the layer proves.
+func (f *FinalLayer) Statement() SpanStatement { return f.st }
+
 // Shape is the span program's table heights (log2 rows).
 func (f *FinalLayer) Shape() Shape { return f.prog.Shape() }
 

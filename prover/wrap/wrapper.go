@@ -110,6 +110,49 @@ func CompileSpan(final *recursion.FinalLayer, cfg *stark.VerifierConfig) (Shape,
 	return s, r, nil
 }
 
+// CompileFinal builds the production wrap for st's spans: the final layer at
+// stark.FinalLayerParams and the span circuit for its proofs at the default verifier policy.
+// For the production key set it takes minutes and a few GB.
+func CompileFinal(st recursion.SpanStatement) (*recursion.FinalLayer, Shape, *cs.R1CS, error) {
+	final, err := recursion.NewFinalLayer(st, stark.FinalLayerParams())
+	if err != nil {
+		return nil, Shape{}, nil, err
+	}
+	shape, ccs, err := CompileSpan(final, nil)
+	if err != nil {
+		return nil, Shape{}, nil, err
+	}
+	return final, shape, ccs, nil
+}
+
+// OpenWrapper is the production wrapper for st's spans (CompileFinal) under keys from cache:
+// the ceremony's when the cache holds them; otherwise, with allowDev, the INSECURE dev keys, made
+// and cached on a miss (tens of minutes for the production circuit); otherwise ErrKeyCacheMiss.
+func OpenWrapper(st recursion.SpanStatement, cache KeyCache, allowDev bool) (*Wrapper, error) {
+	final, shape, ccs, err := CompileFinal(st)
+	if err != nil {
+		return nil, err
+	}
+	digest, err := DigestCircuit(ccs)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := cache.Load(digest, SetupCeremony)
+	if errors.Is(err, ErrKeyCacheMiss) && allowDev {
+		log.Warn("No ceremony keys for the wrap circuit: using INSECURE dev keys, set up now unless cached (tens of minutes, about 11 GB for the production circuit)",
+			"circuit", fmt.Sprintf("%x", digest[:8]), "constraints", ccs.GetNbConstraints(), "cache", cache.Dir)
+		start := time.Now()
+		keys, err = cache.DevKeys(ccs)
+		if err == nil {
+			log.Info("Groth16 dev keys ready", "took", time.Since(start).Round(time.Millisecond))
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return NewWrapper(final, shape, ccs, keys)
+}
+
 // NewWrapper wraps final's proofs with keys, which must be the keys of the circuit CompileSpan
 // gives for final (ccs, compiled from it).
 func NewWrapper(final *recursion.FinalLayer, shape Shape, ccs *cs.R1CS, keys *Keys) (*Wrapper, error) {
@@ -121,6 +164,26 @@ func NewWrapper(final *recursion.FinalLayer, shape Shape, ccs *cs.R1CS, keys *Ke
 		return nil, fmt.Errorf("%w: keys are for circuit %x, this one is %x", ErrWrap, keys.Circuit, d)
 	}
 	return &Wrapper{final: final, shape: shape, ccs: ccs, keys: keys}, nil
+}
+
+// Keys are the Groth16 keys the wrapper proves under.
+func (w *Wrapper) Keys() *Keys { return w.keys }
+
+// Blocks is the number of blocks in the spans the wrapper wraps: the circuit is specialised to it.
+func (w *Wrapper) Blocks() int { return w.final.Statement().Blocks }
+
+// KeySetRoot is the root of the recursion key set whose succinct seals the wrapper wraps: the
+// circuit's first public input (KeySetInput), which the on-chain verifier holds.
+func (w *Wrapper) KeySetRoot() (hash.Digest, error) { return w.final.Statement().Set.Root() }
+
+// Verifier checks the wrapper's receipts as the on-chain verifier does; dev keys are accepted
+// (a prover checks its own receipts; the chain decides whether it takes dev proofs).
+func (w *Wrapper) Verifier() (*SealVerifier, error) {
+	root, err := w.KeySetRoot()
+	if err != nil {
+		return nil, err
+	}
+	return NewSealVerifier(w.keys, root, true)
 }
 
 // Wrap proves that the succinct seal of a span (its journals, one per block) proves claim, in
