@@ -313,3 +313,21 @@ func TestSuccinctSpanVerifier(t *testing.T) {
 		t.Fatalf("sealing a failed run: %v", err)
 	}
 }
+
+// TestSpanVerifierGroth16Unset: without a Groth16 verifier, a Groth16 span receipt is refused
+// (its seal is not a STARK seal, and nothing here holds its keys).
+func TestSpanVerifierGroth16Unset(t *testing.T) {
+	claims := chainedClaims(1, common.Hash{0x55})
+	sc, err := derivation.ChainClaims(common.Hash{0x66}, common.Hash{0x55}, claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := receipt.NewGroth16Span(sc, &receipt.Groth16Seal{DevSetup: true, Proof: make([]byte, 256)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = receipt.Verify(r, sc, receipt.VerifierOptions{ImageID: sc.ImageID, AllowDev: true, Seal: &derivation.SpanVerifier{}})
+	if !errors.Is(err, receipt.ErrUnsupported) {
+		t.Fatalf("Groth16 receipt without a Groth16 verifier: %v", err)
+	}
+}

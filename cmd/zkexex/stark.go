@@ -90,9 +90,10 @@ func parseProveConfig(c *cli.Context) proveConfig {
 // STARK prover, so giving them to another is a mistake rather than something to ignore.
 func (pc proveConfig) validate(kind string) []error {
 	var errs []error
-	stark := pc
-	stark.KeyCache = ""
-	if stark != (proveConfig{}) && kind != "stark" && kind != "groth16" {
+	// The STARK knobs; the key cache is checked on its own below.
+	knobs := pc
+	knobs.KeyCache = ""
+	if knobs != (proveConfig{}) && kind != "stark" && kind != "groth16" {
 		errs = append(errs, fmt.Errorf("--prove.po2, --prove.workers, --prove.receipt and --prove.cluster (--nats, --nats-listen) configure the STARK prover: they need --prover stark or groth16, not %q", kind))
 	}
 	if pc.KeyCache != "" && kind != "groth16" {
