@@ -122,7 +122,8 @@ func (c KeyCache) Store(k *Keys) error {
 }
 
 // DevKeys returns the dev keys of ccs: from the cache, or made by DevSetup and stored. A corrupt
-// cache file is replaced.
+// cache file is replaced. DevSetup is deterministic, so the cache only saves time: loaded or
+// recomputed, on this machine or another, the keys are the same.
 func (c KeyCache) DevKeys(ccs *cs.R1CS) (*Keys, error) {
 	digest, err := DigestCircuit(ccs)
 	if err != nil {
