@@ -408,13 +408,18 @@ func newFixedBase[A, J any, PA affinePoint[A], PJ jacobianPoint[J, A]](p *A, cou
 			best, bestCost = c, cost
 		}
 	}
-	f := &fixedBase[A, J, PA, PJ]{c: best, toAffine: toAffine}
-	nbRows := (scalarBits + int(best) - 1) / int(best)
+	return buildFixedBase[A, J, PA, PJ](p, best, toAffine)
+}
+
+// buildFixedBase builds the rows for digits of c bits.
+func buildFixedBase[A, J any, PA affinePoint[A], PJ jacobianPoint[J, A]](p *A, c uint, toAffine func([]J) []A) *fixedBase[A, J, PA, PJ] {
+	f := &fixedBase[A, J, PA, PJ]{c: c, toAffine: toAffine}
+	nbRows := (scalarBits + int(c) - 1) / int(c)
 	bases := make([]J, nbRows) // 2^(c·j)·P
 	PJ(&bases[0]).FromAffine(p)
 	for j := 1; j < nbRows; j++ {
 		bases[j] = bases[j-1]
-		for range best {
+		for range c {
 			PJ(&bases[j]).DoubleAssign()
 		}
 	}
@@ -422,7 +427,7 @@ func newFixedBase[A, J any, PA affinePoint[A], PJ jacobianPoint[J, A]](p *A, cou
 	f.rows = make([][]A, nbRows)
 	parallelChunks(nbRows, 1, func(lo, hi int) {
 		for j := lo; j < hi; j++ {
-			row := make([]J, 1<<(best-1))
+			row := make([]J, 1<<(c-1))
 			PJ(&row[0]).FromAffine(&basesAff[j])
 			for d := 1; d < len(row); d++ {
 				row[d] = row[d-1]
