@@ -8,9 +8,11 @@ import (
 	"sync/atomic"
 
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fp"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr/fft"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr/pedersen"
+	"github.com/consensys/gnark-crypto/utils"
 	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
 	"github.com/consensys/gnark/constraint"
 	cs "github.com/consensys/gnark/constraint/bn254"
@@ -176,7 +178,10 @@ func seededKeys(ccs *cs.R1CS, seed []byte) (*groth16bn254.ProvingKey, *groth16bn
 	one := fr.One()
 	zTau.Sub(&zTau, &one)
 
-	u, v, w := qapAt(ccs, domain, &td.tau, &zTau, l.nbWires)
+	u, v, w, err := qapAt(ccs, domain, &td.tau, &zTau, l.nbWires)
+	if err != nil {
+		return nil, nil, err
+	}
 
 	// kᵢ = β·uᵢ(τ) + α·vᵢ(τ) + wᵢ(τ), over γ for public and committed wires, over δ for the rest.
 	var gammaInv, deltaInv fr.Element
@@ -226,7 +231,7 @@ func seededKeys(ccs *cs.R1CS, seed []byte) (*groth16bn254.ProvingKey, *groth16bn
 			z[i].Mul(&z[i], &zOverDelta)
 		}
 	})
-	fft.BitReverse(z)
+	utils.BitReverse(z)
 	z = z[:n-1]
 
 	// A wire with uᵢ(τ) = 0 (in no constraint's left side) would contribute the point at infinity:
@@ -241,9 +246,8 @@ func seededKeys(ccs *cs.R1CS, seed []byte) (*groth16bn254.ProvingKey, *groth16bn
 	for i := range ckK {
 		nbG1 += 2 * len(ckK[i])
 	}
-	_, _, g1Gen, g2Gen := curve.Generators()
-	g1 := newFixedBase[curve.G1Affine, curve.G1Jac](&g1Gen, nbG1+3, curve.BatchJacobianToAffineG1)
-	g2 := newFixedBase[curve.G2Affine, curve.G2Jac](&g2Gen, len(bNZ)+4+len(l.commitments), batchJacobianToAffineG2)
+	g1 := newFixedBaseG1(nbG1 + 3)
+	g2 := newFixedBaseG2(len(bNZ) + 4 + len(l.commitments))
 
 	pk := new(groth16bn254.ProvingKey)
 	vk := new(groth16bn254.VerifyingKey)
@@ -289,14 +293,18 @@ func seededKeys(ccs *cs.R1CS, seed []byte) (*groth16bn254.ProvingKey, *groth16bn
 // qapAt returns uᵢ(τ), vᵢ(τ), wᵢ(τ) for every wire i: the sums, over the constraints j in which
 // the wire appears on the left, right or output side with coefficient c, of c·Lⱼ(τ), where Lⱼ is
 // the Lagrange polynomial of the j-th point of the domain.
-func qapAt(ccs *cs.R1CS, domain *fft.Domain, tau, zTau *fr.Element, nbWires int) (u, v, w []fr.Element) {
+func qapAt(ccs *cs.R1CS, domain *fft.Domain, tau, zTau *fr.Element, nbWires int) (u, v, w []fr.Element, err error) {
 	lag := lagrangeAt(domain, tau, zTau, ccs.GetNbConstraints())
 	u = make([]fr.Element, nbWires)
 	v = make([]fr.Element, nbWires)
 	w = make([]fr.Element, nbWires)
 	coeffs := ccs.Coefficients
-	add := func(dst []fr.Element, terms []constraint.Term, l *fr.Element) {
+	// add adds c·l to dst[wire] for every term c·wire, false if a wire is out of range.
+	add := func(dst []fr.Element, terms []constraint.Term, l *fr.Element) bool {
 		for _, t := range terms {
+			if int(t.WireID()) >= len(dst) {
+				return false
+			}
 			d := &dst[t.WireID()]
 			switch t.CoeffID() {
 			case constraint.CoeffIdZero:
@@ -309,14 +317,20 @@ func qapAt(ccs *cs.R1CS, domain *fft.Domain, tau, zTau *fr.Element, nbWires int)
 				d.Add(d, p.Mul(&coeffs[t.CoeffID()], l))
 			}
 		}
+		return true
 	}
 	it := ccs.GetR1CIterator()
-	for j, c := 0, it.Next(); c != nil; j, c = j+1, it.Next() {
-		add(u, c.L, &lag[j])
-		add(v, c.R, &lag[j])
-		add(w, c.O, &lag[j])
+	j := 0
+	for c := it.Next(); c != nil; c = it.Next() {
+		if j == len(lag) {
+			return nil, nil, nil, fmt.Errorf("%w: more R1C constraints than the %d it counts", ErrCircuit, len(lag))
+		}
+		if !add(u, c.L, &lag[j]) || !add(v, c.R, &lag[j]) || !add(w, c.O, &lag[j]) {
+			return nil, nil, nil, fmt.Errorf("%w: constraint %d names a wire beyond the %d it counts", ErrCircuit, j, nbWires)
+		}
+		j++
 	}
-	return u, v, w
+	return u, v, w, nil
 }
 
 // lagrangeAt returns Lⱼ(τ) = ωʲ·Z(τ) / (n·(τ − ωʲ)) for the first m points ωʲ of the domain.
@@ -369,38 +383,114 @@ func splitZero(s []fr.Element) (zero []bool, nonZero []fr.Element) {
 	return zero, nonZero
 }
 
-// jacobianPoint and affinePoint are the operations fixedBase needs from gnark-crypto's G1 and
-// G2 types.
-type jacobianPoint[J, A any] interface {
-	*J
-	FromAffine(*A) *J
-	AddMixed(*A) *J
-	DoubleAssign() *J
+// coordinate is the field operations the comb needs from the coordinates of G1 (fp.Element) and
+// G2 (E2) points.
+type coordinate[F any] interface {
+	*F
+	Add(x, y *F) *F
+	Sub(x, y *F) *F
+	Mul(x, y *F) *F
+	Square(x *F) *F
+	Double(x *F) *F
+	Neg(x *F) *F
+	Inverse(x *F) *F
+	Equal(x *F) bool
+	SetOne() *F
 }
 
-type affinePoint[A any] interface {
-	*A
-	Neg(*A) *A
+// xy is a finite affine point of a curve y² = x³ + b (both BN254 groups have this form).
+type xy[F any] struct{ x, y F }
+
+// addAffine sets *p[i] = *p[i] + q[i] for every i, with one field inversion for all of them
+// (Montgomery's trick): about five multiplications and a squaring an addition, against eleven
+// for a mixed Jacobian addition. Every p[i] and q[i] must have distinct x (neither equal nor
+// opposite points); scratch must hold len(p) elements.
+func addAffine[F any, PF coordinate[F]](p []*xy[F], q []xy[F], scratch []F) {
+	var acc, dx, inv, lambda, t F
+	PF(&acc).SetOne()
+	for i := range p {
+		scratch[i] = acc
+		PF(&acc).Mul(&acc, PF(&dx).Sub(&q[i].x, &p[i].x))
+	}
+	PF(&acc).Inverse(&acc)
+	for i := len(p) - 1; i >= 0; i-- {
+		a, b := p[i], &q[i]
+		PF(&dx).Sub(&b.x, &a.x)
+		PF(&inv).Mul(&scratch[i], &acc) // 1/dxᵢ
+		PF(&acc).Mul(&acc, &dx)
+		PF(&lambda).Mul(PF(&t).Sub(&b.y, &a.y), &inv)
+		PF(&t).Square(&lambda)
+		PF(&t).Sub(&t, &a.x)
+		PF(&t).Sub(&t, &b.x) // x₃ = λ² − x₁ − x₂
+		PF(&a.x).Sub(&a.x, &t)
+		PF(&a.y).Sub(PF(&a.x).Mul(&a.x, &lambda), &a.y) // y₃ = λ(x₁ − x₃) − y₁
+		a.x = t
+	}
+}
+
+// doubleAffine sets *p = 2·p with its own inversion: the comb meets a doubling only when a
+// partial sum equals the multiple it adds, which is rare, and in the table's first entries.
+func doubleAffine[F any, PF coordinate[F]](p *xy[F]) {
+	var lambda, t, x3 F
+	PF(&t).Double(&p.y)
+	PF(&t).Inverse(&t)
+	PF(&lambda).Square(&p.x)
+	PF(&lambda).Add(PF(&x3).Double(&lambda), &lambda) // 3x²
+	PF(&lambda).Mul(&lambda, &t)                      // λ = 3x² / 2y
+	PF(&x3).Square(&lambda)
+	PF(&x3).Sub(&x3, PF(&t).Double(&p.x)) // x₃ = λ² − 2x
+	PF(&p.x).Sub(&p.x, &x3)
+	PF(&p.y).Sub(PF(&p.x).Mul(&p.x, &lambda), &p.y)
+	p.x = x3
+}
+
+// sumInto adds q to the partial sum *p (inf says p is the point at infinity), queueing the
+// generic case on ps/qs for addAffine and settling the others at once.
+func sumInto[F any, PF coordinate[F]](p *xy[F], inf *bool, q *xy[F], ps []*xy[F], qs []xy[F]) ([]*xy[F], []xy[F]) {
+	switch {
+	case *inf:
+		*p, *inf = *q, false
+	case !PF(&p.x).Equal(&q.x):
+		ps, qs = append(ps, p), append(qs, *q)
+	case PF(&p.y).Equal(&q.y):
+		doubleAffine[F, PF](p)
+	default: // p = −q
+		*inf = true
+	}
+	return ps, qs
 }
 
 // fixedBase multiplies one point by many scalars with a comb of precomputed multiples: row j
 // holds d·2^(c·j)·P for d = 1 … 2^(c−1), and a scalar, recoded into signed c-bit digits, costs
-// one mixed addition per row and no doubling. gnark-crypto's BatchScalarMultiplication doubles
-// 254 times a scalar instead, roughly ten times the work once the rows are built.
-type fixedBase[A, J any, PA affinePoint[A], PJ jacobianPoint[J, A]] struct {
-	c        uint  // digit width
-	rows     [][]A // rows[j][d−1] = d·2^(c·j)·P
-	toAffine func([]J) []A
+// one affine addition per row (batched: addAffine) and no doubling. gnark-crypto's
+// BatchScalarMultiplication instead doubles 254 times a scalar in Jacobian coordinates.
+type fixedBase[A, F any, PF coordinate[F]] struct {
+	c    uint      // digit width
+	rows [][]xy[F] // rows[j][d−1] = d·2^(c·j)·P
+	set  func(*A, *F, *F)
 }
 
 // scalarBits is the number of bits a signed-digit recoding of a scalar below r < 2²⁵⁴ needs: one
 // more than the scalar, for the last carry.
 const scalarBits = fr.Bits + 1
 
-// newFixedBase builds the rows for about count multiplications, with the digit width that
-// minimises the rows' cost (⌈255/c⌉·2^(c−1) additions) plus the multiplications' (⌈255/c⌉ each),
-// at most 16 bits (a 64 MiB table in G2).
-func newFixedBase[A, J any, PA affinePoint[A], PJ jacobianPoint[J, A]](p *A, count int, toAffine func([]J) []A) *fixedBase[A, J, PA, PJ] {
+func newFixedBaseG1(count int) *fixedBase[curve.G1Affine, fp.Element, *fp.Element] {
+	_, _, g, _ := curve.Generators()
+	return buildFixedBase[curve.G1Affine, fp.Element](xy[fp.Element]{g.X, g.Y}, combWidth(count), setG1)
+}
+
+func setG1(p *curve.G1Affine, x, y *fp.Element) { p.X, p.Y = *x, *y }
+
+func setG2(p *curve.G2Affine, x, y *curve.E2) { p.X, p.Y = *x, *y }
+
+func newFixedBaseG2(count int) *fixedBase[curve.G2Affine, curve.E2, *curve.E2] {
+	_, _, _, g := curve.Generators()
+	return buildFixedBase[curve.G2Affine, curve.E2](xy[curve.E2]{g.X, g.Y}, combWidth(count), setG2)
+}
+
+// combWidth is the digit width that minimises the cost of the rows (⌈255/c⌉·2^(c−1) additions)
+// plus that of count multiplications (⌈255/c⌉ each), at most 16 bits (a 64 MiB table in G2).
+func combWidth(count int) uint {
 	best, bestCost := uint(2), ^uint64(0)
 	for c := uint(2); c <= 16; c++ {
 		nbRows := uint64((scalarBits + c - 1) / c)
@@ -408,67 +498,106 @@ func newFixedBase[A, J any, PA affinePoint[A], PJ jacobianPoint[J, A]](p *A, cou
 			best, bestCost = c, cost
 		}
 	}
-	return buildFixedBase[A, J, PA, PJ](p, best, toAffine)
+	return best
 }
 
-// buildFixedBase builds the rows for digits of c bits.
-func buildFixedBase[A, J any, PA affinePoint[A], PJ jacobianPoint[J, A]](p *A, c uint, toAffine func([]J) []A) *fixedBase[A, J, PA, PJ] {
-	f := &fixedBase[A, J, PA, PJ]{c: c, toAffine: toAffine}
+// buildFixedBase builds the rows of p for digits of c bits. Row j's base is p doubled c·j times;
+// its multiples come in rounds, round k adding the 2^k-th multiple to each of the first 2^k
+// (all independent, so one batch), its first addition being a doubling.
+func buildFixedBase[A, F any, PF coordinate[F]](p xy[F], c uint, set func(*A, *F, *F)) *fixedBase[A, F, PF] {
+	f := &fixedBase[A, F, PF]{c: c, set: set}
 	nbRows := (scalarBits + int(c) - 1) / int(c)
-	bases := make([]J, nbRows) // 2^(c·j)·P
-	PJ(&bases[0]).FromAffine(p)
-	for j := 1; j < nbRows; j++ {
-		bases[j] = bases[j-1]
+	half := 1 << (c - 1)
+	f.rows = make([][]xy[F], nbRows)
+	base := p
+	for j := range f.rows {
+		f.rows[j] = make([]xy[F], half)
+		f.rows[j][0] = base
 		for range c {
-			PJ(&bases[j]).DoubleAssign()
+			doubleAffine[F, PF](&base)
 		}
 	}
-	basesAff := toAffine(bases)
-	f.rows = make([][]A, nbRows)
 	parallelChunks(nbRows, 1, func(lo, hi int) {
-		for j := lo; j < hi; j++ {
-			row := make([]J, 1<<(c-1))
-			PJ(&row[0]).FromAffine(&basesAff[j])
-			for d := 1; d < len(row); d++ {
-				row[d] = row[d-1]
-				PJ(&row[d]).AddMixed(&basesAff[j])
+		scratch := make([]F, half/2)
+		ps := make([]*xy[F], 0, half/2)
+		qs := make([]xy[F], 0, half/2)
+		for _, row := range f.rows[lo:hi] {
+			for s := 1; s < half; s *= 2 {
+				ps, qs = ps[:0], qs[:0]
+				for i := 1; i <= s && i+s <= half; i++ {
+					row[i+s-1] = row[i-1]
+					if i == s {
+						doubleAffine[F, PF](&row[i+s-1])
+						continue
+					}
+					ps, qs = append(ps, &row[i+s-1]), append(qs, row[s-1])
+				}
+				addAffine[F, PF](ps, qs, scratch)
 			}
-			f.rows[j] = toAffine(row)
 		}
 	})
 	return f
 }
 
-// mul returns sᵢ·P for every scalar, in affine form ((0, 0) for a zero scalar).
-func (f *fixedBase[A, J, PA, PJ]) mul(scalars []fr.Element) []A {
+// mul returns sᵢ·P for every scalar (the zero value, gnark's encoding of the point at infinity,
+// for a zero scalar).
+func (f *fixedBase[A, F, PF]) mul(scalars []fr.Element) []A {
 	out := make([]A, len(scalars))
-	half := int64(1) << (f.c - 1)
-	mask := uint64(1)<<f.c - 1
-	parallelChunks(len(scalars), 1<<12, func(lo, hi int) {
-		acc := make([]J, hi-lo)
-		var neg A
-		for i := lo; i < hi; i++ {
-			bits := scalars[i].Bits()
-			a := PJ(&acc[i-lo])
-			carry := int64(0)
-			for j := range f.rows {
-				d := int64(digitBits(&bits, uint(j)*f.c, f.c, mask)) + carry
-				carry = 0
-				if d > half {
-					d -= 2 * half
-					carry = 1
-				}
+	const batch = 1 << 11
+	parallelChunks(len(scalars), batch, func(lo, hi int) {
+		m := hi - lo
+		digits := f.digits(scalars[lo:hi])
+		acc := make([]xy[F], m)
+		inf := make([]bool, m)
+		for i := range inf {
+			inf[i] = true
+		}
+		scratch := make([]F, m)
+		ps := make([]*xy[F], 0, m)
+		qs := make([]xy[F], 0, m)
+		for j, row := range f.rows {
+			ps, qs = ps[:0], qs[:0]
+			for i, d := range digits[j*m : (j+1)*m] {
 				switch {
 				case d > 0:
-					a.AddMixed(&f.rows[j][d-1])
+					ps, qs = sumInto[F, PF](&acc[i], &inf[i], &row[d-1], ps, qs)
 				case d < 0:
-					PA(&neg).Neg(&f.rows[j][-d-1])
-					a.AddMixed(&neg)
+					t := row[-d-1]
+					PF(&t.y).Neg(&t.y)
+					ps, qs = sumInto[F, PF](&acc[i], &inf[i], &t, ps, qs)
 				}
 			}
+			addAffine[F, PF](ps, qs, scratch)
 		}
-		copy(out[lo:hi], f.toAffine(acc))
+		for i := range acc {
+			if !inf[i] {
+				f.set(&out[lo+i], &acc[i].x, &acc[i].y)
+			}
+		}
 	})
+	return out
+}
+
+// digits recodes scalars into signed digits in (−2^(c−1), 2^(c−1)], row by row: digits[j·m + i]
+// is scalar i's digit of weight 2^(c·j).
+func (f *fixedBase[A, F, PF]) digits(scalars []fr.Element) []int32 {
+	m := len(scalars)
+	out := make([]int32, m*len(f.rows))
+	half := int64(1) << (f.c - 1)
+	mask := uint64(1)<<f.c - 1
+	for i := range scalars {
+		bits := scalars[i].Bits()
+		carry := int64(0)
+		for j := range f.rows {
+			d := int64(digitBits(&bits, uint(j)*f.c, f.c, mask)) + carry
+			carry = 0
+			if d > half {
+				d -= 2 * half
+				carry = 1
+			}
+			out[j*m+i] = int32(d)
+		}
+	}
 	return out
 }
 
@@ -483,36 +612,6 @@ func digitBits(b *[4]uint64, o, c uint, mask uint64) uint64 {
 		x |= b[limb+1] << (64 - shift)
 	}
 	return x & mask
-}
-
-// batchJacobianToAffineG2 converts points to affine form with one field inversion (Montgomery's
-// trick), which gnark-crypto has for G1 only; the point at infinity becomes (0, 0).
-func batchJacobianToAffineG2(points []curve.G2Jac) []curve.G2Affine {
-	out := make([]curve.G2Affine, len(points))
-	// prefix[i] = Z₀·…·Zᵢ₋₁ over the finite points, kept in out[i].X until the inverse is known.
-	var acc curve.E2
-	acc.SetOne()
-	for i := range points {
-		if points[i].Z.IsZero() {
-			continue
-		}
-		out[i].X = acc
-		acc.Mul(&acc, &points[i].Z)
-	}
-	acc.Inverse(&acc)
-	for i := len(points) - 1; i >= 0; i-- {
-		p := &points[i]
-		if p.Z.IsZero() {
-			continue
-		}
-		var zInv, zInv2 curve.E2
-		zInv.Mul(&out[i].X, &acc) // 1/Zᵢ
-		acc.Mul(&acc, &p.Z)
-		zInv2.Square(&zInv)
-		out[i].X.Mul(&p.X, &zInv2)
-		out[i].Y.Mul(&p.Y, &zInv2).Mul(&out[i].Y, &zInv)
-	}
-	return out
 }
 
 // parallelChunks calls fn on consecutive ranges of [0, n) of at most chunk indices, on
