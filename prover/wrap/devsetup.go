@@ -159,20 +159,88 @@ func setupWiresOf(ccs *cs.R1CS) (*setupWires, error) {
 	return l, nil
 }
 
-// seededKeys computes the keys in three steps: the QAP's polynomials evaluated at τ, wire by
-// wire (uᵢ(τ), vᵢ(τ), wᵢ(τ): gnark's A, B, C); the scalars of every key point from them and the
-// trapdoor; and the points, by fixed-base multiplication of the generators.
+// seededKeys computes the keys in two steps: the discrete logarithm of every key point
+// (keyScalarsOf), then the points, by fixed-base multiplication of the generators.
 func seededKeys(ccs *cs.R1CS, seed []byte) (*groth16bn254.ProvingKey, *groth16bn254.VerifyingKey, error) {
 	l, err := setupWiresOf(ccs)
 	if err != nil {
 		return nil, nil, err
 	}
 	domain := fft.NewDomain(uint64(ccs.GetNbConstraints()))
-	n := domain.Cardinality
-	td, err := deriveTrapdoor(seed, n, len(l.commitments))
+	td, err := deriveTrapdoor(seed, domain.Cardinality, len(l.commitments))
 	if err != nil {
 		return nil, nil, err
 	}
+	s, err := keyScalarsOf(ccs, l, domain, &td)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	var nbG1 int
+	for _, x := range [][]fr.Element{s.a, s.b, s.z, s.vkK, s.pkK} {
+		nbG1 += len(x)
+	}
+	for i := range s.ck {
+		nbG1 += 2 * len(s.ck[i])
+	}
+	g1 := newFixedBaseG1(nbG1 + 3)
+	g2 := newFixedBaseG2(len(s.b) + 4 + len(l.commitments))
+
+	pk := new(groth16bn254.ProvingKey)
+	vk := new(groth16bn254.VerifyingKey)
+	pk.Domain = *domain
+	g1Blind := g1.mul([]fr.Element{td.alpha, td.beta, td.delta})
+	pk.G1.Alpha, pk.G1.Beta, pk.G1.Delta = g1Blind[0], g1Blind[1], g1Blind[2]
+	// Each scalar slice is dropped once its points exist: at the wrap circuit's size they are
+	// hundreds of megabytes each.
+	pk.G1.A, s.a = g1.mul(s.a), nil
+	pk.G1.B = g1.mul(s.b)
+	pk.G2.B, s.b = g2.mul(s.b), nil
+	pk.G1.Z, s.z = g1.mul(s.z), nil
+	pk.G1.K, s.pkK = g1.mul(s.pkK), nil
+	vk.G1.K = g1.mul(s.vkK)
+	g2Blind := g2.mul([]fr.Element{td.beta, td.delta, td.gamma})
+	pk.G2.Beta, pk.G2.Delta = g2Blind[0], g2Blind[1]
+	pk.InfinityA, pk.InfinityB = s.infA, s.infB
+	pk.NbInfinityA = uint64(l.nbWires - len(pk.G1.A))
+	pk.NbInfinityB = uint64(l.nbWires - len(pk.G1.B))
+
+	vk.G1.Alpha, vk.G1.Beta, vk.G1.Delta = pk.G1.Alpha, pk.G1.Beta, pk.G1.Delta
+	vk.G2.Beta, vk.G2.Delta, vk.G2.Gamma = g2Blind[0], g2Blind[1], g2Blind[2]
+
+	// Pedersen commitment i: basis [ckᵢ]₁ and [σᵢ·ckᵢ]₁, and in G2 the point G = [ρ]₂ shared by
+	// all commitments (gnark's batch check of the knowledge proofs needs one G) with [−σᵢ]G.
+	if len(l.commitments) > 0 {
+		g2Ped := make([]fr.Element, 1+len(l.commitments))
+		g2Ped[0] = td.rho
+		for i := range l.commitments {
+			g2Ped[1+i].Mul(&td.rho, &td.sigma[i]).Neg(&g2Ped[1+i])
+		}
+		g2PedPts := g2.mul(g2Ped)
+		pk.CommitmentKeys = make([]pedersen.ProvingKey, len(l.commitments))
+		vk.CommitmentKeys = make([]pedersen.VerifyingKey, len(l.commitments))
+		for i := range l.commitments {
+			pk.CommitmentKeys[i].Basis = g1.mul(s.ck[i])
+			pk.CommitmentKeys[i].BasisExpSigma = g1.mul(s.ckSigma[i])
+			vk.CommitmentKeys[i] = pedersen.VerifyingKey{G: g2PedPts[0], GSigmaNeg: g2PedPts[1+i]}
+		}
+	}
+	vk.PublicAndCommitmentCommitted = l.commitments.GetPublicAndCommitmentCommitted(l.commitments.CommitmentIndexes(), l.nbPublic)
+	return pk, vk, nil
+}
+
+// keyScalars are the discrete logarithms of the key points that depend on the circuit.
+type keyScalars struct {
+	a, b       []fr.Element // uᵢ(τ), vᵢ(τ) of the wires where they are not zero
+	infA, infB []bool       // the wires where they are zero
+	z          []fr.Element // τ^rev(i)·Z(τ)/δ, i < n − 1
+	vkK, pkK   []fr.Element // kᵢ/γ of the verifying key's wires, kᵢ/δ of the proving key's
+	ck         [][]fr.Element
+	ckSigma    [][]fr.Element // σ·ck of each commitment
+}
+
+func keyScalarsOf(ccs *cs.R1CS, l *setupWires, domain *fft.Domain, td *trapdoor) (*keyScalars, error) {
+	n := domain.Cardinality
 	var zTau fr.Element // Z(τ) = τⁿ − 1, the vanishing polynomial of the domain
 	zTau.Exp(td.tau, new(big.Int).SetUint64(n))
 	one := fr.One()
@@ -180,8 +248,9 @@ func seededKeys(ccs *cs.R1CS, seed []byte) (*groth16bn254.ProvingKey, *groth16bn
 
 	u, v, w, err := qapAt(ccs, domain, &td.tau, &zTau, l.nbWires)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	s := new(keyScalars)
 
 	// kᵢ = β·uᵢ(τ) + α·vᵢ(τ) + wᵢ(τ), over γ for public and committed wires, over δ for the rest.
 	var gammaInv, deltaInv fr.Element
@@ -196,98 +265,49 @@ func seededKeys(ccs *cs.R1CS, seed []byte) (*groth16bn254.ProvingKey, *groth16bn
 		}
 	})
 	pick := func(wires []int, scale *fr.Element) []fr.Element {
-		s := make([]fr.Element, len(wires))
-		parallelChunks(len(s), 1<<14, func(lo, hi int) {
+		out := make([]fr.Element, len(wires))
+		parallelChunks(len(out), 1<<14, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
-				s[i].Mul(&k[wires[i]], scale)
+				out[i].Mul(&k[wires[i]], scale)
 			}
 		})
-		return s
+		return out
 	}
 	public := make([]int, 0, l.nbPublic+len(l.commitments))
 	for i := range l.nbPublic {
 		public = append(public, i)
 	}
 	public = append(public, l.commitments.CommitmentIndexes()...)
-	vkK := pick(public, &gammaInv)
-	pkK := pick(l.private, &deltaInv)
-	ckK := make([][]fr.Element, len(l.commitments))
-	ckKSigma := make([][]fr.Element, len(l.commitments))
+	s.vkK = pick(public, &gammaInv)
+	s.pkK = pick(l.private, &deltaInv)
+	s.ck = make([][]fr.Element, len(l.commitments))
+	s.ckSigma = make([][]fr.Element, len(l.commitments))
 	for i, c := range l.commitments {
-		ckK[i] = pick(c.PrivateCommitted, &gammaInv)
-		ckKSigma[i] = make([]fr.Element, len(ckK[i]))
-		for j := range ckK[i] {
-			ckKSigma[i][j].Mul(&ckK[i][j], &td.sigma[i])
+		s.ck[i] = pick(c.PrivateCommitted, &gammaInv)
+		s.ckSigma[i] = make([]fr.Element, len(s.ck[i]))
+		for j := range s.ck[i] {
+			s.ckSigma[i][j].Mul(&s.ck[i][j], &td.sigma[i])
 		}
 	}
 
 	// The prover's quotient h comes out of its inverse FFT in bit-reversed order, of degree at
 	// most n−2: the key holds [τ^rev(i)·Z(τ)/δ]₁ for i < n−1, so that the MSM pairs hᵢ with it.
-	z := tauPowers(&td.tau, int(n))
+	s.z = tauPowers(&td.tau, int(n))
 	var zOverDelta fr.Element
 	zOverDelta.Mul(&zTau, &deltaInv)
-	parallelChunks(len(z), 1<<14, func(lo, hi int) {
+	parallelChunks(len(s.z), 1<<14, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			z[i].Mul(&z[i], &zOverDelta)
+			s.z[i].Mul(&s.z[i], &zOverDelta)
 		}
 	})
-	utils.BitReverse(z)
-	z = z[:n-1]
+	utils.BitReverse(s.z)
+	s.z = s.z[:n-1]
 
 	// A wire with uᵢ(τ) = 0 (in no constraint's left side) would contribute the point at infinity:
 	// the key leaves it out and marks it, and the prover skips its value.
-	infA, aNZ := splitZero(u)
-	infB, bNZ := splitZero(v)
-
-	var nbG1 int
-	for _, s := range [][]fr.Element{aNZ, bNZ, z, vkK, pkK} {
-		nbG1 += len(s)
-	}
-	for i := range ckK {
-		nbG1 += 2 * len(ckK[i])
-	}
-	g1 := newFixedBaseG1(nbG1 + 3)
-	g2 := newFixedBaseG2(len(bNZ) + 4 + len(l.commitments))
-
-	pk := new(groth16bn254.ProvingKey)
-	vk := new(groth16bn254.VerifyingKey)
-	pk.Domain = *domain
-	g1Blind := g1.mul([]fr.Element{td.alpha, td.beta, td.delta})
-	pk.G1.Alpha, pk.G1.Beta, pk.G1.Delta = g1Blind[0], g1Blind[1], g1Blind[2]
-	pk.G1.A = g1.mul(aNZ)
-	pk.G1.B = g1.mul(bNZ)
-	pk.G1.Z = g1.mul(z)
-	pk.G1.K = g1.mul(pkK)
-	vk.G1.K = g1.mul(vkK)
-	pk.G2.B = g2.mul(bNZ)
-	g2Blind := g2.mul([]fr.Element{td.beta, td.delta, td.gamma})
-	pk.G2.Beta, pk.G2.Delta = g2Blind[0], g2Blind[1]
-	pk.InfinityA, pk.InfinityB = infA, infB
-	pk.NbInfinityA = uint64(l.nbWires - len(aNZ))
-	pk.NbInfinityB = uint64(l.nbWires - len(bNZ))
-
-	vk.G1.Alpha, vk.G1.Beta, vk.G1.Delta = pk.G1.Alpha, pk.G1.Beta, pk.G1.Delta
-	vk.G2.Beta, vk.G2.Delta, vk.G2.Gamma = g2Blind[0], g2Blind[1], g2Blind[2]
-
-	// Pedersen commitment i: basis [ckKᵢ]₁, basis·σᵢ, and in G2 the point G = [ρ]₂ shared by all
-	// commitments (gnark's batch check of the knowledge proofs needs one G) with G·(−σᵢ).
-	if len(l.commitments) > 0 {
-		g2Ped := make([]fr.Element, 1+len(l.commitments))
-		g2Ped[0] = td.rho
-		for i := range l.commitments {
-			g2Ped[1+i].Mul(&td.rho, &td.sigma[i]).Neg(&g2Ped[1+i])
-		}
-		g2PedPts := g2.mul(g2Ped)
-		pk.CommitmentKeys = make([]pedersen.ProvingKey, len(l.commitments))
-		vk.CommitmentKeys = make([]pedersen.VerifyingKey, len(l.commitments))
-		for i := range l.commitments {
-			pk.CommitmentKeys[i].Basis = g1.mul(ckK[i])
-			pk.CommitmentKeys[i].BasisExpSigma = g1.mul(ckKSigma[i])
-			vk.CommitmentKeys[i] = pedersen.VerifyingKey{G: g2PedPts[0], GSigmaNeg: g2PedPts[1+i]}
-		}
-	}
-	vk.PublicAndCommitmentCommitted = l.commitments.GetPublicAndCommitmentCommitted(l.commitments.CommitmentIndexes(), l.nbPublic)
-	return pk, vk, nil
+	s.infA, s.a = splitZero(u)
+	s.infB, s.b = splitZero(v)
+	return s, nil
 }
 
 // qapAt returns uᵢ(τ), vᵢ(τ), wᵢ(τ) for every wire i: the sums, over the constraints j in which
