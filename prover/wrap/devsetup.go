@@ -485,9 +485,10 @@ func sumInto[F any, PF coordinate[F]](p *xy[F], inf *bool, q *xy[F], ps []*xy[F]
 // one affine addition per row (batched: addAffine) and no doubling. gnark-crypto's
 // BatchScalarMultiplication instead doubles 254 times a scalar in Jacobian coordinates.
 type fixedBase[A, F any, PF coordinate[F]] struct {
-	c    uint      // digit width
-	rows [][]xy[F] // rows[j][d−1] = d·2^(c·j)·P
-	set  func(*A, *F, *F)
+	c       uint      // digit width
+	rows    [][]xy[F] // rows[j][d−1] = d·2^(c·j)·P
+	set     func(*A, *F, *F)
+	scratch sync.Pool // of *combScratch[F]
 }
 
 // scalarBits is the number of bits a signed-digit recoding of a scalar below r < 2²⁵⁴ needs: one
@@ -525,8 +526,9 @@ func combWidth(count int) uint {
 // its multiples come in rounds, round k adding the 2^k-th multiple to each of the first 2^k
 // (all independent, so one batch), its first addition being a doubling.
 func buildFixedBase[A, F any, PF coordinate[F]](p xy[F], c uint, set func(*A, *F, *F)) *fixedBase[A, F, PF] {
-	f := &fixedBase[A, F, PF]{c: c, set: set}
 	nbRows := (scalarBits + int(c) - 1) / int(c)
+	f := &fixedBase[A, F, PF]{c: c, set: set}
+	f.scratch.New = func() any { return newCombScratch[F](nbRows) }
 	half := 1 << (c - 1)
 	f.rows = make([][]xy[F], nbRows)
 	base := p
@@ -563,31 +565,28 @@ func buildFixedBase[A, F any, PF coordinate[F]](p xy[F], c uint, set func(*A, *F
 // for a zero scalar).
 func (f *fixedBase[A, F, PF]) mul(scalars []fr.Element) []A {
 	out := make([]A, len(scalars))
-	const batch = 1 << 11
-	parallelChunks(len(scalars), batch, func(lo, hi int) {
+	parallelChunks(len(scalars), combBatch, func(lo, hi int) {
+		w := f.scratch.Get().(*combScratch[F])
+		defer f.scratch.Put(w)
 		m := hi - lo
-		digits := f.digits(scalars[lo:hi])
-		acc := make([]xy[F], m)
-		inf := make([]bool, m)
+		f.digits(scalars[lo:hi], w.digits)
+		acc, inf := w.acc[:m], w.inf[:m]
 		for i := range inf {
 			inf[i] = true
 		}
-		scratch := make([]F, m)
-		ps := make([]*xy[F], 0, m)
-		qs := make([]xy[F], 0, m)
 		for j, row := range f.rows {
-			ps, qs = ps[:0], qs[:0]
-			for i, d := range digits[j*m : (j+1)*m] {
+			ps, qs := w.ps[:0], w.qs[:0]
+			for i, d := range w.digits[j*m : (j+1)*m] {
 				switch {
 				case d > 0:
 					ps, qs = sumInto[F, PF](&acc[i], &inf[i], &row[d-1], ps, qs)
 				case d < 0:
-					t := row[-d-1]
-					PF(&t.y).Neg(&t.y)
-					ps, qs = sumInto[F, PF](&acc[i], &inf[i], &t, ps, qs)
+					w.neg.x = row[-d-1].x
+					PF(&w.neg.y).Neg(&row[-d-1].y)
+					ps, qs = sumInto[F, PF](&acc[i], &inf[i], &w.neg, ps, qs)
 				}
 			}
-			addAffine[F, PF](ps, qs, scratch)
+			addAffine[F, PF](ps, qs, w.inv)
 		}
 		for i := range acc {
 			if !inf[i] {
@@ -598,11 +597,37 @@ func (f *fixedBase[A, F, PF]) mul(scalars []fr.Element) []A {
 	return out
 }
 
-// digits recodes scalars into signed digits in (−2^(c−1), 2^(c−1)], row by row: digits[j·m + i]
-// is scalar i's digit of weight 2^(c·j).
-func (f *fixedBase[A, F, PF]) digits(scalars []fr.Element) []int32 {
+// combBatch is the number of multiplications that share a batched inversion: enough to make
+// the inversion's cost per addition small, few enough to stay in cache.
+const combBatch = 1 << 11
+
+// combScratch is one worker's buffers for a batch of multiplications, reused across batches so
+// that a large setup does not churn through garbage of the size of its keys.
+type combScratch[F any] struct {
+	digits []int32
+	acc    []xy[F]
+	inf    []bool
+	inv    []F
+	ps     []*xy[F]
+	qs     []xy[F]
+	neg    xy[F] // the negated table entry being added (sumInto copies it)
+}
+
+func newCombScratch[F any](nbRows int) *combScratch[F] {
+	return &combScratch[F]{
+		digits: make([]int32, combBatch*nbRows),
+		acc:    make([]xy[F], combBatch),
+		inf:    make([]bool, combBatch),
+		inv:    make([]F, combBatch),
+		ps:     make([]*xy[F], 0, combBatch),
+		qs:     make([]xy[F], 0, combBatch),
+	}
+}
+
+// digits recodes scalars into signed digits in (−2^(c−1), 2^(c−1)], row by row: out[j·m + i]
+// is scalar i's digit of weight 2^(c·j), m = len(scalars).
+func (f *fixedBase[A, F, PF]) digits(scalars []fr.Element, out []int32) {
 	m := len(scalars)
-	out := make([]int32, m*len(f.rows))
 	half := int64(1) << (f.c - 1)
 	mask := uint64(1)<<f.c - 1
 	for i := range scalars {
@@ -618,7 +643,6 @@ func (f *fixedBase[A, F, PF]) digits(scalars []fr.Element) []int32 {
 			out[j*m+i] = int32(d)
 		}
 	}
-	return out
 }
 
 // digitBits returns the c bits of the little-endian limbs b from bit offset o on.
