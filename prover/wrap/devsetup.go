@@ -58,58 +58,92 @@ type trapdoor struct {
 	sigma                          []fr.Element
 }
 
-// deriveTrapdoor expands seed into the trapdoor, one labelled hash-to-field per value
-// (RFC 9380's expand_message_xmd with SHA-256 through fr.Hash), so that adding a value never
-// changes the others. A value that is zero, or a τ in the FFT domain (Z(τ) = 0, where the
-// Lagrange basis is undefined), is drawn again under the next counter: for any fixed seed this
-// happens with probability about n/r, and never for DevSeed.
+// deriveTrapdoor expands seed into the trapdoor, one labelled value at a time (seedScalar), so
+// that adding a value never changes the others. τ must also lie outside the FFT domain of size n
+// (Z(τ) ≠ 0, else the Lagrange basis at τ is undefined).
 func deriveTrapdoor(seed []byte, n uint64, nbCommitments int) (trapdoor, error) {
 	var td trapdoor
 	var err error
-	draw := func(label string, reject func(*fr.Element) bool) (fr.Element, error) {
-		for ctr := 0; ctr < 256; ctr++ {
-			msg := make([]byte, 0, len(label)+2+len(seed))
-			msg = append(msg, label...)
-			msg = append(msg, 0, byte(ctr))
-			msg = append(msg, seed...)
-			e, err := fr.Hash(msg, []byte(devSetupDST), 1)
-			if err != nil {
-				return fr.Element{}, fmt.Errorf("wrap: dev setup: deriving %s: %w", label, err)
-			}
-			if !e[0].IsZero() && (reject == nil || !reject(&e[0])) {
-				return e[0], nil
-			}
-		}
-		return fr.Element{}, fmt.Errorf("wrap: dev setup: no valid %s from this seed", label)
-	}
 	inDomain := func(t *fr.Element) bool {
 		var tn fr.Element
 		tn.Exp(*t, new(big.Int).SetUint64(n))
 		return tn.IsOne()
 	}
-	for _, v := range []struct {
-		label  string
-		dst    *fr.Element
-		reject func(*fr.Element) bool
-	}{
-		{"tau", &td.tau, inDomain},
-		{"alpha", &td.alpha, nil},
-		{"beta", &td.beta, nil},
-		{"gamma", &td.gamma, nil},
-		{"delta", &td.delta, nil},
-		{"pedersen-g2", &td.rho, nil},
-	} {
-		if *v.dst, err = draw(v.label, v.reject); err != nil {
-			return td, err
-		}
+	if td.tau, err = seedScalar(seed, "tau", inDomain); err != nil {
+		return td, err
+	}
+	if td.alpha, td.beta, td.gamma, td.delta, err = seedBlinders(seed); err != nil {
+		return td, err
+	}
+	if td.rho, err = seedScalar(seed, "pedersen-g2", nil); err != nil {
+		return td, err
 	}
 	td.sigma = make([]fr.Element, nbCommitments)
 	for i := range td.sigma {
-		if td.sigma[i], err = draw(fmt.Sprintf("pedersen-sigma-%d", i), nil); err != nil {
+		if td.sigma[i], err = seedScalar(seed, fmt.Sprintf("pedersen-sigma-%d", i), nil); err != nil {
 			return td, err
 		}
 	}
 	return td, nil
+}
+
+func seedBlinders(seed []byte) (alpha, beta, gamma, delta fr.Element, err error) {
+	for _, v := range []struct {
+		label string
+		dst   *fr.Element
+	}{{"alpha", &alpha}, {"beta", &beta}, {"gamma", &gamma}, {"delta", &delta}} {
+		if *v.dst, err = seedScalar(seed, v.label, nil); err != nil {
+			return
+		}
+	}
+	return
+}
+
+// seedScalar derives the value named label from seed: RFC 9380's hash_to_field
+// (expand_message_xmd with SHA-256, through fr.Hash) of label ‖ 0 ‖ counter ‖ seed, the counter
+// from 0 up until the value is neither zero nor rejected. For a fixed seed a retry happens with
+// probability about (domain size)/r, and never for DevSeed.
+func seedScalar(seed []byte, label string, reject func(*fr.Element) bool) (fr.Element, error) {
+	for ctr := 0; ctr < 256; ctr++ {
+		msg := make([]byte, 0, len(label)+2+len(seed))
+		msg = append(msg, label...)
+		msg = append(msg, 0, byte(ctr))
+		msg = append(msg, seed...)
+		e, err := fr.Hash(msg, []byte(devSetupDST), 1)
+		if err != nil {
+			return fr.Element{}, fmt.Errorf("wrap: dev setup: deriving %s: %w", label, err)
+		}
+		if !e[0].IsZero() && (reject == nil || !reject(&e[0])) {
+			return e[0], nil
+		}
+	}
+	return fr.Element{}, fmt.Errorf("wrap: dev setup: no valid %s from this seed", label)
+}
+
+// seededBy reports whether vk's blinders [α]₁, [β]₂, [γ]₂, [δ]₂ are those SeededSetup derives
+// from seed. It tells keys of this dev setup from those of an earlier, random one (or another
+// seed) in four scalar multiplications.
+func seededBy(vk *groth16bn254.VerifyingKey, seed []byte) (bool, error) {
+	alpha, beta, gamma, delta, err := seedBlinders(seed)
+	if err != nil {
+		return false, err
+	}
+	_, _, g1, g2 := curve.Generators()
+	var b big.Int
+	var p1 curve.G1Affine
+	if !p1.ScalarMultiplication(&g1, alpha.BigInt(&b)).Equal(&vk.G1.Alpha) {
+		return false, nil
+	}
+	for _, v := range []struct {
+		s    *fr.Element
+		want *curve.G2Affine
+	}{{&beta, &vk.G2.Beta}, {&gamma, &vk.G2.Gamma}, {&delta, &vk.G2.Delta}} {
+		var p2 curve.G2Affine
+		if !p2.ScalarMultiplication(&g2, v.s.BigInt(&b)).Equal(v.want) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // setupWires sorts the circuit's wires into the four places a K point can go: the verifying key

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math/big"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
@@ -397,9 +398,9 @@ func TestSumInto(t *testing.T) {
 	}
 }
 
-// TestDevKeysCache: DevKeys serves cached keys when present (a planted file with another seed's
-// keys comes back, not recomputed ones) and, from an empty cache, computes the same keys as
-// another cache's.
+// TestDevKeysCache: DevKeys loads cached keys rather than recomputing them (the file is not
+// rewritten), computes from an empty cache the same keys as another cache holds, and replaces
+// cached dev keys that are not DevSeed's (an earlier version's random ones, here another seed's).
 func TestDevKeysCache(t *testing.T) {
 	ccs := compileSystem(t, &StatementCircuit{})
 	want, err := DevSetup(ccs)
@@ -416,28 +417,75 @@ func TestDevKeysCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	la, err := a.DevKeys(ccs) // loaded this time
+	path := a.Path(want.Circuit, SetupDev)
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	la, err := a.DevKeys(ccs)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || !fi.ModTime().Equal(old) {
+		t.Fatalf("DevKeys rewrote cached keys (%v)", err)
 	}
 	for _, k := range []*Keys{ka, kb, la} {
 		if !bytes.Equal(encodeKeys(t, k), encodeKeys(t, want)) {
 			t.Fatal("cached or recomputed dev keys differ from DevSetup's")
 		}
 	}
-	planted, err := SeededSetup(ccs, []byte("planted"))
+
+	stale, err := SeededSetup(ccs, []byte("an earlier dev setup"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Store(planted); err != nil {
+	if err := a.Store(stale); err != nil {
 		t.Fatal(err)
 	}
 	got, err := a.DevKeys(ccs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(rawVK(t, got.VK), rawVK(t, planted.VK)) {
-		t.Fatal("DevKeys recomputed keys that were cached")
+	reloaded, err := a.Load(want.Circuit, SetupDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []*Keys{got, reloaded} {
+		if !bytes.Equal(encodeKeys(t, k), encodeKeys(t, want)) {
+			t.Fatal("DevKeys kept cached dev keys that are not DevSeed's")
+		}
+	}
+}
+
+// TestSeededBy: seededBy recognises keys of its seed and rejects another seed's, and keys that
+// differ from its seed's in any one blinder.
+func TestSeededBy(t *testing.T) {
+	ccs := compileSystem(t, &StatementCircuit{})
+	keys, err := DevSetup(ccs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := SeededSetup(ccs, []byte("another seed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := seededBy(keys.VK, []byte(DevSeed)); !ok || err != nil {
+		t.Fatalf("DevSeed keys: %v, %v", ok, err)
+	}
+	if ok, _ := seededBy(other.VK, []byte(DevSeed)); ok {
+		t.Fatal("another seed's keys taken for DevSeed's")
+	}
+	for i, swap := range []func(vk *groth16bn254.VerifyingKey){
+		func(vk *groth16bn254.VerifyingKey) { vk.G1.Alpha = other.VK.G1.Alpha },
+		func(vk *groth16bn254.VerifyingKey) { vk.G2.Beta = other.VK.G2.Beta },
+		func(vk *groth16bn254.VerifyingKey) { vk.G2.Gamma = other.VK.G2.Gamma },
+		func(vk *groth16bn254.VerifyingKey) { vk.G2.Delta = other.VK.G2.Delta },
+	} {
+		vk := *keys.VK
+		swap(&vk)
+		if ok, _ := seededBy(&vk, []byte(DevSeed)); ok {
+			t.Fatalf("blinder %d of another seed not noticed", i)
+		}
 	}
 }
 
