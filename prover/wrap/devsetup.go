@@ -64,11 +64,7 @@ type trapdoor struct {
 func deriveTrapdoor(seed []byte, n uint64, nbCommitments int) (trapdoor, error) {
 	var td trapdoor
 	var err error
-	inDomain := func(t *fr.Element) bool {
-		var tn fr.Element
-		tn.Exp(*t, new(big.Int).SetUint64(n))
-		return tn.IsOne()
-	}
+	inDomain := func(t *fr.Element) bool { return vanishes(t, n) }
 	if td.tau, err = seedScalar(seed, "tau", inDomain); err != nil {
 		return td, err
 	}
@@ -85,6 +81,13 @@ func deriveTrapdoor(seed []byte, n uint64, nbCommitments int) (trapdoor, error) 
 		}
 	}
 	return td, nil
+}
+
+// vanishes reports whether tⁿ = 1: t is a point of the FFT domain of size n.
+func vanishes(t *fr.Element, n uint64) bool {
+	var tn fr.Element
+	tn.Exp(*t, new(big.Int).SetUint64(n))
+	return tn.IsOne()
 }
 
 func seedBlinders(seed []byte) (alpha, beta, gamma, delta fr.Element, err error) {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 	curve "github.com/consensys/gnark-crypto/ecc/bn254"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fp"
 	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"github.com/consensys/gnark-crypto/ecc/bn254/fr/fft"
 	"github.com/consensys/gnark/backend/groth16"
 	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
 	"github.com/consensys/gnark/constraint"
@@ -255,7 +257,7 @@ func sameShape(t *testing.T, ccs *cs.R1CS, ours *Keys) {
 		lens("pk.CommitmentKeys.Basis", len(opk.CommitmentKeys[i].Basis), len(gpk.CommitmentKeys[i].Basis))
 		lens("pk.CommitmentKeys.BasisExpSigma", len(opk.CommitmentKeys[i].BasisExpSigma), len(gpk.CommitmentKeys[i].BasisExpSigma))
 	}
-	if !equalBools(opk.InfinityA, gpk.InfinityA) || !equalBools(opk.InfinityB, gpk.InfinityB) {
+	if !slices.Equal(opk.InfinityA, gpk.InfinityA) || !slices.Equal(opk.InfinityB, gpk.InfinityB) {
 		t.Error("InfinityA or InfinityB differs from gnark's")
 	}
 	var od, gd bytes.Buffer
@@ -268,20 +270,8 @@ func sameShape(t *testing.T, ccs *cs.R1CS, ours *Keys) {
 	if !bytes.Equal(od.Bytes(), gd.Bytes()) {
 		t.Error("FFT domain differs from gnark's")
 	}
-	if len(ovk.PublicAndCommitmentCommitted) != len(gvk.PublicAndCommitmentCommitted) {
+	if !slices.EqualFunc(ovk.PublicAndCommitmentCommitted, gvk.PublicAndCommitmentCommitted, slices.Equal[[]int]) {
 		t.Error("PublicAndCommitmentCommitted differs from gnark's")
-	}
-	for i := range min(len(ovk.PublicAndCommitmentCommitted), len(gvk.PublicAndCommitmentCommitted)) {
-		a, b := ovk.PublicAndCommitmentCommitted[i], gvk.PublicAndCommitmentCommitted[i]
-		if len(a) != len(b) {
-			t.Errorf("PublicAndCommitmentCommitted[%d] differs from gnark's", i)
-			continue
-		}
-		for j := range a {
-			if a[j] != b[j] {
-				t.Errorf("PublicAndCommitmentCommitted[%d] differs from gnark's", i)
-			}
-		}
 	}
 	// Same serialized length: nothing gnark writes is missing or extra.
 	var ob, gb bytes.Buffer
@@ -292,18 +282,6 @@ func sameShape(t *testing.T, ccs *cs.R1CS, ours *Keys) {
 		t.Fatal(err)
 	}
 	lens("raw proving key bytes", ob.Len(), gb.Len())
-}
-
-func equalBools(a, b []bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestSeededSetupShapeMatchesGnark(t *testing.T) {
@@ -454,6 +432,31 @@ func TestDevKeysCache(t *testing.T) {
 		if !bytes.Equal(encodeKeys(t, k), encodeKeys(t, want)) {
 			t.Fatal("DevKeys kept cached dev keys that are not DevSeed's")
 		}
+	}
+}
+
+// TestSeedScalarRejects: a rejected value is drawn again under the next counter, and a τ in the
+// FFT domain is rejected.
+func TestSeedScalarRejects(t *testing.T) {
+	seed := []byte(DevSeed)
+	first, err := seedScalar(seed, "tau", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := seedScalar(seed, "tau", func(e *fr.Element) bool { return e.Equal(&first) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Equal(&first) || second.IsZero() {
+		t.Fatal("rejected value returned again")
+	}
+	if _, err := seedScalar(seed, "tau", func(*fr.Element) bool { return true }); err == nil {
+		t.Fatal("a seed with every value rejected gave a value")
+	}
+	d := fft.NewDomain(1 << 10)
+	w := d.Generator
+	if !vanishes(&w, d.Cardinality) || vanishes(&w, d.Cardinality/2) || vanishes(&first, d.Cardinality) {
+		t.Fatal("vanishes disagrees with the domain")
 	}
 }
 
