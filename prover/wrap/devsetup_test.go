@@ -73,6 +73,19 @@ func rawVK(t testing.TB, vk *groth16bn254.VerifyingKey) []byte {
 	return buf.Bytes()
 }
 
+// devAndOtherKeys returns the dev keys of ccs and keys from another seed.
+func devAndOtherKeys(t *testing.T, ccs *cs.R1CS) (dev, other *Keys) {
+	t.Helper()
+	dev, err := DevSetup(ccs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other, err = SeededSetup(ccs, []byte("another seed")); err != nil {
+		t.Fatal(err)
+	}
+	return dev, other
+}
+
 // TestSeededSetupProves: gnark's own prover and verifier accept proofs under seeded keys, for
 // several witnesses, and reject them for other public inputs.
 func TestSeededSetupProves(t *testing.T) {
@@ -136,14 +149,7 @@ func TestSeededSetupPackageProveVerify(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ccs := compileSystem(t, tc.circuit)
-			keys, err := DevSetup(ccs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			other, err := SeededSetup(ccs, []byte("another seed"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			keys, other := devAndOtherKeys(t, ccs)
 			if keys.NbCommitments() != tc.commits {
 				t.Fatalf("%d commitments, want %d", keys.NbCommitments(), tc.commits)
 			}
@@ -464,14 +470,7 @@ func TestSeedScalarRejects(t *testing.T) {
 // differ from its seed's in any one blinder.
 func TestSeededBy(t *testing.T) {
 	ccs := compileSystem(t, &StatementCircuit{})
-	keys, err := DevSetup(ccs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := SeededSetup(ccs, []byte("another seed"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys, other := devAndOtherKeys(t, ccs)
 	if ok, err := seededBy(keys.VK, []byte(DevSeed)); !ok || err != nil {
 		t.Fatalf("DevSeed keys: %v, %v", ok, err)
 	}
