@@ -38,6 +38,10 @@ func DevSetup(ccs *cs.R1CS) (*Keys, error) { return SeededSetup(ccs, []byte(DevS
 //
 // Circuits with Pedersen commitments (gnark's lookups and range checks) are supported: the
 // commitment keys' G2 point and σ come from the seed too. The wrap circuit itself has none.
+//
+// It is also faster than groth16.Setup, whose fixed-base multiplications double every scalar
+// 254 times: on this project's 2-core machine, 7 to 10 times on the 80k-constraint binding
+// circuit and 12 times on a 250k-constraint one, measured in the same run (BenchmarkDevSetup).
 func SeededSetup(ccs *cs.R1CS, seed []byte) (*Keys, error) {
 	digest, err := DigestCircuit(ccs)
 	if err != nil {

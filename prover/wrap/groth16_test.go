@@ -244,7 +244,7 @@ func TestKeyCache(t *testing.T) {
 		t.Fatalf("after regeneration: %v", err)
 	}
 	// Dev keys are deterministic, so whether DevKeys loads rather than recomputes cannot be seen
-	// from its keys: TestDevKeysCache plants another seed's keys to check that.
+	// from its keys: TestDevKeysCache checks it by the cache file's modification time.
 }
 
 func FuzzDecodeKeys(f *testing.F) {
