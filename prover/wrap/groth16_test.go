@@ -243,13 +243,8 @@ func TestKeyCache(t *testing.T) {
 	if _, err := c.Load(digest, SetupDev); err != nil {
 		t.Fatalf("after regeneration: %v", err)
 	}
-	again, err := c.DevKeys(ccs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.VK.IsDifferent(fresh.VK) {
-		t.Fatal("DevKeys regenerated keys that were cached")
-	}
+	// Dev keys are deterministic, so whether DevKeys loads rather than recomputes cannot be seen
+	// from its keys: TestDevKeysCache checks it by the cache file's modification time.
 }
 
 func FuzzDecodeKeys(f *testing.F) {

@@ -8,7 +8,6 @@ import (
 	"io"
 
 	"github.com/consensys/gnark-crypto/ecc"
-	"github.com/consensys/gnark/backend/groth16"
 	groth16bn254 "github.com/consensys/gnark/backend/groth16/bn254"
 	"github.com/consensys/gnark/backend/groth16/bn254/mpcsetup"
 	"github.com/consensys/gnark/constraint"
@@ -17,22 +16,22 @@ import (
 
 // Groth16 keys come one of two ways:
 //
-//   - SetupDev: gnark's one-party setup (groth16.Setup). The machine that ran it could have kept
-//     the toxic waste and forge proofs, so these keys are dev mode: marked insecure here
-//     (Keys.Kind), in the key cache, and on chain (the Groth16OutputVerifier's isDev flag, which an
-//     oracle refuses unless deployed for dev mode).
+//   - SetupDev: this package's one-party setup (DevSetup, SeededSetup in devsetup.go), whose toxic
+//     waste (τ, α, β, γ, δ) is derived from a seed: the project's dev keys all come from the public
+//     DevSeed, so the same circuit gives byte-identical keys on every machine, and anyone can
+//     recompute τ and forge proofs. These keys are dev mode: marked insecure here (Keys.Kind), in
+//     the key cache, and on chain (the Groth16OutputVerifier's isDev flag, which an oracle refuses
+//     unless deployed for dev mode).
 //   - SetupCeremony: gnark's MPC ceremony (backend/groth16/bn254/mpcsetup): phase 1 (powers of τ,
 //     circuit-independent) and phase 2 (circuit-specific) contributions, each verified against its
 //     predecessor, then sealed by a public beacon. The keys are sound if one contributor of each
 //     phase destroyed its randomness.
 //
-// A dev setup is not reproducible from a seed: gnark's setup draws its toxic waste from
-// crypto/rand with no way to inject a source, and the ceremony code, deterministic given a
-// beacon, is far too slow for a dev loop. Measured on this project's 2-core machine for the
-// 80k-constraint binding circuit (domain 2^17): building the phase-1 SRS from a seed with batched
-// scalar multiplications took 90 s, and phase 2's evaluation (one affine addition or scalar
-// multiplication per constraint term) did not finish in the next eight minutes, where
-// groth16.Setup takes about 30 s. The key cache makes dev keys stable per machine instead.
+// The dev setup is our own code rather than gnark's groth16.Setup because gnark draws the toxic
+// waste from crypto/rand with no way to inject a source; running the ceremony code from a seed
+// instead was measured far too slow for a dev loop (phase 2 spends one scalar multiplication per
+// constraint term: it did not finish in eight minutes for the 80k-constraint binding circuit,
+// which groth16.Setup sets up in 30 s).
 
 // SetupKind says how a key pair was made.
 type SetupKind uint8
@@ -113,19 +112,6 @@ func DigestCircuit(ccs *cs.R1CS) (CircuitDigest, error) {
 // domainSize is the FFT domain of the ceremony: the constraints rounded up to a power of two, as
 // gnark's own setup sizes it.
 func domainSize(ccs *cs.R1CS) uint64 { return ecc.NextPowerOfTwo(uint64(ccs.GetNbConstraints())) }
-
-// DevSetup returns INSECURE keys for ccs from gnark's one-party setup (see SetupDev).
-func DevSetup(ccs *cs.R1CS) (*Keys, error) {
-	digest, err := DigestCircuit(ccs)
-	if err != nil {
-		return nil, err
-	}
-	pk, vk, err := groth16.Setup(ccs)
-	if err != nil {
-		return nil, fmt.Errorf("wrap: dev setup: %w", err)
-	}
-	return keysOf(SetupDev, digest, pk, vk)
-}
 
 func keysOf(kind SetupKind, digest CircuitDigest, pk any, vk any) (*Keys, error) {
 	p, ok1 := pk.(*groth16bn254.ProvingKey)

@@ -121,18 +121,26 @@ func (c KeyCache) Store(k *Keys) error {
 	return nil
 }
 
-// DevKeys returns the dev keys of ccs: from the cache, or made by DevSetup and stored. A corrupt
-// cache file is replaced.
+// DevKeys returns the dev keys of ccs: from the cache, or made by DevSetup and stored. DevSetup is
+// deterministic, so the cache only saves time: loaded or recomputed, on this machine or another,
+// the keys are the same. A corrupt cache file is replaced, and so is one whose keys are not
+// DevSeed's (made by an earlier version, whose dev setup drew random toxic waste).
 func (c KeyCache) DevKeys(ccs *cs.R1CS) (*Keys, error) {
 	digest, err := DigestCircuit(ccs)
 	if err != nil {
 		return nil, err
 	}
 	k, err := c.Load(digest, SetupDev)
-	if err == nil {
-		return k, nil
-	}
-	if !errors.Is(err, ErrKeyCacheMiss) && !errors.Is(err, ErrKeyCacheCorrupt) {
+	switch {
+	case err == nil:
+		seeded, err := seededBy(k.VK, []byte(DevSeed))
+		if err != nil {
+			return nil, err
+		}
+		if seeded {
+			return k, nil
+		}
+	case !errors.Is(err, ErrKeyCacheMiss) && !errors.Is(err, ErrKeyCacheCorrupt):
 		return nil, err
 	}
 	if k, err = DevSetup(ccs); err != nil {
