@@ -11,6 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/log"
 	"github.com/zkexex/zkexex/contracts"
 	"github.com/zkexex/zkexex/contracts/bindings"
 	"github.com/zkexex/zkexex/prover/receipt"
@@ -30,6 +31,10 @@ func TestDevnetGroth16Prover(t *testing.T) {
 	if testing.Short() || os.Getenv("ZKEXEX_WRAP_E2E") == "" {
 		t.Skip("sets up and proves the production wrap (tens of minutes): ZKEXEX_WRAP_E2E=1")
 	}
+	// Tens of minutes: show the devnet's progress lines as the command would.
+	prev := log.Root()
+	log.SetDefault(newDevnetLogger(3, os.Stderr, os.Stderr))
+	defer log.SetDefault(prev)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
 	defer cancel()
 	// Five blocks: the proposer waits four deep, so the output of block 1 is proposed.

@@ -7,8 +7,8 @@
 // its journals again in the BN254 configuration; SpanCircuit verifies that proof (VerifyStark) and
 // binds its public values (ClaimBinder, claim.go) to the circuit's two public inputs, the key-set
 // root and the claim digest the oracle's Groth16OutputVerifier recomputes (ClaimDigest). Keys come
-// from a dev setup (insecure, refused outside dev mode) or gnark's MPC ceremony (setup.go), cached
-// on disk (setup_cache.go); proofs travel in gnark's Solidity encoding (groth16.go).
+// from a dev setup (derived from a public seed, so insecure and refused outside dev mode;
+// devsetup.go) or gnark's MPC ceremony (setup.go), cached on disk (setup_cache.go); proofs travel in gnark's Solidity encoding (groth16.go).
 //
 // The gadgets: the Poseidon2-BN254 hash (Hasher: the sponge over packed KoalaBear values, the
 // 2-to-1 compression, and the multi-height Merkle opening of stark's commitments), the Fiat-Shamir
