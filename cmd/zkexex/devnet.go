@@ -88,7 +88,7 @@ func (o *devnetOptions) validate() error {
 	switch o.Prover {
 	case "", "native", "executor", "stark":
 	case "groth16":
-		// Before the keys' setup (tens of minutes), not after it.
+		// Before the keys' setup (minutes), not after it.
 		if err := contracts.SolcInstalled(cmp.Or(o.Solc, "contracts")); err != nil {
 			errs = append(errs, fmt.Errorf("--prover groth16 compiles gnark's verifier for its keys: --solc %q: %w", cmp.Or(o.Solc, "contracts"), err))
 		}

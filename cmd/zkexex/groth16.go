@@ -93,7 +93,7 @@ then 'zkexex groth16 export --ceremony --out Verifier.sol'.`,
 func groth16Flags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "cache", Usage: "key cache directory (default $ZKEXEX_GROTH16_CACHE or the user cache directory)"},
-		&cli.StringFlag{Name: "circuit", Usage: "span (the wrap circuit: a span of --blocks blocks under the production key set, minutes to compile, tens of minutes to set up), binding (its statement alone) or statement (a tiny stand-in with the same public inputs, for tests)", Value: "span"},
+		&cli.StringFlag{Name: "circuit", Usage: "span (the wrap circuit: a span of --blocks blocks under the production key set, about a minute to compile, minutes to set up), binding (its statement alone) or statement (a tiny stand-in with the same public inputs, for tests)", Value: "span"},
 		&cli.IntFlag{Name: "blocks", Usage: "with --circuit span: blocks per span, the oracle's submission interval (the circuit is specialised to it)", Value: 5},
 	}
 }

@@ -58,7 +58,7 @@ func proveFlags(category string) []cli.Flag {
 		&cli.IntFlag{Name: "prove.workers", Usage: "with --prover stark: segments proven at once (0: one per CPU); each holds a segment's traces in memory", Category: category},
 		&cli.StringFlag{Name: "prove.receipt", Usage: "with --prover stark: span receipts, succinct (aggregated into one proof under the production key set, hundreds of kB) or composite (every segment proof, tens of MB per block, no aggregation)", Value: receiptSuccinct, Category: category},
 		&cli.BoolFlag{Name: "prove.cluster", Usage: "with --prover stark: prove through a proving cluster, an embedded nats-server on --nats-listen (default " + defaultNATSListen + ") unless --nats names one; 'zkexex worker --nats URL' processes join it, and --prove.workers N proves N tasks at once in this process too", Category: category},
-		&cli.StringFlag{Name: "groth16.cache", Usage: "with --prover groth16: the Groth16 key cache (default $ZKEXEX_GROTH16_CACHE or the user cache directory); ceremony keys there are used, else INSECURE dev keys, set up on first use (tens of minutes)", Category: category},
+		&cli.StringFlag{Name: "groth16.cache", Usage: "with --prover groth16: the Groth16 key cache (default $ZKEXEX_GROTH16_CACHE or the user cache directory); ceremony keys there are used, else INSECURE dev keys, set up on first use (minutes)", Category: category},
 	}, clusterFlags...)
 }
 

@@ -77,12 +77,20 @@ func AssignSpan(s Shape, p *recursion.SpanProof) (*SpanCircuit, error) {
 
 // Wrapper turns succinct span seals into Groth16 span receipts: the final layer (the span
 // program in BN254) and then the wrap circuit under Groth16 keys. It is built once per final
-// layer: compiling the circuit takes minutes and the keys are large.
+// layer: compiling the circuit takes a minute and the keys are large.
+//
+// A wrapper from NewWrapper holds the circuit and the proving key; one from OpenWrapper holds the
+// verifying key only and compiles the circuit and loads the proving key from the cache for each
+// wrap: they are about 4 GB live for the production circuit, which a node would otherwise hold
+// through every block's segment proving (and the garbage collector's target doubles it) for a
+// wrap every few blocks, at a cost of about a minute a wrap.
 type Wrapper struct {
 	final *recursion.FinalLayer
 	shape Shape
-	ccs   *cs.R1CS
-	keys  *Keys
+	// keys has PK only while it is resident (ccs set); open loads both otherwise.
+	ccs  *cs.R1CS
+	keys *Keys
+	open func() (*cs.R1CS, *Keys, error)
 }
 
 // ErrWrap marks a span the wrapper cannot wrap (keys for another circuit, a claim the span does
@@ -127,7 +135,7 @@ func CompileFinal(st recursion.SpanStatement) (*recursion.FinalLayer, Shape, *cs
 
 // OpenWrapper is the production wrapper for st's spans (CompileFinal) under keys from cache:
 // the ceremony's when the cache holds them; otherwise, with allowDev, the INSECURE dev keys, made
-// and cached on a miss (tens of minutes for the production circuit); otherwise ErrKeyCacheMiss.
+// and cached on a miss (minutes for the production circuit); otherwise ErrKeyCacheMiss.
 func OpenWrapper(st recursion.SpanStatement, cache KeyCache, allowDev bool) (*Wrapper, error) {
 	final, shape, ccs, err := CompileFinal(st)
 	if err != nil {
@@ -139,7 +147,7 @@ func OpenWrapper(st recursion.SpanStatement, cache KeyCache, allowDev bool) (*Wr
 	}
 	keys, err := cache.Load(digest, SetupCeremony)
 	if errors.Is(err, ErrKeyCacheMiss) && allowDev {
-		log.Warn("No ceremony keys for the wrap circuit: using INSECURE dev keys, set up now unless cached (tens of minutes, about 11 GB for the production circuit)",
+		log.Warn("No ceremony keys for the wrap circuit: using INSECURE dev keys, set up now unless cached (minutes for the production circuit)",
 			"circuit", fmt.Sprintf("%x", digest[:8]), "constraints", ccs.GetNbConstraints(), "cache", cache.Dir)
 		start := time.Now()
 		keys, err = cache.DevKeys(ccs)
@@ -150,7 +158,23 @@ func OpenWrapper(st recursion.SpanStatement, cache KeyCache, allowDev bool) (*Wr
 	if err != nil {
 		return nil, err
 	}
-	return NewWrapper(final, shape, ccs, keys)
+	kind := keys.Kind
+	w := &Wrapper{final: final, shape: shape, keys: &Keys{Kind: kind, Circuit: digest, VK: keys.VK}}
+	w.open = func() (*cs.R1CS, *Keys, error) {
+		_, ccs, err := CompileSpan(final, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		if d, err := DigestCircuit(ccs); err != nil || d != digest {
+			return nil, nil, fmt.Errorf("%w: the circuit compiled again is %x, not %x (%v)", ErrWrap, d[:8], digest[:8], err)
+		}
+		keys, err := cache.Load(digest, kind)
+		if err != nil {
+			return nil, nil, err
+		}
+		return ccs, keys, nil
+	}
+	return w, nil
 }
 
 // NewWrapper wraps final's proofs with keys, which must be the keys of the circuit CompileSpan
@@ -166,7 +190,8 @@ func NewWrapper(final *recursion.FinalLayer, shape Shape, ccs *cs.R1CS, keys *Ke
 	return &Wrapper{final: final, shape: shape, ccs: ccs, keys: keys}, nil
 }
 
-// Keys are the Groth16 keys the wrapper proves under.
+// Keys are the Groth16 keys the wrapper proves under; PK is nil unless the wrapper holds it
+// (NewWrapper), but the verifying key and the kind are always there.
 func (w *Wrapper) Keys() *Keys { return w.keys }
 
 // Blocks is the number of blocks in the spans the wrapper wraps: the circuit is specialised to it.
@@ -217,10 +242,19 @@ func (w *Wrapper) Wrap(ctx context.Context, claim receipt.SpanClaim, seal []byte
 		return nil, err
 	}
 	start = time.Now()
-	proof, err := Prove(w.keys, w.ccs, a)
+	ccs, keys := w.ccs, w.keys
+	if ccs == nil {
+		if ccs, keys, err = w.open(); err != nil {
+			return nil, err
+		}
+	}
+	loaded := time.Since(start)
+	start = time.Now()
+	proof, err := Prove(keys, ccs, a)
 	if err != nil {
 		return nil, err
 	}
-	log.Info("Wrapped a span", "blocks", len(journals), "final", final.Round(time.Millisecond), "groth16", time.Since(start).Round(time.Millisecond))
-	return NewSpanReceipt(claim, w.keys, proof)
+	log.Info("Wrapped a span", "blocks", len(journals), "final", final.Round(time.Millisecond), "load", loaded.Round(time.Millisecond),
+		"groth16", time.Since(start).Round(time.Millisecond))
+	return NewSpanReceipt(claim, keys, proof)
 }
