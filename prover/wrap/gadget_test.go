@@ -188,3 +188,33 @@ func TestChallengerRejectsAliasedWords(t *testing.T) {
 		t.Error("a wrong low/high split accepted")
 	}
 }
+
+// TestChallengerRejectsWrongSamples: a base sample's hint that returns the remainder r + p (with
+// q - 1: congruent, not canonical) or q + 1 with r - p taken mod r_BN254 is refused.
+func TestChallengerRejectsWrongSamples(t *testing.T) {
+	digest := hash.HashElementsBN254(scriptValues())
+	nonce, want := nativeScript(t, digest)
+	good := challengerAssignment(digest, nonce, want)
+	for name, h := range map[string]solver.Hint{
+		"remainder+p": func(m *big.Int, in, out []*big.Int) error {
+			if err := divModP(m, in, out); err != nil {
+				return err
+			}
+			out[0].Sub(out[0], big.NewInt(1))
+			out[1].Add(out[1], koalaBear)
+			return nil
+		},
+		"quotient+1, remainder-p mod r": func(m *big.Int, in, out []*big.Int) error {
+			if err := divModP(m, in, out); err != nil {
+				return err
+			}
+			out[0].Add(out[0], big.NewInt(1))
+			out[1].Sub(out[1], koalaBear).Mod(out[1], m)
+			return nil
+		},
+	} {
+		if test.IsSolved(&challengerCircuit{}, good, field, test.WithReplacementHint(solver.GetHintID(divModP), h)) == nil {
+			t.Errorf("sample hint %q accepted", name)
+		}
+	}
+}

@@ -13,9 +13,11 @@ import (
 	"github.com/consensys/gnark/constraint"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
+	"github.com/consensys/gnark/profile"
 	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/recursion"
 	"github.com/zkexex/zkexex/prover/stark"
+	"github.com/zkexex/zkexex/prover/wrap/wraptest"
 )
 
 func compileR1CS(b *testing.B, c frontend.Circuit) int {
@@ -312,4 +314,40 @@ func peakRSSMiB() float64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkSpanShape compiles the wrap circuit (SpanCircuit: VerifyStark and the claim binding)
+// for the production shape: the span program of the real two-block fixture span (wraptest), at
+// FinalLayerParams. Only the final layer's key is made, no proof. It reports the circuit's
+// constraints, and those of VerifyStark alone (the same circuit without the binding).
+// WRAP_PROFILE=file writes gnark's constraint profile (go tool pprof -top file) of the whole
+// circuit: where every constraint was emitted, by call stack.
+func BenchmarkSpanShape(b *testing.B) {
+	fx := wraptest.ProveSpan(b)
+	fl := fx.FinalLayer(b, stark.FinalLayerParams())
+	s := Shape{VK: fl.VerifyingKey(), Params: fl.Params(), LogHeights: fl.Shape()}
+	for range b.N {
+		c, err := NewSpanCircuit(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var p *profile.Profile
+		if path := os.Getenv("WRAP_PROFILE"); path != "" {
+			p = profile.Start(profile.WithPath(path))
+		}
+		start := time.Now()
+		total := compileR1CS(b, c)
+		took := time.Since(start)
+		if p != nil {
+			p.Stop()
+		}
+		verify, counts := stageConstraints(b, s, 0)
+		b.ReportMetric(float64(total), "constraints")
+		b.ReportMetric(float64(verify), "verify-stark")
+		b.ReportMetric(float64(counts.RangeChecks), "range-checks")
+		b.ReportMetric(float64(counts.RangeBits), "range-bits")
+		b.ReportMetric(float64(counts.Reductions), "reductions")
+		b.ReportMetric(took.Seconds(), "compile-s")
+	}
+	b.Logf("span program %v at %+v", s.LogHeights, s.Params)
 }
