@@ -339,7 +339,19 @@ func (f *Field) powers(x Ext, n int) []Ext {
 // tripled products a coordinate), which is what their users (sums of products with canonical
 // values) budget for.
 func (f *Field) lazyPowers(x Ext, n int) []Ext {
-	out := make([]Ext, n)
+	one := f.Lift(f.Const(1))
+	return bsgsPowers(n, one, x, func(a, b Ext) Ext { return f.ExtReduce(f.ExtMul(a, b)) }, f.ExtMul)
+}
+
+// lazyBasePowers is lazyPowers in F: powers below 2^62, one constraint each.
+func (f *Field) lazyBasePowers(x Felt, n int) []Felt {
+	return bsgsPowers(n, f.Const(1), x, func(a, b Felt) Felt { return f.Reduce(f.Mul(a, b)) }, f.Mul)
+}
+
+// bsgsPowers is x^0..x^(n-1), x^(s·j+i) = mulLazy(x^(s·j), x^i) from the reduced baby steps x^i
+// (i < s) and giant steps x^(s·j), s = ⌈√n⌉; mulReduced multiplies and reduces.
+func bsgsPowers[T any](n int, one, x T, mulReduced, mulLazy func(a, b T) T) []T {
+	out := make([]T, n)
 	if n == 0 {
 		return out
 	}
@@ -347,16 +359,20 @@ func (f *Field) lazyPowers(x Ext, n int) []Ext {
 	for s*s < n {
 		s++
 	}
-	baby := f.powers(x, s)
-	giant := []Ext{baby[0]}
-	if n > s {
-		step := f.ExtReduce(f.ExtMul(baby[s-1], x))
-		for len(giant)*s < n {
-			if len(giant) == 1 {
-				giant = append(giant, step)
-			} else {
-				giant = append(giant, f.ExtReduce(f.ExtMul(giant[len(giant)-1], step)))
-			}
+	baby := []T{one}
+	for len(baby) < s {
+		if len(baby) == 1 {
+			baby = append(baby, x)
+		} else {
+			baby = append(baby, mulReduced(baby[len(baby)-1], x))
+		}
+	}
+	giant := []T{one}
+	for len(giant)*s < n {
+		if len(giant) == 1 {
+			giant = append(giant, mulReduced(baby[s-1], x))
+		} else {
+			giant = append(giant, mulReduced(giant[len(giant)-1], giant[1]))
 		}
 	}
 	for k := range out {
@@ -367,7 +383,7 @@ func (f *Field) lazyPowers(x Ext, n int) []Ext {
 		case i == 0:
 			out[k] = giant[j]
 		default:
-			out[k] = f.ExtMul(giant[j], baby[i])
+			out[k] = mulLazy(giant[j], baby[i])
 		}
 	}
 	return out
@@ -680,15 +696,14 @@ func (v *verifier) query(st *friState, q int, inv []Felt, evals []Ext) error {
 		}
 		scale = two
 	}
-	// The final polynomial at y as Σ c_i·y^i with y's powers reduced (base-field products, a
-	// reduction of a 62-bit bound each), not by Horner, whose running value would grow by 31
-	// bits a step and need a reduction of a 180-bit bound.
+	// The final polynomial at y as Σ c_i·y^i with y's powers from lazyBasePowers (below 2^62),
+	// not by Horner, whose running value would grow by 31 bits a step and need reductions of
+	// wide bounds: every term is below 2^93, the sum below 2^101 for up to 2^8 coefficients.
 	y := f.Inverse(inv[l.FRIRounds])
+	ypow := f.lazyBasePowers(y, len(v.finalPoly))
 	acc := v.finalPoly[0]
-	yi := f.Const(1)
-	for _, c := range v.finalPoly[1:] {
-		yi = f.Reduce(f.Mul(yi, y))
-		acc = f.ExtAdd(acc, f.ExtMulBase(c, yi))
+	for i, c := range v.finalPoly[1:] {
+		acc = f.ExtAdd(acc, f.ExtMulBase(c, ypow[i+1]))
 	}
 	f.ExtAssertEq(f.ExtMulBase(acc, scale), fold)
 	return nil
