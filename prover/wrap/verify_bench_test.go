@@ -321,12 +321,17 @@ func peakRSSMiB() float64 {
 // FinalLayerParams. Only the final layer's key is made, no proof. It reports the circuit's
 // constraints and, unless WRAP_TOTAL_ONLY is set, those of VerifyStark alone (a second compile).
 // WRAP_LOG_FINAL=3,5,6 compiles it for each of these LogFinalPolyLen (the key does not depend on
-// it). WRAP_PROFILE=file writes gnark's constraint profile of the (last) circuit, where every
+// it). WRAP_TEST_PARAMS=1 builds it for a final layer at stark.TestParams (TestSpanCircuit's
+// shape) instead. WRAP_PROFILE=file writes gnark's constraint profile of the (last) circuit, where every
 // constraint was emitted, by call stack: go tool pprof -top file.
 func BenchmarkSpanShape(b *testing.B) {
 	fx := wraptest.ProveSpan(b)
-	fl := fx.FinalLayer(b, stark.FinalLayerParams())
-	base := Shape{VK: fl.VerifyingKey(), Params: fl.Params(), LogHeights: fl.Shape()}
+	params, cfg := stark.FinalLayerParams(), (*stark.VerifierConfig)(nil)
+	if os.Getenv("WRAP_TEST_PARAMS") != "" {
+		params, cfg = stark.TestParams(), &stark.VerifierConfig{}
+	}
+	fl := fx.FinalLayer(b, params)
+	base := Shape{VK: fl.VerifyingKey(), Params: fl.Params(), LogHeights: fl.Shape(), Config: cfg}
 	finals := []int{base.Params.LogFinalPolyLen}
 	if v := os.Getenv("WRAP_LOG_FINAL"); v != "" {
 		finals = finals[:0]
