@@ -189,31 +189,47 @@ func TestChallengerRejectsAliasedWords(t *testing.T) {
 	}
 }
 
-// TestChallengerRejectsWrongSamples: a base sample's hint that returns the remainder r + p (with
-// q - 1: congruent, not canonical) or q + 1 with r - p taken mod r_BN254 is refused.
+// TestChallengerRejectsWrongSamples: a base sample's hint that lies is refused even when the
+// expected samples are the lie's, so that only the sample's own checks can refuse it: the
+// remainder r + p with the quotient q - 1 (congruent, not canonical), and the remainder r + 1
+// with the quotient that solves w = q·p + r in BN254's field (about 2^254, not below 2^66).
 func TestChallengerRejectsWrongSamples(t *testing.T) {
 	digest := hash.HashElementsBN254(scriptValues())
 	nonce, want := nativeScript(t, digest)
-	good := challengerAssignment(digest, nonce, want)
-	for name, h := range map[string]solver.Hint{
-		"remainder+p": func(m *big.Int, in, out []*big.Int) error {
-			if err := divModP(m, in, out); err != nil {
-				return err
-			}
-			out[0].Sub(out[0], big.NewInt(1))
-			out[1].Add(out[1], koalaBear)
-			return nil
+	pInv := new(big.Int).ModInverse(koalaBear, field)
+	// want holds two extension samples, the index (want[4]), two more, then five base samples.
+	sampled := func(i int) bool { return i != 4 }
+	for name, c := range map[string]struct {
+		rem func(r uint64) uint64
+		quo func(m, w, q, rem *big.Int) *big.Int
+	}{
+		"remainder+p, quotient-1": {
+			func(r uint64) uint64 { return r + hash.Modulus },
+			func(_, _, q, _ *big.Int) *big.Int { return q.Sub(q, big.NewInt(1)) },
 		},
-		"quotient+1, remainder-p mod r": func(m *big.Int, in, out []*big.Int) error {
-			if err := divModP(m, in, out); err != nil {
-				return err
-			}
-			out[0].Add(out[0], big.NewInt(1))
-			out[1].Sub(out[1], koalaBear).Mod(out[1], m)
-			return nil
+		"remainder+1, quotient solved mod r": {
+			func(r uint64) uint64 { return r + 1 },
+			func(m, w, _, rem *big.Int) *big.Int {
+				q := new(big.Int).Sub(w, rem)
+				return q.Mul(q, pInv).Mod(q, m)
+			},
 		},
 	} {
-		if test.IsSolved(&challengerCircuit{}, good, field, test.WithReplacementHint(solver.GetHintID(divModP), h)) == nil {
+		lied := append([]uint64(nil), want...)
+		for i := range lied {
+			if sampled(i) {
+				lied[i] = c.rem(lied[i])
+			}
+		}
+		h := func(m *big.Int, in, out []*big.Int) error {
+			if err := divModP(m, in, out); err != nil {
+				return err
+			}
+			out[1].SetUint64(c.rem(out[1].Uint64()))
+			out[0].Set(c.quo(m, in[0], out[0], out[1]))
+			return nil
+		}
+		if test.IsSolved(&challengerCircuit{}, challengerAssignment(digest, nonce, lied), field, test.WithReplacementHint(solver.GetHintID(divModP), h)) == nil {
 			t.Errorf("sample hint %q accepted", name)
 		}
 	}
