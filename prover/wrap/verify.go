@@ -640,9 +640,10 @@ func (v *verifier) deep(st *friState, q int, inv []Felt) ([]Ext, error) {
 				}
 			}
 		}
-		// acc is left unreduced (below 2^107: at most 2^10 terms of 2^97), so each division's
-		// check carries its quotient; the quotients u, w come reduced from ExtDiv, and the
-		// bucket's value stays unreduced (below 2^67) for the FRI check that reads it.
+		// acc is left unreduced (2^97 a term: below 2^107 for up to 2^10 columns, and Max
+		// tracks it whatever the count), so each division's check carries its quotient; the
+		// quotients u, w come reduced from ExtDiv, and the bucket's value stays unreduced (below
+		// 2^67) for the FRI check that reads it.
 		u := f.ExtDiv(f.ExtSub(acc, c.a0), f.ExtSub(x, v.zeta))
 		w := f.ExtDiv(f.ExtSub(acc, c.a1), f.ExtSub(x, c.zw))
 		evals[j] = f.ExtAdd(u, f.ExtMul(w, c.alphaK))
