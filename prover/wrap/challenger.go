@@ -129,10 +129,10 @@ func (c *Challenger) word() frontend.Variable {
 	return w
 }
 
-// SampleBase squeezes a KoalaBear value: a word w = q·p + r with the remainder r < p (checked as
-// r < 2^32 and r + 2^32 - p < 2^32) and the quotient q < 2^80 from a hint, all range-checked.
-// q·p + r < 2^112 cannot wrap around the BN254 modulus, so the identity holds over the integers
-// and r is w mod p.
+// SampleBase squeezes a KoalaBear value: a word w = q·p + r with the remainder r canonical
+// (canonicalBits: r < p) and the quotient q < 2^66 from a hint, range-checked (w < 2^96, so
+// w/p < 2^96/(2^31 - 2^24) < 2^66). q·p + r < 2^98 cannot wrap around the BN254 modulus, so the
+// identity holds over the integers and r is w mod p.
 func (c *Challenger) SampleBase() (frontend.Variable, error) {
 	api := c.api
 	w := c.word()
@@ -141,12 +141,14 @@ func (c *Challenger) SampleBase() (frontend.Variable, error) {
 		return nil, fmt.Errorf("wrap: %w", err)
 	}
 	q, r := qr[0], qr[1]
-	c.rc.Check(q, 80)
-	c.rc.Check(r, 32)
-	c.rc.Check(api.Add(r, 1<<32-hash.Modulus), 32)
+	c.rc.Check(q, sampleQuoBits)
+	canonicalBits(api, r)
 	api.AssertIsEqual(w, api.Add(api.Mul(q, hash.Modulus), r))
 	return r, nil
 }
+
+// sampleQuoBits bounds the quotient of a squeeze word by p.
+const sampleQuoBits = 66
 
 // SampleExt squeezes an extension element's four coordinates (stark's extFromCoeffs order).
 func (c *Challenger) SampleExt() ([4]frontend.Variable, error) {

@@ -18,12 +18,14 @@ import (
 // over the integers without reduction as long as the bound stays below 2^maxLazyBits, far under
 // BN254's r ≈ 2^253.6, so that no operation wraps around r and the variable's value is the
 // integer itself. When an operation would cross that, its operands are reduced first: the
-// prover supplies q and s (hint divModP), the circuit range-checks s < 2^32 and q below 2^k, k
-// the bit length of Max/p (k ≤ 170), and asserts
-// v = q·p + s. Both sides are then below 2^202 < r, so the identity holds over the integers and
-// s ≡ v (mod p). s need not be below p: a representative in [0, 2^32) is all arithmetic needs,
-// and only values that are hashed or observed must be canonical, which Canonical checks where a
-// proof's values enter (v < 2^32 and v + 2^32 - p < 2^32: together, v < p).
+// prover supplies q and s (hint divModP), the circuit range-checks s < 2^31 and q below 2^k, k
+// the bit length of Max/p (k ≤ 170), and asserts v = q·p + s. Both sides are then below
+// 2^170·p + 2^31 < 2^202 < r, so the identity holds over the integers and s ≡ v (mod p). s need
+// not be below p: a representative in [0, 2^31) (there is one, as p < 2^31) is all arithmetic
+// needs, and only values that are hashed or observed must be canonical, which Canonical checks
+// where a proof's values enter (canonicalBits). A reduction costs 31 + k + 1 constraints, so it
+// pays to reduce values whose bound is small (a product of two reduced values, k = 31) and to
+// keep whatever feeds only an equality unreduced: AssertEq needs no remainder at all.
 //
 // Equality mod p (AssertEq) costs no reduction: d = a - b + k·p with k·p ≥ b's bound is a
 // non-negative integer below 2^maxLazyBits; the prover supplies m = d/p, the circuit range-checks
@@ -33,7 +35,7 @@ import (
 // keeps m·p from wrapping around r to meet d.
 //
 // Range checks are bit decompositions (newRangeChecker says why not gnark's lookup): an n-bit
-// check costs n + 1 constraints and adds nothing to the proof.
+// check costs n constraints (toBits) and adds nothing to the proof.
 
 // maxLazyBits bounds every unreduced value: results that would exceed 2^maxLazyBits are avoided
 // by reducing operands first. A quotient by p is then below 2^170, checked below 2^170, so
@@ -41,8 +43,9 @@ import (
 // about 2^64, so the limit is rarely what forces a reduction.
 const maxLazyBits = 200
 
-// weakBits is the bound of a reduced (not necessarily canonical) value: 2^32.
-const weakBits = 32
+// weakBits is the bound of a reduced (not necessarily canonical) value: 2^31, one bit fewer
+// to check than 2^32 and one bit less in every product of reduced values.
+const weakBits = 31
 
 var (
 	bigP      = big.NewInt(hash.Modulus)
@@ -51,7 +54,7 @@ var (
 	lazyLimit = new(big.Int).Lsh(big.NewInt(1), maxLazyBits)
 )
 
-func init() { solver.RegisterHint(quoP, extDivHint, baseInvHint) }
+func init() { solver.RegisterHint(quoP, extDivHint, baseInvHint, bitsHint, canonicalHint) }
 
 // Felt is a KoalaBear value in a BN254 variable: V ≡ x (mod p), 0 ≤ V ≤ Max. A constant carries
 // its value in c, so that arithmetic with it costs nothing and its bound is exact.
@@ -82,17 +85,68 @@ func NewField(api frontend.API) *Field {
 
 // newRangeChecker is the range checker of every gadget here: a bit decomposition, not gnark's
 // log-derivative lookup (std/rangecheck). The lookup costs 3 to 6 constraints a check against
-// about one a bit, but under Groth16 it adds a Pedersen commitment to the proof, and the exported
+// one a bit, but under Groth16 it adds a Pedersen commitment to the proof, and the exported
 // Solidity verifier checks its proof of knowledge with a second pairing call: 410,597 gas a
-// proposal against 287,471 without one (bench/wrap.md), above the 300k a proposal may cost. The
-// circuit grows 2.5x instead (2.24M to 5.67M constraints for 2^13-row tables).
+// proposal against 287,471 without one (bench/wrap.md), above the 300k a proposal may cost.
 func newRangeChecker(api frontend.API) frontend.Rangechecker { return bitRangeChecker{api} }
 
-// bitRangeChecker asserts v < 2^bits by decomposing it into bits.
+// bitRangeChecker asserts v < 2^bits by decomposing it into bits (toBits).
 type bitRangeChecker struct{ api frontend.API }
 
 // Check implements frontend.Rangechecker.
-func (c bitRangeChecker) Check(v frontend.Variable, bits int) { c.api.ToBinary(v, bits) }
+func (c bitRangeChecker) Check(v frontend.Variable, bits int) { toBits(c.api, v, bits) }
+
+// toBits returns v's n bits, least significant first, and constrains v < 2^n: n constraints,
+// one fewer than gnark's ToBinary. The prover supplies bits 1..n-1 (hint bitsHint), each
+// asserted boolean; bit 0 is not a new variable but v - Σ_{i≥1} b_i·2^i, and asserting it
+// boolean is what ties the bits to v. So v = Σ b_i·2^i with every b_i in {0, 1}, an integer
+// below 2^n ≤ 2^253 < r: the decomposition is v's, over the integers.
+func toBits(api frontend.API, v frontend.Variable, n int) []frontend.Variable {
+	if n < 0 || n > 253 {
+		panic(fmt.Sprintf("wrap: a %d-bit decomposition", n)) // a programming error: sizes are constants
+	}
+	if c, ok := api.Compiler().ConstantValue(v); ok {
+		if c.Sign() < 0 || c.BitLen() > n {
+			api.AssertIsEqual(1, 0) // a constant out of range: the circuit is unsatisfiable
+		}
+		out := make([]frontend.Variable, n)
+		for i := range out {
+			out[i] = c.Bit(i)
+		}
+		return out
+	}
+	if n == 0 {
+		api.AssertIsEqual(v, 0)
+		return nil
+	}
+	out := make([]frontend.Variable, n)
+	if n > 1 {
+		hi, err := api.Compiler().NewHint(bitsHint, n-1, v)
+		if err != nil {
+			panic(fmt.Sprintf("wrap: %v", err)) // only an unregistered hint, a programming error
+		}
+		copy(out[1:], hi)
+	}
+	low := v
+	for i := 1; i < n; i++ {
+		api.AssertIsBoolean(out[i])
+		low = api.Sub(low, api.Mul(out[i], pow2(i)))
+	}
+	api.AssertIsBoolean(low)
+	out[0] = low
+	return out
+}
+
+// bitsHint is bits 1..len(out) of in[0].
+func bitsHint(_ *big.Int, in, out []*big.Int) error {
+	if len(in) != 1 {
+		return fmt.Errorf("wrap: bitsHint takes 1 input")
+	}
+	for i := range out {
+		out[i].SetUint64(uint64(in[0].Bit(i + 1)))
+	}
+	return nil
+}
 
 func (f *Field) check(v frontend.Variable, bits int) {
 	f.RangeChecks++
@@ -119,20 +173,45 @@ func (f *Field) Canonical(v frontend.Variable) Felt {
 }
 
 // canonicalBits returns v's 31 bits (least significant first) after asserting v < p: v below
-// 2^31 by the decomposition, and not of the form 0x7f······ with non-zero low 24 bits (p =
-// 2^31 - 2^24 + 1). 39 constraints, against 66 for two 32-bit decompositions.
+// 2^31 by the decomposition, and not of the form 0x7f······ with nonzero low 24 bits (p =
+// 2^31 - 2^24 + 1, so v ≥ p exactly when its top seven bits are all set and its low 24 bits are
+// not all clear). With t = 127 - (the top seven bits as an integer) and low the low 24 bits, the
+// rule is "t = 0 implies low = 0", which is the product t·z = low for a hinted z: when t ≠ 0,
+// z = low/t satisfies it; when t = 0 it forces low = 0 whatever z is. 33 constraints (31 for the
+// bits, 2 for the product and its equality), against 66 for two 32-bit decompositions.
 func canonicalBits(api frontend.API, v frontend.Variable) []frontend.Variable {
-	bits := api.ToBinary(v, 31)
-	top := bits[24]
-	for _, b := range bits[25:] {
-		top = api.Mul(top, b)
+	bits := toBits(api, v, 31)
+	t := frontend.Variable(127)
+	for i, b := range bits[24:] {
+		t = api.Sub(t, api.Mul(b, 1<<i))
 	}
 	low := frontend.Variable(0)
 	for i, b := range bits[:24] {
 		low = api.Add(low, api.Mul(b, 1<<i))
 	}
-	api.AssertIsEqual(api.Mul(top, low), 0)
+	z, err := api.Compiler().NewHint(canonicalHint, 1, low, t)
+	if err != nil {
+		panic(fmt.Sprintf("wrap: %v", err))
+	}
+	api.AssertIsEqual(api.Mul(t, z[0]), low)
 	return bits
+}
+
+// canonicalHint is low/t in BN254's field, 0 when t = 0 (then low must be 0 too).
+func canonicalHint(m *big.Int, in, out []*big.Int) error {
+	if len(in) != 2 || len(out) != 1 {
+		return fmt.Errorf("wrap: canonicalHint takes 2 inputs and 1 output")
+	}
+	if in[1].Sign() == 0 {
+		out[0].SetUint64(0)
+		return nil
+	}
+	inv := new(big.Int).ModInverse(in[1], m)
+	if inv == nil {
+		return fmt.Errorf("wrap: canonicalHint: no inverse")
+	}
+	out[0].Mul(in[0], inv).Mod(out[0], m)
+	return nil
 }
 
 // IsConst reports whether a is a constant of the circuit.
@@ -145,7 +224,7 @@ func constFelt(c *big.Int) Felt {
 	return Felt{V: c, Max: c, c: c}
 }
 
-// Reduce returns a value ≡ a (mod p) below 2^32.
+// Reduce returns a value ≡ a (mod p) below 2^31.
 func (f *Field) Reduce(a Felt) Felt {
 	if a.c != nil {
 		return constFelt(a.c)
@@ -339,7 +418,7 @@ func (f *Field) ExtSub(a, b Ext) Ext {
 	return r
 }
 
-// ExtReduce reduces every coordinate below 2^32.
+// ExtReduce reduces every coordinate below 2^31.
 func (f *Field) ExtReduce(a Ext) Ext {
 	var r Ext
 	for i := range r {

@@ -209,3 +209,176 @@ func TestFieldRejectsWrongHints(t *testing.T) {
 }
 
 func pm1() uint64 { return hash.Modulus - 1 }
+
+// bitsCircuit decomposes X into N bits.
+type bitsCircuit struct {
+	n int
+	X frontend.Variable
+}
+
+// Define decomposes X and nothing else: no check here (api.FromBinary would assert the bits
+// boolean again) may stand in for toBits' own.
+func (c *bitsCircuit) Define(api frontend.API) error {
+	toBits(api, c.X, c.n)
+	return nil
+}
+
+// TestToBits: an n-bit decomposition accepts exactly [0, 2^n); a bit hint whose digits still sum
+// to the value but are not all boolean (the top one carrying the excess) is refused, so a value
+// of 2^n or more, or a "negative" one, cannot be decomposed.
+func TestToBits(t *testing.T) {
+	r := field
+	for _, n := range []int{1, 2, 31, 66} {
+		top := new(big.Int).Lsh(big.NewInt(1), uint(n))
+		for _, c := range []struct {
+			x  *big.Int
+			ok bool
+		}{
+			{big.NewInt(0), true},
+			{new(big.Int).Sub(top, big.NewInt(1)), true},
+			{new(big.Int).Rsh(top, 1), true},
+			{top, false},
+			{new(big.Int).Add(top, big.NewInt(5)), false},
+			{new(big.Int).Sub(r, big.NewInt(1)), false},
+		} {
+			err := test.IsSolved(&bitsCircuit{n: n}, &bitsCircuit{X: c.x}, field)
+			if c.ok && err != nil {
+				t.Errorf("%d bits: %v refused: %v", n, c.x, err)
+			}
+			if !c.ok && err == nil {
+				t.Errorf("%d bits: %v accepted", n, c.x)
+			}
+		}
+		// Digits of v ≥ 2^n that sum to v: bits 1..n-2 honest, the top digit v >> (n-1).
+		excess := func(_ *big.Int, in, out []*big.Int) error {
+			for i := range out {
+				out[i].SetUint64(uint64(in[0].Bit(i + 1)))
+			}
+			out[len(out)-1].Rsh(in[0], uint(n-1))
+			return nil
+		}
+		if n > 1 {
+			x := new(big.Int).Add(top, big.NewInt(6))
+			if test.IsSolved(&bitsCircuit{n: n}, &bitsCircuit{X: x}, field, test.WithReplacementHint(solver.GetHintID(bitsHint), excess)) == nil {
+				t.Errorf("%d bits: non-boolean digits for %v accepted", n, x)
+			}
+		}
+	}
+}
+
+type canonicalCircuit struct{ X frontend.Variable }
+
+func (c *canonicalCircuit) Define(api frontend.API) error {
+	canonicalBits(api, c.X)
+	return nil
+}
+
+// TestCanonicalBits: canonicalBits accepts exactly [0, p): the edges 0, p - 1 and 127·2^24 - 1
+// (the largest value with a top bit clear), and refuses p, p + 1, p + 2^23 and 2^31 - 1 (all
+// with the seven top bits set) whatever the hinted factor z, and values of 2^31 or more.
+func TestCanonicalBits(t *testing.T) {
+	p := uint64(hash.Modulus)
+	for _, x := range []uint64{0, 1, p - 1, 127<<24 - 1, 1 << 24, p - 2} {
+		if err := test.IsSolved(&canonicalCircuit{}, &canonicalCircuit{X: x}, field); err != nil {
+			t.Errorf("%#x refused: %v", x, err)
+		}
+	}
+	zs := map[string]solver.Hint{
+		"honest":  canonicalHint,
+		"z = 1":   func(_ *big.Int, _, out []*big.Int) error { out[0].SetUint64(1); return nil },
+		"z = low": func(_ *big.Int, in, out []*big.Int) error { out[0].Set(in[0]); return nil },
+		"z = 1/low": func(m *big.Int, in, out []*big.Int) error {
+			if in[0].Sign() != 0 {
+				out[0].ModInverse(in[0], m)
+			}
+			return nil
+		},
+	}
+	for _, x := range []uint64{p, p + 1, p + 1<<23, 1<<31 - 1, 1 << 31, 1<<32 + 5} {
+		for name, h := range zs {
+			if test.IsSolved(&canonicalCircuit{}, &canonicalCircuit{X: x}, field, test.WithReplacementHint(solver.GetHintID(canonicalHint), h)) == nil {
+				t.Errorf("%#x accepted (z hint %s)", x, name)
+			}
+		}
+	}
+}
+
+// lieCircuit reduces x·y (a 62-bit bound) and asserts the remainder is R, and asserts x·y ≡ E
+// (mod p) by AssertEq: one reduction and one equality quotient, each open to a lying hint.
+type lieCircuit struct {
+	X, Y frontend.Variable
+	R, E frontend.Variable `gnark:",public"`
+}
+
+func (c *lieCircuit) Define(api frontend.API) error {
+	f := NewField(api)
+	xy := f.Mul(f.Canonical(c.X), f.Canonical(c.Y))
+	api.AssertIsEqual(f.Reduce(xy).V, c.R)
+	f.AssertEq(xy, f.Canonical(c.E))
+	return nil
+}
+
+// TestFieldRejectsLyingQuotients: hints that make a reduction's or an equality's identity hold
+// in BN254's field with a value outside its range are refused, each by the range check it
+// targets. A reduction: the remainder r + p with the quotient q - 1 (congruent, but not below
+// 2^31), the quotient q + 1 with the remainder r - p mod r_BN254, and the remainder r + 1 with
+// the quotient that solves v = q·p + r in BN254's field; an equality for a wrong value: the
+// quotient d/p mod r_BN254 that solves d = m·p in the field (about 2^254, as p does not divide d).
+func TestFieldRejectsLyingQuotients(t *testing.T) {
+	pInv := new(big.Int).ModInverse(bigP, field)
+	x, y := uint64(0x7a00_1234), uint64(0x6fed_cba9)
+	v := new(big.Int).Mul(new(big.Int).SetUint64(x), new(big.Int).SetUint64(y))
+	r := new(big.Int).Mod(v, bigP)
+	if new(big.Int).Add(r, bigP).BitLen() <= 31 {
+		t.Fatal("pick x, y with r + p ≥ 2^31")
+	}
+	honest := func() *lieCircuit { return &lieCircuit{X: x, Y: y, R: new(big.Int).Set(r), E: new(big.Int).Set(r)} }
+	if err := test.IsSolved(&lieCircuit{}, honest(), field); err != nil {
+		t.Fatal(err)
+	}
+	mod := func(m *big.Int, z *big.Int) *big.Int { return z.Mod(z, m) }
+	for name, c := range map[string]struct {
+		rem func(m *big.Int) *big.Int // the remainder the hint claims
+		quo func(m *big.Int, rem *big.Int) *big.Int
+	}{
+		"remainder+p, quotient-1": {
+			func(*big.Int) *big.Int { return new(big.Int).Add(r, bigP) },
+			func(*big.Int, *big.Int) *big.Int { return new(big.Int).Sub(new(big.Int).Quo(v, bigP), big.NewInt(1)) },
+		},
+		"quotient+1, remainder-p mod r": {
+			func(m *big.Int) *big.Int { return mod(m, new(big.Int).Sub(r, bigP)) },
+			func(*big.Int, *big.Int) *big.Int { return new(big.Int).Add(new(big.Int).Quo(v, bigP), big.NewInt(1)) },
+		},
+		"remainder+1, quotient solved mod r": {
+			func(*big.Int) *big.Int { return new(big.Int).Add(r, big.NewInt(1)) },
+			func(m *big.Int, rem *big.Int) *big.Int {
+				return mod(m, new(big.Int).Mul(new(big.Int).Sub(v, rem), pInv))
+			},
+		},
+	} {
+		w := honest()
+		w.R = c.rem(field)
+		h := func(m *big.Int, in, out []*big.Int) error {
+			out[1].Set(c.rem(m))
+			out[0].Set(c.quo(m, out[1]))
+			return nil
+		}
+		if test.IsSolved(&lieCircuit{}, w, field, test.WithReplacementHint(solver.GetHintID(divModP), h)) == nil {
+			t.Errorf("reduction hint %q accepted", name)
+		}
+	}
+	solved := func(m *big.Int, in, out []*big.Int) error {
+		out[0].Mul(in[0], pInv).Mod(out[0], m)
+		return nil
+	}
+	// d/p mod r is the honest quotient where p divides d, so it passes for the right value...
+	if err := test.IsSolved(&lieCircuit{}, honest(), field, test.WithReplacementHint(solver.GetHintID(quoP), solved)); err != nil {
+		t.Errorf("d/p mod r for the right value refused: %v", err)
+	}
+	// ...and is refused for a wrong one.
+	w := honest()
+	w.E = new(big.Int).Add(r, big.NewInt(1))
+	if test.IsSolved(&lieCircuit{}, w, field, test.WithReplacementHint(solver.GetHintID(quoP), solved)) == nil {
+		t.Error("a wrong value accepted with the equality quotient solved mod r")
+	}
+}

@@ -188,3 +188,49 @@ func TestChallengerRejectsAliasedWords(t *testing.T) {
 		t.Error("a wrong low/high split accepted")
 	}
 }
+
+// TestChallengerRejectsWrongSamples: a base sample's hint that lies is refused even when the
+// expected samples are the lie's, so that only the sample's own checks can refuse it: the
+// remainder r + p with the quotient q - 1 (congruent, not canonical), and the remainder r + 1
+// with the quotient that solves w = q·p + r in BN254's field (about 2^254, not below 2^66).
+func TestChallengerRejectsWrongSamples(t *testing.T) {
+	digest := hash.HashElementsBN254(scriptValues())
+	nonce, want := nativeScript(t, digest)
+	pInv := new(big.Int).ModInverse(koalaBear, field)
+	// want holds two extension samples, the index (want[4]), two more, then five base samples.
+	sampled := func(i int) bool { return i != 4 }
+	for name, c := range map[string]struct {
+		rem func(r uint64) uint64
+		quo func(m, w, q, rem *big.Int) *big.Int
+	}{
+		"remainder+p, quotient-1": {
+			func(r uint64) uint64 { return r + hash.Modulus },
+			func(_, _, q, _ *big.Int) *big.Int { return q.Sub(q, big.NewInt(1)) },
+		},
+		"remainder+1, quotient solved mod r": {
+			func(r uint64) uint64 { return r + 1 },
+			func(m, w, _, rem *big.Int) *big.Int {
+				q := new(big.Int).Sub(w, rem)
+				return q.Mul(q, pInv).Mod(q, m)
+			},
+		},
+	} {
+		lied := append([]uint64(nil), want...)
+		for i := range lied {
+			if sampled(i) {
+				lied[i] = c.rem(lied[i])
+			}
+		}
+		h := func(m *big.Int, in, out []*big.Int) error {
+			if err := divModP(m, in, out); err != nil {
+				return err
+			}
+			out[1].SetUint64(c.rem(out[1].Uint64()))
+			out[0].Set(c.quo(m, in[0], out[0], out[1]))
+			return nil
+		}
+		if test.IsSolved(&challengerCircuit{}, challengerAssignment(digest, nonce, lied), field, test.WithReplacementHint(solver.GetHintID(divModP), h)) == nil {
+			t.Errorf("sample hint %q accepted", name)
+		}
+	}
+}

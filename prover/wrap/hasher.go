@@ -116,9 +116,10 @@ func (h *Hasher) OpeningRoot(o *MerkleOpening, logHeights []int, indexBits []fro
 	}
 	node := h.HashElements(rowsAt(maxLogH))
 	for lvl := 0; lvl < maxLogH; lvl++ {
+		// One selection a level: the right input is the sum of both less the left one.
 		b := indexBits[lvl]
 		left := h.api.Select(b, o.Path[lvl], node)
-		right := h.api.Select(b, node, o.Path[lvl])
+		right := h.api.Sub(h.api.Add(node, o.Path[lvl]), left)
 		node = h.Compress(left, right)
 		if inj := rowsAt(maxLogH - lvl - 1); len(inj) > 0 {
 			node = h.Compress(node, h.HashElements(inj))

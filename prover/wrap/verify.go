@@ -76,6 +76,9 @@ type verifier struct {
 	finalPoly []Ext
 
 	beta, gamma, alpha, zeta, deepAlpha Ext
+	// alphaPow and gammaPow are the powers of α and γ every table's constraint check reads, made
+	// once for the table that needs the most.
+	alphaPow, gammaPow []Ext
 }
 
 func (v *verifier) ext(e ExtVar) Ext {
@@ -170,6 +173,11 @@ func (v *verifier) verify() error {
 		}
 	}
 	f.ExtAssertEq(total, zero)
+	nOut, nChal := 0, 0
+	for _, cv := range v.l.Views {
+		nOut, nChal = max(nOut, len(cv.Outputs)), max(nChal, cv.NumChal)
+	}
+	v.alphaPow, v.gammaPow = f.lazyPowers(v.alpha, nOut), f.powers(v.gamma, nChal)
 	zc := newZetaCache(f, v.zeta)
 	for i := range v.l.Views {
 		if err := v.checkConstraintsAt(i, zc); err != nil {
@@ -310,7 +318,8 @@ func (f *Field) fromComponents(c []Ext) Ext {
 	return acc
 }
 
-// powers is 1, x, ..., x^(n-1), each reduced.
+// powers is 1, x, ..., x^(n-1), each reduced: a product and a reduction (about 290 constraints)
+// a power.
 func (f *Field) powers(x Ext, n int) []Ext {
 	out := make([]Ext, n)
 	if n == 0 {
@@ -319,6 +328,63 @@ func (f *Field) powers(x Ext, n int) []Ext {
 	out[0] = f.Lift(f.Const(1))
 	for i := 1; i < n; i++ {
 		out[i] = f.ExtReduce(f.ExtMul(out[i-1], x))
+	}
+	return out
+}
+
+// lazyPowers is 1, x, ..., x^(n-1) with x^(s·j+i) = x^(s·j)·x^i (s = ⌈√n⌉), a product of two
+// reduced powers (baby steps x^i, giant steps x^(s·j)) left unreduced: 7 constraints a power and
+// about 2√n reductions, against a reduction for every power. A power's coordinates are below
+// 10·(2^31)^2 < 2^66 (extMulBounds of two factors below 2^31: at most one plain and three
+// tripled products a coordinate), which is what their users (sums of products with canonical
+// values) budget for.
+func (f *Field) lazyPowers(x Ext, n int) []Ext {
+	one := f.Lift(f.Const(1))
+	return bsgsPowers(n, one, x, func(a, b Ext) Ext { return f.ExtReduce(f.ExtMul(a, b)) }, f.ExtMul)
+}
+
+// lazyBasePowers is lazyPowers in F: powers below 2^62, one constraint each.
+func (f *Field) lazyBasePowers(x Felt, n int) []Felt {
+	return bsgsPowers(n, f.Const(1), x, func(a, b Felt) Felt { return f.Reduce(f.Mul(a, b)) }, f.Mul)
+}
+
+// bsgsPowers is x^0..x^(n-1), x^(s·j+i) = mulLazy(x^(s·j), x^i) from the reduced baby steps x^i
+// (i < s) and giant steps x^(s·j), s = ⌈√n⌉; mulReduced multiplies and reduces.
+func bsgsPowers[T any](n int, one, x T, mulReduced, mulLazy func(a, b T) T) []T {
+	out := make([]T, n)
+	if n == 0 {
+		return out
+	}
+	s := 1
+	for s*s < n {
+		s++
+	}
+	baby := []T{one}
+	for len(baby) < s {
+		if len(baby) == 1 {
+			baby = append(baby, x)
+		} else {
+			baby = append(baby, mulReduced(baby[len(baby)-1], x))
+		}
+	}
+	giant := []T{one}
+	for len(giant)*s < n {
+		if len(giant) == 1 {
+			giant = append(giant, mulReduced(baby[s-1], x))
+		} else {
+			giant = append(giant, mulReduced(giant[len(giant)-1], giant[1]))
+		}
+	}
+	for k := range out {
+		j, i := k/s, k%s
+		switch {
+		case j == 0:
+			out[k] = baby[i]
+		case i == 0:
+			out[k] = giant[j]
+		default:
+			out[k] = mulLazy(giant[j], baby[i])
+		}
 	}
 	return out
 }
@@ -351,9 +417,8 @@ func (v *verifier) checkConstraintsAt(i int, zc *zetaCache) error {
 	}
 	if cv.NumChal > 0 {
 		slots[cv.ChalSlot(0)] = v.beta
-		gp := f.powers(v.gamma, cv.NumChal)
 		for j := 1; j < cv.NumChal; j++ {
-			slots[cv.ChalSlot(j)] = gp[j]
+			slots[cv.ChalSlot(j)] = v.gammaPow[j]
 		}
 	}
 	slots[cv.SumSlot()] = v.sums[i]
@@ -370,7 +435,7 @@ func (v *verifier) checkConstraintsAt(i int, zc *zetaCache) error {
 			return fmt.Errorf("%w: table %s: unknown op %d", ErrShape, cv.Name, op.Op)
 		}
 	}
-	apow := f.powers(v.alpha, len(cv.Outputs))
+	apow := v.alphaPow
 	zero := f.Lift(f.Const(0))
 	g := [4]Ext{zero, zero, zero, zero}
 	for k, s := range cv.Outputs {
@@ -406,8 +471,9 @@ func (v *verifier) checkConstraintsAt(i int, zc *zetaCache) error {
 
 // deepClaim is a bucket's batched claimed openings: stark's deepClaim.
 type deepClaim struct {
-	apow   []Ext // deep α powers, K+1 of them
-	a0, a1 Ext   // Σ_k α^k·v_k at ζ and at ζ·ω
+	apow   []Ext // deep α powers α^0..α^(K-1), lazyPowers (shared by the buckets)
+	alphaK Ext   // α^K, reduced
+	a0, a1 Ext   // Σ_k α^k·v_k at ζ and at ζ·ω, reduced
 	zw     Ext
 }
 
@@ -424,19 +490,27 @@ type friState struct {
 
 func (v *verifier) deepClaims() ([]deepClaim, error) {
 	f := v.f
-	claims := make([]deepClaim, len(v.l.Buckets))
+	vals := make([][2][]Ext, len(v.l.Buckets))
+	n := 0
 	for j, bk := range v.l.Buckets {
-		var v0, v1 []Ext
 		for _, ti := range bk.Tables {
 			o := &v.openings[ti]
-			for pt, dst := range []*[]Ext{&v0, &v1} {
-				*dst = append(*dst, o.pre[pt]...)
-				*dst = append(*dst, o.main[pt]...)
-				*dst = append(*dst, o.perm[pt]...)
-				*dst = append(*dst, o.quot[pt]...)
+			for pt := range 2 {
+				vals[j][pt] = append(vals[j][pt], o.pre[pt]...)
+				vals[j][pt] = append(vals[j][pt], o.main[pt]...)
+				vals[j][pt] = append(vals[j][pt], o.perm[pt]...)
+				vals[j][pt] = append(vals[j][pt], o.quot[pt]...)
 			}
 		}
-		c := deepClaim{apow: f.powers(v.deepAlpha, len(v0)+1)}
+		n = max(n, len(vals[j][0]))
+	}
+	// One table of powers serves every bucket (each reads a prefix), left unreduced: the sums
+	// here and deep's per-query sums are of products with canonical values, 2^97 a term.
+	apow := f.lazyPowers(v.deepAlpha, n+1)
+	claims := make([]deepClaim, len(v.l.Buckets))
+	for j, bk := range v.l.Buckets {
+		v0, v1 := vals[j][0], vals[j][1]
+		c := deepClaim{apow: apow[:len(v0)], alphaK: f.ExtReduce(apow[len(v0)])}
 		c.a0, c.a1 = f.Lift(f.Const(0)), f.Lift(f.Const(0))
 		for k := range v0 {
 			c.a0 = f.ExtAdd(c.a0, f.ExtMul(v0[k], c.apow[k]))
@@ -566,9 +640,13 @@ func (v *verifier) deep(st *friState, q int, inv []Felt) ([]Ext, error) {
 				}
 			}
 		}
+		// acc is left unreduced (2^97 a term: below 2^107 for up to 2^10 columns, and Max
+		// tracks it whatever the count), so each division's check carries its quotient; the
+		// quotients u, w come reduced from ExtDiv, and the bucket's value stays unreduced (below
+		// 2^67) for the FRI check that reads it.
 		u := f.ExtDiv(f.ExtSub(acc, c.a0), f.ExtSub(x, v.zeta))
 		w := f.ExtDiv(f.ExtSub(acc, c.a1), f.ExtSub(x, c.zw))
-		evals[j] = f.ExtReduce(f.ExtAdd(u, f.ExtMul(w, c.apow[len(c.apow)-1])))
+		evals[j] = f.ExtAdd(u, f.ExtMul(w, c.alphaK))
 	}
 	return evals, nil
 }
@@ -576,12 +654,22 @@ func (v *verifier) deep(st *friState, q int, inv []Felt) ([]Ext, error) {
 // query is stark's friCheckQuery: per round the opened pair at (idx >> r) >> 1 authenticated, its
 // value on the query's side equal to the running one, the fold, a roll-in when the next bucket's
 // height is reached; and the final polynomial at the last point.
+//
+// The running value is never reduced. The fold of round r is checked against round r+1's opened
+// value on the query's side, which is canonical already: es_{r+1} ≡ fold_r (mod p) is one
+// AssertEq, whose quotient costs a constraint a bit of the fold's bound, where a reduction would
+// cost the same bits plus a remainder and a second equality. The fold is carried doubled,
+// 2·fold_r = (e_s + e_o) + β_r·(e_s - e_o)/Y_r [+ 2·β_r²·DEEP_next], so that no factor 1/2
+// (a 30-bit constant) enters the bounds: every check after round 0 is 2·e ≡ E. Bounds per
+// coordinate: e_s ± e_o < 2^32, (e_s - e_o)/Y_r < 2^63, times β_r < 2^97, the roll-in term
+// 2·10·2^31·2^67 < 2^103: each check's quotient below 2^73.
 func (v *verifier) query(st *friState, q int, inv []Felt, evals []Ext) error {
 	f, l := v.f, v.l
 	bits := st.idx[q]
 	qo := &v.p.Queries[q]
-	half := f.Inverse(f.Const(2))
-	eval, next := evals[0], 1
+	two := f.Const(2)
+	// fold ≡ scale·(the round's value), scale 1 for round 0 (the DEEP value), 2 after.
+	fold, scale, next := evals[0], f.Const(1), 1
 	for r := range l.FRIRounds {
 		lh := l.LogLDE - r - 1
 		step := &qo.FRI[r]
@@ -590,31 +678,34 @@ func (v *verifier) query(st *friState, q int, inv []Felt, evals []Ext) error {
 			return err
 		}
 		v.api.AssertIsEqual(root, v.p.FRIRoots[r])
+		// The query's side and the other: e_o = a + b - e_s, one selection a coordinate.
 		var side, other [4]Felt
 		for j := range 4 {
 			a, b := Felt{V: step.Rows[0][j], Max: bigPm1}, Felt{V: step.Rows[0][4+j], Max: bigPm1}
-			side[j], other[j] = f.Select(bits[r], b, a), f.Select(bits[r], a, b)
+			side[j] = f.Select(bits[r], b, a)
+			other[j] = Felt{V: v.api.Sub(v.api.Add(a.V, b.V), side[j].V), Max: bigPm1}
 		}
 		es, eo := ExtFromCoords(side), ExtFromCoords(other)
-		f.ExtAssertEq(es, eval)
-		// foldPair with 1/(2y) for the pair (y, -y): with Y_r = (-1)^bit·y and the pair read from
-		// the query's side, (e0 - e1)/(2y) = (e_side - e_other)/(2·Y_r).
-		inv2y := f.Mul(half, inv[r])
-		sum := f.ExtMulBase(f.ExtAdd(es, eo), half)
-		diff := f.ExtMul(f.ExtMulBase(f.ExtSub(es, eo), inv2y), st.betas[r])
-		eval = f.ExtAdd(sum, diff)
+		f.ExtAssertEq(f.ExtMulBase(es, scale), fold)
+		// foldPair for the pair (y, -y), doubled: with Y_r = (-1)^bit·y and the pair read from
+		// the query's side, (e0 - e1)/y = (e_side - e_other)/Y_r.
+		diff := f.ExtMul(f.ExtMulBase(f.ExtSub(es, eo), inv[r]), st.betas[r])
+		fold = f.ExtAdd(f.ExtAdd(es, eo), diff)
 		if next < len(l.Buckets) && l.Buckets[next].LogLDE == lh {
-			eval = f.ExtAdd(eval, f.ExtMul(st.beta2[r], evals[next]))
+			fold = f.ExtAdd(fold, f.ExtMulBase(f.ExtMul(st.beta2[r], evals[next]), two))
 			next++
 		}
-		eval = f.ExtReduce(eval)
+		scale = two
 	}
+	// The final polynomial at y as Σ c_i·y^i with y's powers from lazyBasePowers (below 2^62),
+	// not by Horner, whose running value would grow by 31 bits a step and need reductions of
+	// wide bounds: every term is below 2^93, the sum below 2^101 for up to 2^8 coefficients.
 	y := f.Inverse(inv[l.FRIRounds])
-	fp := v.finalPoly
-	acc := fp[len(fp)-1]
-	for i := len(fp) - 2; i >= 0; i-- {
-		acc = f.ExtAdd(f.ExtMulBase(acc, y), fp[i])
+	ypow := f.lazyBasePowers(y, len(v.finalPoly))
+	acc := v.finalPoly[0]
+	for i, c := range v.finalPoly[1:] {
+		acc = f.ExtAdd(acc, f.ExtMulBase(c, ypow[i+1]))
 	}
-	f.ExtAssertEq(acc, eval)
+	f.ExtAssertEq(f.ExtMulBase(acc, scale), fold)
 	return nil
 }

@@ -13,9 +13,11 @@ import (
 	"github.com/consensys/gnark/constraint"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
+	"github.com/consensys/gnark/profile"
 	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/recursion"
 	"github.com/zkexex/zkexex/prover/stark"
+	"github.com/zkexex/zkexex/prover/wrap/wraptest"
 )
 
 func compileR1CS(b *testing.B, c frontend.Circuit) int {
@@ -312,4 +314,65 @@ func peakRSSMiB() float64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkSpanShape compiles the wrap circuit (SpanCircuit: VerifyStark and the claim binding)
+// for the production shape: the span program of the real two-block fixture span (wraptest), at
+// FinalLayerParams. Only the final layer's key is made, no proof. It reports the circuit's
+// constraints and, unless WRAP_TOTAL_ONLY is set, those of VerifyStark alone (a second compile).
+// WRAP_LOG_FINAL=3,5,6 compiles it for each of these LogFinalPolyLen (the key does not depend on
+// it). WRAP_TEST_PARAMS=1 builds it for a final layer at stark.TestParams (TestSpanCircuit's
+// shape) instead. WRAP_PROFILE=file writes gnark's constraint profile of the (last) circuit, where every
+// constraint was emitted, by call stack: go tool pprof -top file.
+func BenchmarkSpanShape(b *testing.B) {
+	fx := wraptest.ProveSpan(b)
+	params, cfg := stark.FinalLayerParams(), (*stark.VerifierConfig)(nil)
+	if os.Getenv("WRAP_TEST_PARAMS") != "" {
+		params, cfg = stark.TestParams(), &stark.VerifierConfig{}
+	}
+	fl := fx.FinalLayer(b, params)
+	base := Shape{VK: fl.VerifyingKey(), Params: fl.Params(), LogHeights: fl.Shape(), Config: cfg}
+	finals := []int{base.Params.LogFinalPolyLen}
+	if v := os.Getenv("WRAP_LOG_FINAL"); v != "" {
+		finals = finals[:0]
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			finals = append(finals, n)
+		}
+	}
+	b.Logf("span program %v at %+v", base.LogHeights, base.Params)
+	for _, logFinal := range finals {
+		s := base
+		s.Params.LogFinalPolyLen = logFinal
+		b.Run("final-2^"+strconv.Itoa(logFinal), func(b *testing.B) {
+			for range b.N {
+				c, err := NewSpanCircuit(s)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var p *profile.Profile
+				if path := os.Getenv("WRAP_PROFILE"); path != "" {
+					p = profile.Start(profile.WithPath(path))
+				}
+				start := time.Now()
+				total := compileR1CS(b, c)
+				b.ReportMetric(time.Since(start).Seconds(), "compile-s")
+				if p != nil {
+					p.Stop()
+				}
+				b.ReportMetric(float64(total), "constraints")
+				if os.Getenv("WRAP_TOTAL_ONLY") != "" {
+					continue
+				}
+				verify, counts := stageConstraints(b, s, 0)
+				b.ReportMetric(float64(verify), "verify-stark")
+				b.ReportMetric(float64(counts.RangeChecks), "range-checks")
+				b.ReportMetric(float64(counts.RangeBits), "range-bits")
+				b.ReportMetric(float64(counts.Reductions), "reductions")
+			}
+		})
+	}
 }

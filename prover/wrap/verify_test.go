@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
 	"github.com/consensys/gnark/test"
 	"github.com/zkexex/zkexex/prover/hash"
 	"github.com/zkexex/zkexex/prover/stark"
+	"github.com/zkexex/zkexex/prover/wrap/wraptest"
 )
 
 // fibCounterAIR has a Fibonacci table of 2^6 rows whose first and last values are public, and a
@@ -359,5 +362,53 @@ func TestVerifyStarkR1CS(t *testing.T) {
 		if solve(w) == nil {
 			t.Errorf("%s changed: the R1CS is solved", name)
 		}
+	}
+}
+
+// TestSpanCircuitSolvesProduction solves the production-shape span circuit (the fixture span's
+// final layer at FinalLayerParams, in BN254) with gnark's R1CS solver, the one the Groth16
+// prover runs, on a real final-layer proof; and not with a FRI pair value changed. Minutes and
+// gigabytes (the BN254 final layer, a 4M-constraint compile): set ZKEXEX_WRAP_E2E=1.
+func TestSpanCircuitSolvesProduction(t *testing.T) {
+	if testing.Short() || os.Getenv("ZKEXEX_WRAP_E2E") == "" {
+		t.Skip("minutes and gigabytes: set ZKEXEX_WRAP_E2E=1")
+	}
+	f := wraptest.ProveSpan(t)
+	fl := f.FinalLayer(t, stark.FinalLayerParams())
+	image, err := hash.DigestFromBytes(f.Claim.ImageID[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	sp, err := fl.Prove(context.Background(), image, f.Seal, f.Journals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("final layer %v proven in %v", fl.Shape(), time.Since(start))
+	start = time.Now()
+	shape, ccs, err := CompileSpan(fl, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("span circuit: %d constraints, compiled in %v", ccs.GetNbConstraints(), time.Since(start))
+	solve := func(a *SpanCircuit) error {
+		w, err := frontend.NewWitness(a, field)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ccs.IsSolved(w)
+	}
+	a, err := AssignSpan(shape, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	if err := solve(a); err != nil {
+		t.Fatalf("the span's final-layer proof does not solve the circuit: %v", err)
+	}
+	t.Logf("solved in %v", time.Since(start))
+	bumpBase(&a.Proof.Queries[len(a.Proof.Queries)-1].FRI[3].Rows[0][2])
+	if solve(a) == nil {
+		t.Error("a changed FRI pair value solves the circuit")
 	}
 }
