@@ -34,21 +34,15 @@
 //
 // Range checks are bit decompositions, not gnark's std/rangecheck lookup: under Groth16 the
 // lookup adds a Pedersen commitment whose on-chain check alone (+123k gas) would put a proposal
-// above 300k gas. A proof of these circuits has no commitment; the circuit is about twice as
-// large for it (4.44M constraints with every table at 2^13 rows, against 2.24M with the lookup).
+// above 300k gas. A proof of these circuits has no commitment.
 //
-// Cost (R1CS constraints; BenchmarkFieldPieces, BenchmarkConstraints, BenchmarkVerifyStark,
-// BenchmarkFinalLayerShape), measured with the lookup (bit decompositions: an n-bit check n + 1,
-// a canonical entry 39): a base product 1, an extension product 7 (products at seven points),
-// a product by a base value 4, a reduction 8, a 32-bit range check 3 (2^16 once for the table), a
-// canonical entry 6, an equality mod p of unreduced values 4, an extension division 39, a
-// Poseidon2 permutation 240, an extension challenge 374. For the recursion AIR (twelve tables:
-// 625 main, 356 LogUp and 92 quotient base columns) at FinalLayerParams: 2.13M constraints with
-// every table at 2^12 rows (a query 77k, mostly the Poseidon2 of its rows and Merkle paths; the
-// last FRI layer 1.9k a query; a table's out-of-domain check 4.7k; loading and replaying the
-// transcript 482k, of which 154k range-check the queries' rows), 2.49M at 2^15 and 2.62M at 2^16:
-// each doubling of the tables adds one level to every path and one FRI round, about 123k.
-// Groth16 (BenchmarkGroth16, this 2-core machine under load): 174k constraints set up in 123 s
-// and prove in 5.5 s at 0.45 GiB peak; 689k in 589 s and 25 s at 1.4 GiB; the proof is 196
-// bytes with its one commitment.
+// Cost (R1CS constraints; BenchmarkFieldPieces, BenchmarkConstraints, BenchmarkSpanShape; the
+// figures and the breakdown by part are in bench/wrap.md): an n-bit range check n, a canonical
+// entry 33, a base product 1, an extension product 7 (products at seven points), a reduction of a
+// 2^66 bound 69, an equality mod p of unreduced values 35, an extension division 271, a Poseidon2
+// permutation 240, an extension challenge 1,672. The production span circuit (the span program's
+// shape at FinalLayerParams) is 4,116,815 constraints, about half of them Poseidon2 (8,255
+// permutations: the queries' rows and Merkle paths) and a third the range checks of the values
+// the proof supplies; challenge powers are made once for all tables and buckets and left
+// unreduced, and FRI folds are checked unreduced against the next round's opening.
 package wrap
