@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	gnarklog "github.com/consensys/gnark/logger"
 	"github.com/ethereum/go-ethereum/log"
 	"github.com/urfave/cli/v2"
 )
@@ -176,6 +177,9 @@ func printVersionTo(ctx context.Context, w io.Writer, version string) {
 
 func main() {
 	cli.VersionPrinter = printVersion
+	// gnark logs its compile and prove steps to stdout, where 'groth16 setup' writes its JSON;
+	// the wrap logs those steps itself.
+	gnarklog.Disable()
 	if err := newApp().Run(os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "zkexex:", err)
 		os.Exit(1)
