@@ -160,6 +160,7 @@ func OpenWrapper(st recursion.SpanStatement, cache KeyCache, allowDev bool) (*Wr
 	}
 	kind := keys.Kind
 	w := &Wrapper{final: final, shape: shape, keys: &Keys{Kind: kind, Circuit: digest, VK: keys.VK}}
+	// The closure must not capture keys or ccs: they would stay live.
 	w.open = func() (*cs.R1CS, *Keys, error) {
 		_, ccs, err := CompileSpan(final, nil)
 		if err != nil {
@@ -168,11 +169,15 @@ func OpenWrapper(st recursion.SpanStatement, cache KeyCache, allowDev bool) (*Wr
 		if d, err := DigestCircuit(ccs); err != nil || d != digest {
 			return nil, nil, fmt.Errorf("%w: the circuit compiled again is %x, not %x (%v)", ErrWrap, d[:8], digest[:8], err)
 		}
-		keys, err := cache.Load(digest, kind)
+		loaded, err := cache.Load(digest, kind)
 		if err != nil {
 			return nil, nil, err
 		}
-		return ccs, keys, nil
+		// The verifier on chain holds the key the wrapper was opened with.
+		if loaded.VK.IsDifferent(w.keys.VK) {
+			return nil, nil, fmt.Errorf("%w: the cached %s keys of circuit %x changed since the wrapper was opened", ErrWrap, kind, digest[:8])
+		}
+		return ccs, loaded, nil
 	}
 	return w, nil
 }
