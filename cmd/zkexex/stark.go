@@ -172,8 +172,8 @@ func newProver(ctx context.Context, kind string, pc proveConfig, tr *spanTracker
 // groth16Wrapper is the production wrap for spans of blocks blocks under the keys in pc's cache
 // (dev keys made on a miss), and the verifier of its receipts.
 func groth16Wrapper(pc proveConfig, blocks uint64) (*wrap.Wrapper, receipt.SpanSealVerifier, error) {
-	if blocks == 0 || blocks > maxWrapBlocks {
-		return nil, nil, fmt.Errorf("--prover groth16: spans of %d blocks: the wrap circuit is specialised to the submission interval, want 1..%d", blocks, maxWrapBlocks)
+	if blocks == 0 {
+		return nil, nil, errors.New("--prover groth16: the wrap circuit is specialised to the submission interval, which is not known")
 	}
 	cache, err := keyCache(pc.KeyCache)
 	if err != nil {
@@ -195,11 +195,6 @@ func groth16Wrapper(pc proveConfig, blocks uint64) (*wrap.Wrapper, receipt.SpanS
 	log.Info("Groth16 wrap ready", "blocks", blocks, "setup", w.Keys().Kind, "cache", cache.Path(w.Keys().Circuit, w.Keys().Kind))
 	return w, &derivation.SpanVerifier{Groth16: v}, nil
 }
-
-// maxWrapBlocks bounds the spans --prover groth16 wraps: the span program verifies one seal
-// whatever the span's length, but it reads every block's journal, and a circuit past this is
-// more than a machine like ours sets up.
-const maxWrapBlocks = 64
 
 // Compile-time check: the cluster aggregates a block's run as prove.Aggregate does.
 var _ derivation.RunAggregator = (*cluster.Prover)(nil)
