@@ -163,8 +163,8 @@ func runDevnet(c *cli.Context) error {
 // settlementRules gives the devnet's L1 the rules of Ethereum mainnet today (Osaka). geth's dev
 // preset also turns on Bogota, a fork still in development whose state-access repricing
 // (EIP-8037, EIP-8038) nearly doubles a proposal's gas (564,529 against 299,657 for a first
-// Groth16 proposal with the binding circuit's proof on the simulated backend), so that gas figures read off the devnet
-// would not be mainnet's.
+// Groth16 proposal with the binding circuit's proof on the simulated backend), so that gas
+// figures read off the devnet would not be mainnet's.
 func settlementRules(g *core.Genesis) { g.Config.BogotaTime = nil }
 
 // proposalLog records what landed on L1 (the service's OnProposed hook).
