@@ -147,7 +147,7 @@ func OpenWrapper(st recursion.SpanStatement, cache KeyCache, allowDev bool) (*Wr
 	}
 	keys, err := cache.Load(digest, SetupCeremony)
 	if errors.Is(err, ErrKeyCacheMiss) && allowDev {
-		log.Warn("No ceremony keys for the wrap circuit: using INSECURE dev keys, set up now unless cached (minutes for the production circuit)",
+		log.Warn("No ceremony keys for the wrap circuit: using INSECURE dev keys, loaded from the cache or set up now (minutes for the production circuit)",
 			"circuit", fmt.Sprintf("%x", digest[:8]), "constraints", ccs.GetNbConstraints(), "cache", cache.Dir)
 		start := time.Now()
 		keys, err = cache.DevKeys(ccs)
