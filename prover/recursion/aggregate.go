@@ -101,15 +101,7 @@ func buildLift(seg ChildShape, po2 int) (*Builder, error) {
 func verifyChildren(b *Builder, pub []Felt, rec ChildShape, setDepth, n, kind int) [][]Felt {
 	kids := make([][]Felt, n)
 	for side := range kids {
-		c := make([]Felt, NumClaim)
-		for i := range c {
-			c[i] = b.Witness()
-		}
-		var root Digest
-		for i := range root {
-			root[i] = b.Witness()
-		}
-		key := b.VerifyProof(rec, &root, c, b.AllocProof(rec))
+		c, key := b.verifyWitnessedChild(rec)
 		idx := b.Bits(b.Witness())
 		path := make([]Digest, setDepth)
 		for i := range path {
@@ -128,6 +120,21 @@ func verifyChildren(b *Builder, pub []Felt, rec ChildShape, setDepth, n, kind in
 		kids[side] = c
 	}
 	return kids
+}
+
+// verifyWitnessedChild records the verification of a proof of shape rec whose claim and
+// preprocessed root are witnesses (in that order, before the proof), and returns the claim and
+// the key the proof was verified under, for the caller to pin.
+func (b *Builder) verifyWitnessedChild(rec ChildShape) ([]Felt, Digest) {
+	c := make([]Felt, NumClaim)
+	for i := range c {
+		c[i] = b.Witness()
+	}
+	var root Digest
+	for i := range root {
+		root[i] = b.Witness()
+	}
+	return c, b.VerifyProof(rec, &root, c, b.AllocProof(rec))
 }
 
 // childrenWitness lists verifyChildren's witness for the proofs cs, in its order.

@@ -93,15 +93,7 @@ func buildSpan(st SpanStatement) (*Builder, error) {
 	for i := range pub {
 		pub[i] = b.Public(i)
 	}
-	c := make([]Felt, NumClaim)
-	for i := range c {
-		c[i] = b.Witness()
-	}
-	var preRoot Digest
-	for i := range preRoot {
-		preRoot[i] = b.Witness()
-	}
-	key := b.VerifyProof(st.Set.sealShape(), &preRoot, c, b.AllocProof(st.Set.sealShape()))
+	c, key := b.verifyWitnessedChild(st.Set.sealShape())
 	for j := range key {
 		b.AssertEq(key[j], b.Const(st.Set.ShrinkKey[j]))
 	}
