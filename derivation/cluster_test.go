@@ -20,9 +20,9 @@ import (
 	"github.com/zkexex/zkexex/derivation"
 	"github.com/zkexex/zkexex/prover/cluster"
 	"github.com/zkexex/zkexex/prover/prove"
+	"github.com/zkexex/zkexex/prover/prove/provetest"
 	"github.com/zkexex/zkexex/prover/receipt"
 	"github.com/zkexex/zkexex/prover/recursion"
-	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
 	"github.com/zkexex/zkexex/stf"
@@ -94,18 +94,11 @@ func spawnWorker(t *testing.T, url, name string) string {
 // testKeySet is a key set for the echo guest's po2-16 menu at test parameters.
 func testKeySet(t *testing.T) (*recursion.VKSet, *recursion.Aggregator, *recursion.SuccinctVerifier) {
 	t.Helper()
-	params := stark.TestParams()
-	segPK, err := rv64.ProvingKey(params)
+	set, agg, err := provetest.KeySet(stark.TestParams())
 	if err != nil {
 		t.Fatal(err)
 	}
-	insecure := stark.VerifierConfig{}
-	set, agg, err := recursion.BuildVKSet(context.Background(), segPK.VerifyingKey(), &recursion.VKSet{
-		Params: params, SegmentParams: params, ShrinkParams: params, Segments: recursion.MenuShapes(vm.MinPo2), Config: &insecure})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set, agg, &recursion.SuccinctVerifier{Set: set, Config: insecure}
+	return set, agg, &recursion.SuccinctVerifier{Set: set, Config: stark.VerifierConfig{}}
 }
 
 // claimRuns stands the echo guest in for the STF guest (minutes per block to prove): each

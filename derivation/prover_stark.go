@@ -206,15 +206,7 @@ func (p *StarkProver) proveSuccinct(ctx context.Context, span *Span) (*SpanProof
 	if err != nil {
 		return nil, err
 	}
-	chain, err := p.Aggregator.Aggregate(ctx, sealed, p.Options.Workers)
-	if err != nil {
-		return nil, err
-	}
-	shrunk, err := p.Aggregator.Shrink(ctx, chain)
-	if err != nil {
-		return nil, err
-	}
-	proof, err := shrunk.MarshalSeal()
+	proof, err := p.Aggregator.SpanSeal(ctx, sealed, p.Options.Workers)
 	if err != nil {
 		return nil, err
 	}

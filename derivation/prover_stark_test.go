@@ -227,17 +227,7 @@ func TestSuccinctSpanVerifier(t *testing.T) {
 	imageID := common.Hash(img.ID().Bytes())
 	startRoot := common.Hash{0x55}
 	claims := chainedClaims(2, startRoot)
-	params := stark.TestParams()
-	segPK, err := rv64.ProvingKey(params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	insecure := stark.VerifierConfig{}
-	set, agg, err := recursion.BuildVKSet(context.Background(), segPK.VerifyingKey(), &recursion.VKSet{
-		Params: params, SegmentParams: params, ShrinkParams: params, Segments: recursion.MenuShapes(vm.MinPo2), Config: &insecure})
-	if err != nil {
-		t.Fatal(err)
-	}
+	set, agg, sv := testKeySet(t)
 	var journals [][]byte
 	var sealed []*recursion.Proof
 	for _, c := range claims {
@@ -274,7 +264,7 @@ func TestSuccinctSpanVerifier(t *testing.T) {
 		}
 		return r
 	}
-	v := &derivation.SpanVerifier{Succinct: &recursion.SuccinctVerifier{Set: set, Config: insecure}}
+	v := &derivation.SpanVerifier{Succinct: sv}
 	good, err := receipt.Decode(span(sc, journals...).Encode())
 	if err != nil {
 		t.Fatal(err)

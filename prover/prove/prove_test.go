@@ -86,14 +86,7 @@ func TestSuccinct(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about 20 s: a key set for the po2-16 menu and a proven, lifted, joined run (prover/recursion's short tests cover aggregation)")
 	}
-	params := stark.TestParams()
-	segPK, err := rv64.ProvingKey(params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	insecure := stark.VerifierConfig{}
-	set, agg, err := recursion.BuildVKSet(context.Background(), segPK.VerifyingKey(), &recursion.VKSet{
-		Params: params, SegmentParams: params, ShrinkParams: params, Segments: recursion.MenuShapes(vm.MinPo2), Config: &insecure})
+	set, agg, err := provetest.KeySet(stark.TestParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +107,7 @@ func TestSuccinct(t *testing.T) {
 			t.Errorf("%s: %d proofs in %v, want %d", kind, c.Proofs, c.Time, want)
 		}
 	}
-	v := &recursion.SuccinctVerifier{Set: set, Config: insecure}
+	v := &recursion.SuccinctVerifier{Set: set, Config: stark.VerifierConfig{}}
 	if err := r.Verify(res.ImageID, v); err != nil {
 		t.Fatal(err)
 	}

@@ -177,6 +177,21 @@ func (a *Aggregator) Shrink(ctx context.Context, p *Proof) (*Proof, error) {
 	return a.recurse(ctx, keyShrink, buildShrink, p.Claim, p)
 }
 
+// SpanSeal chains sealed runs (Seal's proofs, one per block, in order) with Aggregate on up to
+// workers goroutines and shrinks the chain into the seal of a succinct span receipt
+// (MarshalSeal's encoding).
+func (a *Aggregator) SpanSeal(ctx context.Context, sealed []*Proof, workers int) ([]byte, error) {
+	chain, err := a.Aggregate(ctx, sealed, workers)
+	if err != nil {
+		return nil, err
+	}
+	shrunk, err := a.Shrink(ctx, chain)
+	if err != nil {
+		return nil, err
+	}
+	return shrunk.MarshalSeal()
+}
+
 // Aggregate joins proofs of consecutive ranges (or sequences of runs), in order, into one:
 // pairwise, level by level, the joins of a level on up to workers goroutines (0: GOMAXPROCS),
 // so that the tree's depth is logarithmic. Each join holds a recursion program's traces: memory

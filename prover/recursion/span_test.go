@@ -183,15 +183,7 @@ func proveSpan(t testing.TB, params, shrink stark.Params) *testSpan {
 		}
 		sealed = append(sealed, s)
 	}
-	chain, err := agg.Aggregate(ctx, sealed, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shrunk, err := agg.Shrink(ctx, chain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seal, err := shrunk.MarshalSeal()
+	seal, err := agg.SpanSeal(ctx, sealed, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

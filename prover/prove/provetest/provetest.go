@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/zkexex/zkexex/prover/recursion"
+	"github.com/zkexex/zkexex/prover/rv64"
+	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
 	"github.com/zkexex/zkexex/prover/vm/vmtest"
 )
@@ -63,4 +66,17 @@ func EchoImage(t testing.TB, spin, exit int) (*vm.Image, *vm.Program) {
 		t.Fatal(err)
 	}
 	return img, prog
+}
+
+// KeySet is the recursion key set tests aggregate these guests' runs under: the po2-16 menu
+// (vm.MinPo2) at stark.TestParams, shrinking at shrink, checked with no security floor
+// (stark.VerifierConfig{}); with its aggregator.
+func KeySet(shrink stark.Params) (*recursion.VKSet, *recursion.Aggregator, error) {
+	params := stark.TestParams()
+	segPK, err := rv64.ProvingKey(params)
+	if err != nil {
+		return nil, nil, err
+	}
+	return recursion.BuildVKSet(context.Background(), segPK.VerifyingKey(), &recursion.VKSet{
+		Params: params, SegmentParams: params, ShrinkParams: shrink, Segments: recursion.MenuShapes(vm.MinPo2), Config: &stark.VerifierConfig{}})
 }

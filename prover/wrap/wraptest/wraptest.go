@@ -13,7 +13,6 @@ import (
 	"github.com/zkexex/zkexex/prover/prove/provetest"
 	"github.com/zkexex/zkexex/prover/receipt"
 	"github.com/zkexex/zkexex/prover/recursion"
-	"github.com/zkexex/zkexex/prover/rv64"
 	"github.com/zkexex/zkexex/prover/stark"
 	"github.com/zkexex/zkexex/prover/vm"
 )
@@ -59,14 +58,8 @@ type Span struct {
 func ProveSpan(t testing.TB) *Span {
 	t.Helper()
 	ctx := context.Background()
-	params := stark.TestParams()
-	insecure := stark.VerifierConfig{}
-	segPK, err := rv64.ProvingKey(params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, agg, err := recursion.BuildVKSet(ctx, segPK.VerifyingKey(), &recursion.VKSet{
-		Params: params, SegmentParams: params, ShrinkParams: recursion.ShrinkParams(), Segments: recursion.MenuShapes(vm.MinPo2), Config: &insecure})
+	// The shrink at production ShrinkParams: the span program then has the production shape.
+	set, agg, err := provetest.KeySet(recursion.ShrinkParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,15 +77,7 @@ func ProveSpan(t testing.TB) *Span {
 		}
 		sealed = append(sealed, s)
 	}
-	chain, err := agg.Aggregate(ctx, sealed, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shrunk, err := agg.Shrink(ctx, chain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seal, err := shrunk.MarshalSeal()
+	seal, err := agg.SpanSeal(ctx, sealed, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
